@@ -1,0 +1,46 @@
+# The two commands people need: `make generate` and `make test`. Every target
+# bootstraps what it needs (a .venv with the package, promtool from Debian).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SLOGEN := $(VENV)/bin/slogen
+STAMP := $(VENV)/.installed-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SPECS ?= slo_specs
+OUT ?= output
+
+.PHONY: generate test check validate bench promtool venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+# promtool and prometheus come from Debian's `prometheus` package.
+promtool:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then \
+	  echo "installing Debian's prometheus (promtool) ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
+	fi
+	@promtool --version 2>&1 | head -n 1
+
+generate: $(STAMP)
+	$(SLOGEN) generate $(SPECS) --out $(OUT)
+
+validate: $(STAMP)
+	$(SLOGEN) validate $(SPECS)
+
+check: $(STAMP)
+	$(SLOGEN) check $(SPECS) --out $(OUT)
+
+test: $(STAMP) promtool
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

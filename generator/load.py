@@ -1,0 +1,256 @@
+"""Files -> validated specs, keeping the line and column of every node.
+
+The thin I/O edge of the compiler: it reads files, parses YAML into nodes with
+positions, validates with the pydantic models and turns every problem into a
+`path:line:col: message` diagnostic.  Nothing here decides what to emit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import Diagnostic, Loc, Problem, loc_text
+from .spec import ServiceSpec
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a spec file: plain data plus its node tree."""
+
+    path: str
+    index: int
+    data: Any
+    node: yaml.Node | None
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated service spec and the document it came from."""
+
+    spec: ServiceSpec
+    document: Document
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """Spec files under the given files and directories, in a stable order."""
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path))
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(Diagnostic(str(path), 1, 1, "no such file or directory"))
+    unique = list(dict.fromkeys(found))
+    return unique, problems
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _mark_diag(path: str, mark: Any, message: str) -> Diagnostic:
+    if mark is None:
+        return Diagnostic(path, 1, 1, message)
+    return Diagnostic(path, mark.line + 1, mark.column + 1, message)
+
+
+def _yaml_error(path: str, err: yaml.YAMLError) -> Diagnostic:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if "'\\t'" in problem or "\\t" in problem:
+        message += "; YAML does not allow tabs for indentation, use spaces"
+    return _mark_diag(path, mark, message)
+
+
+def _duplicate_keys(path: str, node: yaml.Node) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, Any] = {}
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        first = seen[key.value]
+                        out.append(
+                            _mark_diag(path, key.start_mark, f"duplicate key {key.value!r} (first at line {first.line + 1}); YAML would silently keep only the last one")
+                        )
+                    else:
+                        seen[key.value] = key.start_mark
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return out
+
+
+def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
+    """Every document of a YAML text, with its nodes; syntax errors as diagnostics."""
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    loader = _Loader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            dups = _duplicate_keys(path, node)
+            problems += dups
+            data = loader.construct_document(node)
+            if data is not None and not dups:
+                documents.append(Document(path, index, data, node))
+            index += 1
+    except yaml.YAMLError as err:
+        problems.append(_yaml_error(path, err))
+    finally:
+        loader.dispose()
+    return documents, problems
+
+
+def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
+    """A spec file's text, refusing what is not a reasonable UTF-8 text file."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Diagnostic(name, 1, 1, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for a spec")]
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Diagnostic(name, 1, 1, f"cannot read file: {err.strerror or err}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, [Diagnostic(name, line, col, "file is not UTF-8 text")]
+    if "\x00" in text:
+        return None, [Diagnostic(name, 1, 1, "file contains NUL bytes; not a text spec")]
+    return text, []
+
+
+def node_at(root: yaml.Node | None, loc: Loc, at_key: bool = False) -> tuple[Any, str]:
+    """The YAML mark for a path into a document, and the path as far as it exists."""
+    node = root
+    shown: list[str | int] = []
+    mark = root.start_mark if root is not None else None
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+            if hit is None:
+                if isinstance(part, str) and last:
+                    shown.append(part)  # a missing key: point at its parent
+                continue  # a union member's name that pydantic put in the path
+            shown.append(part)
+            if last and at_key:
+                return hit[0].start_mark, loc_text(tuple(shown))
+            node = hit[1]
+            mark = node.start_mark
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            shown.append(part)
+            node = node.value[part]
+            mark = node.start_mark
+        elif isinstance(part, str) and (part.startswith(("literal[", "function-")) or part[:1].isupper()):
+            continue
+    return mark, loc_text(tuple(shown))
+
+
+def problem_diagnostic(document: Document, problem: Problem) -> Diagnostic:
+    """Locate a pure check's problem in its document."""
+    mark, shown = node_at(document.node, problem.loc, problem.at_key)
+    prefix = f"{shown}: " if shown else ""
+    return _mark_diag(document.path, mark, prefix + problem.message)
+
+
+def _clean_message(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+def validation_problems(err: ValidationError) -> list[Problem]:
+    """Pydantic errors as located problems, without the noise of union alternatives."""
+    errors = err.errors(include_url=False)
+    problems = []
+    for e in errors:
+        loc = tuple(e["loc"])
+        # `x: Model | False` reports a failure for each alternative; keep the model's.
+        literal_at = next((i for i, p in enumerate(loc) if isinstance(p, str) and p.startswith("literal[")), None)
+        if literal_at is not None and any(
+            tuple(o["loc"][:literal_at]) == loc[:literal_at] and o is not e and not any(isinstance(p, str) and p.startswith("literal[") for p in o["loc"])
+            for o in errors
+        ):
+            continue
+        message = _clean_message(e["msg"])
+        if e["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+            problems.append(Problem(loc, message, at_key=True))
+            continue
+        if e["type"] == "missing":
+            message = "required key is missing"
+        problems.append(Problem(loc, message))
+    unique = list(dict.fromkeys(problems))
+    return unique
+
+
+def detect_format(data: Any) -> str | None:
+    """Which spec format a document is in, judged from its keys, not its file name."""
+    if isinstance(data, dict) and ("service" in data or "slos" in data) and data.get("version", 1) == 1:
+        return "native"
+    return None
+
+
+def validate_document(document: Document) -> tuple[ServiceSpec | None, list[Diagnostic]]:
+    """Validate one document as a native spec."""
+    fmt = detect_format(document.data)
+    if fmt is None:
+        return None, [
+            problem_diagnostic(
+                document,
+                Problem((), "not a slogen spec: expected a mapping with `service:` and `slos:`"),
+            )
+        ]
+    try:
+        spec = ServiceSpec.model_validate(document.data)
+    except ValidationError as err:
+        return None, [problem_diagnostic(document, p) for p in validation_problems(err)]
+    return spec, []
+
+
+def load_specs(paths: list[Path]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+    """Read, parse and validate every spec under `paths`; all problems, not just the first."""
+    files, problems = discover(paths)
+    loaded: list[LoadedSpec] = []
+    for path in files:
+        text, found = read_text(path)
+        problems += found
+        if text is None:
+            continue
+        documents, found = parse_yaml_documents(str(path), text)
+        problems += found
+        if not documents and not found:
+            problems.append(Diagnostic(str(path), 1, 1, "file holds no spec"))
+        for document in documents:
+            spec, found = validate_document(document)
+            problems += found
+            if spec is not None:
+                loaded.append(LoadedSpec(spec, document))
+    if not files and not problems:
+        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml) found"))
+    return loaded, problems
