@@ -7,6 +7,7 @@ positions, validates with the pydantic models and turns every problem into a
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,15 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
     return unique, problems
 
 
+def display_path(path: Path) -> str:
+    """How a file is named in messages and generated headers: relative to the working
+    directory when inside it, so output does not depend on where the repo is cloned."""
+    try:
+        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
@@ -66,14 +76,21 @@ def _mark_diag(path: str, mark: Any, message: str) -> Diagnostic:
     return Diagnostic(path, mark.line + 1, mark.column + 1, message)
 
 
-def _yaml_error(path: str, err: yaml.YAMLError) -> Diagnostic:
+def _yaml_error(path: str, text: str, err: yaml.YAMLError) -> Diagnostic:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     problem = getattr(err, "problem", None) or str(err)
     context = getattr(err, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-    if "'\\t'" in problem or "\\t" in problem:
+    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
         message += "; YAML does not allow tabs for indentation, use spaces"
     return _mark_diag(path, mark, message)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def _duplicate_keys(path: str, node: yaml.Node) -> list[Diagnostic]:
@@ -109,14 +126,13 @@ def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Dia
             node = loader.get_node()
             if node is None:
                 continue
-            dups = _duplicate_keys(path, node)
-            problems += dups
+            problems += _duplicate_keys(path, node)
             data = loader.construct_document(node)
-            if data is not None and not dups:
+            if data is not None:
                 documents.append(Document(path, index, data, node))
             index += 1
     except yaml.YAMLError as err:
-        problems.append(_yaml_error(path, err))
+        problems.append(_yaml_error(path, text, err))
     finally:
         loader.dispose()
     return documents, problems
@@ -124,7 +140,7 @@ def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Dia
 
 def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
     """A spec file's text, refusing what is not a reasonable UTF-8 text file."""
-    name = str(path)
+    name = display_path(path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -184,6 +200,20 @@ def _clean_message(message: str) -> str:
     return message
 
 
+def _pattern_message(error: dict) -> str:
+    from .spec import ALERT_NAME_PATTERN, LABEL_NAME_PATTERN, NAME_PATTERN
+
+    value = error.get("input")
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if pattern == NAME_PATTERN:
+        return f"{value!r} is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit"
+    if pattern == LABEL_NAME_PATTERN:
+        return f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit"
+    if pattern == ALERT_NAME_PATTERN:
+        return f"{value!r} is not a valid alert name: use letters, digits and '_', not starting with a digit"
+    return _clean_message(error["msg"])
+
+
 def validation_problems(err: ValidationError) -> list[Problem]:
     """Pydantic errors as located problems, without the noise of union alternatives."""
     errors = err.errors(include_url=False)
@@ -204,6 +234,10 @@ def validation_problems(err: ValidationError) -> list[Problem]:
             continue
         if e["type"] == "missing":
             message = "required key is missing"
+        elif e["type"] == "string_pattern_mismatch":
+            message = _pattern_message(e)
+        elif e["type"] == "string_too_short" and (e.get("ctx") or {}).get("min_length") == 1:
+            message = "must not be empty"
         problems.append(Problem(loc, message))
     unique = list(dict.fromkeys(problems))
     return unique
@@ -242,10 +276,10 @@ def load_specs(paths: list[Path]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
         problems += found
         if text is None:
             continue
-        documents, found = parse_yaml_documents(str(path), text)
+        documents, found = parse_yaml_documents(display_path(path), text)
         problems += found
         if not documents and not found:
-            problems.append(Diagnostic(str(path), 1, 1, "file holds no spec"))
+            problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))
         for document in documents:
             spec, found = validate_document(document)
             problems += found

@@ -12,8 +12,8 @@ from . import names
 from .durations import format_duration, parse_duration
 from .errors import Problem
 from .numbers import exact, fmt
-from .sli import BaseRates, SLIError, base_rates
-from .spec import SLO, Severity, ServiceSpec, Tier
+from .sli import BaseRates, base_rates
+from .spec import SLO, Severity, ServiceSpec, Tier, reserved_label_problem
 from .windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, window_problems
 
 # Windows recorded for every SLO whatever its tiers, so dashboards can rely on them.
@@ -98,31 +98,49 @@ def _tiers(severity: str, spec: Severity) -> tuple[BurnRateTier, ...]:
 
 
 def _tier_problems(tier: BurnRateTier, spec_tier: Tier | None, loc: tuple, period: int, budget: Decimal) -> list[Problem]:
+    """What makes a tier unusable; default tiers are blamed on the SLO's window or objective."""
+    slo_loc = loc[:2]
+    name = "" if spec_tier is not None else f" of the default {tier.severity} tier"
+
+    def at(key: str, default_key: str) -> tuple:
+        return loc + (key,) if spec_tier is not None else slo_loc + (default_key,)
+
     problems = []
     for window, key in ((tier.long_window, "long_window"), (tier.short_window, "short_window")):
         for message in window_problems(window, key.replace("_", " ")):
-            problems.append(Problem(loc + ((key if spec_tier is not None and getattr(spec_tier, key) else "long_window"),), message))
+            problems.append(Problem(at(key, "window"), message + name))
     if tier.short_window >= tier.long_window:
         problems.append(
-            Problem(loc + ("short_window",), f"short window {format_duration(tier.short_window)} must be shorter than the long window {format_duration(tier.long_window)}")
+            Problem(at("short_window", "window"), f"short window {format_duration(tier.short_window)} must be shorter than the long window {format_duration(tier.long_window)}")
         )
     if tier.long_window > period:
         problems.append(
             Problem(
-                loc + ("long_window",),
-                f"long window {format_duration(tier.long_window)} is longer than the SLO window {format_duration(period)}",
+                at("long_window", "window"),
+                f"SLO window {format_duration(period)} is shorter than the {format_duration(tier.long_window)} long window{name}",
             )
         )
     factor = tier.factor(period)
     if factor * budget > 1:
         problems.append(
             Problem(
-                loc + ("budget_percent",) if spec_tier is not None else loc,
-                f"this tier can never fire: burn factor {fmt(factor)} x error budget {fmt(budget)} = "
-                f"{fmt(factor * budget)} > 1, more than a 100% error rate; lower the objective or the tier's budget share, "
-                "or lengthen its window",
+                at("budget_percent", "objective"),
+                f"the {tier.severity} tier burning {fmt(tier.budget_fraction * 100)}% of the budget in {format_duration(tier.long_window)} "
+                f"can never fire: burn factor {fmt(factor)} x error budget {fmt(budget)} = {fmt(factor * budget)} is more than "
+                "a 100% error rate; lower the tier's budget share, lengthen its window, or raise the objective",
             )
         )
+    return problems
+
+
+def label_problems(labels: dict[str, str] | list[str], loc: tuple) -> list[Problem]:
+    """Reserved label names, each reported at its own key."""
+    problems = []
+    for position, name in enumerate(labels):
+        message = reserved_label_problem(name)
+        if message:
+            where = loc + ((name,) if isinstance(labels, dict) else (position,))
+            problems.append(Problem(where, message, at_key=isinstance(labels, dict)))
     return problems
 
 
@@ -138,14 +156,18 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         problems.append(Problem(loc + ("window",), f"SLO window {slo.window} must be a whole number of hours"))
     objective = exact(slo.objective / 100)
     budget = exact(1 - objective)
+    problems += label_problems(slo.labels, loc + ("labels",))
+    problems += label_problems(slo.grouping, loc + ("grouping",))
 
     severities: list[SeverityPlan] = []
     alerting = slo.alerting
     if alerting is not False:
+        problems += label_problems(alerting.labels, loc + ("alerting", "labels"))
         for key in SEVERITIES:
             sev = getattr(alerting, key)
             if sev is False:
                 continue
+            problems += label_problems(sev.labels, loc + ("alerting", key, "labels"))
             tiers = _tiers(key, sev)
             for t_index, tier in enumerate(tiers):
                 spec_tier = sev.tiers[t_index] if sev.tiers else None
@@ -167,16 +189,9 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
                 Problem(loc + ("alerting",), "page and ticket alerts would have the same labels; give them different severity labels")
             )
 
-    sli_loc = loc + ("sli", slo.sli.kind)
     ref = f'{names.events_rate(BASE_WINDOW)}{{{names.LABEL_ID}="{names.slo_id(service.service, slo.name)}"}}'
-    try:
-        rates = base_rates(slo.sli, tuple(slo.grouping), ref)
-    except SLIError as err:
-        problems.append(Problem(sli_loc + (err.field,), str(err)))
-        rates = None
-    except ValueError as err:
-        problems.append(Problem(sli_loc, str(err)))
-        rates = None
+    # The models have parsed every user expression already, so this cannot fail.
+    rates = base_rates(slo.sli, tuple(slo.grouping), ref)
 
     if problems or rates is None:
         return None, problems
@@ -207,7 +222,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
 def plan_service(service: ServiceSpec) -> tuple[list[SLOPlan], list[Problem]]:
     """Plan every SLO of a service; problems are located inside the service document."""
     plans: list[SLOPlan] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = label_problems(service.labels, ("labels",))
     seen: dict[str, int] = {}
     for index, slo in enumerate(service.slos):
         if slo.name in seen:

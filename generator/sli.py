@@ -1,101 +1,12 @@
-"""SLI kinds -> PromQL for the 5m base rates of errors and of all events.
-
-Every user expression is parsed first and re-printed from its syntax tree before it
-is embedded, so user text can never change the shape of the expression around it.
-"""
+"""SLI kinds -> PromQL for the 5m base rates of errors and of all events."""
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
-import promql_parser as pp
-
+from .promql import BASE, SLIError, check_histogram, parse_selector, user_query
 from .spec import SLI, threshold_seconds
-
-BASE = "5m"
-_OPS = {"=": "=", "!=": "!=", "=~": "=~", "!~": "!~"}
-_WINDOW_VAR = re.compile(r"\{\{\s*\.?window\s*\}\}")
-
-
-class SLIError(ValueError):
-    """A user expression that cannot be used; `field` names the spec key at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Selector:
-    """A parsed plain vector selector: metric name plus matchers."""
-
-    name: str | None
-    matchers: tuple[tuple[str, str, str], ...]
-
-    def render(self, suffix: str = "", extra: tuple[tuple[str, str, str], ...] = ()) -> str:
-        """Print as PromQL, optionally renaming the metric with a suffix."""
-        name = (self.name or "") + suffix if self.name else ""
-        parts = [f'{label}{op}"{escape_string(value)}"' for label, op, value in self.matchers + extra]
-        if not parts:
-            return name
-        return f"{name}{{{', '.join(parts)}}}"
-
-
-def escape_string(value: str) -> str:
-    """Escape a value for a double-quoted PromQL string."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _op_text(op: pp.MatchOp) -> str:
-    for candidate, text in ((pp.MatchOp.Equal, "="), (pp.MatchOp.NotEqual, "!="), (pp.MatchOp.Re, "=~"), (pp.MatchOp.NotRe, "!~")):
-        if op == candidate:
-            return text
-    raise ValueError(f"unknown matcher operator {op}")
-
-
-def parse_expr(text: str, field: str) -> pp.Expr:
-    """Parse PromQL, turning the parser's error into an SLIError for `field`."""
-    try:
-        return pp.parse(text)
-    except ValueError as err:
-        raise SLIError(field, f"invalid PromQL: {err}") from None
-
-
-def parse_selector(text: str, field: str) -> Selector:
-    """Parse a plain selector such as `http_requests_total{job="api"}`."""
-    expr = parse_expr(text, field)
-    if not isinstance(expr, pp.VectorSelector):
-        raise SLIError(field, f"expected a plain selector like metric{{label=\"value\"}}, got {text.strip()!r}")
-    if expr.offset is not None or expr.at is not None:
-        raise SLIError(field, "a selector here may not use offset or @")
-    if expr.matchers.or_matchers:
-        raise SLIError(field, "`or` inside a selector needs Prometheus 3; use a regex matcher instead")
-    matchers = []
-    name = expr.name
-    for m in expr.matchers.matchers:
-        if m.name == "__name__" and name is None and _op_text(m.op) == "=":
-            name = m.value
-            continue
-        matchers.append((m.name, _op_text(m.op), m.value))
-    return Selector(name=name, matchers=tuple(matchers))
-
-
-def substitute_window(template: str, window: str) -> str:
-    """Replace `{{window}}` (also `{{ .window }}`, Sloth's form) with a duration."""
-    return _WINDOW_VAR.sub(window, template)
-
-
-def user_query(template: str, field: str) -> str:
-    """Parse a free-form query at the base window and re-print it from its tree."""
-    expr = parse_expr(substitute_window(template, BASE), field)
-    if isinstance(expr, (pp.MatrixSelector, pp.SubqueryExpr)):
-        raise SLIError(field, "the query must return an instant vector of per-second rates, not a range")
-    if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
-        raise SLIError(field, "the query must return an instant vector of per-second rates, not a literal")
-    return expr.prettify()
-
 
 def le_matcher(threshold: float) -> tuple[str, str, str]:
     """`le` matcher for a bucket boundary in every text form exporters and Prometheus 3 use."""
@@ -148,16 +59,7 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
             errors = f"{events_ref} - {on} ({by}(rate({good.render()}[{BASE}])) or {on} {zero})"
         return BaseRates(events=events, errors=errors)
     if sli.latency is not None:
-        hist = parse_selector(sli.latency.histogram, "histogram")
-        if not hist.name:
-            raise SLIError("histogram", "the histogram selector needs a metric name")
-        if hist.name.endswith(("_bucket", "_count", "_sum")):
-            raise SLIError(
-                "histogram",
-                f"give the histogram's base name without _bucket/_count/_sum, e.g. {re.sub(r'_(bucket|count|sum)$', '', hist.name)}",
-            )
-        if any(label == "le" for label, _, _ in hist.matchers):
-            raise SLIError("histogram", "do not match `le` in the selector; set `threshold` instead")
+        hist = check_histogram(sli.latency.histogram)
         seconds = threshold_seconds(sli.latency.threshold)
         if not math.isfinite(seconds):
             raise SLIError("threshold", "threshold must be finite")
@@ -169,3 +71,4 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
     events = f"{by}({user_query(sli.query.total, 'total')})"
     errors = f"{by}({user_query(sli.query.errors, 'errors')}) or {on} {zero}"
     return BaseRates(events=events, errors=errors)
+

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from .durations import parse_duration
+from .promql import SLIError, check_histogram, parse_selector, user_query
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
@@ -41,18 +42,26 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _raise_plain(check, value: str) -> None:
+    # pydantic reports ValueError messages at the field; SLIError names the field itself.
+    try:
+        check(value, "")
+    except SLIError as err:
+        raise ValueError(str(err)) from None
+
+
 def _check_duration(value: str) -> str:
     parse_duration(value)
     return value
 
 
-def _check_labels(labels: dict[str, str]) -> dict[str, str]:
-    for name in labels:
-        if name.startswith("__"):
-            raise ValueError(f"label name {name!r} is reserved for Prometheus internals")
-        if name.startswith(RESERVED_LABEL_PREFIX):
-            raise ValueError(f"label name {name!r} is reserved: slogen sets the slo_* labels itself")
-    return labels
+def reserved_label_problem(name: str) -> str | None:
+    """Why a label name may not be set by a spec, if it may not."""
+    if name.startswith("__"):
+        return f"label name {name!r} is reserved for Prometheus internals"
+    if name.startswith(RESERVED_LABEL_PREFIX):
+        return f"label name {name!r} is reserved: slogen sets the slo_* labels itself"
+    return None
 
 
 class RatioSLI(Strict):
@@ -61,6 +70,13 @@ class RatioSLI(Strict):
     errors: PromQL | None = Field(None, description="Selector of the counter of failed events")
     good: PromQL | None = Field(None, description="Selector of the counter of good events (instead of errors)")
     total: PromQL = Field(description="Selector of the counter of all valid events")
+
+    @field_validator("errors", "good", "total")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            _raise_plain(parse_selector, value)
+        return value
 
     @model_validator(mode="after")
     def _one_of_errors_good(self) -> RatioSLI:
@@ -79,6 +95,12 @@ class LatencySLI(Strict):
         description="Latency threshold in seconds (0.3) or as a duration (300ms); must be a bucket boundary"
     )
 
+    @field_validator("histogram")
+    @classmethod
+    def _histogram(cls, value: str) -> str:
+        _raise_plain(check_histogram, value)
+        return value
+
     @field_validator("threshold")
     @classmethod
     def _positive(cls, value: float | str) -> float | str:
@@ -93,6 +115,12 @@ class QuerySLI(Strict):
 
     errors: PromQL = Field(description="PromQL for the per-second rate of errors over {{window}}")
     total: PromQL = Field(description="PromQL for the per-second rate of all events over {{window}}")
+
+    @field_validator("errors", "total")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        _raise_plain(user_query, value)
+        return value
 
 
 class SLI(Strict):
@@ -143,8 +171,6 @@ class Severity(Strict):
     for_: Duration | None = Field(None, alias="for", description="Optional `for` duration of the alert rule")
     tiers: list[Tier] | None = Field(None, min_length=1, description="Default: the SRE workbook's tiers")
 
-    _labels = field_validator("labels")(_check_labels)
-
     @field_validator("for_")
     @classmethod
     def _for(cls, value: str | None) -> str | None:
@@ -163,8 +189,6 @@ class Alerting(Strict):
         None, ge=1, description="A tier fires only when its long window saw at least this many events"
     )
 
-    _labels = field_validator("labels")(_check_labels)
-
 
 class SLO(Strict):
     """One service level objective."""
@@ -179,8 +203,6 @@ class SLO(Strict):
         [], description="One SLO per combination of these labels' values (per route, per tenant, ...)"
     )
     alerting: Alerting | Literal[False] = Alerting()
-
-    _labels = field_validator("labels")(_check_labels)
 
     @field_validator("objective", mode="before")
     @classmethod
@@ -213,7 +235,6 @@ class SLO(Strict):
     def _grouping(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("grouping labels must be unique")
-        _check_labels(dict.fromkeys(value, ""))
         if "le" in value:
             raise ValueError("grouping by `le` would split histogram buckets, not SLOs")
         return value
@@ -233,8 +254,6 @@ class ServiceSpec(Strict):
     service: Name
     labels: Labels = {}
     slos: list[SLO] = Field(min_length=1)
-
-    _labels = field_validator("labels")(_check_labels)
 
 
 def threshold_seconds(value: float | str) -> float:

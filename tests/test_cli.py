@@ -1,0 +1,131 @@
+"""The command line, run as a real process: exit codes, messages, and output safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from conftest import ROOT, write_spec
+
+SPEC = """
+service: api
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="api", code=~"5.."}
+        total: http_requests_total{job="api"}
+"""
+
+
+def slogen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the CLI as users do, in a fresh interpreter."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file under a directory with its bytes."""
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_generate_check_and_stale_detection(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    result = slogen("generate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "output/rules/api.yml").exists()
+    assert slogen("check", cwd=tmp_path).returncode == 0
+    # A hand edit of a generated file is drift.
+    rules = tmp_path / "output/rules/api.yml"
+    rules.write_text(rules.read_text() + "# edited\n")
+    stale = slogen("check", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "output/rules/api.yml: stale (run `make generate`)" in stale.stderr
+
+
+def test_same_specs_give_byte_identical_output(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    slogen("generate", cwd=tmp_path)
+    first = snapshot(tmp_path / "output")
+    (tmp_path / "output/rules/api.yml").unlink()
+    slogen("generate", cwd=tmp_path)
+    assert snapshot(tmp_path / "output") == first
+
+
+def test_bad_spec_exits_2_with_located_messages_and_leaves_output_alone(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    assert slogen("generate", cwd=tmp_path).returncode == 0
+    (tmp_path / "output/notes.txt").write_text("mine")
+    before = snapshot(tmp_path / "output")
+    write_spec(tmp_path / "slo_specs", SPEC.replace("99.9", "100").replace('"api"}', '"api"'), "api.yaml")
+    result = slogen("generate", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("slo_specs/api.yaml:4:16: slos[0].objective: objective 100 leaves no error budget")
+    assert lines[1].startswith("slo_specs/api.yaml:8:16: slos[0].sli.ratio.total: invalid PromQL")
+    assert "Traceback" not in result.stderr
+    assert snapshot(tmp_path / "output") == before
+
+
+def test_user_files_are_kept_and_stale_generated_files_removed(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    write_spec(tmp_path / "slo_specs", SPEC.replace("service: api", "service: web"), "web.yaml")
+    assert slogen("generate", cwd=tmp_path).returncode == 0
+    (tmp_path / "output/rules/README.md").write_text("hand-written notes")
+    (tmp_path / "output/extra").mkdir()
+    (tmp_path / "output/extra/kept.yml").write_text("groups: []\n")
+    (tmp_path / "slo_specs/web.yaml").unlink()
+    result = slogen("generate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    files = snapshot(tmp_path / "output")
+    assert "rules/web.yml" not in files
+    assert files["rules/README.md"] == b"hand-written notes"
+    assert files["extra/kept.yml"] == b"groups: []\n"
+    assert "rules/web.yml" not in json.loads(files[".slogen-manifest.json"])["files"]
+
+
+def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    (tmp_path / "output/rules").mkdir(parents=True)
+    (tmp_path / "output/rules/api.yml").write_text("# someone's own rules\n")
+    result = slogen("generate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "refusing to overwrite files slogen did not write: rules/api.yml" in result.stderr
+    assert (tmp_path / "output/rules/api.yml").read_text() == "# someone's own rules\n"
+
+
+def test_validate_and_missing_paths(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    ok = slogen("validate", cwd=tmp_path)
+    assert ok.returncode == 0 and "1 services, 1 SLOs: valid" in ok.stderr
+    missing = slogen("validate", "nope", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope:1:1: no such file or directory" in missing.stderr
+
+
+def test_schema_is_valid_and_accepts_the_example_specs(tmp_path):
+    result = slogen("schema", cwd=tmp_path)
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for spec in sorted((ROOT / "slo_specs").glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(spec.read_text()), schema)
+    bad = yaml.safe_load(SPEC)
+    bad["slos"][0]["windw"] = "30d"
+    try:
+        jsonschema.validate(bad, schema)
+    except jsonschema.ValidationError as err:
+        assert "windw" in err.message
+    else:
+        raise AssertionError("schema accepted an unknown key")
+
+
+def test_committed_output_is_up_to_date():
+    result = slogen("check", "slo_specs", "--out", "output", cwd=ROOT)
+    assert result.returncode == 0, result.stderr

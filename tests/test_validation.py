@@ -1,0 +1,196 @@
+"""Every validation rule: its message and the line:col it points at."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import diagnostics_of, write_spec
+
+GOOD_SLI = """\
+    sli:
+      ratio:
+        errors: http_requests_total{job="api", code=~"5.."}
+        total: http_requests_total{job="api"}
+"""
+
+
+def _check(tmp_path, text: str) -> list[str]:
+    return diagnostics_of([write_spec(tmp_path, text)])
+
+
+def _slo(extra: str = "", objective: str = "99.9", sli: str = GOOD_SLI) -> str:
+    return f"service: api\nslos:\n  - name: availability\n    objective: {objective}\n{extra}{sli}"
+
+
+@pytest.mark.parametrize(
+    "objective, message",
+    [
+        ("100", "spec.yaml:4:16: slos[0].objective: objective 100 leaves no error budget: don't aim for 100%"),
+        ("100.5", "spec.yaml:4:16: slos[0].objective: objective must be a percentage between 0 and 100 (exclusive), got 100.5"),
+        ("0", "spec.yaml:4:16: slos[0].objective: objective must be a percentage between 0 and 100 (exclusive), got 0"),
+        ("-3", "spec.yaml:4:16: slos[0].objective: objective must be a percentage between 0 and 100 (exclusive)"),
+        ("yes", "spec.yaml:4:16: slos[0].objective: objective must be a number in percent, e.g. 99.9"),
+        (".nan", "spec.yaml:4:16: slos[0].objective: Input should be a finite number"),
+    ],
+)
+def test_objective_range(tmp_path, objective, message):
+    got = _check(tmp_path, _slo(objective=objective))
+    assert len(got) == 1 and got[0].startswith(str(tmp_path / message.split(":")[0]) + message[len("spec.yaml"):]), got
+
+
+def test_messages_carry_path_line_and_column(tmp_path):
+    got = _check(tmp_path, _slo(objective="100"))
+    assert got == [
+        f"{tmp_path}/spec.yaml:4:16: slos[0].objective: objective 100 leaves no error budget: don't aim for 100%, "
+        "no system meets it and nothing could ever be released; pick e.g. 99.9"
+    ]
+
+
+def test_unknown_key_points_at_the_key(tmp_path):
+    got = _check(tmp_path, _slo(extra="    windw: 30d\n"))
+    assert got == [f"{tmp_path}/spec.yaml:5:5: slos[0].windw: unknown key 'windw'"]
+
+
+def test_missing_key_points_at_the_enclosing_mapping(tmp_path):
+    got = _check(tmp_path, "service: api\nslos:\n  - name: availability\n" + GOOD_SLI)
+    assert got == [f"{tmp_path}/spec.yaml:3:5: slos[0].objective: required key is missing"]
+
+
+def test_all_problems_are_reported_not_just_the_first(tmp_path):
+    text = "service: Api\nlabels: {slo_team: x}\nslos:\n  - name: a\n    objective: 100\n    window: 30x\n" + GOOD_SLI
+    got = _check(tmp_path, text)
+    assert [g.split(": ", 1)[0].rsplit(":", 2)[1:] for g in got] == [["1", "10"], ["5", "16"], ["6", "13"]]
+    assert "'Api' is not a valid name" in got[0]
+
+
+@pytest.mark.parametrize(
+    "sli, line_col, message",
+    [
+        (
+            '    sli:\n      ratio:\n        errors: sum(rate(x[5m]))\n        total: x\n',
+            "7:17",
+            "slos[0].sli.ratio.errors: expected a plain selector like metric{label=\"value\"}, got 'sum(rate(x[5m]))'",
+        ),
+        (
+            '    sli:\n      ratio:\n        errors: x{code=~"5(.."}\n        total: x\n',
+            "7:17",
+            "slos[0].sli.ratio.errors: invalid PromQL: illegal regex for 5(..",
+        ),
+        (
+            '    sli:\n      ratio:\n        errors: x\n        total: x{job="api"\n',
+            "8:16",
+            "slos[0].sli.ratio.total: invalid PromQL",
+        ),
+        (
+            '    sli:\n      latency:\n        histogram: h_bucket{job="a"}\n        threshold: 0.3\n',
+            "7:20",
+            "slos[0].sli.latency.histogram: give the histogram's base name without _bucket/_count/_sum, e.g. h",
+        ),
+        (
+            '    sli:\n      query:\n        errors: sum(rate(x[{{window}}])) or\n        total: sum(rate(y[{{window}}]))\n',
+            "7:17",
+            "slos[0].sli.query.errors: invalid PromQL",
+        ),
+        (
+            '    sli:\n      query:\n        errors: sum(rate(x[{{window}}]))\n        total: rate(y[{{window}}])[5m:]\n',
+            "8:16",
+            "slos[0].sli.query.total: the query must return an instant vector of per-second rates, not a range",
+        ),
+        (
+            '    sli:\n      ratio: {errors: a, good: b, total: c}\n',
+            "6:14",
+            "slos[0].sli.ratio: give exactly one of `errors` or `good` beside `total`",
+        ),
+        ("    sli: {}\n", "5:10", "slos[0].sli: an SLI needs exactly one kind: ratio, latency or query"),
+    ],
+)
+def test_promql_and_sli_problems_point_at_the_spec_line(tmp_path, sli, line_col, message):
+    got = _check(tmp_path, _slo(sli=sli))
+    assert len(got) == 1, got
+    assert got[0].startswith(f"{tmp_path}/spec.yaml:{line_col}: {message}"), got
+
+
+def test_tier_that_can_never_fire_is_an_error(tmp_path):
+    got = _check(tmp_path, _slo(objective="90"))
+    assert got == [
+        f"{tmp_path}/spec.yaml:4:16: slos[0].objective: the page tier burning 2% of the budget in 1h can never fire: "
+        "burn factor 14.4 x error budget 0.1 = 1.44 is more than a 100% error rate; lower the tier's budget share, "
+        "lengthen its window, or raise the objective"
+    ]
+
+
+def test_window_too_short_for_the_alert_windows(tmp_path):
+    got = _check(tmp_path, _slo(extra="    window: 2d\n"))
+    assert got == [f"{tmp_path}/spec.yaml:5:13: slos[0].window: SLO window 2d is shorter than the 3d long window of the default ticket tier"]
+
+
+def test_custom_tier_problems(tmp_path):
+    alerting = (
+        "    alerting:\n      page:\n        tiers:\n"
+        "          - {budget_percent: 2, long_window: 1h, short_window: 2h}\n"
+        "          - {budget_percent: 5, long_window: 2m}\n"
+        "      ticket: {labels: {severity: page}}\n"
+    )
+    got = _check(tmp_path, _slo(extra=alerting))
+    assert got == [
+        f"{tmp_path}/spec.yaml:6:7: slos[0].alerting: page and ticket alerts would have the same labels; give them different severity labels",
+        f"{tmp_path}/spec.yaml:8:64: slos[0].alerting.page.tiers[0].short_window: short window 2h must be shorter than the long window 1h",
+        f"{tmp_path}/spec.yaml:9:13: slos[0].alerting.page.tiers[1].short_window: short window 5m must be shorter than the long window 2m",
+        f"{tmp_path}/spec.yaml:9:30: slos[0].alerting.page.tiers[1].budget_percent: the page tier burning 5% of the budget in 2m "
+        "can never fire: burn factor 1080 x error budget 0.001 = 1.08 is more than a 100% error rate; lower the tier's budget share, "
+        "lengthen its window, or raise the objective",
+        f"{tmp_path}/spec.yaml:9:46: slos[0].alerting.page.tiers[1].long_window: long window 2m is shorter than the 5m base rate",
+    ]
+
+
+def test_reserved_and_invalid_labels(tmp_path):
+    text = 'service: api\nlabels: {slo_team: x, __a: b, "bad-name": c, ok: ""}\nslos:\n  - name: a\n    objective: 99\n' + GOOD_SLI
+    got = _check(tmp_path, text)
+    assert got == [
+        f"{tmp_path}/spec.yaml:2:43: labels.bad-name: 'bad-name' is not a valid label name: use letters, digits and '_', not starting with a digit",
+        f"{tmp_path}/spec.yaml:2:50: labels.ok: must not be empty",
+    ]
+
+
+def test_reserved_labels_reported_per_key(tmp_path):
+    text = "service: api\nlabels: {slo_team: x, __a: b}\nslos:\n  - name: a\n    objective: 99\n" + GOOD_SLI
+    assert _check(tmp_path, text) == [
+        f"{tmp_path}/spec.yaml:2:10: labels.slo_team: label name 'slo_team' is reserved: slogen sets the slo_* labels itself",
+        f"{tmp_path}/spec.yaml:2:23: labels.__a: label name '__a' is reserved for Prometheus internals",
+    ]
+
+
+def test_duplicate_slo_names(tmp_path):
+    text = "service: api\nslos:\n  - name: a\n    objective: 99\n" + GOOD_SLI + "  - name: a\n    objective: 99\n" + GOOD_SLI
+    assert _check(tmp_path, text) == [f"{tmp_path}/spec.yaml:9:11: slos[1].name: SLO name 'a' is already used by slos[0] of this service"]
+
+
+def test_duplicate_yaml_keys_are_errors(tmp_path):
+    text = "service: api\nslos:\n  - name: a\n    name: b\n    objective: 99\n" + GOOD_SLI
+    assert _check(tmp_path, text) == [
+        f"{tmp_path}/spec.yaml:4:5: duplicate key 'name' (first at line 3); YAML would silently keep only the last one"
+    ]
+
+
+def test_yaml_syntax_errors_and_tabs(tmp_path):
+    assert _check(tmp_path, "service: [\n") == [
+        f"{tmp_path}/spec.yaml:2:1: invalid YAML: did not find expected node content (while parsing a flow node)"
+    ]
+    got = _check(tmp_path, "service: x\nslos:\n\t- name: a\n")
+    assert got[0].endswith("YAML does not allow tabs for indentation, use spaces") and ":3:1:" in got[0]
+
+
+def test_services_and_slo_ids_are_unique_across_files(tmp_path):
+    a = write_spec(tmp_path, "service: a-b\nslos:\n  - name: c\n    objective: 99\n" + GOOD_SLI, "one.yaml")
+    b = write_spec(tmp_path, "service: a\nslos:\n  - name: b-c\n    objective: 99\n" + GOOD_SLI, "two.yaml")
+    c = write_spec(tmp_path, "service: a\nslos:\n  - name: d\n    objective: 99\n" + GOOD_SLI, "three.yaml")
+    got = diagnostics_of([a, b, c])
+    assert got == [
+        f"{tmp_path}/three.yaml:1:10: service: service 'a' is already defined in {tmp_path}/two.yaml",
+        f"{tmp_path}/two.yaml:3:11: slos[0].name: slo_id 'a-b-c' is also produced by a spec in {tmp_path}/one.yaml; rename one",
+    ]
+
+
+def test_not_a_spec(tmp_path):
+    assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`"]
+    assert _check(tmp_path, "# only a comment\n") == [f"{tmp_path}/spec.yaml:1:1: file holds no spec"]
