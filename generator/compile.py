@@ -8,10 +8,11 @@ import promql_parser as pp
 
 from . import names
 from .alerts import alert_rules
+from .dashboards import OVERVIEW_FILE, dashboard_files
 from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec, problem_diagnostic
 from .plan import SLOPlan, plan_service
-from .render import to_yaml
+from .render import to_json, to_yaml
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec
 from .windows import ALERT_INTERVAL, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
@@ -82,6 +83,9 @@ def output_files(services: list[CompiledService]) -> dict[str, str]:
     files: dict[str, str] = {}
     for compiled in sorted(services, key=lambda c: c.service):
         files[f"rules/{compiled.service}.yml"] = render_rule_file(compiled)
+    ordered = sorted(services, key=lambda c: c.service)
+    for path, board in dashboard_files([(c.service, c.plans) for c in ordered]).items():
+        files[path] = to_json(board)
     return files
 
 
@@ -100,6 +104,13 @@ def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[D
             )
             continue
         seen_services[spec.service] = document
+        if spec.service == OVERVIEW_FILE:
+            diagnostics.append(
+                problem_diagnostic(
+                    document, Problem(("service",), f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard")
+                )
+            )
+            continue
         clash = False
         for index, slo in enumerate(spec.slos):
             sid = names.slo_id(spec.service, slo.name)
