@@ -8,6 +8,7 @@ import promql_parser as pp
 
 from . import names
 from .alerts import alert_rules
+from .dashboards import OVERVIEW_FILE, dashboard_files
 from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec, problem_diagnostic
 from .plan import SLOPlan, plan_service
@@ -82,6 +83,9 @@ def output_files(services: list[CompiledService]) -> dict[str, str]:
     files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
     for compiled in sorted(services, key=lambda c: c.service):
         files[f"rules/{compiled.service}.yml"] = render_rule_file(compiled)
+    ordered = sorted(services, key=lambda c: c.service)
+    for path, board in dashboard_files([(c.service, c.plans) for c in ordered]).items():
+        files[path] = to_json(board)
     return files
 
 
@@ -100,6 +104,13 @@ def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[D
             )
             continue
         seen_services[spec.service] = document
+        if spec.service == OVERVIEW_FILE:
+            diagnostics.append(
+                problem_diagnostic(
+                    document, Problem(("service",), f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard")
+                )
+            )
+            continue
         clash = False
         for index, slo in enumerate(spec.slos):
             sid = names.slo_id(spec.service, slo.name)

@@ -1,0 +1,352 @@
+"""Plans -> Grafana dashboards: one per service, and an overview of every SLO.
+
+Pure: returns dicts.  Every query reads slogen's recorded series (names.py) or
+Prometheus' own ALERTS, never a raw counter over a long range, so a 30d panel
+costs a few hundred points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from . import names
+from .durations import format_duration
+from .grafana import (
+    UID_MAX,
+    Grid,
+    Steps,
+    dashboard,
+    dashboards_link,
+    gauge_panel,
+    override,
+    row_panel,
+    stat_panel,
+    state_timeline_panel,
+    table_panel,
+    target,
+    timeseries_panel,
+)
+from .numbers import fmt, percent_text
+from .plan import SLOPlan
+from .windows import BASE_WINDOW, DAY, HOUR
+
+OVERVIEW_UID = "slogen-overview"
+OVERVIEW_FILE = "slo-overview"
+TAG = "slogen"
+ALERTS = "ALERTS"  # Prometheus' own series of pending and firing alerts
+# The alerting windows every SLO records (plan.STANDARD_WINDOWS); tier windows are added.
+BURN_WINDOWS = (BASE_WINDOW, HOUR, 6 * HOUR, DAY, 3 * DAY)
+# Error budget policy tiers: below half, below a tenth, exhausted.
+BUDGET_STEPS: Steps = ((None, "dark-red"), (0.0, "red"), (0.1, "orange"), (0.5, "green"))
+_SEVERITY_COLOURS = {"page": "red", "ticket": "orange"}
+_ROW_HEIGHT = 1 + 6 + 8 + 8
+_ID = (names.LABEL_SERVICE, names.LABEL_NAME, names.LABEL_ID)
+
+
+def dashboard_uid(service: str) -> str:
+    """`slo-<service>`, or a truncated name plus a hash when that exceeds Grafana's 40 characters."""
+    uid = f"slo-{service}"
+    if len(uid) <= UID_MAX:
+        return uid
+    digest = hashlib.sha256(service.encode()).hexdigest()[:8]
+    return f"{uid[: UID_MAX - 9]}-{digest}"
+
+
+def _legend(plan: SLOPlan, text: str) -> str:
+    groups = " ".join(f"{{{{{label}}}}}" for label in plan.grouping)
+    return f"{text} {groups}" if groups else text
+
+
+def _ratio(plan: SLOPlan, window: int) -> str:
+    return f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(window))})"
+
+
+def _percent_decimals(plan: SLOPlan) -> int:
+    """Enough decimals to tell the SLI from a 99.95% objective: one more than it has."""
+    exponent = plan.objective_percent.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return places + 1
+
+
+def _burn_steps(plan: SLOPlan) -> Steps:
+    """Base green, then each tier's burn factor in its severity's colour (page wins a tie)."""
+    by_value: dict[Decimal, str] = {}
+    for sev in sorted(plan.severities, key=lambda s: s.key != "page"):
+        for tier in sev.tiers:
+            by_value.setdefault(tier.factor(plan.period), _SEVERITY_COLOURS.get(sev.key, "orange"))
+    if not by_value:
+        by_value[Decimal(1)] = "orange"
+    return ((None, "green"),) + tuple((float(value), colour) for value, colour in sorted(by_value.items()))
+
+
+def _tiers_text(plan: SLOPlan) -> str:
+    parts = [
+        f"{sev.key} {fmt(tier.factor(plan.period))}x ({fmt(tier.budget_fraction * 100)}% of the budget in "
+        f"{format_duration(tier.long_window)}, confirmed over {format_duration(tier.short_window)})"
+        for sev in plan.severities
+        for tier in sev.tiers
+    ]
+    return "; ".join(parts) if parts else "no alerting tiers"
+
+
+def _burn_windows(plan: SLOPlan) -> list[int]:
+    windows = set(BURN_WINDOWS)
+    for sev in plan.severities:
+        for tier in sev.tiers:
+            windows |= {tier.long_window, tier.short_window}
+    return sorted(w for w in windows if w in plan.windows)
+
+
+def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
+    """The row of one SLO, starting at grid row `y`: headline numbers, then history."""
+    period = format_duration(plan.period)
+    objective = percent_text(plan.objective_percent)
+    budget = fmt(plan.error_budget)
+    refs = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    about = f"{plan.description} " if plan.description else ""
+    panels = [row_panel(f"{plan.name}: {objective} over {period}", y)]
+    panels.append(
+        stat_panel(
+            f"SLI over {period} vs objective",
+            f"{about}Share of good events over the SLO window ({period}); green once at or above the objective {objective}.",
+            Grid(0, y + 1, 8, 6),
+            [
+                target("A", f"1 - {_ratio(plan, plan.period)}", _legend(plan, "SLI"), instant=True),
+                target("B", plan.selector(names.OBJECTIVE), "objective", instant=True),
+            ],
+            "percentunit",
+            ((None, "red"), (float(plan.objective), "green")),
+            _percent_decimals(plan),
+        )
+    )
+    panels.append(
+        gauge_panel(
+            "Error budget remaining",
+            f"Share of the {period} error budget ({budget} of events) not yet spent. "
+            "Policy tiers: below 50% orange, below 10% red, below 0% exhausted.",
+            Grid(8, y + 1, 8, 6),
+            [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "remaining"), instant=True)],
+            "percentunit",
+            BUDGET_STEPS,
+            0.0,
+            1.0,
+            1,
+        )
+    )
+    panels.append(
+        stat_panel(
+            "Current burn rate (5m)",
+            "How many times faster than sustainable the budget burns now (1x spends it exactly over the window). "
+            f"Alert tiers: {_tiers_text(plan)}.",
+            Grid(16, y + 1, 8, 6),
+            [target("A", plan.selector(names.CURRENT_BURN_RATE), _legend(plan, "burn rate"), instant=True)],
+            "suffix:x",
+            _burn_steps(plan),
+            2,
+        )
+    )
+    burn_targets = [
+        target(next(refs), f"{_ratio(plan, window)} / {budget}", _legend(plan, format_duration(window)))
+        for window in _burn_windows(plan)
+    ]
+    panels.append(
+        timeseries_panel(
+            "Burn rate by alerting window",
+            f"Error ratio over each window divided by the error budget {budget}. Dashed lines: {_tiers_text(plan)}.",
+            Grid(0, y + 7, 12, 8),
+            burn_targets,
+            "suffix:x",
+            _burn_steps(plan),
+            "dashed",
+            minimum=0,
+        )
+    )
+    panels.append(
+        timeseries_panel(
+            "Error ratio vs error budget",
+            f"Share of bad events over 5m and 1h against the error budget ({budget}): "
+            "above the line the SLO is burning faster than it can last.",
+            Grid(12, y + 7, 12, 8),
+            [
+                target("A", _ratio(plan, BASE_WINDOW), _legend(plan, "error ratio 5m")),
+                target("B", _ratio(plan, HOUR), _legend(plan, "error ratio 1h")),
+                target("C", plan.selector(names.ERROR_BUDGET), "error budget"),
+            ],
+            "percentunit",
+            overrides=[
+                override(
+                    "byName",
+                    "error budget",
+                    {"color": {"fixedColor": "red", "mode": "fixed"}, "custom.lineStyle": {"dash": [10, 10], "fill": "dash"}},
+                )
+            ],
+            minimum=0,
+        )
+    )
+    panels.append(
+        timeseries_panel(
+            f"Error budget remaining over the last {period}",
+            f"Budget left in the rolling {period} window at each point in time: the burn-down. "
+            "Needs Prometheus retention of at least the SLO window to show all of it.",
+            Grid(0, y + 15, 12, 8),
+            [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "budget remaining"))],
+            "percentunit",
+            BUDGET_STEPS,
+            "dashed",
+            time_from=period,
+        )
+    )
+    panels.append(
+        state_timeline_panel(
+            "Firing and pending alerts",
+            f"When the {plan.alert_name or 'burn-rate'} alerts of this SLO were pending or firing.",
+            Grid(12, y + 15, 12, 8),
+            [target("A", f'{ALERTS}{{{names.LABEL_ID}="{plan.id}"}}', _legend(plan, "{{alertstate}} {{severity}}"))],
+            [
+                override("byRegexp", "/pending/", {"color": {"fixedColor": "orange", "mode": "fixed"}}),
+                override("byRegexp", "/firing/", {"color": {"fixedColor": "red", "mode": "fixed"}}),
+            ],
+            "no alerts",
+        )
+    )
+    return panels
+
+
+def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
+    """One service's dashboard: a collapsible row per SLO."""
+    panels: list[dict] = []
+    for index, plan in enumerate(plans):
+        panels += slo_panels(plan, index * _ROW_HEIGHT)
+    slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} over {format_duration(p.period)})" for p in plans)
+    return dashboard(
+        uid=dashboard_uid(service),
+        title=f"SLOs / {service}",
+        description=f"Generated by slogen; do not edit, change the spec. SLOs of {service}: {slos}.",
+        tags=sorted({TAG, "slo", service}),
+        panels=panels,
+        time_from="now-7d",
+        links=[dashboards_link("SLO dashboards", TAG)],
+    )
+
+
+def _by(expr: str, how: str = "max") -> str:
+    return f"{how} by ({', '.join(_ID)}) ({expr})"
+
+
+def _service_selector(metric: str, service: str) -> str:
+    return f'{metric}{{{names.LABEL_SERVICE}="{service}"}}'
+
+
+def overview_queries(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
+    """The overview's instant table queries, one column each, every row one SLO.
+
+    SLOs with grouping show their worst group, so one row is one SLO.  Query A also
+    carries each service's dashboard uid, which the links need.
+    """
+    with_uid = " or ".join(
+        f'label_replace({_by(_service_selector(names.OBJECTIVE, service))}, "slo_dashboard", "{dashboard_uid(service)}", "", "")'
+        for service, _ in services
+    )
+    ids = ", ".join(_ID)
+    sli = f"1 - {names.PERIOD_BURN_RATE} * on ({names.LABEL_ID}) group_left () {names.ERROR_BUDGET}"
+    firing = (
+        f'count by ({ids}) ({ALERTS}{{alertstate="firing", {names.LABEL_ID}!=""}})'
+        f" or on ({names.LABEL_ID}) 0 * {_by(names.OBJECTIVE)}"
+    )
+    columns = [
+        with_uid,
+        _by(sli, "min"),
+        _by(names.PERIOD_BUDGET_REMAINING, "min"),
+        _by(names.CURRENT_BURN_RATE, "max"),
+        _by(firing, "sum"),
+    ]
+    return [target(ref, expr, instant=True, table=True) for ref, expr in zip("ABCDE", columns)]
+
+
+_COLUMNS = (
+    (names.LABEL_SERVICE, "Service"),
+    (names.LABEL_NAME, "SLO"),
+    ("Value #A", "Objective"),
+    ("Value #B", "SLI over window"),
+    ("Value #C", "Budget remaining"),
+    ("Value #D", "Burn rate (5m)"),
+    ("Value #E", "Firing alerts"),
+)
+
+
+def _overview_overrides() -> list[dict]:
+    link = {
+        "title": "Open the service's SLO dashboard",
+        "url": "/d/${__data.fields.slo_dashboard}?${datasource:queryparam}&${__url_time_range}",
+    }
+    return [
+        override("byName", "Service", {"links": [link]}),
+        override("byName", "SLO", {"links": [link]}),
+        override("byName", "Objective", {"unit": "percentunit", "decimals": 3}),
+        override("byName", "SLI over window", {"unit": "percentunit", "decimals": 3}),
+        override(
+            "byName",
+            "Budget remaining",
+            {
+                "unit": "percentunit",
+                "decimals": 1,
+                "thresholds": {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in BUDGET_STEPS]},
+                "custom.cellOptions": {"type": "color-background", "mode": "basic"},
+            },
+        ),
+        override("byName", "Burn rate (5m)", {"unit": "suffix:x", "decimals": 2}),
+        override(
+            "byName",
+            "Firing alerts",
+            {
+                "thresholds": {"mode": "absolute", "steps": [{"color": "transparent", "value": None}, {"color": "red", "value": 1}]},
+                "custom.cellOptions": {"type": "color-background", "mode": "basic"},
+            },
+        ),
+        override("byName", names.LABEL_ID, {"custom.hidden": True}),
+        override("byName", "slo_dashboard", {"custom.hidden": True}),
+    ]
+
+
+def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
+    """Every SLO of every service in one sortable table, worst budget first."""
+    transformations = [
+        {"id": "merge", "options": {}},
+        {
+            "id": "organize",
+            "options": {
+                "excludeByName": {"Time": True},
+                "indexByName": {name: index for index, (name, _) in enumerate(_COLUMNS)},
+                "renameByName": dict(_COLUMNS),
+            },
+        },
+    ]
+    count = sum(len(plans) for _, plans in services)
+    table = table_panel(
+        "SLOs",
+        "One row per SLO (grouped SLOs show their worst group). Click a service or SLO to open its dashboard; "
+        "click a column header to sort.",
+        Grid(0, 0, 24, max(8, 3 + count)),
+        overview_queries(services),
+        transformations,
+        _overview_overrides(),
+        [{"desc": False, "displayName": "Budget remaining"}],
+    )
+    return dashboard(
+        uid=OVERVIEW_UID,
+        title="SLOs / Overview",
+        description=f"Generated by slogen; do not edit. {count} SLOs of {len(services)} services.",
+        tags=[OVERVIEW_FILE, "slo", TAG],
+        panels=[table],
+        time_from="now-1h",
+        links=[dashboards_link("SLO dashboards", TAG)],
+    )
+
+
+def dashboard_files(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict[str, dict]:
+    """Every dashboard, keyed by its path under the output directory."""
+    files = {f"dashboards/{service}.json": service_dashboard(service, plans) for service, plans in services}
+    if services:
+        files[f"dashboards/{OVERVIEW_FILE}.json"] = overview_dashboard(services)
+    return files

@@ -1,0 +1,259 @@
+"""Grafana dashboard JSON shapes: panels, targets, variables, as plain dicts.
+
+Knows Grafana's classic dashboard model and nothing about SLOs; dashboards.py
+decides what to show.  Shapes follow what Grafana 11/12 saves on export, so an
+imported dashboard is not rewritten on its first save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Grafana 11.6 / 12.0 save dashboards at schemaVersion 41; newer ones migrate it
+# silently, older ones (>= 11.0) still render every panel kind used here.
+SCHEMA_VERSION = 41
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE = {"type": "prometheus", "uid": f"${{{DATASOURCE_VARIABLE}}}"}
+UID_MAX = 40  # Grafana rejects longer dashboard uids
+
+Steps = tuple[tuple[float | None, str], ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A panel's place on Grafana's 24-column grid."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_dict(self) -> dict:
+        """Grafana's gridPos."""
+        return {"h": self.h, "w": self.w, "x": self.x, "y": self.y}
+
+
+def target(ref: str, expr: str, legend: str = "__auto", instant: bool = False, table: bool = False) -> dict:
+    """A Prometheus query of a panel."""
+    return {
+        "datasource": DATASOURCE,
+        "editorMode": "code",
+        "expr": expr,
+        "format": "table" if table else "time_series",
+        "instant": instant,
+        "legendFormat": legend,
+        "range": not instant,
+        "refId": ref,
+    }
+
+
+def thresholds(steps: Steps) -> dict:
+    """Absolute thresholds; the first step's value must be None (the base colour)."""
+    return {"mode": "absolute", "steps": [{"color": color, "value": value} for value, color in steps]}
+
+
+def _panel(kind: str, title: str, description: str, grid: Grid, targets: list[dict], field_config: dict, options: dict) -> dict:
+    return {
+        "datasource": DATASOURCE,
+        "description": description,
+        "fieldConfig": field_config,
+        "gridPos": grid.as_dict(),
+        "options": options,
+        "targets": targets,
+        "title": title,
+        "type": kind,
+    }
+
+
+def _reduce() -> dict:
+    return {"calcs": ["lastNotNull"], "fields": "", "values": False}
+
+
+def stat_panel(title: str, description: str, grid: Grid, targets: list[dict], unit: str, steps: Steps, decimals: int | None = None) -> dict:
+    """A big-number panel coloured by thresholds."""
+    defaults: dict = {"color": {"mode": "thresholds"}, "mappings": [], "thresholds": thresholds(steps), "unit": unit}
+    if decimals is not None:
+        defaults["decimals"] = decimals
+    options = {
+        "colorMode": "value",
+        "graphMode": "none",
+        "justifyMode": "auto",
+        "orientation": "auto",
+        "reduceOptions": _reduce(),
+        "showPercentChange": False,
+        "textMode": "value_and_name",
+        "wideLayout": True,
+    }
+    return _panel("stat", title, description, grid, targets, {"defaults": defaults, "overrides": []}, options)
+
+
+def gauge_panel(title: str, description: str, grid: Grid, targets: list[dict], unit: str, steps: Steps, low: float, high: float, decimals: int | None = None) -> dict:
+    """A gauge between `low` and `high` with coloured threshold marks."""
+    defaults: dict = {
+        "color": {"mode": "thresholds"},
+        "mappings": [],
+        "max": high,
+        "min": low,
+        "thresholds": thresholds(steps),
+        "unit": unit,
+    }
+    if decimals is not None:
+        defaults["decimals"] = decimals
+    options = {
+        "minVizHeight": 75,
+        "minVizWidth": 75,
+        "orientation": "auto",
+        "reduceOptions": _reduce(),
+        "showThresholdLabels": False,
+        "showThresholdMarkers": True,
+        "sizing": "auto",
+    }
+    return _panel("gauge", title, description, grid, targets, {"defaults": defaults, "overrides": []}, options)
+
+
+def timeseries_panel(
+    title: str,
+    description: str,
+    grid: Grid,
+    targets: list[dict],
+    unit: str,
+    steps: Steps = ((None, "transparent"),),
+    threshold_style: str = "off",
+    overrides: list[dict] | None = None,
+    time_from: str | None = None,
+    minimum: float | None = None,
+) -> dict:
+    """A graph; `threshold_style` "dashed" draws the threshold steps as lines."""
+    defaults: dict = {
+        "color": {"mode": "palette-classic"},
+        "custom": {
+            "drawStyle": "line",
+            "fillOpacity": 0,
+            "lineWidth": 1,
+            "showPoints": "never",
+            "spanNulls": False,
+            "thresholdsStyle": {"mode": threshold_style},
+        },
+        "mappings": [],
+        "thresholds": thresholds(steps),
+        "unit": unit,
+    }
+    if minimum is not None:
+        defaults["min"] = minimum
+    options = {
+        "legend": {"calcs": ["lastNotNull", "max"], "displayMode": "table", "placement": "bottom", "showLegend": True},
+        "tooltip": {"mode": "multi", "sort": "desc"},
+    }
+    panel = _panel("timeseries", title, description, grid, targets, {"defaults": defaults, "overrides": overrides or []}, options)
+    if time_from:
+        panel["timeFrom"] = time_from
+    return panel
+
+
+def state_timeline_panel(title: str, description: str, grid: Grid, targets: list[dict], overrides: list[dict], no_value: str) -> dict:
+    """Bars showing when each series was present (e.g. when an alert was active)."""
+    defaults = {
+        "color": {"mode": "fixed", "fixedColor": "red"},
+        "custom": {"fillOpacity": 80, "lineWidth": 0},
+        "mappings": [{"type": "value", "options": {"1": {"index": 0, "text": "active"}}}],
+        "noValue": no_value,
+        "thresholds": thresholds(((None, "red"),)),
+    }
+    options = {
+        "alignValue": "left",
+        "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False},
+        "mergeValues": True,
+        "rowHeight": 0.8,
+        "showValue": "never",
+        "tooltip": {"mode": "single", "sort": "none"},
+    }
+    return _panel("state-timeline", title, description, grid, targets, {"defaults": defaults, "overrides": overrides}, options)
+
+
+def table_panel(title: str, description: str, grid: Grid, targets: list[dict], transformations: list[dict], overrides: list[dict], sort_by: list[dict]) -> dict:
+    """A sortable table built from instant table queries."""
+    defaults = {
+        "custom": {"align": "auto", "cellOptions": {"type": "auto"}, "filterable": False, "inspect": False},
+        "mappings": [],
+        "thresholds": thresholds(((None, "transparent"),)),
+    }
+    options = {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""}, "showHeader": True, "sortBy": sort_by}
+    panel = _panel("table", title, description, grid, targets, {"defaults": defaults, "overrides": overrides}, options)
+    panel["transformations"] = transformations
+    return panel
+
+
+def row_panel(title: str, y: int) -> dict:
+    """A collapsible row header spanning the grid; the panels after it belong to it."""
+    return {"collapsed": False, "gridPos": Grid(0, y, 24, 1).as_dict(), "panels": [], "title": title, "type": "row"}
+
+
+def override(matcher_id: str, matcher: str, properties: dict) -> dict:
+    """A field override: `properties` maps property ids to values."""
+    return {
+        "matcher": {"id": matcher_id, "options": matcher},
+        "properties": [{"id": key, "value": value} for key, value in properties.items()],
+    }
+
+
+def datasource_variable() -> dict:
+    """The `datasource` variable every query goes through: any Prometheus data source."""
+    return {
+        "current": {},
+        "hide": 0,
+        "includeAll": False,
+        "label": "Data source",
+        "multi": False,
+        "name": DATASOURCE_VARIABLE,
+        "options": [],
+        "query": "prometheus",
+        "refresh": 1,
+        "regex": "",
+        "skipUrlSync": False,
+        "type": "datasource",
+    }
+
+
+def dashboard(
+    uid: str, title: str, description: str, tags: list[str], panels: list[dict], time_from: str, links: list[dict]
+) -> dict:
+    """A complete dashboard; panel ids are numbered here so they are unique by construction."""
+    numbered = [{"id": index, **panel} for index, panel in enumerate(panels, start=1)]
+    return {
+        "annotations": {"list": []},
+        "description": description,
+        "editable": True,
+        "fiscalYearStartMonth": 0,
+        "graphTooltip": 1,
+        "id": None,
+        "links": links,
+        "liveNow": False,
+        "panels": numbered,
+        "refresh": "1m",
+        "schemaVersion": SCHEMA_VERSION,
+        "tags": tags,
+        "templating": {"list": [datasource_variable()]},
+        "time": {"from": time_from, "to": "now"},
+        "timepicker": {},
+        "timezone": "",
+        "title": title,
+        "uid": uid,
+        "version": 1,
+        "weekStart": "",
+    }
+
+
+def dashboards_link(title: str, tag: str) -> dict:
+    """A dropdown of every dashboard with `tag`, keeping time range and variables."""
+    return {
+        "asDropdown": True,
+        "icon": "external link",
+        "includeVars": True,
+        "keepTime": True,
+        "tags": [tag],
+        "targetBlank": False,
+        "title": title,
+        "tooltip": "",
+        "type": "dashboards",
+        "url": "",
+    }

@@ -1,0 +1,183 @@
+"""Every dashboard query, run against a real Prometheus evaluating slogen's rules, returns data.
+
+The test starts Debian's prometheus on 127.0.0.1 with temporary storage, has it scrape
+a tiny local exporter whose counters fail a share of requests (enough to fire the page
+and ticket alerts), loads the generated rules of tests/data/dashboards/shop.yaml and
+runs each panel query through the HTTP API as Grafana would.
+
+Rule group intervals are rewritten to 1s in the test's copy of the rule file: the
+generated 1h interval of the hourly group would otherwise mean an hour before the 1d+
+windows, the SLO-window ratio and the budget series exist.  The expressions, which are
+what the dashboards depend on, are unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from dashboard_support import compile_spec, dashboards, queries, substitute
+
+pytestmark = pytest.mark.slow
+
+DEADLINE = 45  # seconds for the rules and alerts to produce every series
+# Requests per second by (route, code): /cart fails 37.5%, /pay 16.7%, far above any burn threshold.
+RATES = {("/cart", "200"): 100.0, ("/cart", "500"): 60.0, ("/pay", "200"): 100.0, ("/pay", "500"): 20.0}
+
+
+class _Exporter(BaseHTTPRequestHandler):
+    started = time.monotonic()
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        elapsed = time.monotonic() - self.started
+        lines = ["# TYPE http_requests_total counter"]
+        for (route, code), rate in sorted(RATES.items()):
+            lines.append(f'http_requests_total{{code="{code}",route="{route}"}} {rate * elapsed:.3f}')
+        body = ("\n".join(lines) + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fast_rules(text: str) -> str:
+    data = yaml.safe_load(text)
+    for group in data["groups"]:
+        group["interval"] = "1s"
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory: pytest.TempPathFactory):
+    """Base URL of a running Prometheus scraping the exporter and evaluating the shop rules."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        pytest.fail("prometheus is not installed: run `make test`, which installs Debian's prometheus package")
+    files = compile_spec()
+    work = tmp_path_factory.mktemp("prometheus")
+    (work / "rules.yml").write_text(_fast_rules(files["rules/shop.yml"]))
+    exporter = ThreadingHTTPServer(("127.0.0.1", 0), _Exporter)
+    threading.Thread(target=exporter.serve_forever, daemon=True).start()
+    (work / "prometheus.yml").write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": [str(work / "rules.yml")],
+                "scrape_configs": [
+                    {"job_name": "shop", "static_configs": [{"targets": [f"127.0.0.1:{exporter.server_address[1]}"]}]}
+                ],
+            }
+        )
+    )
+    port = _free_port()
+    log = open(work / "prometheus.log", "w")
+    proc = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={work / 'prometheus.yml'}",
+            f"--storage.tsdb.path={work / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, proc, work)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        exporter.shutdown()
+        exporter.server_close()
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, work: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"prometheus exited: {(work / 'prometheus.log').read_text()}")
+        try:
+            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("prometheus did not become ready in 20s")
+
+
+def _run(client: httpx.Client, target: dict) -> list[dict]:
+    """The result of one panel query, instant or over the last two minutes."""
+    expr = substitute(target["expr"])
+    now = time.time()
+    if target["instant"]:
+        response = client.get("/api/v1/query", params={"query": expr, "time": now})
+    else:
+        response = client.get("/api/v1/query_range", params={"query": expr, "start": now - 120, "end": now, "step": 2})
+    response.raise_for_status()
+    body = response.json()
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def _finite(result: list[dict]) -> bool:
+    samples = [s for series in result for s in series.get("values", [series.get("value")]) if s]
+    return any(math.isfinite(float(value)) for _, value in samples)
+
+
+def test_every_dashboard_query_returns_data(prometheus: str) -> None:
+    boards = dashboards(compile_spec())
+    every = [(path, panel, t) for path, board in sorted(boards.items()) for panel, t in queries(board)]
+    assert len(every) > 20
+    with httpx.Client(base_url=prometheus, timeout=10) as client:
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            results = {(path, panel["id"], t["refId"]): _run(client, t) for path, panel, t in every}
+            empty = [
+                f"{path}: {panel['title']} [{t['refId']}]: {t['expr']}"
+                for path, panel, t in every
+                if not _finite(results[(path, panel["id"], t["refId"])])
+            ]
+            if not empty or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    assert not empty, "queries without data:\n" + "\n".join(empty)
+
+    overview = boards["dashboards/slo-overview.json"]
+    for panel, t in queries(overview):
+        rows = {series["metric"].get("slo_id") for series in results[("dashboards/slo-overview.json", panel["id"], t["refId"])]}
+        # One row per SLO, the grouped one too: every column joins on the same slo_id set.
+        assert rows == {"shop-availability", "shop-routes"}, (t["refId"], rows)
+    firing = next(t for _, t in queries(overview) if t["refId"] == "E")
+    counts = {
+        series["metric"]["slo_id"]: float(series["value"][1])
+        for series in results[("dashboards/slo-overview.json", overview["panels"][0]["id"], firing["refId"])]
+    }
+    # availability: its page and its ticket alert; routes: one ticket alert per route.
+    assert counts == {"shop-availability": 2.0, "shop-routes": 2.0}, counts
