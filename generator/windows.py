@@ -154,8 +154,12 @@ def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
 
 
 def reset_time(tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float) -> float:
-    """Seconds after errors stop until the short window falls below the threshold."""
+    """Seconds after a long burn at `error_rate` stops until the short window falls
+    below the threshold and the alert resolves (base-rate smear and intervals included)."""
     threshold = float(tier.threshold(period, error_budget))
     if error_rate <= threshold:
         return 0.0
-    return tier.short_window * (1 - threshold / error_rate)
+    # A window falling from a clean step mirrors the rise: the remaining part must drop
+    # to threshold / error_rate, i.e. the clean part must reach 1 - that.
+    fall = window_reach_time(tier.short_window, 1 - threshold / error_rate)
+    return fall + interval_of(tier.short_window) + ALERT_INTERVAL

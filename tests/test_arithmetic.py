@@ -15,6 +15,7 @@ from generator.windows import (
     HOUR,
     BurnRateTier,
     budget_consumed_at_fire,
+    reset_time,
     detection_time,
     smeared_reach_time,
     source_of,
@@ -124,3 +125,13 @@ def test_humanize_duration():
     assert humanize_duration(51.84) == "51.8s"
     assert humanize_duration(129.6) == "2.2min"
     assert humanize_duration(7200 + 59 * 60) == "2h 59m"
+
+
+def test_reset_time_follows_the_short_window():
+    budget = Decimal("0.001")
+    page_fast, page_slow = DEFAULT_TIERS["page"]
+    # Workbook: 5m x (1 - 14.4 x 0.1%) = 4.93 min; the raw 5m window adds only intervals.
+    assert reset_time(page_fast, PERIOD_30D, budget, 1.0) == pytest.approx(300 * (1 - 0.0144) + 60)
+    # The 30m short window is summed from 5m rates: half the 5m ramp later on average.
+    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 60)
+    assert reset_time(page_fast, PERIOD_30D, budget, 0.01) == 0.0
