@@ -99,7 +99,9 @@ def _has_placeholder(text: str) -> bool:
 
 
 def _heading_line(pm: Postmortem) -> int:
-    return pm.lines[pm.body_start].number if pm.body_start < len(pm.lines) else max(1, len(pm.lines))
+    # Where a missing section is reported: the first line of text after the front matter.
+    body = [line for line in pm.lines[pm.body_start:] if line.text.strip()]
+    return body[0].number if body else max(1, len(pm.lines))
 
 
 def check_front_matter(pm: Postmortem) -> list[Issue]:
@@ -315,9 +317,12 @@ def check_blameless(pm: Postmortem) -> list[Issue]:
     """Blame-focused language, each with the blameless rewording."""
     out: list[Issue] = []
     for line in _prose(pm):
+        given: set[str] = set()
         for pattern, advice in BLAME_PATTERNS:
             match = pattern.search(line.text)
-            if match:
+            # One finding per piece of advice and line: "because @bob broke" is one problem, not two.
+            if match and advice not in given:
+                given.add(advice)
                 out.append((line.number, f"blame-focused language {match.group(0)!r}: {advice}"))
     return out
 
