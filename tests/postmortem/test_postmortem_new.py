@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ def at(text: str) -> datetime:
 )
 def test_decision(severity: str, minutes: int, flags: dict, required: bool, template: str) -> None:
     start = at("2024-03-01T14:00")
-    incident = Incident("x", severity, start, start.replace(minute=minutes), **flags)
+    incident = Incident("x", severity, start, start + timedelta(minutes=minutes), **flags)
     decision = decide(incident)
     assert (decision.required, decision.template) == (required, template)
 
