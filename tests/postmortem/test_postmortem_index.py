@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from pm_support import ROOT
 from generator.postmortem.files import load_postmortems
 from generator.postmortem.index import index_entry, render_index
 from generator.postmortem.lint import lint_postmortem

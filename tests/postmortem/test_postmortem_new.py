@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, fill_placeholders, start_prometheus
+from pm_support import ROOT, fill_placeholders, start_prometheus
 from generator.postmortem.lint import lint_postmortem
 from generator.postmortem.model import Incident, decide, parse_postmortem
 
