@@ -15,6 +15,7 @@ from . import __version__
 from .compile import CompiledService, compile_all, output_files
 from .errors import Diagnostic
 from .load import load_specs
+from .postmortem.cli import postmortem_app
 from .spec import json_schema
 from .write import Changes, OutputConflict, diff_output, write_output
 
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(postmortem_app, name="postmortem")
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
 

@@ -13,7 +13,7 @@ import math
 import pytest
 import yaml
 
-from conftest import compile_files, run_promtool, write_spec
+from slogen_testing import compile_files, run_promtool, write_spec
 
 AVAILABILITY = """
 service: shop

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from conftest import ROOT, write_spec
+from slogen_testing import ROOT, write_spec
 
 SPEC = """
 service: api

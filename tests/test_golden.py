@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import compile_files, run_promtool
+from slogen_testing import compile_files, run_promtool
 
 DATA = Path(__file__).parent / "data"
 CASES = sorted(p.name for p in DATA.iterdir() if (p / "spec.yaml").exists())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import diagnostics_of, write_spec
+from slogen_testing import diagnostics_of, write_spec
 
 GOOD_SLI = """\
     sli:

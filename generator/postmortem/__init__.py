@@ -1,0 +1,1 @@
+"""Blameless postmortems as code: templates, budget impact, a linter and an index."""

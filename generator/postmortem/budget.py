@@ -1,0 +1,104 @@
+"""Error budget an incident consumed: estimated from the spec, or from measured rates.
+
+Pure. Consumption is burn rate x incident duration / SLO window, the same arithmetic the
+burn-rate alerts use, so a postmortem's number matches what the alerts saw. It assumes
+the incident's traffic rate was typical for the window; that keeps the number stable
+when Prometheus holds less history than the SLO window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..durations import format_duration
+from ..numbers import percent_text
+from ..plan import SLOPlan
+from ..promql import parse_expr, parse_selector, substitute_window
+from ..sli import le_matcher
+from ..spec import SLI, threshold_seconds
+
+# Above this share of the window's budget, Google's example policy asks for a P0 action item.
+P0_BUDGET_SHARE = 0.20
+
+
+@dataclass(frozen=True)
+class BudgetImpact:
+    """How much of one SLO's error budget an incident consumed."""
+
+    slo: str
+    objective_percent: Decimal
+    period: int
+    duration: int
+    error_ratio: float
+    measured: bool
+
+    @property
+    def burn_rate(self) -> float:
+        """Error ratio over the error budget: 1 spends the budget exactly over the window."""
+        budget = float(1 - self.objective_percent / 100)
+        return self.error_ratio / budget
+
+    @property
+    def consumed(self) -> float:
+        """Fraction of the window's error budget the incident spent."""
+        return self.burn_rate * self.duration / self.period
+
+    @property
+    def consumed_text(self) -> str:
+        """`6.94%`, prefixed with `<=` when only an upper bound is known."""
+        text = f"{self.consumed * 100:.2f}%"
+        return text if self.measured else f"<= {text}"
+
+    def summary(self) -> str:
+        """One sentence for the Impact section."""
+        target = f"the {format_duration(self.period)} error budget of {self.slo} ({percent_text(self.objective_percent)})"
+        if self.measured:
+            return (
+                f"{self.consumed * 100:.2f}% of {target}, measured from Prometheus: "
+                f"error ratio {self.error_ratio * 100:.3f}% during the incident, burn rate {self.burn_rate:.1f}x"
+            )
+        return f"up to {self.consumed * 100:.2f}% of {target}, if every event failed (measure it with --prometheus)"
+
+
+def estimate_impact(plan: SLOPlan, duration: int) -> BudgetImpact:
+    """Upper bound from the spec alone: every event during the incident failed."""
+    return BudgetImpact(f"{plan.service}/{plan.name}", plan.objective_percent, plan.period, duration, 1.0, False)
+
+
+def measured_impact(plan: SLOPlan, duration: int, bad_rate: float, events_rate: float) -> BudgetImpact:
+    """Impact from the per-second rates of bad events and all events over the incident."""
+    ratio = min(max(bad_rate / events_rate, 0.0), 1.0) if events_rate > 0 else 0.0
+    return BudgetImpact(f"{plan.service}/{plan.name}", plan.objective_percent, plan.period, duration, ratio, True)
+
+
+@dataclass(frozen=True)
+class WindowQueries:
+    """PromQL for per-second rates over the incident window: events, and either bad or good events.
+
+    Bad and good are queried apart from events so a missing series is read correctly:
+    no error series means no errors, but no good series means nothing was good.
+    """
+
+    events: str
+    bad: str | None
+    good: str | None
+
+
+def window_queries(sli: SLI, seconds: int) -> WindowQueries:
+    """Queries for an SLI over a window of `seconds`, summed over every label."""
+    window = format_duration(seconds)
+    if sli.ratio is not None:
+        total = parse_selector(sli.ratio.total, "total").render()
+        events = f"sum(rate({total}[{window}]))"
+        if sli.ratio.errors is not None:
+            return WindowQueries(events, f"sum(rate({parse_selector(sli.ratio.errors, 'errors').render()}[{window}]))", None)
+        return WindowQueries(events, None, f"sum(rate({parse_selector(sli.ratio.good or '', 'good').render()}[{window}]))")
+    if sli.latency is not None:
+        hist = parse_selector(sli.latency.histogram, "histogram")
+        good = hist.render("_bucket", (le_matcher(threshold_seconds(sli.latency.threshold)),))
+        return WindowQueries(f"sum(rate({hist.render('_count')}[{window}]))", None, f"sum(rate({good}[{window}]))")
+    assert sli.query is not None
+    events = parse_expr(substitute_window(sli.query.total, window), "total").prettify()
+    bad = parse_expr(substitute_window(sli.query.errors, window), "errors").prettify()
+    return WindowQueries(f"sum({events})", f"sum({bad})", None)

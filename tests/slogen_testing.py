@@ -1,0 +1,41 @@
+"""Helpers shared by the core tests (a plain module: `conftest` is not unique under tests/)."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+from generator.compile import compile_all, output_files
+from generator.load import load_specs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_promtool(promtool: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run promtool, capturing its output as text."""
+    return subprocess.run([promtool, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
+    """Write a dedented spec file and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def compile_files(paths: list[Path]) -> dict[str, str]:
+    """Compile spec files to output files, failing the test on any diagnostic."""
+    loaded, diagnostics = load_specs(paths)
+    services, more = compile_all(loaded)
+    diagnostics += more
+    assert not diagnostics, "\n".join(map(str, diagnostics))
+    return output_files(services)
+
+
+def diagnostics_of(paths: list[Path]) -> list[str]:
+    """All diagnostics for the given spec files, as printed lines."""
+    loaded, diagnostics = load_specs(paths)
+    _, more = compile_all(loaded)
+    return [str(d) for d in sorted(diagnostics + more)]
