@@ -69,7 +69,8 @@ def alert_rules(plan: SLOPlan) -> list[Rule]:
                 for_=format_duration(sev.for_seconds) if sev.for_seconds else None,
                 # The slo_* labels make each SLO's rule distinct for promtool's duplicate lint;
                 # the series carry them anyway.
-                labels=tuple(sorted({**dict(sev.labels), **dict(plan.id_labels)}.items())),
+                # Alert labels are Go templates too: user values must stay inert.
+                labels=tuple(sorted({**{k: template_literal(v) for k, v in sev.labels}, **dict(plan.id_labels)}.items())),
                 annotations=_annotations(plan, sev),
             )
         )

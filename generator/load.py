@@ -22,6 +22,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 4 * 1024 * 1024
+# Aliases let a few lines stand for billions of nodes ("billion laughs"); bound what a
+# document may expand to before anything walks it.
+MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,58 @@ def _char_at(text: str, line: int, column: int) -> str:
     return ""
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _size_problem(path: str, root: yaml.Node) -> Diagnostic | None:
+    """Refuse recursive aliases, deep nesting and alias bombs, before construction."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in on_path:
+            raise _Refused(node, "a YAML alias refers to the node that contains it (recursive alias)")
+        if depth > MAX_DEPTH:
+            raise _Refused(node, f"nesting deeper than {MAX_DEPTH} levels; a spec never needs that")
+        on_path.add(key)
+        total = 1 + sum(size(child, depth + 1) for child in _children(node))
+        on_path.discard(key)
+        if total > MAX_EXPANDED_NODES:
+            raise _Refused(node, f"document expands to more than {MAX_EXPANDED_NODES} nodes through YAML aliases")
+        sizes[key] = total
+        return total
+
+    try:
+        size(root, 0)
+    except _Refused as refused:
+        return _mark_diag(path, refused.node.start_mark, refused.message)
+    return None
+
+
+class _Refused(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
 def _duplicate_keys(path: str, node: yaml.Node) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     stack = [node]
+    seen_nodes: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen_nodes:
+            continue  # an aliased node is checked once
+        seen_nodes.add(id(current))
         if isinstance(current, yaml.MappingNode):
             seen: dict[str, Any] = {}
             for key, value in current.value:
@@ -126,6 +177,11 @@ def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Dia
             node = loader.get_node()
             if node is None:
                 continue
+            refused = _size_problem(path, node)
+            if refused is not None:
+                problems.append(refused)
+                index += 1
+                continue
             problems += _duplicate_keys(path, node)
             data = loader.construct_document(node)
             if data is not None:
@@ -133,6 +189,8 @@ def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Dia
             index += 1
     except yaml.YAMLError as err:
         problems.append(_yaml_error(path, text, err))
+    except RecursionError:
+        problems.append(Diagnostic(path, 1, 1, f"nesting deeper than {MAX_DEPTH} levels; a spec never needs that"))
     finally:
         loader.dispose()
     return documents, problems

@@ -158,10 +158,11 @@ def write_output(out_dir: Path, files: dict[str, str]) -> Changes:
         changes = diff_output(out_dir, files)
         if changes.conflicts:
             raise OutputConflict(", ".join(changes.conflicts))
+        parent = out_dir.resolve().parent
+        _remove_abandoned_staging(parent, out_dir.resolve().name)
         if not changes.any:
             return changes
         owned = read_manifest(out_dir)
-        parent = out_dir.resolve().parent
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.resolve().name}.slogen-staging-", dir=parent))
         try:
             if out_dir.exists():
@@ -184,6 +185,13 @@ def write_output(out_dir: Path, files: dict[str, str]) -> Changes:
                 shutil.rmtree(staging, ignore_errors=True)
         _fsync_dir(parent)
         return changes
+
+
+def _remove_abandoned_staging(parent: Path, name: str) -> None:
+    """Staging trees left by a run that was killed; safe to remove while we hold the lock."""
+    for leftover in parent.glob(f".{name}.slogen-staging-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _prune_empty_dirs(root: Path, removed: set[str]) -> None:

@@ -1,0 +1,92 @@
+"""Hostile text in specs stays text: in PromQL, in YAML, and in alert templates."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from slogen_testing import compile_files, run_promtool, write_spec
+
+NASTY = 'a"b\\c\n{{ $labels.slo_id }} }} {{ .Value }} {{ template "x" }}'
+
+SPEC = {
+    "service": "inj",
+    "labels": {"team": NASTY},
+    "slos": [
+        {
+            "name": "avail",
+            "objective": 99,
+            "description": NASTY,
+            "sli": {"ratio": {"errors": 'req_total{code="500", path="/a\\"b{{x}}"}', "total": 'req_total{path="/a\\"b{{x}}"}'}},
+            "alerting": {
+                "labels": {"owner": "{{ $value }}"},
+                "annotations": {"runbook_url": "https://runbooks.example.com/{{ $labels.team }}", "note": NASTY},
+                "ticket": False,
+            },
+        }
+    ],
+}
+
+
+def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
+    spec = write_spec(tmp_path / "specs", yaml.safe_dump(SPEC, sort_keys=False))
+    files = compile_files([spec])
+    rules_text = files["rules/inj.yml"]
+    (tmp_path / "rules.yml").write_text(rules_text)
+    check = run_promtool(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # YAML round-trips the values exactly.
+    groups = yaml.safe_load(rules_text)["groups"]
+    recorded = [r for g in groups for r in g["rules"] if "record" in r]
+    assert all(r["labels"]["team"] == NASTY for r in recorded)
+    info = next(r for r in recorded if r["record"] == "slogen_slo_info")
+    assert info["labels"]["slo_description"] == NASTY
+    # Dashboards are valid JSON holding the same text.
+    for path, text in files.items():
+        if path.endswith(".json"):
+            json.loads(text)
+
+    # Only errors, from the start: every window's ratio is exactly 1, the burn exactly 100.
+    test = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": 'req_total{code="500", path="/a\\"b{{x}}"}', "values": "0+60x30"}],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "20m",
+                        "alertname": "SLOErrorBudgetBurn",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {
+                                    "severity": "page",
+                                    "owner": "{{ $value }}",
+                                    "slo_id": "inj-avail",
+                                    "slo_name": "avail",
+                                    "slo_service": "inj",
+                                    "team": NASTY,
+                                },
+                                "exp_annotations": {
+                                    "summary": "inj/avail: error budget burning fast",
+                                    "description": (
+                                        "SLO inj/avail (99% over 30d) is burning its error budget at 100.00x the sustainable "
+                                        "rate. This page alert fires when 2% of the budget burns in 1h (14.4x, confirmed "
+                                        "over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m). SLI: " + NASTY
+                                    ),
+                                    "runbook_url": "https://runbooks.example.com/{{ $labels.team }}",
+                                    "note": NASTY,
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
+    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
