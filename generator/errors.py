@@ -17,7 +17,9 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        # One problem, one line: user text quoted in a message must not break it.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.path}:{self.line}:{self.col}: {message}"
 
 
 @dataclass(frozen=True)
