@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPECS ?= slo_specs
 OUT ?= output
+# Rule dialects to emit (README "Deployment targets") and their options, e.g.
+# make generate TARGETS=prometheus,prometheus-operator TARGET_OPTS='--operator-namespace monitoring'
+TARGETS ?= prometheus
+TARGET_OPTS ?=
 
 .PHONY: generate test check validate bench promtool venv clean
 
@@ -31,13 +35,13 @@ promtool:
 	@promtool --version 2>&1 | head -n 1
 
 generate: $(STAMP)
-	$(SLOGEN) generate $(SPECS) --out $(OUT)
+	$(SLOGEN) generate $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
 validate: $(STAMP)
 	$(SLOGEN) validate $(SPECS)
 
 check: $(STAMP)
-	$(SLOGEN) check $(SPECS) --out $(OUT)
+	$(SLOGEN) check $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
 test: $(STAMP) promtool
 	$(PY) -m pytest -q

@@ -17,6 +17,8 @@ from .errors import Diagnostic
 from .load import load_specs
 from .postmortem.cli import postmortem_app
 from .spec import json_schema
+from .targets import TARGETS, TargetError, TargetOptions, parse_targets
+from .targets.operator import parse_label, parse_namespace
 from .write import Changes, OutputConflict, diff_output, write_output
 
 app = typer.Typer(
@@ -37,6 +39,14 @@ SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory")]
+TargetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--target", "-t", help=f"Rule dialect(s), repeatable or comma-separated: {', '.join(TARGETS)} [default: prometheus]", show_default=False),
+]
+NamespaceOpt = Annotated[Optional[str], typer.Option("--operator-namespace", help="metadata.namespace of each PrometheusRule")]
+LabelOpt = Annotated[
+    Optional[list[str]], typer.Option("--operator-label", help="key=value label on each PrometheusRule (for ruleSelector); repeatable")
+]
 
 
 def _specs(paths: Optional[list[Path]]) -> list[Path]:
@@ -61,16 +71,37 @@ def compile_specs(paths: list[Path]) -> list[CompiledService]:
     return services
 
 
+def build_files(
+    services: list[CompiledService], target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]]
+) -> dict[str, str]:
+    """Every output file for the chosen targets, or one line on stderr and exit 2."""
+    try:
+        options = TargetOptions(
+            operator_namespace=parse_namespace(namespace) if namespace is not None else None,
+            operator_labels=tuple(parse_label(label) for label in labels or []),
+        )
+        return output_files(services, parse_targets(target), options)
+    except TargetError as err:
+        typer.echo(f"slogen: {err}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+
+
 def _summary(changes: Changes) -> str:
     parts = [f"{len(changes.added)} added", f"{len(changes.changed)} changed", f"{len(changes.removed)} removed"]
     return ", ".join(parts)
 
 
 @app.command()
-def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
+def generate(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    target: TargetOpt = None,
+    operator_namespace: NamespaceOpt = None,
+    operator_label: LabelOpt = None,
+) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     services = compile_specs(_specs(specs))
-    files = output_files(services)
+    files = build_files(services, target, operator_namespace, operator_label)
     try:
         changes = write_output(out, files)
     except OutputConflict as err:
@@ -84,10 +115,16 @@ def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
 
 
 @app.command()
-def check(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
-    """Validate specs and exit 1 when OUT differs from what generate would write."""
+def check(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    target: TargetOpt = None,
+    operator_namespace: NamespaceOpt = None,
+    operator_label: LabelOpt = None,
+) -> None:
+    """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
     services = compile_specs(_specs(specs))
-    changes = diff_output(out, output_files(services))
+    changes = diff_output(out, build_files(services, target, operator_namespace, operator_label))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
         return
