@@ -17,9 +17,7 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        # One problem, one line: user text quoted in a message must not break it.
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.path}:{self.line}:{self.col}: {message}"
+        return f"{one_line(self.path)}:{self.line}:{self.col}: {one_line(self.message)}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,14 @@ class SpecError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = sorted(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+def one_line(text: str) -> str:
+    """Escape what could break or disguise a line (newlines, form feeds, other controls):
+    one problem, one line, even when the message quotes user text."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
 def loc_text(loc: Loc) -> str:
