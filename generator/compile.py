@@ -11,6 +11,7 @@ from .alerts import alert_rules
 from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec, problem_diagnostic
 from .plan import SLOPlan, plan_service
+from .policy_rules import exhausted_alert_rules, policy_rules
 from .render import to_json, to_yaml
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec, json_schema
@@ -22,8 +23,9 @@ _PARTS = (
     ("sli-short", SHORT_INTERVAL, short_rules),
     ("sli-mid", MID_INTERVAL, mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, hourly_rules),
-    ("sli-long", LONG_INTERVAL, long_rules),
-    ("alerts", ALERT_INTERVAL, alert_rules),
+    # Policy state right after the remaining budget it reads, in the same evaluation.
+    ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan)),
+    ("alerts", ALERT_INTERVAL, lambda plan: alert_rules(plan) + exhausted_alert_rules(plan)),
 )
 
 
