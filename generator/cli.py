@@ -10,8 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from . import __version__
+from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from .compile import CompiledService, compile_all, output_files
 from .errors import Diagnostic
 from .load import load_specs
@@ -110,6 +112,42 @@ def validate(specs: SpecsArg = None) -> None:
 def schema() -> None:
     """Print the JSON Schema of the native spec."""
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+def _plans(specs: Optional[list[Path]]):
+    return [plan for service in compile_specs(_specs(specs)) for plan in service.plans]
+
+
+def _table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@app.command()
+def budget(
+    specs: SpecsArg = None,
+    rps: Annotated[Optional[float], typer.Option("--rps", min=0, help="Traffic in requests/s: adds the requests allowed to fail")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown")] = "table",
+) -> None:
+    """Show each SLO's error budget as downtime, failed requests and alert detection times."""
+    if format not in ("table", "json", "markdown"):
+        typer.echo(f"--format: expected table, json or markdown, got {format!r}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    budgets = [slo_budget(plan, rps) for plan in _plans(specs)]
+    if format == "json":
+        typer.echo(json.dumps(budget_json(budgets), indent=2))
+    elif format == "markdown":
+        typer.echo(render_markdown(budgets, rps), nl=False)
+    else:
+        headers = BUDGET_HEADERS + ([f"failures / window at {rps:g} rps"] if rps is not None else [])
+        out_console.print(_table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
+        tiers = [row for b in budgets for row in tier_rows(b)]
+        if tiers:
+            out_console.print(_table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
 
 
 @app.callback(invoke_without_command=True)
