@@ -17,7 +17,9 @@ from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, rend
 from .compile import CompiledService, compile_all, output_files
 from .errors import Diagnostic
 from .load import load_specs
+from .prometheus import Prometheus, PrometheusError
 from .spec import json_schema
+from .status import STATUS_HEADERS, build_status, fail_on_problem, failing, status_json, status_queries, status_rows
 from .write import Changes, OutputConflict, diff_output, write_output
 
 app = typer.Typer(
@@ -148,6 +150,60 @@ def budget(
         tiers = [row for b in budgets for row in tier_rows(b)]
         if tiers:
             out_console.print(_table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
+
+
+EXIT_GATE = 1
+EXIT_PROMETHEUS = 3
+
+
+@app.command()
+def status(
+    specs: SpecsArg = None,
+    prometheus: Annotated[str, typer.Option("--prometheus", "-p", help="Prometheus base URL, e.g. http://127.0.0.1:9090")] = ...,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    fail_on: Annotated[
+        Optional[str],
+        typer.Option("--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted)"),
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
+) -> None:
+    """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
+
+    Exit 0 when all is well, 1 when an SLO is at or past --fail-on, 2 on bad input,
+    3 when Prometheus cannot answer or the rules are not deployed.
+    """
+    if format not in ("table", "json"):
+        typer.echo(f"--format: expected table or json, got {format!r}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    plans = _plans(specs)
+    problem = fail_on_problem(plans, fail_on)
+    try:
+        client = Prometheus(prometheus, timeout)
+    except ValueError as err:
+        problem = problem or str(err)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        with client:
+            results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
+    except PrometheusError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_PROMETHEUS)
+    rows, problems = build_status(plans, results)
+    gated = failing(rows, plans, fail_on)
+    if format == "json":
+        typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
+    else:
+        out_console.print(_table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+    for line in problems:
+        typer.echo(line, err=True)
+    if problems:
+        raise typer.Exit(EXIT_PROMETHEUS)
+    if gated:
+        gate = fail_on or "the last state of its budget policy (budget exhausted)"
+        typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
+        raise typer.Exit(EXIT_GATE)
 
 
 @app.callback(invoke_without_command=True)
