@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SPECS ?= slo_specs
 OUT ?= output
 
-.PHONY: generate test check validate bench promtool venv clean
+.PHONY: generate test check validate bench promtool chromium venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,18 @@ promtool:
 	fi
 	@promtool --version 2>&1 | head -n 1
 
+# Headless Chromium renders the HTML report in the tests.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  echo "installing Debian's chromium ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
 generate: $(STAMP)
 	$(SLOGEN) generate $(SPECS) --out $(OUT)
+	$(SLOGEN) report $(SPECS) --out $(OUT)
 
 validate: $(STAMP)
 	$(SLOGEN) validate $(SPECS)
@@ -39,7 +49,7 @@ validate: $(STAMP)
 check: $(STAMP)
 	$(SLOGEN) check $(SPECS) --out $(OUT)
 
-test: $(STAMP) promtool
+test: $(STAMP) promtool chromium
 	$(PY) -m pytest -q
 
 clean:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -17,10 +18,21 @@ from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, rend
 from .compile import CompiledService, compile_all, output_files
 from .errors import Diagnostic
 from .load import load_specs
+from .durations import parse_duration
 from .prometheus import Prometheus, PrometheusError
+from .report import History, render_report
 from .spec import json_schema
-from .status import STATUS_HEADERS, build_status, fail_on_problem, failing, status_json, status_queries, status_rows
-from .write import Changes, OutputConflict, diff_output, write_output
+from .status import (
+    STATUS_HEADERS,
+    build_status,
+    fail_on_problem,
+    failing,
+    history_queries,
+    status_json,
+    status_queries,
+    status_rows,
+)
+from .write import Changes, OutputConflict, diff_output, write_file, write_output
 
 app = typer.Typer(
     name="slogen",
@@ -204,6 +216,47 @@ def status(
         gate = fail_on or "the last state of its budget policy (budget exhausted)"
         typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
         raise typer.Exit(EXIT_GATE)
+
+
+@app.command()
+def report(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    prometheus: Annotated[
+        Optional[str], typer.Option("--prometheus", "-p", help="Add budget burn-down and burn-rate history from this Prometheus")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="History to plot, e.g. 7d (default: each SLO's window)")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
+) -> None:
+    """Write OUT/report/index.html: a static page with every SLO's budget, policy and alert tiers."""
+    plans = _plans(specs)
+    history = None
+    source = ""
+    if prometheus is not None:
+        try:
+            span = parse_duration(since) if since is not None else None
+            client = Prometheus(prometheus, timeout)
+        except ValueError as err:
+            typer.echo(f"--since: {err}" if "duration" in str(err) else str(err), err=True)
+            raise typer.Exit(EXIT_INPUT)
+        source = client.url
+        end = time.time()
+        history = {}
+        try:
+            with client:
+                for plan in plans:
+                    start = end - (span or plan.period)
+                    step = max(1.0, (end - start) / 240)  # ~240 points per line whatever the range
+                    found = {
+                        key: tuple(client.query_range(expr, start, end, step)) for key, expr in history_queries(plan).items()
+                    }
+                    history[plan.id] = History(start, end, found["remaining"], found["burn_rate"])
+        except PrometheusError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(EXIT_PROMETHEUS)
+    path = out / "report" / "index.html"
+    write_file(path, render_report(plans, history, source))
+    err_console.print(f"{len(plans)} SLOs -> {path}")
 
 
 @app.callback(invoke_without_command=True)

@@ -137,6 +137,15 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
     return rows, problems
 
 
+def history_queries(plan: SLOPlan) -> dict[str, str]:
+    """Range queries for the report: budget remaining, and the burn rate over 1h."""
+    ratio = plan.selector(names.error_ratio(3600))
+    return {
+        "remaining": plan.selector(names.PERIOD_BUDGET_REMAINING),
+        "burn_rate": f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(plan.error_budget)}",
+    }
+
+
 def fail_on_problem(plans: list[SLOPlan], action: str | None) -> str | None:
     """Why a `--fail-on` action cannot gate these SLOs, if it cannot."""
     if action is None:

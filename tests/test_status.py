@@ -1,52 +1,15 @@
-"""`slogen status` against a real Prometheus running slogen's own generated rules.
-
-The generated rule file is loaded as is, with every group evaluated each second so
-the test is quick; a second rule file stands in for the user's exporters by
-recording constant base rates (5m and hourly) per SLO.  Everything downstream (the
-window ratios, the remaining budget, the policy state, the alerts) is computed by
-Prometheus from slogen's rules.
-"""
+"""`slogen status` against a real Prometheus running slogen's own generated rules (see live_prometheus.py)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-import yaml
 
-from conftest import compile_files, write_spec
+from conftest import write_spec
 from generator.prometheus import Prometheus, PrometheusError
-from live_prometheus import free_port, running_prometheus, wait_for
+from live_prometheus import free_port, live_slogen_prometheus
 from test_cli import slogen
-
-SHOP = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-  - name: checkout
-    objective: 99
-    sli:
-      ratio:
-        errors: checkout_total{job="shop", code=~"5.."}
-        total: checkout_total{job="shop"}
-"""
-
-EDGE = """
-service: edge
-slos:
-  - name: routes
-    objective: 99
-    grouping: [route]
-    sli:
-      ratio:
-        errors: edge_requests_total{code=~"5.."}
-        total: edge_requests_total
-"""
 
 GHOST = """
 service: ghost
@@ -59,42 +22,12 @@ slos:
         total: ghost_total
 """
 
-# (slo_id, extra labels, error ratio): remaining = 1 - ratio / budget.
-TRAFFIC = [
-    ("shop-availability", {}, 0.0004),  # 60% left: normal
-    ("shop-checkout", {}, 0.0095),  # 5% left: freeze
-    ("edge-routes", {"route": "/a"}, 0.02),  # -100%: feature freeze, burning 2x
-    ("edge-routes", {"route": "/b"}, 0.0),  # untouched: normal
-]
-
-
-def _inputs() -> str:
-    """Constant base rates per SLO: 1000 events/s and the error ratio above."""
-    rules = []
-    for slo_id, extra, ratio in TRAFFIC:
-        for window in ("5m", "1h"):
-            labels = {"slo_id": slo_id, "slo_window": window, **extra}
-            rules.append({"record": f"slo:sli_events:rate{window}", "expr": "vector(1000)", "labels": labels})
-            rules.append({"record": f"slo:sli_errors:rate{window}", "expr": f"vector({1000 * ratio!r})", "labels": labels})
-    return yaml.safe_dump({"groups": [{"name": "inputs", "interval": "1s", "rules": rules}]}, sort_keys=False)
-
-
-def _fast(rule_file: str) -> list[dict]:
-    groups = yaml.safe_load(rule_file)["groups"]
-    return [{**group, "interval": "1s"} for group in groups]
-
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """A Prometheus evaluating slogen's rules for SHOP and EDGE; yields (url, spec dir)."""
-    root = tmp_path_factory.mktemp("status")
-    specs = root / "slo_specs"
-    files = compile_files([write_spec(specs, SHOP, "shop.yaml"), write_spec(specs, EDGE, "edge.yaml")])
-    groups = _fast(files["rules/shop.yml"]) + _fast(files["rules/edge.yml"]) + yaml.safe_load(_inputs())["groups"]
-    with running_prometheus(root / "prom", yaml.safe_dump({"groups": groups}, sort_keys=False)) as url:
-        wait_for(url, "slo:budget_policy:state == 1", 4)
-        wait_for(url, 'ALERTS{alertstate="firing"}', 2)
-        yield url, root
+    """A Prometheus evaluating slogen's rules for SHOP and EDGE; yields (url, root with slo_specs/)."""
+    with live_slogen_prometheus(tmp_path_factory.mktemp("status")) as found:
+        yield found
 
 
 def test_status_json_reports_sli_budget_burn_state_and_alerts(live):
