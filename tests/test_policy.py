@@ -227,3 +227,11 @@ def test_threshold_is_a_decimal_ratio_not_a_float(tmp_path):
     text = POLICY_SLO + "        - {action: a, above: 33.3}\n        - {action: b}\n"
     rules = compile_files([write_spec(tmp_path, text)])["rules/shop.yml"]
     assert "<= bool 0.333)" in rules
+
+
+def test_service_policy_problems_point_into_the_service_policy(tmp_path):
+    text = CUSTOM.replace("    - {action: careful, above: -50}", "    - {action: careful, above: 30}")
+    got = diagnostics_of([write_spec(tmp_path, text)])
+    assert got == [
+        f"{tmp_path}/spec.yaml:5:32: policy.states[1].above: thresholds must strictly decrease: above 30 is not below states[0].above 25"
+    ]
