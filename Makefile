@@ -14,7 +14,7 @@ OUT ?= output
 TARGETS ?= prometheus
 TARGET_OPTS ?=
 
-.PHONY: generate test check validate bench promtool venv clean
+.PHONY: generate test check validate bench promtool chromium venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ promtool:
 	fi
 	@promtool --version 2>&1 | head -n 1
 
+# Headless Chromium renders the HTML report in the tests.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  echo "installing Debian's chromium ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
 generate: $(STAMP)
 	$(SLOGEN) generate $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
@@ -43,7 +52,7 @@ validate: $(STAMP)
 check: $(STAMP)
 	$(SLOGEN) check $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
-test: $(STAMP) promtool
+test: $(STAMP) promtool chromium
 	$(PY) -m pytest -q
 
 clean:

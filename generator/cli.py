@@ -5,21 +5,37 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from . import __version__
+from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from .compile import CompiledService, compile_all, output_files
 from .errors import Diagnostic
 from .load import load_specs
+from .durations import parse_duration
 from .postmortem.cli import postmortem_app
+from .prometheus import Prometheus, PrometheusError
+from .report import History, render_report
 from .spec import json_schema
+from .status import (
+    STATUS_HEADERS,
+    build_status,
+    fail_on_problem,
+    failing,
+    history_queries,
+    status_json,
+    status_queries,
+    status_rows,
+)
 from .targets import TARGETS, TargetError, TargetOptions, parse_targets
 from .targets.operator import parse_label, parse_namespace
-from .write import Changes, OutputConflict, diff_output, write_output
+from .write import Changes, OutputConflict, diff_output, write_file, write_output
 
 app = typer.Typer(
     name="slogen",
@@ -149,6 +165,139 @@ def validate(specs: SpecsArg = None) -> None:
 def schema() -> None:
     """Print the JSON Schema of the native spec."""
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+def _plans(specs: Optional[list[Path]]):
+    return [plan for service in compile_specs(_specs(specs)) for plan in service.plans]
+
+
+def _table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@app.command()
+def budget(
+    specs: SpecsArg = None,
+    rps: Annotated[Optional[float], typer.Option("--rps", min=0, help="Traffic in requests/s: adds the requests allowed to fail")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown")] = "table",
+) -> None:
+    """Show each SLO's error budget as downtime, failed requests and alert detection times."""
+    if format not in ("table", "json", "markdown"):
+        typer.echo(f"--format: expected table, json or markdown, got {format!r}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    budgets = [slo_budget(plan, rps) for plan in _plans(specs)]
+    if format == "json":
+        typer.echo(json.dumps(budget_json(budgets), indent=2))
+    elif format == "markdown":
+        typer.echo(render_markdown(budgets, rps), nl=False)
+    else:
+        headers = BUDGET_HEADERS + ([f"failures / window at {rps:g} rps"] if rps is not None else [])
+        out_console.print(_table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
+        tiers = [row for b in budgets for row in tier_rows(b)]
+        if tiers:
+            out_console.print(_table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
+
+
+EXIT_GATE = 1
+EXIT_PROMETHEUS = 3
+
+
+@app.command()
+def status(
+    specs: SpecsArg = None,
+    prometheus: Annotated[str, typer.Option("--prometheus", "-p", help="Prometheus base URL, e.g. http://127.0.0.1:9090")] = ...,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    fail_on: Annotated[
+        Optional[str],
+        typer.Option("--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted)"),
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
+) -> None:
+    """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
+
+    Exit 0 when all is well, 1 when an SLO is at or past --fail-on, 2 on bad input,
+    3 when Prometheus cannot answer or the rules are not deployed.
+    """
+    if format not in ("table", "json"):
+        typer.echo(f"--format: expected table or json, got {format!r}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    plans = _plans(specs)
+    problem = fail_on_problem(plans, fail_on)
+    try:
+        client = Prometheus(prometheus, timeout)
+    except ValueError as err:
+        problem = problem or str(err)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        with client:
+            results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
+    except PrometheusError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_PROMETHEUS)
+    rows, problems = build_status(plans, results)
+    gated = failing(rows, plans, fail_on)
+    if format == "json":
+        typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
+    else:
+        out_console.print(_table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+    for line in problems:
+        typer.echo(line, err=True)
+    if problems:
+        raise typer.Exit(EXIT_PROMETHEUS)
+    if gated:
+        gate = fail_on or "the last state of its budget policy (budget exhausted)"
+        typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
+        raise typer.Exit(EXIT_GATE)
+
+
+@app.command()
+def report(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    prometheus: Annotated[
+        Optional[str], typer.Option("--prometheus", "-p", help="Add budget burn-down and burn-rate history from this Prometheus")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="History to plot, e.g. 7d (default: each SLO's window)")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
+) -> None:
+    """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
+    plans = _plans(specs)
+    history = None
+    source = ""
+    if prometheus is not None:
+        try:
+            span = parse_duration(since) if since is not None else None
+            client = Prometheus(prometheus, timeout)
+        except ValueError as err:
+            typer.echo(f"--since: {err}" if "duration" in str(err) else str(err), err=True)
+            raise typer.Exit(EXIT_INPUT)
+        source = client.url
+        end = time.time()
+        history = {}
+        try:
+            with client:
+                for plan in plans:
+                    start = end - (span or plan.period)
+                    step = max(1.0, (end - start) / 240)  # ~240 points per line whatever the range
+                    found = {
+                        key: tuple(client.query_range(expr, start, end, step)) for key, expr in history_queries(plan).items()
+                    }
+                    history[plan.id] = History(start, end, found["remaining"], found["burn_rate"])
+        except PrometheusError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(EXIT_PROMETHEUS)
+    # Without history the page is the one `generate` writes; a live page gets its own name
+    # so it never makes the generated output look stale.
+    path = out / "report" / ("live.html" if history is not None else "index.html")
+    write_file(path, render_report(plans, history, source))
+    err_console.print(f"{len(plans)} SLOs -> {path}")
 
 
 @app.callback(invoke_without_command=True)

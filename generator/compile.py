@@ -12,7 +12,9 @@ from .dashboards import OVERVIEW_FILE, dashboard_files
 from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec, problem_diagnostic
 from .plan import SLOPlan, plan_service
+from .policy_rules import exhausted_alert_rules, policy_rules
 from .render import to_json, to_yaml
+from .report import render_report
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec, json_schema
 from .targets import DEFAULT_TARGETS, HEADER, TargetOptions, prometheus, target_files  # noqa: F401 (HEADER is shared)
@@ -22,8 +24,9 @@ _PARTS = (
     ("sli-short", SHORT_INTERVAL, short_rules),
     ("sli-mid", MID_INTERVAL, mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, hourly_rules),
-    ("sli-long", LONG_INTERVAL, long_rules),
-    ("alerts", ALERT_INTERVAL, alert_rules),
+    # Policy state right after the remaining budget it reads, in the same evaluation.
+    ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan)),
+    ("alerts", ALERT_INTERVAL, lambda plan: alert_rules(plan) + exhausted_alert_rules(plan)),
 )
 
 
@@ -85,6 +88,9 @@ def output_files(
     ordered = sorted(services, key=lambda c: c.service)
     for path, board in dashboard_files([(c.service, c.plans) for c in ordered]).items():
         files[path] = to_json(board)
+    # The static report needs nothing but the specs, so it is generated (and drift-checked)
+    # like every other file; `slogen report --prometheus` writes a live one beside it.
+    files["report/index.html"] = render_report([plan for c in ordered for plan in c.plans])
     return files
 
 

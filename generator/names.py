@@ -22,6 +22,10 @@ CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 INFO = "slogen_slo_info"
+POLICY_LEVEL = "slo:budget_policy:level"  # index of the active policy state, 0 = healthiest
+POLICY_STATE = "slo:budget_policy:state"  # one series per state, 1 for the active one, else 0
+LABEL_ACTION = "slo_action"  # names the policy state on POLICY_STATE
+BUDGET_EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 
 
 def slo_id(service: str, slo: str) -> str:

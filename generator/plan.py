@@ -12,6 +12,7 @@ from . import names
 from .durations import format_duration, parse_duration
 from .errors import Problem
 from .numbers import exact, fmt
+from .policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from .sli import BaseRates, base_rates
 from .spec import SLO, Severity, ServiceSpec, Tier, reserved_label_problem
 from .windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, window_problems
@@ -51,6 +52,7 @@ class SLOPlan:
     alert_name: str
     severities: tuple[SeverityPlan, ...]
     min_events: int | None
+    policy: PolicyPlan = PolicyPlan(DEFAULT_STATES, (("severity", "ticket"),))
 
     @property
     def id(self) -> str:
@@ -189,6 +191,18 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
                 Problem(loc + ("alerting",), "page and ticket alerts would have the same labels; give them different severity labels")
             )
 
+    if slo.policy is not None:
+        problems += policy_problems(slo.policy, loc + ("policy",))
+        if slo.policy.alert is not False:
+            problems += label_problems(slo.policy.alert.labels, loc + ("policy", "alert", "labels"))
+    ticket = next((s for s in severities if s.key == "ticket"), None)
+    if ticket is not None:
+        ticket_labels = dict(ticket.labels)
+    else:
+        ticket_labels = {"severity": "ticket", **(alerting.labels if alerting is not False else {})}
+    # `alerting: false` silences the SLO entirely, the exhausted alert included.
+    policy = build_policy(slo.policy or service.policy, ticket_labels, alert=alerting is not False)
+
     ref = f'{names.events_rate(BASE_WINDOW)}{{{names.LABEL_ID}="{names.slo_id(service.service, slo.name)}"}}'
     # The models have parsed every user expression already, so this cannot fail.
     rates = base_rates(slo.sli, tuple(slo.grouping), ref)
@@ -215,6 +229,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         alert_name=alerting.name if alerting is not False else "",
         severities=tuple(severities),
         min_events=alerting.min_events if alerting is not False else None,
+        policy=policy,
     )
     return plan, []
 
@@ -223,6 +238,10 @@ def plan_service(service: ServiceSpec) -> tuple[list[SLOPlan], list[Problem]]:
     """Plan every SLO of a service; problems are located inside the service document."""
     plans: list[SLOPlan] = []
     problems: list[Problem] = label_problems(service.labels, ("labels",))
+    if service.policy is not None:
+        problems += policy_problems(service.policy, ("policy",))
+        if service.policy.alert is not False:
+            problems += label_problems(service.policy.alert.labels, ("policy", "alert", "labels"))
     seen: dict[str, int] = {}
     for index, slo in enumerate(service.slos):
         if slo.name in seen:

@@ -190,6 +190,42 @@ class Alerting(Strict):
     )
 
 
+class PolicyState(Strict):
+    """One state of an error-budget policy: what the team does while the budget is in its range."""
+
+    action: Name = Field(description="Label value naming the state, e.g. freeze")
+    above: Decimal | None = Field(
+        None,
+        lt=100,
+        description="The state applies while budget remaining (percent) is above this; omit on the last state",
+    )
+    description: str = Field("", description="What the team does in this state, for alerts and reports")
+
+    @field_validator("above")
+    @classmethod
+    def _finite(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not value.is_finite():
+            raise ValueError("above must be a finite percentage of budget remaining")
+        return value
+
+
+class PolicyAlert(Strict):
+    """The alert raised when the budget is exhausted (the last state is active)."""
+
+    labels: Labels = Field({}, description="Default: the SLO's ticket labels, or severity=ticket")
+    annotations: Annotations = {}
+
+
+class BudgetPolicy(Strict):
+    """Error-budget policy: states from healthiest to exhausted, and the exhausted alert."""
+
+    states: list[PolicyState] = Field(
+        min_length=2,
+        description="Highest threshold first; every state but the last has `above`; thresholds strictly decrease",
+    )
+    alert: PolicyAlert | Literal[False] = PolicyAlert()
+
+
 class SLO(Strict):
     """One service level objective."""
 
@@ -203,6 +239,7 @@ class SLO(Strict):
         [], description="One SLO per combination of these labels' values (per route, per tenant, ...)"
     )
     alerting: Alerting | Literal[False] = Alerting()
+    policy: BudgetPolicy | None = Field(None, description="Error-budget policy of this SLO (default: the service's)")
 
     @field_validator("objective", mode="before")
     @classmethod
@@ -253,6 +290,7 @@ class ServiceSpec(Strict):
     version: Literal[1] = 1
     service: Name
     labels: Labels = {}
+    policy: BudgetPolicy | None = Field(None, description="Error-budget policy of every SLO (default: slogen's)")
     slos: list[SLO] = Field(min_length=1)
 
 

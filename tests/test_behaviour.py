@@ -51,19 +51,23 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
+# The burn-rate alerts; the budget-exhausted alert has its own tests (test_policy.py).
+BURN = 'alertname="SLOErrorBudgetBurn", '
+
+
 def fires(severity: str, minutes: int) -> dict:
-    """Assert exactly one firing alert of a severity at a time."""
+    """Assert exactly one firing burn-rate alert of a severity at a time."""
     return {
-        "expr": f'count(ALERTS{{alertstate="firing", severity="{severity}"}})',
+        "expr": f'count(ALERTS{{{BURN}alertstate="firing", severity="{severity}"}})',
         "eval_time": f"{minutes}m",
         "exp_samples": [{"labels": "{}", "value": 1}],
     }
 
 
 def quiet(minutes: int, severity: str | None = None) -> dict:
-    """Assert no alert (of a severity) is firing at a time."""
+    """Assert no burn-rate alert (of a severity) is firing at a time."""
     match = f', severity="{severity}"' if severity else ""
-    return {"expr": f'ALERTS{{alertstate="firing"{match}}}', "eval_time": f"{minutes}m", "exp_samples": []}
+    return {"expr": f'ALERTS{{{BURN}alertstate="firing"{match}}}', "eval_time": f"{minutes}m", "exp_samples": []}
 
 
 def near(expr: str, minutes: int, expected: float, tolerance: float) -> dict:

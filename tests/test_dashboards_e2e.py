@@ -179,5 +179,6 @@ def test_every_dashboard_query_returns_data(prometheus: str) -> None:
         series["metric"]["slo_id"]: float(series["value"][1])
         for series in results[("dashboards/slo-overview.json", overview["panels"][0]["id"], firing["refId"])]
     }
-    # availability: its page and its ticket alert; routes: one ticket alert per route.
-    assert counts == {"shop-availability": 2.0, "shop-routes": 2.0}, counts
+    # availability: its page, its ticket and its budget-exhausted alert; routes: a ticket
+    # and a budget-exhausted alert per route (two routes).
+    assert counts == {"shop-availability": 3.0, "shop-routes": 4.0}, counts

@@ -269,7 +269,7 @@ def test_the_prometheus_groups_do_chain_so_the_split_is_needed():
         "slogen-checkout-sli-short": 4,  # events -> errors -> ratios -> current burn rate
         "slogen-checkout-sli-mid": 1,
         "slogen-checkout-sli-hourly": 1,
-        "slogen-checkout-sli-long": 3,  # ratios -> period burn rate -> budget remaining
+        "slogen-checkout-sli-long": 5,  # ratios -> period burn -> budget remaining -> policy level -> state
         "slogen-checkout-alerts": 1,
     }
 

@@ -1,0 +1,103 @@
+"""A thin client of Prometheus' HTTP API: instant and range queries, one-line errors.
+
+The only module that talks to the network.  Every failure becomes a
+`PrometheusError` whose message is one line a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+
+class PrometheusError(Exception):
+    """Prometheus could not be reached or did not answer a query; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One series of a query result: its labels and value(s)."""
+
+    labels: dict[str, str]
+    value: float = float("nan")  # instant queries
+    values: tuple[tuple[float, float], ...] = ()  # range queries: (unix time, value)
+
+
+def check_url(url: str) -> str:
+    """The base URL without a trailing slash, or a ValueError saying what is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"--prometheus {url!r}: expected an http(s) URL such as http://127.0.0.1:9090")
+    return url.rstrip("/")
+
+
+def _number(text: str) -> float:
+    # Prometheus encodes sample values as strings, including "NaN" and "+Inf".
+    return float(text)
+
+
+class Prometheus:
+    """Queries one Prometheus server."""
+
+    def __init__(self, url: str, timeout: float = 10.0):
+        self.url = check_url(url)
+        self._client = httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> Prometheus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get(self, path: str, params: dict[str, str]) -> dict:
+        what = f"query {params.get('query', '')!r}" if "query" in params else path
+        try:
+            response = self._client.get(path, params=params)
+        except httpx.ConnectError as err:
+            raise PrometheusError(f"cannot reach Prometheus at {self.url}: {_reason(err)}") from None
+        except httpx.TimeoutException:
+            raise PrometheusError(f"Prometheus at {self.url} did not answer {what} in time") from None
+        except httpx.HTTPError as err:
+            raise PrometheusError(f"Prometheus at {self.url}: {type(err).__name__}: {_reason(err)}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise PrometheusError(
+                f"{self.url}{path} answered HTTP {response.status_code} without JSON: is this the Prometheus URL?"
+            ) from None
+        if not isinstance(body, dict) or body.get("status") != "success":
+            error = body.get("error", "no error message") if isinstance(body, dict) else "unexpected answer"
+            kind = body.get("errorType", f"HTTP {response.status_code}") if isinstance(body, dict) else ""
+            raise PrometheusError(f"Prometheus at {self.url} failed {what}: {kind}: {error}")
+        return body["data"]
+
+    def query(self, expr: str, at: float | None = None) -> list[Sample]:
+        """An instant query returning a vector."""
+        params = {"query": expr}
+        if at is not None:
+            params["time"] = repr(at)
+        data = self._get("/api/v1/query", params)
+        if data.get("resultType") != "vector":
+            raise PrometheusError(f"query {expr!r} returned a {data.get('resultType')}, not a vector")
+        return [Sample(item["metric"], _number(item["value"][1])) for item in data["result"]]
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[Sample]:
+        """A range query returning a matrix."""
+        params = {"query": expr, "start": repr(start), "end": repr(end), "step": repr(step)}
+        data = self._get("/api/v1/query_range", params)
+        return [
+            Sample(item["metric"], values=tuple((float(t), _number(v)) for t, v in item["values"]))
+            for item in data["result"]
+        ]
+
+
+def _reason(err: Exception) -> str:
+    text = str(err) or type(err).__name__
+    # httpx nests the OS error text; keep only the last, most specific line.
+    return text.strip().splitlines()[-1]

@@ -1,0 +1,155 @@
+"""A real Prometheus (Debian's /usr/bin/prometheus) on 127.0.0.1 for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+import yaml
+
+from slogen_testing import compile_files, write_spec
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_prometheus(directory: Path, rules: str) -> Iterator[str]:
+    """Start Prometheus with one rule file, evaluated every second; yield its URL; always stop it."""
+    exe = shutil.which("prometheus")
+    if exe is None:
+        pytest.fail("prometheus is not installed: run `make test`, which installs Debian's prometheus package")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "rules.yml").write_text(rules)
+    port = free_port()
+    # No scrape targets: every series comes from the rule file, so nothing leaves loopback.
+    (directory / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n" f"rule_files: ['{directory}/rules.yml']\n"
+    )
+    log = open(directory / "prometheus.log", "wb")
+    proc = subprocess.Popen(
+        [
+            exe,
+            f"--config.file={directory}/prometheus.yml",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--storage.tsdb.path={directory}/tsdb",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(url + "/-/ready", timeout=0.5, trust_env=False).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("prometheus did not start:\n" + (directory / "prometheus.log").read_text()[-3000:])
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def wait_for(url: str, query: str, count: int, timeout: float = 15) -> None:
+    """Wait until an instant query returns `count` series (the rules have been evaluated)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = httpx.get(url + "/api/v1/query", params={"query": query}, timeout=2, trust_env=False).json()
+        if len(body["data"]["result"]) >= count:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{query} never returned {count} series")
+
+
+SHOP = """
+service: shop
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="shop", code=~"5.."}
+        total: http_requests_total{job="shop"}
+  - name: checkout
+    objective: 99
+    sli:
+      ratio:
+        errors: checkout_total{job="shop", code=~"5.."}
+        total: checkout_total{job="shop"}
+"""
+
+EDGE = """
+service: edge
+slos:
+  - name: routes
+    objective: 99
+    grouping: [route]
+    sli:
+      ratio:
+        errors: edge_requests_total{code=~"5.."}
+        total: edge_requests_total
+"""
+
+# (slo_id, extra labels, error ratio): remaining = 1 - ratio / budget.
+TRAFFIC = [
+    ("shop-availability", {}, 0.0004),  # 60% left: normal
+    ("shop-checkout", {}, 0.0095),  # 5% left: freeze
+    ("edge-routes", {"route": "/a"}, 0.02),  # -100%: feature freeze, burning 2x
+    ("edge-routes", {"route": "/b"}, 0.0),  # untouched: normal
+]
+
+
+def _inputs() -> str:
+    """Constant base rates per SLO: 1000 events/s and the error ratio above."""
+    rules = []
+    for slo_id, extra, ratio in TRAFFIC:
+        for window in ("5m", "1h"):
+            labels = {"slo_id": slo_id, "slo_window": window, **extra}
+            rules.append({"record": f"slo:sli_events:rate{window}", "expr": "vector(1000)", "labels": labels})
+            rules.append({"record": f"slo:sli_errors:rate{window}", "expr": f"vector({1000 * ratio!r})", "labels": labels})
+    return yaml.safe_dump({"groups": [{"name": "inputs", "interval": "1s", "rules": rules}]}, sort_keys=False)
+
+
+def _fast(rule_file: str) -> list[dict]:
+    groups = yaml.safe_load(rule_file)["groups"]
+    return [{**group, "interval": "1s"} for group in groups]
+
+
+@contextlib.contextmanager
+def live_slogen_prometheus(root: Path) -> Iterator[tuple[str, Path]]:
+    """Prometheus evaluating slogen's generated rules for SHOP and EDGE; yields (url, root with slo_specs/).
+
+    The generated rule file is loaded as is, with every group evaluated each second
+    so tests are quick; a second group stands in for the user's exporters by
+    recording constant base rates (5m and hourly) per SLO.  Everything downstream
+    (window ratios, remaining budget, policy state, alerts) is computed by
+    Prometheus from slogen's rules.
+    """
+    specs = root / "slo_specs"
+    files = compile_files([write_spec(specs, SHOP, "shop.yaml"), write_spec(specs, EDGE, "edge.yaml")])
+    groups = _fast(files["rules/shop.yml"]) + _fast(files["rules/edge.yml"]) + yaml.safe_load(_inputs())["groups"]
+    with running_prometheus(root / "prom", yaml.safe_dump({"groups": groups}, sort_keys=False)) as url:
+        wait_for(url, "slo:budget_policy:state == 1", 4)
+        wait_for(url, 'ALERTS{alertstate="firing"}', 2)
+        yield url, root
