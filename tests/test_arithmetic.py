@@ -135,3 +135,19 @@ def test_reset_time_follows_the_short_window():
     # The 30m short window is summed from 5m rates: half the 5m ramp later on average.
     assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 60)
     assert reset_time(page_fast, PERIOD_30D, budget, 0.01) == 0.0
+
+
+def test_readme_burn_rate_table_matches_the_math():
+    from slogen_testing import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    budget = Decimal("0.001")
+    for t in TIERS:
+        row = (
+            f"| {t.severity} | {fmt(t.budget_fraction * 100)}% | {format_duration(t.long_window)} | "
+            f"{format_duration(t.short_window)} | {fmt(t.factor(PERIOD_30D))} | {fmt(t.threshold(PERIOD_30D, budget) * 100)}% | "
+            f"{humanize_duration(workbook_detection_time(t, PERIOD_30D, budget, 1.0))} | "
+            f"{humanize_duration(detection_time(t, PERIOD_30D, budget, 1.0))} | "
+            f"{humanize_duration(reset_time(t, PERIOD_30D, budget, 1.0))} |"
+        )
+        assert row in readme, row
