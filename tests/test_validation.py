@@ -192,5 +192,5 @@ def test_services_and_slo_ids_are_unique_across_files(tmp_path):
 
 
 def test_not_a_spec(tmp_path):
-    assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`"]
+    assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`, or a Sloth, OpenSLO or Pyrra document (recognised by its version, apiVersion and kind)"]
     assert _check(tmp_path, "# only a comment\n") == [f"{tmp_path}/spec.yaml:1:1: file holds no spec"]
