@@ -279,7 +279,8 @@ def _locator(documents: dict[tuple[str, int], Document], slos: list[ConvertedSLO
     """Map a problem in a merged native spec back to the foreign node it came from."""
 
     def locate(problem: Problem) -> Diagnostic:
-        loc = problem.loc
+        # Drop the union-member names pydantic puts into paths (`Alerting`, `literal[False]`).
+        loc = tuple(p for p in problem.loc if not (isinstance(p, str) and (p[:1].isupper() or p.startswith(("literal[", "function-")))))
         if len(loc) >= 2 and loc[0] == "slos" and isinstance(loc[1], int) and loc[1] < len(slos):
             origin = slos[loc[1]].origin_of(tuple(loc[2:]))
         elif loc[:1] == ("service",):
