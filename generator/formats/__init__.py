@@ -51,7 +51,7 @@ def unknown_format_hint(data: Any) -> str | None:
             "(alerting.page.tiers / alerting.ticket.tiers)"
         )
     if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
-        return f"unsupported OpenSLO version {api!r}: slogen reads openslo/v1 (and Sloth's openslo/v1alpha)"
+        return f"unsupported OpenSLO document {api}/{kind}: slogen reads openslo/v1 objects and openslo/v1alpha SLOs"
     if isinstance(api, str) and api.startswith("pyrra.dev/"):
         return f"unsupported Pyrra object {api}/{kind}: slogen reads pyrra.dev/v1alpha1 ServiceLevelObjective"
     return None

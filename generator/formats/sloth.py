@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..promql import _WINDOW_VAR
-from .source import Conversion, ConvertedSLO, Reader
+from .source import Conversion, ConvertedSLO, Reader, normalise_window, raw_ratio_sli
 
 PROMETHEUS_V1 = "prometheus/v1"
 K8S_API = "sloth.slok.dev/v1"
@@ -36,17 +35,6 @@ def is_sloth(data: Any) -> bool:
 def is_sloth_k8s(data: Any) -> bool:
     """A Sloth Kubernetes `PrometheusServiceLevel` object."""
     return isinstance(data, dict) and data.get("apiVersion") == K8S_API and data.get("kind") == K8S_KIND
-
-
-def normalise_window(query: str) -> str:
-    """Sloth's `{{.window}}` spelled the native way, `{{window}}`."""
-    return _WINDOW_VAR.sub("{{window}}", query)
-
-
-def raw_ratio_sli(ratio: str) -> dict[str, str]:
-    """A query SLI from an error-ratio query: one event per second per ratio series."""
-    valid = f"({normalise_window(ratio).strip()}) >= 0"
-    return {"errors": valid, "total": f"count({valid})"}
 
 
 _SPELLINGS = (
@@ -183,7 +171,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
         origins[("sli", "query")] = reader.at(loc + ("events",))
         origins[("sli", "query", "errors")] = reader.at(loc + ("events", keys.error_query))
         origins[("sli", "query", "total")] = reader.at(loc + ("events", keys.total_query))
-        return {"query": {"errors": normalise_window(errors).strip(), "total": normalise_window(total).strip()}}
+        return {"query": {"errors": normalise_window(errors), "total": normalise_window(total)}}
     raw = reader.mapping(sli["raw"], loc + ("raw",), (keys.error_ratio_query,), keys.hint)
     ratio = reader.text(raw.get(keys.error_ratio_query), loc + ("raw", keys.error_ratio_query))
     if ratio is None:

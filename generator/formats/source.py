@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Loc, Problem
+from ..promql import _WINDOW_VAR
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,20 @@ class Reader:
             self.problem(loc, "expected a mapping of names to strings")
             return {}
         return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+
+
+def raw_ratio_sli(ratio: str, success: bool = False) -> dict[str, str]:
+    """A native query SLI from a ratio query: one event per second per ratio series.
+
+    A ratio cannot be traffic-weighted without its counts, so windows over it are the
+    time-weighted mean of the ratio (as Sloth's raw SLIs are); NaN ratios (no traffic)
+    are left out instead of poisoning every window.
+    """
+    text = _WINDOW_VAR.sub("{{window}}", ratio).strip()
+    valid = f"(1 - ({text})) >= 0" if success else f"({text}) >= 0"
+    return {"errors": valid, "total": f"count({valid})"}
+
+
+def normalise_window(query: str) -> str:
+    """Sloth's `{{.window}}` spelled the native way, `{{window}}`."""
+    return _WINDOW_VAR.sub("{{window}}", query).strip()
