@@ -13,8 +13,10 @@ from rich.console import Console
 
 from . import __version__
 from .compile import CompiledService, compile_all, output_files
+from .convert import render_native
 from .errors import Diagnostic
-from .load import load_specs
+from .formats.jsonnet import JsonnetOptions
+from .load import LoadedSpec, load_specs
 from .spec import json_schema
 from .write import Changes, OutputConflict, diff_output, write_output
 
@@ -35,6 +37,12 @@ SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory")]
+ExtStrOpt = Annotated[
+    Optional[list[str]], typer.Option("--ext-str", help="Jsonnet external variable as a string: NAME=VALUE (repeatable)")
+]
+ExtCodeOpt = Annotated[
+    Optional[list[str]], typer.Option("--ext-code", help="Jsonnet external variable as code: NAME=EXPR (repeatable)")
+]
 
 
 def _specs(paths: Optional[list[Path]]) -> list[Path]:
@@ -49,14 +57,34 @@ def _fail(diagnostics: list[Diagnostic]) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
-def compile_specs(paths: list[Path]) -> list[CompiledService]:
+def _pairs(option: str, values: Optional[list[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values or []:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            typer.echo(f"{option} {value!r}: expected NAME=VALUE", err=True)
+            raise typer.Exit(EXIT_INPUT)
+        out[name] = text
+    return out
+
+
+def _jsonnet(ext_str: Optional[list[str]], ext_code: Optional[list[str]]) -> JsonnetOptions:
+    return JsonnetOptions(_pairs("--ext-str", ext_str), _pairs("--ext-code", ext_code))
+
+
+def load_and_compile(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[CompiledService]]:
     """Load and compile, or print every problem and exit 2."""
-    loaded, diagnostics = load_specs(paths)
+    loaded, diagnostics = load_specs(paths, jsonnet)
     services, more = compile_all(loaded)
     diagnostics += more
     if diagnostics:
         _fail(diagnostics)
-    return services
+    return loaded, services
+
+
+def compile_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> list[CompiledService]:
+    """Load and compile, or print every problem and exit 2."""
+    return load_and_compile(paths, jsonnet)[1]
 
 
 def _summary(changes: Changes) -> str:
@@ -65,9 +93,9 @@ def _summary(changes: Changes) -> str:
 
 
 @app.command()
-def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
+def generate(specs: SpecsArg = None, out: OutOpt = Path("output"), ext_str: ExtStrOpt = None, ext_code: ExtCodeOpt = None) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     files = output_files(services)
     try:
         changes = write_output(out, files)
@@ -82,9 +110,9 @@ def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
 
 
 @app.command()
-def check(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
+def check(specs: SpecsArg = None, out: OutOpt = Path("output"), ext_str: ExtStrOpt = None, ext_code: ExtCodeOpt = None) -> None:
     """Validate specs and exit 1 when OUT differs from what generate would write."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     changes = diff_output(out, output_files(services))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
@@ -99,11 +127,22 @@ def check(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
 
 
 @app.command()
-def validate(specs: SpecsArg = None) -> None:
+def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCodeOpt = None) -> None:
     """Validate specs; print every problem as path:line:col: message."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
+
+
+@app.command()
+def convert(
+    specs: Annotated[list[Path], typer.Argument(help="Spec files or directories in any format slogen reads")],
+    ext_str: ExtStrOpt = None,
+    ext_code: ExtCodeOpt = None,
+) -> None:
+    """Print the native slogen spec equivalent to Sloth, OpenSLO, Pyrra or jsonnet specs."""
+    loaded, _ = load_and_compile(list(specs), _jsonnet(ext_str, ext_code))
+    typer.echo(render_native([item.spec for item in loaded], [item.document.path for item in loaded]), nl=False)
 
 
 @app.command()

@@ -18,12 +18,13 @@ from pydantic import ValidationError
 
 from . import formats
 from .errors import Diagnostic, Loc, Problem, loc_text
+from .formats.jsonnet import JsonnetOptions, evaluate
 from .formats.source import ConvertedSLO
 from .spec import ServiceSpec
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SPEC_SUFFIXES = (".yaml", ".yml")
+SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
@@ -316,7 +317,15 @@ def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec
     return loaded, problems
 
 
-def load_specs(paths: list[Path]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def _spec_root(path: Path, paths: list[Path]) -> Path:
+    """The spec directory a file was found under: jsonnet imports may not leave it."""
+    for given in paths:
+        if given.is_dir() and path.resolve().is_relative_to(given.resolve()):
+            return given
+    return path.parent
+
+
+def load_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Read, parse and validate every spec under `paths`; all problems, not just the first."""
     files, problems = discover(paths)
     loaded: list[LoadedSpec] = []
@@ -326,7 +335,11 @@ def load_specs(paths: list[Path]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
         problems += found
         if text is None:
             continue
-        documents, found = parse_yaml_documents(display_path(path), text)
+        if path.suffix == ".jsonnet":
+            values, found = evaluate(path, display_path(path), _spec_root(path, paths), jsonnet or JsonnetOptions())
+            documents = [Document(display_path(path), i, value, None) for i, value in enumerate(values) if value is not None]
+        else:
+            documents, found = parse_yaml_documents(display_path(path), text)
         problems += found
         if not documents and not found:
             problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))
@@ -344,5 +357,5 @@ def load_specs(paths: list[Path]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
         loaded += converted
         problems += found
     if not files and not problems:
-        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml) found"))
+        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found"))
     return loaded, problems
