@@ -174,6 +174,8 @@ def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
 
 def node_at(root: yaml.Node | None, loc: Loc, at_key: bool = False) -> tuple[Any, str]:
     """The YAML mark for a path into a document, and the path as far as it exists."""
+    if root is None:  # jsonnet output has no positions: name the whole path instead
+        return None, loc_text(tuple(p for p in loc if not (isinstance(p, str) and (p.startswith(("literal[", "function-")) or p[:1].isupper()))))
     node = root
     shown: list[str | int] = []
     mark = root.start_mark if root is not None else None
