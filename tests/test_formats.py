@@ -8,7 +8,7 @@ import yaml
 from conftest import compile_files, diagnostics_of, write_spec
 from generator.convert import native_data
 from generator.load import load_specs
-from test_behaviour import counter, fires, near, quiet, run
+from test_behaviour import counter, near, quiet, run
 from test_cli import slogen
 
 

@@ -187,10 +187,10 @@ def _alerting(reader: Reader, alerting: Any, loc: tuple, keys: _Keys, origins: d
     if "name" in alerting:  # an empty name is an error, as in Sloth, not a default
         out["name"] = alerting["name"]
         origins[("alerting", "name")] = reader.at(loc + ("name",))
-    for key, native in ((None, None), ("labels", "labels"), ("annotations", "annotations")):
-        if key and alerting.get(key):
-            out[native] = reader.string_map(alerting[key], loc + (key,))
-            origins[("alerting", native)] = reader.at(loc + (key,))
+    for key in ("labels", "annotations"):
+        if alerting.get(key):
+            out[key] = reader.string_map(alerting[key], loc + (key,))
+            origins[("alerting", key)] = reader.at(loc + (key,))
     enabled = 0
     for key, native in ((keys.page, "page"), (keys.ticket, "ticket")):
         alert = reader.mapping(alerting.get(key), loc + (key,), ("disable", "labels", "annotations"))
