@@ -24,22 +24,24 @@ def gauge(*segments: tuple[int, int]) -> str:
 
 
 def test_bool_sli_counts_failed_probes_as_bad_samples(tmp_path, promtool):
-    # Two targets scraped every minute; from minute 60 one of them fails every probe:
-    # half the samples are 0, a 50x burn on a 99% SLO.
+    # Two targets scraped every minute; after six clean hours (so even the 6h window
+    # has full history) one of them fails every probe: half the samples are 0, a 50x
+    # burn on a 99% SLO.
     series = {
-        'probe_success{job="blackbox", instance="a"}': gauge((240, 1)),
-        'probe_success{job="blackbox", instance="b"}': gauge((60, 1), (180, 0)),
+        'probe_success{job="blackbox", instance="a"}': gauge((480, 1)),
+        'probe_success{job="blackbox", instance="b"}': gauge((360, 1), (120, 0)),
     }
-    checks = [quiet(m) for m in (30, 59)]
-    checks += [near('slo:sli_error:ratio_rate5m{slo_id="edge-probes"}', 90, 0.5, 0.01)]
-    # 1h window: from 60 to 120 the share of bad samples climbs 0 -> 0.5; the page tier
-    # needs 14.4% of the budget... 14.4 x 1% = 14.4% bad over 1h: ~17 min of the outage.
-    checks += [quiet(70, "page"), fires("page", 90), fires("page", 200)]
+    checks = [quiet(m) for m in (60, 359)]
+    checks += [near('slo:sli_error:ratio_rate5m{slo_id="edge-probes"}', 390, 0.5, 0.01)]
+    # Ten minutes in, the 1h window holds 10/60 x 50% = 8% bad samples, under the 14.4%
+    # the page tier needs (14.4 x 1% budget), and the 6h one 1.4%, under 6%: quiet.
+    # Half an hour in, 1h holds 25%: the page fires.
+    checks += [quiet(370, "page"), fires("page", 390), fires("page", 470)]
     # Two samples a minute -> 2/60 events per second; Prometheus 2 counts both ends of
     # a range, so samples exactly on the boundaries make it 12 in 5m here.
     events = 'slo:sli_events:rate5m{slo_id="edge-probes"}'
     checks += [
-        {"expr": f"count({events} >= {2 / 60!r} <= {12 / 300!r})", "eval_time": "90m", "exp_samples": [{"labels": "{}", "value": 1}]}
+        {"expr": f"count({events} >= {2 / 60!r} <= {12 / 300!r})", "eval_time": "390m", "exp_samples": [{"labels": "{}", "value": 1}]}
     ]
     run(tmp_path, promtool, PROBES, series, checks)
 
