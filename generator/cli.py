@@ -16,9 +16,11 @@ from rich.table import Table
 from . import __version__
 from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from .compile import CompiledService, compile_all, output_files
+from .convert import render_native
 from .errors import Diagnostic
-from .load import load_specs
 from .durations import parse_duration
+from .formats.jsonnet import JsonnetOptions
+from .load import LoadedSpec, load_specs
 from .postmortem.cli import postmortem_app
 from .prometheus import Prometheus, PrometheusError
 from .report import History, render_report
@@ -63,6 +65,12 @@ NamespaceOpt = Annotated[Optional[str], typer.Option("--operator-namespace", hel
 LabelOpt = Annotated[
     Optional[list[str]], typer.Option("--operator-label", help="key=value label on each PrometheusRule (for ruleSelector); repeatable")
 ]
+ExtStrOpt = Annotated[
+    Optional[list[str]], typer.Option("--ext-str", help="Jsonnet external variable as a string: NAME=VALUE (repeatable)")
+]
+ExtCodeOpt = Annotated[
+    Optional[list[str]], typer.Option("--ext-code", help="Jsonnet external variable as code: NAME=EXPR (repeatable)")
+]
 
 
 def _specs(paths: Optional[list[Path]]) -> list[Path]:
@@ -77,14 +85,34 @@ def _fail(diagnostics: list[Diagnostic]) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
-def compile_specs(paths: list[Path]) -> list[CompiledService]:
+def _pairs(option: str, values: Optional[list[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values or []:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            typer.echo(f"{option} {value!r}: expected NAME=VALUE", err=True)
+            raise typer.Exit(EXIT_INPUT)
+        out[name] = text
+    return out
+
+
+def _jsonnet(ext_str: Optional[list[str]], ext_code: Optional[list[str]]) -> JsonnetOptions:
+    return JsonnetOptions(_pairs("--ext-str", ext_str), _pairs("--ext-code", ext_code))
+
+
+def load_and_compile(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[CompiledService]]:
     """Load and compile, or print every problem and exit 2."""
-    loaded, diagnostics = load_specs(paths)
+    loaded, diagnostics = load_specs(paths, jsonnet)
     services, more = compile_all(loaded)
     diagnostics += more
     if diagnostics:
         _fail(diagnostics)
-    return services
+    return loaded, services
+
+
+def compile_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> list[CompiledService]:
+    """Load and compile, or print every problem and exit 2."""
+    return load_and_compile(paths, jsonnet)[1]
 
 
 def build_files(
@@ -114,9 +142,11 @@ def generate(
     target: TargetOpt = None,
     operator_namespace: NamespaceOpt = None,
     operator_label: LabelOpt = None,
+    ext_str: ExtStrOpt = None,
+    ext_code: ExtCodeOpt = None,
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     files = build_files(services, target, operator_namespace, operator_label)
     try:
         changes = write_output(out, files)
@@ -137,9 +167,11 @@ def check(
     target: TargetOpt = None,
     operator_namespace: NamespaceOpt = None,
     operator_label: LabelOpt = None,
+    ext_str: ExtStrOpt = None,
+    ext_code: ExtCodeOpt = None,
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     changes = diff_output(out, build_files(services, target, operator_namespace, operator_label))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
@@ -154,11 +186,22 @@ def check(
 
 
 @app.command()
-def validate(specs: SpecsArg = None) -> None:
+def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCodeOpt = None) -> None:
     """Validate specs; print every problem as path:line:col: message."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
+
+
+@app.command()
+def convert(
+    specs: Annotated[list[Path], typer.Argument(help="Spec files or directories in any format slogen reads")],
+    ext_str: ExtStrOpt = None,
+    ext_code: ExtCodeOpt = None,
+) -> None:
+    """Print the native slogen spec equivalent to Sloth, OpenSLO, Pyrra or jsonnet specs."""
+    loaded, _ = load_and_compile(list(specs), _jsonnet(ext_str, ext_code))
+    typer.echo(render_native([item.spec for item in loaded], [item.document.path for item in loaded]), nl=False)
 
 
 @app.command()

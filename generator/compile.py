@@ -10,7 +10,7 @@ from . import names
 from .alerts import alert_rules
 from .dashboards import OVERVIEW_FILE, dashboard_files
 from .errors import Diagnostic, Problem
-from .load import Document, LoadedSpec, problem_diagnostic
+from .load import Document, LoadedSpec
 from .plan import SLOPlan, plan_service
 from .policy_rules import exhausted_alert_rules, policy_rules
 from .render import to_json, to_yaml
@@ -104,17 +104,11 @@ def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[D
         spec, document = item.spec, item.document
         if spec.service in seen_services:
             first = seen_services[spec.service]
-            diagnostics.append(
-                problem_diagnostic(document, Problem(("service",), f"service {spec.service!r} is already defined in {first.path}"))
-            )
+            diagnostics.append(item.diagnostic(Problem(("service",), f"service {spec.service!r} is already defined in {first.path}")))
             continue
         seen_services[spec.service] = document
         if spec.service == OVERVIEW_FILE:
-            diagnostics.append(
-                problem_diagnostic(
-                    document, Problem(("service",), f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard")
-                )
-            )
+            diagnostics.append(item.diagnostic(Problem(("service",), f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard")))
             continue
         clash = False
         for index, slo in enumerate(spec.slos):
@@ -122,17 +116,14 @@ def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[D
             if sid in seen_ids and seen_ids[sid][0] is not document:
                 other = seen_ids[sid][0]
                 diagnostics.append(
-                    problem_diagnostic(
-                        document,
-                        Problem(("slos", index, "name"), f"slo_id {sid!r} is also produced by a spec in {other.path}; rename one"),
-                    )
+                    item.diagnostic(Problem(("slos", index, "name"), f"slo_id {sid!r} is also produced by a spec in {other.path}; rename one"))
                 )
                 clash = True
             seen_ids.setdefault(sid, (document, index))
         if clash:
             continue
         compiled, problems = compile_service(spec, document.path)
-        diagnostics += [problem_diagnostic(document, p) for p in problems]
+        diagnostics += [item.diagnostic(p) for p in problems]
         if compiled is not None:
             services.append(compiled)
     return services, diagnostics

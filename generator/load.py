@@ -8,6 +8,7 @@ positions, validates with the pydantic models and turns every problem into a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from . import formats
 from .errors import Diagnostic, Loc, Problem, loc_text
+from .formats.jsonnet import JsonnetOptions, evaluate
+from .formats.source import ConvertedSLO
 from .spec import ServiceSpec
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-SPEC_SUFFIXES = (".yaml", ".yml")
+SPEC_SUFFIXES = (".yaml", ".yml", ".jsonnet")
 MAX_FILE_BYTES = 4 * 1024 * 1024
 # Aliases let a few lines stand for billions of nodes ("billion laughs"); bound what a
 # document may expand to before anything walks it.
@@ -40,10 +44,19 @@ class Document:
 
 @dataclass(frozen=True)
 class LoadedSpec:
-    """A validated service spec and the document it came from."""
+    """A validated service spec and the document it came from.
+
+    A spec converted from another format may come from several documents; `locate`
+    then maps a problem in native terms back to the node the user wrote.
+    """
 
     spec: ServiceSpec
     document: Document
+    locate: Callable[[Problem], Diagnostic] | None = None
+
+    def diagnostic(self, problem: Problem) -> Diagnostic:
+        """Where a problem found in this spec is, in its source file."""
+        return self.locate(problem) if self.locate else problem_diagnostic(self.document, problem)
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
@@ -219,6 +232,8 @@ def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
 
 def node_at(root: yaml.Node | None, loc: Loc, at_key: bool = False) -> tuple[Any, str]:
     """The YAML mark for a path into a document, and the path as far as it exists."""
+    if root is None:  # jsonnet output has no positions: name the whole path instead
+        return None, loc_text(tuple(p for p in loc if not (isinstance(p, str) and (p.startswith(("literal[", "function-")) or p[:1].isupper()))))
     node = root
     shown: list[str | int] = []
     mark = root.start_mark if root is not None else None
@@ -301,23 +316,19 @@ def validation_problems(err: ValidationError) -> list[Problem]:
     return unique
 
 
-def detect_format(data: Any) -> str | None:
-    """Which spec format a document is in, judged from its keys, not its file name."""
-    if isinstance(data, dict) and ("service" in data or "slos" in data) and data.get("version", 1) == 1:
-        return "native"
-    return None
+detect_format = formats.detect_format
+
+
+def _unknown_format(document: Document) -> Diagnostic:
+    message = formats.unknown_format_hint(document.data) or formats.NOT_A_SPEC
+    return problem_diagnostic(document, Problem((), message))
 
 
 def validate_document(document: Document) -> tuple[ServiceSpec | None, list[Diagnostic]]:
     """Validate one document as a native spec."""
     fmt = detect_format(document.data)
-    if fmt is None:
-        return None, [
-            problem_diagnostic(
-                document,
-                Problem((), "not a slogen spec: expected a mapping with `service:` and `slos:`"),
-            )
-        ]
+    if fmt != formats.NATIVE:
+        return None, [_unknown_format(document)]
     try:
         spec = ServiceSpec.model_validate(document.data)
     except ValidationError as err:
@@ -325,24 +336,86 @@ def validate_document(document: Document) -> tuple[ServiceSpec | None, list[Diag
     return spec, []
 
 
-def load_specs(paths: list[Path]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def _locator(documents: dict[tuple[str, int], Document], slos: list[ConvertedSLO]) -> Callable[[Problem], Diagnostic]:
+    """Map a problem in a merged native spec back to the foreign node it came from."""
+
+    def locate(problem: Problem) -> Diagnostic:
+        # Drop the union-member names pydantic puts into paths (`Alerting`, `literal[False]`).
+        loc = tuple(p for p in problem.loc if not (isinstance(p, str) and (p[:1].isupper() or p.startswith(("literal[", "function-")))))
+        if len(loc) >= 2 and loc[0] == "slos" and isinstance(loc[1], int) and loc[1] < len(slos):
+            origin = slos[loc[1]].origin_of(tuple(loc[2:]))
+        elif loc[:1] == ("service",):
+            origin = slos[0].service_origin
+        else:
+            origin = slos[0].origin_of(())
+        # Name the native field too: the source may spell it differently, or not at all.
+        native = loc_text(loc)
+        message = f"{problem.message} (slogen: {native})" if native and origin.loc != tuple(loc) else problem.message
+        return problem_diagnostic(documents[origin.doc], Problem(origin.loc, message, problem.at_key and origin.loc == tuple(loc)))
+
+    return locate
+
+
+def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+    """Convert Sloth/OpenSLO/Pyrra documents to native specs, merged per service, and validate them."""
+    by_key = {(d.path, d.index): d for d, _ in documents}
+    conversion = formats.convert_all([((d.path, d.index), fmt, d.data) for d, fmt in documents])
+    problems = [problem_diagnostic(by_key[p.origin.doc], p.problem) for p in conversion.problems]
+    services: dict[str, list[ConvertedSLO]] = {}
+    for slo in conversion.slos:
+        services.setdefault(slo.service, []).append(slo)
+    loaded: list[LoadedSpec] = []
+    for service, slos in services.items():
+        locate = _locator(by_key, slos)
+        data = {"version": 1, "service": service, "slos": [s.slo for s in slos]}
+        try:
+            spec = ServiceSpec.model_validate(data)
+        except ValidationError as err:
+            problems += [locate(p) for p in validation_problems(err)]
+            continue
+        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate))
+    return loaded, problems
+
+
+def _spec_root(path: Path, paths: list[Path]) -> Path:
+    """The spec directory a file was found under: jsonnet imports may not leave it."""
+    for given in paths:
+        if given.is_dir() and path.resolve().is_relative_to(given.resolve()):
+            return given
+    return path.parent
+
+
+def load_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Read, parse and validate every spec under `paths`; all problems, not just the first."""
     files, problems = discover(paths)
     loaded: list[LoadedSpec] = []
+    foreign: list[tuple[Document, str]] = []
     for path in files:
         text, found = read_text(path)
         problems += found
         if text is None:
             continue
-        documents, found = parse_yaml_documents(display_path(path), text)
+        if path.suffix == ".jsonnet":
+            values, found = evaluate(path, display_path(path), _spec_root(path, paths), jsonnet or JsonnetOptions())
+            documents = [Document(display_path(path), i, value, None) for i, value in enumerate(values) if value is not None]
+        else:
+            documents, found = parse_yaml_documents(display_path(path), text)
         problems += found
         if not documents and not found:
             problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))
         for document in documents:
+            fmt = detect_format(document.data)
+            if fmt not in (formats.NATIVE, None):
+                foreign.append((document, fmt))
+                continue
             spec, found = validate_document(document)
             problems += found
             if spec is not None:
                 loaded.append(LoadedSpec(spec, document))
+    if foreign:
+        converted, found = load_foreign(foreign)
+        loaded += converted
+        problems += found
     if not files and not problems:
-        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml) found"))
+        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found"))
     return loaded, problems

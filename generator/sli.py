@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .durations import parse_duration
 from .promql import BASE, SLIError, check_histogram, parse_selector, user_query
 from .spec import SLI, threshold_seconds
 
@@ -66,6 +67,16 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
         events = f"{by}(rate({hist.render('_count')}[{BASE}]))"
         good = hist.render("_bucket", (le_matcher(seconds),))
         errors = f"{events_ref} - {on} ({by}(rate({good}[{BASE}])) or {on} {zero})"
+        return BaseRates(events=events, errors=errors)
+    if sli.bool_ is not None:
+        # One event per sample of the gauge, a bad event per sample equal to 0, both per
+        # second of the base window: weighted by samples (targets x scrapes), so windows
+        # stay sums of events like every other kind, and 1 - good/total = the share of
+        # time it was down.  count - sum counts the zeros of a 0/1 gauge.
+        gauge = parse_selector(sli.bool_.metric, "metric").render()
+        seconds = parse_duration(BASE)
+        events = f"{by}(count_over_time({gauge}[{BASE}])) / {seconds}"
+        errors = f"{by}(count_over_time({gauge}[{BASE}]) - sum_over_time({gauge}[{BASE}])) / {seconds}"
         return BaseRates(events=events, errors=errors)
     assert sli.query is not None
     events = f"{by}({user_query(sli.query.total, 'total')})"

@@ -19,7 +19,8 @@ from .promql import SLIError, check_histogram, parse_selector, user_query
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
-ALERT_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+# Same language as label names, spelled differently so messages can tell them apart.
+ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
 LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME_PATTERN, max_length=128)]
@@ -123,19 +124,41 @@ class QuerySLI(Strict):
         return value
 
 
+class BoolSLI(Strict):
+    """A 0/1 gauge such as `probe_success` or `up`: each sample is an event, a 0 is a bad one."""
+
+    metric: PromQL = Field(description="Selector of a gauge whose samples are 1 (good) or 0 (bad), e.g. probe_success{job=\"blackbox\"}")
+
+    @field_validator("metric")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        _raise_plain(parse_selector, value)
+        return value
+
+
+SLI_KINDS = ("ratio", "latency", "bool", "query")
+
+
 class SLI(Strict):
     """Exactly one SLI kind."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     ratio: RatioSLI | None = None
     latency: LatencySLI | None = None
+    # `bool` is a builtin; the attribute gets an underscore, the spec key does not.
+    bool_: BoolSLI | None = Field(None, alias="bool")
     query: QuerySLI | None = None
+
+    def _given(self) -> list[str]:
+        return [k for k in SLI_KINDS if getattr(self, "bool_" if k == "bool" else k) is not None]
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SLI:
-        given = [k for k in ("ratio", "latency", "query") if getattr(self, k) is not None]
+        given = self._given()
         if len(given) != 1:
             raise ValueError(
-                "an SLI needs exactly one kind: ratio, latency or query"
+                "an SLI needs exactly one kind: ratio, latency, bool or query"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self
@@ -143,7 +166,7 @@ class SLI(Strict):
     @property
     def kind(self) -> str:
         """The SLI kind's key."""
-        return next(k for k in ("ratio", "latency", "query") if getattr(self, k) is not None)
+        return self._given()[0]
 
 
 class Tier(Strict):

@@ -13,7 +13,7 @@ from slogen_testing import ROOT, write_spec
 from generator.compile import compile_all
 from generator.load import load_specs
 from generator.report import COLOURS, render_report
-from live_prometheus import live_slogen_prometheus
+from live_prometheus import live_slogen_prometheus, wait_for
 from test_cli import slogen
 
 GROUPED = ROOT / "tests" / "data" / "grouped" / "spec.yaml"
@@ -114,6 +114,9 @@ def live(tmp_path_factory):
 
 def test_live_report_plots_history(live, tmp_path):
     url, root = live
+    # On a busy machine the first evaluations may be only a few seconds old: wait for
+    # enough history that every line has points to draw.
+    wait_for(url, "min(count_over_time(slo:period_error_budget_remaining:ratio[2m])) >= 5", 1, timeout=60)
     result = slogen("report", str(root / "slo_specs"), "--prometheus", url, "--since", "2m", "--out", str(tmp_path / "out"), cwd=root)
     assert result.returncode == 0, result.stderr
     page = tmp_path / "out" / "report" / "live.html"

@@ -101,7 +101,7 @@ def test_all_problems_are_reported_not_just_the_first(tmp_path):
             "6:14",
             "slos[0].sli.ratio: give exactly one of `errors` or `good` beside `total`",
         ),
-        ("    sli: {}\n", "5:10", "slos[0].sli: an SLI needs exactly one kind: ratio, latency or query"),
+        ("    sli: {}\n", "5:10", "slos[0].sli: an SLI needs exactly one kind: ratio, latency, bool or query"),
     ],
 )
 def test_promql_and_sli_problems_point_at_the_spec_line(tmp_path, sli, line_col, message):
@@ -192,5 +192,5 @@ def test_services_and_slo_ids_are_unique_across_files(tmp_path):
 
 
 def test_not_a_spec(tmp_path):
-    assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`"]
+    assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`, or a Sloth, OpenSLO or Pyrra document (recognised by its version, apiVersion and kind)"]
     assert _check(tmp_path, "# only a comment\n") == [f"{tmp_path}/spec.yaml:1:1: file holds no spec"]
