@@ -339,3 +339,19 @@ def test_convert_reports_bad_input_with_positions_and_exit_2(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("sloth.yaml:6:16: slos[0].objective: objective 100 leaves no error budget")
     assert "Traceback" not in result.stderr
+
+
+def test_jsonnet_evaluation_is_bounded_in_time_and_memory(tmp_path, monkeypatch):
+    from generator.formats import jsonnet
+
+    monkeypatch.setattr(jsonnet, "MAX_SECONDS", 2.0)
+    monkeypatch.setattr(jsonnet, "MAX_MEMORY_BYTES", 512 << 20)
+    # A loop that would run for hours, and an allocation far past the memory bound.
+    slow = "local inner(a) = std.foldl(function(b, j) b + j, std.range(0, 30000), a);\nstd.foldl(function(a, i) inner(a), std.range(0, 30000), 0)\n"
+    write_spec(tmp_path, slow, "slow.jsonnet")
+    write_spec(tmp_path, "std.length(std.makeArray(1000000000, function(i) [i, i, i]))\n", "huge.jsonnet")
+    got = diagnostics_of([tmp_path])
+    assert got == [
+        f"{tmp_path}/huge.jsonnet:1:1: jsonnet evaluation needed more than 512 MiB; stopped",
+        f"{tmp_path}/slow.jsonnet:1:1: jsonnet evaluation took longer than 2s; stopped",
+    ], got

@@ -8,8 +8,12 @@ directory, the evaluation stack is bounded, and jsonnet's own errors become
 
 from __future__ import annotations
 
+import faulthandler
 import json
+import multiprocessing
+import os
 import re
+import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,10 @@ from ..errors import Diagnostic
 # runaway recursion stops quickly with jsonnet's own message.
 MAX_STACK = 200
 MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+# A template can loop or allocate without end; the evaluator cannot be interrupted, so
+# it runs in a child process that is killed past these bounds.
+MAX_SECONDS = 20.0
+MAX_MEMORY_BYTES = 2 << 30
 
 _STATIC = re.compile(r"^STATIC ERROR: (?P<path>.+?):\(?(?P<line>\d+):(?P<col>\d+)(?:\)?-\S*)?: (?P<message>.*)$", re.S)
 _FRAME = re.compile(r"^\t(?P<path>.+?):\(?(?P<line>\d+):(?P<col>\d+)", re.M)
@@ -67,19 +75,58 @@ def error_diagnostic(display: str, real: str, message: str) -> Diagnostic:
     return Diagnostic(display, 1, 1, "jsonnet: " + first)
 
 
+def _bounded(evaluate_now) -> tuple[str, str]:
+    """Run an evaluation in a forked child with a time and memory limit: (kind, text)."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY_BYTES, MAX_MEMORY_BYTES))
+        # The C++ evaluator prints its own fatal errors; ours replace them.
+        faulthandler.disable()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        try:
+            send.send(("ok", evaluate_now()))
+        except RuntimeError as err:
+            send.send(("error", str(err)))
+        except MemoryError:
+            send.send(("memory", ""))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+    try:
+        if not receive.poll(MAX_SECONDS):
+            return "timeout", ""
+        return receive.recv()
+    except EOFError:  # the child died without answering, e.g. out of memory in C++
+        return "memory", ""
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receive.close()
+
+
 def evaluate(path: Path, display: str, root: Path, options: JsonnetOptions) -> tuple[list[Any], list[Diagnostic]]:
     """Evaluate one jsonnet spec file to its documents (an array is several)."""
     real = str(path.resolve())
-    try:
-        text = _jsonnet.evaluate_file(
+    kind, text = _bounded(
+        lambda: _jsonnet.evaluate_file(
             real,
             ext_vars=dict(options.ext_vars),
             ext_codes=dict(options.ext_codes),
             import_callback=_confined(root.resolve()),
             max_stack=MAX_STACK,
         )
-    except RuntimeError as err:
-        return [], [error_diagnostic(display, real, str(err))]
+    )
+    if kind == "error":
+        return [], [error_diagnostic(display, real, text)]
+    if kind == "timeout":
+        return [], [Diagnostic(display, 1, 1, f"jsonnet evaluation took longer than {MAX_SECONDS:g}s; stopped")]
+    if kind == "memory":
+        return [], [Diagnostic(display, 1, 1, f"jsonnet evaluation needed more than {MAX_MEMORY_BYTES >> 20} MiB; stopped")]
     if len(text) > MAX_OUTPUT_BYTES:
         return [], [Diagnostic(display, 1, 1, f"jsonnet output is over the {MAX_OUTPUT_BYTES}-byte limit for a spec")]
     data = json.loads(text)
