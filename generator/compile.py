@@ -11,6 +11,7 @@ from .alerts import alert_rules
 from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec, problem_diagnostic
 from .plan import SLOPlan, plan_service
+from .promtool_tests import ServiceTests, build_service_tests, render_test_file
 from .render import to_yaml
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec
@@ -35,6 +36,7 @@ class CompiledService:
     source: str
     plans: tuple[SLOPlan, ...]
     groups: tuple[Group, ...]
+    tests: ServiceTests | None = None
 
 
 def build_groups(service: str, plans: list[SLOPlan]) -> list[Group]:
@@ -68,7 +70,16 @@ def compile_service(spec: ServiceSpec, source: str) -> tuple[CompiledService | N
     bugs = expression_problems(groups)
     if bugs:
         return None, [Problem((), message) for message in bugs]
-    return CompiledService(spec.service, source, tuple(plans), tuple(groups)), []
+    tests, test_problems = build_service_tests(
+        spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, tuple(group.name for group in groups)
+    )
+    if test_problems:
+        index = {slo.name: i for i, slo in enumerate(spec.slos)}
+        return None, [
+            Problem(("slos", index[name], "sli", spec.slos[index[name]].sli.kind, *field.split(".")), f"cannot generate tests: {message}")
+            for name, field, message in test_problems
+        ]
+    return CompiledService(spec.service, source, tuple(plans), tuple(groups), tests), []
 
 
 def render_rule_file(compiled: CompiledService) -> str:
@@ -82,6 +93,8 @@ def output_files(services: list[CompiledService]) -> dict[str, str]:
     files: dict[str, str] = {}
     for compiled in sorted(services, key=lambda c: c.service):
         files[f"rules/{compiled.service}.yml"] = render_rule_file(compiled)
+        if compiled.tests is not None and compiled.tests.scenarios:
+            files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
     return files
 
 
