@@ -24,7 +24,7 @@ tolerance or a `count`/emptiness check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import names
 from .alerts import tier_expr
@@ -87,6 +87,8 @@ class Scenario:
     phases: tuple[Phase, ...]
     checks: tuple[Check, ...]
     notes: tuple[str, ...] = ()
+    # (severity key, long window, short window) of the tier under test; None for budget checks.
+    tier: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -349,11 +351,9 @@ def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -
     out = [budget_scenario(plan, group, e)]
     for sev in plan.severities:
         for tier in sev.tiers:
-            out.append(fires_scenario(plan, sev, tier, group, e))
-            out.append(quiet_scenario(plan, sev, tier, e))
-            reset = reset_scenario(plan, sev, tier, group, e)
-            if reset is not None:
-                out.append(reset)
+            key = (sev.key, tier.long_window, tier.short_window)
+            found = [fires_scenario(plan, sev, tier, group, e), quiet_scenario(plan, sev, tier, e), reset_scenario(plan, sev, tier, group, e)]
+            out += [replace(s, tier=key) for s in found if s is not None]
     return out
 
 
