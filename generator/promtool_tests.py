@@ -435,7 +435,8 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
         series = tests.series[plan.name]
         groups.append(
             {
-                "name": scenario.name,
+                # promtool prints the name of a failing test: say what was injected and expected.
+                "name": "; ".join((scenario.name,) + scenario.notes),
                 "interval": format_duration(INPUT_INTERVAL),
                 "input_series": [{"series": s.notation(), "values": series_values(s, scenario.phases, scenario.length)} for s in series],
                 "promql_expr_test": [
