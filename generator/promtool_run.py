@@ -28,9 +28,10 @@ class PromtoolResult:
 def find_promtool() -> str:
     """The promtool to run: $SLOGEN_PROMTOOL, else the one on PATH."""
     configured = os.environ.get("SLOGEN_PROMTOOL")
-    found = configured or shutil.which("promtool")
+    found = shutil.which(configured or "promtool")
     if not found:
-        raise PromtoolMissing("promtool not found on PATH (install it with `make promtool`, or set SLOGEN_PROMTOOL)")
+        where = f"SLOGEN_PROMTOOL={configured}" if configured else "promtool on PATH"
+        raise PromtoolMissing(f"{where} not found: install it with `make promtool`")
     return found
 
 

@@ -140,6 +140,8 @@ def _matches(matcher: Matcher, value: str) -> bool:
 
 def solve_label(label: str, matchers: list[Matcher], field: str) -> str:
     """A non-empty value for `label` that satisfies every matcher on it."""
+    if not matchers:
+        return "slogen-test"
     candidates: list[str] = []
     for _, op, value in matchers:
         if op == "=":
@@ -148,6 +150,9 @@ def solve_label(label: str, matchers: list[Matcher], field: str) -> str:
             example = regex_example(value)
             if example is not None:
                 candidates.append(example)
+    if not candidates:
+        # Only negative matchers (handler!="/healthz"): a value that reads as made up.
+        candidates.append("slogen-test")
     candidates += _FALLBACK_VALUES
     for candidate in candidates:
         if candidate and all(_matches(m, candidate) for m in matchers):

@@ -4,9 +4,9 @@ fail on rules broken the way people break them (a factor off by 10x, a missing s
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -49,13 +49,16 @@ def test_generated_tests_pass_on_the_examples(promtool: str, example_files, tmp_
         "nightly-export.test.yml",
         "search.test.yml",
     ]
-    started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = run_promtool_tests(paths)
-    elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     failures = [f"{r.path.name}:\n{r.output}" for r in results if not r.passed]
     assert not failures, "\n".join(failures)
     assert all("SUCCESS" in r.output for r in results)
-    assert elapsed < 60, f"the example set's promtool tests took {elapsed:.0f}s"
+    # CPU time, not wall time: the budget is "well under a minute on 2 cores", and
+    # the machine is shared.  Measured: about 40 CPU-seconds.
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert cpu < 80, f"the example set's promtool tests took {cpu:.0f} CPU-seconds"
 
 
 def _only(test_text: str, prefix: str) -> str:
@@ -146,6 +149,21 @@ slos:
       page:
         tiers:
           - {budget_percent: 5, long_window: 1h}
+  - name: latency
+    objective: 99
+    window: 7d
+    grouping: [route]
+    sli:
+      latency:
+        histogram: req_seconds{route!="/healthz"}
+        threshold: 250ms
+    alerting:
+      name: ShopLatency
+      ticket: false
+      page:
+        labels: {severity: critical}
+        tiers:
+          - {budget_percent: 5, long_window: 1h}
   - name: queue
     objective: 99
     sli:
@@ -166,16 +184,36 @@ def test_slogen_test_cli(promtool: str, tmp_path: Path) -> None:
     assert "PASS out/tests/shop.test.yml" in run.stderr
     assert "SLO shop/queue is UNTESTED: its query SLI has no `test` block" in run.stderr
     assert "1/1 test files passed; 1 SLO untested" in run.stderr
-    # A rule broken after generation is caught (the short window of the only tier removed).
+    # A hand-edited rule file is not what the tests were generated for: refused before
+    # promtool runs (test_broken_rules_fail_the_generated_tests runs promtool on such files).
     rules = tmp_path / "out" / "rules" / "shop.yml"
-    rules.write_text(rules.read_text().replace("> 36\n", "> 3.6\n"))
-    broken = _slogen("test", "specs", "--out", "out", cwd=tmp_path)
-    assert broken.returncode == 1
+    text = rules.read_text()
+    assert "> 8.4\n" in text
+    rules.write_text(text.replace("> 8.4\n", "> 0.84\n"))
+    edited = _slogen("test", "specs", "--out", "out", cwd=tmp_path)
+    assert edited.returncode == 1
+    assert "out/rules/shop.yml: missing or stale: run `slogen generate` before testing" in edited.stderr
+
+
+def test_slogen_test_without_promtool(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "shop.yaml").write_text(FAST_SPEC)
+    assert _slogen("generate", "specs", "--out", "out", cwd=tmp_path).returncode == 0
+    env_run = subprocess.run(
+        [sys.executable, "-m", "generator.cli", "test", "specs", "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SLOGEN_PROMTOOL": str(tmp_path / "no-such-promtool")},
+    )
+    assert env_run.returncode == 1
+    assert "no-such-promtool not found: install it with `make promtool`" in env_run.stderr
+    assert "Traceback" not in env_run.stderr
 
 
 def test_unsynthesizable_selector_is_a_located_input_error(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
-    spec.write_text(FAST_SPEC.replace('code=~"5.."', 'code=~"5..", code!~"5.."'))
+    spec.write_text(FAST_SPEC.replace('code=~"5.."', 'code=~"5..", code!~"5.."', 1))
     proc = _slogen("validate", str(spec), cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"{spec}:8:17: slos[0].sli.ratio.errors: ")
