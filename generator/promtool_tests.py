@@ -44,6 +44,7 @@ from .windows import (
 
 INPUT_INTERVAL = 60
 EVENTS_PER_SECOND = 10.0
+HOUR_SECONDS = 3600
 FIRE_BURN = 1.1  # x the tier's factor: just above
 QUIET_BURN = 0.9  # just below
 RESET_BURNS = (1.5, 2.0, 3.0, 5.0)  # tried in order: high enough that the long window outlives the short one
@@ -91,6 +92,7 @@ class Scenario:
     notes: tuple[str, ...] = ()
     # (severity key, long window, short window) of the tier under test; None for budget checks.
     tier: tuple[str, int, int] | None = None
+    events_per_second: float = EVENTS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,12 @@ def _warmup(sev: SeverityPlan, tier: BurnRateTier, eval_interval: int) -> int:
     return _ceil(longest + promtool_smear(longest) + eval_interval, eval_interval)
 
 
-def fires_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: dict[str, str], e: int) -> Scenario:
-    """Errors at 1.1x the threshold: firing by the detection time, not before the errors."""
+def fires_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: dict[str, str], e: int) -> Scenario | None:
+    """Errors at 1.1x the threshold (or all errors, if less): firing by the detection time, not before."""
     threshold = float(tier.threshold(plan.period, plan.error_budget))
     ratio = min(FIRE_BURN * threshold, 1.0)
+    if ratio <= threshold:
+        return None  # a tier at a 100% error threshold can never fire; plan.py reports it
     start = _warmup(sev, tier, e)
     deadline = _ceil(promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL, sev.for_seconds or 0), e)
     at = start + deadline
@@ -363,7 +367,15 @@ def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -
             key = (sev.key, tier.long_window, tier.short_window)
             found = [fires_scenario(plan, sev, tier, group, e), quiet_scenario(plan, sev, tier, e), reset_scenario(plan, sev, tier, group, e)]
             out += [replace(s, tier=key) for s in found if s is not None]
-    return out
+    return [replace(s, events_per_second=traffic(plan)) for s in out]
+
+
+def traffic(plan: SLOPlan) -> float:
+    """Events per second: 10, or enough that every long window clears `min_events` twice over."""
+    if not plan.min_events:
+        return EVENTS_PER_SECOND
+    shortest = min((t.long_window for sev in plan.severities for t in sev.tiers), default=HOUR_SECONDS)
+    return max(EVENTS_PER_SECOND, 2.0 * plan.min_events / shortest)
 
 
 def choose_eval_interval(plans: list[SLOPlan], series: dict[str, tuple[SyntheticSeries, ...]]) -> int:
@@ -405,14 +417,14 @@ def build_service_tests(
     )
 
 
-def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int) -> str:
+def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int, events_per_second: float = EVENTS_PER_SECOND) -> str:
     """promtool's expanding notation for a counter over the scenario, one sample per input interval."""
     steps = length // INPUT_INTERVAL
     increments = []
     for k in range(1, steps + 1):
         mid = (k - 0.5) * INPUT_INTERVAL
         ratio = next((p.ratio for p in phases if p.start <= mid < p.end), 0.0)
-        increments.append(series.rate(EVENTS_PER_SECOND, ratio) * INPUT_INTERVAL)
+        increments.append(series.rate(events_per_second, ratio) * INPUT_INTERVAL)
     parts = ["0"]
     value = 0.0
     k = 0
@@ -438,7 +450,7 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
                 # promtool prints the name of a failing test: say what was injected and expected.
                 "name": "; ".join((scenario.name,) + scenario.notes),
                 "interval": format_duration(INPUT_INTERVAL),
-                "input_series": [{"series": s.notation(), "values": series_values(s, scenario.phases, scenario.length)} for s in series],
+                "input_series": [{"series": s.notation(), "values": series_values(s, scenario.phases, scenario.length, scenario.events_per_second)} for s in series],
                 "promql_expr_test": [
                     {
                         "expr": check.expr,

@@ -145,6 +145,7 @@ slos:
         errors: req_total{code=~"5.."}
         total: req_total
     alerting:
+      min_events: 100000
       ticket: false
       page:
         tiers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from generator.promtool_tests import (
     MAX_TICKS,
     QUIET_BURN,
     Phase,
+    plan_scenarios,
     series_values,
 )
 from generator.series import SyntheticSeries
@@ -129,3 +131,17 @@ def test_query_slo_without_test_block_is_reported_untested(tmp_path: Path) -> No
 
 def test_output_is_deterministic(services) -> None:
     assert output_files(services) == output_files(services)
+
+
+def test_traffic_clears_min_events(services) -> None:
+    from generator.promtool_tests import EVENTS_PER_SECOND, traffic
+
+    checkout = next(c for c in services if c.service == "checkout")
+    availability = checkout.plans[0]
+    assert availability.min_events == 100
+    assert traffic(availability) == EVENTS_PER_SECOND
+    heavy = replace(availability, min_events=720_000)
+    # 720k events per 1h long window need 200/s; twice that for margin.
+    assert traffic(heavy) == 400.0
+    scenarios = plan_scenarios(heavy, checkout.tests.series["availability"], 600)
+    assert {s.events_per_second for s in scenarios} == {400.0}
