@@ -163,6 +163,7 @@ slos:
       ticket: false
       page:
         labels: {severity: critical}
+        for: 5m
         tiers:
           - {budget_percent: 5, long_window: 1h}
   - name: queue

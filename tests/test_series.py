@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.series import SeriesError, histogram_series, ratio_series, regex_example, sli_series, solve_label
 from generator.sli import le_matcher, parse_selector
@@ -116,3 +118,19 @@ def test_query_sli_needs_a_test_block() -> None:
 def test_latency_sli_dispatch() -> None:
     sli = SLI(latency=LatencySLI(histogram='h_seconds{job="a"}', threshold=0.5))
     assert {s.metric for s in sli_series(sli, ())} == {"h_seconds_bucket", "h_seconds_count"}
+
+
+_VALUE = st.text(alphabet="abcXYZ019_-./:", min_size=1, max_size=8)
+
+
+@given(st.lists(_VALUE, min_size=1, max_size=4), st.sampled_from(["", ".*", "[0-9]+", "(-x)?"]))
+def test_regex_example_property(alternatives: list[str], suffix: str) -> None:
+    pattern = "(" + "|".join(re.escape(v) for v in alternatives) + ")" + suffix
+    value = regex_example(pattern)
+    assert value is not None and re.fullmatch(pattern, value)
+
+
+@given(_VALUE)
+def test_negative_matcher_property(excluded: str) -> None:
+    value = solve_label("l", [("l", "!=", excluded), ("l", "!~", re.escape(excluded) + ".+")], "x")
+    assert value and value != excluded and not re.fullmatch(re.escape(excluded) + ".+", value)
