@@ -33,6 +33,7 @@ from .numbers import fmt
 from .plan import SeverityPlan, SLOPlan
 from .render import to_yaml
 from .series import SeriesError, SyntheticSeries, sli_series
+from .sli import escape_string
 from .spec import SLI
 from .windows import (
     BurnRateTier,
@@ -112,7 +113,7 @@ def _ceil(seconds: float, step: int) -> int:
 
 
 def _labels_text(labels: dict[str, str]) -> str:
-    parts = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    parts = ", ".join(f'{k}="{escape_string(v)}"' for k, v in sorted(labels.items()))
     return "{" + parts + "}"
 
 

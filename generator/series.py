@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .numbers import fmt
-from .sli import Selector, SLIError, le_matcher, parse_selector
+from .sli import Selector, SLIError, escape_string, le_matcher, parse_selector
 from .spec import SLI, RatioSLI, threshold_seconds
 
 Matcher = tuple[str, str, str]
@@ -43,16 +43,12 @@ class SyntheticSeries:
 
     def notation(self) -> str:
         """The series in promtool's `metric{label="value"}` notation."""
-        parts = ", ".join(f'{k}="{_escape(v)}"' for k, v in self.labels)
+        parts = ", ".join(f'{k}="{escape_string(v)}"' for k, v in self.labels)
         return f"{self.metric}{{{parts}}}" if parts else self.metric
 
     def rate(self, events_per_second: float, error_ratio: float) -> float:
         """Per-second increase of this counter at a given traffic and error ratio."""
         return events_per_second * (self.base + self.per_error * error_ratio)
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _example(parsed: sre_parse.SubPattern | list) -> str:

@@ -136,6 +136,7 @@ def _slogen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 FAST_SPEC = """\
 service: shop
+labels: {owner: 'shop "core" \\ web'}
 slos:
   - name: api
     objective: 99
@@ -218,7 +219,7 @@ def test_unsynthesizable_selector_is_a_located_input_error(tmp_path: Path) -> No
     spec.write_text(FAST_SPEC.replace('code=~"5.."', 'code=~"5..", code!~"5.."', 1))
     proc = _slogen("validate", str(spec), cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"{spec}:8:17: slos[0].sli.ratio.errors: ")
+    assert proc.stderr.startswith(f"{spec}:9:17: slos[0].sli.ratio.errors: ")
     assert "cannot generate tests: cannot synthesize a test value for label 'code'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
