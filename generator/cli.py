@@ -79,6 +79,7 @@ def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
+    _warn_untested(services)
     slos = sum(len(s.plans) for s in services)
     if changes.any:
         err_console.print(f"{len(services)} services, {slos} SLOs -> {out}/ ({_summary(changes)})")

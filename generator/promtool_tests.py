@@ -368,7 +368,33 @@ def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -
             key = (sev.key, tier.long_window, tier.short_window)
             found = [fires_scenario(plan, sev, tier, group, e), quiet_scenario(plan, sev, tier, e), reset_scenario(plan, sev, tier, group, e)]
             out += [replace(s, tier=key) for s in found if s is not None]
-    return [replace(s, events_per_second=traffic(plan)) for s in out]
+    out = [replace(s, events_per_second=traffic(plan)) for s in out]
+    if plan.min_events:
+        out += [guard_scenario(plan, sev, e) for sev in plan.severities]
+    return out
+
+
+def guard_scenario(plan: SLOPlan, sev: SeverityPlan, e: int) -> Scenario:
+    """Every event failing, but too few events: `min_events` keeps the severity quiet.
+
+    Traffic is half `min_events` over the severity's longest long window, so every
+    tier's count guard fails; at 100% errors each tier would fire within its detection
+    time without the guard, so the scenario runs a little past the slowest of those.
+    """
+    longest = max(t.long_window for t in sev.tiers)
+    rate = 0.5 * (plan.min_events or 0) / longest
+    span = max(
+        promtool_detection_time(t, plan.period, plan.error_budget, 1.0, e, INPUT_INTERVAL, sev.for_seconds or 0) for t in sev.tiers
+    )
+    end = _ceil(span + 2 * e, e)
+    top = max(t.factor(plan.period) for t in sev.tiers)
+    checks = (
+        _never(end, _alert_selector(plan, sev), end),
+        # Not vacuous: the burn rate is far above every tier's factor; only the guard holds.
+        Check(end, f"count({plan.selector(names.CURRENT_BURN_RATE)} > {fmt(top)})", (("{}", 1.0),)),
+    )
+    notes = (f"100% errors at {fmt_float(rate)} events/s, under min_events {plan.min_events} per long window",)
+    return Scenario(f"{plan.service}/{plan.name} {sev.key} quiet below min_events", end + e, (Phase(0, end + e, 1.0),), checks, notes, None, rate)
 
 
 def traffic(plan: SLOPlan) -> float:

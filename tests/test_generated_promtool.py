@@ -109,11 +109,18 @@ BROKEN = {
     "page factor 10x too low": (PAGE_1H, "page", "> 14.4\n", "> 1.44\n", UNEXPECTED),
     "page 1h tier without its short window": (PAGE_1H, "page", "\n  and\n  " + SHORT_5M.removeprefix(" and "), "", UNEXPECTED),
     "ticket 3d factor 10x too low": (TICKET_3D, "ticket", "> 1\n", "> 0.1\n", UNEXPECTED),
+    "page 1h tier without its min_events guard": (
+        "checkout/availability page quiet below min_events",
+        "page",
+        '\n  and\n  on () sum(avg_over_time(slo:sli_events:rate5m{slo_id="checkout-availability"}[1h])) * 3600 >= 100',
+        "",
+        UNEXPECTED,
+    ),
 }
 
 
 def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_path: Path) -> None:
-    for prefix in (PAGE_1H, TICKET_3D):
+    for prefix in (PAGE_1H, TICKET_3D, "checkout/availability page quiet below min_events"):
         proc = _run(example_files, tmp_path, example_files["rules/checkout.yml"], prefix)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
