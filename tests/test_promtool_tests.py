@@ -144,4 +144,8 @@ def test_traffic_clears_min_events(services) -> None:
     # 720k events per 1h long window need 200/s; twice that for margin.
     assert traffic(heavy) == 400.0
     scenarios = plan_scenarios(heavy, checkout.tests.series["availability"], 600)
-    assert {s.events_per_second for s in scenarios} == {400.0}
+    assert {s.events_per_second for s in scenarios if "min_events" not in s.name} == {400.0}
+    guards = [s for s in scenarios if "min_events" in s.name]
+    assert [s.name for s in guards] == ["checkout/availability page quiet below min_events", "checkout/availability ticket quiet below min_events"]
+    # Half of min_events over each severity's longest long window (6h, 3d).
+    assert [s.events_per_second * w for s, w in zip(guards, (6 * 3600, 3 * 86400))] == pytest.approx([360_000, 360_000])
