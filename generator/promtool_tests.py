@@ -1,8 +1,7 @@
 """Plans -> `promtool test rules` files proving each alert tier behaves: pure.
 
 For every SLO with synthesizable inputs and every burn-rate tier, three scenarios run
-on constant traffic, good for a warm-up of one long window (so the tier's own long
-window is in steady state, as the detection-time theory assumes), then:
+on constant traffic, good for a warm-up (see `_warmup`), then:
 
 * ``fires``: errors at 1.1x the tier's threshold; the alert of that severity is not
   firing before the errors start and is firing by the theoretical detection time
@@ -10,13 +9,16 @@ window is in steady state, as the detection-time theory assumes), then:
 * ``quiet``: errors at 0.9x the threshold for a whole long window; the tier's own
   condition never holds, and, when no other tier of the severity can legitimately
   fire on that traffic (bounds below), the severity's alert never fires either;
-* ``resets``: errors well above the threshold for a full long window, then none; once
-  the short window is clean the tier's condition is gone while its long window still
-  burns above the factor (so the short window is what reset it), and the severity's
-  alert is gone when no other tier can still hold it.
+* ``resets``: errors well above the threshold until the long window is high enough to
+  outlive the short one, then none; once the short window is clean the tier's
+  condition is gone while its long window still burns above the factor (so the short
+  window is what reset it), and the severity's alert is gone when no other tier can
+  still hold it.
 
 A ``budget`` scenario per SLO checks the current burn rate during an incident and the
-period burn rate and remaining budget after it against the injected errors.
+period burn rate and remaining budget after it against the injected errors; with
+`min_events`, a guard scenario per severity checks that too little traffic keeps it
+quiet even at 100% errors.
 
 promtool 2.42 compares floats exactly, so every check is a `bool` comparison with a
 tolerance or a `count`/emptiness check.
@@ -232,10 +234,11 @@ def fires_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: 
         Check(at, _alert_selector(plan, sev), ((_series_text(_alert_labels(plan, sev, group)), 1.0),)),
         Check(at, f"count({_condition(plan, tier)})", (("{}", 1.0),)),
     )
-    notes = (
-        f"errors at {FIRE_BURN}x the factor from {format_duration(start)}; firing within {format_duration(deadline)}",
-    )
-    return Scenario(f"{_tier_name(plan, sev, tier)} fires at {FIRE_BURN}x", at + e, phases, checks, notes)
+    notes = [f"errors at {FIRE_BURN}x the factor from {format_duration(start)}; firing within {format_duration(deadline)}"]
+    if any(tier_may_hold(plan, other, start, at, phases, INPUT_INTERVAL + e) for other in _others(sev, tier)):
+        # The alert may then come from that tier; the tier's own condition is checked anyway.
+        notes.append("another tier of this severity may fire first")
+    return Scenario(f"{_tier_name(plan, sev, tier)} fires at {FIRE_BURN}x", at + e, phases, checks, tuple(notes))
 
 
 def quiet_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) -> Scenario:
@@ -266,10 +269,8 @@ def _reset_plan(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) ->
     slack = INPUT_INTERVAL + e
     wanted = threshold * (1 + BOUND_MARGIN)
     best = None
-    for burn in RESET_BURNS:
-        ratio = burn * threshold
-        if ratio > 1:
-            break
+    # The listed burns, then 100% errors for tiers whose threshold leaves no room for them.
+    for ratio in [b * threshold for b in RESET_BURNS if b * threshold <= 1] + [1.0]:
         limit = start + 2 * tier.long_window + 2 * promtool_smear(tier.long_window)
         stop = start + e
         while stop <= limit:
@@ -327,13 +328,13 @@ def budget_scenario(plan: SLOPlan, group: dict[str, str], e: int) -> Scenario:
     # Every tick from the first 5m rate (one input interval in) sums one hourly sample
     # of events; the errors sum to exactly the injected ones once the hour has passed.
     first = _ceil(INPUT_INTERVAL, e)
-    traffic = end - first + e
-    period_burn = burn * (stop - start) / traffic
+    traffic_time = end - first + e
+    period_burn = burn * (stop - start) / traffic_time
     # But the first 5m rates of a new counter are extrapolated short, and the hourly
     # average weights them more than once: the events' sum may fall short by up to
     # STARTUP_SHORTFALL of traffic, so the measured burn lies between these bounds.
     low = period_burn * (1 - BUDGET_TOLERANCE)
-    high = burn * (stop - start) / (traffic - STARTUP_SHORTFALL) * (1 + BUDGET_TOLERANCE)
+    high = burn * (stop - start) / (traffic_time - STARTUP_SHORTFALL) * (1 + BUDGET_TOLERANCE)
     labels = _labels_text({**plan.series_labels, **group})
     mid = start + _ceil((stop - start) / 2, e)
 
