@@ -146,7 +146,8 @@ def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack
 def tier_may_hold(plan: SLOPlan, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int) -> bool:
     """Whether a tier's condition could hold at any time in [start, end] (upper bounds)."""
     threshold = float(tier.threshold(plan.period, plan.error_budget)) * (1 - BOUND_MARGIN)
-    step = 60
+    # Alerts are only evaluated on ticks, one evaluation interval (slack less input) apart.
+    step = max(slack - INPUT_INTERVAL, 60)
     at = start
     while at <= end:
         if all(window_ratio_bounds(w, at, phases, slack)[1] > threshold for w in (tier.long_window, tier.short_window)):
@@ -413,10 +414,27 @@ def choose_eval_interval(plans: list[SLOPlan], series: dict[str, tuple[Synthetic
     costs a few milliseconds whatever the number of SLOs, so ticks are the budget.
     """
     for e in EVAL_INTERVALS:
+        # The fires and quiet scenarios alone are cheap to size and often rule e out.
+        if sum(_least_ticks(plan, e) for plan in plans) > MAX_TICKS:
+            continue
         ticks = sum(s.length // e for plan in plans for s in plan_scenarios(plan, series[plan.name], e))
         if ticks <= MAX_TICKS:
             return e
     return EVAL_INTERVALS[-1]
+
+
+def _least_ticks(plan: SLOPlan, e: int) -> int:
+    """A lower bound of an SLO's ticks at interval e: its fires and quiet scenarios."""
+    ticks = 0
+    for sev in plan.severities:
+        for tier in sev.tiers:
+            start = _warmup(sev, tier, e)
+            threshold = float(tier.threshold(plan.period, plan.error_budget))
+            ratio = min(FIRE_BURN * threshold, 1.0)
+            fires = promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL) if ratio > threshold else 0
+            quiet = tier.long_window + promtool_smear(tier.long_window)
+            ticks += int((2 * start + fires + quiet) // e)
+    return ticks
 
 
 def build_service_tests(
