@@ -178,8 +178,10 @@ def _violating(labels: dict[str, str], outer: tuple[Matcher, ...], inner: tuple[
     # Prefer a label the outer selector leaves free, e.g. `code` beside total{job=...}.
     ordered = sorted(inner, key=lambda m: (m[0] in outer_by_label, m[0]))
     for matcher in ordered:
-        label = matcher[0]
-        for candidate in _FALLBACK_VALUES + ("",):
+        label, op, value = matcher
+        # A negative matcher is violated by what it excludes: code!~"5.." by code="500".
+        excluded = (value,) if op == "!=" else (regex_example(value) or "",) if op == "!~" else ()
+        for candidate in excluded + _FALLBACK_VALUES:
             if candidate and not _matches(matcher, candidate) and all(_matches(m, candidate) for m in outer_by_label.get(label, [])):
                 return {**labels, label: candidate}
     raise SeriesError(field, "cannot synthesize a series counted in `total` but not in this selector; the two select the same series")

@@ -83,6 +83,17 @@ def test_ratio_good_selector_and_grouping(ratio: float) -> None:
     assert (total - good) == pytest.approx(ratio)
 
 
+@pytest.mark.parametrize("ratio", [0.0, 0.3, 1.0])
+def test_ratio_good_with_negative_matchers(ratio: float) -> None:
+    # Good is "not a 5xx": the bad series needs a value the negative matcher excludes.
+    sli = RatioSLI(good='gw_requests_total{code!~"5..", route!=""}', total='gw_requests_total{route!=""}')
+    series = ratio_series(sli, ("route", "tenant"))
+    good = sum(s.rate(1.0, ratio) for s in series if _selected(sli.good, s.metric, dict(s.labels)))
+    total = sum(s.rate(1.0, ratio) for s in series if _selected(sli.total, s.metric, dict(s.labels)))
+    assert total == pytest.approx(1.0) and (total - good) == pytest.approx(ratio)
+    assert sorted(dict(s.labels)["code"] for s in series) == ["500", "slogen-test"]
+
+
 def test_ratio_different_metrics() -> None:
     sli = RatioSLI(errors='jobs_failed_total{queue=~"a|b"}', total='jobs_total{queue=~"a|b"}')
     series = ratio_series(sli, ())
