@@ -70,15 +70,7 @@ def compile_service(spec: ServiceSpec, source: str) -> tuple[CompiledService | N
     bugs = expression_problems(groups)
     if bugs:
         return None, [Problem((), message) for message in bugs]
-    tests, test_problems = build_service_tests(
-        spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, tuple(group.name for group in groups)
-    )
-    if test_problems:
-        index = {slo.name: i for i, slo in enumerate(spec.slos)}
-        return None, [
-            Problem(("slos", index[name], "sli", spec.slos[index[name]].sli.kind, *field.split(".")), f"cannot generate tests: {message}")
-            for name, field, message in test_problems
-        ]
+    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, tuple(group.name for group in groups))
     return CompiledService(spec.service, source, tuple(plans), tuple(groups), tests), []
 
 

@@ -437,18 +437,20 @@ def _least_ticks(plan: SLOPlan, e: int) -> int:
     return ticks
 
 
-def build_service_tests(
-    service: str, plans: list[SLOPlan], slis: dict[str, SLI], group_order: tuple[str, ...]
-) -> tuple[ServiceTests, list[tuple[str, str, str]]]:
-    """Scenarios for one service; problems are (slo name, spec field, message)."""
+def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI], group_order: tuple[str, ...]) -> ServiceTests:
+    """Scenarios for one service, and the SLOs that cannot be tested, with the reason.
+
+    An SLI whose inputs cannot be synthesized still compiles to valid rules, so it is
+    reported untested (loudly, by `slogen test`) rather than blocking the rules.
+    """
     testable: list[tuple[SLOPlan, tuple[SyntheticSeries, ...]]] = []
     untested: list[tuple[str, str]] = []
-    problems: list[tuple[str, str, str]] = []
     for plan in plans:
+        sli = slis[plan.name]
         try:
-            series = sli_series(slis[plan.name], plan.grouping)
+            series = sli_series(sli, plan.grouping)
         except SeriesError as err:
-            problems.append((plan.name, err.field, str(err)))
+            untested.append((plan.name, f"cannot synthesize input series for sli.{sli.kind}.{err.field}: {err}"))
             continue
         if series is None:
             untested.append((plan.name, "its query SLI has no `test` block naming the counters to drive"))
@@ -457,10 +459,7 @@ def build_service_tests(
     by_name = {plan.name: series for plan, series in testable}
     e = choose_eval_interval([plan for plan, _ in testable], by_name)
     scenarios = tuple((plan, s) for plan, series in testable for s in plan_scenarios(plan, series, e))
-    return (
-        ServiceTests(service, e, scenarios, tuple(untested), by_name, group_order),
-        problems,
-    )
+    return ServiceTests(service, e, scenarios, tuple(untested), by_name, group_order)
 
 
 def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int, events_per_second: float = EVENTS_PER_SECOND) -> str:

@@ -223,14 +223,21 @@ def test_slogen_test_without_promtool(tmp_path: Path) -> None:
     assert "Traceback" not in env_run.stderr
 
 
-def test_unsynthesizable_selector_is_a_located_input_error(tmp_path: Path) -> None:
-    spec = tmp_path / "bad.yaml"
-    spec.write_text(FAST_SPEC.replace('code=~"5.."', 'code=~"5..", code!~"5.."', 1))
-    proc = _slogen("validate", "bad.yaml", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("bad.yaml:9:17: slos[0].sli.ratio.errors: ")
-    assert "cannot generate tests: cannot synthesize a test value for label 'code'" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_unsynthesizable_selector_is_reported_untested(promtool: str, tmp_path: Path) -> None:
+    # Contradictory matchers still compile to valid rules (that select nothing): the
+    # rules are generated, and `slogen test` says loudly that this SLO is untested.
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "shop.yaml").write_text(FAST_SPEC.replace('code=~"5.."', 'code=~"5..", code!~"5.."', 1))
+    assert _slogen("validate", "specs", cwd=tmp_path).returncode == 0
+    assert _slogen("generate", "specs", "--out", "out", cwd=tmp_path).returncode == 0
+    run = _slogen("test", "specs", "--out", "out", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (
+        "SLO shop/api is UNTESTED: cannot synthesize input series for sli.ratio.errors: "
+        "cannot synthesize a test value for label 'code' that satisfies code=~\"5..\", code!~\"5..\"" in run.stderr
+    )
+    assert "1/1 test files passed; 2 SLOs untested" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_explain_prints_the_tier_table(tmp_path: Path) -> None:
