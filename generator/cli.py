@@ -14,15 +14,20 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from rich.table import Table
+
 from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from .compile import CompiledService, compile_all, output_files
 from .convert import render_native
 from .errors import Diagnostic
-from .durations import parse_duration
+from .durations import format_duration, parse_duration
+from .explain import COLUMNS, markdown_table
+from .explain import tier_rows as explain_rows
 from .formats.jsonnet import JsonnetOptions
 from .load import LoadedSpec, load_specs
 from .postmortem.cli import postmortem_app
 from .prometheus import Prometheus, PrometheusError
+from .promtool_run import PromtoolMissing, run_promtool_tests
 from .report import History, render_report
 from .spec import json_schema
 from .status import (
@@ -153,6 +158,7 @@ def generate(
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
+    _warn_untested(services)
     slos = sum(len(s.plans) for s in services)
     if changes.any:
         err_console.print(f"{len(services)} services, {slos} SLOs -> {out}/ ({_summary(changes)})")
@@ -191,6 +197,74 @@ def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCod
     services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
+
+
+def _warn_untested(services: list[CompiledService]) -> int:
+    count = 0
+    for compiled in services:
+        for name, reason in compiled.tests.untested if compiled.tests else ():
+            err_console.print(f"[yellow]warning:[/yellow] {compiled.source}: SLO {compiled.service}/{name} is UNTESTED: {reason}")
+            count += 1
+    return count
+
+
+@app.command("test")
+def test_rules(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="promtool processes at once (default: CPUs)")] = None,
+) -> None:
+    """Run the generated promtool tests in OUT/tests with the real promtool."""
+    services = compile_specs(_specs(specs))
+    files = output_files(services)
+    changes = diff_output(out, files)
+    stale = [rel for rel in changes.added + changes.changed if rel.startswith(("tests/", "rules/"))]
+    if stale:
+        for rel in stale:
+            typer.echo(f"{out / rel}: missing or stale: run `slogen generate` before testing", err=True)
+        raise typer.Exit(EXIT_STALE)
+    untested = _warn_untested(services)
+    paths = [out / rel for rel in sorted(files) if rel.startswith("tests/")]
+    try:
+        results = run_promtool_tests(paths, jobs)
+    except PromtoolMissing as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_STALE)
+    for result in results:
+        if result.passed:
+            err_console.print(f"[green]PASS[/green] {result.path} ({result.seconds:.1f}s)")
+        else:
+            err_console.print(f"[red]FAIL[/red] {result.path} ({result.seconds:.1f}s)")
+            typer.echo(result.output, err=True)
+    failed = sum(not r.passed for r in results)
+    summary = f"{len(results) - failed}/{len(results)} test files passed"
+    if untested:
+        summary += f"; {untested} SLO{'s' if untested != 1 else ''} untested"
+    err_console.print(summary)
+    if failed:
+        raise typer.Exit(EXIT_STALE)
+
+
+@app.command()
+def explain(
+    specs: SpecsArg = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print GitHub markdown tables (as in the README)")] = False,
+) -> None:
+    """Print each SLO's alert tiers: windows, factor, threshold, detection time, budget burnt."""
+    services = compile_specs(_specs(specs))
+    for compiled in services:
+        for plan in compiled.plans:
+            if markdown:
+                typer.echo(markdown_table(plan, compiled.tests))
+                continue
+            table = Table(title=f"{plan.service}/{plan.name} ({plan.objective_percent}% over {format_duration(plan.period)})")
+            for column in COLUMNS:
+                table.add_column(column)
+            for row in explain_rows(plan, compiled.tests):
+                table.add_row(*row.cells)
+            # Eight columns do not fit rich's 80-column default for pipes; never wrap cells.
+            Console(highlight=False, width=max(out_console.width, 140)).print(table)
+    _warn_untested(services)
 
 
 @app.command()

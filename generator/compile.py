@@ -13,6 +13,7 @@ from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec
 from .plan import SLOPlan, plan_service
 from .policy_rules import exhausted_alert_rules, policy_rules
+from .promtool_tests import ServiceTests, build_service_tests, render_test_file
 from .render import to_json, to_yaml
 from .report import render_report
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
@@ -38,6 +39,7 @@ class CompiledService:
     source: str
     plans: tuple[SLOPlan, ...]
     groups: tuple[Group, ...]
+    tests: ServiceTests | None = None
 
 
 def build_groups(service: str, plans: list[SLOPlan]) -> list[Group]:
@@ -71,7 +73,8 @@ def compile_service(spec: ServiceSpec, source: str) -> tuple[CompiledService | N
     bugs = expression_problems(groups)
     if bugs:
         return None, [Problem((), message) for message in bugs]
-    return CompiledService(spec.service, source, tuple(plans), tuple(groups)), []
+    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, tuple(group.name for group in groups))
+    return CompiledService(spec.service, source, tuple(plans), tuple(groups), tests), []
 
 
 def render_rule_file(compiled: CompiledService) -> str:
@@ -86,6 +89,9 @@ def output_files(
     files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
     files.update(target_files([(c.service, c.source, c.groups) for c in services], targets, options))
     ordered = sorted(services, key=lambda c: c.service)
+    for compiled in ordered:
+        if compiled.tests is not None and compiled.tests.scenarios:
+            files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
     for path, board in dashboard_files([(c.service, c.plans) for c in ordered]).items():
         files[path] = to_json(board)
     # The static report needs nothing but the specs, so it is generated (and drift-checked)

@@ -116,6 +116,11 @@ class QuerySLI(Strict):
 
     errors: PromQL = Field(description="PromQL for the per-second rate of errors over {{window}}")
     total: PromQL = Field(description="PromQL for the per-second rate of all events over {{window}}")
+    test: RatioSLI | None = Field(
+        None,
+        description="For generated promtool tests: the counters the queries read, as a ratio SLI "
+        "(errors or good, and total); without it the SLO is reported untested",
+    )
 
     @field_validator("errors", "total")
     @classmethod

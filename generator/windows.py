@@ -163,3 +163,52 @@ def reset_time(tier: BurnRateTier, period: int, error_budget: Decimal, error_rat
     # to threshold / error_rate, i.e. the clean part must reach 1 - that.
     fall = window_reach_time(tier.short_window, 1 - threshold / error_rate)
     return fall + interval_of(tier.short_window) + ALERT_INTERVAL
+
+
+# promtool evaluates every group at every evaluation tick, so there the hourly series
+# is a sliding 1h average of the 5m base rate: windows summed from it ramp up over 1h5m.
+PROMTOOL_BASE_SMEAR = BASE_WINDOW
+PROMTOOL_HOURLY_SMEAR = BASE_WINDOW + HOUR
+
+
+def promtool_smear(window: int) -> int:
+    """Ramp of a window's estimator after a step, when every group runs every tick (promtool)."""
+    source = source_of(window)
+    if source == "raw":
+        return 0
+    return PROMTOOL_BASE_SMEAR if source == "base" else PROMTOOL_HOURLY_SMEAR
+
+
+def promtool_reach_time(window: int, fraction: float) -> float:
+    """Seconds after a step until a window's estimator reaches `fraction` of it, in promtool."""
+    if fraction > 1:
+        return math.inf
+    return smeared_reach_time(window, promtool_smear(window), fraction)
+
+
+def promtool_detection_time(
+    tier: BurnRateTier,
+    period: int,
+    error_budget: Decimal,
+    error_rate: float,
+    eval_interval: int,
+    input_interval: int,
+    for_seconds: int = 0,
+) -> float:
+    """Latest time after a step to `error_rate` at which promtool must show the tier's alert firing.
+
+    Both windows must reach the threshold; counters are sampled every `input_interval`,
+    and the alert is seen at the next evaluation tick, plus one tick of slack for the
+    discrete sums.
+    """
+    threshold = float(tier.threshold(period, error_budget))
+    if error_rate <= threshold:
+        return math.inf
+    fraction = threshold / error_rate
+    reach = max(promtool_reach_time(w, fraction) for w in (tier.long_window, tier.short_window))
+    return reach + input_interval + 2 * eval_interval + for_seconds
+
+
+def promtool_clean_time(window: int, eval_interval: int, input_interval: int) -> int:
+    """Seconds after errors stop until a window's estimator holds no bad sample, in promtool."""
+    return window + promtool_smear(window) + input_interval + eval_interval
