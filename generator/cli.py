@@ -14,6 +14,7 @@ from rich.console import Console
 from . import __version__
 from .compile import CompiledService, compile_all, output_files
 from .errors import Diagnostic
+from .fingerprint import inputs_digest, remember, up_to_date
 from .load import load_specs
 from .spec import json_schema
 from .write import Changes, OutputConflict, diff_output, write_output
@@ -67,7 +68,13 @@ def _summary(changes: Changes) -> str:
 @app.command()
 def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
-    services = compile_specs(_specs(specs))
+    paths = _specs(specs)
+    inputs = inputs_digest(paths)
+    last = up_to_date(out, inputs)
+    if last is not None:
+        err_console.print(f"{last['services']} services, {last['slos']} SLOs -> {out}/ (up to date, specs unchanged)")
+        return
+    services = compile_specs(paths)
     files = output_files(services)
     try:
         changes = write_output(out, files)
@@ -75,6 +82,9 @@ def generate(specs: SpecsArg = None, out: OutOpt = Path("output")) -> None:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
     slos = sum(len(s.plans) for s in services)
+    # Remember only inputs that did not change while we compiled them.
+    if inputs is not None and inputs_digest(paths) == inputs:
+        remember(out, inputs, len(services), slos)
     if changes.any:
         err_console.print(f"{len(services)} services, {slos} SLOs -> {out}/ ({_summary(changes)})")
     else:

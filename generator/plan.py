@@ -6,6 +6,7 @@ Pure: takes a validated `ServiceSpec`, returns plans and located problems.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from . import names
@@ -52,7 +53,8 @@ class SLOPlan:
     severities: tuple[SeverityPlan, ...]
     min_events: int | None
 
-    @property
+    # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
+    @cached_property
     def id(self) -> str:
         """`<service>-<name>`."""
         return names.slo_id(self.service, self.name)
@@ -67,7 +69,7 @@ class SLOPlan:
         """1 - objective, e.g. 0.001."""
         return exact(1 - self.objective)
 
-    @property
+    @cached_property
     def id_labels(self) -> tuple[tuple[str, str], ...]:
         """The slo_* labels every series of this SLO carries."""
         return (
