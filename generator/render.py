@@ -92,10 +92,30 @@ def _key(text: str) -> str:
     return _scalar(text, 0)[1:]
 
 
+# Label sets repeat on every rule of an SLO: their rendered lines are kept, bounded.
+_LEAF_CACHE: dict[tuple, list[str]] = {}
+_LEAF_CACHE_MAX = 1 << 14
+
+
 def _mapping(data: dict, indent: int, out: list[str], first_prefix: str | None = None) -> None:
     """Block mapping at column `indent`; `first_prefix` replaces the first key's indentation."""
     if not data:
         raise _Unsupported(data)
+    if len(data) > 2 and all(type(v) is str and type(k) is str for k, v in data.items()):
+        key = (tuple(data.items()), indent, first_prefix)
+        lines = _LEAF_CACHE.get(key)
+        if lines is None:
+            lines = []
+            _mapping_lines(data, indent, lines, first_prefix)
+            if len(_LEAF_CACHE) >= _LEAF_CACHE_MAX:
+                _LEAF_CACHE.clear()
+            _LEAF_CACHE[key] = lines
+        out.extend(lines)
+        return
+    _mapping_lines(data, indent, out, first_prefix)
+
+
+def _mapping_lines(data: dict, indent: int, out: list[str], first_prefix: str | None) -> None:
     pad = " " * indent
     for key, value in data.items():
         if not isinstance(key, str):
