@@ -59,12 +59,12 @@ class SLOPlan:
         """`<service>-<name>`."""
         return names.slo_id(self.service, self.name)
 
-    @property
+    @cached_property
     def objective(self) -> Decimal:
         """The objective as a ratio, e.g. 0.999."""
         return exact(self.objective_percent / 100)
 
-    @property
+    @cached_property
     def error_budget(self) -> Decimal:
         """1 - objective, e.g. 0.001."""
         return exact(1 - self.objective)
@@ -78,9 +78,9 @@ class SLOPlan:
             (names.LABEL_SERVICE, self.service),
         )
 
-    @property
+    @cached_property
     def series_labels(self) -> dict[str, str]:
-        """All labels of a non-window series: slo_* labels and the spec's labels, sorted."""
+        """All labels of a non-window series: slo_* labels and the spec's labels, sorted (shared: do not mutate)."""
         return dict(sorted({**dict(self.labels), **dict(self.id_labels)}.items()))
 
     def selector(self, metric: str) -> str:

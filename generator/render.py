@@ -68,10 +68,24 @@ def _block_plain_allowed(text: str) -> bool:
     return not (": " in text or text.endswith(":") or " #" in text)
 
 
-# Keys and label values repeat on every rule; expressions mostly do not.
-@lru_cache(maxsize=1 << 16)
 def _scalar(text: str, indent: int) -> str:
     """A scalar as PyYAML writes it after `key:` (leading space included); `indent` = key column."""
+    # Keys and label values repeat on every rule and are cached; expressions mostly do not
+    # repeat, and caching them would only evict the short strings.
+    if len(text) <= _CACHED_LEN:
+        return _short_scalar(text, indent)
+    return _any_scalar(text, indent)
+
+
+_CACHED_LEN = 100
+
+
+@lru_cache(maxsize=1 << 14)
+def _short_scalar(text: str, indent: int) -> str:
+    return _any_scalar(text, indent)
+
+
+def _any_scalar(text: str, indent: int) -> str:
     if "\n" in text:
         # Multi-line values get the literal style (see _str) when every line is clean.
         if not _SIMPLE_LINES.match(text):
