@@ -79,7 +79,7 @@ def profile_compile(work: Path, top: int = 15) -> list[dict]:
     return [r for r in rows if r["cum_share"] < 0.99][:top]
 
 
-def run(services: int, slos: int, rounds: int, profile: bool = True, keep: Path | None = None) -> dict:
+def run(services: int, slos: int, rounds: int, profile: bool = True) -> dict:
     """Measure full runs, no-change re-runs and the floor; medians and every raw sample."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-compile-"))
     try:
@@ -109,8 +109,6 @@ def run(services: int, slos: int, rounds: int, profile: bool = True, keep: Path 
         result["rerun_over_full_wall"] = result["rerun"]["wall_s"] / result["full"]["wall_s"]
         if profile:
             result["profile"] = profile_compile(work)
-        if keep is not None:
-            shutil.copytree(work / "specs", keep, dirs_exist_ok=True)
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -29,7 +29,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -315,7 +314,7 @@ def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int)
     }
 
 
-def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 240, keep: Path | None = None) -> dict:
+def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 180) -> dict:
     """The whole benchmark; returns raw and summarised numbers."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-eval-"))
     timings: dict[str, float] = {}
@@ -382,8 +381,6 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             prom.stop()
         if server is not None:
             server.shutdown()
-        if keep is not None and work.exists():
-            shutil.copy2(work / "prometheus.log", keep) if (work / "prometheus.log").exists() else None
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -396,7 +393,7 @@ def main() -> None:
     """Command line: run, print a summary, optionally write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=float, default=30)
-    parser.add_argument("--measure", type=float, default=240, help="seconds of group evaluation sampling")
+    parser.add_argument("--measure", type=float, default=180, help="seconds of group evaluation sampling")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = run(days=args.days, measure_s=args.measure)

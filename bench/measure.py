@@ -10,6 +10,7 @@ its only parent.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -19,16 +20,16 @@ from pathlib import Path
 
 def measure(argv: list[str], cwd: Path) -> dict:
     """Run argv under a fresh wrapper; wall_s, cpu_s (user + sys) and peak_rss_mib of argv."""
-    result = subprocess.run([sys.executable, "-m", "bench.measure", "--", *argv], cwd=cwd, capture_output=True, text=True,
-                            env=_env())
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.measure", "--", *argv], cwd=cwd, capture_output=True, text=True, env=_env()
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _env() -> dict:
-    import os
-
+    # The wrapper runs from the benchmark's temp dir: point it at this checkout.
     root = str(Path(__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
