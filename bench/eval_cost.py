@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import shutil
 import statistics
@@ -206,13 +207,25 @@ def backfill_rules(prom: Prometheus, groups: list[dict], start: float, end: floa
     if result.returncode != 0:
         raise RuntimeError(f"promtool backfill {name} failed: {result.stderr[-3000:]}")
     if not out.is_dir():
-        raise RuntimeError(f"promtool backfill {name} wrote no blocks: {result.stdout[-2000:]} {result.stderr[-2000:]}")
+        log = (prom.workdir / "prometheus.log").read_text()[-3000:]
+        raise RuntimeError(f"promtool backfill {name} wrote no blocks: {result.stderr[-2000:]}; prometheus log: {log}")
     prom.stop()
     for block in out.iterdir():
         if block.is_dir():
             shutil.move(str(block), prom.data / block.name)
     prom.start()
     return time.perf_counter() - began
+
+
+def wait_for_history(prom: Prometheus, expr: str, at: float, timeout: float = 180) -> None:
+    """Wait until backfilled blocks answer `expr` at a past instant (a restart may still be loading them)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if prom.query(expr, at)["result"]:
+            return
+        time.sleep(2)
+    log = (prom.workdir / "prometheus.log").read_text()[-3000:]
+    raise RuntimeError(f"backfilled series never became visible: {expr} at {at:.0f}; prometheus log: {log}")
 
 
 # ---- measuring ----------------------------------------------------------------------------
@@ -322,8 +335,8 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
     prom = None
     try:
         now0 = math.floor(time.time() / STEP) * STEP
-        # 3h before the period: the first hourly point and the first 5m rates need it.
-        history_start = now0 - days * DAY - 3 * 3600
+        # Hours before the period: the first hourly points and the 5m rates they average need them.
+        history_start = now0 - days * DAY - 5 * 3600
         all_cases = cases(replicas, now0)
         began = time.perf_counter()
         samples = import_history(work, all_cases, history_start, now0)
@@ -341,12 +354,18 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
 
         with running(prom):
             # Backfill from just after the history's first windows to now.
-            first = now0 - days * DAY - 2 * 3600
+            first = now0 - days * DAY - 4 * 3600
             stage1 = [{"name": "backfill-base", "rules": [r for c in all_cases for r in _inline_events(slogen[c["service"]])]
                        + [sloth_groups(slo)[0]["rules"][0] for c in all_cases for slo, _ in c["slos"]]}]
             timings["backfill_base_s"] = backfill_rules(prom, stage1, first, time.time() - 60, work, "backfill1")
+            # The hourly points are averages of the base rates just backfilled: they must be readable first.
+            wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
             hourly = [g for c in all_cases for g in slogen[c["service"]] if g["name"].endswith("-sli-hourly")]
-            timings["backfill_hourly_s"] = backfill_rules(prom, hourly, first + 3600, time.time() - 60, work, "backfill2")
+            # Start on a 2h block boundary: promtool 2.42 aligns a group's first evaluation to its
+            # interval's offset and stops at the first block that ends before it, so an unaligned
+            # start with a 1h interval can silently backfill nothing.
+            hourly_start = math.ceil((first + 3600) / 7200) * 7200
+            timings["backfill_hourly_s"] = backfill_rules(prom, hourly, hourly_start, time.time() - 60, work, "backfill2")
 
             for tool, per_service in tools.items():
                 (prom.rules / f"{tool}.yml").write_text(_rule_file([g for gs in per_service.values() for g in gs]))
@@ -381,7 +400,8 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             prom.stop()
         if server is not None:
             server.shutdown()
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _version() -> str:
