@@ -174,6 +174,27 @@ and more SLOs per service, since slogen's groups are per service and this benchm
 
 """
 
+def repeats_section(runs: list[dict]) -> list[str]:
+    """CPU-s per hour per SLO of every evaluation run given, to show the run-to-run noise."""
+    lines = [
+        "### Run to run",
+        "",
+        "CPU-s per hour per SLO (group timings / query timings) of every full evaluation run passed to the report; "
+        "the first is the one in the tables above.",
+        "",
+        "| run | raw series | slogen | Sloth | Pyrra | slogen / cheaper |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for index, run in enumerate(runs, 1):
+        for case in run["cases"].values():
+            t = case["tools"]
+            cells = [f"{t[k]['cpu_s_per_hour_per_slo']:.3f} / {_query_cpu_hour(t[k]):.3f}" for k in ("slogen", "sloth", "pyrra")]
+            ratio = t["slogen"]["cpu_s_per_hour_per_slo"] / min(t["sloth"]["cpu_s_per_hour_per_slo"], t["pyrra"]["cpu_s_per_hour_per_slo"])
+            qratio = _query_cpu_hour(t["slogen"]) / min(_query_cpu_hour(t["sloth"]), _query_cpu_hour(t["pyrra"]))
+            lines.append(f"| {index} | {case['replicas']} | {' | '.join(cells)} | {ratio:.2f} / {qratio:.2f} |")
+    return lines + [""]
+
+
 METHOD = """## Method and caveats
 
 - Rule shapes: slogen's rules are compiled by slogen from specs for the same SLOs. Sloth's and Pyrra's are written by
@@ -184,7 +205,9 @@ METHOD = """## Method and caveats
 - Recorded series that long windows read are backfilled with `promtool tsdb create-blocks-from rules` at a 60s step
   against the running Prometheus (slogen's 5m base rates, then its hourly points; Sloth's 5m ratios); the errors rule
   that reads the recorded events rate gets the events expression inlined for the backfill, as that recording does not
-  yet exist in history.
+  yet exist in history. The hourly backfill starts on a 2h block boundary: promtool 2.42 aligns a group's first
+  evaluation to its interval's offset and stops at the first block that ends before it, so an unaligned start
+  with a 1h interval silently backfills nothing.
 - The live end of every series comes from a local endpoint scraped every 60s that continues the same counters.
 - History has one sample a minute; a 15s scrape would make every raw-series window 4x denser, which raises the cost
   of rules that read raw series over long windows (Sloth's, Pyrra's) and not of rules over recordings.
@@ -199,11 +222,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("compile_json", type=Path)
     parser.add_argument("eval_json", type=Path)
+    parser.add_argument("--repeat", type=Path, action="append", default=[], help="earlier eval JSON runs to list")
     parser.add_argument("--md", type=Path, required=True)
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     compiled = json.loads(args.compile_json.read_text())
     evaluated = json.loads(args.eval_json.read_text())
+    repeats = [json.loads(path.read_text()) for path in args.repeat]
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# Benchmarks",
@@ -214,12 +239,13 @@ def main() -> None:
         "",
         *compile_section(compiled),
         *eval_section(evaluated),
+        *(repeats_section([evaluated, *repeats]) if repeats else []),
         NOTES,
         METHOD,
     ]
     args.md.parent.mkdir(parents=True, exist_ok=True)
     args.md.write_text("\n".join(lines))
-    args.json.write_text(json.dumps({"measured": when, "compile": compiled, "eval": evaluated}, indent=2) + "\n")
+    args.json.write_text(json.dumps({"measured": when, "compile": compiled, "eval": evaluated, "eval_repeats": repeats}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
