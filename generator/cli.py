@@ -23,6 +23,7 @@ from .errors import Diagnostic
 from .durations import format_duration, parse_duration
 from .explain import COLUMNS, markdown_table
 from .explain import tier_rows as explain_rows
+from .fingerprint import inputs_digest, remember, up_to_date
 from .formats.jsonnet import JsonnetOptions
 from .load import LoadedSpec, load_specs
 from .postmortem.cli import postmortem_app
@@ -151,7 +152,16 @@ def generate(
     ext_code: ExtCodeOpt = None,
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
-    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
+    paths = _specs(specs)
+    jsonnet = _jsonnet(ext_str, ext_code)
+    # Options change the output as much as the specs do, so they are part of the inputs.
+    options = repr((target, operator_namespace, operator_label, jsonnet))
+    inputs = inputs_digest(paths, options)
+    last = up_to_date(out, inputs)
+    if last is not None:
+        err_console.print(f"{last['services']} services, {last['slos']} SLOs -> {out}/ (up to date, specs unchanged)")
+        return
+    services = compile_specs(paths, jsonnet)
     files = build_files(services, target, operator_namespace, operator_label)
     try:
         changes = write_output(out, files)
@@ -160,6 +170,9 @@ def generate(
         raise typer.Exit(EXIT_INPUT)
     _warn_untested(services)
     slos = sum(len(s.plans) for s in services)
+    # Remember only inputs that did not change while we compiled them.
+    if inputs is not None and inputs_digest(paths, options) == inputs:
+        remember(out, inputs, len(services), slos)
     if changes.any:
         err_console.print(f"{len(services)} services, {slos} SLOs -> {out}/ ({_summary(changes)})")
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 
 _UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -31,6 +33,7 @@ def parse_duration(text: str) -> int:
     return total
 
 
+@lru_cache(maxsize=1024)  # a handful of windows, printed for every rule of every SLO
 def format_duration(seconds: int) -> str:
     """Print seconds in the single largest unit that divides them (`30d`, `90m`).
 

@@ -6,6 +6,7 @@ Pure: takes a validated `ServiceSpec`, returns plans and located problems.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from . import names
@@ -54,22 +55,23 @@ class SLOPlan:
     min_events: int | None
     policy: PolicyPlan = PolicyPlan(DEFAULT_STATES, (("severity", "ticket"),))
 
-    @property
+    # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
+    @cached_property
     def id(self) -> str:
         """`<service>-<name>`."""
         return names.slo_id(self.service, self.name)
 
-    @property
+    @cached_property
     def objective(self) -> Decimal:
         """The objective as a ratio, e.g. 0.999."""
         return exact(self.objective_percent / 100)
 
-    @property
+    @cached_property
     def error_budget(self) -> Decimal:
         """1 - objective, e.g. 0.001."""
         return exact(1 - self.objective)
 
-    @property
+    @cached_property
     def id_labels(self) -> tuple[tuple[str, str], ...]:
         """The slo_* labels every series of this SLO carries."""
         return (
@@ -78,9 +80,9 @@ class SLOPlan:
             (names.LABEL_SERVICE, self.service),
         )
 
-    @property
+    @cached_property
     def series_labels(self) -> dict[str, str]:
-        """All labels of a non-window series: slo_* labels and the spec's labels, sorted."""
+        """All labels of a non-window series: slo_* labels and the spec's labels, sorted (shared: do not mutate)."""
         return dict(sorted({**dict(self.labels), **dict(self.id_labels)}.items()))
 
     def selector(self, metric: str) -> str:

@@ -1,8 +1,18 @@
-"""Deterministic text for emitted files: YAML without aliases, JSON with sorted keys."""
+"""Deterministic text for emitted files: YAML without aliases, JSON with sorted keys.
+
+Rule files are large (about 8 KB per SLO) and PyYAML spends most of its time in its
+pure-Python representer and resolver, not in the C emitter.  `to_yaml` therefore
+writes the block layout itself for documents made only of non-empty mappings,
+sequences and plain ASCII strings, choosing each scalar's style by PyYAML's own
+rules, and hands anything else to PyYAML.  Both paths give byte-identical text
+(tests/test_render_fast.py holds them to that).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -28,8 +38,151 @@ def _str(dumper: yaml.Dumper, value: str) -> yaml.Node:
 _RuleDumper.add_representer(str, _str)
 
 
+# Printable ASCII without tabs: the scalars whose style the fast path decides itself.
+_SIMPLE = re.compile(r"[\x20-\x7e]+\Z")
+# Literal blocks: first line not indented (no indentation indicator), no empty lines,
+# no trailing spaces (those make _str fall back to a quoted style).
+_SIMPLE_LINES = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?(?:\n[\x20-\x7e]*[\x21-\x7e])*\Z")
+# PyYAML writes longer keys as explicit `? key` entries.
+_MAX_SIMPLE_KEY = 100
+_RESOLVERS = _RuleDumper.yaml_implicit_resolvers
+
+
+class _Unsupported(Exception):
+    """A value the fast path does not decide; PyYAML renders the whole document."""
+
+
+def _reads_as_str(text: str) -> bool:
+    """Whether `text` written plain reads back as a string (PyYAML's implicit resolvers)."""
+    return not any(regexp.match(text) for _, regexp in _RESOLVERS.get(text[0], []))
+
+
+def _block_plain_allowed(text: str) -> bool:
+    """PyYAML's (and libyaml's) analysis of a single-line printable ASCII scalar, block context."""
+    if text[0] == " " or text[-1] == " " or text.startswith(("---", "...")):
+        return False
+    if text[0] in "#,[]{}&*!|>'\"%@`":
+        return False
+    if text[0] in "?:-" and (len(text) == 1 or text[1] == " "):
+        return False
+    return not (": " in text or text.endswith(":") or " #" in text)
+
+
+def _scalar(text: str, indent: int) -> str:
+    """A scalar as PyYAML writes it after `key:` (leading space included); `indent` = key column."""
+    # Keys and label values repeat on every rule and are cached; expressions mostly do not
+    # repeat, and caching them would only evict the short strings.
+    if len(text) <= _CACHED_LEN:
+        return _short_scalar(text, indent)
+    return _any_scalar(text, indent)
+
+
+_CACHED_LEN = 100
+
+
+@lru_cache(maxsize=1 << 14)
+def _short_scalar(text: str, indent: int) -> str:
+    return _any_scalar(text, indent)
+
+
+def _any_scalar(text: str, indent: int) -> str:
+    if "\n" in text:
+        # Multi-line values get the literal style (see _str) when every line is clean.
+        if not _SIMPLE_LINES.match(text):
+            raise _Unsupported(text)
+        pad = "\n" + " " * (indent + 2)
+        return " |-" + pad + pad.join(text.split("\n"))
+    if not _SIMPLE.match(text):
+        raise _Unsupported(text)
+    if _block_plain_allowed(text) and _reads_as_str(text):
+        return " " + text
+    return " '" + text.replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=1 << 12)
+def _key(text: str) -> str:
+    if len(text) > _MAX_SIMPLE_KEY or not _SIMPLE.match(text):
+        raise _Unsupported(text)
+    return _scalar(text, 0)[1:]
+
+
+# Label sets repeat on every rule of an SLO: their rendered lines are kept, bounded.
+_LEAF_CACHE: dict[tuple, list[str]] = {}
+_LEAF_CACHE_MAX = 1 << 14
+
+
+def _mapping(data: dict, indent: int, out: list[str], first_prefix: str | None = None) -> None:
+    """Block mapping at column `indent`; `first_prefix` replaces the first key's indentation."""
+    if not data:
+        raise _Unsupported(data)
+    if len(data) > 2 and all(type(v) is str and type(k) is str for k, v in data.items()):
+        key = (tuple(data.items()), indent, first_prefix)
+        lines = _LEAF_CACHE.get(key)
+        if lines is None:
+            lines = []
+            _mapping_lines(data, indent, lines, first_prefix)
+            if len(_LEAF_CACHE) >= _LEAF_CACHE_MAX:
+                _LEAF_CACHE.clear()
+            _LEAF_CACHE[key] = lines
+        out.extend(lines)
+        return
+    _mapping_lines(data, indent, out, first_prefix)
+
+
+def _mapping_lines(data: dict, indent: int, out: list[str], first_prefix: str | None) -> None:
+    pad = " " * indent
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise _Unsupported(key)
+        line = (first_prefix if first_prefix is not None else pad) + _key(key) + ":"
+        first_prefix = None
+        if isinstance(value, str):
+            out.append(line + _scalar(value, indent))
+        elif isinstance(value, dict):
+            out.append(line)
+            _mapping(value, indent + 2, out)
+        elif isinstance(value, list):
+            out.append(line)
+            _sequence(value, indent, out)
+        else:
+            raise _Unsupported(value)
+
+
+def _sequence(data: list, indent: int, out: list[str]) -> None:
+    """Indentless block sequence at column `indent`, as PyYAML writes mapping values."""
+    if not data:
+        raise _Unsupported(data)
+    pad = " " * indent
+    for item in data:
+        if isinstance(item, dict):
+            _mapping(item, indent + 2, out, first_prefix=pad + "- ")
+        else:  # slogen's documents only hold lists of mappings
+
+            raise _Unsupported(item)
+
+
+def _fast_yaml(data: Any) -> str | None:
+    """The block YAML of a str-only document of non-empty mappings/lists, or None."""
+    if not isinstance(data, dict):
+        return None
+    out: list[str] = []
+    try:
+        _mapping(data, 0, out)
+    except _Unsupported:
+        return None
+    return "\n".join(out) + "\n"
+
+
 def to_yaml(data: Any, header: str = "") -> str:
     """YAML text, keys in the order given, no line folding, no aliases."""
+    fast = _fast_yaml(data)
+    if fast is not None:
+        return header + fast
+    return header + slow_yaml(data)
+
+
+def slow_yaml(data: Any) -> str:
+    """PyYAML's rendering of `data` with slogen's settings (the reference for the fast path)."""
     body = yaml.dump(
         data,
         Dumper=_RuleDumper,
@@ -39,7 +192,7 @@ def to_yaml(data: Any, header: str = "") -> str:
         width=1 << 30,
         indent=2,
     )
-    return header + body
+    return body
 
 
 def to_json(data: Any) -> str:

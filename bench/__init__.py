@@ -1,0 +1,1 @@
+"""Benchmarks of slogen: compile throughput and rule evaluation cost (`make bench`)."""

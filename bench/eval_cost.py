@@ -1,0 +1,432 @@
+"""Rule evaluation cost and exactness in a real Prometheus: slogen vs Sloth's and Pyrra's shapes.
+
+One run, in a temp dir:
+
+1. 30 days (+1 for the first windows) of counter and histogram history, one sample a
+   minute, for one ratio SLO and one latency SLO per case (1 and 10 raw series per SLI
+   counter), written as OpenMetrics and imported with `promtool tsdb create-blocks-from
+   openmetrics`; diurnal traffic with a one-hour outage in the quiet hour (bench/traffic.py).
+2. Prometheus (127.0.0.1, free port, temp storage) scrapes a local endpoint that
+   continues the same counters, so windows ending now hold data.
+3. Recorded series that long windows read are backfilled honestly with `promtool tsdb
+   create-blocks-from rules` against that Prometheus: slogen's 5m base rates and then
+   its hourly points, Sloth's 5m ratios (its 30d SLI averages them).  Pyrra reads raw
+   series only.
+4. All three rule sets are loaded side by side at their native intervals; every
+   group's evaluation time is sampled from /api/v1/rules for a few minutes; every rule
+   expression is run once more with `stats=all` for samples touched and series out;
+   each tool's period SLI is compared with the exact value from the traffic integrals.
+
+    python -m bench.eval_cost --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+from generator.compile import compile_all, output_files
+from generator.load import load_specs
+from generator.render import to_yaml
+
+from .prometheus import Prometheus, free_port, running
+from .shapes import BenchSLO, pyrra_groups, sloth_groups
+from .traffic import DAY, Traffic, quiet_hour_outage, series_of
+
+STEP = 60  # seconds between samples, history and live scrape alike
+RATIO_METRIC = "bench_requests"
+LATENCY_METRIC = "bench_request_duration_seconds"
+OBJECTIVE = "99.9"
+TOOLS = ("slogen", "sloth", "pyrra")
+
+
+# ---- the SLOs and their traffic -------------------------------------------------------
+
+def cases(replicas: tuple[int, ...], now: float) -> list[dict]:
+    """Per replica count: a service with a ratio SLO and a latency SLO, and their traffic."""
+    out = []
+    for r in replicas:
+        service = f"cost-r{r}"
+        slos = []
+        for name, kind, metric, label in (("ratio", "ratio", RATIO_METRIC, "s0"), ("latency", "latency", LATENCY_METRIC, "s1")):
+            slo = BenchSLO(service, name, kind, (("job", service), ("slo", label)), OBJECTIVE, metric=metric)
+            traffic = quiet_hour_outage(now, days_ago=3, mean_rate=50.0, error_ratio=0.001, outage_ratio=0.5)
+            slos.append((slo, traffic))
+        out.append({"replicas": r, "service": service, "slos": slos})
+    return out
+
+
+def _series(slo: BenchSLO, replicas: int) -> list[tuple[str, float, float]]:
+    labels = ",".join(f'{k}="{v}"' for k, v in slo.matchers)
+    return series_of(slo.kind, slo.metric, labels, replicas)
+
+
+def write_openmetrics(path: Path, all_cases: list[dict], start: float, end: float) -> int:
+    """History of every series in [start, end), one sample per STEP; returns the number of samples."""
+    times = [start + i * STEP for i in range(math.ceil((end - start) / STEP))]
+    # OpenMetrics wants each family contiguous; the `unknown` type allows any sample name.
+    families: dict[str, list[tuple[str, float, float, int, list[float], list[float]]]] = {}
+    for case in all_cases:
+        r = case["replicas"]
+        for slo, traffic in case["slos"]:
+            events = [traffic.events(t) for t in times]
+            errors = [traffic.errors(t) for t in times]
+            for series, a, b in _series(slo, r):
+                families.setdefault(series.split("{", 1)[0], []).append((series, a, b, r, events, errors))
+    count = 0
+    with open(path, "w") as out:
+        for family, members in families.items():
+            out.write(f"# TYPE {family} unknown\n")
+            for series, a, b, r, events, errors in members:
+                out.writelines(f"{series} {(a * e + b * x) / r:.6f} {t:.0f}\n" for t, e, x in zip(times, events, errors))
+                count += len(times)
+        out.write("# EOF\n")
+    return count
+
+
+def import_history(workdir: Path, all_cases: list[dict], start: float, end: float) -> int:
+    """Write and import the history a day at a time.
+
+    promtool re-reads its whole input once per 2h block it writes, so one file for 30
+    days costs 360 full parses; day files (aligned to 2h boundaries) cost 12 small ones each.
+    """
+    data = workdir / "data"
+    data.mkdir(exist_ok=True)
+    count = 0
+    day = math.floor(start / DAY) * DAY
+    while day < end:
+        chunk = workdir / "history.om"
+        count += write_openmetrics(chunk, all_cases, max(start, day), min(end + 1, day + DAY))
+        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(chunk), str(data)],
+                       check=True, capture_output=True)
+        chunk.unlink()
+        day += DAY
+    return count
+
+
+class _Exporter(BaseHTTPRequestHandler):
+    """/metrics: the same counters at the current time."""
+
+    cases: list[dict] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        now = time.time()
+        lines = []
+        for case in self.cases:
+            for slo, traffic in case["slos"]:
+                events, errors, r = traffic.events(now), traffic.errors(now), case["replicas"]
+                lines += [f"{series} {(a * events + b * errors) / r:.6f}\n" for series, a, b in _series(slo, r)]
+        body = "".join(lines).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+# ---- the three rule sets ---------------------------------------------------------------
+
+def slogen_spec(case: dict) -> str:
+    """slogen's spec for a case's two SLOs."""
+    service = case["service"]
+    (ratio, _), (latency, _) = case["slos"]
+    sel = lambda slo: ", ".join(f'{k}="{v}"' for k, v in slo.matchers)  # noqa: E731
+    return (
+        f"service: {service}\nslos:\n"
+        f"  - name: {ratio.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n      ratio:\n"
+        f"        errors: {RATIO_METRIC}_total{{{sel(ratio)}, code=~\"5..\"}}\n"
+        f"        total: {RATIO_METRIC}_total{{{sel(ratio)}}}\n"
+        f"  - name: {latency.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n      latency:\n"
+        f"        histogram: {LATENCY_METRIC}{{{sel(latency)}}}\n        threshold: {latency.threshold}\n"
+    )
+
+
+def slogen_groups(all_cases: list[dict], workdir: Path) -> dict[str, list[dict]]:
+    """slogen's rule groups per service, compiled by slogen itself."""
+    specs = workdir / "slogen-specs"
+    specs.mkdir(exist_ok=True)
+    for case in all_cases:
+        (specs / f"{case['service']}.yaml").write_text(slogen_spec(case))
+    loaded, problems = load_specs([specs])
+    services, more = compile_all(loaded)
+    if problems or more:
+        raise RuntimeError(f"slogen rejected the bench specs: {problems + more}")
+    files = output_files(services)
+    return {case["service"]: yaml.safe_load(files[f"rules/{case['service']}.yml"])["groups"] for case in all_cases}
+
+
+def _inline_events(groups: list[dict]) -> list[dict]:
+    """slogen's base-rate rules for backfilling: the errors rule reads the recorded events
+    rate, which does not exist yet in history, so it gets the events expression inlined."""
+    short = next(g for g in groups if g["name"].endswith("-sli-short"))
+    events = {r["labels"]["slo_id"]: r["expr"] for r in short["rules"] if r.get("record") == "slo:sli_events:rate5m"}
+    out = []
+    for rule in short["rules"]:
+        if rule.get("record") == "slo:sli_events:rate5m":
+            out.append(rule)
+        elif rule.get("record") == "slo:sli_errors:rate5m":
+            sid = rule["labels"]["slo_id"]
+            ref = f'slo:sli_events:rate5m{{slo_id="{sid}"}}'
+            out.append({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")})
+    return out
+
+
+def _rule_file(groups: list[dict]) -> str:
+    return to_yaml({"groups": groups})
+
+
+# ---- backfill ---------------------------------------------------------------------------
+
+def backfill_rules(prom: Prometheus, groups: list[dict], start: float, end: float, workdir: Path, name: str) -> float:
+    """Evaluate recording rules over history with promtool, then restart Prometheus on the new blocks."""
+    rules = workdir / f"{name}.yml"
+    rules.write_text(_rule_file(groups))
+    out = workdir / name
+    began = time.perf_counter()
+    result = subprocess.run(
+        ["promtool", "tsdb", "create-blocks-from", "rules", f"--start={int(start)}", f"--end={int(end)}",
+         f"--url={prom.url}", f"--output-dir={out}", f"--eval-interval={STEP}s", str(rules)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"promtool backfill {name} failed: {result.stderr[-3000:]}")
+    if not out.is_dir():
+        log = (prom.workdir / "prometheus.log").read_text()[-3000:]
+        raise RuntimeError(f"promtool backfill {name} wrote no blocks: {result.stderr[-2000:]}; prometheus log: {log}")
+    prom.stop()
+    for block in out.iterdir():
+        if block.is_dir():
+            shutil.move(str(block), prom.data / block.name)
+    prom.start()
+    return time.perf_counter() - began
+
+
+def wait_for_history(prom: Prometheus, expr: str, at: float, timeout: float = 180) -> None:
+    """Wait until backfilled blocks answer `expr` at a past instant (a restart may still be loading them)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if prom.query(expr, at)["result"]:
+            return
+        time.sleep(2)
+    log = (prom.workdir / "prometheus.log").read_text()[-3000:]
+    raise RuntimeError(f"backfilled series never became visible: {expr} at {at:.0f}; prometheus log: {log}")
+
+
+# ---- measuring ----------------------------------------------------------------------------
+
+def _interval_s(text: str) -> float:
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([hms])", text))
+
+
+def sample_group_times(prom: Prometheus, seconds: float, poll: float = 5.0) -> dict[str, list[float]]:
+    """Evaluation durations of every group, one per distinct evaluation seen."""
+    seen: dict[str, dict[str, float]] = {}
+    deadline = time.monotonic() + seconds
+    while True:
+        for group in prom.rule_groups():
+            if group.get("lastEvaluation", "").startswith("0001"):
+                continue
+            seen.setdefault(group["name"], {})[group["lastEvaluation"]] = group["evaluationTime"]
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(poll)
+    return {name: list(evals.values()) for name, evals in seen.items()}
+
+
+def rule_stats(prom: Prometheus, groups: list[dict], at: float, repeats: int = 3) -> list[dict]:
+    """Per rule: samples touched, query time (median of repeats), series out."""
+    out = []
+    for group in groups:
+        for rule in group["rules"]:
+            timings, samples, series = [], 0, 0
+            for _ in range(repeats):
+                data = prom.query(rule["expr"], at, stats=True)
+                stats = data.get("stats", {})
+                timings.append(stats.get("timings", {}).get("evalTotalTime", 0.0))
+                samples = stats.get("samples", {}).get("totalQueryableSamples", 0)
+                series = len(data["result"]) if isinstance(data["result"], list) else 1
+            out.append({
+                "group": group["name"], "interval_s": _interval_s(group["interval"]),
+                "rule": rule.get("record") or rule.get("alert"), "recording": "record" in rule,
+                "samples": samples, "query_s": statistics.median(timings), "series": series,
+            })
+    return out
+
+
+def period_sli_exprs(tool: str, slo: BenchSLO, groups: list[dict]) -> str:
+    """The expression each tool records as the SLO's 30d error ratio."""
+    if tool == "slogen":
+        return next(r["expr"] for g in groups for r in g["rules"]
+                    if r.get("record") == "slo:sli_error:ratio_rate30d" and r["labels"]["slo_id"] == slo.id)
+    if tool == "sloth":
+        return next(r["expr"] for r in sloth_groups(slo)[0]["rules"] if r["record"].endswith("rate30d"))
+    # Pyrra records full-window increases; its SLI is errors over total of those.
+    increase = pyrra_groups(slo)[0]["rules"]
+    if slo.kind == "ratio":
+        total = increase[0]["expr"].replace("sum by (code) ", "sum")
+        errors = total.replace("}[", ',code=~"5.."}[')
+        return f"{errors} / {total}"
+    count, good = increase[0]["expr"], increase[1]["expr"]
+    return f"({count} - {good}) / {count}"
+
+
+def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int) -> dict:
+    """One tool, one case: per-evaluation and per-hour cost per SLO, from groups and query stats."""
+    groups: dict[str, dict] = {}
+    for rule in rules:
+        g = groups.setdefault(rule["group"], {"interval_s": rule["interval_s"], "samples": 0, "query_s": 0.0, "rules": 0,
+                                               "recording": 0, "series": 0})
+        g["samples"] += rule["samples"]
+        g["query_s"] += rule["query_s"]
+        g["rules"] += 1
+        g["recording"] += rule["recording"]
+        g["series"] += rule["series"] if rule["recording"] else 0
+    cpu_hour = samples_hour = eval_s = samples_eval = 0.0
+    measured = True
+    for name, g in groups.items():
+        times = group_times.get(name)
+        if times:
+            g["eval_s_median"] = statistics.median(times)
+            g["evaluations_seen"] = len(times)
+        else:  # not evaluated during the sampling (e.g. hourly groups): use the summed query times
+            g["eval_s_median"] = g["query_s"]
+            g["evaluations_seen"] = 0
+            measured = False
+        per_hour = 3600 / g["interval_s"]
+        cpu_hour += g["eval_s_median"] * per_hour
+        samples_hour += g["samples"] * per_hour
+        eval_s += g["eval_s_median"]
+        samples_eval += g["samples"]
+    return {
+        "slos": slos,
+        "groups": groups,
+        "recording_rules_per_slo": sum(g["recording"] for g in groups.values()) / slos,
+        "output_series_per_slo": sum(g["series"] for g in groups.values()) / slos,
+        "eval_s_per_slo": eval_s / slos,
+        "samples_per_eval_per_slo": samples_eval / slos,
+        "cpu_s_per_hour_per_slo": cpu_hour / slos,
+        "samples_per_hour_per_slo": samples_hour / slos,
+        "all_groups_measured": measured,
+    }
+
+
+def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 180) -> dict:
+    """The whole benchmark; returns raw and summarised numbers."""
+    work = Path(tempfile.mkdtemp(prefix="slogen-bench-eval-"))
+    timings: dict[str, float] = {}
+    server = None
+    prom = None
+    try:
+        now0 = math.floor(time.time() / STEP) * STEP
+        # Hours before the period: the first hourly points and the 5m rates they average need them.
+        history_start = now0 - days * DAY - 5 * 3600
+        all_cases = cases(replicas, now0)
+        began = time.perf_counter()
+        samples = import_history(work, all_cases, history_start, now0)
+        timings["history_s"] = time.perf_counter() - began
+
+        _Exporter.cases = all_cases
+        server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Exporter)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        prom = Prometheus(work, f"127.0.0.1:{server.server_address[1]}", scrape_interval=f"{STEP}s")
+
+        slogen = slogen_groups(all_cases, work)
+        sloth = {case["service"]: [g for slo, _ in case["slos"] for g in sloth_groups(slo)] for case in all_cases}
+        pyrra = {case["service"]: [g for slo, _ in case["slos"] for g in pyrra_groups(slo)] for case in all_cases}
+        tools = {"slogen": slogen, "sloth": sloth, "pyrra": pyrra}
+
+        with running(prom):
+            # Backfill from just after the history's first windows to now.
+            first = now0 - days * DAY - 4 * 3600
+            stage1 = [{"name": "backfill-base", "rules": [r for c in all_cases for r in _inline_events(slogen[c["service"]])]
+                       + [sloth_groups(slo)[0]["rules"][0] for c in all_cases for slo, _ in c["slos"]]}]
+            timings["backfill_base_s"] = backfill_rules(prom, stage1, first, time.time() - 60, work, "backfill1")
+            # The hourly points are averages of the base rates just backfilled: they must be readable first.
+            wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
+            hourly = [g for c in all_cases for g in slogen[c["service"]] if g["name"].endswith("-sli-hourly")]
+            # Start on a 2h block boundary: promtool 2.42 aligns a group's first evaluation to its
+            # interval's offset and stops at the first block that ends before it, so an unaligned
+            # start with a 1h interval can silently backfill nothing.
+            hourly_start = math.ceil((first + 3600) / 7200) * 7200
+            timings["backfill_hourly_s"] = backfill_rules(prom, hourly, hourly_start, time.time() - 60, work, "backfill2")
+
+            for tool, per_service in tools.items():
+                (prom.rules / f"{tool}.yml").write_text(_rule_file([g for gs in per_service.values() for g in gs]))
+            prom.reload()
+            began = time.perf_counter()
+            group_times = sample_group_times(prom, measure_s)
+            timings["sampling_s"] = time.perf_counter() - began
+
+            at = time.time()
+            results: dict = {}
+            for case in all_cases:
+                service = case["service"]
+                per_tool = {}
+                for tool, per_service in tools.items():
+                    stats = rule_stats(prom, per_service[service], at)
+                    summary = summarise(stats, group_times, len(case["slos"]))
+                    summary["rules"] = stats
+                    summary["period_sli"] = {}
+                    for slo, traffic in case["slos"]:
+                        value = prom.query(period_sli_exprs(tool, slo, per_service[service]), at)["result"]
+                        got = float(value[0]["value"][1]) if value else float("nan")
+                        exact = traffic.exact_error_ratio(max(at - 30 * DAY, history_start), at)
+                        summary["period_sli"][slo.name] = {"value": got, "exact": exact, "relative_error": (got - exact) / exact}
+                    per_tool[tool] = summary
+                results[f"r{case['replicas']}"] = {"replicas": case["replicas"], "service": service, "tools": per_tool}
+        return {
+            "days": days, "step_s": STEP, "history_samples": samples, "measure_s": measure_s,
+            "timings": timings, "cases": results, "prometheus": _version(),
+        }
+    finally:
+        if prom is not None:
+            prom.stop()
+        if server is not None:
+            server.shutdown()
+        if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _version() -> str:
+    result = subprocess.run(["prometheus", "--version"], capture_output=True, text=True)
+    return (result.stdout or result.stderr).splitlines()[0] if (result.stdout or result.stderr) else "?"
+
+
+def main() -> None:
+    """Command line: run, print a summary, optionally write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--days", type=float, default=30)
+    parser.add_argument("--measure", type=float, default=180, help="seconds of group evaluation sampling")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    result = run(days=args.days, measure_s=args.measure)
+    for key, case in result["cases"].items():
+        for tool, s in case["tools"].items():
+            errs = ", ".join(f"{n} {v['relative_error']:+.2%}" for n, v in s["period_sli"].items())
+            print(f"{key} {tool:7s} cpu/h/SLO {s['cpu_s_per_hour_per_slo']:.4f}s  samples/h/SLO {s['samples_per_hour_per_slo']:.3g}  "
+                  f"rec {s['recording_rules_per_slo']:.1f}  series {s['output_series_per_slo']:.1f}  period SLI {errs}")
+    print(json.dumps(result["timings"]))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

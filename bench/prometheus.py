@@ -1,0 +1,115 @@
+"""A real Prometheus on 127.0.0.1 for the benchmark: start, query, restart, always stop.
+
+Debian's /usr/bin/prometheus and promtool; temp storage; a free port; nothing off
+this machine is contacted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Prometheus:
+    """One Prometheus process over a data directory; restartable so new blocks are loaded."""
+
+    def __init__(self, workdir: Path, scrape_target: str | None, scrape_interval: str = "60s"):
+        self.workdir = workdir
+        self.data = workdir / "data"
+        self.rules = workdir / "rules"
+        self.rules.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        scrape = ""
+        if scrape_target:
+            scrape = (
+                "scrape_configs:\n"
+                "  - job_name: bench\n"
+                "    honor_labels: true\n"
+                f"    static_configs: [{{targets: ['{scrape_target}']}}]\n"
+            )
+        (workdir / "prometheus.yml").write_text(
+            f"global: {{scrape_interval: {scrape_interval}, evaluation_interval: 30s}}\n"
+            f"rule_files: ['{self.rules}/*.yml']\n" + scrape
+        )
+        self.proc: subprocess.Popen | None = None
+        self.client = httpx.Client(timeout=120)
+
+    def start(self) -> None:
+        """Start and wait until ready."""
+        exe = shutil.which("prometheus") or "/usr/bin/prometheus"
+        log = open(self.workdir / "prometheus.log", "ab")
+        self.proc = subprocess.Popen(
+            [exe, f"--config.file={self.workdir / 'prometheus.yml'}", f"--web.listen-address=127.0.0.1:{self.port}",
+             f"--storage.tsdb.path={self.data}", "--storage.tsdb.retention.time=60d", "--web.enable-lifecycle",
+             "--log.level=warn"],
+            stdout=subprocess.DEVNULL, stderr=log,
+        )
+        log.close()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("prometheus exited: " + (self.workdir / "prometheus.log").read_text()[-3000:])
+            try:
+                if self.client.get(self.url + "/-/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("prometheus not ready: " + (self.workdir / "prometheus.log").read_text()[-3000:])
+
+    def stop(self) -> None:
+        """Stop it (TERM, then KILL) if running."""
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def reload(self) -> None:
+        """Re-read config and rule files."""
+        response = self.client.post(self.url + "/-/reload")
+        response.raise_for_status()
+
+    def query(self, expr: str, at: float, stats: bool = False) -> dict:
+        """Instant query at a time; the API's `data` (with `stats` when asked)."""
+        params = {"query": expr, "time": f"{at:.3f}"}
+        if stats:
+            params["stats"] = "all"
+        response = self.client.post(self.url + "/api/v1/query", data=params)
+        body = response.json()
+        if body.get("status") != "success":
+            raise RuntimeError(f"query failed: {expr}: {body}")
+        return body["data"]
+
+    def rule_groups(self) -> list[dict]:
+        """The /api/v1/rules groups, with their last evaluation time and duration."""
+        return self.client.get(self.url + "/api/v1/rules").json()["data"]["groups"]
+
+
+@contextmanager
+def running(prom: Prometheus) -> Iterator[Prometheus]:
+    """Start it, and stop it however the block ends."""
+    prom.start()
+    try:
+        yield prom
+    finally:
+        prom.stop()

@@ -1,0 +1,48 @@
+"""The parse cache of compile.expression_problems: same verdicts as parsing every expression."""
+
+from __future__ import annotations
+
+import promql_parser as pp
+import pytest
+
+from generator import compile as compile_module
+from generator.compile import _shape, expression_problems
+from generator.rules import Group, Rule
+
+
+def _verdict(expr: str) -> bool:
+    try:
+        pp.parse(expr)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'sum(rate(x{job="a", code=~"5.."}[5m]))',
+        'x{slo_id="checkout-availability"} / 0.001',
+        'x{a="b\\"c\\\\d\\ne"}',
+        '{a=""}',
+        '{a="v"}',
+        '{a!="v"}',
+        'x{a=~"("}',
+        'x{a="\\q"}',
+        "x{a='b'}",
+        'x{a="b"',
+        'sum by (a) (x{a="1"}) or on (a) 0 * y{b="2"}',
+    ],
+)
+def test_masking_keeps_the_parse_verdict(expr):
+    assert _verdict(_shape(expr)) == _verdict(expr)
+
+
+def test_a_cached_shape_does_not_hide_a_broken_expression(monkeypatch):
+    monkeypatch.setattr(compile_module, "_PARSED_SHAPES", set())
+    good = Group("g", 30, (Rule(record="r", expr='x{slo_id="a"} / y{slo_id="a"}'),))
+    assert expression_problems([good]) == []
+    # Same masked shape would be a cache hit; a different broken shape must still be found.
+    broken = Group("g", 30, (Rule(record="r", expr='x{slo_id="b"} / / y{slo_id="b"}'),))
+    assert len(expression_problems([broken])) == 1
+    assert expression_problems([good]) == []

@@ -1,0 +1,76 @@
+"""A no-change `generate` skips the compile, and never when anything it reads or wrote changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from slogen_testing import write_spec
+
+from generator.fingerprint import record_path
+
+SPEC = """\
+    service: web
+    slos:
+      - name: availability
+        objective: 99.9
+        window: 30d
+        sli:
+          ratio:
+            errors: http_requests_total{job="web", code=~"5.."}
+            total: http_requests_total{job="web"}
+"""
+SKIPPED = "up to date, specs unchanged"
+
+
+def slogen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The CLI in a fresh interpreter, as users run it."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+
+
+def _generate(tmp_path: Path) -> str:
+    result = slogen("generate", "specs", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_second_run_skips_and_changes_are_compiled(tmp_path):
+    spec = write_spec(tmp_path / "specs", SPEC, "web.yaml")
+    assert SKIPPED not in _generate(tmp_path)
+    assert record_path(tmp_path / "out").exists()
+    assert SKIPPED in _generate(tmp_path)
+    # A changed objective must reach the output, not be skipped.
+    spec.write_text(spec.read_text().replace("99.9", "99.5"))
+    assert SKIPPED not in _generate(tmp_path)
+    assert "0.005" in (tmp_path / "out" / "rules" / "web.yml").read_text()
+    assert SKIPPED in _generate(tmp_path)
+    # A new spec file is an input too.
+    write_spec(tmp_path / "specs", SPEC.replace("service: web", "service: api"), "api.yaml")
+    assert SKIPPED not in _generate(tmp_path)
+    assert (tmp_path / "out" / "rules" / "api.yml").exists()
+
+
+def test_hand_edited_output_is_rewritten(tmp_path):
+    write_spec(tmp_path / "specs", SPEC, "web.yaml")
+    _generate(tmp_path)
+    rules = tmp_path / "out" / "rules" / "web.yml"
+    good = rules.read_text()
+    rules.write_text(good + "# edited\n")
+    assert SKIPPED not in _generate(tmp_path)
+    assert rules.read_text() == good
+
+
+def test_a_record_from_other_output_is_not_trusted(tmp_path):
+    """A run killed after swapping output/ but before recording leaves an old record behind."""
+    spec = write_spec(tmp_path / "specs", SPEC, "web.yaml")
+    _generate(tmp_path)
+    old_record = record_path(tmp_path / "out").read_text()
+    spec.write_text(spec.read_text().replace("99.9", "99.5"))
+    _generate(tmp_path)
+    spec.write_text(spec.read_text().replace("99.5", "99.9"))
+    record_path(tmp_path / "out").write_text(old_record)  # inputs match it again; output does not
+    assert SKIPPED not in _generate(tmp_path)
+    assert "0.001" in (tmp_path / "out" / "rules" / "web.yml").read_text()
