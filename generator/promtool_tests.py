@@ -26,6 +26,9 @@ tolerance or a `count`/emptiness check.
 
 from __future__ import annotations
 
+import functools
+import math
+
 from dataclasses import dataclass, field, replace
 
 from . import names
@@ -127,6 +130,9 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
+# Pure in its numbers, and SLOs with the same objective and tiers ask the same questions
+# thousands of times: remembering the answers keeps 10,000-SLO trees cheap to test.
+@functools.lru_cache(maxsize=1 << 17)
 def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack: int) -> tuple[float, float]:
     """Lower and upper bound of a window's error ratio at `at`, given the smear and tick slack."""
     smear = promtool_smear(window)
@@ -145,7 +151,12 @@ def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack
 
 def tier_may_hold(plan: SLOPlan, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int) -> bool:
     """Whether a tier's condition could hold at any time in [start, end] (upper bounds)."""
-    threshold = float(tier.threshold(plan.period, plan.error_budget)) * (1 - BOUND_MARGIN)
+    return _tier_may_hold(float(tier.threshold(plan.period, plan.error_budget)), tier, start, end, phases, slack)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _tier_may_hold(tier_threshold: float, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int) -> bool:
+    threshold = tier_threshold * (1 - BOUND_MARGIN)
     # Alerts are only evaluated on ticks, one evaluation interval (slack less input) apart.
     step = max(slack - INPUT_INTERVAL, 60)
     at = start
@@ -465,19 +476,18 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
 def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int, events_per_second: float = EVENTS_PER_SECOND) -> str:
     """promtool's expanding notation for a counter over the scenario, one sample per input interval."""
     steps = length // INPUT_INTERVAL
-    increments = []
-    for k in range(1, steps + 1):
-        mid = (k - 0.5) * INPUT_INTERVAL
+    runs: list[tuple[float, int]] = []  # (increment per step, steps), equal neighbours merged
+    for first_step, end_step in _ratio_segments(phases, steps):
+        mid = (first_step - 0.5) * INPUT_INTERVAL
         ratio = next((p.ratio for p in phases if p.start <= mid < p.end), 0.0)
-        increments.append(series.rate(events_per_second, ratio) * INPUT_INTERVAL)
+        inc = series.rate(events_per_second, ratio) * INPUT_INTERVAL
+        if runs and runs[-1][0] == inc:
+            runs[-1] = (inc, runs[-1][1] + end_step - first_step)
+        else:
+            runs.append((inc, end_step - first_step))
     parts = ["0"]
     value = 0.0
-    k = 0
-    while k < len(increments):
-        inc = increments[k]
-        run = 1
-        while k + run < len(increments) and increments[k + run] == inc:
-            run += 1
+    for inc, run in runs:
         # Each segment starts exactly where promtool's float expansion of the previous one
         # ended (never a hair below it): a counter that dips by 1e-12 reads as a reset.
         first = value + inc
@@ -485,10 +495,27 @@ def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: in
         step_text = fmt_float(inc)
         parts.append(f"{first_text}+{step_text}x{run - 1}" if run > 1 else first_text)
         value = _expanded_last(float(first_text), float(step_text), run - 1)
-        k += run
     return " ".join(parts)
 
 
+def _ratio_segments(phases: tuple[Phase, ...], steps: int) -> list[tuple[int, int]]:
+    """Ranges [first, end) of steps 1..steps over which no phase starts or ends.
+
+    Step k is sampled at the middle of its interval, (k - 1/2) x INPUT_INTERVAL, so a
+    boundary at t falls before step ceil(t / INPUT_INTERVAL + 1/2); scanning only the
+    boundaries keeps long scenarios (days of 1m steps) cheap to write.
+    """
+    cuts = {1, steps + 1}
+    for phase in phases:
+        for t in (phase.start, phase.end):
+            k = math.ceil(t / INPUT_INTERVAL + 0.5)
+            if 1 < k <= steps:
+                cuts.add(k)
+    ordered = sorted(cuts)
+    return list(zip(ordered, ordered[1:]))
+
+
+@functools.lru_cache(maxsize=1 << 14)
 def _expanded_last(first: float, step: float, times: int) -> float:
     """The largest value promtool may give the last element of `first+stepxtimes`
     (it has both accumulated and multiplied the step across versions)."""

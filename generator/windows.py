@@ -13,6 +13,7 @@ days of raw samples.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -128,6 +129,7 @@ def workbook_detection_time(
     return threshold / error_rate * tier.long_window
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked again for every SLO sharing the tier
 def detection_time(
     tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float
 ) -> float:
