@@ -39,6 +39,27 @@ ALERTS = "ALERTS"  # Prometheus' own series of pending and firing alerts
 BURN_WINDOWS = (BASE_WINDOW, HOUR, 6 * HOUR, DAY, 3 * DAY)
 # Error budget policy tiers: below half, below a tenth, exhausted.
 BUDGET_STEPS: Steps = ((None, "dark-red"), (0.0, "red"), (0.1, "orange"), (0.5, "green"))
+def _state_colours(count: int) -> list[str]:
+    """Healthiest green, spent dark red, the state before it red, any others orange."""
+    if count == 1:
+        return ["dark-red"]
+    return ["green"] + ["orange"] * max(count - 3, 0) + (["red"] if count >= 3 else []) + ["dark-red"]
+
+
+def budget_steps(plan: SLOPlan) -> Steps:
+    """Thresholds at the SLO's own policy states (the default policy gives BUDGET_STEPS)."""
+    states = plan.policy.states
+    colours = _state_colours(len(states))
+    steps: list = [(None, colours[-1])]
+    for state, colour in zip(reversed(states[:-1]), reversed(colours[:-1])):
+        steps.append((float(state.above), colour))
+    return tuple(steps)
+
+
+def _policy_text(plan: SLOPlan) -> str:
+    states = plan.policy.states
+    parts = [f"above {float(s.above):.0%} {s.action}" for s in states[:-1]]
+    return ", ".join(parts) + f", else {states[-1].action}"
 _SEVERITY_COLOURS = {"page": "red", "ticket": "orange"}
 _ROW_HEIGHT = 1 + 6 + 8 + 8
 _ID = (names.LABEL_SERVICE, names.LABEL_NAME, names.LABEL_ID)
@@ -124,11 +145,11 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
         gauge_panel(
             "Error budget remaining",
             f"Share of the {period} error budget ({budget} of events) not yet spent. "
-            "Policy tiers: below 50% orange, below 10% red, below 0% exhausted.",
+            f"Coloured by the SLO's budget policy: {_policy_text(plan)}.",
             Grid(8, y + 1, 8, 6),
             [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "remaining"), instant=True)],
             "percentunit",
-            BUDGET_STEPS,
+            budget_steps(plan),
             0.0,
             1.0,
             1,
@@ -192,7 +213,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             Grid(0, y + 15, 12, 8),
             [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "budget remaining"))],
             "percentunit",
-            BUDGET_STEPS,
+            budget_steps(plan),
             "dashed",
             time_from=period,
         )

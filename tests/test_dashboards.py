@@ -255,3 +255,27 @@ def test_overview_service_name_is_reserved(tmp_path: Path) -> None:
     services, diagnostics = compile_all(loaded)
     assert not services
     assert [d.message for d in diagnostics] == ["service: service name 'slo-overview' is reserved for the overview dashboard"]
+
+
+def test_budget_panels_colour_by_the_slos_own_policy(tmp_path: Path) -> None:
+    spec = tmp_path / "p.yaml"
+    spec.write_text(
+        "service: p\nslos:\n  - name: a\n    objective: 99\n"
+        "    sli: {ratio: {errors: 'x{code=\"500\"}', total: x}}\n"
+        "    policy:\n      states:\n"
+        "        - {action: go, above: 25}\n        - {action: careful, above: -50}\n        - {action: stop}\n"
+        "  - name: b\n    objective: 99\n    sli: {ratio: {errors: 'x{code=\"500\"}', total: x}}\n"
+    )
+    loaded, diagnostics = load_specs([spec])
+    services, more = compile_all(loaded)
+    assert not diagnostics + more
+    board = json.loads(output_files(services)["dashboards/p.json"])
+    steps = {
+        panel["title"] + " " + panel["targets"][0]["expr"]: [(s["value"], s["color"]) for s in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+        for panel in panels(board)
+        if panel["type"] == "gauge"
+    }
+    custom = next(v for k, v in steps.items() if 'slo_id="p-a"' in k)
+    default = next(v for k, v in steps.items() if 'slo_id="p-b"' in k)
+    assert custom == [(None, "dark-red"), (-0.5, "red"), (0.25, "green")]
+    assert default == [(None, "dark-red"), (0.0, "red"), (0.1, "orange"), (0.5, "green")]
