@@ -14,9 +14,6 @@ what the dashboards depend on, are unchanged.
 from __future__ import annotations
 
 import math
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +24,7 @@ import pytest
 import yaml
 
 from dashboard_support import compile_spec, dashboards, queries, substitute
+from prometheus_server import prometheus_server
 
 pytestmark = pytest.mark.slow
 
@@ -54,12 +52,6 @@ class _Exporter(BaseHTTPRequestHandler):
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _fast_rules(text: str) -> str:
     data = yaml.safe_load(text)
     for group in data["groups"]:
@@ -70,66 +62,26 @@ def _fast_rules(text: str) -> str:
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory):
     """Base URL of a running Prometheus scraping the exporter and evaluating the shop rules."""
-    binary = shutil.which("prometheus")
-    if binary is None:
-        pytest.fail("prometheus is not installed: run `make test`, which installs Debian's prometheus package")
     files = compile_spec()
     work = tmp_path_factory.mktemp("prometheus")
     (work / "rules.yml").write_text(_fast_rules(files["rules/shop.yml"]))
     exporter = ThreadingHTTPServer(("127.0.0.1", 0), _Exporter)
     threading.Thread(target=exporter.serve_forever, daemon=True).start()
-    (work / "prometheus.yml").write_text(
-        yaml.safe_dump(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(work / "rules.yml")],
-                "scrape_configs": [
-                    {"job_name": "shop", "static_configs": [{"targets": [f"127.0.0.1:{exporter.server_address[1]}"]}]}
-                ],
-            }
-        )
+    config = yaml.safe_dump(
+        {
+            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "rule_files": [str(work / "rules.yml")],
+            "scrape_configs": [
+                {"job_name": "shop", "static_configs": [{"targets": [f"127.0.0.1:{exporter.server_address[1]}"]}]}
+            ],
+        }
     )
-    port = _free_port()
-    log = open(work / "prometheus.log", "w")
-    proc = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={work / 'prometheus.yml'}",
-            f"--storage.tsdb.path={work / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--log.level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc, work)
-        yield url
+        with prometheus_server(work, config, "--log.level=warn", ready_within=20) as url:
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
         exporter.shutdown()
         exporter.server_close()
-
-
-def _wait_ready(url: str, proc: subprocess.Popen, work: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"prometheus exited: {(work / 'prometheus.log').read_text()}")
-        try:
-            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("prometheus did not become ready in 20s")
 
 
 def _run(client: httpx.Client, target: dict) -> list[dict]:

@@ -8,7 +8,8 @@ import pytest
 
 from slogen_testing import write_spec
 from generator.prometheus import Prometheus, PrometheusError
-from live_prometheus import free_port, live_slogen_prometheus
+from live_prometheus import live_slogen_prometheus
+from prometheus_server import free_port
 from test_cli import slogen
 
 GHOST = """

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-import httpx
 import pytest
+from prometheus_server import free_port as any_free_port
+from prometheus_server import prometheus_server
 
 from generator.postmortem.model import PLACEHOLDER
 
@@ -41,16 +40,10 @@ def fill() -> Callable[..., str]:
     return fill_placeholders
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def free_port() -> int:
     """A port nothing listens on at the moment."""
-    return _free_port()
+    return any_free_port()
 
 
 def _tool(name: str) -> str:
@@ -71,38 +64,6 @@ def start_prometheus(openmetrics: str, workdir: Path) -> Iterator[str]:
         capture_output=True, text=True, timeout=120,
     )
     assert backfill.returncode == 0, backfill.stderr + backfill.stdout
-    config = workdir / "prometheus.yml"
-    config.write_text("global:\n  evaluation_interval: 1m\n")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (workdir / "prometheus.log").open("w")
-    process = subprocess.Popen(
-        [
-            _tool("prometheus"),
-            f"--config.file={config}",
-            f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=3650d",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("prometheus did not start:\n" + (workdir / "prometheus.log").read_text()[-3000:])
-            time.sleep(0.2)
+    # Long retention: the backfilled history is older than the default 15 days.
+    with prometheus_server(workdir, "global:\n  evaluation_interval: 1m\n", "--storage.tsdb.retention.time=3650d", data=data) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()

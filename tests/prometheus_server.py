@@ -1,0 +1,66 @@
+"""One way to run Debian's real Prometheus on 127.0.0.1 for a test, and always stop it."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def prometheus_server(workdir: Path, config: str, *flags: str, data: Path | None = None, ready_within: float = 60) -> Iterator[str]:
+    """Start Prometheus with `config` (and extra flags) on a free loopback port; yield its URL."""
+    exe = shutil.which("prometheus")
+    if exe is None:
+        pytest.fail("prometheus is not installed: run `make test`, which installs Debian's prometheus package")
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "prometheus.yml").write_text(config)
+    port = free_port()
+    log_path = workdir / "prometheus.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [
+            exe,
+            f"--config.file={workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={data or workdir / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            *flags,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_within
+        while True:
+            try:
+                if httpx.get(url + "/-/ready", timeout=1, trust_env=False).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("prometheus did not start:\n" + log_path.read_text(errors="replace")[-3000:])
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
