@@ -15,11 +15,11 @@ from .load import Document, LoadedSpec
 from .plan import SLOPlan, plan_service
 from .policy_rules import exhausted_alert_rules, policy_rules
 from .promtool_tests import ServiceTests, build_service_tests, render_test_file
-from .render import to_json, to_yaml
+from .render import to_json
 from .report import render_report
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec, json_schema
-from .targets import DEFAULT_TARGETS, HEADER, TargetOptions, prometheus, target_files  # noqa: F401 (HEADER is shared)
+from .targets import DEFAULT_TARGETS, TargetOptions, prometheus, target_files
 from .windows import ALERT_INTERVAL, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
 
 _PARTS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -39,3 +40,15 @@ def diagnostics_of(paths: list[Path]) -> list[str]:
     loaded, diagnostics = load_specs(paths)
     _, more = compile_all(loaded)
     return [str(d) for d in sorted(diagnostics + more)]
+
+
+def golden_tree(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """The expected files under `root`; with SLOGEN_UPDATE_GOLDEN=1 they are first rewritten to `files`."""
+    if os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1":
+        for old in root.rglob("*") if root.exists() else []:
+            if old.is_file() and old.relative_to(root).as_posix() not in files:
+                old.unlink()
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}

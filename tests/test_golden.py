@@ -6,21 +6,14 @@ then review the diff.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from slogen_testing import compile_files, run_promtool
+from slogen_testing import compile_files, golden_tree, run_promtool
 
 DATA = Path(__file__).parent / "data"
 CASES = sorted(p.name for p in DATA.iterdir() if (p / "spec.yaml").exists())
-UPDATE = os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1"
-
-
-def _expected(case: str) -> dict[str, str]:
-    root = DATA / case / "expected"
-    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +27,7 @@ def test_golden(case):
     spec = DATA / case / "spec.yaml"
     # The spec schema is the same for every case; test_cli covers it.
     files = {path: text for path, text in compile_files([spec]).items() if not path.startswith("schema/")}
-    if UPDATE:
-        root = DATA / case / "expected"
-        for old in root.rglob("*") if root.exists() else []:
-            if old.is_file() and old.relative_to(root).as_posix() not in files:
-                old.unlink()
-        for rel, text in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
-    assert files == _expected(case)
+    assert files == golden_tree(DATA / case / "expected", files)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -6,14 +6,13 @@ run with SLOGEN_UPDATE_GOLDEN=1 to rewrite them after a deliberate change, then 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from slogen_testing import run_promtool, write_spec
+from slogen_testing import golden_tree, run_promtool, write_spec
 from generator.compile import compile_all, output_files
 from generator.load import load_specs
 from generator.rules import Group, Rule
@@ -21,7 +20,6 @@ from generator.targets import TARGETS, TargetError, TargetOptions, operator, par
 
 DATA = Path(__file__).parent / "data" / "targets"
 CASES = sorted(p.name for p in DATA.iterdir() if (p / "spec.yaml").exists())
-UPDATE = os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1"
 ALL = tuple(TARGETS)
 OPTIONS = TargetOptions(operator_namespace="monitoring", operator_labels=(("release", "kube-prometheus-stack"),))
 SCHEMA = yaml.safe_load((Path(__file__).parent / "schemas" / "prometheusrule-v1.yaml").read_text())
@@ -69,16 +67,7 @@ def _at_repo_root(monkeypatch):
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case):
     files = rule_files(case)
-    root = DATA / case / "expected"
-    if UPDATE:
-        for old in root.rglob("*") if root.exists() else []:
-            if old.is_file() and old.relative_to(root).as_posix() not in files:
-                old.unlink()
-        for rel, text in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
-    expected = {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
-    assert files == expected
+    assert files == golden_tree(DATA / case / "expected", files)
 
 
 @pytest.mark.parametrize("target", ALL)

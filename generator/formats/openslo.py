@@ -224,6 +224,15 @@ class _SLO:
             self.reader.problem(loc, f"no {kind} named {ref!r} in the spec files")
         return hit
 
+    def _inline_or_ref(self, reader: Reader, item: Any, loc: tuple, kind: str, ref_key: str):
+        """(reader, loc, object) of an inline object, or of the one `ref_key` names; None when unknown."""
+        if isinstance(item, dict) and ref_key in item:
+            hit = self._lookup(kind, item[ref_key], loc + (ref_key,))
+            if hit is None:
+                return None
+            return Reader(hit[0], self.out), (), hit[1]
+        return reader, loc, item
+
     def _indicator(self, spec: dict):
         """(SLI spec, its Reader, its origin) from an inline indicator or an indicatorRef."""
         r = self.reader
@@ -303,27 +312,21 @@ class _SLO:
         origins: dict = {}
         ok = True
         for index, policy in enumerate(policies):
-            loc = ("spec", "alertPolicies", index)
-            reader = r
-            if isinstance(policy, dict) and "alertPolicyRef" in policy:
-                hit = self._lookup("AlertPolicy", policy["alertPolicyRef"], loc + ("alertPolicyRef",))
-                if hit is None:
-                    ok = False
-                    continue
-                reader, loc, policy = Reader(hit[0], self.out), (), hit[1]
+            resolved = self._inline_or_ref(r, policy, ("spec", "alertPolicies", index), "AlertPolicy", "alertPolicyRef")
+            if resolved is None:
+                ok = False
+                continue
+            reader, loc, policy = resolved
             reader.mapping(policy, loc, ("kind",) + _ENVELOPE)
             body = reader.mapping(policy.get("spec"), loc + ("spec",), (
                 "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets",
             ))
             for c_index, condition in enumerate(body.get("conditions") or []):
-                c_loc = loc + ("spec", "conditions", c_index)
-                c_reader = reader
-                if isinstance(condition, dict) and "conditionRef" in condition:
-                    hit = self._lookup("AlertCondition", condition["conditionRef"], c_loc + ("conditionRef",))
-                    if hit is None:
-                        ok = False
-                        continue
-                    c_reader, c_loc, condition = Reader(hit[0], self.out), (), hit[1]
+                resolved = self._inline_or_ref(reader, condition, loc + ("spec", "conditions", c_index), "AlertCondition", "conditionRef")
+                if resolved is None:
+                    ok = False
+                    continue
+                c_reader, c_loc, condition = resolved
                 mapped = _condition(c_reader, condition, c_loc, window)
                 if mapped is None:
                     ok = False
