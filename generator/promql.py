@@ -45,11 +45,15 @@ def escape_string(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+# promql_parser's MatchOp is unhashable and slow to compare; its name is neither.
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
 def _op_text(op: pp.MatchOp) -> str:
-    for candidate, text in ((pp.MatchOp.Equal, "="), (pp.MatchOp.NotEqual, "!="), (pp.MatchOp.Re, "=~"), (pp.MatchOp.NotRe, "!~")):
-        if op == candidate:
-            return text
-    raise ValueError(f"unknown matcher operator {op}")
+    text = _OPS.get(str(op))
+    if text is None:
+        raise ValueError(f"unknown matcher operator {op}")
+    return text
 
 
 def parse_expr(text: str, field: str) -> pp.Expr:

@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import functools
 import math
-
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from . import names
 from .alerts import tier_expr
 from .durations import format_duration
 from .numbers import fmt
 from .plan import SeverityPlan, SLOPlan
-from .render import to_yaml
+from .render import FastPathUnsupported, block_scalar, to_yaml, yaml_number
 from .promql import escape_string
 from .series import SeriesError, SyntheticSeries, sli_series
 from .spec import SLI
@@ -148,9 +148,14 @@ def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack
     return lower_errors / most, upper_errors / least
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _threshold(tier: BurnRateTier, period: int, error_budget: Decimal) -> float:
+    return float(tier.threshold(period, error_budget))
+
+
 def tier_may_hold(plan: SLOPlan, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int) -> bool:
     """Whether a tier's condition could hold at any time in [start, end] (upper bounds)."""
-    return _tier_may_hold(float(tier.threshold(plan.period, plan.error_budget)), tier, start, end, phases, slack)
+    return _tier_may_hold(_threshold(tier, plan.period, plan.error_budget), tier, start, end, phases, slack)
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -166,40 +171,81 @@ def _tier_may_hold(tier_threshold: float, tier: BurnRateTier, start: float, end:
     return False
 
 
-def _others(sev: SeverityPlan, tier: BurnRateTier) -> tuple[BurnRateTier, ...]:
-    return tuple(t for t in sev.tiers if t != tier)
+def _others_may_hold(
+    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier,
+    start: float, end: float, phases: tuple[Phase, ...], slack: int,
+) -> bool:
+    """Whether another tier of the severity could hold in [start, end] on this traffic."""
+    return any(
+        _tier_may_hold(_threshold(other, period, error_budget), other, start, end, phases, slack) for other in tiers if other != tier
+    )
 
 
-def _alert_labels(plan: SLOPlan, sev: SeverityPlan, group: dict[str, str]) -> dict[str, str]:
-    return {
-        "__name__": "ALERTS",
-        "alertname": plan.alert_name,
-        "alertstate": "firing",
-        **plan.series_labels,
-        **group,
-        **dict(sev.labels),
-        **dict(plan.id_labels),
-    }
+class _SLOText:
+    """The identity strings of one SLO's checks (selectors, labels, names), each built once.
 
+    Scenarios differ between SLOs in these strings only; their numbers come from the
+    caches below, keyed by the SLO's numbers, so a large tree pays mostly for text.
+    """
 
-def _alert_selector(plan: SLOPlan, sev: SeverityPlan) -> str:
-    labels = {"alertname": plan.alert_name, "alertstate": "firing", **dict(sev.labels), names.LABEL_ID: plan.id}
-    return _selector("ALERTS", labels)
+    def __init__(self, plan: SLOPlan, group: dict[str, str]):
+        self.plan = plan
+        self.group = group
+        self._memo: dict[tuple, str] = {}
 
+    def _get(self, key: tuple, build) -> str:
+        text = self._memo.get(key)
+        if text is None:
+            text = self._memo[key] = build()
+        return text
 
-def _series_text(labels: dict[str, str]) -> str:
-    name = labels.get("__name__", "")
-    rest = {k: v for k, v in labels.items() if k != "__name__"}
-    return name + _labels_text(rest)
+    def alert_selector(self, sev: SeverityPlan) -> str:
+        """ALERTS of this SLO's severity, firing."""
+        plan = self.plan
 
+        def build() -> str:
+            labels = {"alertname": plan.alert_name, "alertstate": "firing", **dict(sev.labels), names.LABEL_ID: plan.id}
+            return _selector("ALERTS", labels)
 
-def _condition(plan: SLOPlan, tier: BurnRateTier) -> str:
-    return " ".join(line.strip() for line in tier_expr(plan, tier).splitlines())
+        return self._get(("selector", sev.key), build)
 
+    def alert_series(self, sev: SeverityPlan) -> str:
+        """The full label set of this severity's firing ALERTS series."""
+        plan = self.plan
 
-def _long_burn(plan: SLOPlan, tier: BurnRateTier) -> str:
-    ratio = plan.selector(names.error_ratio(tier.long_window))
-    return f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(plan.error_budget)}"
+        def build() -> str:
+            labels = {
+                "alertname": plan.alert_name,
+                "alertstate": "firing",
+                **plan.series_labels,
+                **self.group,
+                **dict(sev.labels),
+                **dict(plan.id_labels),
+            }
+            return "ALERTS" + _labels_text(labels)
+
+        return self._get(("series", sev.key), build)
+
+    def condition(self, tier: BurnRateTier) -> str:
+        """The tier's alert condition on one line."""
+        return self._get(("condition", tier), lambda: " ".join(line.strip() for line in tier_expr(self.plan, tier).splitlines()))
+
+    def long_burn(self, tier: BurnRateTier) -> str:
+        """Burn rate over the tier's long window."""
+
+        def build() -> str:
+            ratio = self.plan.selector(names.error_ratio(tier.long_window))
+            return f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(self.plan.error_budget)}"
+
+        return self._get(("long", tier), build)
+
+    def tier_name(self, sev: SeverityPlan, tier: BurnRateTier) -> str:
+        """`service/slo severity long/short`, the start of a scenario's name."""
+        plan = self.plan
+        return self._get(
+            ("name", sev.key, tier),
+            lambda: f"{plan.service}/{plan.name} {sev.key} {format_duration(tier.long_window)}/{format_duration(tier.short_window)}",
+        )
 
 
 def _never(at: int, expr: str, span: int, step: int | None = None) -> Check:
@@ -214,7 +260,8 @@ def _group_values(series: tuple[SyntheticSeries, ...], plan: SLOPlan) -> dict[st
     return {label: labels[label] for label in plan.grouping}
 
 
-def _warmup(sev: SeverityPlan, tier: BurnRateTier, eval_interval: int) -> int:
+@functools.lru_cache(maxsize=1 << 12)
+def _warmup(tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, eval_interval: int) -> int:
     """Good traffic before the errors start.
 
     For tiers summed from 5m rates, the longest such window of the severity, so the
@@ -226,57 +273,101 @@ def _warmup(sev: SeverityPlan, tier: BurnRateTier, eval_interval: int) -> int:
     """
     if source_of(tier.long_window) == "hourly":
         return _ceil(promtool_smear(tier.long_window) + eval_interval, eval_interval)
-    longest = max(t.long_window for t in sev.tiers if source_of(t.long_window) != "hourly")
+    longest = max(t.long_window for t in tiers if source_of(t.long_window) != "hourly")
     return _ceil(longest + promtool_smear(longest) + eval_interval, eval_interval)
+
+
+# The numbers of each scenario are pure in the SLO's numbers (period, budget, tiers,
+# `for`, evaluation interval); SLOs sharing them, most of a large tree, share these.
+@functools.lru_cache(maxsize=1 << 12)
+def _fires_numbers(
+    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, for_seconds: int, e: int
+) -> tuple[float, int, int, bool] | None:
+    threshold = _threshold(tier, period, error_budget)
+    ratio = min(FIRE_BURN * threshold, 1.0)
+    if ratio <= threshold:
+        return None  # a tier at a 100% error threshold can never fire; plan.py reports it
+    start = _warmup(tiers, tier, e)
+    deadline = _ceil(promtool_detection_time(tier, period, error_budget, ratio, e, INPUT_INTERVAL, for_seconds), e)
+    at = start + deadline
+    phases = (Phase(start, at + e, ratio),)
+    # The alert may then come from another tier; the tier's own condition is checked anyway.
+    others = _others_may_hold(period, error_budget, tiers, tier, start, at, phases, INPUT_INTERVAL + e)
+    return ratio, start, deadline, others
 
 
 def fires_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: dict[str, str], e: int) -> Scenario | None:
     """Errors at 1.1x the threshold (or all errors, if less): firing by the detection time, not before."""
-    threshold = float(tier.threshold(plan.period, plan.error_budget))
-    ratio = min(FIRE_BURN * threshold, 1.0)
-    if ratio <= threshold:
-        return None  # a tier at a 100% error threshold can never fire; plan.py reports it
-    start = _warmup(sev, tier, e)
-    deadline = _ceil(promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL, sev.for_seconds or 0), e)
+    return _fires(_SLOText(plan, group), sev, tier, e)
+
+
+def _fires(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario | None:
+    plan = text.plan
+    numbers = _fires_numbers(plan.period, plan.error_budget, sev.tiers, tier, sev.for_seconds or 0, e)
+    if numbers is None:
+        return None
+    ratio, start, deadline, others = numbers
     at = start + deadline
-    phases = (Phase(start, at + e, ratio),)
+    alert = text.alert_selector(sev)
     checks = (
-        _never(start, _alert_selector(plan, sev), start),
-        Check(at, _alert_selector(plan, sev), ((_series_text(_alert_labels(plan, sev, group)), 1.0),)),
-        Check(at, f"count({_condition(plan, tier)})", (("{}", 1.0),)),
+        _never(start, alert, start),
+        Check(at, alert, ((text.alert_series(sev), 1.0),)),
+        Check(at, f"count({text.condition(tier)})", (("{}", 1.0),)),
     )
     notes = [f"errors at {FIRE_BURN}x the factor from {format_duration(start)}; firing within {format_duration(deadline)}"]
-    if any(tier_may_hold(plan, other, start, at, phases, INPUT_INTERVAL + e) for other in _others(sev, tier)):
-        # The alert may then come from that tier; the tier's own condition is checked anyway.
+    if others:
         notes.append("another tier of this severity may fire first")
-    return Scenario(f"{_tier_name(plan, sev, tier)} fires at {FIRE_BURN}x", at + e, phases, checks, tuple(notes))
+    phases = (Phase(start, at + e, ratio),)
+    return Scenario(f"{text.tier_name(sev, tier)} fires at {FIRE_BURN}x", at + e, phases, checks, tuple(notes), key, eps)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _quiet_numbers(
+    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, e: int
+) -> tuple[float, int, int, bool, str]:
+    threshold = _threshold(tier, period, error_budget)
+    ratio = QUIET_BURN * threshold
+    start = _warmup(tiers, tier, e)
+    end = start + _ceil(tier.long_window + promtool_smear(tier.long_window) + INPUT_INTERVAL + e, e)
+    phases = (Phase(start, end + e, ratio),)
+    others = _others_may_hold(period, error_budget, tiers, tier, 0, end, phases, INPUT_INTERVAL + e)
+    return ratio, start, end, others, fmt_float(0.85 * QUIET_BURN * float(tier.factor(period)))
 
 
 def quiet_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) -> Scenario:
     """Errors at 0.9x the threshold for a whole long window: the tier never holds."""
-    threshold = float(tier.threshold(plan.period, plan.error_budget))
-    ratio = QUIET_BURN * threshold
-    start = _warmup(sev, tier, e)
-    end = start + _ceil(tier.long_window + promtool_smear(tier.long_window) + INPUT_INTERVAL + e, e)
+    return _quiet(_SLOText(plan, {}), sev, tier, e)
+
+
+def _quiet(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario:
+    plan = text.plan
+    ratio, start, end, others, reached = _quiet_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
     phases = (Phase(start, end + e, ratio),)
     span = end
     checks = [
-        _never(end, _condition(plan, tier), span, e),
+        _never(end, text.condition(tier), span, e),
         # Not vacuous: the long window did reach (nearly) the injected burn.
-        Check(end, f"count({_long_burn(plan, tier)} > {fmt_float(0.85 * QUIET_BURN * float(tier.factor(plan.period)))})", (("{}", 1.0),)),
+        Check(end, f"count({text.long_burn(tier)} > {reached})", (("{}", 1.0),)),
     ]
     notes = []
-    if not any(tier_may_hold(plan, other, 0, end, phases, INPUT_INTERVAL + e) for other in _others(sev, tier)):
-        checks.insert(0, _never(end, _alert_selector(plan, sev), span))
+    if not others:
+        checks.insert(0, _never(end, text.alert_selector(sev), span))
     else:
         notes.append("another tier of this severity may fire on this traffic: checked on the tier's own condition only")
-    return Scenario(f"{_tier_name(plan, sev, tier)} quiet at {QUIET_BURN}x", end + e, phases, tuple(checks), tuple(notes))
+    return Scenario(f"{text.tier_name(sev, tier)} quiet at {QUIET_BURN}x", end + e, phases, tuple(checks), tuple(notes), key, eps)
 
 
 def _reset_plan(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) -> tuple[float, int, int, int, bool]:
     """Pick burn and stop time so the long window outlives the short one; best if no other tier holds the alert."""
-    threshold = float(tier.threshold(plan.period, plan.error_budget))
-    start = _warmup(sev, tier, e)
+    return _reset_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
+
+
+# A search over stop times, pure in the SLO's numbers: SLOs sharing objective, period
+# and tiers (most of a large tree) share the answer.
+@functools.lru_cache(maxsize=1 << 12)
+def _reset_numbers(period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, e: int) -> tuple[float, int, int, int, bool]:
+    threshold = float(tier.threshold(period, error_budget))
+    start = _warmup(tiers, tier, e)
     slack = INPUT_INTERVAL + e
     wanted = threshold * (1 + BOUND_MARGIN)
     best = None
@@ -295,7 +386,9 @@ def _reset_plan(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) ->
             stop += e
         else:
             continue
-        alone = not any(tier_may_hold(plan, other, clean, clean, phases, slack) for other in _others(sev, tier))
+        alone = not any(
+            _tier_may_hold(_threshold(other, period, error_budget), other, clean, clean, phases, slack) for other in tiers if other != tier
+        )
         candidate = (ratio, start, stop, clean, alone)
         if alone:
             return candidate
@@ -307,30 +400,37 @@ def _reset_plan(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) ->
 
 def reset_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: dict[str, str], e: int) -> Scenario | None:
     """Errors well above the threshold, then none: the tier resets once its short window is clean."""
+    return _reset(_SLOText(plan, group), sev, tier, e)
+
+
+def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario | None:
+    plan = text.plan
     try:
-        ratio, start, stop, clean, alone = _reset_plan(plan, sev, tier, e)
+        ratio, start, stop, clean, alone = _reset_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
     except ValueError:
         return None
     phases = (Phase(start, stop, ratio),)
     factor = fmt(tier.factor(plan.period))
+    condition = f"count({text.condition(tier)})"
     checks = [
-        Check(stop, f"count({_condition(plan, tier)})", (("{}", 1.0),)),
-        Check(clean, f"count({_condition(plan, tier)})", ()),
-        Check(clean, f"count({_long_burn(plan, tier)} > {factor})", (("{}", 1.0),)),
+        Check(stop, condition, (("{}", 1.0),)),
+        Check(clean, condition, ()),
+        Check(clean, f"count({text.long_burn(tier)} > {factor})", (("{}", 1.0),)),
     ]
     notes = [f"errors at {fmt_float(ratio / float(plan.error_budget))}x budget until {format_duration(stop)}; short window clean by {format_duration(clean)}"]
     if alone:
-        checks.insert(0, Check(stop, _alert_selector(plan, sev), ((_series_text(_alert_labels(plan, sev, group)), 1.0),)))
-        checks.append(Check(clean, _alert_selector(plan, sev), ()))
+        alert = text.alert_selector(sev)
+        checks.insert(0, Check(stop, alert, ((text.alert_series(sev), 1.0),)))
+        checks.append(Check(clean, alert, ()))
     else:
         notes.append("another tier of this severity legitimately keeps the alert: reset checked on the tier's own condition")
-    return Scenario(f"{_tier_name(plan, sev, tier)} resets", clean + e, phases, tuple(checks), tuple(notes))
+    return Scenario(f"{text.tier_name(sev, tier)} resets", clean + e, phases, tuple(checks), tuple(notes), key, eps)
 
 
-def budget_scenario(plan: SLOPlan, group: dict[str, str], e: int) -> Scenario:
-    """An incident of known size: current burn during it, period burn and budget remaining after."""
-    ratio = min(BUDGET_BURN * float(plan.error_budget), 0.5)
-    burn = ratio / float(plan.error_budget)
+@functools.lru_cache(maxsize=1 << 10)
+def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tuple[str, str], tuple[str, str], tuple[str, str], str]:
+    ratio = min(BUDGET_BURN * float(error_budget), 0.5)
+    burn = ratio / float(error_budget)
     # Errors start once the hourly average spans a full hour, so each error sample is
     # weighted like every other in the period sum.
     start = _ceil(promtool_smear(86400) + 2 * e, e)
@@ -346,20 +446,37 @@ def budget_scenario(plan: SLOPlan, group: dict[str, str], e: int) -> Scenario:
     # STARTUP_SHORTFALL of traffic, so the measured burn lies between these bounds.
     low = period_burn * (1 - BUDGET_TOLERANCE)
     high = burn * (stop - start) / (traffic_time - STARTUP_SHORTFALL) * (1 + BUDGET_TOLERANCE)
-    labels = _labels_text({**plan.series_labels, **group})
     mid = start + _ceil((stop - start) / 2, e)
 
-    def between(metric: str, lo: float, hi: float) -> str:
-        centre, half = (lo + hi) / 2, (hi - lo) / 2
-        return f"abs({plan.selector(metric)} - {fmt_float(centre)}) < bool {fmt_float(half)}"
+    def between(lo: float, hi: float) -> tuple[str, str]:
+        return fmt_float((lo + hi) / 2), fmt_float((hi - lo) / 2)
+
+    note = f"errors at {fmt_float(burn)}x for 1h: period burn {fmt_float(period_burn)}, budget remaining {fmt_float(1 - period_burn)}"
+    return (
+        Phase(start, stop, ratio), mid, end,
+        between(burn * (1 - BURN_TOLERANCE), burn * (1 + BURN_TOLERANCE)), between(low, high), between(1 - high, 1 - low), note,
+    )
+
+
+def budget_scenario(plan: SLOPlan, group: dict[str, str], e: int) -> Scenario:
+    """An incident of known size: current burn during it, period burn and budget remaining after."""
+    return _budget(_SLOText(plan, group), e)
+
+
+def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
+    plan = text.plan
+    phase, mid, end, current, period, remaining, note = _budget_numbers(plan.error_budget, e)
+    labels = _labels_text({**plan.series_labels, **text.group})
+
+    def between(metric: str, centre_half: tuple[str, str]) -> str:
+        return f"abs({plan.selector(metric)} - {centre_half[0]}) < bool {centre_half[1]}"
 
     checks = (
-        Check(mid, between(names.CURRENT_BURN_RATE, burn * (1 - BURN_TOLERANCE), burn * (1 + BURN_TOLERANCE)), ((labels, 1.0),)),
-        Check(end, between(names.PERIOD_BURN_RATE, low, high), ((labels, 1.0),)),
-        Check(end, between(names.PERIOD_BUDGET_REMAINING, 1 - high, 1 - low), ((labels, 1.0),)),
+        Check(mid, between(names.CURRENT_BURN_RATE, current), ((labels, 1.0),)),
+        Check(end, between(names.PERIOD_BURN_RATE, period), ((labels, 1.0),)),
+        Check(end, between(names.PERIOD_BUDGET_REMAINING, remaining), ((labels, 1.0),)),
     )
-    notes = (f"errors at {fmt_float(burn)}x for 1h: period burn {fmt_float(period_burn)}, budget remaining {fmt_float(1 - period_burn)}",)
-    return Scenario(f"{plan.service}/{plan.name} budget", end + e, (Phase(start, stop, ratio),), checks, notes)
+    return Scenario(f"{plan.service}/{plan.name} budget", end + e, (phase,), checks, (note,), None, eps)
 
 
 def fmt_float(value: float) -> str:
@@ -367,23 +484,19 @@ def fmt_float(value: float) -> str:
     return f"{value:.12g}"
 
 
-def _tier_name(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier) -> str:
-    return f"{plan.service}/{plan.name} {sev.key} {format_duration(tier.long_window)}/{format_duration(tier.short_window)}"
-
-
 def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> list[Scenario]:
     """Every scenario of one SLO at evaluation interval `e`."""
-    group = _group_values(series, plan)
-    out = [budget_scenario(plan, group, e)]
+    text = _SLOText(plan, _group_values(series, plan))
+    eps = traffic(plan)
+    out: list[Scenario | None] = [_budget(text, e, eps)]
     for sev in plan.severities:
         for tier in sev.tiers:
             key = (sev.key, tier.long_window, tier.short_window)
-            found = [fires_scenario(plan, sev, tier, group, e), quiet_scenario(plan, sev, tier, e), reset_scenario(plan, sev, tier, group, e)]
-            out += [replace(s, tier=key) for s in found if s is not None]
-    out = [replace(s, events_per_second=traffic(plan)) for s in out]
+            out += [_fires(text, sev, tier, e, key, eps), _quiet(text, sev, tier, e, key, eps), _reset(text, sev, tier, e, key, eps)]
+    scenarios = [s for s in out if s is not None]
     if plan.min_events:
-        out += [guard_scenario(plan, sev, e) for sev in plan.severities]
-    return out
+        scenarios += [guard_scenario(plan, sev, e) for sev in plan.severities]
+    return scenarios
 
 
 def guard_scenario(plan: SLOPlan, sev: SeverityPlan, e: int) -> Scenario:
@@ -401,7 +514,7 @@ def guard_scenario(plan: SLOPlan, sev: SeverityPlan, e: int) -> Scenario:
     end = _ceil(span + 2 * e, e)
     top = max(t.factor(plan.period) for t in sev.tiers)
     checks = (
-        _never(end, _alert_selector(plan, sev), end),
+        _never(end, _SLOText(plan, {}).alert_selector(sev), end),
         # Not vacuous: the burn rate is far above every tier's factor; only the guard holds.
         Check(end, f"count({plan.selector(names.CURRENT_BURN_RATE)} > {fmt(top)})", (("{}", 1.0),)),
     )
@@ -417,6 +530,29 @@ def traffic(plan: SLOPlan) -> float:
     return max(EVENTS_PER_SECOND, 2.0 * plan.min_events / shortest)
 
 
+def _numbers_key(plan: SLOPlan) -> tuple:
+    """What an SLO's scenario timings depend on: everything but its names and series."""
+    return (plan.period, plan.error_budget, tuple((sev.tiers, sev.for_seconds) for sev in plan.severities), plan.min_events)
+
+
+# Ticks per (numbers, interval): services of a large tree repeat a handful of shapes.
+_TICKS: dict[tuple, tuple[int, int]] = {}
+_TICKS_MAX = 1 << 12
+
+
+def _slo_ticks(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> tuple[int, int]:
+    """(lower bound, exact) simulated ticks of one SLO's scenarios at interval e."""
+    key = (_numbers_key(plan), e)
+    ticks = _TICKS.get(key)
+    if ticks is None:
+        least = _least_ticks(plan, e)
+        exact = sum(s.length // e for s in plan_scenarios(plan, series, e)) if least <= MAX_TICKS else least
+        if len(_TICKS) >= _TICKS_MAX:
+            _TICKS.clear()
+        ticks = _TICKS[key] = (least, exact)
+    return ticks
+
+
 def choose_eval_interval(plans: list[SLOPlan], series: dict[str, tuple[SyntheticSeries, ...]]) -> int:
     """The finest evaluation interval keeping the file's simulated ticks within MAX_TICKS.
 
@@ -424,11 +560,11 @@ def choose_eval_interval(plans: list[SLOPlan], series: dict[str, tuple[Synthetic
     costs a few milliseconds whatever the number of SLOs, so ticks are the budget.
     """
     for e in EVAL_INTERVALS:
+        ticks = [_slo_ticks(plan, series[plan.name], e) for plan in plans]
         # The fires and quiet scenarios alone are cheap to size and often rule e out.
-        if sum(_least_ticks(plan, e) for plan in plans) > MAX_TICKS:
+        if sum(least for least, _ in ticks) > MAX_TICKS:
             continue
-        ticks = sum(s.length // e for plan in plans for s in plan_scenarios(plan, series[plan.name], e))
-        if ticks <= MAX_TICKS:
+        if sum(exact for _, exact in ticks) <= MAX_TICKS:
             return e
     return EVAL_INTERVALS[-1]
 
@@ -438,8 +574,8 @@ def _least_ticks(plan: SLOPlan, e: int) -> int:
     ticks = 0
     for sev in plan.severities:
         for tier in sev.tiers:
-            start = _warmup(sev, tier, e)
-            threshold = float(tier.threshold(plan.period, plan.error_budget))
+            start = _warmup(sev.tiers, tier, e)
+            threshold = _threshold(tier, plan.period, plan.error_budget)
             ratio = min(FIRE_BURN * threshold, 1.0)
             fires = promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL) if ratio > threshold else 0
             quiet = tier.long_window + promtool_smear(tier.long_window)
@@ -474,12 +610,18 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
 
 def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int, events_per_second: float = EVENTS_PER_SECOND) -> str:
     """promtool's expanding notation for a counter over the scenario, one sample per input interval."""
+    return _values_text(series.base, series.per_error, phases, length, events_per_second)
+
+
+# Pure in the counter's rate function and the scenario: shared by every SLO of a shape.
+@functools.lru_cache(maxsize=1 << 14)
+def _values_text(base: float, per_error: float, phases: tuple[Phase, ...], length: int, events_per_second: float) -> str:
     steps = length // INPUT_INTERVAL
     runs: list[tuple[float, int]] = []  # (increment per step, steps), equal neighbours merged
     for first_step, end_step in _ratio_segments(phases, steps):
         mid = (first_step - 0.5) * INPUT_INTERVAL
         ratio = next((p.ratio for p in phases if p.start <= mid < p.end), 0.0)
-        inc = series.rate(events_per_second, ratio) * INPUT_INTERVAL
+        inc = events_per_second * (base + per_error * ratio) * INPUT_INTERVAL
         if runs and runs[-1][0] == inc:
             runs[-1] = (inc, runs[-1][1] + end_step - first_step)
         else:
@@ -524,8 +666,8 @@ def _expanded_last(first: float, step: float, times: int) -> float:
     return max(accumulated, first + step * times)
 
 
-def render_test_file(tests: ServiceTests, source: str) -> str:
-    """The promtool test file of one service (rule file path relative to output/tests/)."""
+def test_file_data(tests: ServiceTests) -> dict:
+    """The promtool test file of one service as a YAML document (rule file path relative to output/tests/)."""
     groups = []
     for plan, scenario in tests.scenarios:
         series = tests.series[plan.name]
@@ -545,7 +687,7 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
                 ],
             }
         )
-    data = {
+    return {
         "rule_files": [f"../rules/{tests.service}.yml"],
         "evaluation_interval": format_duration(tests.eval_interval),
         # promtool 2.42 runs groups in random order unless told: keep the rule file's
@@ -553,4 +695,56 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
         "group_eval_order": list(tests.group_order),
         "tests": groups,
     }
-    return to_yaml(data, header(source))
+
+
+def render_test_file(tests: ServiceTests, source: str) -> str:
+    """The promtool test file of one service: `test_file_data` as `to_yaml` writes it."""
+    try:
+        return header(source) + _test_file_text(tests)
+    except FastPathUnsupported:
+        return to_yaml(test_file_data(tests), header(source))
+
+
+def _test_file_text(tests: ServiceTests) -> str:
+    """`to_yaml(test_file_data(tests))` written directly: test files are a third of a
+    large tree's output, and their layout is fixed (tests/test_promtool_tests.py holds
+    the two to the same text)."""
+    out = [
+        "rule_files:",
+        "-" + block_scalar(f"../rules/{tests.service}.yml", 0),
+        "evaluation_interval:" + block_scalar(format_duration(tests.eval_interval), 0),
+    ]
+    if tests.group_order:
+        out.append("group_eval_order:")
+        out += ["-" + block_scalar(name, 0) for name in tests.group_order]
+    else:
+        out.append("group_eval_order: []")
+    if not tests.scenarios:
+        out.append("tests: []")
+        return "\n".join(out) + "\n"
+    out.append("tests:")
+    interval = "  interval:" + block_scalar(format_duration(INPUT_INTERVAL), 2)
+    notations: dict[str, list[str]] = {}
+    for plan, scenario in tests.scenarios:
+        out.append("- name:" + block_scalar("; ".join((scenario.name,) + scenario.notes), 2))
+        out.append(interval)
+        out.append("  input_series:")
+        series = tests.series[plan.name]
+        names_text = notations.get(plan.name)
+        if names_text is None:
+            names_text = notations[plan.name] = ["  - series:" + block_scalar(s.notation(), 4) for s in series]
+        for s, line in zip(series, names_text):
+            out.append(line)
+            out.append("    values:" + block_scalar(series_values(s, scenario.phases, scenario.length, scenario.events_per_second), 4))
+        out.append("  promql_expr_test:")
+        for check in scenario.checks:
+            out.append("  - expr:" + block_scalar(check.expr, 4))
+            out.append("    eval_time:" + block_scalar(format_duration(check.at), 4))
+            if not check.samples:
+                out.append("    exp_samples: []")
+                continue
+            out.append("    exp_samples:")
+            for labels, value in check.samples:
+                out.append("    - labels:" + block_scalar(labels, 6))
+                out.append("      value: " + yaml_number(value))
+    return "\n".join(out) + "\n"

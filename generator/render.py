@@ -1,16 +1,18 @@
 """Deterministic text for emitted files: YAML without aliases, JSON with sorted keys.
 
-Rule files are large (about 8 KB per SLO) and PyYAML spends most of its time in its
-pure-Python representer and resolver, not in the C emitter.  `to_yaml` therefore
-writes the block layout itself for documents made only of non-empty mappings,
-sequences and plain ASCII strings, choosing each scalar's style by PyYAML's own
-rules, and hands anything else to PyYAML.  Both paths give byte-identical text
+Rule and test files are large (about 8 and 17 KB per SLO) and PyYAML spends most of
+its time in its pure-Python representer and resolver, not in the C emitter.
+`to_yaml` therefore writes the block layout itself for documents made of non-empty
+mappings, lists (of mappings or one-line strings, or empty), plain ASCII strings and
+finite numbers, choosing each scalar's style by PyYAML's own rules, and hands anything
+else to PyYAML.  Both paths give byte-identical text
 (tests/test_render_fast.py holds them to that).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -142,23 +144,52 @@ def _mapping_lines(data: dict, indent: int, out: list[str], first_prefix: str | 
             out.append(line)
             _mapping(value, indent + 2, out)
         elif isinstance(value, list):
+            if not value:
+                out.append(line + " []")
+                continue
             out.append(line)
             _sequence(value, indent, out)
         else:
-            raise _Unsupported(value)
+            out.append(line + " " + _number(value))
+
+
+def _number(value: Any) -> str:
+    """An int or finite float as PyYAML's SafeRepresenter writes it."""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is not float or value != value or value in (math.inf, -math.inf):
+        raise _Unsupported(value)
+    text = repr(value).lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    return text
 
 
 def _sequence(data: list, indent: int, out: list[str]) -> None:
     """Indentless block sequence at column `indent`, as PyYAML writes mapping values."""
-    if not data:
-        raise _Unsupported(data)
     pad = " " * indent
     for item in data:
         if isinstance(item, dict):
             _mapping(item, indent + 2, out, first_prefix=pad + "- ")
-        else:  # slogen's documents only hold lists of mappings
-
+        elif isinstance(item, str) and item and "\n" not in item:
+            out.append(pad + "-" + _scalar(item, indent))
+        else:
             raise _Unsupported(item)
+
+
+# For writers of fixed layouts (promtool test files) that use the same scalar rules.
+FastPathUnsupported = _Unsupported
+
+
+def block_scalar(text: str, indent: int) -> str:
+    """`text` as PyYAML writes it after `key:` (or `-`) at column `indent`; raises FastPathUnsupported."""
+    return _scalar(text, indent)
+
+
+def yaml_number(value: Any) -> str:
+    """An int or finite float as PyYAML writes it; raises FastPathUnsupported."""
+    return _number(value)
 
 
 def _fast_yaml(data: Any) -> str | None:

@@ -174,3 +174,20 @@ def test_identical_errors_and_total_selectors_are_untested_not_an_error(tmp_path
     ((name, reason),) = compiled.tests.untested
     assert name == "a" and reason.startswith("cannot synthesize input series for sli.ratio.errors: ")
     assert "rules/a.yml" in output_files([compiled]) and "tests/a.test.yml" not in output_files([compiled])
+
+
+def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
+    """The direct writer of test files and PyYAML agree byte for byte, odd names included."""
+    from generator.promtool_tests import render_test_file, test_file_data
+    from generator.render import slow_yaml
+    from generator.targets.base import header
+
+    odd = []
+    for compiled in services:
+        tests = compiled.tests
+        assert tests is not None and tests.scenarios
+        # Names PyYAML must quote, and one the fast writer hands back to PyYAML (non-ASCII).
+        for service in ("on", "a: b", "it's", "é"):
+            odd.append(replace(tests, service=service))
+    for tests in [c.tests for c in services] + odd:
+        assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests)), tests.service

@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 from generator.render import _fast_yaml, slow_yaml, to_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-# Rule files only: promtool test files hold floats and take PyYAML's path, by design.
-RULE_FILES = sorted((ROOT / "output" / "rules").glob("*.yml")) + sorted(
-    p for p in (ROOT / "tests" / "data").rglob("*.yml") if not p.name.endswith(".test.yml")
-)
+# Rule files and generated promtool test files (floats, empty lists, lists of strings).
+RULE_FILES = sorted((ROOT / "output" / "rules").glob("*.yml")) + sorted((ROOT / "tests" / "data").rglob("*.yml"))
+TEST_FILES = sorted((ROOT / "output" / "tests").glob("*.test.yml"))
 
 # Strings that sit on PyYAML's style boundaries: resolvers, indicators, quotes, blocks.
 TRICKY = [
@@ -28,15 +27,15 @@ TRICKY = [
 
 
 def _docs() -> list[dict]:
-    return [yaml.safe_load(path.read_text()) for path in RULE_FILES]
+    return [yaml.safe_load(path.read_text()) for path in RULE_FILES + TEST_FILES]
 
 
 def test_real_rule_files_take_the_fast_path_and_match_pyyaml():
     docs = _docs()
-    assert docs, "no rule files to compare"
+    assert RULE_FILES and TEST_FILES, "no rule or test files to compare"
     for doc in docs:
         fast = _fast_yaml(doc)
-        assert fast is not None, "a real rule file fell back to PyYAML: compiles would be slow"
+        assert fast is not None, "a real rule or test file fell back to PyYAML: compiles would be slow"
         assert fast == slow_yaml(doc)
 
 
@@ -47,15 +46,30 @@ def test_tricky_strings_as_values_and_keys_match_pyyaml():
             assert yaml.safe_load(to_yaml(doc)) == doc
 
 
+def test_numbers_and_lists_of_strings_match_pyyaml():
+    for value in (1, 0, -7, 10**20, 1.0, 0.5, -0.0, 1e-05, 1e16, 2.5e-300, 1.1 * 3, 123456789.123):
+        doc = {"k": value, "l": [{"v": value}]}
+        assert _fast_yaml(doc) is not None
+        assert to_yaml(doc) == slow_yaml(doc), repr(value)
+    for doc in ({"k": []}, {"k": ["a"]}, {"k": ["a", "on", "1", "a: b", "- x", "it's"], "e": [], "n": {"m": ["x"]}}):
+        assert _fast_yaml(doc) is not None
+        assert to_yaml(doc) == slow_yaml(doc), repr(doc)
+
+
 def test_unsupported_shapes_fall_back():
-    for doc in ({"k": 1}, {"k": []}, {"k": {}}, {"k": ["a"]}, {"k": None}, ["a"], {"k": "é"}):
-        assert _fast_yaml(doc) is None
+    unsupported = (
+        {"k": {}}, {"k": None}, ["a"], {"k": "é"}, {"k": True}, {"k": float("nan")}, {"k": float("inf")},
+        {"k": [""]}, {"k": ["a\nb"]}, {"k": [1]}, {"k": [[]]},
+    )
+    for doc in unsupported:
+        assert _fast_yaml(doc) is None, repr(doc)
         assert to_yaml(doc, "# h\n") == "# h\n" + slow_yaml(doc)
 
 
 _text = st.text(alphabet=st.sampled_from(list(" \n'\"#:-?,[]{}|>!&*%@`~=.<+0123456789eEoOnNyYtTfFaxz")), max_size=12)
+_leaf = st.one_of(_text, st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.lists(_text, max_size=3))
 _doc = st.recursive(
-    _text,
+    _leaf,
     lambda inner: st.one_of(
         st.dictionaries(_text, inner, min_size=1, max_size=3),
         st.lists(st.dictionaries(_text, inner, min_size=1, max_size=3), min_size=1, max_size=3),
