@@ -7,15 +7,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Sequence
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from rich.table import Table
-
 from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from .compile import CompiledService, compile_all, output_files
 from .convert import render_native
@@ -26,6 +24,7 @@ from .explain import tier_rows as explain_rows
 from .fingerprint import inputs_digest, remember, up_to_date
 from .formats.jsonnet import JsonnetOptions
 from .load import LoadedSpec, load_specs
+from .pipeline import ServiceOutput, Tree, build_tree
 from .postmortem.cli import postmortem_app
 from .prometheus import Prometheus, PrometheusError
 from .promtool_run import PromtoolMissing, run_promtool_tests
@@ -74,6 +73,7 @@ LabelOpt = Annotated[
 ExtStrOpt = Annotated[
     Optional[list[str]], typer.Option("--ext-str", help="Jsonnet external variable as a string: NAME=VALUE (repeatable)")
 ]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large trees (0: one per CPU)")]
 ExtCodeOpt = Annotated[
     Optional[list[str]], typer.Option("--ext-code", help="Jsonnet external variable as code: NAME=EXPR (repeatable)")
 ]
@@ -126,14 +126,33 @@ def build_files(
 ) -> dict[str, str]:
     """Every output file for the chosen targets, or one line on stderr and exit 2."""
     try:
-        options = TargetOptions(
-            operator_namespace=parse_namespace(namespace) if namespace is not None else None,
-            operator_labels=tuple(parse_label(label) for label in labels or []),
-        )
-        return output_files(services, parse_targets(target), options)
+        return output_files(services, *_target_options(target, namespace, labels))
     except TargetError as err:
         typer.echo(f"slogen: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
+
+
+def _target_options(target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]]) -> tuple[tuple[str, ...], TargetOptions]:
+    options = TargetOptions(
+        operator_namespace=parse_namespace(namespace) if namespace is not None else None,
+        operator_labels=tuple(parse_label(label) for label in labels or []),
+    )
+    return parse_targets(target), options
+
+
+def build(
+    paths: list[Path], jsonnet: JsonnetOptions, target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]], jobs: int
+) -> Tree:
+    """Load, compile and render a spec tree (in worker processes when large), or print every problem and exit 2."""
+    try:
+        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels), jsonnet, jobs)
+    except TargetError as err:
+        typer.echo(f"slogen: {err}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    if tree is None:
+        _fail(diagnostics)
+    assert tree is not None
+    return tree
 
 
 def _summary(changes: Changes) -> str:
@@ -150,6 +169,7 @@ def generate(
     operator_label: LabelOpt = None,
     ext_str: ExtStrOpt = None,
     ext_code: ExtCodeOpt = None,
+    jobs: JobsOpt = 0,
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
@@ -161,15 +181,14 @@ def generate(
     if last is not None:
         err_console.print(f"{last['services']} services, {last['slos']} SLOs -> {out}/ (up to date, specs unchanged)")
         return
-    services = compile_specs(paths, jsonnet)
-    files = build_files(services, target, operator_namespace, operator_label)
+    tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs)
     try:
-        changes = write_output(out, files)
+        changes = write_output(out, tree.files)
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    _warn_untested(services)
-    slos = sum(len(s.plans) for s in services)
+    _warn_untested(tree.services)
+    services, slos = tree.services, tree.slos
     # Remember only inputs that did not change while we compiled them.
     if inputs is not None and inputs_digest(paths, options) == inputs:
         remember(out, inputs, len(services), slos)
@@ -188,10 +207,11 @@ def check(
     operator_label: LabelOpt = None,
     ext_str: ExtStrOpt = None,
     ext_code: ExtCodeOpt = None,
+    jobs: JobsOpt = 0,
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
-    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
-    changes = diff_output(out, build_files(services, target, operator_namespace, operator_label))
+    tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs)
+    changes = diff_output(out, tree.files)
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
         return
@@ -212,10 +232,11 @@ def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCod
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
 
 
-def _warn_untested(services: list[CompiledService]) -> int:
+def _warn_untested(services: Sequence[CompiledService | ServiceOutput]) -> int:
     count = 0
     for compiled in services:
-        for name, reason in compiled.tests.untested if compiled.tests else ():
+        untested = compiled.untested if isinstance(compiled, ServiceOutput) else compiled.tests.untested if compiled.tests else ()
+        for name, reason in untested:
             err_console.print(f"[yellow]warning:[/yellow] {compiled.source}: SLO {compiled.service}/{name} is UNTESTED: {reason}")
             count += 1
     return count

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol, Sequence
 
 import promql_parser as pp
 
 from . import names
 from .alerts import alert_rules
-from .dashboards import OVERVIEW_FILE, dashboard_files
+from .dashboards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from .errors import Diagnostic, Problem
 from .load import Document, LoadedSpec
 from .plan import SLOPlan, plan_service
@@ -20,6 +21,7 @@ from .report import render_report
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec, json_schema
 from .targets import DEFAULT_TARGETS, TargetOptions, prometheus, target_files
+from .targets.operator import check_services as operator_check_services
 from .windows import ALERT_INTERVAL, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
 
 _PARTS = (
@@ -41,6 +43,13 @@ class CompiledService:
     plans: tuple[SLOPlan, ...]
     groups: tuple[Group, ...]
     tests: ServiceTests | None = None
+
+
+class ServicePlans(Protocol):
+    """A service's name and SLO plans: what the files reading every service need."""
+
+    service: str
+    plans: tuple[SLOPlan, ...]
 
 
 def build_groups(service: str, plans: list[SLOPlan]) -> list[Group]:
@@ -109,14 +118,35 @@ def output_files(
     services: list[CompiledService], targets: tuple[str, ...] = DEFAULT_TARGETS, options: TargetOptions = TargetOptions()
 ) -> dict[str, str]:
     """Every file `generate` writes, relative to the output directory; rule files per target."""
+    check_targets(targets, options, [c.service for c in services])
+    files = global_files(services)
+    for compiled in services:
+        files.update(service_files(compiled, targets, options))
+    return files
+
+
+def check_targets(targets: tuple[str, ...], options: TargetOptions, services: list[str]) -> None:
+    """Refuse target options and service names a target cannot take (TargetError)."""
+    target_files([], targets, options)
+    if "prometheus-operator" in targets:
+        operator_check_services(services)
+
+
+def service_files(compiled: CompiledService, targets: tuple[str, ...], options: TargetOptions) -> dict[str, str]:
+    """The files of one service: its rules per target, its promtool tests, its dashboard."""
+    files = target_files([(compiled.service, compiled.source, compiled.groups)], targets, options)
+    if compiled.tests is not None and compiled.tests.scenarios:
+        files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
+    files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
+    return files
+
+
+def global_files(services: Sequence[ServicePlans]) -> dict[str, str]:
+    """The files that read every service: the schema, the overview dashboard, the report."""
     files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
-    files.update(target_files([(c.service, c.source, c.groups) for c in services], targets, options))
     ordered = sorted(services, key=lambda c: c.service)
-    for compiled in ordered:
-        if compiled.tests is not None and compiled.tests.scenarios:
-            files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
-    for path, board in dashboard_files([(c.service, c.plans) for c in ordered]).items():
-        files[path] = to_json(board)
+    if ordered:
+        files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
     # The static report needs nothing but the specs, so it is generated (and drift-checked)
     # like every other file; `slogen report --prometheus` writes a live one beside it.
     files["report/index.html"] = render_report([plan for c in ordered for plan in c.plans])

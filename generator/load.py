@@ -179,6 +179,54 @@ def _duplicate_keys(path: str, node: yaml.Node) -> list[Diagnostic]:
     return out
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def _plain_tree(path: str, root: yaml.Node) -> bool | None | Diagnostic:
+    """True for a tree without aliases or merge keys, whose nesting is within bounds.
+
+    Such a tree (every spec anyone writes) needs neither the alias-bomb accounting of
+    `_size_problem` nor PyYAML's general constructor.  None: aliases or merge keys, take
+    the general path.  A Diagnostic: nested too deep, at the node `_size_problem` names.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            return _mark_diag(path, node.start_mark, f"nesting deeper than {MAX_DEPTH} levels; a spec never needs that")
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                return None
+            children = []
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag != _STR_TAG:
+                    return None  # merge keys, and keys that are not strings
+                children += (key, value)
+            stack += [(child, depth + 1) for child in reversed(children)]
+        elif isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                return None
+            stack += [(child, depth + 1) for child in reversed(node.value)]
+    return True
+
+
+def _construct(node: yaml.Node, loader: Any) -> Any:
+    """PyYAML's data for a plain tree (see _plain_tree); non-string scalars through PyYAML."""
+    if isinstance(node, yaml.MappingNode):
+        return {key.value: _construct(value, loader) for key, value in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(child, loader) for child in node.value]
+    if node.tag == _STR_TAG:
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Diagnostic]]:
     """Every document of a YAML text, with its nodes; syntax errors as diagnostics."""
     documents: list[Document] = []
@@ -190,13 +238,14 @@ def parse_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Dia
             node = loader.get_node()
             if node is None:
                 continue
-            refused = _size_problem(path, node)
+            tree = _plain_tree(path, node)
+            refused = tree if isinstance(tree, Diagnostic) else _size_problem(path, node) if tree is None else None
             if refused is not None:
                 problems.append(refused)
                 index += 1
                 continue
             problems += _duplicate_keys(path, node)
-            data = loader.construct_document(node)
+            data = _construct(node, loader) if tree else loader.construct_document(node)
             if data is not None:
                 documents.append(Document(path, index, data, node))
             index += 1
@@ -388,34 +437,60 @@ def _spec_root(path: Path, paths: list[Path]) -> Path:
 def load_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Read, parse and validate every spec under `paths`; all problems, not just the first."""
     files, problems = discover(paths)
+    loaded, found = load_files(files, paths, jsonnet)
+    problems += found
+    if not files and not problems:
+        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found"))
+    return loaded, problems
+
+
+def load_files(files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+    """Load discovered spec files (`paths`: what the user named, jsonnet's import root).
+
+    Native specs come first, in file order; specs converted from other formats follow,
+    as those formats refer across documents and are converted together.
+    """
     loaded: list[LoadedSpec] = []
     foreign: list[tuple[Document, str]] = []
+    problems: list[Diagnostic] = []
     for path in files:
-        text, found = read_text(path)
+        native, other, found = load_file(path, paths, jsonnet)
+        loaded += native
+        foreign += other
         problems += found
-        if text is None:
-            continue
-        if path.suffix == ".jsonnet":
-            values, found = evaluate(path, display_path(path), _spec_root(path, paths), jsonnet or JsonnetOptions())
-            documents = [Document(display_path(path), i, value, None) for i, value in enumerate(values) if value is not None]
-        else:
-            documents, found = parse_yaml_documents(display_path(path), text)
-        problems += found
-        if not documents and not found:
-            problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))
-        for document in documents:
-            fmt = detect_format(document.data)
-            if fmt not in (formats.NATIVE, None):
-                foreign.append((document, fmt))
-                continue
-            spec, found = validate_document(document)
-            problems += found
-            if spec is not None:
-                loaded.append(LoadedSpec(spec, document))
     if foreign:
         converted, found = load_foreign(foreign)
         loaded += converted
         problems += found
-    if not files and not problems:
-        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found"))
     return loaded, problems
+
+
+def load_file(
+    path: Path, paths: list[Path], jsonnet: JsonnetOptions | None = None
+) -> tuple[list[LoadedSpec], list[tuple[Document, str]], list[Diagnostic]]:
+    """One file's native specs, its documents in other formats (unconverted), and its problems."""
+    text, problems = read_text(path)
+    if text is None:
+        return [], [], problems
+    if path.suffix == ".jsonnet":
+        values, found = evaluate(path, display_path(path), _spec_root(path, paths), jsonnet or JsonnetOptions())
+        documents = [Document(display_path(path), i, value, None) for i, value in enumerate(values) if value is not None]
+    else:
+        documents, found = parse_yaml_documents(display_path(path), text)
+    problems += found
+    if not documents and not found:
+        problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))
+    loaded: list[LoadedSpec] = []
+    foreign: list[tuple[Document, str]] = []
+    for document in documents:
+        fmt = detect_format(document.data)
+        if fmt not in (formats.NATIVE, None):
+            foreign.append((document, fmt))
+            continue
+        spec, found = validate_document(document)
+        problems += found
+        if spec is not None:
+            loaded.append(LoadedSpec(spec, document))
+    return loaded, foreign, problems
+
+
