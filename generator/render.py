@@ -187,6 +187,11 @@ def block_scalar(text: str, indent: int) -> str:
     return _scalar(text, indent)
 
 
+def block_key(text: str) -> str:
+    """A mapping key as PyYAML writes it in block context; raises FastPathUnsupported."""
+    return _key(text)
+
+
 def yaml_number(value: Any) -> str:
     """An int or finite float as PyYAML writes it; raises FastPathUnsupported."""
     return _number(value)

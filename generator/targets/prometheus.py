@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..render import to_yaml
+from ..durations import format_duration
+from ..render import FastPathUnsupported, block_key, block_scalar, to_yaml
 from ..rules import Group
 from .base import TargetOptions, header
 
@@ -16,5 +17,48 @@ def rule_file_data(groups: tuple[Group, ...]) -> dict:
 
 
 def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
-    """A rule file for `prometheus --config.file` `rule_files:`."""
-    return to_yaml(rule_file_data(groups), header(source))
+    """A rule file for `prometheus --config.file` `rule_files:`: `rule_file_data` as `to_yaml` writes it."""
+    try:
+        return header(source) + rule_file_text(groups)
+    except FastPathUnsupported:
+        return to_yaml(rule_file_data(groups), header(source))
+
+
+# Label and annotation blocks repeat on every rule of an SLO: rendered once, bounded.
+_BLOCKS: dict[tuple, str] = {}
+_BLOCKS_MAX = 1 << 14
+
+
+def _block(key: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """`    key:` and its string mapping, as lines at a rule's indentation."""
+    cached = _BLOCKS.get((key, pairs))
+    if cached is None:
+        lines = [f"    {key}:"] + [f"      {block_key(k)}:{block_scalar(v, 6)}" for k, v in dict(pairs).items()]
+        cached = "\n".join(lines)
+        if len(_BLOCKS) >= _BLOCKS_MAX:
+            _BLOCKS.clear()
+        _BLOCKS[(key, pairs)] = cached
+    return cached
+
+
+def rule_file_text(groups: tuple[Group, ...]) -> str:
+    """`to_yaml(rule_file_data(groups))` written directly (rule files are the bulk of a
+    large tree; tests/test_render_fast.py holds the two to the same text)."""
+    out = ["groups:"]
+    for group in groups:
+        out.append("- name:" + block_scalar(group.name, 2))
+        out.append("  interval:" + block_scalar(format_duration(group.interval), 2))
+        if not group.rules:
+            out.append("  rules: []")
+            continue
+        out.append("  rules:")
+        for rule in group.rules:
+            out.append("  - record:" + block_scalar(rule.record, 4) if rule.record else "  - alert:" + block_scalar(rule.alert or "", 4))
+            out.append("    expr:" + block_scalar(rule.expr, 4))
+            if rule.for_:
+                out.append("    for:" + block_scalar(rule.for_, 4))
+            if rule.labels:
+                out.append(_block("labels", rule.labels))
+            if rule.annotations:
+                out.append(_block("annotations", rule.annotations))
+    return "\n".join(out) + "\n"
