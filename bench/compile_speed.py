@@ -42,7 +42,7 @@ def _clear(work: Path) -> None:
 def _floor(work: Path) -> dict:
     shutil.rmtree(work / "floor", ignore_errors=True)
     result = subprocess.run(
-        [sys.executable, "-m", "bench.yaml_floor", "specs", "out/rules", "floor"],
+        [sys.executable, "-m", "bench.yaml_floor", "specs", "out", "floor"],
         cwd=work, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     data = json.loads(result.stdout)

@@ -1,9 +1,10 @@
 """The I/O floor of a compile: PyYAML's C loader and dumper on the same files, nothing else.
 
-    python -m bench.yaml_floor SPEC_DIR RULES_DIR OUT_DIR
+    python -m bench.yaml_floor SPEC_DIR OUTPUT_DIR FLOOR_DIR
 
-Reads every spec under SPEC_DIR with CSafeLoader, then writes every rule document
-under RULES_DIR (loaded beforehand, untimed) with plain CSafeDumper to OUT_DIR.
+Reads every spec under SPEC_DIR with CSafeLoader, then writes every document slogen
+wrote under OUTPUT_DIR (loaded beforehand, untimed) to FLOOR_DIR: rule files, promtool
+test files and dashboards with plain CSafeDumper, the HTML report as the text it is.
 Prints wall and CPU seconds of the two timed halves as JSON.
 """
 
@@ -19,8 +20,14 @@ import yaml
 
 def main() -> None:
     """Time the floor's two halves; print them as JSON."""
-    specs, rules, out = (Path(a) for a in sys.argv[1:4])
-    documents = [(p.name, yaml.load(p.read_text(), Loader=yaml.CSafeLoader)) for p in sorted(rules.glob("*.yml"))]
+    specs, output, out = (Path(a) for a in sys.argv[1:4])
+    documents = []
+    for path in sorted(p for p in output.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        name = path.relative_to(output).as_posix().replace("/", "__")
+        if path.suffix in (".yml", ".yaml", ".json"):  # JSON is YAML: one loader for all
+            documents.append((name, yaml.load(path.read_text(), Loader=yaml.CSafeLoader)))
+        else:
+            documents.append((name, path.read_text()))
     wall, cpu = time.perf_counter(), time.process_time()
     for path in sorted(specs.rglob("*.yaml")):
         yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
@@ -28,7 +35,8 @@ def main() -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     out.mkdir(parents=True, exist_ok=True)
     for name, document in documents:
-        (out / name).write_text(yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, width=1 << 30))
+        text = document if isinstance(document, str) else yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, width=1 << 30)
+        (out / name).write_text(text)
     dump_wall, dump_cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(json.dumps({"load_wall_s": load_wall, "load_cpu_s": load_cpu, "dump_wall_s": dump_wall, "dump_cpu_s": dump_cpu}))
 
