@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from . import names
 from .durations import format_duration
+from .gcpause import paused_gc
 from .grafana import (
     UID_MAX,
     Grid,
@@ -403,7 +404,8 @@ def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
 
 def dashboard_files(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict[str, dict]:
     """Every dashboard, keyed by its path under the output directory."""
-    files = {f"dashboards/{service}.json": service_dashboard(service, plans) for service, plans in services}
-    if services:
-        files[f"dashboards/{OVERVIEW_FILE}.json"] = overview_dashboard(services)
+    with paused_gc():
+        files = {f"dashboards/{service}.json": service_dashboard(service, plans) for service, plans in services}
+        if services:
+            files[f"dashboards/{OVERVIEW_FILE}.json"] = overview_dashboard(services)
     return files

@@ -15,6 +15,7 @@ from html import escape
 
 from .budget import SLOBudget, TierBudget, budget_rows, duration_text, slo_budget, tier_cells, BUDGET_HEADERS, TIER_HEADERS
 from .durations import format_duration
+from .gcpause import paused_gc
 from .numbers import fmt
 from .plan import SLOPlan
 from .policy import PolicyPlan
@@ -151,9 +152,9 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
     return "".join(out), f'<p class="legend">{legend} <span class="key">solid: slogen worst case, dashed: SRE workbook</span></p>'
 
 
-def _detection_reference(plan: SLOPlan, symbol: str) -> str:
-    """A detection plot that shows the shared drawing `symbol` (see render_report)."""
-    _, legend = detection_drawing(detection_shape(plan))
+def _detection_reference(plan: SLOPlan, shape: DetectionShape, symbol: str) -> str:
+    """A detection plot that shows the shared drawing `symbol` of `shape` (see render_report)."""
+    _, legend = detection_drawing(shape)
     return _svg_tag(_detection_label(plan)) + f'<use href="#{symbol}"/></svg>' + legend
 
 
@@ -255,7 +256,7 @@ def _policy_rows(policy: PolicyPlan) -> list[list[str]]:
     return rows
 
 
-def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, detection_symbol: str) -> str:
+def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, shape: DetectionShape, symbol: str) -> str:
     parts = [f'<section class="slo" id="{escape(plan.id)}"><h2>{escape(plan.service)}/{escape(plan.name)}</h2>']
     if plan.description:
         parts.append(f"<p>{escape(plan.description)}</p>")
@@ -269,7 +270,7 @@ def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, dete
     parts.append("<h3>Budget policy</h3>" + _policy_table(plan.policy))
     if budget.tiers:
         parts.append("<h3>Alert tiers (detection at 100% errors)</h3>" + _tiers_table(budget.tiers))
-        parts.append('<h3>Detection time vs error rate</h3><figure class="detection">' + _detection_reference(plan, detection_symbol) + "</figure>")
+        parts.append('<h3>Detection time vs error rate</h3><figure class="detection">' + _detection_reference(plan, shape, symbol) + "</figure>")
     else:
         parts.append("<p>No burn-rate alerts.</p>")
     if history is not None:
@@ -299,7 +300,13 @@ figure{margin:0}.empty{color:#a00}.note{color:#555}
 
 def render_report(plans: list[SLOPlan], history: dict[str, History] | None = None, source: str = "") -> str:
     """The whole HTML page: a summary table, then one section per SLO."""
+    with paused_gc():  # thousands of short-lived rows and budgets, no cycles (see gcpause.py)
+        return _page(plans, history, source)
+
+
+def _page(plans: list[SLOPlan], history: dict[str, History] | None, source: str) -> str:
     budgets = [slo_budget(plan) for plan in plans]
+    shapes = [detection_shape(plan) for plan in plans]
     summary = _table(BUDGET_HEADERS, [budget_rows(b) for b in budgets], "summary")
     note = (
         f'<p class="note">Live data from {escape(source)}.</p>'
@@ -311,16 +318,16 @@ def render_report(plans: list[SLOPlan], history: dict[str, History] | None = Non
     # start with "_", which no slo_id does, so they cannot clash with the sections'.
     # Page CSS does not reach into a <use>d copy: the text style is set on the drawing.
     symbols: dict[DetectionShape, str] = {}
-    for plan, budget in zip(plans, budgets):
+    for shape, budget in zip(shapes, budgets):
         if budget.tiers:
-            symbols.setdefault(detection_shape(plan), f"_detection-{len(symbols) + 1}")
+            symbols.setdefault(shape, f"_detection-{len(symbols) + 1}")
     drawings = "".join(
         f'<symbol id="{symbol}" viewBox="0 0 {WIDTH} {HEIGHT}"><g font-size="11px" fill="#444">{detection_drawing(shape)[0]}</g></symbol>' for shape, symbol in symbols.items()
     )
     defs = f'<svg class="plot-defs" xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true">{drawings}</svg>' if symbols else ""
     sections = "".join(
-        _slo_section(plan, budget, None if history is None else history.get(plan.id), symbols.get(detection_shape(plan), ""))
-        for plan, budget in zip(plans, budgets)
+        _slo_section(plan, budget, None if history is None else history.get(plan.id), shape, symbols.get(shape, ""))
+        for plan, budget, shape in zip(plans, budgets, shapes)
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
