@@ -93,6 +93,7 @@ def test_static_report_is_deterministic_and_self_contained():
     assert found.rows["summary"] == len(plans) + 1
     assert not found.external and "<script" not in page and "url(" not in page
     assert "slogen report --prometheus URL" in page  # says how to get live history
+    assert re.findall(r'<td><a href="#([^"]+)">', page) == [plan.id for plan in plans]  # the summary is the index
     for plan in plans:
         if any(sev.tiers for sev in plan.severities):
             assert len(found.paths[(plan.id, "detection")]) == 2 * sum(len(sev.tiers) for sev in plan.severities)
