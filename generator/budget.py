@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Context, Decimal
+from functools import lru_cache
 
 from .durations import format_duration, humanize_duration
 from .numbers import exact, fmt
 from .plan import SLOPlan
-from .windows import DAY, budget_consumed_at_fire, detection_time, workbook_detection_time
+from .windows import DAY, BurnRateTier, budget_consumed_at_fire, detection_time, workbook_detection_time
 
 MONTH = 30 * DAY  # the reality-check table's month
 YEAR = 365 * DAY
@@ -81,19 +82,7 @@ def count_text(value: Decimal) -> str:
 def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
     """The reality check of one SLO; `rps` adds the requests allowed to fail per SLO window."""
     budget = plan.error_budget
-    tiers = tuple(
-        TierBudget(
-            severity=tier.severity,
-            budget_percent=exact(budget_consumed_at_fire(tier, plan.period) * 100),
-            long_window=tier.long_window,
-            short_window=tier.short_window,
-            factor=tier.factor(plan.period),
-            workbook_detection=workbook_detection_time(tier, plan.period, budget, 1.0),
-            worst_detection=detection_time(tier, plan.period, budget, 1.0),
-        )
-        for severity in plan.severities
-        for tier in severity.tiers
-    )
+    tiers = tier_budgets(tuple(tier for severity in plan.severities for tier in severity.tiers), plan.period, budget)
     failures = None if rps is None else exact(Decimal(str(rps)) * plan.period * budget)
     return SLOBudget(
         service=plan.service,
@@ -106,6 +95,24 @@ def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
         downtime_year=downtime(budget, YEAR),
         failures_allowed=failures,
         tiers=tiers,
+    )
+
+
+# Most SLOs share their tiers, window and objective with many others: compute each once.
+@lru_cache(maxsize=256)
+def tier_budgets(tiers: tuple[BurnRateTier, ...], period: int, budget: Decimal) -> tuple[TierBudget, ...]:
+    """What each tier lets burn before it fires, and how fast it fires on a full outage."""
+    return tuple(
+        TierBudget(
+            severity=tier.severity,
+            budget_percent=exact(budget_consumed_at_fire(tier, period) * 100),
+            long_window=tier.long_window,
+            short_window=tier.short_window,
+            factor=tier.factor(period),
+            workbook_detection=workbook_detection_time(tier, period, budget, 1.0),
+            worst_detection=detection_time(tier, period, budget, 1.0),
+        )
+        for tier in tiers
     )
 
 
@@ -154,18 +161,22 @@ def budget_json(budgets: list[SLOBudget]) -> list[dict]:
 
 def budget_rows(b: SLOBudget) -> list[str]:
     """The cells of one SLO's row in the budget table."""
-    row = [
-        f"{b.service}/{b.name}",
-        f"{fmt(b.objective_percent)}%",
-        f"{fmt(b.error_budget * 100)}%",
-        format_duration(b.period),
-        duration_text(b.downtime_period),
-        duration_text(b.downtime_month),
-        duration_text(b.downtime_year),
-    ]
+    row = [f"{b.service}/{b.name}", *_budget_cells(b.objective_percent, b.error_budget, b.period)]
     if b.failures_allowed is not None:
         row.append(count_text(b.failures_allowed))
     return row
+
+
+@lru_cache(maxsize=256)
+def _budget_cells(objective_percent: Decimal, error_budget: Decimal, period: int) -> tuple[str, ...]:
+    return (
+        f"{fmt(objective_percent)}%",
+        f"{fmt(error_budget * 100)}%",
+        format_duration(period),
+        duration_text(downtime(error_budget, period)),
+        duration_text(downtime(error_budget, MONTH)),
+        duration_text(downtime(error_budget, YEAR)),
+    )
 
 
 BUDGET_HEADERS = ["SLO", "objective", "error budget", "window", "downtime / window", "/ 30d month", "/ year"]
@@ -174,17 +185,18 @@ TIER_HEADERS = ["SLO", "severity", "budget burnt", "long / short window", "burn 
 
 def tier_rows(b: SLOBudget) -> list[list[str]]:
     """The cells of one SLO's alert tiers: detection times at 100% errors."""
+    return [[f"{b.service}/{b.name}", *tier_cells(t)] for t in b.tiers]
+
+
+def tier_cells(t: TierBudget) -> list[str]:
+    """One tier's cells of the tier table, without the SLO column."""
     return [
-        [
-            f"{b.service}/{b.name}",
-            t.severity,
-            f"{fmt(t.budget_percent)}%",
-            f"{format_duration(t.long_window)} / {format_duration(t.short_window)}",
-            f"{format(_FOUR.create_decimal(t.factor).normalize(), 'f')}x",
-            humanize_duration(t.workbook_detection) if math.isfinite(t.workbook_detection) else "never",
-            humanize_duration(t.worst_detection) if math.isfinite(t.worst_detection) else "never",
-        ]
-        for t in b.tiers
+        t.severity,
+        f"{fmt(t.budget_percent)}%",
+        f"{format_duration(t.long_window)} / {format_duration(t.short_window)}",
+        f"{format(_FOUR.create_decimal(t.factor).normalize(), 'f')}x",
+        humanize_duration(t.workbook_detection) if math.isfinite(t.workbook_detection) else "never",
+        humanize_duration(t.worst_detection) if math.isfinite(t.worst_detection) else "never",
     ]
 
 

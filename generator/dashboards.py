@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from functools import lru_cache
 
 from . import names
 from .durations import format_duration
+from .gcpause import paused_gc
 from .grafana import (
     UID_MAX,
     Grid,
@@ -29,7 +31,8 @@ from .grafana import (
 )
 from .numbers import fmt, percent_text
 from .plan import SLOPlan
-from .windows import BASE_WINDOW, DAY, HOUR
+from .policy import PolicyPlan
+from .windows import BASE_WINDOW, DAY, HOUR, BurnRateTier
 
 OVERVIEW_UID = "slogen-overview"
 OVERVIEW_FILE = "slo-overview"
@@ -46,9 +49,16 @@ def _state_colours(count: int) -> list[str]:
     return ["green"] + ["orange"] * max(count - 3, 0) + (["red"] if count >= 3 else []) + ["dark-red"]
 
 
+# The helpers below depend only on numbers most SLOs share (tiers, window, objective,
+# policy); at 10,000 SLOs each is worked out once per distinct value (lru_cache).
 def budget_steps(plan: SLOPlan) -> Steps:
     """Thresholds at the SLO's own policy states (the default policy gives BUDGET_STEPS)."""
-    states = plan.policy.states
+    return _policy_steps(plan.policy)
+
+
+@lru_cache(maxsize=256)
+def _policy_steps(policy: PolicyPlan) -> Steps:
+    states = policy.states
     colours = _state_colours(len(states))
     steps: list = [(None, colours[-1])]
     for state, colour in zip(reversed(states[:-1]), reversed(colours[:-1])):
@@ -56,8 +66,9 @@ def budget_steps(plan: SLOPlan) -> Steps:
     return tuple(steps)
 
 
-def _policy_text(plan: SLOPlan) -> str:
-    states = plan.policy.states
+@lru_cache(maxsize=256)
+def _policy_text(policy: PolicyPlan) -> str:
+    states = policy.states
     parts = [f"above {float(s.above):.0%} {s.action}" for s in states[:-1]]
     return ", ".join(parts) + f", else {states[-1].action}"
 _SEVERITY_COLOURS = {"page": "red", "ticket": "orange"}
@@ -75,57 +86,92 @@ def dashboard_uid(service: str) -> str:
 
 
 def _legend(plan: SLOPlan, text: str) -> str:
+    if not plan.grouping:
+        return text
     groups = " ".join(f"{{{{{label}}}}}" for label in plan.grouping)
-    return f"{text} {groups}" if groups else text
+    return f"{text} {groups}"
 
 
 def _ratio(plan: SLOPlan, window: int) -> str:
     return f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(window))})"
 
 
-def _percent_decimals(plan: SLOPlan) -> int:
+@lru_cache(maxsize=256)
+def _percent_decimals(objective_percent: Decimal) -> int:
     """Enough decimals to tell the SLI from a 99.95% objective: one more than it has."""
-    exponent = plan.objective_percent.normalize().as_tuple().exponent
+    exponent = objective_percent.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     return places + 1
 
 
-def _burn_steps(plan: SLOPlan) -> Steps:
+# An SLO's severities without their labels and annotations, which name the service:
+# what the panels' thresholds and texts depend on, so a cache key shared across services.
+SeverityTiers = tuple[tuple[str, tuple[BurnRateTier, ...]], ...]
+
+
+def _severity_tiers(plan: SLOPlan) -> SeverityTiers:
+    return tuple((sev.key, sev.tiers) for sev in plan.severities)
+
+
+@lru_cache(maxsize=256)
+def _burn_steps(severities: SeverityTiers, period: int) -> Steps:
     """Base green, then each tier's burn factor in its severity's colour (page wins a tie)."""
     by_value: dict[Decimal, str] = {}
-    for sev in sorted(plan.severities, key=lambda s: s.key != "page"):
-        for tier in sev.tiers:
-            by_value.setdefault(tier.factor(plan.period), _SEVERITY_COLOURS.get(sev.key, "orange"))
+    for key, tiers in sorted(severities, key=lambda s: s[0] != "page"):
+        for tier in tiers:
+            by_value.setdefault(tier.factor(period), _SEVERITY_COLOURS.get(key, "orange"))
     if not by_value:
         by_value[Decimal(1)] = "orange"
     return ((None, "green"),) + tuple((float(value), colour) for value, colour in sorted(by_value.items()))
 
 
-def _tiers_text(plan: SLOPlan) -> str:
+@lru_cache(maxsize=256)
+def _tiers_text(severities: SeverityTiers, period: int) -> str:
     parts = [
-        f"{sev.key} {fmt(tier.factor(plan.period))}x ({fmt(tier.budget_fraction * 100)}% of the budget in "
+        f"{key} {fmt(tier.factor(period))}x ({fmt(tier.budget_fraction * 100)}% of the budget in "
         f"{format_duration(tier.long_window)}, confirmed over {format_duration(tier.short_window)})"
-        for sev in plan.severities
-        for tier in sev.tiers
+        for key, tiers in severities
+        for tier in tiers
     ]
     return "; ".join(parts) if parts else "no alerting tiers"
 
 
-def _burn_windows(plan: SLOPlan) -> list[int]:
-    windows = set(BURN_WINDOWS)
-    for sev in plan.severities:
-        for tier in sev.tiers:
-            windows |= {tier.long_window, tier.short_window}
-    return sorted(w for w in windows if w in plan.windows)
+@lru_cache(maxsize=256)
+def _burn_windows(severities: SeverityTiers, windows: tuple[int, ...]) -> list[int]:
+    shown = set(BURN_WINDOWS)
+    for _, tiers in severities:
+        for tier in tiers:
+            shown |= {tier.long_window, tier.short_window}
+    return sorted(w for w in shown if w in windows)
+
+
+_BUDGET_LINE = [
+    override(
+        "byName",
+        "error budget",
+        {"color": {"fixedColor": "red", "mode": "fixed"}, "custom.lineStyle": {"dash": [10, 10], "fill": "dash"}},
+    )
+]
+_ALERT_STATES = [
+    override("byRegexp", "/pending/", {"color": {"fixedColor": "orange", "mode": "fixed"}}),
+    override("byRegexp", "/firing/", {"color": {"fixedColor": "red", "mode": "fixed"}}),
+]
+
+
+@lru_cache(maxsize=256)
+def _headline(period: int, objective_percent: Decimal, error_budget: Decimal) -> tuple[str, str, str]:
+    return format_duration(period), percent_text(objective_percent), fmt(error_budget)
 
 
 def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
     """The row of one SLO, starting at grid row `y`: headline numbers, then history."""
-    period = format_duration(plan.period)
-    objective = percent_text(plan.objective_percent)
-    budget = fmt(plan.error_budget)
+    period, objective, budget = _headline(plan.period, plan.objective_percent, plan.error_budget)
     refs = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     about = f"{plan.description} " if plan.description else ""
+    severities = _severity_tiers(plan)
+    tiers_text = _tiers_text(severities, plan.period)
+    burn_steps = _burn_steps(severities, plan.period)
+    policy_steps = _policy_steps(plan.policy)
     panels = [row_panel(f"{plan.name}: {objective} over {period}", y)]
     panels.append(
         stat_panel(
@@ -138,18 +184,18 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             ],
             "percentunit",
             ((None, "red"), (float(plan.objective), "green")),
-            _percent_decimals(plan),
+            _percent_decimals(plan.objective_percent),
         )
     )
     panels.append(
         gauge_panel(
             "Error budget remaining",
             f"Share of the {period} error budget ({budget} of events) not yet spent. "
-            f"Coloured by the SLO's budget policy: {_policy_text(plan)}.",
+            f"Coloured by the SLO's budget policy: {_policy_text(plan.policy)}.",
             Grid(8, y + 1, 8, 6),
             [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "remaining"), instant=True)],
             "percentunit",
-            budget_steps(plan),
+            policy_steps,
             0.0,
             1.0,
             1,
@@ -159,26 +205,26 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
         stat_panel(
             "Current burn rate (5m)",
             "How many times faster than sustainable the budget burns now (1x spends it exactly over the window). "
-            f"Alert tiers: {_tiers_text(plan)}.",
+            f"Alert tiers: {tiers_text}.",
             Grid(16, y + 1, 8, 6),
             [target("A", plan.selector(names.CURRENT_BURN_RATE), _legend(plan, "burn rate"), instant=True)],
             "suffix:x",
-            _burn_steps(plan),
+            burn_steps,
             2,
         )
     )
     burn_targets = [
         target(next(refs), f"{_ratio(plan, window)} / {budget}", _legend(plan, format_duration(window)))
-        for window in _burn_windows(plan)
+        for window in _burn_windows(severities, plan.windows)
     ]
     panels.append(
         timeseries_panel(
             "Burn rate by alerting window",
-            f"Error ratio over each window divided by the error budget {budget}. Dashed lines: {_tiers_text(plan)}.",
+            f"Error ratio over each window divided by the error budget {budget}. Dashed lines: {tiers_text}.",
             Grid(0, y + 7, 12, 8),
             burn_targets,
             "suffix:x",
-            _burn_steps(plan),
+            burn_steps,
             "dashed",
             minimum=0,
         )
@@ -195,13 +241,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
                 target("C", plan.selector(names.ERROR_BUDGET), "error budget"),
             ],
             "percentunit",
-            overrides=[
-                override(
-                    "byName",
-                    "error budget",
-                    {"color": {"fixedColor": "red", "mode": "fixed"}, "custom.lineStyle": {"dash": [10, 10], "fill": "dash"}},
-                )
-            ],
+            overrides=_BUDGET_LINE,
             minimum=0,
         )
     )
@@ -213,7 +253,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             Grid(0, y + 15, 12, 8),
             [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "budget remaining"))],
             "percentunit",
-            budget_steps(plan),
+            policy_steps,
             "dashed",
             time_from=period,
         )
@@ -224,10 +264,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             f"When the {plan.alert_name or 'burn-rate'} alerts of this SLO were pending or firing.",
             Grid(12, y + 15, 12, 8),
             [target("A", f'{ALERTS}{{{names.LABEL_ID}="{plan.id}"}}', _legend(plan, "{{alertstate}} {{severity}}"))],
-            [
-                override("byRegexp", "/pending/", {"color": {"fixedColor": "orange", "mode": "fixed"}}),
-                override("byRegexp", "/firing/", {"color": {"fixedColor": "red", "mode": "fixed"}}),
-            ],
+            _ALERT_STATES,
             "no alerts",
         )
     )
@@ -367,7 +404,8 @@ def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
 
 def dashboard_files(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict[str, dict]:
     """Every dashboard, keyed by its path under the output directory."""
-    files = {f"dashboards/{service}.json": service_dashboard(service, plans) for service, plans in services}
-    if services:
-        files[f"dashboards/{OVERVIEW_FILE}.json"] = overview_dashboard(services)
+    with paused_gc():
+        files = {f"dashboards/{service}.json": service_dashboard(service, plans) for service, plans in services}
+        if services:
+            files[f"dashboards/{OVERVIEW_FILE}.json"] = overview_dashboard(services)
     return files

@@ -11,7 +11,6 @@ byte (tests/test_pipeline.py holds the two equal).
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from .compile import OVERVIEW_FILE, check_targets, compile_service, global_files
 from .errors import Diagnostic, Problem
 from .formats.jsonnet import JsonnetOptions
 from .formats import NATIVE
+from .gcpause import paused_gc
 from .load import LoadedSpec, detect_format, discover, display_path, load_file, load_files
 from .plan import SLOPlan
 from .targets import TargetOptions
@@ -149,14 +149,8 @@ def build_tree(
 
     Raises TargetError for target options or names a target cannot take.
     """
-    # A run allocates millions of small, acyclic objects (plans, rule text); the cycle
-    # collector's passes over them cost a sixth of the time and free next to nothing.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
+    with paused_gc():  # millions of short-lived, acyclic objects (see gcpause.py)
         return _build_tree(paths, targets, options, jsonnet, jobs)
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _build_tree(

@@ -11,12 +11,12 @@ else to PyYAML.  Both paths give byte-identical text
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import yaml
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -232,5 +232,9 @@ def slow_yaml(data: Any) -> str:
 
 
 def to_json(data: Any) -> str:
-    """JSON text with sorted keys and a trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """JSON text with sorted keys, two-space indentation and a trailing newline."""
+    # orjson, not json.dumps: with `indent` the standard library falls back to its
+    # pure-Python encoder: ~8 s for 10,000 SLOs' dashboards, orjson ~0.5 s.  Same layout
+    # and the same shortest round-trip floats, spelled differently only in exponents
+    # (1e-05 -> 0.00001, 1.5e-07 -> 1.5e-7); non-finite floats become null, not `NaN`.
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"

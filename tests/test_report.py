@@ -27,15 +27,20 @@ def _plans(paths):
 
 
 class _Outline(HTMLParser):
-    """What a rendered DOM holds: SLO sections, table rows per class, plot paths per figure."""
+    """What a rendered DOM holds: SLO sections, table rows per class, plot paths per figure.
+
+    A figure that `<use>`s a shared `<symbol>` counts the symbol's paths as its own.
+    """
 
     def __init__(self):
         super().__init__()
         self.sections: list[str] = []
         self.rows: Counter = Counter()
         self.paths: dict[tuple[str, str], list[str]] = {}
+        self.symbols: dict[str, list[str]] = {}
+        self.uses: dict[tuple[str, str], list[str]] = {}
         self.external: list[str] = []
-        self._table = self._figure = None
+        self._table = self._figure = self._symbol = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -47,8 +52,14 @@ class _Outline(HTMLParser):
             self.rows[self._table] += 1
         elif tag == "figure":
             self._figure = attrs.get("class")
+        elif tag == "symbol":
+            self._symbol = self.symbols.setdefault(attrs.get("id", ""), [])
+        elif tag == "path" and self._symbol is not None:
+            self._symbol.append(attrs.get("d", ""))
         elif tag == "path" and self._figure:
             self.paths.setdefault((self.sections[-1], self._figure), []).append(attrs.get("d", ""))
+        elif tag == "use" and self._figure:
+            self.uses.setdefault((self.sections[-1], self._figure), []).append(attrs.get("href", ""))
         for name in ("src", "href"):
             if name in attrs and not attrs[name].startswith("#"):
                 self.external.append(attrs[name])
@@ -58,12 +69,18 @@ class _Outline(HTMLParser):
             self._table = None
         elif tag == "figure":
             self._figure = None
+        elif tag == "symbol":
+            self._symbol = None
 
 
 def outline(html: str) -> _Outline:
     """Parse a page into its outline."""
     parser = _Outline()
     parser.feed(html)
+    for where, refs in parser.uses.items():
+        for ref in refs:
+            assert ref.startswith("#") and ref[1:] in parser.symbols, f"{where} uses a missing drawing {ref}"
+            parser.paths.setdefault(where, []).extend(parser.symbols[ref[1:]])
     return parser
 
 
@@ -76,6 +93,20 @@ def test_static_report_is_deterministic_and_self_contained():
     assert found.rows["summary"] == len(plans) + 1
     assert not found.external and "<script" not in page and "url(" not in page
     assert "slogen report --prometheus URL" in page  # says how to get live history
+    assert re.findall(r'<td><a href="#([^"]+)">', page) == [plan.id for plan in plans]  # the summary is the index
+    for plan in plans:
+        if any(sev.tiers for sev in plan.severities):
+            assert len(found.paths[(plan.id, "detection")]) == 2 * sum(len(sev.tiers) for sev in plan.severities)
+
+
+def test_each_detection_drawing_is_in_the_page_once():
+    # 40 SLOs of one shape (objective, window, tiers): one drawing, 40 references to it.
+    plans = [plan for plan in _plans([GROUPED]) for _ in range(40)]
+    page = render_report(plans)
+    found = outline(page)
+    assert len(found.symbols) == 1 and page.count("<path") == 8
+    assert sum(len(refs) for refs in found.uses.values()) == 40
+    assert len(page) < 40 * 4000
 
 
 def test_user_text_is_escaped():
