@@ -24,7 +24,7 @@ from .explain import tier_rows as explain_rows
 from .fingerprint import inputs_digest, remember, up_to_date
 from .formats.jsonnet import JsonnetOptions
 from .load import LoadedSpec, load_specs
-from .pipeline import ServiceOutput, Tree, build_tree
+from .pipeline import ServiceOutput, Stage, Tree, build_tree
 from .postmortem.cli import postmortem_app
 from .prometheus import Prometheus, PrometheusError
 from .promtool_run import PromtoolMissing, run_promtool_tests
@@ -42,7 +42,7 @@ from .status import (
 )
 from .targets import TARGETS, TargetError, TargetOptions, parse_targets
 from .targets.operator import parse_label, parse_namespace
-from .write import Changes, OutputConflict, diff_output, write_file, write_output
+from .write import Changes, OutputConflict, changes_of, commit, diff_output, staging_area, write_file
 
 app = typer.Typer(
     name="slogen",
@@ -141,11 +141,17 @@ def _target_options(target: Optional[list[str]], namespace: Optional[str], label
 
 
 def build(
-    paths: list[Path], jsonnet: JsonnetOptions, target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]], jobs: int
+    paths: list[Path],
+    jsonnet: JsonnetOptions,
+    target: Optional[list[str]],
+    namespace: Optional[str],
+    labels: Optional[list[str]],
+    jobs: int,
+    stage: Stage,
 ) -> Tree:
-    """Load, compile and render a spec tree (in worker processes when large), or print every problem and exit 2."""
+    """Load, compile and stage a spec tree (in worker processes when large), or print every problem and exit 2."""
     try:
-        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels), jsonnet, jobs)
+        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels), jsonnet, jobs, stage)
     except TargetError as err:
         typer.echo(f"slogen: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
@@ -181,9 +187,11 @@ def generate(
     if last is not None:
         err_console.print(f"{last['services']} services, {last['slos']} SLOs -> {out}/ (up to date, specs unchanged)")
         return
-    tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs)
     try:
-        changes = write_output(out, tree.files)
+        # Workers write their files beside `out` as they go; one swap at the end.
+        with staging_area(out) as staging:
+            tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging))
+            changes = commit(out, staging, list(tree.staged))
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
@@ -210,8 +218,8 @@ def check(
     jobs: JobsOpt = 0,
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
-    tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs)
-    changes = diff_output(out, tree.files)
+    tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None))
+    changes = changes_of(out, list(tree.staged))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
         return

@@ -25,6 +25,7 @@ from .gcpause import paused_gc
 from .load import LoadedSpec, detect_format, discover, display_path, load_file, load_files
 from .plan import SLOPlan
 from .targets import TargetOptions
+from .write import Staged, stage_file
 
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
@@ -42,15 +43,17 @@ class ServiceOutput:
     plans: tuple[SLOPlan, ...]
     untested: tuple[tuple[str, str], ...]
     problems: tuple[Diagnostic, ...]
-    files: dict[str, str]
+    files: dict[str, str]  # empty when staged
+    staged: tuple[Staged, ...] = ()
 
 
 @dataclass(frozen=True)
 class Tree:
-    """Every output file of a spec tree, and what `generate` reports about it."""
+    """Every output file of a spec tree (as text, or staged), and what `generate` reports about it."""
 
     files: dict[str, str]
     services: tuple[ServiceOutput, ...]
+    staged: tuple[Staged, ...] = ()
 
     @property
     def slos(self) -> int:
@@ -58,8 +61,20 @@ class Tree:
         return sum(len(s.plans) for s in self.services)
 
 
-def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOptions) -> ServiceOutput:
-    """Compile one loaded spec to its files (none when it has problems)."""
+@dataclass(frozen=True)
+class Stage:
+    """Where output goes: files are compared with `out` and, given `staging`, written there."""
+
+    out: Path
+    staging: Path | None
+
+
+# Directories this process made in the staging tree (each worker has its own copy).
+_MADE: set[Path] = set()
+
+
+def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOptions, stage: Stage | None = None) -> ServiceOutput:
+    """Compile one loaded spec to its files (none when it has problems), staged if asked."""
     spec, document = item.spec, item.document
     at = item.diagnostic(Problem(("service",), _HOLE))
     slo_ids_at = tuple(
@@ -73,9 +88,13 @@ def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOp
         files = service_files(compiled, targets, options)
         plans = compiled.plans
         untested = compiled.tests.untested if compiled.tests else ()
+    staged: tuple[Staged, ...] = ()
+    if stage is not None:
+        staged = tuple(stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in files.items())
+        files = {}
     return ServiceOutput(
         spec.service, document.path, (document.path, document.index), at, slo_ids_at, plans, untested,
-        tuple(item.diagnostic(p) for p in problems), files,
+        tuple(item.diagnostic(p) for p in problems), files, staged,
     )
 
 
@@ -115,19 +134,19 @@ def merge(outputs: list[ServiceOutput]) -> tuple[list[ServiceOutput], list[Diagn
 
 
 # What forked workers need; set in the parent just before the fork, inherited, never pickled.
-_JOB: tuple[list[Path], tuple[str, ...], TargetOptions] | None = None
+_JOB: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None] | None = None
 
 
 def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None:
     """One native spec file through the whole per-service pipeline; None: the parent must load it."""
     assert _JOB is not None
-    paths, targets, options = _JOB
+    paths, targets, options, stage = _JOB
     if path.suffix == ".jsonnet":
         return None
     loaded, foreign, problems = load_file(path, paths)
     if foreign:
         return None
-    return [service_output(item, targets, options) for item in loaded], problems
+    return [service_output(item, targets, options, stage) for item in loaded], problems
 
 
 def jobs_default() -> int:
@@ -144,24 +163,28 @@ def build_tree(
     options: TargetOptions,
     jsonnet: JsonnetOptions | None = None,
     jobs: int = 0,
+    stage: Stage | None = None,
 ) -> tuple[Tree | None, list[Diagnostic]]:
     """Load, compile and render a spec tree with `jobs` processes (0: one per CPU).
 
+    With `stage`, files are compared with (and written beside) the output directory as
+    they are made, and the tree holds their summaries instead of their text.
     Raises TargetError for target options or names a target cannot take.
     """
     with paused_gc():  # millions of short-lived, acyclic objects (see gcpause.py)
-        return _build_tree(paths, targets, options, jsonnet, jobs)
+        return _build_tree(paths, targets, options, jsonnet, jobs, stage)
 
 
 def _build_tree(
-    paths: list[Path], targets: tuple[str, ...], options: TargetOptions, jsonnet: JsonnetOptions | None, jobs: int
+    paths: list[Path], targets: tuple[str, ...], options: TargetOptions, jsonnet: JsonnetOptions | None, jobs: int, stage: Stage | None
 ) -> tuple[Tree | None, list[Diagnostic]]:
     check_targets(targets, options, [])
+    _MADE.clear()
     files, diagnostics = discover(paths)
     jobs = jobs or jobs_default()
     results: list[tuple[list[ServiceOutput], list[Diagnostic]] | None]
     if jobs > 1 and len(files) >= PARALLEL_FROM:
-        results = _parallel(files, paths, targets, options, jobs)
+        results = _parallel(files, (paths, targets, options, stage), jobs)
     else:
         results = [None] * len(files)
     # Files the workers handed back (or all, without workers) load here, together.
@@ -171,7 +194,7 @@ def _build_tree(
     by_path: dict[str, list[ServiceOutput]] = {}
     converted: list[ServiceOutput] = []
     for item in loaded:
-        out = service_output(item, targets, options)
+        out = service_output(item, targets, options, stage)
         if item.locate is None and detect_format(item.document.data) in (NATIVE, None):
             by_path.setdefault(item.document.path, []).append(out)
         else:
@@ -193,16 +216,19 @@ def _build_tree(
         return None, diagnostics
     check_targets(targets, options, [s.service for s in kept])
     out_files = global_files(kept)
+    if stage is not None:
+        staged = [stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in out_files.items()]
+        return Tree({}, tuple(kept), tuple(staged + [s for service in kept for s in service.staged])), []
     for service in kept:
         out_files.update(service.files)
     return Tree(out_files, tuple(kept)), []
 
 
 def _parallel(
-    files: list[Path], paths: list[Path], targets: tuple[str, ...], options: TargetOptions, jobs: int
+    files: list[Path], job: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None], jobs: int
 ) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
     global _JOB
-    _JOB = (paths, targets, options)
+    _JOB = job
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(files))) as pool:

@@ -35,6 +35,7 @@ class Changes:
     removed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     manifest: str = ""  # the manifest text of the files compared
+    produced: set[str] = field(default_factory=set)
 
     @property
     def any(self) -> bool:
@@ -48,8 +49,46 @@ class OutputConflict(Exception):
 
 def manifest_text(files: dict[str, str]) -> str:
     """The manifest: every owned file and its SHA-256, sorted."""
-    digests = {path: hashlib.sha256(text.encode()).hexdigest() for path, text in sorted(files.items())}
-    return json.dumps({"generator": "slogen", "files": digests}, indent=2, sort_keys=True) + "\n"
+    return _manifest({path: hashlib.sha256(text.encode()).hexdigest() for path, text in files.items()})
+
+
+def _manifest(digests: dict[str, str]) -> str:
+    return json.dumps({"generator": "slogen", "files": dict(sorted(digests.items()))}, indent=2, sort_keys=True) + "\n"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """One output file compared with out_dir (and written to the staging tree, if any)."""
+
+    rel: str
+    digest: str
+    state: str  # "added": not in out_dir; "changed"; "same"
+
+
+def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str, made: set[Path] | None = None) -> Staged:
+    """Compare one file with out_dir and, given a staging tree, write it there.
+
+    Pure in what it returns, so worker processes can stage files of their own and
+    send back only this summary (see pipeline.py).
+    """
+    data = text.encode("utf-8")
+    target = out_dir / rel
+    if not target.exists():
+        state = "added"
+    else:
+        try:
+            state = "same" if target.read_bytes() == data else "changed"
+        except OSError:
+            state = "changed"
+    if staging is not None:
+        path = staging / rel
+        if made is None or path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if made is not None:
+                made.add(path.parent)
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return Staged(rel, hashlib.sha256(data).hexdigest(), state)
 
 
 def read_manifest(out_dir: Path) -> set[str]:
@@ -68,24 +107,26 @@ def _safe_relative(path: str) -> bool:
 
 def diff_output(out_dir: Path, files: dict[str, str]) -> Changes:
     """Compare the files the specs produce with what is on disk."""
+    return changes_of(out_dir, [stage_file(out_dir, None, rel, text) for rel, text in files.items()])
+
+
+def changes_of(out_dir: Path, staged: list[Staged]) -> Changes:
+    """What writing the staged files (and their manifest) would do to out_dir."""
     owned = read_manifest(out_dir)
     changes = Changes()
-    changes.manifest = manifest_text(files)
-    wanted = {**files, MANIFEST: changes.manifest}
-    for rel, text in sorted(wanted.items()):
-        target = out_dir / rel
-        if not target.exists():
-            changes.added.append(rel)
+    changes.manifest = _manifest({s.rel: s.digest for s in staged})
+    manifest = stage_file(out_dir, None, MANIFEST, changes.manifest)
+    for item in sorted([*staged, manifest], key=lambda s: s.rel):
+        if item.state == "added":
+            changes.added.append(item.rel)
             continue
-        if rel != MANIFEST and rel not in owned:
-            changes.conflicts.append(rel)
-        try:
-            same = target.read_bytes() == text.encode()
-        except OSError:
-            same = False
-        if not same:
-            changes.changed.append(rel)
-    changes.removed = sorted(p for p in owned - set(files) if (out_dir / p).exists())
+        if item.rel != MANIFEST and item.rel not in owned:
+            changes.conflicts.append(item.rel)
+        if item.state == "changed":
+            changes.changed.append(item.rel)
+    produced = {s.rel for s in staged}
+    changes.removed = sorted(p for p in owned - produced if (out_dir / p).exists())
+    changes.produced = produced
     return changes
 
 
@@ -126,10 +167,11 @@ def _carry_over(src: Path, dst: Path, skip: set[str]) -> None:
         rel_root = Path(root).relative_to(src)
         for name in dirs:
             path = Path(root) / name
-            if path.is_symlink():
-                os.symlink(os.readlink(path), dst / rel_root / name)
-            else:
+            if not path.is_symlink():
                 (dst / rel_root / name).mkdir(exist_ok=True)
+            elif not (dst / rel_root / name).exists():
+                os.symlink(os.readlink(path), dst / rel_root / name)
+            # else: slogen staged files there; its directory replaces the link.
         dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink()]
         for name in names:
             rel = (rel_root / name).as_posix()
@@ -144,16 +186,6 @@ def _carry_over(src: Path, dst: Path, skip: set[str]) -> None:
                 os.link(path, target)
             except OSError:
                 shutil.copy2(path, target)
-
-
-def _write_file(path: Path, text: str, made: set[Path] | None = None) -> None:
-    """Write one staged file; durability comes from one `_sync_tree` before the swap."""
-    if made is None or path.parent not in made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if made is not None:
-            made.add(path.parent)
-    with open(path, "wb") as handle:
-        handle.write(text.encode("utf-8"))
 
 
 def _sync_tree(root: Path) -> None:
@@ -181,39 +213,60 @@ def _sync_tree(root: Path) -> None:
 
 def write_output(out_dir: Path, files: dict[str, str]) -> Changes:
     """Make out_dir hold exactly `files` plus the user's own files, atomically."""
+    with staging_area(out_dir) as staging:
+        made: set[Path] = set()
+        return commit(out_dir, staging, [stage_file(out_dir, staging, rel, text, made) for rel, text in files.items()])
+
+
+@contextmanager
+def staging_area(out_dir: Path) -> Iterator[Path]:
+    """Lock out_dir and make an empty staging tree beside it, removed on the way out.
+
+    Stage files with `stage_file` (from any process), then `commit`; leaving the block
+    any other way leaves out_dir as it was.
+    """
     with output_lock(out_dir):
-        changes = diff_output(out_dir, files)
-        if changes.conflicts:
-            raise OutputConflict(", ".join(changes.conflicts))
         parent = out_dir.resolve().parent
         _remove_abandoned_staging(parent, out_dir.resolve().name)
-        if not changes.any:
-            return changes
-        owned = read_manifest(out_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.resolve().name}.slogen-staging-", dir=parent))
         try:
-            if out_dir.exists():
-                _carry_over(out_dir, staging, owned | set(files) | {MANIFEST})
-            made: set[Path] = set()
-            for rel, text in files.items():
-                _write_file(staging / rel, text, made)
-            _write_file(staging / MANIFEST, changes.manifest)
-            _prune_empty_dirs(staging, owned - set(files))
-            _sync_tree(staging)
-            os.chmod(staging, 0o755)
-            if not out_dir.exists():
-                os.rename(staging, out_dir)
-            elif not _exchange(staging, out_dir):
-                # No renameat2 here: two renames, with a window where out_dir is absent.
-                backup = staging.with_name(staging.name + "-old")
-                os.rename(out_dir, backup)
-                os.rename(staging, out_dir)
-                staging = backup
+            yield staging
         finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        _fsync_dir(parent)
+            for leftover in (staging, _backup(staging)):
+                if leftover.exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _backup(staging: Path) -> Path:
+    return staging.with_name(staging.name + "-old")
+
+
+def commit(out_dir: Path, staging: Path, staged: list[Staged]) -> Changes:
+    """Swap the staged tree in for out_dir (user files carried over), if anything changed.
+
+    Raises OutputConflict, changing nothing, when a staged file would replace one
+    slogen did not write.
+    """
+    changes = changes_of(out_dir, staged)
+    if changes.conflicts:
+        raise OutputConflict(", ".join(changes.conflicts))
+    if not changes.any:
         return changes
+    owned = read_manifest(out_dir)
+    if out_dir.exists():
+        _carry_over(out_dir, staging, owned | changes.produced | {MANIFEST})
+    stage_file(out_dir, staging, MANIFEST, changes.manifest)
+    _prune_empty_dirs(staging, owned - changes.produced)
+    _sync_tree(staging)
+    os.chmod(staging, 0o755)
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+    elif not _exchange(staging, out_dir):
+        # No renameat2 here: two renames, with a window where out_dir is absent.
+        os.rename(out_dir, _backup(staging))
+        os.rename(staging, out_dir)
+    _fsync_dir(out_dir.resolve().parent)
+    return changes
 
 
 def _remove_abandoned_staging(parent: Path, name: str) -> None:

@@ -89,3 +89,24 @@ def test_problems_in_worker_files_are_all_reported(tmp_path, workers_always):
     assert tree is None
     assert sorted(str(x) for x in diagnostics) == diagnostics_of([good, bad_yaml, bad_spec])
     assert len(diagnostics) == 2
+
+
+def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, workers_always):
+    from generator.write import commit, staging_area, write_output
+
+    paths = _tree_with_every_format(tmp_path)
+    expected_dir, out = tmp_path / "expected", tmp_path / "out"
+    write_output(expected_dir, _serial(paths))
+    (out / "mine").mkdir(parents=True)
+    (out / "mine" / "notes.txt").write_text("a user's file is carried over\n")
+    for _ in range(2):  # a fresh output directory, then one that is up to date
+        with staging_area(out) as staging:
+            tree, diagnostics = pipeline.build_tree(paths, ("prometheus",), TargetOptions(), None, 2, pipeline.Stage(out, staging))
+            assert not diagnostics and tree is not None and not tree.files
+            changes = commit(out, staging, list(tree.staged))
+    assert not changes.any
+    got = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    want = {p.relative_to(expected_dir).as_posix(): p.read_bytes() for p in expected_dir.rglob("*") if p.is_file()}
+    assert got.pop("mine/notes.txt") == b"a user's file is carried over\n"
+    assert got == want
+    assert not list(tmp_path.glob(".out.slogen-staging-*")), "staging trees left behind"
