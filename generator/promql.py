@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import promql_parser as pp
 
@@ -66,6 +67,12 @@ def parse_expr(text: str, field: str) -> pp.Expr:
 
 def parse_selector(text: str, field: str) -> Selector:
     """Parse a plain selector such as `http_requests_total{job="api"}`."""
+    return _parse_selector(text, field)
+
+
+# Specs are validated, then planned and synthesized from the same selectors: parse once.
+@lru_cache(maxsize=1 << 12)
+def _parse_selector(text: str, field: str) -> Selector:
     expr = parse_expr(text, field)
     if not isinstance(expr, pp.VectorSelector):
         raise SLIError(field, f"expected a plain selector like metric{{label=\"value\"}}, got {text.strip()!r}")

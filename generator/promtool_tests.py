@@ -193,27 +193,21 @@ class _SLOText:
         self.group = group
         self._memo: dict[tuple, str] = {}
 
-    def _get(self, key: tuple, build) -> str:
-        text = self._memo.get(key)
-        if text is None:
-            text = self._memo[key] = build()
-        return text
-
+    # Each text is asked for by several scenarios: looked up first, built on a miss.
     def alert_selector(self, sev: SeverityPlan) -> str:
         """ALERTS of this SLO's severity, firing."""
-        plan = self.plan
-
-        def build() -> str:
+        text = self._memo.get(("selector", sev.key))
+        if text is None:
+            plan = self.plan
             labels = {"alertname": plan.alert_name, "alertstate": "firing", **dict(sev.labels), names.LABEL_ID: plan.id}
-            return _selector("ALERTS", labels)
-
-        return self._get(("selector", sev.key), build)
+            text = self._memo[("selector", sev.key)] = _selector("ALERTS", labels)
+        return text
 
     def alert_series(self, sev: SeverityPlan) -> str:
         """The full label set of this severity's firing ALERTS series."""
-        plan = self.plan
-
-        def build() -> str:
+        text = self._memo.get(("series", sev.key))
+        if text is None:
+            plan = self.plan
             labels = {
                 "alertname": plan.alert_name,
                 "alertstate": "firing",
@@ -222,30 +216,29 @@ class _SLOText:
                 **dict(sev.labels),
                 **dict(plan.id_labels),
             }
-            return "ALERTS" + _labels_text(labels)
-
-        return self._get(("series", sev.key), build)
+            text = self._memo[("series", sev.key)] = "ALERTS" + _labels_text(labels)
+        return text
 
     def condition(self, tier: BurnRateTier) -> str:
         """The tier's alert condition on one line."""
-        return self._get(("condition", tier), lambda: " ".join(line.strip() for line in tier_expr(self.plan, tier).splitlines()))
+        text = self._memo.get(("condition", tier))
+        if text is None:
+            one_line = " ".join(line.strip() for line in tier_expr(self.plan, tier).splitlines())
+            text = self._memo[("condition", tier)] = one_line
+        return text
 
     def long_burn(self, tier: BurnRateTier) -> str:
         """Burn rate over the tier's long window."""
-
-        def build() -> str:
+        text = self._memo.get(("long", tier))
+        if text is None:
             ratio = self.plan.selector(names.error_ratio(tier.long_window))
-            return f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(self.plan.error_budget)}"
-
-        return self._get(("long", tier), build)
+            text = self._memo[("long", tier)] = f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(self.plan.error_budget)}"
+        return text
 
     def tier_name(self, sev: SeverityPlan, tier: BurnRateTier) -> str:
         """`service/slo severity long/short`, the start of a scenario's name."""
         plan = self.plan
-        return self._get(
-            ("name", sev.key, tier),
-            lambda: f"{plan.service}/{plan.name} {sev.key} {format_duration(tier.long_window)}/{format_duration(tier.short_window)}",
-        )
+        return f"{plan.service}/{plan.name} {sev.key} {format_duration(tier.long_window)}/{format_duration(tier.short_window)}"
 
 
 def _never(at: int, expr: str, span: int, step: int | None = None) -> Check:
