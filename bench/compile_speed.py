@@ -52,18 +52,16 @@ def _floor(work: Path) -> dict:
 
 
 def profile_compile(work: Path, top: int = 15) -> list[dict]:
-    """Top cumulative entries of an in-process load + compile + render (no disk writes)."""
-    from generator.compile import compile_all, output_files
-    from generator.load import load_specs
+    """Top cumulative entries of the whole per-file pipeline in one process (no disk writes)."""
+    from generator.pipeline import build_tree
+    from generator.targets import DEFAULT_TARGETS, TargetOptions
 
     profiler = cProfile.Profile()
     cwd = os.getcwd()
     os.chdir(work)
     try:
         profiler.enable()
-        loaded, _ = load_specs([Path("specs")])
-        services, _ = compile_all(loaded)
-        output_files(services)
+        build_tree([Path("specs")], DEFAULT_TARGETS, TargetOptions(), None, jobs=1)
         profiler.disable()
     finally:
         os.chdir(cwd)
