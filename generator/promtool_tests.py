@@ -36,7 +36,8 @@ from .alerts import tier_expr
 from .durations import format_duration
 from .numbers import fmt
 from .plan import SeverityPlan, SLOPlan
-from .render import FastPathUnsupported, block_scalar, to_yaml, yaml_number
+from .render import FastPathUnsupported, to_yaml, yaml_number
+from .render import block_scalar as _block_scalar
 from .promql import escape_string
 from .series import SeriesError, SyntheticSeries, sli_series
 from .spec import SLI
@@ -702,6 +703,16 @@ def _test_file_text(tests: ServiceTests) -> str:
     """`to_yaml(test_file_data(tests))` written directly: test files are a third of a
     large tree's output, and their layout is fixed (tests/test_promtool_tests.py holds
     the two to the same text)."""
+    # Label sets, selectors and counter values repeat across a file's checks: each
+    # distinct text is styled once per file.
+    styled: dict[tuple[str, int], str] = {}
+
+    def block_scalar(text: str, indent: int) -> str:
+        line = styled.get((text, indent))
+        if line is None:
+            line = styled[(text, indent)] = _block_scalar(text, indent)
+        return line
+
     out = [
         "rule_files:",
         "-" + block_scalar(f"../rules/{tests.service}.yml", 0),
