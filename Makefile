@@ -61,7 +61,7 @@ BENCH_SERVICES ?= 1000
 BENCH_SLOS ?= 10
 BENCH_ROUNDS ?= 3
 BENCH_DAYS ?= 30
-BENCH_MEASURE ?= 300
+BENCH_MEASURE ?= 420
 bench: $(STAMP) promtool
 	@mkdir -p build
 	$(PY) -m bench.compile_speed --services $(BENCH_SERVICES) --slos $(BENCH_SLOS) --rounds $(BENCH_ROUNDS) --json build/bench-compile.json

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -76,6 +77,31 @@ def _overhead_share(s: dict) -> float:
     return 1 - queries / total if total else 0.0
 
 
+def _worst(s: dict, kind: str) -> float:
+    """The period SLI error of largest magnitude among a tool's SLOs of one kind (`ratio`, `ratio-2`, ...)."""
+    errs = [v["relative_error"] for name, v in s["period_sli"].items() if name.split("-")[0] == kind]
+    return max(errs, key=abs)
+
+
+def _get(s: dict, key: str, spec: str) -> str:
+    return format(s[key], spec) if key in s else ""
+
+
+def _spread(s: dict) -> str:
+    if "cpu_s_per_hour_per_slo_q1" not in s:
+        return ""
+    return f"{s['cpu_s_per_hour_per_slo_q1']:.3f}..{s['cpu_s_per_hour_per_slo_q3']:.3f}"
+
+
+def _slo_mix(e: dict) -> str:
+    n = e.get("slos_per_case", 2)
+    return "one ratio SLO and one latency SLO" if n == 2 else f"{n // 2} ratio SLOs and {n // 2} latency SLOs"
+
+
+def _load(e: dict) -> str:
+    return ", ".join(f"{v:.1f}" for v in e["load_average"]) if "load_average" in e else "not recorded"
+
+
 def eval_section(e: dict) -> list[str]:
     """Tables of part 2."""
     lines = [
@@ -83,11 +109,15 @@ def eval_section(e: dict) -> list[str]:
         "",
         f"{e['prometheus']}; {e['days']:.0f} days of history at one sample per {e['step_s']}s "
         f"({e['history_samples']:,} samples), backfilled with promtool; group evaluation times sampled from "
-        f"`/api/v1/rules` for {e['measure_s']:.0f} s. Per case: one ratio SLO and one latency SLO (99.9%, 30d), "
-        "diurnal traffic (10%..190% of the mean) with a one-hour 50%-error outage in the quiet hour 3 days ago.",
+        f"`/api/v1/rules` for {e['measure_s']:.0f} s. Per case: one service with {_slo_mix(e)} (99.9%, 30d), each on its "
+        "own series, diurnal traffic (10%..190% of the mean) with a one-hour 50%-error outage in the quiet hour 3 days ago. "
+        "slogen's groups hold the whole service; Sloth's and Pyrra's hold one SLO each, as they generate them.",
+        "",
+        f"Load average while sampling: {_load(e)} on {e.get('cpus') or os.cpu_count()} CPUs shared with other work.",
         "",
         "CPU-seconds per hour per SLO = sum over a tool's groups of (median group evaluation time x evaluations per hour "
-        "at the group's native interval) / SLOs. Samples per evaluation: `stats=all` `totalQueryableSamples` of every rule "
+        "at the group's native interval) / SLOs; the q1..q3 column is the same sum over every group's lower and upper "
+        "quartile evaluation time. Samples per evaluation: `stats=all` `totalQueryableSamples` of every rule "
         "expression, run at the same instant.",
         "",
     ]
@@ -96,16 +126,18 @@ def eval_section(e: dict) -> list[str]:
         lines += [
             f"### {case['replicas']} raw series per SLI counter",
             "",
-            "| tool | recording rules / SLO | output series / SLO | eval s / SLO (one round of every group) | samples / SLO / round | "
-            "**CPU-s / hour / SLO** | same, from query timings | samples / hour / SLO | period SLI rel. error: ratio | latency |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| tool | recording rules / SLO | output series / SLO | rule evaluations / hour / SLO | eval s / SLO (one round of every group) | "
+            "samples / SLO / round | **CPU-s / hour / SLO** | q1..q3 | same, from query timings | samples / hour / SLO | "
+            "period SLI rel. error, worst: ratio | latency |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for tool, s in tools.items():
-            errs = [s["period_sli"][n]["relative_error"] for n in ("ratio", "latency")]
+            errs = [_worst(s, kind) for kind in ("ratio", "latency")]
             flag = "" if s["all_groups_measured"] else " *"
             lines.append(
-                f"| {tool} | {s['recording_rules_per_slo']:.1f} | {s['output_series_per_slo']:.1f} | {s['eval_s_per_slo']:.4f}{flag} | "
-                f"{s['samples_per_eval_per_slo']:,.0f} | **{s['cpu_s_per_hour_per_slo']:.3f}** | {_query_cpu_hour(s):.3f} | "
+                f"| {tool} | {s['recording_rules_per_slo']:.1f} | {s['output_series_per_slo']:.1f} | "
+                f"{_get(s, 'rule_evaluations_per_hour_per_slo', ',.0f')} | {s['eval_s_per_slo']:.4f}{flag} | "
+                f"{s['samples_per_eval_per_slo']:,.0f} | **{s['cpu_s_per_hour_per_slo']:.3f}** | {_spread(s)} | {_query_cpu_hour(s):.3f} | "
                 f"{s['samples_per_hour_per_slo']:,.0f} | "
                 f"{errs[0]:+.4%} | {errs[1]:+.4%} |"
             )
@@ -115,7 +147,7 @@ def eval_section(e: dict) -> list[str]:
             tools["sloth"]["samples_per_hour_per_slo"], tools["pyrra"]["samples_per_hour_per_slo"])
         query_ratio = _query_cpu_hour(tools["slogen"]) / min(_query_cpu_hour(tools["sloth"]), _query_cpu_hour(tools["pyrra"]))
         worst = max(abs(v["relative_error"]) for v in tools["slogen"]["period_sli"].values())
-        exact = ", ".join(f"{n} {v['exact']:.6f}" for n, v in tools["slogen"]["period_sli"].items())
+        exact = ", ".join(sorted({f"{v['exact']:.6f}" for v in tools["slogen"]["period_sli"].values()}))
         lines += [
             "",
             f"Exact period error ratios (from the traffic integrals): {exact}.",
@@ -126,14 +158,19 @@ def eval_section(e: dict) -> list[str]:
             f"(Sloth {_overhead_share(tools['sloth']):.0%}, Pyrra {_overhead_share(tools['pyrra']):.0%}).",
             f"- slogen's period SLI within {EXACT_TARGET:.1%} of exact: worst {worst:.4%}: {_ok(worst <= EXACT_TARGET)}.",
             "",
-            "Per group (median evaluation s, evaluations seen, interval s, samples per evaluation):",
+            "Per group (rules, interval s, evaluations seen, median and quartile evaluation s, samples per evaluation, "
+            "CPU-s per hour per SLO of the case):",
             "",
-            "| tool | group | interval s | evaluations seen | median eval s | samples / eval |",
-            "|---|---|---:|---:|---:|---:|",
+            "| tool | group | rules | interval s | evaluations seen | median eval s | q1..q3 | samples / eval | CPU-s / h / SLO |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for tool, s in tools.items():
             for name, g in s["groups"].items():
-                lines.append(f"| {tool} | `{name}` | {g['interval_s']:.0f} | {g['evaluations_seen']} | {g['eval_s_median']:.4f} | {g['samples']:,} |")
+                quart = f"{g['eval_s_q1']:.4f}..{g['eval_s_q3']:.4f}" if "eval_s_q1" in g else ""
+                lines.append(
+                    f"| {tool} | `{name}` | {g['rules']} | {g['interval_s']:.0f} | {g['evaluations_seen']} | {g['eval_s_median']:.4f} | "
+                    f"{quart} | {g['samples']:,} | {g['eval_s_median'] * 3600 / g['interval_s'] / s['slos']:.3f} |"
+                )
         lines.append("")
     lines += [
         "\\* a group not evaluated during the sampling window (slogen's hourly group) is counted with the summed query "
@@ -182,8 +219,8 @@ def repeats_section(runs: list[dict]) -> list[str]:
         "CPU-s per hour per SLO (group timings / query timings) of every full evaluation run passed to the report; "
         "the first is the one in the tables above.",
         "",
-        "| run | raw series | slogen | Sloth | Pyrra | slogen / cheaper |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| run | SLOs / service | sampled s | load | raw series | slogen | Sloth | Pyrra | slogen / cheaper |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for index, run in enumerate(runs, 1):
         for case in run["cases"].values():
@@ -191,7 +228,10 @@ def repeats_section(runs: list[dict]) -> list[str]:
             cells = [f"{t[k]['cpu_s_per_hour_per_slo']:.3f} / {_query_cpu_hour(t[k]):.3f}" for k in ("slogen", "sloth", "pyrra")]
             ratio = t["slogen"]["cpu_s_per_hour_per_slo"] / min(t["sloth"]["cpu_s_per_hour_per_slo"], t["pyrra"]["cpu_s_per_hour_per_slo"])
             qratio = _query_cpu_hour(t["slogen"]) / min(_query_cpu_hour(t["sloth"]), _query_cpu_hour(t["pyrra"]))
-            lines.append(f"| {index} | {case['replicas']} | {' | '.join(cells)} | {ratio:.2f} / {qratio:.2f} |")
+            lines.append(
+                f"| {index} | {run.get('slos_per_case', 2)} | {run['measure_s']:.0f} | {_load(run)} | {case['replicas']} | "
+                f"{' | '.join(cells)} | {ratio:.2f} / {qratio:.2f} |"
+            )
     return lines + [""]
 
 
@@ -201,7 +241,7 @@ METHOD = """## Method and caveats
   `bench/shapes.py` from their documented templates; `tests/test_bench_smoke.py` holds them to Sloth's and Pyrra's own
   expected outputs (copied, Apache-2.0, in `bench/reference/`). Sloth runs at its usual 30s evaluation interval (it
   writes no `interval:`; the global `evaluation_interval` applies); Pyrra at its own (burn rates 30s, full-window
-  increase group 2m30s for 30d); slogen at its per-group intervals (30s/1m/1h/2m/30s).
+  increase group 2m30s for 30d); slogen at its per-group intervals (30s/1m/1h/3m/30s).
 - Recorded series that long windows read are backfilled with `promtool tsdb create-blocks-from rules` at a 60s step
   against the running Prometheus (slogen's 5m base rates, then its hourly points; Sloth's 5m ratios); the errors rule
   that reads the recorded events rate gets the events expression inlined for the backfill, as that recording does not
