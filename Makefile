@@ -55,7 +55,7 @@ check: $(STAMP)
 test: $(STAMP) promtool chromium
 	$(PY) -m pytest -q
 
-# Benchmarks (about 15 minutes): compile throughput at 10,000 SLOs, and rule evaluation
+# Benchmarks (the compile rounds, then about 10 minutes): compile throughput at 10,000 SLOs, and rule evaluation
 # cost in a real Prometheus against Sloth's and Pyrra's rule shapes -> docs/benchmarks.md.
 BENCH_SERVICES ?= 1000
 BENCH_SLOS ?= 10
