@@ -2,9 +2,9 @@
 
 One run, in a temp dir:
 
-1. 30 days (+1 for the first windows) of counter and histogram history, one sample a
-   minute, for one ratio SLO and one latency SLO per case (1 and 10 raw series per SLI
-   counter), written as OpenMetrics and imported with `promtool tsdb create-blocks-from
+1. 30 days (+5h for the first windows) of counter and histogram history, one sample a
+   minute, for one service per case (1 and 10 raw series per SLI counter) with several
+   ratio and latency SLOs (a service rarely has just one), written as OpenMetrics and imported with `promtool tsdb create-blocks-from
    openmetrics`; diurnal traffic with a one-hour outage in the quiet hour (bench/traffic.py).
 2. Prometheus (127.0.0.1, free port, temp storage) scrapes a local endpoint that
    continues the same counters, so windows ending now hold data.
@@ -13,7 +13,9 @@ One run, in a temp dir:
    its hourly points, Sloth's 5m ratios (its 30d SLI averages them).  Pyrra reads raw
    series only.
 4. All three rule sets are loaded side by side at their native intervals; every
-   group's evaluation time is sampled from /api/v1/rules for a few minutes; every rule
+   group's evaluation time is sampled from /api/v1/rules for a few minutes (each tool
+   keeps its native group structure: slogen's groups hold a service's SLOs, Sloth's
+   and Pyrra's one SLO each); every rule
    expression is run once more with `stats=all` for samples touched and series out;
    each tool's period SLI is compared with the exact value from the traffic integrals.
 
@@ -51,20 +53,24 @@ RATIO_METRIC = "bench_requests"
 LATENCY_METRIC = "bench_request_duration_seconds"
 OBJECTIVE = "99.9"
 TOOLS = ("slogen", "sloth", "pyrra")
+KINDS = (("ratio", RATIO_METRIC), ("latency", LATENCY_METRIC))
 
 
 # ---- the SLOs and their traffic -------------------------------------------------------
 
-def cases(replicas: tuple[int, ...], now: float) -> list[dict]:
-    """Per replica count: a service with a ratio SLO and a latency SLO, and their traffic."""
+def cases(replicas: tuple[int, ...], now: float, per_kind: int = 2) -> list[dict]:
+    """Per replica count: a service with `per_kind` ratio SLOs and as many latency SLOs,
+    each on its own series (`slo` label), and their traffic."""
     out = []
     for r in replicas:
         service = f"cost-r{r}"
         slos = []
-        for name, kind, metric, label in (("ratio", "ratio", RATIO_METRIC, "s0"), ("latency", "latency", LATENCY_METRIC, "s1")):
-            slo = BenchSLO(service, name, kind, (("job", service), ("slo", label)), OBJECTIVE, metric=metric)
-            traffic = quiet_hour_outage(now, days_ago=3, mean_rate=50.0, error_ratio=0.001, outage_ratio=0.5)
-            slos.append((slo, traffic))
+        for index in range(per_kind):
+            for kind, metric in KINDS:
+                name = kind if index == 0 else f"{kind}-{index + 1}"
+                slo = BenchSLO(service, name, kind, (("job", service), ("slo", f"s{len(slos)}")), OBJECTIVE, metric=metric)
+                traffic = quiet_hour_outage(now, days_ago=3, mean_rate=50.0, error_ratio=0.001, outage_ratio=0.5)
+                slos.append((slo, traffic))
         out.append({"replicas": r, "service": service, "slos": slos})
     return out
 
@@ -143,18 +149,17 @@ class _Exporter(BaseHTTPRequestHandler):
 # ---- the three rule sets ---------------------------------------------------------------
 
 def slogen_spec(case: dict) -> str:
-    """slogen's spec for a case's two SLOs."""
-    service = case["service"]
-    (ratio, _), (latency, _) = case["slos"]
+    """slogen's spec for a case's SLOs."""
     sel = lambda slo: ", ".join(f'{k}="{v}"' for k, v in slo.matchers)  # noqa: E731
-    return (
-        f"service: {service}\nslos:\n"
-        f"  - name: {ratio.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n      ratio:\n"
-        f"        errors: {RATIO_METRIC}_total{{{sel(ratio)}, code=~\"5..\"}}\n"
-        f"        total: {RATIO_METRIC}_total{{{sel(ratio)}}}\n"
-        f"  - name: {latency.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n      latency:\n"
-        f"        histogram: {LATENCY_METRIC}{{{sel(latency)}}}\n        threshold: {latency.threshold}\n"
-    )
+    text = f"service: {case['service']}\nslos:\n"
+    for slo, _ in case["slos"]:
+        text += f"  - name: {slo.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n"
+        if slo.kind == "ratio":
+            text += (f"      ratio:\n        errors: {slo.metric}_total{{{sel(slo)}, code=~\"5..\"}}\n"
+                     f"        total: {slo.metric}_total{{{sel(slo)}}}\n")
+        else:
+            text += f"      latency:\n        histogram: {slo.metric}{{{sel(slo)}}}\n        threshold: {slo.threshold}\n"
+    return text
 
 
 def slogen_groups(all_cases: list[dict], workdir: Path) -> dict[str, list[dict]]:
@@ -185,6 +190,27 @@ def _inline_events(groups: list[dict]) -> list[dict]:
             ref = f'slo:sli_events:rate5m{{slo_id="{sid}"}}'
             out.append({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")})
     return out
+
+
+def _with_labels(expr: str, labels: dict[str, str]) -> str:
+    """`expr` with a recording rule's static labels set by label_replace, as the rule would set them."""
+    for key, value in sorted(labels.items()):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
+        expr = f'label_replace({expr}, "{key}", "{escaped}", "", "")'
+    return expr
+
+
+def merged_for_backfill(rules: list[dict]) -> list[dict]:
+    """One rule per recorded name, joining every SLO's own expression (labels set inline) with `or`.
+
+    promtool 2.42 writes one block per rule and 2h of history, so 30 days of 24 rules are
+    8,928 blocks that Prometheus then has to open and compact (several minutes); merged,
+    the same series with the same values come from a few rules.
+    """
+    merged: dict[str, list[str]] = {}
+    for rule in rules:
+        merged.setdefault(rule["record"], []).append(_with_labels(f"({rule['expr']})", rule.get("labels", {})))
+    return [{"record": name, "expr": "\nor\n".join(parts)} for name, parts in merged.items()]
 
 
 def _rule_file(groups: list[dict]) -> str:
@@ -287,6 +313,14 @@ def period_sli_exprs(tool: str, slo: BenchSLO, groups: list[dict]) -> str:
     return f"({count} - {good}) / {count}"
 
 
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """Lower and upper quartile (inclusive method; a single value is its own quartiles)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
+
+
 def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int) -> dict:
     """One tool, one case: per-evaluation and per-hour cost per SLO, from groups and query stats."""
     groups: dict[str, dict] = {}
@@ -299,18 +333,23 @@ def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int)
         g["recording"] += rule["recording"]
         g["series"] += rule["series"] if rule["recording"] else 0
     cpu_hour = samples_hour = eval_s = samples_eval = 0.0
+    spread = {"q1": 0.0, "q3": 0.0}
     measured = True
     for name, g in groups.items():
-        times = group_times.get(name)
+        times = sorted(group_times.get(name) or [])
         if times:
             g["eval_s_median"] = statistics.median(times)
             g["evaluations_seen"] = len(times)
+            g["eval_s_all"] = times
+            g["eval_s_q1"], g["eval_s_q3"] = _quartiles(times)
         else:  # not evaluated during the sampling (e.g. hourly groups): use the summed query times
-            g["eval_s_median"] = g["query_s"]
+            g["eval_s_median"] = g["eval_s_q1"] = g["eval_s_q3"] = g["query_s"]
             g["evaluations_seen"] = 0
             measured = False
         per_hour = 3600 / g["interval_s"]
         cpu_hour += g["eval_s_median"] * per_hour
+        spread["q1"] += g["eval_s_q1"] * per_hour
+        spread["q3"] += g["eval_s_q3"] * per_hour
         samples_hour += g["samples"] * per_hour
         eval_s += g["eval_s_median"]
         samples_eval += g["samples"]
@@ -322,12 +361,17 @@ def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int)
         "eval_s_per_slo": eval_s / slos,
         "samples_per_eval_per_slo": samples_eval / slos,
         "cpu_s_per_hour_per_slo": cpu_hour / slos,
+        # The same sum from every group's lower and upper quartile evaluation time: the
+        # spread within one run (competing processes only ever make evaluations slower).
+        "cpu_s_per_hour_per_slo_q1": spread["q1"] / slos,
+        "cpu_s_per_hour_per_slo_q3": spread["q3"] / slos,
+        "rule_evaluations_per_hour_per_slo": sum(g["rules"] * 3600 / g["interval_s"] for g in groups.values()) / slos,
         "samples_per_hour_per_slo": samples_hour / slos,
         "all_groups_measured": measured,
     }
 
 
-def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 180) -> dict:
+def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, per_kind: int = 2) -> dict:
     """The whole benchmark; returns raw and summarised numbers."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-eval-"))
     timings: dict[str, float] = {}
@@ -337,7 +381,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         now0 = math.floor(time.time() / STEP) * STEP
         # Hours before the period: the first hourly points and the 5m rates they average need them.
         history_start = now0 - days * DAY - 5 * 3600
-        all_cases = cases(replicas, now0)
+        all_cases = cases(replicas, now0, per_kind)
         began = time.perf_counter()
         samples = import_history(work, all_cases, history_start, now0)
         timings["history_s"] = time.perf_counter() - began
@@ -355,12 +399,15 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         with running(prom):
             # Backfill from just after the history's first windows to now.
             first = now0 - days * DAY - 4 * 3600
-            stage1 = [{"name": "backfill-base", "rules": [r for c in all_cases for r in _inline_events(slogen[c["service"]])]
-                       + [sloth_groups(slo)[0]["rules"][0] for c in all_cases for slo, _ in c["slos"]]}]
+            stage1 = [{"name": "backfill-base", "rules": merged_for_backfill(
+                [r for c in all_cases for r in _inline_events(slogen[c["service"]])]
+                + [sloth_groups(slo)[0]["rules"][0] for c in all_cases for slo, _ in c["slos"]])}]
             timings["backfill_base_s"] = backfill_rules(prom, stage1, first, time.time() - 60, work, "backfill1")
             # The hourly points are averages of the base rates just backfilled: they must be readable first.
             wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
-            hourly = [g for c in all_cases for g in slogen[c["service"]] if g["name"].endswith("-sli-hourly")]
+            hourly_groups = [g for c in all_cases for g in slogen[c["service"]] if g["name"].endswith("-sli-hourly")]
+            hourly = [{"name": "backfill-hourly", "interval": hourly_groups[0]["interval"],
+                       "rules": merged_for_backfill([r for g in hourly_groups for r in g["rules"]])}]
             # Start on a 2h block boundary: promtool 2.42 aligns a group's first evaluation to its
             # interval's offset and stops at the first block that ends before it, so an unaligned
             # start with a 1h interval can silently backfill nothing.
@@ -373,6 +420,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             began = time.perf_counter()
             group_times = sample_group_times(prom, measure_s)
             timings["sampling_s"] = time.perf_counter() - began
+            load = os.getloadavg()  # how busy the shared machine was while sampling
 
             at = time.time()
             results: dict = {}
@@ -393,6 +441,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
                 results[f"r{case['replicas']}"] = {"replicas": case["replicas"], "service": service, "tools": per_tool}
         return {
             "days": days, "step_s": STEP, "history_samples": samples, "measure_s": measure_s,
+            "slos_per_case": len(all_cases[0]["slos"]), "load_average": load, "cpus": os.cpu_count(),
             "timings": timings, "cases": results, "prometheus": _version(),
         }
     finally:
@@ -413,14 +462,17 @@ def main() -> None:
     """Command line: run, print a summary, optionally write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=float, default=30)
-    parser.add_argument("--measure", type=float, default=180, help="seconds of group evaluation sampling")
+    parser.add_argument("--measure", type=float, default=420, help="seconds of group evaluation sampling")
+    parser.add_argument("--slos-per-kind", type=int, default=2, help="ratio SLOs and latency SLOs per service")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    result = run(days=args.days, measure_s=args.measure)
+    result = run(days=args.days, measure_s=args.measure, per_kind=args.slos_per_kind)
     for key, case in result["cases"].items():
         for tool, s in case["tools"].items():
             errs = ", ".join(f"{n} {v['relative_error']:+.2%}" for n, v in s["period_sli"].items())
-            print(f"{key} {tool:7s} cpu/h/SLO {s['cpu_s_per_hour_per_slo']:.4f}s  samples/h/SLO {s['samples_per_hour_per_slo']:.3g}  "
+            print(f"{key} {tool:7s} cpu/h/SLO {s['cpu_s_per_hour_per_slo']:.4f}s "
+                  f"(q1 {s['cpu_s_per_hour_per_slo_q1']:.4f}, q3 {s['cpu_s_per_hour_per_slo_q3']:.4f})  "
+                  f"rule evals/h/SLO {s['rule_evaluations_per_hour_per_slo']:.0f}  samples/h/SLO {s['samples_per_hour_per_slo']:.3g}  "
                   f"rec {s['recording_rules_per_slo']:.1f}  series {s['output_series_per_slo']:.1f}  period SLI {errs}")
     print(json.dumps(result["timings"]))
     if args.json:

@@ -28,9 +28,10 @@ _PARTS = (
     ("sli-short", SHORT_INTERVAL, short_rules),
     ("sli-mid", MID_INTERVAL, mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, hourly_rules),
-    # Policy state right after the remaining budget it reads, in the same evaluation.
-    ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan)),
-    ("alerts", ALERT_INTERVAL, lambda plan: alert_rules(plan) + exhausted_alert_rules(plan)),
+    # Policy state and the exhausted alert right after the remaining budget they read,
+    # in the same evaluation: their input changes no more often than this group runs.
+    ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan) + exhausted_alert_rules(plan)),
+    ("alerts", ALERT_INTERVAL, alert_rules),
 )
 
 

@@ -9,8 +9,11 @@ remaining budget they read, so each evaluation sees the fresh value:
 * ``slo:budget_policy:state{slo_action="..."}``: one series per state, 1 for the
   active one and 0 for the others (the kube-state-metrics convention), so the series
   set never churns, ``== 1`` selects exactly one state, and history survives changes.
+  One rule writes them all (each state's series named by ``label_replace``, joined by
+  ``or``): a rule per state would cost Prometheus a rule evaluation per state.
 
-The exhausted alert (in the alerts group) fires while the last state is active.
+The exhausted alert (in the long group too, after the state) fires while the last
+state is active.
 """
 
 from __future__ import annotations
@@ -34,18 +37,21 @@ def level_expr(plan: SLOPlan) -> str:
 
 
 def policy_rules(plan: SLOPlan) -> list[Rule]:
-    """The level series, then one state series per policy state."""
-    rules = [Rule(record=names.POLICY_LEVEL, expr=level_expr(plan), labels=_labels(plan))]
-    level = plan.selector(names.POLICY_LEVEL)
-    rules += [
-        Rule(
-            record=names.POLICY_STATE,
-            expr=f"{level} == bool {index}",
-            labels=_labels(plan, **{names.LABEL_ACTION: state.action}),
-        )
-        for index, state in enumerate(plan.policy.states)
+    """The level series, then one rule writing a state series per policy state."""
+    return [
+        Rule(record=names.POLICY_LEVEL, expr=level_expr(plan), labels=_labels(plan)),
+        Rule(record=names.POLICY_STATE, expr=state_expr(plan), labels=_labels(plan)),
     ]
-    return rules
+
+
+def state_expr(plan: SLOPlan) -> str:
+    """PromQL of every state's series: 1 where the level is the state's index, else 0."""
+    level = plan.selector(names.POLICY_LEVEL)
+    # Actions are names ([a-z0-9_-]), so they need no escaping and hold no `$` group reference.
+    return "\nor\n".join(
+        f'label_replace({level} == bool {index}, "{names.LABEL_ACTION}", "{state.action}", "", "")'
+        for index, state in enumerate(plan.policy.states)
+    )
 
 
 def exhausted_alert_rules(plan: SLOPlan) -> list[Rule]:

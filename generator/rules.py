@@ -3,13 +3,16 @@
 Per service, five groups (empty ones are left out):
 
 * ``sli-short`` (30s): 5m base rates of errors and events read from the user's
-  counters, the 5m error ratio, current burn rate, and windows up to 1h summed from
-  the base rates;
-* ``sli-mid`` (1m): windows above 1h and below 1d, summed from the base rates;
+  counters, and the 5m error ratio (the fast page tier's short window);
+* ``sli-mid`` (1m): the current burn rate and windows above 5m and below 1d, summed
+  from the base rates;
 * ``sli-hourly`` (1h): hourly averages of the base rates, read only by range functions;
-* ``sli-long`` (2m): windows of 1d and more (the SLO period too) summed from the
-  hourly series, and the metadata series;
+* ``sli-long`` (3m): windows of 1d and more (the SLO period too) summed from the
+  hourly series, the metadata series, and the budget policy (policy_rules.py);
 * ``alerts`` (30s): see alerts.py.
+
+Every rule evaluation costs Prometheus a fixed amount (an appender and a commit per
+rule) on top of its query, so each rule sits in the slowest group its readers allow.
 
 The groups themselves are put together in compile.py.
 
@@ -24,7 +27,7 @@ from . import names
 from .durations import format_duration
 from .numbers import fmt
 from .plan import SLOPlan
-from .windows import BASE_WINDOW, HOUR, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL, interval_of, source_of
+from .windows import BASE_WINDOW, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
 
 
 @dataclass(frozen=True)
@@ -110,24 +113,24 @@ def _ratio_rule(plan: SLOPlan, window: int) -> Rule:
 
 
 def short_rules(plan: SLOPlan) -> list[Rule]:
-    """Base rates from the user's counters, and windows up to 1h."""
-    rules = [
+    """Base rates from the user's counters, and the 5m ratio."""
+    return [
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),
         _ratio_rule(plan, BASE_WINDOW),
+    ]
+
+
+def mid_rules(plan: SLOPlan) -> list[Rule]:
+    """The current burn rate (read by dashboards only), and windows above 5m and below 1d."""
+    rules = [
         Rule(
             record=names.CURRENT_BURN_RATE,
             expr=f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(BASE_WINDOW))})\n/\n{fmt(plan.error_budget)}",
             labels=_series_labels(plan),
-        ),
+        )
     ]
-    rules += [_ratio_rule(plan, w) for w in plan.windows if w != BASE_WINDOW and interval_of(w) == SHORT_INTERVAL]
-    return rules
-
-
-def mid_rules(plan: SLOPlan) -> list[Rule]:
-    """Windows above 1h and below 1d."""
-    return [_ratio_rule(plan, w) for w in plan.windows if interval_of(w) == MID_INTERVAL]
+    return rules + [_ratio_rule(plan, w) for w in plan.windows if interval_of(w) == MID_INTERVAL]
 
 
 def hourly_rules(plan: SLOPlan) -> list[Rule]:

@@ -29,9 +29,11 @@ HOURLY_FROM = DAY
 
 # Group evaluation intervals, chosen from what each group's windows need.  Every
 # group that feeds instant queries stays well inside Prometheus' 5m lookback.
-SHORT_INTERVAL = 30  # raw 5m rates and windows up to 1h: the fast page tier
-MID_INTERVAL = 60  # windows above 1h and below 1d
-LONG_INTERVAL = 120  # windows of 1d and more, metadata: inputs change hourly
+SHORT_INTERVAL = 30  # raw 5m rates and the 5m ratio: the fast page tier's short window
+MID_INTERVAL = 60  # windows above 5m and below 1d, summed from the base rates
+# Windows of 1d and more, metadata, budget policy: their inputs change hourly.  3m
+# keeps 2m of the 5m lookback as margin for a late evaluation.
+LONG_INTERVAL = 180
 HOURLY_INTERVAL = HOUR  # hourly sums, read only through range functions
 ALERT_INTERVAL = 30
 
@@ -77,7 +79,7 @@ def source_of(window: int) -> str:
 
 def interval_of(window: int) -> int:
     """Evaluation interval of the group that records a window's error ratio."""
-    if window <= HOUR:
+    if window == BASE_WINDOW:
         return SHORT_INTERVAL
     if window < HOURLY_FROM:
         return MID_INTERVAL

@@ -88,8 +88,9 @@ def test_detection_never_below_threshold():
 def test_slogen_detection_includes_smear_and_intervals():
     budget = Decimal("0.001")
     page_fast = detection_time(TIERS[0], PERIOD_30D, budget, 1.0)
-    # The 1h window is summed from 5m rates: it reaches 1.44% after sqrt(2*300*51.84) s.
-    assert page_fast == pytest.approx(math.sqrt(2 * 300 * 51.84) + 30 + 30 + 30)
+    # The 1h window is summed from 5m rates: it reaches 1.44% after sqrt(2*300*51.84) s,
+    # then waits for its 1m group, the 30s base-rate group and the 30s alert group.
+    assert page_fast == pytest.approx(math.sqrt(2 * 300 * 51.84) + 60 + 30 + 30)
     assert page_fast < 5 * 60
     ticket_fast = detection_time(TIERS[2], PERIOD_30D, budget, 1.0)
     # 1d windows are summed from hourly points: up to an hour later than the smear alone.
@@ -132,8 +133,9 @@ def test_reset_time_follows_the_short_window():
     page_fast, page_slow = DEFAULT_TIERS["page"]
     # Workbook: 5m x (1 - 14.4 x 0.1%) = 4.93 min; the raw 5m window adds only intervals.
     assert reset_time(page_fast, PERIOD_30D, budget, 1.0) == pytest.approx(300 * (1 - 0.0144) + 60)
-    # The 30m short window is summed from 5m rates: half the 5m ramp later on average.
-    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 60)
+    # The 30m short window is summed from 5m rates: half the 5m ramp later on average,
+    # and recorded every 1m.
+    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 90)
     assert reset_time(page_fast, PERIOD_30D, budget, 0.01) == 0.0
 
 

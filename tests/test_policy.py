@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import yaml
@@ -153,7 +154,13 @@ slos:
 def test_service_policy_applies_and_slo_policy_overrides_it(tmp_path):
     rules = yaml.safe_load(compile_files([write_spec(tmp_path, CUSTOM)])["rules/shop.yml"])
     flat = [rule for group in rules["groups"] for rule in group["rules"]]
-    states = [(r["labels"]["slo_id"], r["labels"]["slo_action"]) for r in flat if r.get("record") == "slo:budget_policy:state"]
+    # One rule per SLO writes every state's series, named by label_replace.
+    states = [
+        (r["labels"]["slo_id"], action)
+        for r in flat
+        if r.get("record") == "slo:budget_policy:state"
+        for action in re.findall(r'"slo_action", "([^"]+)"', r["expr"])
+    ]
     assert states == [
         ("shop-availability", "go"), ("shop-availability", "careful"), ("shop-availability", "stop"),
         ("shop-own", "fine"), ("shop-own", "broke"),

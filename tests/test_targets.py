@@ -255,10 +255,10 @@ def test_the_prometheus_groups_do_chain_so_the_split_is_needed():
     (service,) = compiled([DATA / "http-api" / "spec.yaml"])
     split = {group.name: len(vmalert.steps(group)) for group in service.groups}
     assert split == {
-        "slogen-checkout-sli-short": 4,  # events -> errors -> ratios -> current burn rate
+        "slogen-checkout-sli-short": 3,  # events -> errors -> 5m ratio
         "slogen-checkout-sli-mid": 1,
         "slogen-checkout-sli-hourly": 1,
-        "slogen-checkout-sli-long": 5,  # ratios -> period burn -> budget remaining -> policy level -> state
+        "slogen-checkout-sli-long": 5,  # ratios -> period burn -> budget remaining -> policy level, alert -> state
         "slogen-checkout-alerts": 1,
     }
 
