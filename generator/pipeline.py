@@ -233,6 +233,6 @@ def _parallel(
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(files))) as pool:
             # Small chunks keep the workers evenly loaded; results come back in file order.
-            return list(pool.imap(_file_job, files, chunksize=max(1, len(files) // (jobs * 16))))
+            return list(pool.imap(_file_job, files, chunksize=max(1, len(files) // (jobs * 64))))
     finally:
         _JOB = None
