@@ -46,7 +46,7 @@ from generator.render import to_yaml
 
 from .prometheus import Prometheus, free_port, running
 from .shapes import BenchSLO, pyrra_groups, sloth_groups
-from .traffic import DAY, Traffic, quiet_hour_outage, series_of
+from .traffic import DAY, quiet_hour_outage, series_of
 
 STEP = 60  # seconds between samples, history and live scrape alike
 RATIO_METRIC = "bench_requests"

@@ -20,7 +20,7 @@ from .render import to_json
 from .report import render_report
 from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
 from .spec import ServiceSpec, json_schema
-from .targets import DEFAULT_TARGETS, TargetOptions, prometheus, target_files
+from .targets import DEFAULT_TARGETS, TargetOptions, check_options, prometheus, target_files
 from .targets.operator import check_services as operator_check_services
 from .windows import ALERT_INTERVAL, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
 
@@ -128,7 +128,7 @@ def output_files(
 
 def check_targets(targets: tuple[str, ...], options: TargetOptions, services: list[str]) -> None:
     """Refuse target options and service names a target cannot take (TargetError)."""
-    target_files([], targets, options)
+    check_options(targets, options)
     if "prometheus-operator" in targets:
         operator_check_services(services)
 

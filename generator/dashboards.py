@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from . import names
 from .durations import format_duration
-from .gcpause import paused_gc
 from .grafana import (
     UID_MAX,
     Grid,
@@ -400,12 +399,3 @@ def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
         time_from="now-1h",
         links=[dashboards_link("SLO dashboards", TAG)],
     )
-
-
-def dashboard_files(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict[str, dict]:
-    """Every dashboard, keyed by its path under the output directory."""
-    with paused_gc():
-        files = {f"dashboards/{service}.json": service_dashboard(service, plans) for service, plans in services}
-        if services:
-            files[f"dashboards/{OVERVIEW_FILE}.json"] = overview_dashboard(services)
-    return files

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import names
@@ -152,11 +152,6 @@ def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack
 @functools.lru_cache(maxsize=1 << 12)
 def _threshold(tier: BurnRateTier, period: int, error_budget: Decimal) -> float:
     return float(tier.threshold(period, error_budget))
-
-
-def tier_may_hold(plan: SLOPlan, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int) -> bool:
-    """Whether a tier's condition could hold at any time in [start, end] (upper bounds)."""
-    return _tier_may_hold(_threshold(tier, plan.period, plan.error_budget), tier, start, end, phases, slack)
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -290,11 +285,6 @@ def _fires_numbers(
     return ratio, start, deadline, others
 
 
-def fires_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: dict[str, str], e: int) -> Scenario | None:
-    """Errors at 1.1x the threshold (or all errors, if less): firing by the detection time, not before."""
-    return _fires(_SLOText(plan, group), sev, tier, e)
-
-
 def _fires(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario | None:
     plan = text.plan
     numbers = _fires_numbers(plan.period, plan.error_budget, sev.tiers, tier, sev.for_seconds or 0, e)
@@ -328,11 +318,6 @@ def _quiet_numbers(
     return ratio, start, end, others, fmt_float(0.85 * QUIET_BURN * float(tier.factor(period)))
 
 
-def quiet_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) -> Scenario:
-    """Errors at 0.9x the threshold for a whole long window: the tier never holds."""
-    return _quiet(_SLOText(plan, {}), sev, tier, e)
-
-
 def _quiet(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario:
     plan = text.plan
     ratio, start, end, others, reached = _quiet_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
@@ -349,11 +334,6 @@ def _quiet(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
     else:
         notes.append("another tier of this severity may fire on this traffic: checked on the tier's own condition only")
     return Scenario(f"{text.tier_name(sev, tier)} quiet at {QUIET_BURN}x", end + e, phases, tuple(checks), tuple(notes), key, eps)
-
-
-def _reset_plan(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, e: int) -> tuple[float, int, int, int, bool]:
-    """Pick burn and stop time so the long window outlives the short one; best if no other tier holds the alert."""
-    return _reset_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
 
 
 # A search over stop times, pure in the SLO's numbers: SLOs sharing objective, period
@@ -390,11 +370,6 @@ def _reset_numbers(period: int, error_budget: Decimal, tiers: tuple[BurnRateTier
     if best is None:
         raise ValueError("no reset burn keeps the long window above the threshold")
     return best
-
-
-def reset_scenario(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, group: dict[str, str], e: int) -> Scenario | None:
-    """Errors well above the threshold, then none: the tier resets once its short window is clean."""
-    return _reset(_SLOText(plan, group), sev, tier, e)
 
 
 def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario | None:
@@ -450,11 +425,6 @@ def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tup
         Phase(start, stop, ratio), mid, end,
         between(burn * (1 - BURN_TOLERANCE), burn * (1 + BURN_TOLERANCE)), between(low, high), between(1 - high, 1 - low), note,
     )
-
-
-def budget_scenario(plan: SLOPlan, group: dict[str, str], e: int) -> Scenario:
-    """An incident of known size: current burn during it, period burn and budget remaining after."""
-    return _budget(_SLOText(plan, group), e)
 
 
 def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:

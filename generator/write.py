@@ -47,11 +47,6 @@ class OutputConflict(Exception):
     """A file slogen would write exists but was not written by slogen."""
 
 
-def manifest_text(files: dict[str, str]) -> str:
-    """The manifest: every owned file and its SHA-256, sorted."""
-    return _manifest({path: hashlib.sha256(text.encode()).hexdigest() for path, text in files.items()})
-
-
 def _manifest(digests: dict[str, str]) -> str:
     return json.dumps({"generator": "slogen", "files": dict(sorted(digests.items()))}, indent=2, sort_keys=True) + "\n"
 

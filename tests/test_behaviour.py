@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
 import yaml
 
 from slogen_testing import compile_files, run_promtool, write_spec

@@ -5,7 +5,6 @@ Each run either replaces output/ as a whole or leaves it exactly as it was.
 
 from __future__ import annotations
 
-import os
 import random
 import resource
 import signal
