@@ -121,17 +121,6 @@ def compile_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> l
     return load_and_compile(paths, jsonnet)[1]
 
 
-def build_files(
-    services: list[CompiledService], target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]]
-) -> dict[str, str]:
-    """Every output file for the chosen targets, or one line on stderr and exit 2."""
-    try:
-        return output_files(services, *_target_options(target, namespace, labels))
-    except TargetError as err:
-        typer.echo(f"slogen: {err}", err=True)
-        raise typer.Exit(EXIT_INPUT)
-
-
 def _target_options(target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]]) -> tuple[tuple[str, ...], TargetOptions]:
     options = TargetOptions(
         operator_namespace=parse_namespace(namespace) if namespace is not None else None,
@@ -243,8 +232,7 @@ def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCod
 def _warn_untested(services: Sequence[CompiledService | ServiceOutput]) -> int:
     count = 0
     for compiled in services:
-        untested = compiled.untested if isinstance(compiled, ServiceOutput) else compiled.tests.untested if compiled.tests else ()
-        for name, reason in untested:
+        for name, reason in compiled.untested:
             err_console.print(f"[yellow]warning:[/yellow] {compiled.source}: SLO {compiled.service}/{name} is UNTESTED: {reason}")
             count += 1
     return count

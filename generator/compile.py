@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, Sequence
 
 import promql_parser as pp
@@ -12,7 +12,7 @@ from . import names
 from .alerts import alert_rules
 from .dashboards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from .errors import Diagnostic, Problem
-from .load import Document, LoadedSpec
+from .load import LoadedSpec
 from .plan import SLOPlan, plan_service
 from .policy_rules import exhausted_alert_rules, policy_rules
 from .promtool_tests import ServiceTests, build_service_tests, render_test_file
@@ -44,6 +44,11 @@ class CompiledService:
     plans: tuple[SLOPlan, ...]
     groups: tuple[Group, ...]
     tests: ServiceTests | None = None
+
+    @property
+    def untested(self) -> tuple[tuple[str, str], ...]:
+        """SLOs without generated tests, and why."""
+        return self.tests.untested if self.tests else ()
 
 
 class ServicePlans(Protocol):
@@ -154,35 +159,70 @@ def global_files(services: Sequence[ServicePlans]) -> dict[str, str]:
     return files
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a spec claims across files (its service and slo_ids), and where a clash is reported.
+
+    The places are located up front, with a hole for the message, so that claims made
+    in worker processes can be checked in the parent (pipeline.py).
+    """
+
+    service: str
+    source: str
+    document: tuple[str, int]  # (path, index): the spec document's identity
+    service_at: Diagnostic
+    slo_ids_at: tuple[tuple[str, Diagnostic], ...]
+
+
+_HOLE = "\x00"
+
+
+def claim_of(item: LoadedSpec) -> Claim:
+    """The claim of one loaded spec."""
+    spec, document = item.spec, item.document
+    slo_ids_at = tuple(
+        (names.slo_id(spec.service, slo.name), item.diagnostic(Problem(("slos", index, "name"), _HOLE)))
+        for index, slo in enumerate(spec.slos)
+    )
+    return Claim(spec.service, document.path, (document.path, document.index), item.diagnostic(Problem(("service",), _HOLE)), slo_ids_at)
+
+
+def _at(where: Diagnostic, message: str) -> Diagnostic:
+    return replace(where, message=where.message.replace(_HOLE, message))
+
+
+def clashes(claims: Sequence[Claim]) -> tuple[list[int], list[Diagnostic]]:
+    """Indices of the claims that clash with no earlier one; the later of each clash is reported."""
+    kept: list[int] = []
+    diagnostics: list[Diagnostic] = []
+    seen_services: dict[str, str] = {}
+    seen_ids: dict[str, tuple[tuple[str, int], str]] = {}
+    for index, claim in enumerate(claims):
+        if claim.service in seen_services:
+            diagnostics.append(_at(claim.service_at, f"service {claim.service!r} is already defined in {seen_services[claim.service]}"))
+            continue
+        seen_services[claim.service] = claim.source
+        if claim.service == OVERVIEW_FILE:
+            diagnostics.append(_at(claim.service_at, f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard"))
+            continue
+        clash = False
+        for sid, at in claim.slo_ids_at:
+            if sid in seen_ids and seen_ids[sid][0] != claim.document:
+                diagnostics.append(_at(at, f"slo_id {sid!r} is also produced by a spec in {seen_ids[sid][1]}; rename one"))
+                clash = True
+            seen_ids.setdefault(sid, (claim.document, claim.source))
+        if not clash:
+            kept.append(index)
+    return kept, diagnostics
+
+
 def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[Diagnostic]]:
     """Compile every loaded spec; cross-service clashes are reported at the later spec."""
     services: list[CompiledService] = []
-    diagnostics: list[Diagnostic] = []
-    seen_services: dict[str, Document] = {}
-    seen_ids: dict[str, tuple[Document, int]] = {}
-    for item in loaded:
-        spec, document = item.spec, item.document
-        if spec.service in seen_services:
-            first = seen_services[spec.service]
-            diagnostics.append(item.diagnostic(Problem(("service",), f"service {spec.service!r} is already defined in {first.path}")))
-            continue
-        seen_services[spec.service] = document
-        if spec.service == OVERVIEW_FILE:
-            diagnostics.append(item.diagnostic(Problem(("service",), f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard")))
-            continue
-        clash = False
-        for index, slo in enumerate(spec.slos):
-            sid = names.slo_id(spec.service, slo.name)
-            if sid in seen_ids and seen_ids[sid][0] is not document:
-                other = seen_ids[sid][0]
-                diagnostics.append(
-                    item.diagnostic(Problem(("slos", index, "name"), f"slo_id {sid!r} is also produced by a spec in {other.path}; rename one"))
-                )
-                clash = True
-            seen_ids.setdefault(sid, (document, index))
-        if clash:
-            continue
-        compiled, problems = compile_service(spec, document.path)
+    kept, diagnostics = clashes([claim_of(item) for item in loaded])
+    for index in kept:
+        item = loaded[index]
+        compiled, problems = compile_service(item.spec, item.document.path)
         diagnostics += [item.diagnostic(p) for p in problems]
         if compiled is not None:
             services.append(compiled)

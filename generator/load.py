@@ -440,8 +440,13 @@ def load_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tupl
     loaded, found = load_files(files, paths, jsonnet)
     problems += found
     if not files and not problems:
-        problems.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found"))
+        problems.append(nothing_found(paths))
     return loaded, problems
+
+
+def nothing_found(paths: list[Path]) -> Diagnostic:
+    """The problem of a run whose paths hold no spec file."""
+    return Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found")
 
 
 def load_files(files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import names
-from .compile import OVERVIEW_FILE, check_targets, compile_service, global_files, service_files
-from .errors import Diagnostic, Problem
+from .compile import Claim, check_targets, claim_of, clashes, compile_service, global_files, service_files
+from .errors import Diagnostic
 from .formats.jsonnet import JsonnetOptions
 from .formats import NATIVE
 from .gcpause import paused_gc
-from .load import LoadedSpec, detect_format, discover, display_path, load_file, load_files
+from .load import LoadedSpec, detect_format, discover, display_path, load_file, load_files, nothing_found
 from .plan import SLOPlan
 from .targets import TargetOptions
 from .write import Staged, stage_file
@@ -37,9 +36,7 @@ class ServiceOutput:
 
     service: str
     source: str
-    document: tuple[str, int]  # (path, index) of the spec's document: its identity
-    service_at: Diagnostic  # where a clash on the service name is reported
-    slo_ids_at: tuple[tuple[str, Diagnostic], ...]  # each slo_id, and where a clash on it is reported
+    claim: Claim
     plans: tuple[SLOPlan, ...]
     untested: tuple[tuple[str, str], ...]
     problems: tuple[Diagnostic, ...]
@@ -76,10 +73,6 @@ _MADE: set[Path] = set()
 def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOptions, stage: Stage | None = None) -> ServiceOutput:
     """Compile one loaded spec to its files (none when it has problems), staged if asked."""
     spec, document = item.spec, item.document
-    at = item.diagnostic(Problem(("service",), _HOLE))
-    slo_ids_at = tuple(
-        (names.slo_id(spec.service, slo.name), item.diagnostic(Problem(("slos", index, "name"), _HOLE))) for index, slo in enumerate(spec.slos)
-    )
     compiled, problems = compile_service(spec, document.path)
     files: dict[str, str] = {}
     plans: tuple[SLOPlan, ...] = ()
@@ -87,50 +80,23 @@ def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOp
     if compiled is not None:
         files = service_files(compiled, targets, options)
         plans = compiled.plans
-        untested = compiled.tests.untested if compiled.tests else ()
+        untested = compiled.untested
     staged: tuple[Staged, ...] = ()
     if stage is not None:
         staged = tuple(stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in files.items())
         files = {}
     return ServiceOutput(
-        spec.service, document.path, (document.path, document.index), at, slo_ids_at, plans, untested,
+        spec.service, document.path, claim_of(item), plans, untested,
         tuple(item.diagnostic(p) for p in problems), files, staged,
     )
 
 
-# Clash messages are only known in the parent: the workers locate them with this hole.
-_HOLE = "\x00"
-
-
-def _at(where: Diagnostic, message: str) -> Diagnostic:
-    return replace(where, message=where.message.replace(_HOLE, message))
-
-
 def merge(outputs: list[ServiceOutput]) -> tuple[list[ServiceOutput], list[Diagnostic]]:
-    """Keep the services that clash with no earlier one; report the later of each clash."""
-    kept: list[ServiceOutput] = []
-    diagnostics: list[Diagnostic] = []
-    seen_services: dict[str, str] = {}
-    seen_ids: dict[str, tuple[tuple[str, int], str]] = {}
-    for out in outputs:
-        if out.service in seen_services:
-            diagnostics.append(_at(out.service_at, f"service {out.service!r} is already defined in {seen_services[out.service]}"))
-            continue
-        seen_services[out.service] = out.source
-        if out.service == OVERVIEW_FILE:
-            diagnostics.append(_at(out.service_at, f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard"))
-            continue
-        clash = False
-        for sid, at in out.slo_ids_at:
-            if sid in seen_ids and seen_ids[sid][0] != out.document:
-                diagnostics.append(_at(at, f"slo_id {sid!r} is also produced by a spec in {seen_ids[sid][1]}; rename one"))
-                clash = True
-            seen_ids.setdefault(sid, (out.document, out.source))
-        if clash:
-            continue
-        diagnostics += out.problems
-        kept.append(out)
-    return kept, diagnostics
+    """Keep the services that clash with no earlier one (compile.clashes); report the rest."""
+    kept, diagnostics = clashes([out.claim for out in outputs])
+    for index in kept:
+        diagnostics += outputs[index].problems
+    return [outputs[index] for index in kept], diagnostics
 
 
 # What forked workers need; set in the parent just before the fork, inherited, never pickled.
@@ -209,7 +175,7 @@ def _build_tree(
     # Anything not matched to its file keeps load order: natives first, conversions last.
     outputs += [out for group in by_path.values() for out in group] + converted
     if not files and not diagnostics:
-        diagnostics.append(Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found"))
+        diagnostics.append(nothing_found(paths))
     kept, found = merge(outputs)
     diagnostics += found
     if diagnostics:
