@@ -63,8 +63,8 @@ class Staged:
 def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str, made: set[Path] | None = None) -> Staged:
     """Compare one file with out_dir and, given a staging tree, write it there.
 
-    Pure in what it returns, so worker processes can stage files of their own and
-    send back only this summary (see pipeline.py).
+    Returns only a small summary, so worker processes can stage files of their own
+    and send back just that (see pipeline.py).
     """
     data = text.encode("utf-8")
     target = out_dir / rel
