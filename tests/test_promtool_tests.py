@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.compile import compile_all, output_files
 from generator.load import load_specs
@@ -191,3 +193,37 @@ def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
             odd.append(replace(tests, service=service))
     for tests in [c.tests for c in services] + odd:
         assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests)), tests.service
+
+
+# Names and label values: inert ones (shared templates fill them in), and ones YAML
+# must quote or a resolver would read as something else (written directly).
+_IDENTITY = st.one_of(
+    st.text("abz09_-./", min_size=1, max_size=8),
+    st.sampled_from(["on", "yes", "1", "1.0", "~", "null", "-a", "a: b", "a #b", "it's", 'q"t', "b\\s", "sp ace", "é", "x:"]),
+)
+
+
+def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services):
+    """Test text from shared templates is the text PyYAML writes for each SLO's own scenarios."""
+    from generator.promtool_tests import render_test_file, test_file_data
+    from generator.render import slow_yaml
+    from generator.targets.base import header
+
+    bases = [c.tests for c in services if c.tests is not None and c.tests.testable]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def agree(data) -> None:
+        base = data.draw(st.sampled_from(bases))
+        testable = []
+        # Two SLOs of each shape, so a template made for one is filled for the other.
+        for copy in range(2):
+            for index, (plan, series) in enumerate(base.testable):
+                name = f"{data.draw(_IDENTITY)}{index}{copy}"
+                labels = tuple((key, data.draw(_IDENTITY)) for key, _ in plan.labels)
+                series = tuple(replace(s, labels=tuple((k, data.draw(_IDENTITY)) for k, _ in s.labels)) for s in series)
+                testable.append((replace(plan, service=data.draw(_IDENTITY), name=name, labels=labels), series))
+        tests = replace(base, testable=tuple(testable))
+        assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests))
+
+    agree()
