@@ -67,19 +67,26 @@ def parse_expr(text: str, field: str) -> pp.Expr:
 
 def parse_selector(text: str, field: str) -> Selector:
     """Parse a plain selector such as `http_requests_total{job="api"}`."""
-    return _parse_selector(text, field)
+    parsed = _parse_selector(text)
+    if isinstance(parsed, str):
+        raise SLIError(field, parsed)
+    return parsed
 
 
-# Specs are validated, then planned and synthesized from the same selectors: parse once.
+# Specs are validated, then planned and synthesized from the same selectors: parse each
+# text once (a problem is kept as its message; `field` only says where it was found).
 @lru_cache(maxsize=1 << 12)
-def _parse_selector(text: str, field: str) -> Selector:
-    expr = parse_expr(text, field)
+def _parse_selector(text: str) -> Selector | str:
+    try:
+        expr = pp.parse(text)
+    except ValueError as err:
+        return f"invalid PromQL: {err}"
     if not isinstance(expr, pp.VectorSelector):
-        raise SLIError(field, f"expected a plain selector like metric{{label=\"value\"}}, got {text.strip()!r}")
+        return f"expected a plain selector like metric{{label=\"value\"}}, got {text.strip()!r}"
     if expr.offset is not None or expr.at is not None:
-        raise SLIError(field, "a selector here may not use offset or @")
+        return "a selector here may not use offset or @"
     if expr.matchers.or_matchers:
-        raise SLIError(field, "`or` inside a selector needs Prometheus 3; use a regex matcher instead")
+        return "`or` inside a selector needs Prometheus 3; use a regex matcher instead"
     matchers = []
     name = expr.name
     for m in expr.matchers.matchers:
@@ -95,9 +102,26 @@ def substitute_window(template: str, window: str) -> str:
     return _WINDOW_VAR.sub(window, template)
 
 
+def parse_query(template: str, field: str) -> pp.Expr:
+    """Parse a free-form query with `{{window}}` at the base window (5m)."""
+    parsed = _parse_query(template)
+    if isinstance(parsed, str):
+        raise SLIError(field, parsed)
+    return parsed
+
+
+# A query SLI's queries are parsed for its rules, then again to find its counters.
+@lru_cache(maxsize=1 << 10)
+def _parse_query(template: str) -> pp.Expr | str:
+    try:
+        return pp.parse(substitute_window(template, BASE))
+    except ValueError as err:
+        return f"invalid PromQL: {err}"
+
+
 def user_query(template: str, field: str) -> str:
     """Parse a free-form query at the base window and re-print it from its tree."""
-    expr = parse_expr(substitute_window(template, BASE), field)
+    expr = parse_query(template, field)
     if isinstance(expr, (pp.MatrixSelector, pp.SubqueryExpr)):
         raise SLIError(field, "the query must return an instant vector of per-second rates, not a range")
     if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):

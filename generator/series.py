@@ -16,7 +16,7 @@ from decimal import Decimal
 import promql_parser as pp
 
 from .numbers import fmt
-from .promql import Selector, SLIError, escape_string, parse_selector, substitute_window
+from .promql import Selector, SLIError, escape_string, parse_query, parse_selector
 from .sli import le_matcher
 from .spec import SLI, RatioSLI, threshold_seconds
 
@@ -245,8 +245,8 @@ def histogram_series(histogram: str, threshold: float | str, grouping: tuple[str
 def _summed_rate_selector(query: str) -> str | None:
     """The selector of `sum [by (...)] (rate(SELECTOR[{{window}}]))`, the commonest query shape."""
     try:
-        expr = pp.parse(substitute_window(query, "5m"))
-    except ValueError:
+        expr = parse_query(query, "query")
+    except SLIError:
         return None
     if not (isinstance(expr, pp.AggregateExpr) and str(expr.op) == "sum"):
         return None
