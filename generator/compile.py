@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Protocol, Sequence
 
-import promql_parser as pp
-
 from . import names
-from .alerts import alert_rules
 from .dashboards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from .errors import Diagnostic, Problem
 from .load import LoadedSpec
 from .plan import SLOPlan, plan_service
-from .policy_rules import exhausted_alert_rules, policy_rules
 from .promtool_tests import ServiceTests, build_service_tests, render_test_file
-from .render import to_json
+from .render import FastPathUnsupported, to_json
 from .report import render_report
-from .rules import Group, hourly_rules, long_rules, mid_rules, short_rules
+from .rule_text import ServiceRules, service_rules
+from .rules import Group
 from .spec import ServiceSpec, json_schema
 from .targets import DEFAULT_TARGETS, TargetOptions, check_options, prometheus, target_files
+from .targets.base import header
 from .targets.operator import check_services as operator_check_services
-from .windows import ALERT_INTERVAL, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
-
-_PARTS = (
-    ("sli-short", SHORT_INTERVAL, short_rules),
-    ("sli-mid", MID_INTERVAL, mid_rules),
-    ("sli-hourly", HOURLY_INTERVAL, hourly_rules),
-    # Policy state and the exhausted alert right after the remaining budget they read,
-    # in the same evaluation: their input changes no more often than this group runs.
-    ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan) + exhausted_alert_rules(plan)),
-    ("alerts", ALERT_INTERVAL, alert_rules),
-)
 
 
 @dataclass(frozen=True)
@@ -42,8 +28,13 @@ class CompiledService:
     service: str
     source: str
     plans: tuple[SLOPlan, ...]
-    groups: tuple[Group, ...]
+    rules: ServiceRules
     tests: ServiceTests | None = None
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The rule groups as data (what every target but plain Prometheus renders)."""
+        return self.rules.groups
 
     @property
     def untested(self) -> tuple[tuple[str, str], ...]:
@@ -58,66 +49,24 @@ class ServicePlans(Protocol):
     plans: tuple[SLOPlan, ...]
 
 
-def build_groups(service: str, plans: list[SLOPlan]) -> list[Group]:
-    """All rule groups of one service, in evaluation order, empty groups left out."""
-    groups = []
-    for part, interval, build in _PARTS:
-        rules = tuple(rule for plan in plans for rule in build(plan))
-        if rules:
-            groups.append(Group(name=names.group_name(service, part), interval=interval, rules=rules))
-    return groups
-
-
-# The values of `=` and `!=` matchers cannot make an expression invalid, and they are
-# what differs between the rules of different SLOs (slo_id, job, ...).  Masked, 10,000
-# SLOs' expressions come down to a few hundred shapes, each parsed once per process.
-# Kept as they are: regex values (`=~`, `!~`: an invalid regex is a parse error), empty
-# values (a selector needs one non-empty matcher) and values with unusual escapes.
-_EQ_VALUE = re.compile(r'(?<==)"(?:[^"\\\n]|\\[\\"n])+"')
-_PARSED_SHAPES: set[str] = set()
-
-
-def _shape(expr: str) -> str:
-    """The expression with every equality matcher's value replaced by "x" (`=~` values never match)."""
-    if "'" in expr or "`" in expr:
-        return expr  # other string quotes: parse it as it is
-    return _EQ_VALUE.sub('"x"', expr)
-
-
-def expression_problems(groups: list[Group]) -> list[str]:
-    """Parse every emitted expression; any failure is a slogen bug, reported, not crashed on."""
-    problems = []
-    for group in groups:
-        for rule in group.rules:
-            shape = _shape(rule.expr)
-            if shape in _PARSED_SHAPES:
-                continue
-            try:
-                pp.parse(shape)
-                pp.parse(rule.expr)
-            except ValueError as err:
-                problems.append(f"internal error: generated invalid PromQL for {rule.record or rule.alert} in {group.name}: {err}")
-                continue
-            _PARSED_SHAPES.add(shape)
-    return problems
-
-
 def compile_service(spec: ServiceSpec, source: str) -> tuple[CompiledService | None, list[Problem]]:
     """Plan and build one service; problems are located inside its document."""
     plans, problems = plan_service(spec)
     if problems:
         return None, problems
-    groups = build_groups(spec.service, plans)
-    bugs = expression_problems(groups)
-    if bugs:
-        return None, [Problem((), message) for message in bugs]
-    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, tuple(group.name for group in groups))
-    return CompiledService(spec.service, source, tuple(plans), tuple(groups), tests), []
+    rules = service_rules(spec.service, plans)
+    if rules.problems:
+        return None, [Problem((), message) for message in rules.problems]
+    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, rules.group_names)
+    return CompiledService(spec.service, source, tuple(plans), rules, tests), []
 
 
 def render_rule_file(compiled: CompiledService) -> str:
-    """The Prometheus rule file of one service."""
-    return prometheus.render(compiled.service, compiled.source, compiled.groups, TargetOptions())
+    """The Prometheus rule file of one service (from templates where they apply; see rule_text.py)."""
+    try:
+        return header(compiled.source) + compiled.rules.text()
+    except FastPathUnsupported:
+        return prometheus.render(compiled.service, compiled.source, compiled.groups, TargetOptions())
 
 
 def output_files(
@@ -140,7 +89,10 @@ def check_targets(targets: tuple[str, ...], options: TargetOptions, services: li
 
 def service_files(compiled: CompiledService, targets: tuple[str, ...], options: TargetOptions) -> dict[str, str]:
     """The files of one service: its rules per target, its promtool tests, its dashboard."""
-    files = target_files([(compiled.service, compiled.source, compiled.groups)], targets, options)
+    others = tuple(target for target in targets if target != "prometheus")
+    files = target_files([(compiled.service, compiled.source, compiled.groups)], others, options) if others else {}
+    if len(others) < len(targets):
+        files[f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"] = render_rule_file(compiled)
     if compiled.tests is not None and compiled.tests.testable:
         files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
     files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))

@@ -142,3 +142,33 @@ def check_histogram(text: str, field: str = "histogram") -> Selector:
     if any(label == "le" for label, _, _ in hist.matchers):
         raise SLIError("histogram", "do not match `le` in the selector; set `threshold` instead")
     return hist
+
+
+# The values of `=` and `!=` matchers cannot make an expression invalid, and they are
+# what differs between the rules of different SLOs (slo_id, job, ...).  Masked, 10,000
+# SLOs' expressions come down to a few hundred shapes, each parsed once per process.
+# Kept as they are: regex values (`=~`, `!~`: an invalid regex is a parse error), empty
+# values (a selector needs one non-empty matcher) and values with unusual escapes.
+_EQ_VALUE = re.compile(r'(?<==)"(?:[^"\\\n]|\\[\\"n])+"')
+_PARSED_SHAPES: set[str] = set()
+
+
+def expression_shape(expr: str) -> str:
+    """The expression with every equality matcher's value replaced by "x" (`=~` values never match)."""
+    if "'" in expr or "`" in expr:
+        return expr  # other string quotes: parse it as it is
+    return _EQ_VALUE.sub('"x"', expr)
+
+
+def expression_problem(expr: str) -> str | None:
+    """Why a generated expression does not parse, or None (its shape, then itself, parsed once)."""
+    shape = expression_shape(expr)
+    if shape in _PARSED_SHAPES:
+        return None
+    try:
+        pp.parse(shape)
+        pp.parse(expr)
+    except ValueError as err:
+        return str(err)
+    _PARSED_SHAPES.add(shape)
+    return None

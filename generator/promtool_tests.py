@@ -38,7 +38,7 @@ from .alerts import tier_expr
 from .durations import format_duration
 from .numbers import fmt
 from .plan import SeverityPlan, SLOPlan
-from .render import FastPathUnsupported, to_yaml, yaml_number
+from .render import FastPathUnsupported, inert, to_yaml, yaml_number
 from .render import block_scalar as _block_scalar
 from .promql import escape_string
 from .series import SeriesError, SyntheticSeries, sli_series
@@ -752,13 +752,13 @@ def _slo_text(scenarios: list[Scenario], series: tuple[SyntheticSeries, ...], no
 
 
 # SLOs differ in their scenario text only by their names, labels and input series when
-# their numbers agree.  An SLO whose names and label values are "inert" (below) gets its
+# their numbers agree.  An SLO whose names and label values are "inert" gets its
 # text from a template: the text of the same scenarios written for placeholder names,
 # the placeholders then replaced.  Inert values cannot change how YAML styles a scalar
 # (no quotes, escapes, `:`, `#` or spaces; nothing a resolver or an indicator reads at
-# the start), and placeholders are inert too, so the styles chosen for the placeholders'
-# text are the styles of the real text (tests/test_promtool_tests.py compares the two).
-_INERT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\Z")
+# the start; render.inert), and placeholders are inert too, so the styles chosen for the
+# placeholders' text are the styles of the real text (tests/test_promtool_tests.py
+# compares the two).
 _MARK = "slogenslot"
 _SLOT = re.compile(rf"(\s{_MARK}M\d+x|{_MARK}\d+x)")
 _TEMPLATES: dict[tuple, "_Template | None"] = {}
@@ -793,7 +793,7 @@ def _identity(plan: SLOPlan, series: tuple[SyntheticSeries, ...]) -> list[str]:
 def _template(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> _Template | None:
     """The shared text of SLOs like this one, or None when its identity is not inert."""
     values = _identity(plan, series)
-    if not all(_INERT.match(value) for value in values):
+    if not all(inert(value) for value in values):
         return None
     # Everything the scenarios read from the plan but its identity (placeholders here).
     holder = _placeholder_plan(plan)

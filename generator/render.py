@@ -178,6 +178,16 @@ def _sequence(data: list, indent: int, out: list[str]) -> None:
             raise _Unsupported(item)
 
 
+# Names that cannot change how YAML styles a scalar they are pasted into, away from its
+# ends: no quotes, escapes, `:`, `#`, spaces or non-ASCII (see rule_text.py).
+_INERT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\Z")
+
+
+def inert(value: str) -> bool:
+    """Whether `value` may be pasted inside a styled scalar without changing its style."""
+    return _INERT.match(value) is not None
+
+
 # For writers of fixed layouts (promtool test files) that use the same scalar rules.
 FastPathUnsupported = _Unsupported
 

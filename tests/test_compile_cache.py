@@ -1,12 +1,13 @@
-"""The parse cache of compile.expression_problems: same verdicts as parsing every expression."""
+"""The parse cache of promql.expression_problem: same verdicts as parsing every expression."""
 
 from __future__ import annotations
 
 import promql_parser as pp
 import pytest
 
-from generator import compile as compile_module
-from generator.compile import _shape, expression_problems
+from generator import promql
+from generator.promql import expression_shape
+from generator.rule_text import expression_problems
 from generator.rules import Group, Rule
 
 
@@ -35,11 +36,11 @@ def _verdict(expr: str) -> bool:
     ],
 )
 def test_masking_keeps_the_parse_verdict(expr):
-    assert _verdict(_shape(expr)) == _verdict(expr)
+    assert _verdict(expression_shape(expr)) == _verdict(expr)
 
 
 def test_a_cached_shape_does_not_hide_a_broken_expression(monkeypatch):
-    monkeypatch.setattr(compile_module, "_PARSED_SHAPES", set())
+    monkeypatch.setattr(promql, "_PARSED_SHAPES", set())
     good = Group("g", 30, (Rule(record="r", expr='x{slo_id="a"} / y{slo_id="a"}'),))
     assert expression_problems([good]) == []
     # Same masked shape would be a cache hit; a different broken shape must still be found.

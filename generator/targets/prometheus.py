@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
 from ..durations import format_duration
 from ..render import FastPathUnsupported, block_key, block_scalar, to_yaml
-from ..rules import Group
+from ..rules import Group, Rule
 from .base import TargetOptions, header
 
 FOLDER = "rules"
@@ -29,16 +31,21 @@ _BLOCKS: dict[tuple, str] = {}
 _BLOCKS_MAX = 1 << 14
 
 
-def _block(key: str, pairs: tuple[tuple[str, str], ...]) -> str:
+def _block(key: str, pairs: tuple[tuple[str, str], ...], style: Callable[[str, int], str] = block_scalar) -> str:
     """`    key:` and its string mapping, as lines at a rule's indentation."""
+    if style is not block_scalar:
+        return _block_text(key, pairs, style)
     cached = _BLOCKS.get((key, pairs))
     if cached is None:
-        lines = [f"    {key}:"] + [f"      {block_key(k)}:{block_scalar(v, 6)}" for k, v in dict(pairs).items()]
-        cached = "\n".join(lines)
+        cached = _block_text(key, pairs, style)
         if len(_BLOCKS) >= _BLOCKS_MAX:
             _BLOCKS.clear()
         _BLOCKS[(key, pairs)] = cached
     return cached
+
+
+def _block_text(key: str, pairs: tuple[tuple[str, str], ...], style: Callable[[str, int], str]) -> str:
+    return "\n".join([f"    {key}:"] + [f"      {block_key(k)}:{style(v, 6)}" for k, v in dict(pairs).items()])
 
 
 def rule_file_text(groups: tuple[Group, ...]) -> str:
@@ -52,13 +59,18 @@ def rule_file_text(groups: tuple[Group, ...]) -> str:
             out.append("  rules: []")
             continue
         out.append("  rules:")
-        for rule in group.rules:
-            out.append("  - record:" + block_scalar(rule.record, 4) if rule.record else "  - alert:" + block_scalar(rule.alert or "", 4))
-            out.append("    expr:" + block_scalar(rule.expr, 4))
-            if rule.for_:
-                out.append("    for:" + block_scalar(rule.for_, 4))
-            if rule.labels:
-                out.append(_block("labels", rule.labels))
-            if rule.annotations:
-                out.append(_block("annotations", rule.annotations))
+        rule_lines(group.rules, out)
     return "\n".join(out) + "\n"
+
+
+def rule_lines(rules: Sequence[Rule], out: list[str], style: Callable[[str, int], str] = block_scalar) -> None:
+    """Append the lines of `rules` as items of a group's `rules:`, scalars written by `style`."""
+    for rule in rules:
+        out.append("  - record:" + style(rule.record, 4) if rule.record else "  - alert:" + style(rule.alert or "", 4))
+        out.append("    expr:" + style(rule.expr, 4))
+        if rule.for_:
+            out.append("    for:" + style(rule.for_, 4))
+        if rule.labels:
+            out.append(_block("labels", rule.labels, style))
+        if rule.annotations:
+            out.append(_block("annotations", rule.annotations, style))
