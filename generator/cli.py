@@ -22,6 +22,7 @@ from .durations import format_duration, parse_duration
 from .explain import COLUMNS, markdown_table
 from .explain import tier_rows as explain_rows
 from .fingerprint import inputs_digest, remember, up_to_date
+from .gcpause import paused_gc
 from .formats.jsonnet import JsonnetOptions
 from .load import LoadedSpec, load_specs
 from .pipeline import ServiceOutput, Stage, Tree, build_tree
@@ -178,7 +179,7 @@ def generate(
         return
     try:
         # Workers write their files beside `out` as they go; one swap at the end.
-        with staging_area(out) as staging:
+        with staging_area(out) as staging, paused_gc(freeze=True):
             tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging))
             changes = commit(out, staging, list(tree.staged))
     except OutputConflict as err:
@@ -207,7 +208,8 @@ def check(
     jobs: JobsOpt = 0,
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
-    tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None))
+    with paused_gc(freeze=True):
+        tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None))
     changes = changes_of(out, list(tree.staged))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from . import names
 from .dashboards import OVERVIEW_FILE, overview_dashboard, service_dashboard
@@ -12,7 +12,8 @@ from .load import LoadedSpec
 from .plan import SLOPlan, plan_service
 from .promtool_tests import ServiceTests, build_service_tests, render_test_file
 from .render import FastPathUnsupported, to_json
-from .report import render_report
+from .gcpause import paused_gc
+from .report import ReportPart, assemble_report, report_part
 from .rule_text import ServiceRules, service_rules
 from .rules import Group
 from .spec import ServiceSpec, json_schema
@@ -99,15 +100,19 @@ def service_files(compiled: CompiledService, targets: tuple[str, ...], options: 
     return files
 
 
-def global_files(services: Sequence[ServicePlans]) -> dict[str, str]:
-    """The files that read every service: the schema, the overview dashboard, the report."""
+def global_files(services: Sequence[ServicePlans], report_parts: Mapping[str, ReportPart] | None = None) -> dict[str, str]:
+    """The files that read every service: the schema, the overview dashboard, the report
+    (from the services' `report_parts` where made already, by service name)."""
     files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
     ordered = sorted(services, key=lambda c: c.service)
     if ordered:
         files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
     # The static report needs nothing but the specs, so it is generated (and drift-checked)
     # like every other file; `slogen report --prometheus` writes a live one beside it.
-    files["report/index.html"] = render_report([plan for c in ordered for plan in c.plans])
+    made = report_parts or {}
+    with paused_gc():
+        parts = [made.get(c.service) or report_part(c.plans) for c in ordered]
+        files["report/index.html"] = assemble_report(parts, live=False)
     return files
 
 

@@ -23,11 +23,14 @@ from .formats import NATIVE
 from .gcpause import paused_gc
 from .load import LoadedSpec, detect_format, discover, display_path, load_file, load_files, nothing_found
 from .plan import SLOPlan
+from .report import ReportPart, report_part
 from .targets import TargetOptions
-from .write import Staged, stage_file
+from .write import Staged, stage_file, start_writeback
 
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
+# Files (results) between early flushes of the staging tree (see write.start_writeback).
+WRITEBACK_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class ServiceOutput:
     problems: tuple[Diagnostic, ...]
     files: dict[str, str]  # empty when staged
     staged: tuple[Staged, ...] = ()
+    report: ReportPart | None = None  # its share of the report, made alongside its files
 
 
 @dataclass(frozen=True)
@@ -77,17 +81,19 @@ def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOp
     files: dict[str, str] = {}
     plans: tuple[SLOPlan, ...] = ()
     untested: tuple[tuple[str, str], ...] = ()
+    report = None
     if compiled is not None:
         files = service_files(compiled, targets, options)
         plans = compiled.plans
         untested = compiled.untested
+        report = report_part(plans)
     staged: tuple[Staged, ...] = ()
     if stage is not None:
         staged = tuple(stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in files.items())
         files = {}
     return ServiceOutput(
         spec.service, document.path, claim_of(item), plans, untested,
-        tuple(item.diagnostic(p) for p in problems), files, staged,
+        tuple(item.diagnostic(p) for p in problems), files, staged, report,
     )
 
 
@@ -181,7 +187,7 @@ def _build_tree(
     if diagnostics:
         return None, diagnostics
     check_targets(targets, options, [s.service for s in kept])
-    out_files = global_files(kept)
+    out_files = global_files(kept, {s.service: s.report for s in kept if s.report is not None})
     if stage is not None:
         staged = [stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in out_files.items()]
         return Tree({}, tuple(kept), tuple(staged + [s for service in kept for s in service.staged])), []
@@ -195,10 +201,17 @@ def _parallel(
 ) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
     global _JOB
     _JOB = job
+    staging = job[3].staging if job[3] is not None else None
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(files))) as pool:
             # Small chunks keep the workers evenly loaded; results come back in file order.
-            return list(pool.imap(_file_job, files, chunksize=max(1, len(files) // (jobs * 64))))
+            results = []
+            for result in pool.imap(_file_job, files, chunksize=max(1, len(files) // (jobs * 64))):
+                results.append(result)
+                # This process only waits meanwhile: it can flush what workers staged.
+                if staging is not None and len(results) % WRITEBACK_EVERY == 0:
+                    start_writeback(staging)
+            return results
     finally:
         _JOB = None

@@ -7,6 +7,7 @@ depends only on the specs, so `make generate` can keep it under version control.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -217,14 +218,21 @@ def history_plot(plan: SLOPlan, series: tuple[Sample, ...], start: float, end: f
 
 def _table(headers: list[str], rows: list[list[str]], cls: str, anchors: list[str] | None = None) -> str:
     """An HTML table; with `anchors`, each row's first cell links to that id on the page."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    return _table_around(headers, _rows(rows, anchors), cls)
+
+
+def _rows(rows: list[list[str]], anchors: list[str] | None = None) -> str:
     cells = ["".join(f"<td>{escape(c)}</td>" for c in row) for row in rows]
     if anchors is not None:
         cells = [
             f'<td><a href="#{escape(anchor)}">{escape(row[0])}</a></td>' + "".join(f"<td>{escape(c)}</td>" for c in row[1:])
             for row, anchor in zip(rows, anchors)
         ]
-    body = "".join(f"<tr>{row}</tr>" for row in cells)
+    return "".join(f"<tr>{row}</tr>" for row in cells)
+
+
+def _table_around(headers: list[str], body: str, cls: str) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -311,35 +319,57 @@ section.slo{content-visibility:auto;contain-intrinsic-size:auto 1500px}
 def render_report(plans: list[SLOPlan], history: dict[str, History] | None = None, source: str = "") -> str:
     """The whole HTML page: a summary table, then one section per SLO."""
     with paused_gc():  # thousands of short-lived rows and budgets, no cycles (see gcpause.py)
-        return _page(plans, history, source)
+        return assemble_report([report_part(plans, history)], history is not None, source)
 
 
-def _page(plans: list[SLOPlan], history: dict[str, History] | None, source: str) -> str:
+@dataclass(frozen=True)
+class ReportPart:
+    """Some SLOs' share of the page, independent of every other SLO's: parts of a large
+    tree are made per service, in parallel (pipeline.py), and joined in order."""
+
+    rows: str  # summary table rows
+    sections: str
+    shapes: tuple[DetectionShape, ...]  # detection drawings the sections <use>
+
+
+def symbol_id(shape: DetectionShape) -> str:
+    """The page id of a detection shape's shared drawing: from its content, so that parts
+    made apart agree.  Ids start with "_", which no slo_id does: no clash with sections."""
+    return "_detection-" + hashlib.sha256(repr(shape).encode()).hexdigest()[:12]
+
+
+def report_part(plans: list[SLOPlan] | tuple[SLOPlan, ...], history: dict[str, History] | None = None) -> ReportPart:
+    """The summary rows and sections of these SLOs."""
     budgets = [slo_budget(plan) for plan in plans]
     shapes = [detection_shape(plan) for plan in plans]
     # With thousands of SLOs the summary is the index: each row links to its section.
-    summary = _table(BUDGET_HEADERS, [budget_rows(b) for b in budgets], "summary", [plan.id for plan in plans])
+    rows = _rows([budget_rows(b) for b in budgets], [plan.id for plan in plans])
+    drawn = tuple(dict.fromkeys(shape for shape, budget in zip(shapes, budgets) if budget.tiers))
+    sections = "".join(
+        _slo_section(plan, budget, None if history is None else history.get(plan.id), shape, symbol_id(shape) if budget.tiers else "")
+        for plan, budget, shape in zip(plans, budgets, shapes)
+    )
+    return ReportPart(rows, sections, drawn)
+
+
+def assemble_report(parts: list[ReportPart], live: bool, source: str = "") -> str:
+    """The page from its parts, in order; `live`: the sections show history from `source`."""
     note = (
         f'<p class="note">Live data from {escape(source)}.</p>'
-        if history is not None
+        if live
         else '<p class="note">From the specs only; run <code>slogen report --prometheus URL</code> for burn-down and burn-rate history.</p>'
     )
     # Each distinct detection plot is drawn once, as a <symbol> every SLO of that shape
-    # <use>s: 10,000 SLOs cost a few drawings instead of 10,000 (90 MB of SVG).  The ids
-    # start with "_", which no slo_id does, so they cannot clash with the sections'.
+    # <use>s: 10,000 SLOs cost a few drawings instead of 10,000 (90 MB of SVG).
     # Page CSS does not reach into a <use>d copy: the text style is set on the drawing.
-    symbols: dict[DetectionShape, str] = {}
-    for shape, budget in zip(shapes, budgets):
-        if budget.tiers:
-            symbols.setdefault(shape, f"_detection-{len(symbols) + 1}")
+    shapes = dict.fromkeys(shape for part in parts for shape in part.shapes)
     drawings = "".join(
-        f'<symbol id="{symbol}" viewBox="0 0 {WIDTH} {HEIGHT}"><g font-size="11px" fill="#444">{detection_drawing(shape)[0]}</g></symbol>' for shape, symbol in symbols.items()
+        f'<symbol id="{symbol_id(shape)}" viewBox="0 0 {WIDTH} {HEIGHT}"><g font-size="11px" fill="#444">{detection_drawing(shape)[0]}</g></symbol>'
+        for shape in shapes
     )
-    defs = f'<svg class="plot-defs" xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true">{drawings}</svg>' if symbols else ""
-    sections = "".join(
-        _slo_section(plan, budget, None if history is None else history.get(plan.id), shape, symbols.get(shape, ""))
-        for plan, budget, shape in zip(plans, budgets, shapes)
-    )
+    defs = f'<svg class="plot-defs" xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true">{drawings}</svg>' if shapes else ""
+    summary = _table_around(BUDGET_HEADERS, "".join(part.rows for part in parts), "summary")
+    sections = "".join(part.sections for part in parts)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -26,3 +26,14 @@ def test_leaves_a_disabled_collector_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_freeze_keeps_survivors_out_of_later_collections():
+    before = gc.get_freeze_count()
+    try:
+        with paused_gc(freeze=True):
+            survivors = [[i] for i in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + len(survivors)
+    finally:
+        gc.unfreeze()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline
+from generator import pipeline, write
 from generator.compile import compile_all, output_files
 from generator.load import load_specs
 from generator.targets import TargetOptions
@@ -91,9 +91,13 @@ def test_problems_in_worker_files_are_all_reported(tmp_path, workers_always):
     assert len(diagnostics) == 2
 
 
-def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, workers_always):
+def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, workers_always, monkeypatch):
     from generator.write import commit, staging_area, write_output
 
+    # Flush the staging tree early after every result: the output is the same.
+    flushes: list[Path] = []
+    monkeypatch.setattr(pipeline, "WRITEBACK_EVERY", 1)
+    monkeypatch.setattr(pipeline, "start_writeback", lambda root: (flushes.append(root), write.start_writeback(root)))
     paths = _tree_with_every_format(tmp_path)
     expected_dir, out = tmp_path / "expected", tmp_path / "out"
     write_output(expected_dir, _serial(paths))
@@ -110,3 +114,4 @@ def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, worker
     assert got.pop("mine/notes.txt") == b"a user's file is carried over\n"
     assert got == want
     assert not list(tmp_path.glob(".out.slogen-staging-*")), "staging trees left behind"
+    assert len(flushes) >= 2 * 20 and all(root.name.startswith(".out.slogen-staging-") for root in flushes)
