@@ -73,10 +73,40 @@ def parse_selector(text: str, field: str) -> Selector:
     return parsed
 
 
+# A selector in the usual spelling, values without escapes: `metric{label op "value", ...}`.
+_MATCHER_TEXT = r'[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"[^"\\\n]*"'
+_PLAIN_SELECTOR = re.compile(
+    rf"\s*([A-Za-z_:][A-Za-z0-9_:]*)?\s*(?:\{{\s*((?:{_MATCHER_TEXT}\s*,\s*)*(?:{_MATCHER_TEXT}\s*)?)\}})?\s*\Z"
+)
+_MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"\\\n]*)"')
+
+
 # Specs are validated, then planned and synthesized from the same selectors: parse each
 # text once (a problem is kept as its message; `field` only says where it was found).
 @lru_cache(maxsize=1 << 12)
 def _parse_selector(text: str) -> Selector | str:
+    match = _PLAIN_SELECTOR.match(text)
+    if match and (match[1] or match[2]) and _plain_shape_is_selector(expression_shape(text)):
+        # Thousands of SLOs' selectors differ only in matcher values, which cannot change
+        # what they parse to: the parser checked the shape, the values are read here
+        # (tests/test_promql.py holds this to the parser's own result).
+        name = match[1]
+        matchers = []
+        for label, op, value in _MATCHER.findall(match[2] or ""):
+            if label == "__name__" and name is None and op == "=":
+                name = value
+                continue
+            matchers.append((label, op, value))
+        return Selector(name=name, matchers=tuple(matchers))
+    return _parse_selector_fully(text)
+
+
+@lru_cache(maxsize=1 << 10)
+def _plain_shape_is_selector(shape: str) -> bool:
+    return isinstance(_parse_selector_fully(shape), Selector)
+
+
+def _parse_selector_fully(text: str) -> Selector | str:
     try:
         expr = pp.parse(text)
     except ValueError as err:
