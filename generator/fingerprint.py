@@ -2,9 +2,10 @@
 
 After a successful run, a record beside the output directory keeps a digest of the
 inputs (every spec file's path and bytes, slogen's own source and the versions of
-the libraries that shape the text) and a digest of the manifest it wrote.  A later
-run with the same inputs, whose output files still hash to what that manifest says,
-has nothing to do.  The record checks itself against the output, so a stale one (a
+the libraries that shape the text), a digest of the manifest it wrote and each
+output file's size, modification time and inode.  A later run with the same inputs,
+whose output files are still those files (or, when their stat differs, still hash to
+what that manifest says), has nothing to do.  The record checks itself against the output, so a stale one (a
 killed run, a hand edit) only costs a full compile, never a wrong "up to date".
 """
 
@@ -71,6 +72,11 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _stat(path: Path) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
 def _read_up_to_date(out_dir: Path, inputs: str) -> dict | None:
     record = json.loads(record_path(out_dir).read_text())
     if not isinstance(record, dict) or record.get("inputs") != inputs:
@@ -78,8 +84,14 @@ def _read_up_to_date(out_dir: Path, inputs: str) -> dict | None:
     manifest = (out_dir / MANIFEST).read_bytes()
     if _sha(manifest) != record.get("manifest"):
         return None
+    # A file with the size, modification time and inode it had when the record was
+    # written is that file (as for git's index); any other is hashed: a touched file
+    # still matches, an edited one does not.  Hashing all of a large tree's 500 MB
+    # would be most of a no-change run.
+    stats = record.get("stat") or {}
     for rel, digest in json.loads(manifest)["files"].items():
-        if _sha((out_dir / rel).read_bytes()) != digest:
+        path = out_dir / rel
+        if stats.get(rel) != _stat(path) and _sha(path.read_bytes()) != digest:
             return None
     return record
 
@@ -99,7 +111,8 @@ def remember(out_dir: Path, inputs: str, services: int, slos: int) -> None:
     """Record a successful run's inputs against the manifest it left in out_dir."""
     with output_lock(out_dir):
         manifest = (out_dir / MANIFEST).read_bytes()
-        record = {"inputs": inputs, "manifest": _sha(manifest), "services": services, "slos": slos}
+        stats = {rel: _stat(out_dir / rel) for rel in json.loads(manifest)["files"]}
+        record = {"inputs": inputs, "manifest": _sha(manifest), "services": services, "slos": slos, "stat": stats}
         target = record_path(out_dir)
         handle, temp = tempfile.mkstemp(prefix=target.name + ".", dir=target.parent)
         try:

@@ -78,7 +78,8 @@ def display_path(path: Path) -> str:
     """How a file is named in messages and generated headers: relative to the working
     directory when inside it, so output does not depend on where the repo is cloned."""
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix() if path.resolve().is_relative_to(Path.cwd()) else str(path)
+        resolved, cwd = path.resolve(), Path.cwd()
+        return Path(os.path.relpath(resolved, cwd)).as_posix() if resolved.is_relative_to(cwd) else str(path)
     except (OSError, ValueError):
         return str(path)
 

@@ -63,6 +63,20 @@ def test_hand_edited_output_is_rewritten(tmp_path):
     assert rules.read_text() == good
 
 
+def test_an_edit_of_the_same_size_is_rewritten_and_a_touch_is_not(tmp_path):
+    write_spec(tmp_path / "specs", SPEC, "web.yaml")
+    _generate(tmp_path)
+    rules = tmp_path / "out" / "rules" / "web.yml"
+    good = rules.read_text()
+    os.utime(rules)  # same bytes, new time: hashed, still the same file
+    assert SKIPPED in _generate(tmp_path)
+    stat = rules.stat()
+    rules.write_text(good.replace("0.001", "0.002"))  # same size
+    os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert SKIPPED not in _generate(tmp_path)
+    assert rules.read_text() == good
+
+
 def test_a_record_from_other_output_is_not_trusted(tmp_path):
     """A run killed after swapping output/ but before recording leaves an old record behind."""
     spec = write_spec(tmp_path / "specs", SPEC, "web.yaml")
