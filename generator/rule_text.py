@@ -77,6 +77,7 @@ def expression_problems(groups: list[Group] | tuple[Group, ...]) -> list[str]:
 _MARK = "slogenslot"
 _HOLE = re.compile(rf"( {_MARK}D\d+x|{_MARK}\d+x)")
 _PLACEHOLDER = re.compile(rf"{_MARK}(\d+)x")
+_ENDS_WITH_PLACEHOLDER = re.compile(rf"{_MARK}\d+x\Z")
 # Identity values 0 and 1 (service, SLO name) may be pasted into a scalar's styled text.
 _PASTED = 2
 # No YAML 1.1 resolver (bool, int, float, null, timestamp, merge, value) reads these.
@@ -168,8 +169,15 @@ def _template(holder: SLOPlan) -> _Template | None:
 
 
 def _make_template(holder: SLOPlan) -> _Template | None:
-    literal = replace(holder, service="", name="", labels=tuple((k, "") for k, _ in holder.labels), description="",
-                      rates=BaseRates("", ""), severities=tuple(replace(s, annotations=tuple((k, "") for k, _ in s.annotations)) for s in holder.severities))
+    literal = replace(
+        holder,
+        service="",
+        name="",
+        labels=tuple((key, "") for key, _ in holder.labels),
+        description="",
+        rates=BaseRates("", ""),
+        severities=tuple(replace(sev, annotations=tuple((key, "") for key, _ in sev.annotations)) for sev in holder.severities),
+    )
     if _MARK in repr(literal):
         return None  # a literal part (a label name, an alert label) reads like a placeholder
     chunks: list[_Chunk | None] = []
@@ -212,7 +220,7 @@ def _pastable(text: str) -> bool:
     return (
         all(i < _PASTED for i in indices)
         and not text.startswith(_MARK)
-        and not re.search(rf"{_MARK}\d+x\Z", text)
+        and not _ENDS_WITH_PLACEHOLDER.search(text)
         and bool(_UNRESOLVABLE.search(text))
     )
 
