@@ -59,10 +59,18 @@ def _op_text(op: pp.MatchOp) -> str:
 
 def parse_expr(text: str, field: str) -> pp.Expr:
     """Parse PromQL, turning the parser's error into an SLIError for `field`."""
+    parsed = _parsed(text)
+    if isinstance(parsed, str):
+        raise SLIError(field, parsed)
+    return parsed
+
+
+def _parsed(text: str) -> pp.Expr | str:
+    """The parser's tree of `text`, or what is wrong with it (cacheable, unlike an exception)."""
     try:
         return pp.parse(text)
     except ValueError as err:
-        raise SLIError(field, f"invalid PromQL: {err}") from None
+        return f"invalid PromQL: {err}"
 
 
 def parse_selector(text: str, field: str) -> Selector:
@@ -107,10 +115,9 @@ def _plain_shape_is_selector(shape: str) -> bool:
 
 
 def _parse_selector_fully(text: str) -> Selector | str:
-    try:
-        expr = pp.parse(text)
-    except ValueError as err:
-        return f"invalid PromQL: {err}"
+    expr = _parsed(text)
+    if isinstance(expr, str):
+        return expr
     if not isinstance(expr, pp.VectorSelector):
         return f"expected a plain selector like metric{{label=\"value\"}}, got {text.strip()!r}"
     if expr.offset is not None or expr.at is not None:
@@ -143,10 +150,7 @@ def parse_query(template: str, field: str) -> pp.Expr:
 # A query SLI's queries are parsed for its rules, then again to find its counters.
 @lru_cache(maxsize=1 << 10)
 def _parse_query(template: str) -> pp.Expr | str:
-    try:
-        return pp.parse(substitute_window(template, BASE))
-    except ValueError as err:
-        return f"invalid PromQL: {err}"
+    return _parsed(substitute_window(template, BASE))
 
 
 def user_query(template: str, field: str) -> str:

@@ -38,7 +38,7 @@ from .alerts import tier_expr
 from .durations import format_duration
 from .numbers import fmt
 from .plan import SeverityPlan, SLOPlan
-from .render import FastPathUnsupported, inert, to_yaml, yaml_number
+from .render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from .render import block_scalar as _block_scalar
 from .promql import escape_string
 from .series import SeriesError, SyntheticSeries, sli_series
@@ -717,11 +717,12 @@ def _test_file_text(tests: ServiceTests) -> str:
     chunks = ["\n".join(out), "\n"]
     for plan, series in tests.testable:
         notations = ["  - series:" + block_scalar(s.notation(), 4) for s in series]
-        template = _template(plan, series, e)
+        values = _identity(plan, series)
+        template = _template(plan, values, series, e)
         if template is None:
             chunks.append(_slo_text(_scenarios(plan, _group_values(series, plan), e), series, notations, block_scalar))
         else:
-            chunks.append(template.fill(plan, series, notations))
+            chunks.append(template.fill(values, notations))
     return "".join(chunks)
 
 
@@ -759,7 +760,7 @@ def _slo_text(scenarios: list[Scenario], series: tuple[SyntheticSeries, ...], no
 # the start; render.inert), and placeholders are inert too, so the styles chosen for the
 # placeholders' text are the styles of the real text (tests/test_promtool_tests.py
 # compares the two).
-_MARK = "slogenslot"
+_MARK = PLACEHOLDER_MARK
 _SLOT = re.compile(rf"(\s{_MARK}M\d+x|{_MARK}\d+x)")
 _TEMPLATES: dict[tuple, "_Template | None"] = {}
 _TEMPLATES_MAX = 1 << 10
@@ -775,9 +776,8 @@ class _Template:
     # Per placeholder position: ("v", index into the identity values) or ("m", series index).
     slots: tuple[tuple[int, str, int], ...]
 
-    def fill(self, plan: SLOPlan, series: tuple[SyntheticSeries, ...], notations: list[str]) -> str:
-        """The text for one SLO of this template's shape."""
-        values = _identity(plan, series)
+    def fill(self, values: list[str], notations: list[str]) -> str:
+        """The text for one SLO of this template's shape, from its identity values and series lines."""
         parts = list(self.parts)
         for position, kind, index in self.slots:
             parts[position] = values[index] if kind == "v" else notations[index][len("  - series:"):]
@@ -790,9 +790,8 @@ def _identity(plan: SLOPlan, series: tuple[SyntheticSeries, ...]) -> list[str]:
     return [plan.service, plan.name, *(value for _, value in plan.labels), *(labels.get(label, "") for label in plan.grouping)]
 
 
-def _template(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> _Template | None:
-    """The shared text of SLOs like this one, or None when its identity is not inert."""
-    values = _identity(plan, series)
+def _template(plan: SLOPlan, values: list[str], series: tuple[SyntheticSeries, ...], e: int) -> _Template | None:
+    """The shared text of SLOs like this one, or None when its identity `values` are not inert."""
     if not all(inert(value) for value in values):
         return None
     # Everything the scenarios read from the plan but its identity (placeholders here).
@@ -807,17 +806,13 @@ def _template(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> _Te
     return template
 
 
-def _placeholder(index: int) -> str:
-    return f"{_MARK}{index}x"
-
-
 def _placeholder_plan(plan: SLOPlan) -> SLOPlan:
     return replace(
         plan,
-        service=_placeholder(0),
-        name=_placeholder(1),
+        service=placeholder(0),
+        name=placeholder(1),
         description="",
-        labels=tuple((key, _placeholder(2 + i)) for i, (key, _) in enumerate(plan.labels)),
+        labels=tuple((key, placeholder(2 + i)) for i, (key, _) in enumerate(plan.labels)),
         rates=_NO_RATES,
         # Annotations are the alert's text, not its behaviour: SLOs differing there share tests.
         severities=tuple(replace(sev, annotations=()) for sev in plan.severities),
@@ -828,7 +823,7 @@ def _make_template(holder: SLOPlan, series: tuple[SyntheticSeries, ...], e: int)
     if _MARK in repr(replace(holder, service="", name="", labels=tuple((key, "") for key, _ in holder.labels))):
         return None  # a literal part (a label name, an alert label) reads like a placeholder
     first = 2 + len(holder.labels)
-    group = {label: _placeholder(first + i) for i, label in enumerate(holder.grouping)}
+    group = {label: placeholder(first + i) for i, label in enumerate(holder.grouping)}
     notations = [f"  - series: {_MARK}M{i}x" for i in range(len(series))]
     text = _slo_text(_scenarios(holder, group, e), series, notations, _block_scalar)
     pieces = _SLOT.split(text)

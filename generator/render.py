@@ -188,6 +188,16 @@ def inert(value: str) -> bool:
     return _INERT.match(value) is not None
 
 
+# Templates of rule and test text (rule_text.py, promtool_tests.py) are written for
+# stand-in plans whose names are these: inert, and unlike anything a spec says.
+PLACEHOLDER_MARK = "slogenslot"
+
+
+def placeholder(index: int) -> str:
+    """The stand-in text for identity value `index` of a template."""
+    return f"{PLACEHOLDER_MARK}{index}x"
+
+
 # For writers of fixed layouts (promtool test files) that use the same scalar rules.
 FastPathUnsupported = _Unsupported
 

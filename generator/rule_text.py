@@ -36,7 +36,7 @@ from .durations import format_duration
 from .plan import SLOPlan
 from .policy_rules import exhausted_alert_rules, policy_rules
 from .promql import expression_problem
-from .render import FastPathUnsupported, block_key, block_scalar, inert
+from .render import PLACEHOLDER_MARK, FastPathUnsupported, block_scalar, inert, placeholder
 from .rules import Group, Rule, hourly_rules, long_rules, mid_rules, short_rules
 from .sli import BaseRates
 from .targets import prometheus
@@ -74,7 +74,7 @@ def expression_problems(groups: list[Group] | tuple[Group, ...]) -> list[str]:
     return problems
 
 
-_MARK = "slogenslot"
+_MARK = PLACEHOLDER_MARK
 _HOLE = re.compile(rf"( {_MARK}D\d+x|{_MARK}\d+x)")
 _PLACEHOLDER = re.compile(rf"{_MARK}(\d+)x")
 _ENDS_WITH_PLACEHOLDER = re.compile(rf"{_MARK}\d+x\Z")
@@ -82,10 +82,6 @@ _ENDS_WITH_PLACEHOLDER = re.compile(rf"{_MARK}\d+x\Z")
 _PASTED = 2
 # No YAML 1.1 resolver (bool, int, float, null, timestamp, merge, value) reads these.
 _UNRESOLVABLE = re.compile(r'[{}"(),]')
-
-
-def _placeholder(index: int) -> str:
-    return f"{_MARK}{index}x"
 
 
 @dataclass(frozen=True)
@@ -134,20 +130,20 @@ def _identity(plan: SLOPlan) -> list[str] | None:
 def _holder(plan: SLOPlan) -> SLOPlan:
     """The plan with placeholders for its identity (in `_identity`'s order): the template key."""
     index = 2 + len(plan.labels)
-    labels = tuple((key, _placeholder(2 + i)) for i, (key, _) in enumerate(plan.labels))
+    labels = tuple((key, placeholder(2 + i)) for i, (key, _) in enumerate(plan.labels))
     description = ""
     if plan.description:
-        description = _placeholder(index)
+        description = placeholder(index)
         index += 1
-    rates = BaseRates(_placeholder(index), _placeholder(index + 1))
+    rates = BaseRates(placeholder(index), placeholder(index + 1))
     index += 2
     severities = []
     for sev in plan.severities:
-        annotations = tuple((key, _placeholder(index + i)) for i, (key, _) in enumerate(sev.annotations))
+        annotations = tuple((key, placeholder(index + i)) for i, (key, _) in enumerate(sev.annotations))
         index += len(annotations)
         severities.append(replace(sev, annotations=annotations))
     return replace(
-        plan, service=_placeholder(0), name=_placeholder(1), labels=labels, description=description, rates=rates, severities=tuple(severities)
+        plan, service=placeholder(0), name=placeholder(1), labels=labels, description=description, rates=rates, severities=tuple(severities)
     )
 
 

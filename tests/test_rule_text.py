@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from generator import rule_text
 from generator.compile import compile_all
 from generator.load import load_specs
-from generator.render import FastPathUnsupported, slow_yaml
+from generator.render import FastPathUnsupported, placeholder, slow_yaml
 from generator.rule_text import build_groups, service_rules
 from generator.sli import BaseRates
 from generator.targets.prometheus import rule_file_data, rule_file_text
@@ -145,7 +145,7 @@ def test_odd_identities_fill_templates_exactly(plans_by_service, service, name, 
 
 
 def test_only_names_inside_unambiguous_scalars_are_pasted():
-    mark = rule_text._placeholder
+    mark = placeholder
     assert rule_text._pastable(f'x{{slo_id="{mark(0)}-{mark(1)}"}}')
     assert not rule_text._pastable(f"{mark(0)}-{mark(1)}")  # a whole value: styled from its real text
     assert not rule_text._pastable(f"1{mark(0)}2")  # "132" would read as an int
