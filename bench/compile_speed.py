@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _slogen(*args: str) -> list[str]:
-    return [sys.executable, "-m", "generator.cli", *args]
+    return [sys.executable, "-m", "slogen.cli", *args]
 
 
 def _clear(work: Path) -> None:
@@ -52,8 +52,8 @@ def _floor(work: Path) -> dict:
 
 def profile_compile(work: Path, top: int = 15) -> list[dict]:
     """Top cumulative entries of the whole per-file pipeline in one process (no disk writes)."""
-    from generator.pipeline import build_tree
-    from generator.targets import DEFAULT_TARGETS, TargetOptions
+    from slogen.build.pipeline import build_tree
+    from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions
 
     profiler = cProfile.Profile()
     cwd = os.getcwd()

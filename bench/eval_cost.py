@@ -39,10 +39,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
-
-from generator.compile import compile_all, output_files
-from generator.load import load_specs
-from generator.render import to_yaml
+from slogen.build.compile import compile_all, output_files
+from slogen.emit.render import to_yaml
+from slogen.spec.load import load_specs
 
 from .prometheus import Prometheus, free_port, running
 from .shapes import BenchSLO, pyrra_groups, sloth_groups

@@ -190,7 +190,7 @@ NOTES = """## What was changed for speed, and what would close the remaining gap
 Compiler changes made while benchmarking (each covered by tests):
 
 - `render.py`: rule files are written by a small block-YAML writer that decides every scalar's style by PyYAML's
-  own rules and falls back to PyYAML for anything else; the text is byte-identical (`tests/test_render_fast.py`
+  own rules and falls back to PyYAML for anything else; the text is byte-identical (`tests/emit/rules/test_render_fast.py`
   compares both on real rule files, boundary strings and random documents). PyYAML's pure-Python representer
   and resolver were 60% of a full compile; they are also most of the CSafeDumper floor, which is why slogen is
   below the floor.
@@ -206,29 +206,29 @@ Compiler changes made while benchmarking (each covered by tests):
   worker loads, plans and renders its services and writes their files into the staging tree beside the output
   directory, sending back only digests; the main process keeps what reads every service (cross-file clashes, the
   overview dashboard, the report) and the jsonnet / Sloth / OpenSLO / Pyrra files, which convert together.
-  `tests/test_pipeline.py` holds the result byte-identical to one process. Peak RSS went from 1.4 GiB to about
+  `tests/build/test_pipeline.py` holds the result byte-identical to one process. Peak RSS went from 1.4 GiB to about
   150 MiB per process, since no process holds the whole output any more.
-- `promtool_tests.py`: the promtool tests of issue 3 were the largest cost (about 10 ms per SLO). Scenario numbers
+- `emit/tests/promtool.py`: the promtool tests of issue 3 were the largest cost (about 10 ms per SLO). Scenario numbers
   (detection deadlines, reset searches, budget bounds) are memoised by the SLO's numbers, the SLO's identity
   strings are built once, and the test files are written directly (held to PyYAML's bytes by a test): about
   0.7 ms per SLO now.
-- `targets/prometheus.py`: rule files are written directly too (same test); `write.py`: one `syncfs` before the
+- `emit/targets/prometheus.py`: rule files are written directly too (same test); `build/write.py`: one `syncfs` before the
   swap instead of an `fsync` per file (3,000 files); `load.py`: documents without aliases or merge keys (every
   spec anyone writes) skip the alias-bomb accounting and PyYAML's constructor; dashboards JSON via orjson, report
   plots drawn once per distinct shape and referenced (`<symbol>`/`<use>`), per-shape dashboard parts memoised.
   That reached 12.2 s wall (22 s CPU) for 10,000 SLOs: the 10 s target missed.
-- `rule_text.py` (new), `promtool_tests.py`: SLOs that share their numbers, label names and alerting share one
+- `emit/rules/rule_file.py` (new), `emit/tests/promtool.py`: SLOs that share their numbers, label names and alerting share one
   template for their rule text and one for their promtool scenarios, written once for a stand-in plan whose names
   are placeholders and filled per SLO. A scalar holding an SLO's names or labels is styled again from its real
   text, unless only "inert" service and SLO names sit inside it, away from its ends; the template's expressions
   are parsed once and each SLO's base-rate expressions per SLO. `Rule` objects and scenarios are built only where
   asked for (other targets, `slogen explain`) or for SLOs whose names are not inert. Rules went from ~4 s to
-  ~0.85 s of CPU, promtool tests from ~4.5 s to ~1.5 s (`tests/test_rule_text.py`,
-  `tests/test_promtool_tests.py` hold the filled text to PyYAML's text of each SLO's own rules and scenarios,
+  ~0.85 s of CPU, promtool tests from ~4.5 s to ~1.5 s (`tests/emit/rules/test_rule_file.py`,
+  `tests/emit/tests/test_promtool.py` hold the filled text to PyYAML's text of each SLO's own rules and scenarios,
   odd names, labels, descriptions and annotations included).
 - `promql.py`: selectors are cached by text alone (each was parsed under three field names), a query SLI's query
   is parsed once for its rules and its counters, and a selector in the usual spelling is checked by the parser
-  once per masked shape, its values read from the text (`tests/test_promql.py` holds it to the parser's result).
+  once per masked shape, its values read from the text (`tests/spec/test_promql.py` holds it to the parser's result).
 - The parent's serial tail: each service's share of the HTML report is made by its worker (detection drawings
   now have content-derived ids), the parent flushes the staging tree while it waits, so the final `syncfs` takes
   ~0.03 s instead of ~0.3 s, and the finished tree is frozen rather than walked by the cycle collector.

@@ -12,26 +12,22 @@ from typing import Annotated, Optional, Sequence
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from . import __version__
-from .budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
-from .compile import CompiledService, compile_all, output_files
-from .convert import render_native
-from .errors import Diagnostic
-from .durations import format_duration, parse_duration
-from .explain import COLUMNS, markdown_table
-from .explain import tier_rows as explain_rows
-from .fingerprint import inputs_digest, remember, up_to_date
-from .gcpause import paused_gc
-from .formats.jsonnet import JsonnetOptions
-from .load import LoadedSpec, load_specs
-from .pipeline import ServiceOutput, Stage, Tree, build_tree
-from .postmortem.cli import postmortem_app
-from .prometheus import Prometheus, PrometheusError
-from .promtool_run import PromtoolMissing, run_promtool_tests
-from .report import History, render_report
-from .spec import json_schema
-from .status import (
+from slogen import __version__
+from slogen.build.compile import CompiledService, compile_all, output_files
+from slogen.build.fingerprint import inputs_digest, remember, up_to_date
+from slogen.build.gcpause import paused_gc
+from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
+from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, staging_area, write_file
+from slogen.emit.convert import render_native
+from slogen.emit.report.budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
+from slogen.emit.report.explain import COLUMNS, markdown_table
+from slogen.emit.report.explain import tier_rows as explain_rows
+from slogen.emit.report.html import History, render_report
+from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targets
+from slogen.emit.targets.operator import parse_label, parse_namespace
+from slogen.live.prometheus import Prometheus, PrometheusError
+from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
+from slogen.live.status import (
     STATUS_HEADERS,
     build_status,
     fail_on_problem,
@@ -41,9 +37,12 @@ from .status import (
     status_queries,
     status_rows,
 )
-from .targets import TARGETS, TargetError, TargetOptions, parse_targets
-from .targets.operator import parse_label, parse_namespace
-from .write import Changes, OutputConflict, changes_of, commit, diff_output, staging_area, write_file
+from slogen.postmortem.cli import postmortem_app
+from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.errors import Diagnostic
+from slogen.spec.formats.jsonnet import JsonnetOptions
+from slogen.spec.load import LoadedSpec, load_specs
+from slogen.spec.model import json_schema
 
 app = typer.Typer(
     name="slogen",

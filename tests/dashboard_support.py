@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from generator.compile import compile_all, output_files
-from generator.load import load_specs
+from slogen.build.compile import compile_all, output_files
+from slogen.spec.load import load_specs
 
 DATA = Path(__file__).resolve().parent / "data" / "dashboards"
 SPEC = DATA / "shop.yaml"

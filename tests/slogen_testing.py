@@ -4,13 +4,49 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
-from generator.compile import compile_all, output_files
-from generator.load import load_specs
+from slogen.build.compile import compile_all, output_files
+from slogen.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# One small ratio SLO, the spec most CLI tests start from.
+API_SPEC = """
+service: api
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="api", code=~"5.."}
+        total: http_requests_total{job="api"}
+"""
+
+
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file under a directory with its bytes."""
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def run_slogen(*args: str, cwd: Path = ROOT, timeout: float | None = 120) -> subprocess.CompletedProcess:
+    """The CLI in a fresh interpreter (`python -m slogen`), as users run it; wide columns for rich."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "slogen", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def example_services():
+    """The compiled services of the repository's own slo_specs/ (no diagnostics allowed)."""
+    loaded, diagnostics = load_specs([ROOT / "slo_specs"])
+    assert not diagnostics
+    services, diagnostics = compile_all(loaded)
+    assert not diagnostics
+    return services
 
 
 def run_promtool(promtool: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

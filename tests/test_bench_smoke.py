@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import yaml
-
 from bench import compile_speed, eval_cost
 from bench.shapes import BenchSLO, pyrra_groups, sloth_groups, sloth_sli_expr
 

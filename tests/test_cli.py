@@ -3,70 +3,45 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import jsonschema
 import yaml
+from slogen.spec.formats import detect_format
 
-from generator.formats import detect_format
-from slogen_testing import ROOT, write_spec
-
-SPEC = """
-service: api
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="api", code=~"5.."}
-        total: http_requests_total{job="api"}
-"""
-
-
-def slogen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run the CLI as users do, in a fresh interpreter."""
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    """Every file under a directory with its bytes."""
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+from slogen_testing import API_SPEC as SPEC
+from slogen_testing import ROOT, run_slogen, snapshot, write_spec
 
 
 def test_generate_check_and_stale_detection(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
-    result = slogen("generate", cwd=tmp_path)
+    result = run_slogen("generate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "output/rules/api.yml").exists()
-    assert slogen("check", cwd=tmp_path).returncode == 0
+    assert run_slogen("check", cwd=tmp_path).returncode == 0
     # A hand edit of a generated file is drift.
     rules = tmp_path / "output/rules/api.yml"
     rules.write_text(rules.read_text() + "# edited\n")
-    stale = slogen("check", cwd=tmp_path)
+    stale = run_slogen("check", cwd=tmp_path)
     assert stale.returncode == 1
     assert "output/rules/api.yml: stale (run `make generate`)" in stale.stderr
 
 
 def test_same_specs_give_byte_identical_output(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
-    slogen("generate", cwd=tmp_path)
+    run_slogen("generate", cwd=tmp_path)
     first = snapshot(tmp_path / "output")
     (tmp_path / "output/rules/api.yml").unlink()
-    slogen("generate", cwd=tmp_path)
+    run_slogen("generate", cwd=tmp_path)
     assert snapshot(tmp_path / "output") == first
 
 
 def test_bad_spec_exits_2_with_located_messages_and_leaves_output_alone(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
-    assert slogen("generate", cwd=tmp_path).returncode == 0
+    assert run_slogen("generate", cwd=tmp_path).returncode == 0
     (tmp_path / "output/notes.txt").write_text("mine")
     before = snapshot(tmp_path / "output")
     write_spec(tmp_path / "slo_specs", SPEC.replace("99.9", "100").replace('"api"}', '"api"'), "api.yaml")
-    result = slogen("generate", cwd=tmp_path)
+    result = run_slogen("generate", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("slo_specs/api.yaml:4:16: slos[0].objective: objective 100 leaves no error budget")
@@ -78,12 +53,12 @@ def test_bad_spec_exits_2_with_located_messages_and_leaves_output_alone(tmp_path
 def test_user_files_are_kept_and_stale_generated_files_removed(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
     write_spec(tmp_path / "slo_specs", SPEC.replace("service: api", "service: web"), "web.yaml")
-    assert slogen("generate", cwd=tmp_path).returncode == 0
+    assert run_slogen("generate", cwd=tmp_path).returncode == 0
     (tmp_path / "output/rules/README.md").write_text("hand-written notes")
     (tmp_path / "output/extra").mkdir()
     (tmp_path / "output/extra/kept.yml").write_text("groups: []\n")
     (tmp_path / "slo_specs/web.yaml").unlink()
-    result = slogen("generate", cwd=tmp_path)
+    result = run_slogen("generate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     files = snapshot(tmp_path / "output")
     assert "rules/web.yml" not in files
@@ -96,7 +71,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
     (tmp_path / "output/rules").mkdir(parents=True)
     (tmp_path / "output/rules/api.yml").write_text("# someone's own rules\n")
-    result = slogen("generate", cwd=tmp_path)
+    result = run_slogen("generate", cwd=tmp_path)
     assert result.returncode == 2
     assert "refusing to overwrite files slogen did not write: rules/api.yml" in result.stderr
     assert (tmp_path / "output/rules/api.yml").read_text() == "# someone's own rules\n"
@@ -104,14 +79,14 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
 
 def test_validate_and_missing_paths(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
-    ok = slogen("validate", cwd=tmp_path)
+    ok = run_slogen("validate", cwd=tmp_path)
     assert ok.returncode == 0 and "1 services, 1 SLOs: valid" in ok.stderr
-    missing = slogen("validate", "nope", cwd=tmp_path)
+    missing = run_slogen("validate", "nope", cwd=tmp_path)
     assert missing.returncode == 2 and "nope:1:1: no such file or directory" in missing.stderr
 
 
 def test_schema_is_valid_and_accepts_the_example_specs(tmp_path):
-    result = slogen("schema", cwd=tmp_path)
+    result = run_slogen("schema", cwd=tmp_path)
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -131,5 +106,5 @@ def test_schema_is_valid_and_accepts_the_example_specs(tmp_path):
 
 
 def test_committed_output_is_up_to_date():
-    result = slogen("check", "slo_specs", "--out", "output", cwd=ROOT)
+    result = run_slogen("check", "slo_specs", "--out", "output", cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..durations import format_duration
-from ..numbers import percent_text
-from ..plan import SLOPlan
-from ..promql import parse_expr, parse_selector, substitute_window
-from ..sli import le_matcher
-from ..spec import SLI, threshold_seconds
+from slogen.plan.sli import le_matcher
+from slogen.plan.slo import SLOPlan
+from slogen.spec.durations import format_duration
+from slogen.spec.model import SLI, threshold_seconds
+from slogen.spec.numbers import percent_text
+from slogen.spec.promql import parse_expr, parse_selector, substitute_window
 
 # Above this share of the window's budget, Google's example policy asks for a P0 action item.
 P0_BUDGET_SHARE = 0.20

@@ -6,19 +6,18 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-
-from ..load import load_specs
-from ..plan import SLOPlan, plan_slo
-from ..promql import SLIError
-from ..spec import SLO
-from .budget import BudgetImpact, estimate_impact, measured_impact, window_queries
-from .files import load_postmortems, read_index, write_index, write_new
-from .guide import render_guide
-from .index import INDEX_NAME, index_entry, render_index
-from .lint import DEFAULT_SEVERITY, lint_postmortem, parse_severities
-from .model import Incident, decide, incident_problems, parse_utc
-from .prometheus import PrometheusError, fetch_window_rates
-from .templates import render_postmortem
+from slogen.plan.slo import SLOPlan, plan_slo
+from slogen.postmortem.budget import BudgetImpact, estimate_impact, measured_impact, window_queries
+from slogen.postmortem.files import load_postmortems, read_index, write_index, write_new
+from slogen.postmortem.guide import render_guide
+from slogen.postmortem.index import INDEX_NAME, index_entry, render_index
+from slogen.postmortem.lint import DEFAULT_SEVERITY, lint_postmortem, parse_severities
+from slogen.postmortem.model import Incident, decide, incident_problems, parse_utc
+from slogen.postmortem.prometheus import PrometheusError, fetch_window_rates
+from slogen.postmortem.templates import render_postmortem
+from slogen.spec.load import load_specs
+from slogen.spec.model import SLO
+from slogen.spec.promql import SLIError
 
 postmortem_app = typer.Typer(
     help="Blameless postmortems as code: write them from templates, lint them in CI, index them.",

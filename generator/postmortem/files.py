@@ -6,8 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .index import INDEX_NAME
-from .model import Postmortem, parse_postmortem
+from slogen.postmortem.index import INDEX_NAME
+from slogen.postmortem.model import Postmortem, parse_postmortem
 
 MAX_FILE_BYTES = 1024 * 1024
 

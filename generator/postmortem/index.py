@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .lint import action_table
-from .model import SEVERITIES, Postmortem, format_span, parse_utc
+from slogen.postmortem.lint import action_table
+from slogen.postmortem.model import SEVERITIES, Postmortem, format_span, parse_utc
 
 INDEX_NAME = "README.md"
 

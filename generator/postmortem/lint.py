@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from .budget import P0_BUDGET_SHARE
-from .model import PLACEHOLDER, SEVERITIES, TEMPLATES, Line, Postmortem, Section, Table, front_date, parse_utc, tables_in
-from .templates import IMPACT_FIELDS, PRIORITIES, SECTIONS, STATUSES
+from slogen.postmortem.budget import P0_BUDGET_SHARE
+from slogen.postmortem.model import PLACEHOLDER, SEVERITIES, TEMPLATES, Line, Postmortem, Section, Table, front_date, parse_utc, tables_in
+from slogen.postmortem.templates import IMPACT_FIELDS, PRIORITIES, SECTIONS, STATUSES
 
 LEVELS = ("error", "warning", "off")
 DEFAULT_SEVERITY = {

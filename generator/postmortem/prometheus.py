@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
-
-from .budget import WindowQueries
+from slogen.postmortem.budget import WindowQueries
 
 TIMEOUT_SECONDS = 30.0
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from .budget import BudgetImpact
-from .model import Decision, Incident, format_span, format_utc
+from slogen.postmortem.budget import BudgetImpact
+from slogen.postmortem.model import Decision, Incident, format_span, format_utc
 
 STANDARD_SECTIONS = ("Executive Summary", "Timeline (UTC)", "Root Cause Analysis", "Impact", "Action Items")
 QUICK_SECTIONS = ("What Happened", "Timeline (UTC)", "Root Cause", "Fix")

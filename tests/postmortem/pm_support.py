@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from slogen.postmortem.model import PLACEHOLDER
+
 from prometheus_server import free_port as any_free_port
 from prometheus_server import prometheus_server
-
-from generator.postmortem.model import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from pm_support import ROOT
-from generator.postmortem.files import load_postmortems
-from generator.postmortem.index import index_entry, render_index
-from generator.postmortem.lint import lint_postmortem
+from slogen.postmortem.files import load_postmortems
+from slogen.postmortem.index import index_entry, render_index
+from slogen.postmortem.lint import lint_postmortem
+
+from slogen_testing import run_slogen
 
 COMMITTED = ROOT / "postmortems"
 SAMPLE = (COMMITTED / "2024-03-01-checkout-5xx-after-payment-config-push.md").read_text()
 
 
-def slogen(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_committed_postmortems_lint_clean() -> None:
@@ -35,7 +33,7 @@ def test_index_rows_newest_first_with_open_action_items(tmp_path: Path) -> None:
     quick = SAMPLE.replace("date: 2024-03-01", "date: 2024-04-02").replace("title: \"Checkout 5xx after payment config push\"", "title: \"Card | wallet split\"")
     quick = quick.replace("| done |", "| open |")
     (tmp_path / "2024-04-02-wallet.md").write_text(quick)
-    result = slogen("postmortem", "index", "--dir", str(tmp_path))
+    result = run_slogen("postmortem", "index", "--dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "README.md").read_text().splitlines()
     rows = [line for line in lines if line.startswith("| 2024")]
@@ -44,9 +42,9 @@ def test_index_rows_newest_first_with_open_action_items(tmp_path: Path) -> None:
         "| 2024-03-01 | [Checkout 5xx after payment config push](2024-03-01-checkout.md) | SEV2 | 12m | checkout/availability | <= 27.78% | 1 |",
     ]
     assert "2 postmortems: 2 SEV2" in lines and "Open action items: 4." in lines
-    assert slogen("postmortem", "index", "--dir", str(tmp_path), "--check").returncode == 0
+    assert run_slogen("postmortem", "index", "--dir", str(tmp_path), "--check").returncode == 0
     (tmp_path / "2024-04-02-wallet.md").write_text(quick.replace("severity: SEV2", "severity: SEV3"))
-    stale = slogen("postmortem", "index", "--dir", str(tmp_path), "--check")
+    stale = run_slogen("postmortem", "index", "--dir", str(tmp_path), "--check")
     assert stale.returncode == 1 and stale.stderr.strip() == f"{tmp_path}/README.md: stale (run `slogen postmortem index`)"
 
 
@@ -55,21 +53,21 @@ def test_lint_cli_prints_path_line_message_and_exits_nonzero(tmp_path: Path) -> 
     path = tmp_path / "pm.md"
     path.write_text(bad)
     line = next(i for i, text in enumerate(bad.splitlines(), start=1) if "the platform team" in text)
-    result = slogen("postmortem", "lint", str(tmp_path))
+    result = run_slogen("postmortem", "lint", str(tmp_path))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{path}:{line}: error: action item: owner 'the platform team' is not an @handle [action-items]"
     ]
-    relaxed = slogen("postmortem", "lint", str(path), "--rule", "action-items=warning")
+    relaxed = run_slogen("postmortem", "lint", str(path), "--rule", "action-items=warning")
     assert relaxed.returncode == 0 and "warning: action item" in relaxed.stdout
-    unknown = slogen("postmortem", "lint", str(path), "--rule", "owners=off")
+    unknown = run_slogen("postmortem", "lint", str(path), "--rule", "owners=off")
     assert unknown.returncode == 2 and "unknown check 'owners'" in unknown.stderr
-    missing = slogen("postmortem", "lint", str(tmp_path / "nope"))
+    missing = run_slogen("postmortem", "lint", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
 
 
 def test_guide_prints_the_60_minute_agenda() -> None:
-    result = slogen("postmortem", "guide")
+    result = run_slogen("postmortem", "guide")
     assert result.returncode == 0
     for row in ("00-05 min  Opening (5 min)", "05-20 min  Timeline (15 min)", "20-40 min  Analysis (20 min)",
                 "40-55 min  Action items (15 min)", "55-60 min  Closing (5 min)"):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
-from generator.postmortem.lint import DEFAULT_SEVERITY, Finding, lint_postmortem, parse_severities
-from generator.postmortem.model import parse_postmortem
+from slogen.postmortem.lint import DEFAULT_SEVERITY, Finding, lint_postmortem, parse_severities
+from slogen.postmortem.model import parse_postmortem
 
 GOOD = textwrap.dedent(
     """\

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pm_support import fill_placeholders, start_prometheus
+from slogen.postmortem.lint import lint_postmortem
+from slogen.postmortem.model import Incident, decide, parse_postmortem
 
-from pm_support import ROOT, fill_placeholders, start_prometheus
-from generator.postmortem.lint import lint_postmortem
-from generator.postmortem.model import Incident, decide, parse_postmortem
-
-
-def slogen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run the real console entry point."""
-    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+from slogen_testing import run_slogen
 
 
 def at(text: str) -> datetime:
@@ -53,7 +47,7 @@ def test_decision(severity: str, minutes: int, flags: dict, required: bool, temp
     ],
 )
 def test_new_template_lints_clean_once_filled(tmp_path: Path, args: list[str], template: str, span: tuple[str, str]) -> None:
-    result = slogen("postmortem", "new", "--title", "Checkout 5xx after config push", "--start", span[0], "--end", span[1],
+    result = run_slogen("postmortem", "new", "--title", "Checkout 5xx after config push", "--start", span[0], "--end", span[1],
                     "--slo", "checkout/availability", "--dir", str(tmp_path), *args)
     assert result.returncode == 0, result.stderr
     path = Path(result.stdout.strip())
@@ -64,12 +58,12 @@ def test_new_template_lints_clean_once_filled(tmp_path: Path, args: list[str], t
     filled = fill_placeholders(text, time_of_day=span[0][11:16])
     assert lint_postmortem(parse_postmortem(str(path), filled)) == []
     path.write_text(filled)
-    assert slogen("postmortem", "lint", str(tmp_path)).returncode == 0
+    assert run_slogen("postmortem", "lint", str(tmp_path)).returncode == 0
     assert f"template: {template}" in text
 
 
 def test_new_prefills_facts_and_spec_budget_upper_bound(tmp_path: Path) -> None:
-    result = slogen("postmortem", "new", "--title", "Checkout down", "--severity", "sev2", "--start", "2024-03-01T14:05",
+    result = run_slogen("postmortem", "new", "--title", "Checkout down", "--severity", "sev2", "--start", "2024-03-01T14:05",
                     "--end", "2024-03-01 14:17", "--slo", "checkout/availability", "--dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     text = Path(result.stdout.strip()).read_text()
@@ -82,10 +76,10 @@ def test_new_prefills_facts_and_spec_budget_upper_bound(tmp_path: Path) -> None:
 
 def test_new_never_overwrites(tmp_path: Path) -> None:
     args = ("postmortem", "new", "--title", "Same", "--severity", "SEV3", "--start", "2024-03-01T14:05Z", "--end", "2024-03-01T14:10Z", "--dir", str(tmp_path))
-    assert slogen(*args).returncode == 0
+    assert run_slogen(*args).returncode == 0
     before = (tmp_path / "2024-03-01-same.md").read_text()
     (tmp_path / "2024-03-01-same.md").write_text(before + "edited\n")
-    again = slogen(*args)
+    again = run_slogen(*args)
     assert again.returncode == 2
     assert again.stderr.strip() == f"{tmp_path}/2024-03-01-same.md: already exists; not overwriting (pick another --title)"
     assert (tmp_path / "2024-03-01-same.md").read_text().endswith("edited\n")
@@ -101,7 +95,7 @@ def test_new_never_overwrites(tmp_path: Path) -> None:
     ],
 )
 def test_new_bad_input_is_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
-    result = slogen("postmortem", "new", "--title", "x", "--dir", str(tmp_path), *args)
+    result = run_slogen("postmortem", "new", "--title", "x", "--dir", str(tmp_path), *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -150,7 +144,7 @@ def prometheus(tmp_path_factory) -> str:
     ],
 )
 def test_new_measures_budget_from_prometheus(tmp_path: Path, prometheus: str, slo: str, consumed: str, summary: str) -> None:
-    result = slogen("postmortem", "new", "--title", "Checkout errors", "--severity", "SEV2", "--start", "2024-03-01T14:00Z",
+    result = run_slogen("postmortem", "new", "--title", "Checkout errors", "--severity", "SEV2", "--start", "2024-03-01T14:00Z",
                     "--end", "2024-03-01T14:30Z", "--slo", slo, "--prometheus", prometheus, "--dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     text = Path(result.stdout.strip()).read_text()
@@ -161,10 +155,10 @@ def test_new_measures_budget_from_prometheus(tmp_path: Path, prometheus: str, sl
 
 @pytest.mark.slow
 def test_new_reports_missing_data_and_unreachable_prometheus(tmp_path: Path, prometheus: str, free_port: int) -> None:
-    before = slogen("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2023-01-01T14:00Z",
+    before = run_slogen("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2023-01-01T14:00Z",
                     "--end", "2023-01-01T14:30Z", "--slo", "checkout/availability", "--prometheus", prometheus, "--dir", str(tmp_path))
     assert before.returncode == 2 and "no events for" in before.stderr and "Traceback" not in before.stderr
-    down = slogen("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2024-03-01T14:00Z", "--end", "2024-03-01T14:30Z",
+    down = run_slogen("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2024-03-01T14:00Z", "--end", "2024-03-01T14:30Z",
                   "--slo", "checkout/availability", "--prometheus", f"http://127.0.0.1:{free_port}", "--dir", str(tmp_path))
     assert down.returncode == 2 and "cannot query Prometheus" in down.stderr and "Traceback" not in down.stderr
     assert list(tmp_path.iterdir()) == []

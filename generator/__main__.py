@@ -1,0 +1,5 @@
+"""`python -m slogen`: the same command line as the `slogen` script."""
+
+from slogen.cli import main
+
+main()

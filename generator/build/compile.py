@@ -1,0 +1,186 @@
+"""Specs -> output files, all in memory: the pure heart of `slogen generate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping, Protocol, Sequence
+
+from slogen.build.gcpause import paused_gc
+from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
+from slogen.emit.render import FastPathUnsupported, to_json
+from slogen.emit.report.html import ReportPart, assemble_report, report_part
+from slogen.emit.rules.recording import Group
+from slogen.emit.rules.rule_file import ServiceRules, service_rules
+from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, prometheus, target_files
+from slogen.emit.targets.base import header
+from slogen.emit.targets.operator import check_services as operator_check_services
+from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
+from slogen.plan import names
+from slogen.plan.slo import SLOPlan, plan_service
+from slogen.spec.errors import Diagnostic, Problem
+from slogen.spec.load import LoadedSpec
+from slogen.spec.model import ServiceSpec, json_schema
+
+
+@dataclass(frozen=True)
+class CompiledService:
+    """One service's plans and rule groups."""
+
+    service: str
+    source: str
+    plans: tuple[SLOPlan, ...]
+    rules: ServiceRules
+    tests: ServiceTests | None = None
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The rule groups as data (what every target but plain Prometheus renders)."""
+        return self.rules.groups
+
+    @property
+    def untested(self) -> tuple[tuple[str, str], ...]:
+        """SLOs without generated tests, and why."""
+        return self.tests.untested if self.tests else ()
+
+
+class ServicePlans(Protocol):
+    """A service's name and SLO plans: what the files reading every service need."""
+
+    service: str
+    plans: tuple[SLOPlan, ...]
+
+
+def compile_service(spec: ServiceSpec, source: str) -> tuple[CompiledService | None, list[Problem]]:
+    """Plan and build one service; problems are located inside its document."""
+    plans, problems = plan_service(spec)
+    if problems:
+        return None, problems
+    rules = service_rules(spec.service, plans)
+    if rules.problems:
+        return None, [Problem((), message) for message in rules.problems]
+    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, rules.group_names)
+    return CompiledService(spec.service, source, tuple(plans), rules, tests), []
+
+
+def render_rule_file(compiled: CompiledService) -> str:
+    """The Prometheus rule file of one service (from templates where they apply; see rule_file.py)."""
+    try:
+        return header(compiled.source) + compiled.rules.text()
+    except FastPathUnsupported:
+        return prometheus.render(compiled.service, compiled.source, compiled.groups, TargetOptions())
+
+
+def output_files(
+    services: list[CompiledService], targets: tuple[str, ...] = DEFAULT_TARGETS, options: TargetOptions = TargetOptions()
+) -> dict[str, str]:
+    """Every file `generate` writes, relative to the output directory; rule files per target."""
+    check_targets(targets, options, [c.service for c in services])
+    files = global_files(services)
+    for compiled in services:
+        files.update(service_files(compiled, targets, options))
+    return files
+
+
+def check_targets(targets: tuple[str, ...], options: TargetOptions, services: list[str]) -> None:
+    """Refuse target options and service names a target cannot take (TargetError)."""
+    check_options(targets, options)
+    if "prometheus-operator" in targets:
+        operator_check_services(services)
+
+
+def service_files(compiled: CompiledService, targets: tuple[str, ...], options: TargetOptions) -> dict[str, str]:
+    """The files of one service: its rules per target, its promtool tests, its dashboard."""
+    others = tuple(target for target in targets if target != "prometheus")
+    files = target_files([(compiled.service, compiled.source, compiled.groups)], others, options) if others else {}
+    if len(others) < len(targets):
+        files[f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"] = render_rule_file(compiled)
+    if compiled.tests is not None and compiled.tests.testable:
+        files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
+    files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
+    return files
+
+
+def global_files(services: Sequence[ServicePlans], report_parts: Mapping[str, ReportPart] | None = None) -> dict[str, str]:
+    """The files that read every service: the schema, the overview dashboard, the report
+    (from the services' `report_parts` where made already, by service name)."""
+    files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
+    ordered = sorted(services, key=lambda c: c.service)
+    if ordered:
+        files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
+    # The static report needs nothing but the specs, so it is generated (and drift-checked)
+    # like every other file; `slogen report --prometheus` writes a live one beside it.
+    made = report_parts or {}
+    with paused_gc():
+        parts = [made.get(c.service) or report_part(c.plans) for c in ordered]
+        files["report/index.html"] = assemble_report(parts, live=False)
+    return files
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a spec claims across files (its service and slo_ids), and where a clash is reported.
+
+    The places are located up front, with a hole for the message, so that claims made
+    in worker processes can be checked in the parent (pipeline.py).
+    """
+
+    service: str
+    source: str
+    document: tuple[str, int]  # (path, index): the spec document's identity
+    service_at: Diagnostic
+    slo_ids_at: tuple[tuple[str, Diagnostic], ...]
+
+
+_HOLE = "\x00"
+
+
+def claim_of(item: LoadedSpec) -> Claim:
+    """The claim of one loaded spec."""
+    spec, document = item.spec, item.document
+    slo_ids_at = tuple(
+        (names.slo_id(spec.service, slo.name), item.diagnostic(Problem(("slos", index, "name"), _HOLE)))
+        for index, slo in enumerate(spec.slos)
+    )
+    return Claim(spec.service, document.path, (document.path, document.index), item.diagnostic(Problem(("service",), _HOLE)), slo_ids_at)
+
+
+def _at(where: Diagnostic, message: str) -> Diagnostic:
+    return replace(where, message=where.message.replace(_HOLE, message))
+
+
+def clashes(claims: Sequence[Claim]) -> tuple[list[int], list[Diagnostic]]:
+    """Indices of the claims that clash with no earlier one; the later of each clash is reported."""
+    kept: list[int] = []
+    diagnostics: list[Diagnostic] = []
+    seen_services: dict[str, str] = {}
+    seen_ids: dict[str, tuple[tuple[str, int], str]] = {}
+    for index, claim in enumerate(claims):
+        if claim.service in seen_services:
+            diagnostics.append(_at(claim.service_at, f"service {claim.service!r} is already defined in {seen_services[claim.service]}"))
+            continue
+        seen_services[claim.service] = claim.source
+        if claim.service == OVERVIEW_FILE:
+            diagnostics.append(_at(claim.service_at, f"service name {OVERVIEW_FILE!r} is reserved for the overview dashboard"))
+            continue
+        clash = False
+        for sid, at in claim.slo_ids_at:
+            if sid in seen_ids and seen_ids[sid][0] != claim.document:
+                diagnostics.append(_at(at, f"slo_id {sid!r} is also produced by a spec in {seen_ids[sid][1]}; rename one"))
+                clash = True
+            seen_ids.setdefault(sid, (claim.document, claim.source))
+        if not clash:
+            kept.append(index)
+    return kept, diagnostics
+
+
+def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[Diagnostic]]:
+    """Compile every loaded spec; cross-service clashes are reported at the later spec."""
+    services: list[CompiledService] = []
+    kept, diagnostics = clashes([claim_of(item) for item in loaded])
+    for index in kept:
+        item = loaded[index]
+        compiled, problems = compile_service(item.spec, item.document.path)
+        diagnostics += [item.diagnostic(p) for p in problems]
+        if compiled is not None:
+            services.append(compiled)
+    return services, diagnostics

@@ -1,0 +1,1 @@
+"""Plans in -> Grafana dashboard JSON out: one dashboard per service and an overview."""

@@ -1,0 +1,401 @@
+"""Plans -> Grafana dashboards: one per service, and an overview of every SLO.
+
+Pure: returns dicts.  Every query reads slogen's recorded series (names.py) or
+Prometheus' own ALERTS, never a raw counter over a long range, so a 30d panel
+costs a few hundred points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from functools import lru_cache
+
+from slogen.emit.dashboards.grafana import (
+    UID_MAX,
+    Grid,
+    Steps,
+    dashboard,
+    dashboards_link,
+    gauge_panel,
+    override,
+    row_panel,
+    stat_panel,
+    state_timeline_panel,
+    table_panel,
+    target,
+    timeseries_panel,
+)
+from slogen.plan import names
+from slogen.plan.policy import PolicyPlan
+from slogen.plan.slo import SLOPlan
+from slogen.plan.windows import BASE_WINDOW, DAY, HOUR, BurnRateTier
+from slogen.spec.durations import format_duration
+from slogen.spec.numbers import fmt, percent_text
+
+OVERVIEW_UID = "slogen-overview"
+OVERVIEW_FILE = "slo-overview"
+TAG = "slogen"
+ALERTS = "ALERTS"  # Prometheus' own series of pending and firing alerts
+# The alerting windows every SLO records (plan.STANDARD_WINDOWS); tier windows are added.
+BURN_WINDOWS = (BASE_WINDOW, HOUR, 6 * HOUR, DAY, 3 * DAY)
+# Error budget policy tiers: below half, below a tenth, exhausted.
+BUDGET_STEPS: Steps = ((None, "dark-red"), (0.0, "red"), (0.1, "orange"), (0.5, "green"))
+def _state_colours(count: int) -> list[str]:
+    """Healthiest green, spent dark red, the state before it red, any others orange."""
+    if count == 1:
+        return ["dark-red"]
+    return ["green"] + ["orange"] * max(count - 3, 0) + (["red"] if count >= 3 else []) + ["dark-red"]
+
+
+# The helpers below depend only on numbers most SLOs share (tiers, window, objective,
+# policy); at 10,000 SLOs each is worked out once per distinct value (lru_cache).
+def budget_steps(plan: SLOPlan) -> Steps:
+    """Thresholds at the SLO's own policy states (the default policy gives BUDGET_STEPS)."""
+    return _policy_steps(plan.policy)
+
+
+@lru_cache(maxsize=256)
+def _policy_steps(policy: PolicyPlan) -> Steps:
+    states = policy.states
+    colours = _state_colours(len(states))
+    steps: list = [(None, colours[-1])]
+    for state, colour in zip(reversed(states[:-1]), reversed(colours[:-1])):
+        steps.append((float(state.above), colour))
+    return tuple(steps)
+
+
+@lru_cache(maxsize=256)
+def _policy_text(policy: PolicyPlan) -> str:
+    states = policy.states
+    parts = [f"above {float(s.above):.0%} {s.action}" for s in states[:-1]]
+    return ", ".join(parts) + f", else {states[-1].action}"
+_SEVERITY_COLOURS = {"page": "red", "ticket": "orange"}
+_ROW_HEIGHT = 1 + 6 + 8 + 8
+_ID = (names.LABEL_SERVICE, names.LABEL_NAME, names.LABEL_ID)
+
+
+def dashboard_uid(service: str) -> str:
+    """`slo-<service>`, or a truncated name plus a hash when that exceeds Grafana's 40 characters."""
+    uid = f"slo-{service}"
+    if len(uid) <= UID_MAX:
+        return uid
+    digest = hashlib.sha256(service.encode()).hexdigest()[:8]
+    return f"{uid[: UID_MAX - 9]}-{digest}"
+
+
+def _legend(plan: SLOPlan, text: str) -> str:
+    if not plan.grouping:
+        return text
+    groups = " ".join(f"{{{{{label}}}}}" for label in plan.grouping)
+    return f"{text} {groups}"
+
+
+def _ratio(plan: SLOPlan, window: int) -> str:
+    return f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(window))})"
+
+
+@lru_cache(maxsize=256)
+def _percent_decimals(objective_percent: Decimal) -> int:
+    """Enough decimals to tell the SLI from a 99.95% objective: one more than it has."""
+    exponent = objective_percent.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return places + 1
+
+
+# An SLO's severities without their labels and annotations, which name the service:
+# what the panels' thresholds and texts depend on, so a cache key shared across services.
+SeverityTiers = tuple[tuple[str, tuple[BurnRateTier, ...]], ...]
+
+
+def _severity_tiers(plan: SLOPlan) -> SeverityTiers:
+    return tuple((sev.key, sev.tiers) for sev in plan.severities)
+
+
+@lru_cache(maxsize=256)
+def _burn_steps(severities: SeverityTiers, period: int) -> Steps:
+    """Base green, then each tier's burn factor in its severity's colour (page wins a tie)."""
+    by_value: dict[Decimal, str] = {}
+    for key, tiers in sorted(severities, key=lambda s: s[0] != "page"):
+        for tier in tiers:
+            by_value.setdefault(tier.factor(period), _SEVERITY_COLOURS.get(key, "orange"))
+    if not by_value:
+        by_value[Decimal(1)] = "orange"
+    return ((None, "green"),) + tuple((float(value), colour) for value, colour in sorted(by_value.items()))
+
+
+@lru_cache(maxsize=256)
+def _tiers_text(severities: SeverityTiers, period: int) -> str:
+    parts = [
+        f"{key} {fmt(tier.factor(period))}x ({fmt(tier.budget_fraction * 100)}% of the budget in "
+        f"{format_duration(tier.long_window)}, confirmed over {format_duration(tier.short_window)})"
+        for key, tiers in severities
+        for tier in tiers
+    ]
+    return "; ".join(parts) if parts else "no alerting tiers"
+
+
+@lru_cache(maxsize=256)
+def _burn_windows(severities: SeverityTiers, windows: tuple[int, ...]) -> list[int]:
+    shown = set(BURN_WINDOWS)
+    for _, tiers in severities:
+        for tier in tiers:
+            shown |= {tier.long_window, tier.short_window}
+    return sorted(w for w in shown if w in windows)
+
+
+_BUDGET_LINE = [
+    override(
+        "byName",
+        "error budget",
+        {"color": {"fixedColor": "red", "mode": "fixed"}, "custom.lineStyle": {"dash": [10, 10], "fill": "dash"}},
+    )
+]
+_ALERT_STATES = [
+    override("byRegexp", "/pending/", {"color": {"fixedColor": "orange", "mode": "fixed"}}),
+    override("byRegexp", "/firing/", {"color": {"fixedColor": "red", "mode": "fixed"}}),
+]
+
+
+@lru_cache(maxsize=256)
+def _headline(period: int, objective_percent: Decimal, error_budget: Decimal) -> tuple[str, str, str]:
+    return format_duration(period), percent_text(objective_percent), fmt(error_budget)
+
+
+def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
+    """The row of one SLO, starting at grid row `y`: headline numbers, then history."""
+    period, objective, budget = _headline(plan.period, plan.objective_percent, plan.error_budget)
+    refs = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    about = f"{plan.description} " if plan.description else ""
+    severities = _severity_tiers(plan)
+    tiers_text = _tiers_text(severities, plan.period)
+    burn_steps = _burn_steps(severities, plan.period)
+    policy_steps = _policy_steps(plan.policy)
+    panels = [row_panel(f"{plan.name}: {objective} over {period}", y)]
+    panels.append(
+        stat_panel(
+            f"SLI over {period} vs objective",
+            f"{about}Share of good events over the SLO window ({period}); green once at or above the objective {objective}.",
+            Grid(0, y + 1, 8, 6),
+            [
+                target("A", f"1 - {_ratio(plan, plan.period)}", _legend(plan, "SLI"), instant=True),
+                target("B", plan.selector(names.OBJECTIVE), "objective", instant=True),
+            ],
+            "percentunit",
+            ((None, "red"), (float(plan.objective), "green")),
+            _percent_decimals(plan.objective_percent),
+        )
+    )
+    panels.append(
+        gauge_panel(
+            "Error budget remaining",
+            f"Share of the {period} error budget ({budget} of events) not yet spent. "
+            f"Coloured by the SLO's budget policy: {_policy_text(plan.policy)}.",
+            Grid(8, y + 1, 8, 6),
+            [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "remaining"), instant=True)],
+            "percentunit",
+            policy_steps,
+            0.0,
+            1.0,
+            1,
+        )
+    )
+    panels.append(
+        stat_panel(
+            "Current burn rate (5m)",
+            "How many times faster than sustainable the budget burns now (1x spends it exactly over the window). "
+            f"Alert tiers: {tiers_text}.",
+            Grid(16, y + 1, 8, 6),
+            [target("A", plan.selector(names.CURRENT_BURN_RATE), _legend(plan, "burn rate"), instant=True)],
+            "suffix:x",
+            burn_steps,
+            2,
+        )
+    )
+    burn_targets = [
+        target(next(refs), f"{_ratio(plan, window)} / {budget}", _legend(plan, format_duration(window)))
+        for window in _burn_windows(severities, plan.windows)
+    ]
+    panels.append(
+        timeseries_panel(
+            "Burn rate by alerting window",
+            f"Error ratio over each window divided by the error budget {budget}. Dashed lines: {tiers_text}.",
+            Grid(0, y + 7, 12, 8),
+            burn_targets,
+            "suffix:x",
+            burn_steps,
+            "dashed",
+            minimum=0,
+        )
+    )
+    panels.append(
+        timeseries_panel(
+            "Error ratio vs error budget",
+            f"Share of bad events over 5m and 1h against the error budget ({budget}): "
+            "above the line the SLO is burning faster than it can last.",
+            Grid(12, y + 7, 12, 8),
+            [
+                target("A", _ratio(plan, BASE_WINDOW), _legend(plan, "error ratio 5m")),
+                target("B", _ratio(plan, HOUR), _legend(plan, "error ratio 1h")),
+                target("C", plan.selector(names.ERROR_BUDGET), "error budget"),
+            ],
+            "percentunit",
+            overrides=_BUDGET_LINE,
+            minimum=0,
+        )
+    )
+    panels.append(
+        timeseries_panel(
+            f"Error budget remaining over the last {period}",
+            f"Budget left in the rolling {period} window at each point in time: the burn-down. "
+            "Needs Prometheus retention of at least the SLO window to show all of it.",
+            Grid(0, y + 15, 12, 8),
+            [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "budget remaining"))],
+            "percentunit",
+            policy_steps,
+            "dashed",
+            time_from=period,
+        )
+    )
+    panels.append(
+        state_timeline_panel(
+            "Firing and pending alerts",
+            f"When the {plan.alert_name or 'burn-rate'} alerts of this SLO were pending or firing.",
+            Grid(12, y + 15, 12, 8),
+            [target("A", f'{ALERTS}{{{names.LABEL_ID}="{plan.id}"}}', _legend(plan, "{{alertstate}} {{severity}}"))],
+            _ALERT_STATES,
+            "no alerts",
+        )
+    )
+    return panels
+
+
+def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
+    """One service's dashboard: a collapsible row per SLO."""
+    panels: list[dict] = []
+    for index, plan in enumerate(plans):
+        panels += slo_panels(plan, index * _ROW_HEIGHT)
+    slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} over {format_duration(p.period)})" for p in plans)
+    return dashboard(
+        uid=dashboard_uid(service),
+        title=f"SLOs / {service}",
+        description=f"Generated by slogen; do not edit, change the spec. SLOs of {service}: {slos}.",
+        tags=sorted({TAG, "slo", service}),
+        panels=panels,
+        time_from="now-7d",
+        links=[dashboards_link("SLO dashboards", TAG)],
+    )
+
+
+def _by(expr: str, how: str = "max") -> str:
+    return f"{how} by ({', '.join(_ID)}) ({expr})"
+
+
+def _service_selector(metric: str, service: str) -> str:
+    return f'{metric}{{{names.LABEL_SERVICE}="{service}"}}'
+
+
+def overview_queries(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
+    """The overview's instant table queries, one column each, every row one SLO.
+
+    SLOs with grouping show their worst group, so one row is one SLO.  Query A also
+    carries each service's dashboard uid, which the links need.
+    """
+    with_uid = " or ".join(
+        f'label_replace({_by(_service_selector(names.OBJECTIVE, service))}, "slo_dashboard", "{dashboard_uid(service)}", "", "")'
+        for service, _ in services
+    )
+    ids = ", ".join(_ID)
+    sli = f"1 - {names.PERIOD_BURN_RATE} * on ({names.LABEL_ID}) group_left () {names.ERROR_BUDGET}"
+    firing = (
+        f'count by ({ids}) ({ALERTS}{{alertstate="firing", {names.LABEL_ID}!=""}})'
+        f" or on ({names.LABEL_ID}) 0 * {_by(names.OBJECTIVE)}"
+    )
+    columns = [
+        with_uid,
+        _by(sli, "min"),
+        _by(names.PERIOD_BUDGET_REMAINING, "min"),
+        _by(names.CURRENT_BURN_RATE, "max"),
+        _by(firing, "sum"),
+    ]
+    return [target(ref, expr, instant=True, table=True) for ref, expr in zip("ABCDE", columns)]
+
+
+_COLUMNS = (
+    (names.LABEL_SERVICE, "Service"),
+    (names.LABEL_NAME, "SLO"),
+    ("Value #A", "Objective"),
+    ("Value #B", "SLI over window"),
+    ("Value #C", "Budget remaining"),
+    ("Value #D", "Burn rate (5m)"),
+    ("Value #E", "Firing alerts"),
+)
+
+
+def _overview_overrides() -> list[dict]:
+    link = {
+        "title": "Open the service's SLO dashboard",
+        "url": "/d/${__data.fields.slo_dashboard}?${datasource:queryparam}&${__url_time_range}",
+    }
+    return [
+        override("byName", "Service", {"links": [link]}),
+        override("byName", "SLO", {"links": [link]}),
+        override("byName", "Objective", {"unit": "percentunit", "decimals": 3}),
+        override("byName", "SLI over window", {"unit": "percentunit", "decimals": 3}),
+        override(
+            "byName",
+            "Budget remaining",
+            {
+                "unit": "percentunit",
+                "decimals": 1,
+                "thresholds": {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in BUDGET_STEPS]},
+                "custom.cellOptions": {"type": "color-background", "mode": "basic"},
+            },
+        ),
+        override("byName", "Burn rate (5m)", {"unit": "suffix:x", "decimals": 2}),
+        override(
+            "byName",
+            "Firing alerts",
+            {
+                "thresholds": {"mode": "absolute", "steps": [{"color": "transparent", "value": None}, {"color": "red", "value": 1}]},
+                "custom.cellOptions": {"type": "color-background", "mode": "basic"},
+            },
+        ),
+        override("byName", names.LABEL_ID, {"custom.hidden": True}),
+        override("byName", "slo_dashboard", {"custom.hidden": True}),
+    ]
+
+
+def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
+    """Every SLO of every service in one sortable table, worst budget first."""
+    transformations = [
+        {"id": "merge", "options": {}},
+        {
+            "id": "organize",
+            "options": {
+                "excludeByName": {"Time": True},
+                "indexByName": {name: index for index, (name, _) in enumerate(_COLUMNS)},
+                "renameByName": dict(_COLUMNS),
+            },
+        },
+    ]
+    count = sum(len(plans) for _, plans in services)
+    table = table_panel(
+        "SLOs",
+        "One row per SLO (grouped SLOs show their worst group). Click a service or SLO to open its dashboard; "
+        "click a column header to sort.",
+        Grid(0, 0, 24, max(8, 3 + count)),
+        overview_queries(services),
+        transformations,
+        _overview_overrides(),
+        [{"desc": False, "displayName": "Budget remaining"}],
+    )
+    return dashboard(
+        uid=OVERVIEW_UID,
+        title="SLOs / Overview",
+        description=f"Generated by slogen; do not edit. {count} SLOs of {len(services)} services.",
+        tags=[OVERVIEW_FILE, "slo", TAG],
+        panels=[table],
+        time_from="now-1h",
+        links=[dashboards_link("SLO dashboards", TAG)],
+    )

@@ -1,0 +1,85 @@
+"""Prometheus Operator: one `monitoring.coreos.com/v1` PrometheusRule per service.
+
+The object is named `slogen-<service>` (underscores become dashes: Kubernetes names
+are DNS subdomains) and labelled `app.kubernetes.io/managed-by: slogen` plus the
+`--operator-label`s, which is what a Prometheus' `ruleSelector` matches. Without
+`--operator-namespace` the object has none, so `kubectl apply -n NS` decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slogen.emit.render import to_yaml
+from slogen.emit.rules.recording import Group
+from slogen.emit.rules.rule_file import rule_file_data
+from slogen.emit.targets.base import TargetError, TargetOptions, header
+
+FOLDER = "prometheus-operator"
+EXTENSION = "yaml"
+API_VERSION = "monitoring.coreos.com/v1"
+KIND = "PrometheusRule"
+MANAGED_BY = ("app.kubernetes.io/managed-by", "slogen")
+# The operator packs rules into ConfigMaps of at most half a Secret's 1 MiB and
+# rejects a PrometheusRule that cannot fit in one.
+MAX_BYTES = 512 * 1024
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+
+
+def object_name(service: str) -> str:
+    """The PrometheusRule's metadata.name for a service."""
+    return f"slogen-{service.replace('_', '-')}"
+
+
+def parse_namespace(text: str) -> str:
+    """A Kubernetes namespace name, or a TargetError saying what is wrong with it."""
+    if len(text) > 63 or not _DNS_LABEL.match(text):
+        raise TargetError(f"--operator-namespace {text!r}: not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)")
+    return text
+
+
+def parse_label(text: str) -> tuple[str, str]:
+    """`key=value` as a Kubernetes label, or a TargetError saying what is wrong with it."""
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise TargetError(f"--operator-label {text!r}: expected key=value")
+    prefix, slash, name = key.rpartition("/")
+    if (slash and (len(prefix) > 253 or not _LABEL_PREFIX.match(prefix))) or len(name) > 63 or not _LABEL_NAME.match(name):
+        raise TargetError(f"--operator-label {text!r}: {key!r} is not a Kubernetes label key")
+    if len(value) > 63 or not _LABEL_VALUE.match(value):
+        raise TargetError(f"--operator-label {text!r}: {value!r} is not a Kubernetes label value (at most 63 of letters, digits, '-', '_', '.')")
+    return key, value
+
+
+def check_services(services: list[str]) -> None:
+    """Refuse two services whose PrometheusRules would get the same name."""
+    seen: dict[str, str] = {}
+    for service in sorted(services):
+        name = object_name(service)
+        if name in seen:
+            raise TargetError(f"services {seen[name]!r} and {service!r} would both be PrometheusRule {name!r}; rename one")
+        seen[name] = service
+
+
+def manifest(service: str, groups: tuple[Group, ...], options: TargetOptions) -> dict:
+    """The PrometheusRule object as data."""
+    metadata: dict = {"name": object_name(service)}
+    if options.operator_namespace:
+        metadata["namespace"] = options.operator_namespace
+    metadata["labels"] = dict(sorted(dict((MANAGED_BY, *options.operator_labels)).items()))
+    return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata, "spec": rule_file_data(groups)}
+
+
+def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+    """The PrometheusRule manifest for `kubectl apply -f`, refused when too big for the operator."""
+    text = to_yaml(manifest(service, groups, options), header(source))
+    size = len(text.encode())
+    if size > MAX_BYTES:
+        raise TargetError(
+            f"service {service!r}: its PrometheusRule is {size // 1024} KiB, over the operator's 512 KiB limit; split its SLOs into several specs"
+        )
+    return text

@@ -1,0 +1,72 @@
+"""VictoriaMetrics vmalert rule files, with chained rules split into separate groups.
+
+vmalert runs a group's rules in order but writes their results to remote storage
+asynchronously, so a rule that reads what an earlier rule of the same group just
+recorded may see the previous evaluation's value, or nothing. Our groups chain
+(events -> errors -> 5m ratio -> burn rate; period ratio -> period burn rate ->
+budget remaining), so each group is cut into steps: a rule goes one step after the
+latest step that records a series it reads. Step 1 keeps the group's name, later
+steps are `<name>-step<N>`, all with the group's interval.
+
+The cost: a step reads its inputs from storage, up to one interval (30s to 2m)
+older than in Prometheus, where the same group would see them fresh; that is small
+against the shortest alert window (5m) and the alerts' `for`.
+"""
+
+from __future__ import annotations
+
+import promql_parser as pp
+from slogen.emit.render import to_yaml
+from slogen.emit.rules.recording import Group, Rule
+from slogen.emit.targets.base import TargetOptions, header
+
+FOLDER = "vmalert"
+EXTENSION = "yml"
+
+
+def metric_names(expr: str) -> set[str]:
+    """Every metric name a PromQL expression selects."""
+    found: set[str] = set()
+    stack = [pp.parse(expr)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pp.VectorSelector):
+            if node.name:
+                found.add(node.name)
+            found.update(m.value for m in node.matchers.matchers if m.name == "__name__" and m.op == pp.MatchOp.Equal)
+        elif isinstance(node, pp.MatrixSelector):
+            stack.append(node.vector_selector)
+        elif isinstance(node, pp.BinaryExpr):
+            stack += [node.lhs, node.rhs]
+        elif isinstance(node, pp.AggregateExpr):
+            stack += [node.expr] + ([node.param] if node.param is not None else [])
+        elif isinstance(node, pp.Call):
+            stack += list(node.args)
+        elif isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+            stack.append(node.expr)
+    return found
+
+
+def steps(group: Group) -> list[Group]:
+    """The group cut so that no rule reads a series recorded earlier in its own group."""
+    step_of_record: dict[str, int] = {}
+    cut: list[list[Rule]] = []
+    for rule in group.rules:
+        reads = metric_names(rule.expr)
+        step = max((step_of_record[name] + 1 for name in reads if name in step_of_record), default=0)
+        if rule.record:
+            step_of_record[rule.record] = max(step, step_of_record.get(rule.record, 0))
+        while len(cut) <= step:
+            cut.append([])
+        cut[step].append(rule)
+    return [
+        Group(name=group.name if index == 0 else f"{group.name}-step{index + 1}", interval=group.interval, rules=tuple(rules))
+        for index, rules in enumerate(cut)
+        if rules
+    ]
+
+
+def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+    """A rule file for `vmalert -rule=`."""
+    split = [step.as_dict() for group in groups for step in steps(group)]
+    return to_yaml({"groups": split}, header(source))

@@ -1,0 +1,289 @@
+"""SLI selectors -> concrete counter series that promtool tests can feed: pure.
+
+Each synthesized series is a counter whose per-second rate is a linear function of
+the test's event rate R and error ratio r: ``R * (base + per_error * r)``.  A bad
+series has (0, 1), a good one (1, -1), a total one (1, 0); histogram buckets sit
+in between.  The scenario builder only has to pick R and r over time.
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as sre_parse  # the stdlib's regex parser: walked to build a matching example
+from dataclasses import dataclass
+from decimal import Decimal
+
+import promql_parser as pp
+from slogen.plan.sli import le_matcher
+from slogen.spec.model import SLI, RatioSLI, threshold_seconds
+from slogen.spec.numbers import fmt
+from slogen.spec.promql import Selector, SLIError, escape_string, parse_query, parse_selector
+
+Matcher = tuple[str, str, str]
+
+# Values tried, in order, for labels that need a value (not) matching something.
+# Realistic ones first, so synthesized series read like real ones.
+_FALLBACK_VALUES = ("200", "OK", "success", "failure", "slogen-test", "x", "0", "1")
+
+
+class SeriesError(ValueError):
+    """No series can be synthesized for this SLI; `field` names the spec key at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SyntheticSeries:
+    """One input counter: rate = R * (base + per_error * r)."""
+
+    metric: str
+    labels: tuple[tuple[str, str], ...]
+    base: float
+    per_error: float
+
+    def notation(self) -> str:
+        """The series in promtool's `metric{label="value"}` notation."""
+        parts = ", ".join(f'{k}="{escape_string(v)}"' for k, v in self.labels)
+        return f"{self.metric}{{{parts}}}" if parts else self.metric
+
+    def rate(self, events_per_second: float, error_ratio: float) -> float:
+        """Per-second increase of this counter at a given traffic and error ratio."""
+        return events_per_second * (self.base + self.per_error * error_ratio)
+
+
+def _example(parsed: sre_parse.SubPattern | list) -> str:
+    """A short string the parsed regex matches (verified by the caller)."""
+    out: list[str] = []
+    for op, arg in parsed:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("a" if chr(arg) != "a" else "b")
+        elif name == "ANY":
+            # Digits read naturally in status-code patterns such as 5..
+            out.append("0")
+        elif name == "IN":
+            out.append(_class_example(arg))
+        elif name == "BRANCH":
+            out.append(_example(arg[1][0]))
+        elif name == "SUBPATTERN":
+            out.append(_example(arg[-1]))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _high, sub = arg
+            out.append(_example(sub) * max(low, 0))
+        elif name == "AT":
+            continue
+        elif name == "CATEGORY":
+            out.append(_category_example(str(arg)))
+        else:
+            raise ValueError(f"unsupported regex construct {name}")
+    return "".join(out)
+
+
+def _category_example(category: str) -> str:
+    if "NOT_DIGIT" in category:
+        return "a"
+    if "DIGIT" in category:
+        return "0"
+    if "NOT_SPACE" in category or "WORD" in category:
+        return "a"
+    if "SPACE" in category:
+        return " "
+    return "a"
+
+
+def _class_example(items: list) -> str:
+    if items and str(items[0][0]) == "NEGATE":
+        excluded = "".join(_class_example([item]) for item in items[1:] if str(item[0]) == "LITERAL")
+        return next(c for c in "a0_xZ" if c not in excluded)
+    op, arg = items[0]
+    if str(op) == "LITERAL":
+        return chr(arg)
+    if str(op) == "RANGE":
+        return chr(arg[0])
+    if str(op) == "CATEGORY":
+        return _category_example(str(arg))
+    raise ValueError(f"unsupported character class item {op}")
+
+
+def regex_example(pattern: str) -> str | None:
+    """A value that Prometheus' anchored regex `pattern` matches, checked with re.fullmatch."""
+    candidates = []
+    try:
+        candidates.append(_example(sre_parse.parse(pattern)))
+    except (ValueError, re.error, StopIteration, IndexError):
+        pass
+    candidates += _FALLBACK_VALUES
+    for candidate in candidates:
+        if _matches(("", "=~", pattern), candidate) and candidate:
+            return candidate
+    return None
+
+
+def _matches(matcher: Matcher, value: str) -> bool:
+    _, op, expected = matcher
+    if op == "=":
+        return value == expected
+    if op == "!=":
+        return value != expected
+    try:
+        hit = re.fullmatch(expected, value) is not None
+    except re.error:
+        return False
+    return hit if op == "=~" else not hit
+
+
+def solve_label(label: str, matchers: list[Matcher], field: str) -> str:
+    """A non-empty value for `label` that satisfies every matcher on it."""
+    if not matchers:
+        return "slogen-test"
+    candidates: list[str] = []
+    for _, op, value in matchers:
+        if op == "=":
+            candidates.append(value)
+        elif op == "=~":
+            example = regex_example(value)
+            if example is not None:
+                candidates.append(example)
+    if not candidates:
+        # Only negative matchers (handler!="/healthz"): a value that reads as made up.
+        candidates.append("slogen-test")
+    candidates += _FALLBACK_VALUES
+    for candidate in candidates:
+        if candidate and all(_matches(m, candidate) for m in matchers):
+            return candidate
+    shown = ", ".join(f'{label}{op}"{value}"' for _, op, value in matchers)
+    raise SeriesError(field, f"cannot synthesize a test value for label {label!r} that satisfies {shown}; simplify the matcher")
+
+
+def _constraints(matchers: tuple[Matcher, ...]) -> dict[str, list[Matcher]]:
+    out: dict[str, list[Matcher]] = {}
+    for matcher in matchers:
+        out.setdefault(matcher[0], []).append(matcher)
+    return out
+
+
+def solve_labels(matchers: tuple[Matcher, ...], grouping: tuple[str, ...], field: str) -> dict[str, str]:
+    """Labels satisfying every matcher, plus a value for each grouping label."""
+    constraints = _constraints(matchers)
+    for label in grouping:
+        constraints.setdefault(label, [])
+    return {label: solve_label(label, found, field) for label, found in sorted(constraints.items())}
+
+
+def _violating(labels: dict[str, str], outer: tuple[Matcher, ...], inner: tuple[Matcher, ...], field: str) -> dict[str, str]:
+    """Labels matching `outer` but not `inner` (the good series beside a bad one, or vice versa)."""
+    outer_by_label = _constraints(outer)
+    # Prefer a label the outer selector leaves free, e.g. `code` beside total{job=...}.
+    ordered = sorted(inner, key=lambda m: (m[0] in outer_by_label, m[0]))
+    for matcher in ordered:
+        label, op, value = matcher
+        # A negative matcher is violated by what it excludes: code!~"5.." by code="500".
+        excluded = (value,) if op == "!=" else (regex_example(value) or "",) if op == "!~" else ()
+        for candidate in excluded + _FALLBACK_VALUES:
+            if candidate and not _matches(matcher, candidate) and all(_matches(m, candidate) for m in outer_by_label.get(label, [])):
+                return {**labels, label: candidate}
+    raise SeriesError(field, "cannot synthesize a series counted in `total` but not in this selector; the two select the same series")
+
+
+def _named(selector: Selector, field: str) -> str:
+    if not selector.name:
+        raise SeriesError(field, "tests need a metric name in this selector")
+    return selector.name
+
+
+def ratio_series(ratio: RatioSLI, grouping: tuple[str, ...], prefix: str = "") -> tuple[SyntheticSeries, ...]:
+    """Counters for a ratio SLI (or a query SLI's `test` block): errors or good, and total."""
+    total = parse_selector(ratio.total, "total")
+    part_field = "errors" if ratio.errors is not None else "good"
+    part = parse_selector(ratio.errors or ratio.good or "", part_field)
+    total_name = _named(total, prefix + "total")
+    part_name = _named(part, prefix + part_field)
+    # The bad share of traffic: errors are bad; without `good`, the rest is bad.
+    base, per_error = (0.0, 1.0) if part_field == "errors" else (1.0, -1.0)
+    if part_name != total_name:
+        return (
+            SyntheticSeries(total_name, tuple(solve_labels(total.matchers, grouping, prefix + "total").items()), 1.0, 0.0),
+            SyntheticSeries(part_name, tuple(solve_labels(part.matchers, grouping, prefix + part_field).items()), base, per_error),
+        )
+    # One metric: `total` sums a series the part selector picks and one it does not.
+    inside = solve_labels(total.matchers + part.matchers, grouping, prefix + part_field)
+    outside = _violating(inside, total.matchers, part.matchers, prefix + part_field)
+    return (
+        SyntheticSeries(part_name, tuple(sorted(inside.items())), base, per_error),
+        SyntheticSeries(part_name, tuple(sorted(outside.items())), 1.0 - base, -per_error),
+    )
+
+
+def le_text(seconds: float) -> str:
+    """A bucket bound as Go's exporters print it: `0.3`, `2`, `+Inf`."""
+    return fmt(Decimal(repr(float(seconds))))
+
+
+def histogram_series(histogram: str, threshold: float | str, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ...]:
+    """A classic histogram: buckets below, at and above the threshold, +Inf, and _count."""
+    selector = parse_selector(histogram, "histogram")
+    name = _named(selector, "histogram")
+    labels = solve_labels(selector.matchers, grouping, "histogram")
+    seconds = threshold_seconds(threshold)
+    at = solve_label("le", [le_matcher(seconds)], "threshold")
+    # Good events (share 1 - r) fall at or below the threshold, half of them in the lower
+    # bucket; half of the bad ones fall in the bucket above it, so counts stay cumulative.
+    buckets = ((le_text(seconds / 2), 0.5, -0.5), (at, 1.0, -1.0), (le_text(seconds * 2), 1.0, -0.5), ("+Inf", 1.0, 0.0))
+    out = [
+        SyntheticSeries(f"{name}_bucket", tuple(sorted({**labels, "le": le}.items())), base, per_error)
+        for le, base, per_error in buckets
+    ]
+    out.append(SyntheticSeries(f"{name}_count", tuple(sorted(labels.items())), 1.0, 0.0))
+    return tuple(out)
+
+
+def _summed_rate_selector(query: str) -> str | None:
+    """The selector of `sum [by (...)] (rate(SELECTOR[{{window}}]))`, the commonest query shape."""
+    try:
+        expr = parse_query(query, "query")
+    except SLIError:
+        return None
+    if not (isinstance(expr, pp.AggregateExpr) and str(expr.op) == "sum"):
+        return None
+    inner = expr.expr
+    if not (isinstance(inner, pp.Call) and inner.func.name in ("rate", "increase") and len(inner.args) == 1):
+        return None
+    matrix = inner.args[0]
+    if not isinstance(matrix, pp.MatrixSelector) or matrix.vector_selector.offset is not None:
+        return None
+    return matrix.vector_selector.prettify()
+
+
+def inferred_counters(errors: str, total: str) -> RatioSLI | None:
+    """Counters to drive a query SLI when both queries are plain summed rates of counters
+    (Sloth's usual `events` shape); otherwise the author must name them in `test`."""
+    bad, every = _summed_rate_selector(errors), _summed_rate_selector(total)
+    if bad is None or every is None:
+        return None
+    return RatioSLI(errors=bad, total=every)
+
+
+def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ...] | None:
+    """Input counters driving an SLI, or None for a query SLI without a `test` block."""
+    try:
+        if sli.ratio is not None:
+            return ratio_series(sli.ratio, grouping)
+        if sli.latency is not None:
+            return histogram_series(sli.latency.histogram, sli.latency.threshold, grouping)
+        if sli.bool_ is not None:
+            # A 0/1 gauge gives an error ratio of (down series) / (all series) per sample, so an
+            # exact burn such as 1.1 x 1.44% would need hundreds of synthetic targets.
+            raise SLIError("metric", "a 0/1 gauge cannot be driven at an exact burn rate in a promtool test")
+        assert sli.query is not None
+        if sli.query.test is not None:
+            return ratio_series(sli.query.test, grouping, prefix="test.")
+        inferred = inferred_counters(sli.query.errors, sli.query.total)
+        if inferred is None:
+            return None
+        return ratio_series(inferred, grouping)
+    except SLIError as err:
+        raise SeriesError(err.field, str(err)) from None

@@ -1,0 +1,238 @@
+"""Live status of SLOs from the series slogen's rules record: pure queries in, rows out.
+
+`status_queries` says what to ask Prometheus; `build_status` turns the answers into
+one row per SLO (per group of a grouped SLO) and the problems found, such as rules
+that were never deployed; `failing` applies a `--fail-on` gate.  The HTTP calls are
+in prometheus.py, the printing in cli.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from slogen.live.prometheus import Sample
+from slogen.plan import names
+from slogen.plan.slo import SLOPlan
+from slogen.spec.durations import format_duration
+from slogen.spec.numbers import fmt
+
+BURN_WINDOWS = (5 * 60, 3600, 6 * 3600)  # recorded for every SLO (plan.STANDARD_WINDOWS)
+
+
+@dataclass(frozen=True)
+class SLOStatus:
+    """One SLO (or one group of a grouped SLO) as Prometheus sees it now."""
+
+    service: str
+    name: str
+    group: tuple[tuple[str, str], ...]
+    objective_percent: str
+    window: str
+    sli: float | None  # good ratio over the SLO window
+    remaining: float | None  # share of the error budget left; negative = overspent
+    burn_rates: tuple[tuple[str, float | None], ...]  # (window, burn rate), then ("period", ...)
+    action: str | None  # active policy state
+    level: int | None  # its position in the SLO's policy, 0 = healthiest
+    alerts: tuple[str, ...]  # firing alerts, `Name/severity`
+
+    @property
+    def slo(self) -> str:
+        """`service/name` plus the group's labels."""
+        group = "".join(f" {k}={v}" for k, v in self.group)
+        return f"{self.service}/{self.name}{group}"
+
+
+def _ids(plans: list[SLOPlan]) -> str:
+    # slo ids are [a-z0-9_-] only: safe inside an RE2 alternation.
+    return "|".join(sorted(plan.id for plan in plans))
+
+
+def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
+    """The instant queries status needs, by purpose: one per metric for all SLOs at once."""
+    match = f'{names.LABEL_ID}=~"{_ids(plans)}"'
+    periods = sorted({plan.period for plan in plans})
+    queries = {
+        "info": f"{names.INFO}{{{match}}}",
+        "remaining": f"{names.PERIOD_BUDGET_REMAINING}{{{match}}}",
+        "period_burn": f"{names.PERIOD_BURN_RATE}{{{match}}}",
+        "state": f"{names.POLICY_STATE}{{{match}}} == 1",
+        "alerts": f'ALERTS{{{match}, alertstate="firing"}}',
+    }
+    queries.update({f"ratio:{p}": f"{names.error_ratio(p)}{{{match}}}" for p in sorted(set(periods) | set(BURN_WINDOWS))})
+    return queries
+
+
+def _key(plan: SLOPlan, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((label, labels.get(label, "")) for label in plan.grouping)
+
+
+def _index(samples: list[Sample], plan: SLOPlan) -> dict[tuple, Sample]:
+    return {_key(plan, s.labels): s for s in samples if s.labels.get(names.LABEL_ID) == plan.id}
+
+
+def _value(samples: dict[tuple, Sample], key: tuple) -> float | None:
+    sample = samples.get(key)
+    return None if sample is None else sample.value
+
+
+def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tuple[list[SLOStatus], list[str]]:
+    """Rows for every SLO found, and one line per SLO whose series are missing."""
+    rows: list[SLOStatus] = []
+    problems: list[str] = []
+    for plan in plans:
+        who = f"{plan.service}/{plan.name}"
+        if not _index(results["info"], plan):
+            problems.append(
+                f"{who}: no {names.INFO}{{{names.LABEL_ID}=\"{plan.id}\"}} series: "
+                f"the rules of output/rules/{plan.service}.yml are not loaded into this Prometheus"
+            )
+            continue
+        remaining = _index(results["remaining"], plan)
+        if not remaining:
+            problems.append(
+                f"{who}: no {names.PERIOD_BUDGET_REMAINING} series yet: the SLI has no events in Prometheus "
+                "(check the SLI selectors and that the target is scraped)"
+            )
+            continue
+        states = _index(results["state"], plan)
+        ratios = {w: _index(results[f"ratio:{w}"], plan) for w in set(BURN_WINDOWS) | {plan.period}}
+        period_burn = _index(results["period_burn"], plan)
+        alerts = [s for s in results["alerts"] if s.labels.get(names.LABEL_ID) == plan.id]
+        for key in sorted(remaining):
+            state = states.get(key)
+            action = state.labels.get(names.LABEL_ACTION) if state else None
+            if action is None:
+                problems.append(
+                    f"{who}: no {names.POLICY_STATE} series: the deployed rules predate budget policies; "
+                    "run `make generate` and deploy output/rules/"
+                )
+            ratio = _value(ratios[plan.period], key)
+            burns = tuple(
+                (format_duration(w), None if (r := _value(ratios[w], key)) is None else r / float(plan.error_budget))
+                for w in BURN_WINDOWS
+            ) + (("period", _value(period_burn, key)),)
+            firing = sorted(
+                {
+                    f"{a.labels.get('alertname', '?')}/{a.labels.get('severity', '-')}"
+                    for a in alerts
+                    if _key(plan, a.labels) == key
+                }
+            )
+            rows.append(
+                SLOStatus(
+                    service=plan.service,
+                    name=plan.name,
+                    group=key,
+                    objective_percent=fmt(plan.objective_percent),
+                    window=format_duration(plan.period),
+                    sli=None if ratio is None or math.isnan(ratio) else 1 - ratio,
+                    remaining=_value(remaining, key),
+                    burn_rates=burns,
+                    action=action,
+                    level=None if action is None else plan.policy.level_of(action),
+                    alerts=tuple(firing),
+                )
+            )
+    return rows, problems
+
+
+def history_queries(plan: SLOPlan) -> dict[str, str]:
+    """Range queries for the report: budget remaining, and the burn rate over 1h."""
+    ratio = plan.selector(names.error_ratio(3600))
+    return {
+        "remaining": plan.selector(names.PERIOD_BUDGET_REMAINING),
+        "burn_rate": f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(plan.error_budget)}",
+    }
+
+
+def fail_on_problem(plans: list[SLOPlan], action: str | None) -> str | None:
+    """Why a `--fail-on` action cannot gate these SLOs, if it cannot."""
+    if action is None:
+        return None
+    lacking = [f"{p.service}/{p.name}" for p in plans if p.policy.level_of(action) is None]
+    if lacking:
+        known = sorted({s.action for p in plans for s in p.policy.states})
+        if len(lacking) == len(plans):
+            return f"--fail-on {action!r} is not a state of any budget policy (states: {', '.join(known)})"
+        return f"--fail-on {action!r} is not a state of the budget policy of {', '.join(lacking)} (states: {', '.join(known)})"
+    return None
+
+
+def failing(rows: list[SLOStatus], plans: list[SLOPlan], action: str | None) -> list[SLOStatus]:
+    """Rows at or past the gate: `action` in their policy, else the policy's last state (budget exhausted)."""
+    by_id = {(p.service, p.name): p for p in plans}
+    out = []
+    for row in rows:
+        policy = by_id[(row.service, row.name)].policy
+        gate = policy.level_of(action) if action is not None else len(policy.states) - 1
+        if row.level is not None and gate is not None and row.level >= gate:
+            out.append(row)
+    return out
+
+
+def ratio_percent(value: float | None, digits: int = 3) -> str:
+    """A ratio as a percentage for people: `99.95%`, `-12.5%`, `-` when unknown."""
+    if value is None or math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return f"{value * 100:.{digits}g}%" if abs(value) < 10 else f"{value * 100:.0f}%"
+
+
+def burn_text(value: float | None) -> str:
+    """A burn rate: `0.42x`, `14.4x`, `-`."""
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:.3g}x"
+
+
+def status_rows(rows: list[SLOStatus], failing_rows: list[SLOStatus]) -> list[list[str]]:
+    """Table cells per row; gated rows are marked."""
+    out = []
+    for row in rows:
+        mark = " (fails gate)" if row in failing_rows else ""
+        out.append(
+            [
+                row.slo,
+                f"{row.objective_percent}% / {row.window}",
+                ratio_percent(row.sli, 6),
+                ratio_percent(row.remaining),
+                " ".join(f"{w}:{burn_text(b)}" for w, b in row.burn_rates),
+                (row.action or "-") + mark,
+                ", ".join(row.alerts) or "-",
+            ]
+        )
+    return out
+
+
+STATUS_HEADERS = ["SLO", "objective / window", "SLI", "budget left", "burn rate", "policy", "firing"]
+
+
+def status_json(rows: list[SLOStatus], failing_rows: list[SLOStatus], problems: list[str]) -> dict:
+    """Machine-readable status: numbers as numbers (null when unknown or not finite)."""
+
+    def num(value: float | None) -> float | None:
+        return None if value is None or not math.isfinite(value) else value
+
+    return {
+        "slos": [
+            {
+                "service": r.service,
+                "slo": r.name,
+                "group": dict(r.group),
+                "objective_percent": r.objective_percent,
+                "window": r.window,
+                "sli": num(r.sli),
+                "budget_remaining": num(r.remaining),
+                "burn_rates": {w: num(b) for w, b in r.burn_rates},
+                "policy_state": r.action,
+                "policy_level": r.level,
+                "firing_alerts": list(r.alerts),
+                "fails_gate": r in failing_rows,
+            }
+            for r in rows
+        ],
+        "problems": problems,
+    }
+

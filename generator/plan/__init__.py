@@ -1,0 +1,1 @@
+"""Plan stage: a validated `ServiceSpec` in -> `SLOPlan`s out (windows, burn factors, SLI expressions, policy, emitted names); pure."""

@@ -1,0 +1,53 @@
+"""Every metric, label and group name slogen emits, in one place.
+
+Recording-rule names follow Sloth's, so dashboards and habits carry over.
+"""
+
+from __future__ import annotations
+
+from slogen.spec.durations import format_duration
+
+LABEL_SERVICE = "slo_service"
+LABEL_NAME = "slo_name"
+LABEL_ID = "slo_id"
+LABEL_WINDOW = "slo_window"
+
+ERRORS_RATE = "slo:sli_errors:rate{}"  # per-second error rate over a window
+EVENTS_RATE = "slo:sli_events:rate{}"  # per-second event rate over a window
+ERROR_RATIO = "slo:sli_error:ratio_rate{}"
+OBJECTIVE = "slo:objective:ratio"
+ERROR_BUDGET = "slo:error_budget:ratio"
+TIME_PERIOD_DAYS = "slo:time_period:days"
+CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
+PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
+PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+INFO = "slogen_slo_info"
+POLICY_LEVEL = "slo:budget_policy:level"  # index of the active policy state, 0 = healthiest
+POLICY_STATE = "slo:budget_policy:state"  # one series per state, 1 for the active one, else 0
+LABEL_ACTION = "slo_action"  # names the policy state on POLICY_STATE
+BUDGET_EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
+
+
+def slo_id(service: str, slo: str) -> str:
+    """The id that ties every series of one SLO together."""
+    return f"{service}-{slo}"
+
+
+def errors_rate(window: int) -> str:
+    """Name of the recorded error rate over a window."""
+    return ERRORS_RATE.format(format_duration(window))
+
+
+def events_rate(window: int) -> str:
+    """Name of the recorded event rate over a window."""
+    return EVENTS_RATE.format(format_duration(window))
+
+
+def error_ratio(window: int) -> str:
+    """Name of the recorded error ratio over a window."""
+    return ERROR_RATIO.format(format_duration(window))
+
+
+def group_name(service: str, part: str) -> str:
+    """Rule group name for one part of a service's rules."""
+    return f"slogen-{service}-{part}"

@@ -1,0 +1,259 @@
+"""Spec -> plan: every number, window and expression an SLO needs, and what is wrong.
+
+Pure: takes a validated `ServiceSpec`, returns plans and located problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from slogen.plan import names
+from slogen.plan.policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
+from slogen.plan.sli import BaseRates, base_rates
+from slogen.plan.windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, window_problems
+from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.errors import Problem
+from slogen.spec.model import SLO, ServiceSpec, Severity, Tier, reserved_label_problem
+from slogen.spec.numbers import exact, fmt
+
+# Windows recorded for every SLO whatever its tiers, so dashboards can rely on them.
+STANDARD_WINDOWS = (5 * 60, 30 * 60, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY)
+MIN_PERIOD = DAY
+MAX_PERIOD = 366 * DAY
+SEVERITIES = ("page", "ticket")
+
+
+@dataclass(frozen=True)
+class SeverityPlan:
+    """One alert rule of an SLO: its severity key, tiers, labels and annotations."""
+
+    key: str
+    tiers: tuple[BurnRateTier, ...]
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]
+    for_seconds: int | None
+
+
+@dataclass(frozen=True)
+class SLOPlan:
+    """Everything the emitters need to know about one SLO."""
+
+    service: str
+    name: str
+    description: str
+    objective_percent: Decimal
+    period: int
+    labels: tuple[tuple[str, str], ...]
+    grouping: tuple[str, ...]
+    sli_kind: str
+    rates: BaseRates
+    windows: tuple[int, ...]
+    alert_name: str
+    severities: tuple[SeverityPlan, ...]
+    min_events: int | None
+    policy: PolicyPlan = PolicyPlan(DEFAULT_STATES, (("severity", "ticket"),))
+
+    # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
+    @cached_property
+    def id(self) -> str:
+        """`<service>-<name>`."""
+        return names.slo_id(self.service, self.name)
+
+    @cached_property
+    def objective(self) -> Decimal:
+        """The objective as a ratio, e.g. 0.999."""
+        return exact(self.objective_percent / 100)
+
+    @cached_property
+    def error_budget(self) -> Decimal:
+        """1 - objective, e.g. 0.001."""
+        return exact(1 - self.objective)
+
+    @cached_property
+    def id_labels(self) -> tuple[tuple[str, str], ...]:
+        """The slo_* labels every series of this SLO carries."""
+        return (
+            (names.LABEL_ID, self.id),
+            (names.LABEL_NAME, self.name),
+            (names.LABEL_SERVICE, self.service),
+        )
+
+    @cached_property
+    def series_labels(self) -> dict[str, str]:
+        """All labels of a non-window series: slo_* labels and the spec's labels, sorted (shared: do not mutate)."""
+        return dict(sorted({**dict(self.labels), **dict(self.id_labels)}.items()))
+
+    def selector(self, metric: str) -> str:
+        """A selector for one of this SLO's recorded series (by id only, so relabelled history still counts)."""
+        return f'{metric}{{{names.LABEL_ID}="{self.id}"}}'
+
+
+def _tiers(severity: str, spec: Severity) -> tuple[BurnRateTier, ...]:
+    if spec.tiers is None:
+        return DEFAULT_TIERS[severity]
+    out = []
+    for tier in spec.tiers:
+        long_window = parse_duration(tier.long_window)
+        short_window = parse_duration(tier.short_window) if tier.short_window else max(BASE_WINDOW, long_window // 12)
+        out.append(BurnRateTier(severity, exact(tier.budget_percent / 100), long_window, short_window))
+    return tuple(out)
+
+
+def _tier_problems(tier: BurnRateTier, spec_tier: Tier | None, loc: tuple, period: int, budget: Decimal) -> list[Problem]:
+    """What makes a tier unusable; default tiers are blamed on the SLO's window or objective."""
+    slo_loc = loc[:2]
+    name = "" if spec_tier is not None else f" of the default {tier.severity} tier"
+
+    def at(key: str, default_key: str) -> tuple:
+        return loc + (key,) if spec_tier is not None else slo_loc + (default_key,)
+
+    problems = []
+    for window, key in ((tier.long_window, "long_window"), (tier.short_window, "short_window")):
+        for message in window_problems(window, key.replace("_", " ")):
+            problems.append(Problem(at(key, "window"), message + name))
+    if tier.short_window >= tier.long_window:
+        problems.append(
+            Problem(at("short_window", "window"), f"short window {format_duration(tier.short_window)} must be shorter than the long window {format_duration(tier.long_window)}")
+        )
+    if tier.long_window > period:
+        problems.append(
+            Problem(
+                at("long_window", "window"),
+                f"SLO window {format_duration(period)} is shorter than the {format_duration(tier.long_window)} long window{name}",
+            )
+        )
+    factor = tier.factor(period)
+    if factor * budget > 1:
+        problems.append(
+            Problem(
+                at("budget_percent", "objective"),
+                f"the {tier.severity} tier burning {fmt(tier.budget_fraction * 100)}% of the budget in {format_duration(tier.long_window)} "
+                f"can never fire: burn factor {fmt(factor)} x error budget {fmt(budget)} = {fmt(factor * budget)} is more than "
+                "a 100% error rate; lower the tier's budget share, lengthen its window, or raise the objective",
+            )
+        )
+    return problems
+
+
+def label_problems(labels: dict[str, str] | list[str], loc: tuple) -> list[Problem]:
+    """Reserved label names, each reported at its own key."""
+    problems = []
+    for position, name in enumerate(labels):
+        message = reserved_label_problem(name)
+        if message:
+            where = loc + ((name,) if isinstance(labels, dict) else (position,))
+            problems.append(Problem(where, message, at_key=isinstance(labels, dict)))
+    return problems
+
+
+def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Problem]]:
+    """Plan one SLO of a service, or say what is wrong with it."""
+    slo: SLO = service.slos[index]
+    loc = ("slos", index)
+    problems: list[Problem] = []
+    period = parse_duration(slo.window)
+    if period < MIN_PERIOD or period > MAX_PERIOD:
+        problems.append(Problem(loc + ("window",), f"SLO window {slo.window} must be between 1d and 366d"))
+    elif period % HOUR:
+        problems.append(Problem(loc + ("window",), f"SLO window {slo.window} must be a whole number of hours"))
+    objective = exact(slo.objective / 100)
+    budget = exact(1 - objective)
+    problems += label_problems(slo.labels, loc + ("labels",))
+    problems += label_problems(slo.grouping, loc + ("grouping",))
+
+    severities: list[SeverityPlan] = []
+    alerting = slo.alerting
+    if alerting is not False:
+        problems += label_problems(alerting.labels, loc + ("alerting", "labels"))
+        for key in SEVERITIES:
+            sev = getattr(alerting, key)
+            if sev is False:
+                continue
+            problems += label_problems(sev.labels, loc + ("alerting", key, "labels"))
+            tiers = _tiers(key, sev)
+            for t_index, tier in enumerate(tiers):
+                spec_tier = sev.tiers[t_index] if sev.tiers else None
+                tier_loc = loc + ("alerting", key) + (("tiers", t_index) if spec_tier is not None else ())
+                problems += _tier_problems(tier, spec_tier, tier_loc, period, budget)
+            labels = {"severity": key, **alerting.labels, **sev.labels}
+            annotations = {**alerting.annotations, **sev.annotations}
+            severities.append(
+                SeverityPlan(
+                    key=key,
+                    tiers=tiers,
+                    labels=tuple(sorted(labels.items())),
+                    annotations=tuple(sorted(annotations.items())),
+                    for_seconds=parse_duration(sev.for_) if sev.for_ else None,
+                )
+            )
+        if len(severities) == 2 and severities[0].labels == severities[1].labels:
+            problems.append(
+                Problem(loc + ("alerting",), "page and ticket alerts would have the same labels; give them different severity labels")
+            )
+
+    if slo.policy is not None:
+        problems += policy_problems(slo.policy, loc + ("policy",))
+        if slo.policy.alert is not False:
+            problems += label_problems(slo.policy.alert.labels, loc + ("policy", "alert", "labels"))
+    ticket = next((s for s in severities if s.key == "ticket"), None)
+    if ticket is not None:
+        ticket_labels = dict(ticket.labels)
+    else:
+        ticket_labels = {"severity": "ticket", **(alerting.labels if alerting is not False else {})}
+    # `alerting: false` silences the SLO entirely, the exhausted alert included.
+    policy = build_policy(slo.policy or service.policy, ticket_labels, alert=alerting is not False)
+
+    ref = f'{names.events_rate(BASE_WINDOW)}{{{names.LABEL_ID}="{names.slo_id(service.service, slo.name)}"}}'
+    # The models have parsed every user expression already, so this cannot fail.
+    rates = base_rates(slo.sli, tuple(slo.grouping), ref)
+
+    if problems or rates is None:
+        return None, problems
+
+    windows = set(STANDARD_WINDOWS) | {period}
+    for sev in severities:
+        for tier in sev.tiers:
+            windows |= {tier.long_window, tier.short_window}
+    labels = {**service.labels, **slo.labels}
+    plan = SLOPlan(
+        service=service.service,
+        name=slo.name,
+        description=slo.description,
+        objective_percent=slo.objective,
+        period=period,
+        labels=tuple(sorted(labels.items())),
+        grouping=tuple(slo.grouping),
+        sli_kind=slo.sli.kind,
+        rates=rates,
+        windows=tuple(sorted(windows)),
+        alert_name=alerting.name if alerting is not False else "",
+        severities=tuple(severities),
+        min_events=alerting.min_events if alerting is not False else None,
+        policy=policy,
+    )
+    return plan, []
+
+
+def plan_service(service: ServiceSpec) -> tuple[list[SLOPlan], list[Problem]]:
+    """Plan every SLO of a service; problems are located inside the service document."""
+    plans: list[SLOPlan] = []
+    problems: list[Problem] = label_problems(service.labels, ("labels",))
+    if service.policy is not None:
+        problems += policy_problems(service.policy, ("policy",))
+        if service.policy.alert is not False:
+            problems += label_problems(service.policy.alert.labels, ("policy", "alert", "labels"))
+    seen: dict[str, int] = {}
+    for index, slo in enumerate(service.slos):
+        if slo.name in seen:
+            problems.append(
+                Problem(("slos", index, "name"), f"SLO name {slo.name!r} is already used by slos[{seen[slo.name]}] of this service")
+            )
+            continue
+        seen[slo.name] = index
+        plan, found = plan_slo(service, index)
+        problems += found
+        if plan is not None:
+            plans.append(plan)
+    return plans, problems

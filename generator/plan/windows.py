@@ -1,0 +1,218 @@
+"""Burn-rate tiers, window sources and detection times: pure arithmetic.
+
+Every window an SLO needs is computed from one of three sources:
+
+* ``raw``: the 5m base rate itself, read from the user's counters;
+* ``base``: sums of the recorded 5m base rates (windows above 5m and below 1d);
+* ``hourly``: sums of an hourly recorded series (windows of 1d and more).
+
+Sums of recorded *rates* (never averages of ratios) keep every window
+traffic-weighted, while long windows read a few hundred recorded points instead of
+days of raw samples.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from slogen.spec.durations import format_duration
+from slogen.spec.numbers import exact
+
+BASE_WINDOW = 5 * 60
+HOUR = 3600
+DAY = 86400
+# Windows from this length on are summed from hourly points rather than 5m ones.
+HOURLY_FROM = DAY
+
+# Group evaluation intervals, chosen from what each group's windows need.  Every
+# group that feeds instant queries stays well inside Prometheus' 5m lookback.
+SHORT_INTERVAL = 30  # raw 5m rates and the 5m ratio: the fast page tier's short window
+MID_INTERVAL = 60  # windows above 5m and below 1d, summed from the base rates
+# Windows of 1d and more, metadata, budget policy: their inputs change hourly.  3m
+# keeps 2m of the 5m lookback as margin for a late evaluation.
+LONG_INTERVAL = 180
+HOURLY_INTERVAL = HOUR  # hourly sums, read only through range functions
+ALERT_INTERVAL = 30
+
+
+@dataclass(frozen=True)
+class BurnRateTier:
+    """One multiwindow alert condition: burning `budget_fraction` in `long_window`."""
+
+    severity: str
+    budget_fraction: Decimal
+    long_window: int
+    short_window: int
+
+    def factor(self, period: int) -> Decimal:
+        """Burn factor = budget fraction x SLO period / long window (SRE workbook)."""
+        return exact(self.budget_fraction * period / Decimal(self.long_window))
+
+    def threshold(self, period: int, error_budget: Decimal) -> Decimal:
+        """Error ratio above which this tier's windows count as burning."""
+        return exact(self.factor(period) * error_budget)
+
+
+DEFAULT_TIERS: dict[str, tuple[BurnRateTier, ...]] = {
+    "page": (
+        BurnRateTier("page", Decimal("0.02"), HOUR, 5 * 60),
+        BurnRateTier("page", Decimal("0.05"), 6 * HOUR, 30 * 60),
+    ),
+    "ticket": (
+        BurnRateTier("ticket", Decimal("0.1"), DAY, 2 * HOUR),
+        BurnRateTier("ticket", Decimal("0.1"), 3 * DAY, 6 * HOUR),
+    ),
+}
+
+
+def source_of(window: int) -> str:
+    """Which recorded series a window is summed from: raw, base or hourly."""
+    if window == BASE_WINDOW:
+        return "raw"
+    if window < HOURLY_FROM:
+        return "base"
+    return "hourly"
+
+
+def interval_of(window: int) -> int:
+    """Evaluation interval of the group that records a window's error ratio."""
+    if window == BASE_WINDOW:
+        return SHORT_INTERVAL
+    if window < HOURLY_FROM:
+        return MID_INTERVAL
+    return LONG_INTERVAL
+
+
+def window_problems(window: int, what: str) -> list[str]:
+    """Why a window cannot be computed, if it cannot."""
+    if window < BASE_WINDOW:
+        return [f"{what} {format_duration(window)} is shorter than the 5m base rate"]
+    if window >= HOURLY_FROM and window % HOUR:
+        return [f"{what} {format_duration(window)} of 1d or more must be a whole number of hours"]
+    return []
+
+
+def smeared_reach_time(window: int, ramp: int, fraction: float) -> float:
+    """Seconds after a step until a window estimator reaches `fraction` of the step.
+
+    A window summed from rates over `ramp` rises like a trapezoid: quadratically for
+    the first `ramp` seconds, then linearly, reaching its full value at
+    `window + ramp / 2` on average.  `ramp == 0` is an exact sliding window.
+    """
+    if fraction <= 0:
+        return 0.0
+    target = fraction * window
+    if ramp == 0:
+        return target
+    if target <= ramp / 2:
+        return math.sqrt(2 * ramp * target)
+    return target + ramp / 2
+
+
+def window_reach_time(window: int, fraction: float) -> float:
+    """Reach time of slogen's estimator for a window on a real Prometheus (no tick lag)."""
+    if fraction > 1:
+        return math.inf
+    if source_of(window) == "raw":
+        return fraction * window
+    return smeared_reach_time(window, BASE_WINDOW, fraction)
+
+
+def workbook_detection_time(
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float
+) -> float:
+    """Detection time per the SRE workbook: (1 - SLO) / error rate x window x factor."""
+    threshold = float(tier.threshold(period, error_budget))
+    if error_rate <= threshold:
+        return math.inf
+    return threshold / error_rate * tier.long_window
+
+
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked again for every SLO sharing the tier
+def detection_time(
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float
+) -> float:
+    """Worst-case seconds from a step to `error_rate` until this tier's alert fires.
+
+    Includes the base-rate smear, the hourly update of long windows and the
+    evaluation intervals of every group on the path; excludes scrape delay and `for`.
+    """
+    threshold = float(tier.threshold(period, error_budget))
+    if error_rate <= threshold:
+        return math.inf
+    fraction = threshold / error_rate
+    worst = 0.0
+    for window in (tier.long_window, tier.short_window):
+        reach = window_reach_time(window, fraction)
+        lag = interval_of(window) + (HOURLY_INTERVAL if source_of(window) == "hourly" else 0)
+        worst = max(worst, reach + lag + SHORT_INTERVAL)  # + the raw base rate group
+    return worst + ALERT_INTERVAL
+
+
+def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
+    """Share of the period's error budget burnt when the long window crosses (= tier fraction)."""
+    return exact(tier.factor(period) * tier.long_window / Decimal(period))
+
+
+def reset_time(tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float) -> float:
+    """Seconds after a long burn at `error_rate` stops until the short window falls
+    below the threshold and the alert resolves (base-rate smear and intervals included)."""
+    threshold = float(tier.threshold(period, error_budget))
+    if error_rate <= threshold:
+        return 0.0
+    # A window falling from a clean step mirrors the rise: the remaining part must drop
+    # to threshold / error_rate, i.e. the clean part must reach 1 - that.
+    fall = window_reach_time(tier.short_window, 1 - threshold / error_rate)
+    return fall + interval_of(tier.short_window) + ALERT_INTERVAL
+
+
+# promtool evaluates every group at every evaluation tick, so there the hourly series
+# is a sliding 1h average of the 5m base rate: windows summed from it ramp up over 1h5m.
+PROMTOOL_BASE_SMEAR = BASE_WINDOW
+PROMTOOL_HOURLY_SMEAR = BASE_WINDOW + HOUR
+
+
+def promtool_smear(window: int) -> int:
+    """Ramp of a window's estimator after a step, when every group runs every tick (promtool)."""
+    source = source_of(window)
+    if source == "raw":
+        return 0
+    return PROMTOOL_BASE_SMEAR if source == "base" else PROMTOOL_HOURLY_SMEAR
+
+
+def promtool_reach_time(window: int, fraction: float) -> float:
+    """Seconds after a step until a window's estimator reaches `fraction` of it, in promtool."""
+    if fraction > 1:
+        return math.inf
+    return smeared_reach_time(window, promtool_smear(window), fraction)
+
+
+def promtool_detection_time(
+    tier: BurnRateTier,
+    period: int,
+    error_budget: Decimal,
+    error_rate: float,
+    eval_interval: int,
+    input_interval: int,
+    for_seconds: int = 0,
+) -> float:
+    """Latest time after a step to `error_rate` at which promtool must show the tier's alert firing.
+
+    Both windows must reach the threshold; counters are sampled every `input_interval`,
+    and the alert is seen at the next evaluation tick, plus one tick of slack for the
+    discrete sums.
+    """
+    threshold = float(tier.threshold(period, error_budget))
+    if error_rate <= threshold:
+        return math.inf
+    fraction = threshold / error_rate
+    reach = max(promtool_reach_time(w, fraction) for w in (tier.long_window, tier.short_window))
+    return reach + input_interval + 2 * eval_interval + for_seconds
+
+
+def promtool_clean_time(window: int, eval_interval: int, input_interval: int) -> int:
+    """Seconds after errors stop until a window's estimator holds no bad sample, in promtool."""
+    return window + promtool_smear(window) + input_interval + eval_interval

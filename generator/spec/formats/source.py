@@ -1,0 +1,130 @@
+"""What every foreign-format converter shares: converted SLOs that remember their source.
+
+A converter turns plain data from one document (or, for OpenSLO references, several)
+into native SLO dicts.  Each native SLO keeps a map from places inside it to the
+document node it came from, so a problem found later by the native validation or
+the planner is reported at the line the user wrote, in the user's own format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slogen.spec.errors import Loc, Problem
+from slogen.spec.promql import _WINDOW_VAR
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A place in a source document: the document's key (path, index) and a path in it."""
+
+    doc: tuple[str, int]
+    loc: Loc
+
+
+@dataclass
+class ConvertedSLO:
+    """One native SLO dict, the service it belongs to, and where its parts came from."""
+
+    service: str
+    slo: dict[str, Any]
+    # Native path relative to the SLO -> where it came from; () is the SLO as a whole.
+    origins: dict[Loc, Origin]
+    service_origin: Origin
+
+    def origin_of(self, loc: Loc) -> Origin:
+        """The source of the longest mapped prefix of a native path inside this SLO."""
+        for end in range(len(loc), -1, -1):
+            hit = self.origins.get(tuple(loc[:end]))
+            if hit is not None:
+                return hit
+        return self.service_origin
+
+
+@dataclass(frozen=True)
+class LocatedProblem:
+    """A converter's complaint about a source document, in that document's terms."""
+
+    origin: Origin
+    message: str
+    at_key: bool = False
+
+    @property
+    def problem(self) -> Problem:
+        """As a plain problem inside its document."""
+        return Problem(self.origin.loc, self.message, self.at_key)
+
+
+@dataclass
+class Conversion:
+    """What a converter made of its documents: native SLOs and problems."""
+
+    slos: list[ConvertedSLO] = field(default_factory=list)
+    problems: list[LocatedProblem] = field(default_factory=list)
+
+
+class Reader:
+    """Walks one source document, collecting problems instead of raising."""
+
+    def __init__(self, doc: tuple[str, int], conversion: Conversion):
+        self.doc = doc
+        self.out = conversion
+
+    def at(self, loc: Loc) -> Origin:
+        """An origin in this document."""
+        return Origin(self.doc, tuple(loc))
+
+    def problem(self, loc: Loc, message: str, at_key: bool = False) -> None:
+        """Record a problem at a path of this document."""
+        self.out.problems.append(LocatedProblem(self.at(loc), message, at_key))
+
+    def mapping(self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None) -> dict:
+        """A mapping whose keys are all known: unknown keys are reported, never dropped silently."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(loc, "expected a mapping")
+            return {}
+        for key in value:
+            if key not in allowed:
+                extra = f" ({hint[key]})" if hint and key in hint else ""
+                self.problem(tuple(loc) + (str(key),), f"unknown key {key!r}{extra}", at_key=True)
+        return value
+
+    def text(self, value: Any, loc: Loc, required: bool = True) -> str | None:
+        """A non-empty string, or a problem."""
+        if value is None or value == "":
+            if required:
+                self.problem(loc, "required key is missing")
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.problem(loc, "expected a string")
+            return None
+        return str(value)
+
+    def string_map(self, value: Any, loc: Loc) -> dict[str, str]:
+        """A string -> string map such as labels or annotations."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(loc, "expected a mapping of names to strings")
+            return {}
+        return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+
+
+def raw_ratio_sli(ratio: str, success: bool = False) -> dict[str, str]:
+    """A native query SLI from a ratio query: one event per second per ratio series.
+
+    A ratio cannot be traffic-weighted without its counts, so windows over it are the
+    time-weighted mean of the ratio (as Sloth's raw SLIs are); NaN ratios (no traffic)
+    are left out instead of poisoning every window.
+    """
+    text = _WINDOW_VAR.sub("{{window}}", ratio).strip()
+    valid = f"(1 - ({text})) >= 0" if success else f"({text}) >= 0"
+    return {"errors": valid, "total": f"count({valid})"}
+
+
+def normalise_window(query: str) -> str:
+    """Sloth's `{{.window}}` spelled the native way, `{{window}}`."""
+    return _WINDOW_VAR.sub("{{window}}", query).strip()

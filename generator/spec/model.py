@@ -1,0 +1,344 @@
+"""The native spec (version 1): pydantic models, field-level validation, JSON Schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from slogen.spec.durations import parse_duration
+from slogen.spec.promql import SLIError, check_histogram, parse_selector, user_query
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+# Same language as label names, spelled differently so messages can tell them apart.
+ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
+LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME_PATTERN, max_length=128)]
+LabelValue = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Labels = dict[LabelName, LabelValue]
+Annotations = dict[LabelName, str]
+Duration = Annotated[
+    str,
+    Field(description="Prometheus duration, e.g. 30d, 6h, 5m", examples=["30d", "1h"]),
+]
+PromQL = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
+
+# slogen's own labels; a spec may not set them, or series would collide.
+RESERVED_LABEL_PREFIX = "slo_"
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; specs are values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _raise_plain(check, value: str) -> None:
+    # pydantic reports ValueError messages at the field; SLIError names the field itself.
+    try:
+        check(value, "")
+    except SLIError as err:
+        raise ValueError(str(err)) from None
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def reserved_label_problem(name: str) -> str | None:
+    """Why a label name may not be set by a spec, if it may not."""
+    if name.startswith("__"):
+        return f"label name {name!r} is reserved for Prometheus internals"
+    if name.startswith(RESERVED_LABEL_PREFIX):
+        return f"label name {name!r} is reserved: slogen sets the slo_* labels itself"
+    return None
+
+
+class RatioSLI(Strict):
+    """Counters: errors (or good) and total, each a plain selector."""
+
+    errors: PromQL | None = Field(None, description="Selector of the counter of failed events")
+    good: PromQL | None = Field(None, description="Selector of the counter of good events (instead of errors)")
+    total: PromQL = Field(description="Selector of the counter of all valid events")
+
+    @field_validator("errors", "good", "total")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            _raise_plain(parse_selector, value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_of_errors_good(self) -> RatioSLI:
+        if (self.errors is None) == (self.good is None):
+            raise ValueError("give exactly one of `errors` or `good` beside `total`")
+        return self
+
+
+class LatencySLI(Strict):
+    """A classic histogram: good events are those in the bucket le=threshold."""
+
+    histogram: PromQL = Field(
+        description="Selector of the histogram's base name, e.g. http_request_duration_seconds{job=\"api\"}"
+    )
+    threshold: float | str = Field(
+        description="Latency threshold in seconds (0.3) or as a duration (300ms); must be a bucket boundary"
+    )
+
+    @field_validator("histogram")
+    @classmethod
+    def _histogram(cls, value: str) -> str:
+        _raise_plain(check_histogram, value)
+        return value
+
+    @field_validator("threshold")
+    @classmethod
+    def _positive(cls, value: float | str) -> float | str:
+        seconds = threshold_seconds(value)
+        if not seconds > 0:
+            raise ValueError("threshold must be greater than 0")
+        return value
+
+
+class QuerySLI(Strict):
+    """Free-form PromQL giving per-second rates; `{{window}}` is substituted."""
+
+    errors: PromQL = Field(description="PromQL for the per-second rate of errors over {{window}}")
+    total: PromQL = Field(description="PromQL for the per-second rate of all events over {{window}}")
+    test: RatioSLI | None = Field(
+        None,
+        description="For generated promtool tests: the counters the queries read, as a ratio SLI "
+        "(errors or good, and total); without it the SLO is reported untested",
+    )
+
+    @field_validator("errors", "total")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        _raise_plain(user_query, value)
+        return value
+
+
+class BoolSLI(Strict):
+    """A 0/1 gauge such as `probe_success` or `up`: each sample is an event, a 0 is a bad one."""
+
+    metric: PromQL = Field(description="Selector of a gauge whose samples are 1 (good) or 0 (bad), e.g. probe_success{job=\"blackbox\"}")
+
+    @field_validator("metric")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        _raise_plain(parse_selector, value)
+        return value
+
+
+SLI_KINDS = ("ratio", "latency", "bool", "query")
+
+
+class SLI(Strict):
+    """Exactly one SLI kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    ratio: RatioSLI | None = None
+    latency: LatencySLI | None = None
+    # `bool` is a builtin; the attribute gets an underscore, the spec key does not.
+    bool_: BoolSLI | None = Field(None, alias="bool")
+    query: QuerySLI | None = None
+
+    def _given(self) -> list[str]:
+        return [k for k in SLI_KINDS if getattr(self, "bool_" if k == "bool" else k) is not None]
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SLI:
+        given = self._given()
+        if len(given) != 1:
+            raise ValueError(
+                "an SLI needs exactly one kind: ratio, latency, bool or query"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The SLI kind's key."""
+        return self._given()[0]
+
+
+class Tier(Strict):
+    """A burn-rate tier: alert when `budget_percent` of the budget burns in `long_window`."""
+
+    budget_percent: Decimal = Field(gt=0, le=100, description="Share of the error budget, in percent")
+    long_window: Duration
+    short_window: Duration | None = Field(None, description="Default: long_window / 12, the SRE workbook's advice")
+
+    _long = field_validator("long_window")(_check_duration)
+
+    @field_validator("short_window")
+    @classmethod
+    def _short(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration(value)
+
+
+class Severity(Strict):
+    """One alert rule: its labels, annotations and tiers (joined with `or`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    labels: Labels = {}
+    annotations: Annotations = {}
+    for_: Duration | None = Field(None, alias="for", description="Optional `for` duration of the alert rule")
+    tiers: list[Tier] | None = Field(None, min_length=1, description="Default: the SRE workbook's tiers")
+
+    @field_validator("for_")
+    @classmethod
+    def _for(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration(value)
+
+
+class Alerting(Strict):
+    """Multiwindow multi-burn-rate alerts: a page rule and a ticket rule."""
+
+    name: Annotated[str, StringConstraints(pattern=ALERT_NAME_PATTERN, max_length=128)] = "SLOErrorBudgetBurn"
+    labels: Labels = {}
+    annotations: Annotations = {}
+    page: Severity | Literal[False] = Severity()
+    ticket: Severity | Literal[False] = Severity()
+    min_events: int | None = Field(
+        None, ge=1, description="A tier fires only when its long window saw at least this many events"
+    )
+
+
+class PolicyState(Strict):
+    """One state of an error-budget policy: what the team does while the budget is in its range."""
+
+    action: Name = Field(description="Label value naming the state, e.g. freeze")
+    above: Decimal | None = Field(
+        None,
+        lt=100,
+        description="The state applies while budget remaining (percent) is above this; omit on the last state",
+    )
+    description: str = Field("", description="What the team does in this state, for alerts and reports")
+
+    @field_validator("above")
+    @classmethod
+    def _finite(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not value.is_finite():
+            raise ValueError("above must be a finite percentage of budget remaining")
+        return value
+
+
+class PolicyAlert(Strict):
+    """The alert raised when the budget is exhausted (the last state is active)."""
+
+    labels: Labels = Field({}, description="Default: the SLO's ticket labels, or severity=ticket")
+    annotations: Annotations = {}
+
+
+class BudgetPolicy(Strict):
+    """Error-budget policy: states from healthiest to exhausted, and the exhausted alert."""
+
+    states: list[PolicyState] = Field(
+        min_length=2,
+        description="Highest threshold first; every state but the last has `above`; thresholds strictly decrease",
+    )
+    alert: PolicyAlert | Literal[False] = PolicyAlert()
+
+
+class SLO(Strict):
+    """One service level objective."""
+
+    name: Name
+    objective: Decimal = Field(description="Target in percent, 0 < objective < 100, e.g. 99.9")
+    window: Duration = "30d"
+    description: str = ""
+    labels: Labels = {}
+    sli: SLI
+    grouping: list[LabelName] = Field(
+        [], description="One SLO per combination of these labels' values (per route, per tenant, ...)"
+    )
+    alerting: Alerting | Literal[False] = Alerting()
+    policy: BudgetPolicy | None = Field(None, description="Error-budget policy of this SLO (default: the service's)")
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise ValueError("objective must be a number in percent, e.g. 99.9")
+        return value
+
+    @field_validator("objective")
+    @classmethod
+    def _objective_range(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("objective must be a finite number in percent, e.g. 99.9")
+        if value == 100:
+            raise ValueError(
+                "objective 100 leaves no error budget: don't aim for 100%, no system meets it "
+                "and nothing could ever be released; pick e.g. 99.9"
+            )
+        if not 0 < value < 100:
+            raise ValueError(f"objective must be a percentage between 0 and 100 (exclusive), got {value}")
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        return _check_duration(value)
+
+    @field_validator("grouping")
+    @classmethod
+    def _grouping(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("grouping labels must be unique")
+        if "le" in value:
+            raise ValueError("grouping by `le` would split histogram buckets, not SLOs")
+        return value
+
+
+class ServiceSpec(Strict):
+    """One service's SLOs: the native spec, version 1."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="slogen service spec",
+        json_schema_extra={"$id": "https://slogen.invalid/schema/service-v1.json"},
+    )
+
+    version: Literal[1] = 1
+    service: Name
+    labels: Labels = {}
+    policy: BudgetPolicy | None = Field(None, description="Error-budget policy of every SLO (default: slogen's)")
+    slos: list[SLO] = Field(min_length=1)
+
+
+def threshold_seconds(value: float | str) -> float:
+    """A latency threshold in seconds, from a number or a duration like `300ms`."""
+    if isinstance(value, bool):
+        raise ValueError("threshold must be a number of seconds or a duration")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.strip()
+    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+        if text.endswith(suffix):
+            number = text[: -len(suffix)]
+            try:
+                return float(Decimal(number) * Decimal(str(scale)))
+            except Exception:
+                break
+    raise ValueError(f"threshold {value!r} is not a number of seconds or a duration like 300ms")
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the native spec, for editors and CI."""
+    schema = ServiceSpec.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -1,0 +1,208 @@
+"""Parsing user PromQL: plain selectors and free-form queries, re-printed from their trees.
+
+Every user expression is parsed first and re-printed from its syntax tree before it
+is embedded anywhere, so user text can never change the shape of the expression
+around it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import promql_parser as pp
+
+BASE = "5m"
+_WINDOW_VAR = re.compile(r"\{\{\s*\.?window\s*\}\}")
+
+
+class SLIError(ValueError):
+    """A user expression that cannot be used; `field` names the spec key at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A parsed plain vector selector: metric name plus matchers."""
+
+    name: str | None
+    matchers: tuple[tuple[str, str, str], ...]
+
+    def render(self, suffix: str = "", extra: tuple[tuple[str, str, str], ...] = ()) -> str:
+        """Print as PromQL, optionally renaming the metric with a suffix."""
+        name = (self.name or "") + suffix if self.name else ""
+        parts = [f'{label}{op}"{escape_string(value)}"' for label, op, value in self.matchers + extra]
+        if not parts:
+            return name
+        return f"{name}{{{', '.join(parts)}}}"
+
+
+def escape_string(value: str) -> str:
+    """Escape a value for a double-quoted PromQL string."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+# promql_parser's MatchOp is unhashable and slow to compare; its name is neither.
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def _op_text(op: pp.MatchOp) -> str:
+    text = _OPS.get(str(op))
+    if text is None:
+        raise ValueError(f"unknown matcher operator {op}")
+    return text
+
+
+def parse_expr(text: str, field: str) -> pp.Expr:
+    """Parse PromQL, turning the parser's error into an SLIError for `field`."""
+    parsed = _parsed(text)
+    if isinstance(parsed, str):
+        raise SLIError(field, parsed)
+    return parsed
+
+
+def _parsed(text: str) -> pp.Expr | str:
+    """The parser's tree of `text`, or what is wrong with it (cacheable, unlike an exception)."""
+    try:
+        return pp.parse(text)
+    except ValueError as err:
+        return f"invalid PromQL: {err}"
+
+
+def parse_selector(text: str, field: str) -> Selector:
+    """Parse a plain selector such as `http_requests_total{job="api"}`."""
+    parsed = _parse_selector(text)
+    if isinstance(parsed, str):
+        raise SLIError(field, parsed)
+    return parsed
+
+
+# A selector in the usual spelling, values without escapes: `metric{label op "value", ...}`.
+_MATCHER_TEXT = r'[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"[^"\\\n]*"'
+_PLAIN_SELECTOR = re.compile(
+    rf"\s*([A-Za-z_:][A-Za-z0-9_:]*)?\s*(?:\{{\s*((?:{_MATCHER_TEXT}\s*,\s*)*(?:{_MATCHER_TEXT}\s*)?)\}})?\s*\Z"
+)
+_MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"\\\n]*)"')
+
+
+# Specs are validated, then planned and synthesized from the same selectors: parse each
+# text once (a problem is kept as its message; `field` only says where it was found).
+@lru_cache(maxsize=1 << 12)
+def _parse_selector(text: str) -> Selector | str:
+    match = _PLAIN_SELECTOR.match(text)
+    if match and (match[1] or match[2]) and _plain_shape_is_selector(expression_shape(text)):
+        # Thousands of SLOs' selectors differ only in matcher values, which cannot change
+        # what they parse to: the parser checked the shape, the values are read here
+        # (tests/spec/test_promql.py holds this to the parser's own result).
+        name = match[1]
+        matchers = []
+        for label, op, value in _MATCHER.findall(match[2] or ""):
+            if label == "__name__" and name is None and op == "=":
+                name = value
+                continue
+            matchers.append((label, op, value))
+        return Selector(name=name, matchers=tuple(matchers))
+    return _parse_selector_fully(text)
+
+
+@lru_cache(maxsize=1 << 10)
+def _plain_shape_is_selector(shape: str) -> bool:
+    return isinstance(_parse_selector_fully(shape), Selector)
+
+
+def _parse_selector_fully(text: str) -> Selector | str:
+    expr = _parsed(text)
+    if isinstance(expr, str):
+        return expr
+    if not isinstance(expr, pp.VectorSelector):
+        return f"expected a plain selector like metric{{label=\"value\"}}, got {text.strip()!r}"
+    if expr.offset is not None or expr.at is not None:
+        return "a selector here may not use offset or @"
+    if expr.matchers.or_matchers:
+        return "`or` inside a selector needs Prometheus 3; use a regex matcher instead"
+    matchers = []
+    name = expr.name
+    for m in expr.matchers.matchers:
+        if m.name == "__name__" and name is None and _op_text(m.op) == "=":
+            name = m.value
+            continue
+        matchers.append((m.name, _op_text(m.op), m.value))
+    return Selector(name=name, matchers=tuple(matchers))
+
+
+def substitute_window(template: str, window: str) -> str:
+    """Replace `{{window}}` (also `{{ .window }}`, Sloth's form) with a duration."""
+    return _WINDOW_VAR.sub(window, template)
+
+
+def parse_query(template: str, field: str) -> pp.Expr:
+    """Parse a free-form query with `{{window}}` at the base window (5m)."""
+    parsed = _parse_query(template)
+    if isinstance(parsed, str):
+        raise SLIError(field, parsed)
+    return parsed
+
+
+# A query SLI's queries are parsed for its rules, then again to find its counters.
+@lru_cache(maxsize=1 << 10)
+def _parse_query(template: str) -> pp.Expr | str:
+    return _parsed(substitute_window(template, BASE))
+
+
+def user_query(template: str, field: str) -> str:
+    """Parse a free-form query at the base window and re-print it from its tree."""
+    expr = parse_query(template, field)
+    if isinstance(expr, (pp.MatrixSelector, pp.SubqueryExpr)):
+        raise SLIError(field, "the query must return an instant vector of per-second rates, not a range")
+    if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
+        raise SLIError(field, "the query must return an instant vector of per-second rates, not a literal")
+    return expr.prettify()
+
+
+
+
+def check_histogram(text: str, field: str = "histogram") -> Selector:
+    """Parse a histogram's base-name selector, refusing bucket/count names and `le`."""
+    hist = parse_selector(text, "histogram")
+    if not hist.name:
+        raise SLIError("histogram", "the histogram selector needs a metric name")
+    if hist.name.endswith(("_bucket", "_count", "_sum")):
+        base = re.sub(r"_(bucket|count|sum)$", "", hist.name)
+        raise SLIError("histogram", f"give the histogram's base name without _bucket/_count/_sum, e.g. {base}")
+    if any(label == "le" for label, _, _ in hist.matchers):
+        raise SLIError("histogram", "do not match `le` in the selector; set `threshold` instead")
+    return hist
+
+
+# The values of `=` and `!=` matchers cannot make an expression invalid, and they are
+# what differs between the rules of different SLOs (slo_id, job, ...).  Masked, 10,000
+# SLOs' expressions come down to a few hundred shapes, each parsed once per process.
+# Kept as they are: regex values (`=~`, `!~`: an invalid regex is a parse error), empty
+# values (a selector needs one non-empty matcher) and values with unusual escapes.
+_EQ_VALUE = re.compile(r'(?<==)"(?:[^"\\\n]|\\[\\"n])+"')
+_PARSED_SHAPES: set[str] = set()
+
+
+def expression_shape(expr: str) -> str:
+    """The expression with every equality matcher's value replaced by "x" (`=~` values never match)."""
+    if "'" in expr or "`" in expr:
+        return expr  # other string quotes: parse it as it is
+    return _EQ_VALUE.sub('"x"', expr)
+
+
+def expression_problem(expr: str) -> str | None:
+    """Why a generated expression does not parse, or None (its shape, then itself, parsed once)."""
+    shape = expression_shape(expr)
+    if shape in _PARSED_SHAPES:
+        return None
+    try:
+        pp.parse(shape)
+        pp.parse(expr)
+    except ValueError as err:
+        return str(err)
+    _PARSED_SHAPES.add(shape)
+    return None

@@ -1,0 +1,117 @@
+"""The batch path of `generate` (worker processes) gives the one-process result, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from slogen.build import pipeline, write
+from slogen.build.compile import compile_all, output_files
+from slogen.emit.targets import TargetOptions
+from slogen.spec.load import load_specs
+
+from slogen_testing import ROOT, diagnostics_of, write_spec
+
+GOOD_SLI = "    sli:\n      ratio:\n        errors: e{code=\"5\"}\n        total: e\n"
+
+
+@pytest.fixture
+def workers_always(monkeypatch):
+    """Hand every tree to the workers, however small."""
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)
+
+
+def _serial(paths: list[Path], targets=("prometheus",), options=TargetOptions()) -> dict[str, str]:
+    loaded, diagnostics = load_specs(paths)
+    services, more = compile_all(loaded)
+    assert not diagnostics + more
+    return output_files(services, targets, options)
+
+
+def _tree_with_every_format(tmp_path: Path) -> list[Path]:
+    """The examples (native, Sloth, OpenSLO) and a jsonnet spec, split over many files."""
+    specs = tmp_path / "specs"
+    for path in sorted((ROOT / "slo_specs").iterdir()):
+        (specs / path.name).parent.mkdir(parents=True, exist_ok=True)
+        (specs / path.name).write_text(path.read_text())
+    for i in range(20):
+        write_spec(specs / "many", f"service: s{i:02d}\nslos:\n  - name: a\n    objective: 99.{i}\n" + GOOD_SLI, f"s{i:02d}.yaml")
+    (specs / "j.jsonnet").write_text(
+        '{service: "from-jsonnet", slos: [{name: "a", objective: 99.9, sli: {ratio: {errors: "e{code=\\"5\\"}", total: "e"}}}]}\n'
+    )
+    return [specs]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_workers_give_the_one_process_files(tmp_path, workers_always, monkeypatch, jobs):
+    paths = _tree_with_every_format(tmp_path)
+    in_parent: list[str] = []
+
+    def load_files(files, *args):
+        in_parent.extend(path.name for path in files)
+        return real_load_files(files, *args)
+
+    real_load_files = pipeline.load_files
+    monkeypatch.setattr(pipeline, "load_files", load_files)
+    tree, diagnostics = pipeline.build_tree(paths, ("prometheus", "thanos"), TargetOptions(), None, jobs)
+    # With workers, the parent loads only what refers across files: jsonnet and other formats.
+    if jobs > 1:
+        assert sorted(in_parent) == ["billing.sloth.yaml", "j.jsonnet", "payments.openslo.yaml"]
+    else:
+        assert len(in_parent) == 27
+    assert not diagnostics and tree is not None
+    expected = _serial(paths, ("prometheus", "thanos"))
+    assert sorted(tree.files) == sorted(expected)
+    assert tree.files == expected
+    loaded, _ = load_specs(paths)
+    services, _ = compile_all(loaded)
+    assert [s.service for s in tree.services] == [c.service for c in services]
+    assert "from-jsonnet" in [s.service for s in tree.services] and len(services) == 27
+    assert tree.slos == sum(len(c.plans) for c in services)
+
+
+def test_clashes_across_workers_are_reported_like_one_process(tmp_path, workers_always):
+    a = write_spec(tmp_path, "service: a-b\nslos:\n  - name: c\n    objective: 99\n" + GOOD_SLI, "one.yaml")
+    b = write_spec(tmp_path, "service: a\nslos:\n  - name: b-c\n    objective: 99\n" + GOOD_SLI, "two.yaml")
+    c = write_spec(tmp_path, "service: a\nslos:\n  - name: d\n    objective: 99\n" + GOOD_SLI, "three.yaml")
+    d = write_spec(tmp_path, "service: slo-overview\nslos:\n  - name: d\n    objective: 99\n" + GOOD_SLI, "four.yaml")
+    tree, diagnostics = pipeline.build_tree([a, b, c, d], ("prometheus",), TargetOptions(), None, 2)
+    assert tree is None
+    assert sorted(str(x) for x in diagnostics) == diagnostics_of([a, b, c, d])
+    assert len(diagnostics) == 3
+
+
+def test_problems_in_worker_files_are_all_reported(tmp_path, workers_always):
+    good = write_spec(tmp_path, "service: ok\nslos:\n  - name: a\n    objective: 99\n" + GOOD_SLI, "ok.yaml")
+    bad_yaml = write_spec(tmp_path, "service: [\n", "bad.yaml")
+    bad_spec = write_spec(tmp_path, "service: x\nslos:\n  - name: a\n    objective: 101\n" + GOOD_SLI, "x.yaml")
+    tree, diagnostics = pipeline.build_tree([good, bad_yaml, bad_spec], ("prometheus",), TargetOptions(), None, 2)
+    assert tree is None
+    assert sorted(str(x) for x in diagnostics) == diagnostics_of([good, bad_yaml, bad_spec])
+    assert len(diagnostics) == 2
+
+
+def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, workers_always, monkeypatch):
+    from slogen.build.write import commit, staging_area, write_output
+
+    # Flush the staging tree early after every result: the output is the same.
+    flushes: list[Path] = []
+    monkeypatch.setattr(pipeline, "WRITEBACK_EVERY", 1)
+    monkeypatch.setattr(pipeline, "start_writeback", lambda root: (flushes.append(root), write.start_writeback(root)))
+    paths = _tree_with_every_format(tmp_path)
+    expected_dir, out = tmp_path / "expected", tmp_path / "out"
+    write_output(expected_dir, _serial(paths))
+    (out / "mine").mkdir(parents=True)
+    (out / "mine" / "notes.txt").write_text("a user's file is carried over\n")
+    for _ in range(2):  # a fresh output directory, then one that is up to date
+        with staging_area(out) as staging:
+            tree, diagnostics = pipeline.build_tree(paths, ("prometheus",), TargetOptions(), None, 2, pipeline.Stage(out, staging))
+            assert not diagnostics and tree is not None and not tree.files
+            changes = commit(out, staging, list(tree.staged))
+    assert not changes.any
+    got = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    want = {p.relative_to(expected_dir).as_posix(): p.read_bytes() for p in expected_dir.rglob("*") if p.is_file()}
+    assert got.pop("mine/notes.txt") == b"a user's file is carried over\n"
+    assert got == want
+    assert not list(tmp_path.glob(".out.slogen-staging-*")), "staging trees left behind"
+    assert len(flushes) >= 2 * 20 and all(root.name.startswith(".out.slogen-staging-") for root in flushes)

@@ -1,0 +1,227 @@
+"""The pure synthesis of promtool tests: scenarios follow the window math, inputs encode the rates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from slogen.build.compile import compile_all, output_files
+from slogen.emit.tests.promtool import (
+    FIRE_BURN,
+    INPUT_INTERVAL,
+    MAX_TICKS,
+    QUIET_BURN,
+    Phase,
+    plan_scenarios,
+    series_values,
+)
+from slogen.emit.tests.series import SyntheticSeries
+from slogen.plan.windows import promtool_detection_time, promtool_reach_time, smeared_reach_time
+from slogen.spec.load import load_specs
+
+from slogen_testing import example_services
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def services():
+    """The compiled example services."""
+    return example_services()
+
+
+def _expand(notation: str) -> list[float]:
+    """promtool's expanding notation, as far as slogen uses it: `a` and `a+bxn`."""
+    out: list[float] = []
+    for part in notation.split():
+        match = re.fullmatch(r"(-?[\d.e+-]+?)\+([\d.e+-]+)x(\d+)", part)
+        if match:
+            start, step, n = float(match[1]), float(match[2]), int(match[3])
+            out += [start + step * k for k in range(n + 1)]
+        else:
+            out.append(float(part))
+    return out
+
+
+def test_series_values_encode_the_phases() -> None:
+    series = SyntheticSeries("errors_total", (), 0.0, 1.0)
+    phases = (Phase(600, 1200, 0.25),)
+    values = _expand(series_values(series, phases, 1800))
+    assert len(values) == 1800 // INPUT_INTERVAL + 1
+    increments = [b - a for a, b in zip(values, values[1:])]
+    per_second = [inc / INPUT_INTERVAL for inc in increments]
+    assert per_second[:10] == [0.0] * 10
+    assert per_second[10:20] == pytest.approx([10 * 0.25] * 10)
+    assert per_second[20:] == [0.0] * 10
+
+
+def test_every_tier_gets_fires_and_quiet_scenarios(services) -> None:
+    for compiled in services:
+        tests = compiled.tests
+        for plan in compiled.plans:
+            names = [s.name for p, s in tests.scenarios if p is plan]
+            assert f"{plan.service}/{plan.name} budget" in names
+            for sev in plan.severities:
+                for tier in sev.tiers:
+                    prefix = f"{plan.service}/{plan.name} {sev.key} "
+                    assert any(n.startswith(prefix) and n.endswith(f"fires at {FIRE_BURN}x") for n in names)
+                    assert any(n.startswith(prefix) and n.endswith(f"quiet at {QUIET_BURN}x") for n in names)
+
+
+def test_fires_deadline_is_the_theoretical_detection_time(services) -> None:
+    for compiled in services:
+        e = compiled.tests.eval_interval
+        for plan, scenario in compiled.tests.scenarios:
+            if "fires" not in scenario.name:
+                continue
+            sev = next(s for s in plan.severities if s.key == scenario.tier[0])
+            tier = next(t for t in sev.tiers if (t.long_window, t.short_window) == scenario.tier[1:])
+            (phase,) = scenario.phases
+            threshold = float(tier.threshold(plan.period, plan.error_budget))
+            assert phase.ratio == pytest.approx(FIRE_BURN * threshold)
+            deadline = promtool_detection_time(tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, sev.for_seconds or 0)
+            firing = [c for c in scenario.checks if c.expr.startswith("ALERTS{")]
+            assert len(firing) == 1
+            assert deadline <= firing[0].at - phase.start < deadline + e
+            # The deadline is at least the long window's own reach time: never a free pass.
+            assert firing[0].at - phase.start >= promtool_reach_time(tier.long_window, 1 / FIRE_BURN)
+            never = [c for c in scenario.checks if c.expr.startswith("count_over_time(ALERTS")]
+            assert never[0].at == phase.start and never[0].samples == ()
+
+
+def test_smear_model() -> None:
+    # An hourly-derived 1d window ramps over 1h5m in promtool: half-way plus half the ramp.
+    assert promtool_reach_time(86400, 0.5) == smeared_reach_time(86400, 3900, 0.5) == 43200 + 1950
+    assert promtool_reach_time(300, 0.5) == 150
+
+
+def test_tick_budget_and_file_shape(services) -> None:
+    files = output_files(services)
+    for compiled in services:
+        tests = compiled.tests
+        ticks = sum(s.length // tests.eval_interval for _, s in tests.scenarios)
+        assert ticks <= MAX_TICKS
+        data = yaml.safe_load(files[f"tests/{compiled.service}.test.yml"])
+        assert data["rule_files"] == [f"../rules/{compiled.service}.yml"]
+        assert data["group_eval_order"] == [g.name for g in compiled.groups]
+        for group in data["tests"]:
+            assert group["interval"] == "1m", "promtool 2.42 loads nothing without an input interval"
+            for check in group["promql_expr_test"]:
+                for sample in check["exp_samples"]:
+                    assert sample["value"] == 1.0, "only exact values: counts and bool comparisons"
+
+
+def test_query_slo_without_test_block_is_reported_untested(tmp_path: Path) -> None:
+    spec = tmp_path / "q.yaml"
+    spec.write_text(
+        "service: q\nslos:\n  - name: p\n    objective: 99\n    sli:\n      query:\n"
+        "        errors: sum(rate(e_total[{{window}}])) - sum(rate(r_total[{{window}}]))\n"
+        "        total: sum(rate(t_total[{{window}}]))\n"
+    )
+    loaded, _ = load_specs([spec])
+    (compiled,), diagnostics = compile_all(loaded)
+    assert not diagnostics
+    assert compiled.tests.untested == (("p", "its query SLI has no `test` block naming the counters to drive"),)
+    assert "tests/q.test.yml" not in output_files([compiled])
+
+
+def test_bool_slo_is_reported_untested_with_the_reason(tmp_path: Path) -> None:
+    spec = tmp_path / "b.yaml"
+    spec.write_text("service: b\nslos:\n  - name: up\n    objective: 99\n    sli:\n      bool: {metric: 'up{job=\"x\"}'}\n")
+    loaded, _ = load_specs([spec])
+    (compiled,), diagnostics = compile_all(loaded)
+    assert not diagnostics
+    assert compiled.tests.untested == (
+        ("up", "cannot synthesize input series for sli.bool.metric: a 0/1 gauge cannot be driven at an exact burn rate in a promtool test"),
+    )
+
+
+def test_output_is_deterministic(services) -> None:
+    assert output_files(services) == output_files(services)
+
+
+def test_traffic_clears_min_events(services) -> None:
+    from slogen.emit.tests.promtool import EVENTS_PER_SECOND, traffic
+
+    checkout = next(c for c in services if c.service == "checkout")
+    availability = checkout.plans[0]
+    assert availability.min_events == 100
+    assert traffic(availability) == EVENTS_PER_SECOND
+    heavy = replace(availability, min_events=720_000)
+    # 720k events per 1h long window need 200/s; twice that for margin.
+    assert traffic(heavy) == 400.0
+    scenarios = plan_scenarios(heavy, checkout.tests.series["availability"], 600)
+    assert {s.events_per_second for s in scenarios if "min_events" not in s.name} == {400.0}
+    guards = [s for s in scenarios if "min_events" in s.name]
+    assert [s.name for s in guards] == ["checkout/availability page quiet below min_events", "checkout/availability ticket quiet below min_events"]
+    # Half of min_events over each severity's longest long window (6h, 3d).
+    assert [s.events_per_second * w for s, w in zip(guards, (6 * 3600, 3 * 86400))] == pytest.approx([360_000, 360_000])
+
+
+def test_identical_errors_and_total_selectors_are_untested_not_an_error(tmp_path: Path) -> None:
+    # Found by main's property test: a degenerate but valid spec (always 100% errors).
+    spec = tmp_path / "a.yaml"
+    spec.write_text("service: a\nslos:\n  - name: a\n    objective: 70.239\n    window: 7d\n    sli:\n      ratio:\n"
+                    "        errors: a{job=\"0\"}\n        total: a{job=\"0\"}\n")
+    loaded, _ = load_specs([spec])
+    (compiled,), diagnostics = compile_all(loaded)
+    assert not diagnostics
+    ((name, reason),) = compiled.tests.untested
+    assert name == "a" and reason.startswith("cannot synthesize input series for sli.ratio.errors: ")
+    assert "rules/a.yml" in output_files([compiled]) and "tests/a.test.yml" not in output_files([compiled])
+
+
+def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
+    """The direct writer of test files and PyYAML agree byte for byte, odd names included."""
+    from slogen.emit.render import slow_yaml
+    from slogen.emit.targets.base import header
+    from slogen.emit.tests.promtool import render_test_file, test_file_data
+
+    odd = []
+    for compiled in services:
+        tests = compiled.tests
+        assert tests is not None and tests.scenarios
+        # Names PyYAML must quote, and one the fast writer hands back to PyYAML (non-ASCII).
+        for service in ("on", "a: b", "it's", "é"):
+            odd.append(replace(tests, service=service))
+    for tests in [c.tests for c in services] + odd:
+        assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests)), tests.service
+
+
+# Names and label values: inert ones (shared templates fill them in), and ones YAML
+# must quote or a resolver would read as something else (written directly).
+_IDENTITY = st.one_of(
+    st.text("abz09_-./", min_size=1, max_size=8),
+    st.sampled_from(["on", "yes", "1", "1.0", "~", "null", "-a", "a: b", "a #b", "it's", 'q"t', "b\\s", "sp ace", "é", "x:"]),
+)
+
+
+def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services):
+    """Test text from shared templates is the text PyYAML writes for each SLO's own scenarios."""
+    from slogen.emit.render import slow_yaml
+    from slogen.emit.targets.base import header
+    from slogen.emit.tests.promtool import render_test_file, test_file_data
+
+    bases = [c.tests for c in services if c.tests is not None and c.tests.testable]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def agree(data) -> None:
+        base = data.draw(st.sampled_from(bases))
+        testable = []
+        # Two SLOs of each shape, so a template made for one is filled for the other.
+        for copy in range(2):
+            for index, (plan, series) in enumerate(base.testable):
+                name = f"{data.draw(_IDENTITY)}{index}{copy}"
+                labels = tuple((key, data.draw(_IDENTITY)) for key, _ in plan.labels)
+                series = tuple(replace(s, labels=tuple((k, data.draw(_IDENTITY)) for k, _ in s.labels)) for s in series)
+                testable.append((replace(plan, service=data.draw(_IDENTITY), name=name, labels=labels), series))
+        tests = replace(base, testable=tuple(testable))
+        assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests))
+
+    agree()

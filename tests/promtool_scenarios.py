@@ -1,0 +1,96 @@
+"""promtool scenarios shared by the behaviour tests: a spec, counters, checks, one run."""
+
+from __future__ import annotations
+
+import yaml
+
+from slogen_testing import compile_files, run_promtool, write_spec
+
+AVAILABILITY = """
+service: shop
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="shop", code=~"5.."}
+        total: http_requests_total{job="shop"}
+"""
+
+LATENCY = """
+service: shop
+slos:
+  - name: latency
+    objective: 99
+    sli:
+      latency:
+        histogram: http_request_duration_seconds{job="shop"}
+        threshold: 0.3
+"""
+
+
+def counter(*segments: tuple[int, float]) -> str:
+    """promtool values for a counter: each segment is (minutes, increase per minute)."""
+    values = [0.0]
+    for minutes, per_minute in segments:
+        for _ in range(minutes):
+            values.append(values[-1] + per_minute)
+    return " ".join(sample_text(v) for v in values)
+
+
+def sample_text(value: float) -> str:
+    """A sample as promtool series notation writes it: whole numbers without a decimal point."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+# The burn-rate alerts; the budget-exhausted alert has its own tests (test_policy.py).
+BURN = 'alertname="SLOErrorBudgetBurn", '
+
+
+def fires(severity: str, minutes: int) -> dict:
+    """Assert exactly one firing burn-rate alert of a severity at a time."""
+    return {
+        "expr": f'count(ALERTS{{{BURN}alertstate="firing", severity="{severity}"}})',
+        "eval_time": f"{minutes}m",
+        "exp_samples": [{"labels": "{}", "value": 1}],
+    }
+
+
+def quiet(minutes: int, severity: str | None = None) -> dict:
+    """Assert no burn-rate alert (of a severity) is firing at a time."""
+    match = f', severity="{severity}"' if severity else ""
+    return {"expr": f'ALERTS{{{BURN}alertstate="firing"{match}}}', "eval_time": f"{minutes}m", "exp_samples": []}
+
+
+def near(expr: str, minutes: int, expected: float, tolerance: float) -> dict:
+    """Assert a single-series expression is within a relative tolerance of a value."""
+    return {
+        "expr": f"sum(abs(({expr}) / {expected!r} - 1) < bool {tolerance!r})",
+        "eval_time": f"{minutes}m",
+        "exp_samples": [{"labels": "{}", "value": 1}],
+    }
+
+
+def run(tmp_path, promtool, spec: str, series: dict[str, str], checks: list[dict], interval: str = "1m"):
+    """Compile the spec, write a promtool test file, and run it; fail with promtool's output."""
+    files = compile_files([write_spec(tmp_path / "specs", spec)])
+    rules = next(text for path, text in files.items() if path.startswith("rules/"))
+    (tmp_path / "rules.yml").write_text(rules)
+    test = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": interval,
+        "tests": [
+            {
+                "interval": interval,
+                "input_series": [{"series": name, "values": values} for name, values in series.items()],
+                "promql_expr_test": checks,
+            }
+        ],
+    }
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
+    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+OK = 'http_requests_total{job="shop", code="200"}'
+ERR = 'http_requests_total{job="shop", code="500"}'

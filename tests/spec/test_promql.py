@@ -1,0 +1,35 @@
+"""Selector parsing: the plain-selector path reads what promql-parser itself reads."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from slogen.spec.promql import _parse_selector, _parse_selector_fully
+
+_NAMES = st.sampled_from(["m", "http_requests_total", "job:rate5m", "sum", "rate", "on", "by", "bool", "offset", "inf", "nan", "x1", "_a", "A"])
+_LABELS = st.sampled_from(["job", "code", "__name__", "le", "a", "A_1", "on", "by"])
+_VALUES = st.one_of(st.text(st.characters(codec="utf-8", exclude_characters='\\"\n'), max_size=6), st.sampled_from(["", "x", "5..", "(", "a|b", 'q\\"t', "\\n", "\\q"]))
+_OPS = st.sampled_from(["=", "!=", "=~", "!~"])
+_SPACE = st.sampled_from(["", " ", "  ", "\n"])
+
+
+@st.composite
+def selectors(draw) -> str:
+    """Selectors as people write them, and near misses."""
+    s = draw(_SPACE)
+    matchers = [f"{draw(_LABELS)}{draw(_SPACE)}{draw(_OPS)}{draw(_SPACE)}\"{draw(_VALUES)}\"" for _ in range(draw(st.integers(0, 3)))]
+    body = ("," + draw(_SPACE)).join(matchers) + draw(st.sampled_from(["", ",", " , "]))
+    name = draw(st.one_of(st.just(""), _NAMES))
+    braces = draw(st.sampled_from(["{%s}", "{%s}", "%s", "{%s"])) % body
+    return s + name + s + braces + draw(st.sampled_from(["", " ", "[5m]", " offset 5m", " or m"]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(selectors())
+@example('{__name__="m", job="a"}')
+@example('m{__name__="x"}')
+@example('{__name__=~"m"}')
+@example('{a=""}')
+@example('on{a="b"}')
+def test_plain_selectors_parse_as_the_parser_does(text: str) -> None:
+    assert _parse_selector.__wrapped__(text) == _parse_selector_fully(text)
