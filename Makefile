@@ -14,7 +14,7 @@ OUT ?= output
 TARGETS ?= prometheus
 TARGET_OPTS ?=
 
-.PHONY: generate test check validate bench promtool chromium venv clean
+.PHONY: generate test check validate bench promtool chromium grafana-schema venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,19 @@ chromium:
 	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	fi
 
+# Grafana's published dashboard types (11.x, 12.x, 13.x) and tsc, pinned by
+# tools/grafana-schema/package-lock.json: the dashboards are type-checked against them.
+GRAFANA_SCHEMA := tools/grafana-schema/node_modules/.package-lock.json
+$(GRAFANA_SCHEMA): tools/grafana-schema/package.json tools/grafana-schema/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	fi
+	cd tools/grafana-schema && npm ci --silent --no-audit --no-fund
+	@touch $@
+
+grafana-schema: $(GRAFANA_SCHEMA)
+
 generate: $(STAMP)
 	$(SLOGEN) generate $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
@@ -52,7 +65,7 @@ validate: $(STAMP)
 check: $(STAMP)
 	$(SLOGEN) check $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
-test: $(STAMP) promtool chromium
+test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA)
 	$(PY) -m pytest -q
 
 # Benchmarks (the compile rounds, then about 10 minutes): compile throughput at 10,000 SLOs, and rule evaluation

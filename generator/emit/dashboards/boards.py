@@ -302,7 +302,7 @@ def overview_queries(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[di
     carries each service's dashboard uid, which the links need.
     """
     with_uid = " or ".join(
-        f'label_replace({_by(_service_selector(names.OBJECTIVE, service))}, "slo_dashboard", "{dashboard_uid(service)}", "", "")'
+        f'label_replace({_by(_service_selector(names.OBJECTIVE, service))}, "{DASHBOARD_LABEL}", "{dashboard_uid(service)}", "", "")'
         for service, _ in services
     )
     ids = ", ".join(_ID)
@@ -321,8 +321,14 @@ def overview_queries(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[di
     return [target(ref, expr, instant=True, table=True) for ref, expr in zip("ABCDE", columns)]
 
 
+# The Service column holds each service's dashboard uid (query A's `slo_dashboard`) and
+# shows the service name through value mappings, so its link needs no hidden column:
+# Grafana 11 hides columns with `custom.hidden`, 12.2+ with `custom.hideFrom`, and no
+# one key serves both without a rewrite on load.
+DASHBOARD_LABEL = "slo_dashboard"
+
 _COLUMNS = (
-    (names.LABEL_SERVICE, "Service"),
+    (DASHBOARD_LABEL, "Service"),
     (names.LABEL_NAME, "SLO"),
     ("Value #A", "Objective"),
     ("Value #B", "SLI over window"),
@@ -332,14 +338,24 @@ _COLUMNS = (
 )
 
 
-def _overview_overrides() -> list[dict]:
+def _service_names(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
+    """Value mappings from dashboard uids back to service names: one regex for `slo-<service>`,
+    and one exact mapping per service whose uid had to be shortened with a hash."""
+    exact = {dashboard_uid(s): s for s, _ in services if dashboard_uid(s) != f"slo-{s}"}
+    mappings = []
+    if exact:
+        mappings.append({"type": "value", "options": {uid: {"text": s, "index": i} for i, (uid, s) in enumerate(sorted(exact.items()))}})
+    mappings.append({"type": "regex", "options": {"pattern": "^slo-(.+)$", "result": {"text": "$1", "index": len(exact)}}})
+    return mappings
+
+
+def _overview_overrides(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
     link = {
         "title": "Open the service's SLO dashboard",
-        "url": "/d/${__data.fields.slo_dashboard}?${datasource:queryparam}&${__url_time_range}",
+        "url": "/d/${__value.raw}?${datasource:queryparam}&${__url_time_range}",
     }
     return [
-        override("byName", "Service", {"links": [link]}),
-        override("byName", "SLO", {"links": [link]}),
+        override("byName", "Service", {"links": [link], "mappings": _service_names(services)}),
         override("byName", "Objective", {"unit": "percentunit", "decimals": 3}),
         override("byName", "SLI over window", {"unit": "percentunit", "decimals": 3}),
         override(
@@ -361,8 +377,6 @@ def _overview_overrides() -> list[dict]:
                 "custom.cellOptions": {"type": "color-background", "mode": "basic"},
             },
         ),
-        override("byName", names.LABEL_ID, {"custom.hidden": True}),
-        override("byName", "slo_dashboard", {"custom.hidden": True}),
     ]
 
 
@@ -373,7 +387,7 @@ def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
         {
             "id": "organize",
             "options": {
-                "excludeByName": {"Time": True},
+                "excludeByName": {"Time": True, names.LABEL_ID: True, names.LABEL_SERVICE: True},
                 "indexByName": {name: index for index, (name, _) in enumerate(_COLUMNS)},
                 "renameByName": dict(_COLUMNS),
             },
@@ -382,12 +396,12 @@ def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
     count = sum(len(plans) for _, plans in services)
     table = table_panel(
         "SLOs",
-        "One row per SLO (grouped SLOs show their worst group). Click a service or SLO to open its dashboard; "
+        "One row per SLO (grouped SLOs show their worst group). Click a service to open its dashboard; "
         "click a column header to sort.",
         Grid(0, 0, 24, max(8, 3 + count)),
         overview_queries(services),
         transformations,
-        _overview_overrides(),
+        _overview_overrides(services),
         [{"desc": False, "displayName": "Budget remaining"}],
     )
     return dashboard(

@@ -203,7 +203,8 @@ def table_panel(title: str, description: str, grid: Grid, targets: list[dict], t
         "mappings": [],
         "thresholds": thresholds(((None, "transparent"),)),
     }
-    options = {"cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""}, "showHeader": True, "sortBy": sort_by}
+    # No `footer`: its `fields` changed type in 11 and the key is gone from 12.2 on.
+    options = {"cellHeight": "sm", "showHeader": True, "sortBy": sort_by}
     panel = _panel("table", title, description, grid, targets, {"defaults": defaults, "overrides": overrides}, options)
     panel["transformations"] = transformations
     return panel

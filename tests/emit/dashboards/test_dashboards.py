@@ -238,7 +238,10 @@ def test_overview_links_every_row_to_an_existing_service_dashboard() -> None:
         for prop in o["properties"]
         if prop["id"] == "links"
     ]
-    assert links and all(url.startswith("/d/${__data.fields.slo_dashboard}") for url in links)
+    assert links and all(url.startswith("/d/${__value.raw}") for url in links)
+    (service,) = [o for o in table["fieldConfig"]["overrides"] if o["matcher"]["options"] == "Service"]
+    (mappings,) = [prop["value"] for prop in service["properties"] if prop["id"] == "mappings"]
+    assert {"pattern": "^slo-(.+)$", "result": {"text": "$1", "index": 0}} in [m["options"] for m in mappings]
     organize = table["transformations"][1]["options"]
     columns = sorted(organize["indexByName"], key=organize["indexByName"].get)
     assert [organize["renameByName"][c] for c in columns] == [
