@@ -52,6 +52,7 @@ validate: $(STAMP)
 check: $(STAMP)
 	$(SLOGEN) check $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
+# TODO: add `engines` to test's prerequisites once the tests use .tools/bin/ (tools/engines.mk).
 test: $(STAMP) promtool chromium
 	$(PY) -m pytest -q
 
@@ -71,3 +72,6 @@ bench: $(STAMP) promtool
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Go-built engine binaries in .tools/bin/: `make engines` (tools/engines/README.md).
+include tools/engines.mk
