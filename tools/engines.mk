@@ -79,3 +79,15 @@ engines: $(ENGINE_BINS)
 
 engines-clean:
 	rm -rf .tools
+
+# Mimir (not in `engines`: see tools/engines/README.md): its module pins a
+# pseudo-version of the default branch (Mimir's release tags are not Go module
+# versions) and repeats Mimir's replace lines.
+MIMIR_MODVERSION := $(call engine_version,mimir,github.com/grafana/mimir)
+MIMIR_DEPS := $(ENGINES_DIR)/mimir/go.mod $(ENGINES_DIR)/mimir/go.sum
+
+$(TOOLS_BIN)/mimirtool: $(MIMIR_DEPS)
+	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimirtool)
+
+$(TOOLS_BIN)/mimir: $(MIMIR_DEPS)
+	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimir)
