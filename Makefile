@@ -65,7 +65,8 @@ validate: $(STAMP)
 check: $(STAMP)
 	$(SLOGEN) check $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
-test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA)
+# engines: Prometheus 3 (and the other Go-built engines) in .tools/bin/, tools/engines.mk.
+test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
 	$(PY) -m pytest -q
 
 # Benchmarks (the compile rounds, then about 10 minutes): compile throughput at 10,000 SLOs, and rule evaluation
@@ -84,3 +85,6 @@ bench: $(STAMP) promtool
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Go-built engine binaries in .tools/bin/: `make engines` (tools/engines/README.md).
+include tools/engines.mk

@@ -1,0 +1,93 @@
+# Real rule engines for the tests, built from source with Go (tools only: the
+# product stays pure Python). One pinned Go module per engine under
+# tools/engines/<engine>/ (README there); each binary lands in .tools/bin/ and is
+# rebuilt only when missing or when its module's go.mod/go.sum changed.
+#   make engines              # everything that builds here
+#   make .tools/bin/promtool3 # one binary
+# `make test` is meant to depend on `engines` once the tests use these binaries.
+GO ?= go
+ENGINES_DIR := tools/engines
+TOOLS_BIN := .tools/bin
+# GOTOOLCHAIN=local: build with the machine's Go, never fetch another toolchain.
+# CGO_ENABLED=0: static binaries, no C compiler needed (every engine here is pure Go).
+ENGINE_GOENV := CGO_ENABLED=0 GOTOOLCHAIN=local
+
+# The pinned version of MODULE in ENGINE's go.mod, e.g. $(call engine_version,prometheus,github.com/prometheus/prometheus)
+engine_version = $(shell awk '$$1=="$(2)"{print $$2; exit}' $(ENGINES_DIR)/$(1)/go.mod 2>/dev/null)
+
+# $(call engine_build,ENGINE,TAGS,LDFLAGS,PACKAGE) builds PACKAGE in ENGINE's module into $@.
+# (TAGS with commas go in a variable: $(call) splits its arguments on commas.)
+define engine_build
+@mkdir -p $(TOOLS_BIN)
+@echo "building $@ from $(4)"
+cd $(ENGINES_DIR)/$(1) && $(ENGINE_GOENV) $(GO) build -trimpath $(if $(2),-tags '$(2)') -ldflags '-s -w $(3)' -o $(CURDIR)/$@.tmp $(4)
+@mv -f $@.tmp $@
+endef
+
+# Prometheus 3.x: module version v0.3MM.P is release 3.MM.P. Release tags are
+# netgo,builtinassets; builtinassets needs the web UI's generated embed.go, which
+# the module zip does not carry, so the server is built without it (the HTTP API
+# works; the web UI pages do not).
+PROM_MODVERSION := $(call engine_version,prometheus,github.com/prometheus/prometheus)
+PROM_VERSION := $(shell echo '$(PROM_MODVERSION)' | sed -E 's/^v0\.3([0-9][0-9])\.([0-9]+)$$/3.\1.\2/; s/^3\.0([0-9])/3.\1/')
+PROM_LDFLAGS := -X github.com/prometheus/common/version.Version=$(PROM_VERSION) \
+  -X github.com/prometheus/common/version.Revision=module-$(PROM_MODVERSION) \
+  -X github.com/prometheus/common/version.Branch=HEAD \
+  -X github.com/prometheus/common/version.BuildUser=slogen-tools
+PROM_DEPS := $(ENGINES_DIR)/prometheus/go.mod $(ENGINES_DIR)/prometheus/go.sum
+
+$(TOOLS_BIN)/promtool3: $(PROM_DEPS)
+	$(call engine_build,prometheus,netgo,$(PROM_LDFLAGS),github.com/prometheus/prometheus/cmd/promtool)
+
+$(TOOLS_BIN)/prometheus3: $(PROM_DEPS)
+	$(call engine_build,prometheus,netgo,$(PROM_LDFLAGS),github.com/prometheus/prometheus/cmd/prometheus)
+
+# VictoriaMetrics: the "pure" (CGO_ENABLED=0) builds of its own Makefile.
+VM_MODVERSION := $(call engine_version,victoriametrics,github.com/VictoriaMetrics/VictoriaMetrics)
+VM_LDFLAGS = -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=$(notdir $@)-$(VM_MODVERSION)
+VM_DEPS := $(ENGINES_DIR)/victoriametrics/go.mod $(ENGINES_DIR)/victoriametrics/go.sum
+
+$(TOOLS_BIN)/vmalert: $(VM_DEPS)
+	$(call engine_build,victoriametrics,,$(VM_LDFLAGS),github.com/VictoriaMetrics/VictoriaMetrics/app/vmalert)
+
+$(TOOLS_BIN)/victoria-metrics: $(VM_DEPS)
+	$(call engine_build,victoriametrics,,$(VM_LDFLAGS),github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics)
+
+# Thanos: release tags netgo,slicelabels; its go.mod's replace lines are copied
+# into tools/engines/thanos/go.mod.
+THANOS_MODVERSION := $(call engine_version,thanos,github.com/thanos-io/thanos)
+THANOS_TAGS := netgo,slicelabels
+THANOS_LDFLAGS := -X github.com/prometheus/common/version.Version=$(THANOS_MODVERSION:v%=%) \
+  -X github.com/prometheus/common/version.Revision=module-$(THANOS_MODVERSION) \
+  -X github.com/prometheus/common/version.Branch=HEAD \
+  -X github.com/prometheus/common/version.BuildUser=slogen-tools
+
+$(TOOLS_BIN)/thanos: $(ENGINES_DIR)/thanos/go.mod $(ENGINES_DIR)/thanos/go.sum
+	$(call engine_build,thanos,$(THANOS_TAGS),$(THANOS_LDFLAGS),github.com/thanos-io/thanos/cmd/thanos)
+
+# Sloth, for differential tests against its rule shapes.
+SLOTH_MODVERSION := $(call engine_version,sloth,github.com/slok/sloth)
+
+$(TOOLS_BIN)/sloth: $(ENGINES_DIR)/sloth/go.mod $(ENGINES_DIR)/sloth/go.sum
+	$(call engine_build,sloth,,-X github.com/slok/sloth/internal/info.Version=$(SLOTH_MODVERSION),github.com/slok/sloth/cmd/sloth)
+
+# Every binary that builds here (pyrra and mimir do not: see tools/engines/README.md).
+ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos sloth)
+
+.PHONY: engines engines-clean
+engines: $(ENGINE_BINS)
+
+engines-clean:
+	rm -rf .tools
+
+# Mimir (not in `engines`: see tools/engines/README.md): its module pins a
+# pseudo-version of the default branch (Mimir's release tags are not Go module
+# versions) and repeats Mimir's replace lines.
+MIMIR_MODVERSION := $(call engine_version,mimir,github.com/grafana/mimir)
+MIMIR_DEPS := $(ENGINES_DIR)/mimir/go.mod $(ENGINES_DIR)/mimir/go.sum
+
+$(TOOLS_BIN)/mimirtool: $(MIMIR_DEPS)
+	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimirtool)
+
+$(TOOLS_BIN)/mimir: $(MIMIR_DEPS)
+	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimir)
