@@ -1,16 +1,22 @@
-"""Shared fixtures: the real promtool (helpers live in slogen_testing.py)."""
+"""Shared fixtures: the real rule engines (helpers live in slogen_testing.py and engines.py)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from engines import NAMES, Engine, engine as engine_named
+
+
+@pytest.fixture(scope="session", params=NAMES)
+def engine(request) -> Engine:
+    """Each Prometheus line the rules must be right on: Debian's 2.42 and the pinned 3.x.
+
+    Every test that takes `engine` or `promtool` runs once per engine; a missing
+    binary fails the run instead of skipping tests.
+    """
+    return engine_named(request.param)
 
 
 @pytest.fixture(scope="session")
-def promtool() -> str:
-    """Path of the real promtool; a missing tool fails the run instead of skipping tests."""
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail("promtool is not installed: run `make test`, which installs Debian's prometheus package")
-    return path
+def promtool(engine: Engine) -> str:
+    """Path of the real promtool of the engine under test."""
+    return engine.promtool

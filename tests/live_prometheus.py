@@ -11,18 +11,19 @@ import httpx
 import pytest
 import yaml
 
+from engines import Engine
 from prometheus_server import prometheus_server
 from slogen_testing import compile_files, write_spec
 
 
 @contextlib.contextmanager
-def running_prometheus(directory: Path, rules: str) -> Iterator[str]:
+def running_prometheus(directory: Path, rules: str, engine: Engine | None = None) -> Iterator[str]:
     """Start Prometheus with one rule file, evaluated every second; yield its URL; always stop it."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "rules.yml").write_text(rules)
     # No scrape targets: every series comes from the rule file, so nothing leaves loopback.
     config = "global: {scrape_interval: 1s, evaluation_interval: 1s}\n" f"rule_files: ['{directory}/rules.yml']\n"
-    with prometheus_server(directory, config, ready_within=20) as url:
+    with prometheus_server(directory, config, ready_within=20, engine=engine) as url:
         yield url
 
 
@@ -92,7 +93,7 @@ def _fast(rule_file: str) -> list[dict]:
 
 
 @contextlib.contextmanager
-def live_slogen_prometheus(root: Path) -> Iterator[tuple[str, Path]]:
+def live_slogen_prometheus(root: Path, engine: Engine | None = None) -> Iterator[tuple[str, Path]]:
     """Prometheus evaluating slogen's generated rules for SHOP and EDGE; yields (url, root with slo_specs/).
 
     The generated rule file is loaded as is, with every group evaluated each second
@@ -104,7 +105,7 @@ def live_slogen_prometheus(root: Path) -> Iterator[tuple[str, Path]]:
     specs = root / "slo_specs"
     files = compile_files([write_spec(specs, SHOP, "shop.yaml"), write_spec(specs, EDGE, "edge.yaml")])
     groups = _fast(files["rules/shop.yml"]) + _fast(files["rules/edge.yml"]) + yaml.safe_load(_inputs())["groups"]
-    with running_prometheus(root / "prom", yaml.safe_dump({"groups": groups}, sort_keys=False)) as url:
+    with running_prometheus(root / "prom", yaml.safe_dump({"groups": groups}, sort_keys=False), engine) as url:
         wait_for(url, "slo:budget_policy:state == 1", 4)
         wait_for(url, 'ALERTS{alertstate="firing"}', 2)
         yield url, root

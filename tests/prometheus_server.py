@@ -1,9 +1,8 @@
-"""One way to run Debian's real Prometheus on 127.0.0.1 for a test, and always stop it."""
+"""One way to run a real Prometheus (2.42 or 3.x) on 127.0.0.1 for a test, and always stop it."""
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
 import subprocess
 import time
@@ -12,6 +11,8 @@ from typing import Iterator
 
 import httpx
 import pytest
+from engines import PROMETHEUS_2, Engine
+from engines import engine as engine_named
 
 
 def free_port() -> int:
@@ -22,11 +23,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def prometheus_server(workdir: Path, config: str, *flags: str, data: Path | None = None, ready_within: float = 60) -> Iterator[str]:
-    """Start Prometheus with `config` (and extra flags) on a free loopback port; yield its URL."""
-    exe = shutil.which("prometheus")
-    if exe is None:
-        pytest.fail("prometheus is not installed: run `make test`, which installs Debian's prometheus package")
+def prometheus_server(workdir: Path, config: str, *flags: str, data: Path | None = None, ready_within: float = 60, engine: Engine | None = None) -> Iterator[str]:
+    """Start Prometheus (Debian's 2.42 unless `engine` says) with `config` and extra flags on a free loopback port; yield its URL."""
+    exe = (engine or engine_named(PROMETHEUS_2)).prometheus
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "prometheus.yml").write_text(config)
     port = free_port()

@@ -35,12 +35,15 @@ PROM_LDFLAGS := -X github.com/prometheus/common/version.Version=$(PROM_VERSION) 
   -X github.com/prometheus/common/version.Branch=HEAD \
   -X github.com/prometheus/common/version.BuildUser=slogen-tools
 PROM_DEPS := $(ENGINES_DIR)/prometheus/go.mod $(ENGINES_DIR)/prometheus/go.sum
+# remove_all_sd drops every service-discovery plugin (AWS, Azure, GCE, Kubernetes, ...):
+# most of the cold build time, and nothing the rule engine or promtool's rule commands use.
+PROM_TAGS := netgo,remove_all_sd
 
 $(TOOLS_BIN)/promtool3: $(PROM_DEPS)
-	$(call engine_build,prometheus,netgo,$(PROM_LDFLAGS),github.com/prometheus/prometheus/cmd/promtool)
+	$(call engine_build,prometheus,$(PROM_TAGS),$(PROM_LDFLAGS),github.com/prometheus/prometheus/cmd/promtool)
 
 $(TOOLS_BIN)/prometheus3: $(PROM_DEPS)
-	$(call engine_build,prometheus,netgo,$(PROM_LDFLAGS),github.com/prometheus/prometheus/cmd/prometheus)
+	$(call engine_build,prometheus,$(PROM_TAGS),$(PROM_LDFLAGS),github.com/prometheus/prometheus/cmd/prometheus)
 
 # VictoriaMetrics: the "pure" (CGO_ENABLED=0) builds of its own Makefile.
 VM_MODVERSION := $(call engine_version,victoriametrics,github.com/VictoriaMetrics/VictoriaMetrics)
@@ -71,11 +74,15 @@ SLOTH_MODVERSION := $(call engine_version,sloth,github.com/slok/sloth)
 $(TOOLS_BIN)/sloth: $(ENGINES_DIR)/sloth/go.mod $(ENGINES_DIR)/sloth/go.sum
 	$(call engine_build,sloth,,-X github.com/slok/sloth/internal/info.Version=$(SLOTH_MODVERSION),github.com/slok/sloth/cmd/sloth)
 
-# Every binary that builds here (pyrra and mimir do not: see tools/engines/README.md).
-ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos sloth)
+# What `make test` needs. Thanos and Sloth build too but take over 30 minutes cold on
+# 2 cores, so they are opt-in (`make engines-all`); pyrra and mimir do not build here
+# (tools/engines/README.md).
+ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics)
 
-.PHONY: engines engines-clean
+.PHONY: engines engines-all engines-clean
 engines: $(ENGINE_BINS)
+
+engines-all: $(ENGINE_BINS) $(addprefix $(TOOLS_BIN)/,thanos sloth)
 
 engines-clean:
 	rm -rf .tools

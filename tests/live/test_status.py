@@ -24,9 +24,9 @@ slos:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """A Prometheus evaluating slogen's rules for SHOP and EDGE; yields (url, root with slo_specs/)."""
-    with live_slogen_prometheus(tmp_path_factory.mktemp("status")) as found:
+def live(tmp_path_factory, engine):
+    """A Prometheus (each engine) evaluating slogen's rules for SHOP and EDGE; yields (url, root with slo_specs/)."""
+    with live_slogen_prometheus(tmp_path_factory.mktemp("status"), engine) as found:
         yield found
 
 

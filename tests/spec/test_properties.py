@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from slogen.spec.load import load_specs
 from slogen.spec.promql import escape_string
 from typer.testing import CliRunner
 
+from engines import PROMETHEUS_2, engine
 from slogen_testing import run_promtool
 
 EXAMPLES = 1000
@@ -113,6 +115,13 @@ def specs(draw) -> dict:
     if draw(st.booleans()):
         spec["labels"] = draw(st.dictionaries(label_names, label_values, max_size=3))
     return spec
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    """One engine is enough here: the 1,000 generated specs test slogen, not the engines
+    (every engine checks the example and golden rule files elsewhere)."""
+    return engine(PROMETHEUS_2).promtool
 
 
 def _compile(path: Path) -> str:

@@ -59,8 +59,8 @@ def _fast_rules(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def prometheus(tmp_path_factory: pytest.TempPathFactory):
-    """Base URL of a running Prometheus scraping the exporter and evaluating the shop rules."""
+def prometheus(tmp_path_factory: pytest.TempPathFactory, engine):
+    """Base URL of a running Prometheus (each engine) scraping the exporter and evaluating the shop rules."""
     files = compile_spec()
     work = tmp_path_factory.mktemp("prometheus")
     (work / "rules.yml").write_text(_fast_rules(files["rules/shop.yml"]))
@@ -76,7 +76,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory):
         }
     )
     try:
-        with prometheus_server(work, config, "--log.level=warn", ready_within=20) as url:
+        with prometheus_server(work, config, "--log.level=warn", ready_within=20, engine=engine) as url:
             yield url
     finally:
         exporter.shutdown()

@@ -136,9 +136,9 @@ def test_report_renders_in_chromium(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """A Prometheus evaluating slogen's rules (see live_prometheus.py)."""
-    with live_slogen_prometheus(tmp_path_factory.mktemp("report")) as found:
+def live(tmp_path_factory, engine):
+    """A Prometheus (each engine) evaluating slogen's rules (see live_prometheus.py)."""
+    with live_slogen_prometheus(tmp_path_factory.mktemp("report"), engine) as found:
         yield found
 
 

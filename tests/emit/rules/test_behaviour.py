@@ -126,7 +126,9 @@ def test_period_budget_is_traffic_weighted(tmp_path, promtool):
     # Eight days of diurnal traffic, 0.05% errors, and a 2h total outage at 03:00 on
     # day 5, when traffic is at its lowest.  Sloth-style averaging of 5m ratios would
     # weigh those quiet 2 hours like busy ones; the budget must follow the requests.
-    step = 5  # minutes per sample: eight days stay fast in promtool
+    # Minutes per sample: eight days stay fast in promtool, and a 5m rate still sees two
+    # samples in Prometheus 3's left-open range (t-5m, t] (a 5m step would give it one).
+    step = 2
     total_minutes = 8 * 24 * 60
     outage = range((4 * 24 + 3) * 60, (4 * 24 + 5) * 60)
     ok, err = [0.0], [0.0]

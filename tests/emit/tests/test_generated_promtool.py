@@ -19,10 +19,11 @@ from slogen_testing import run_slogen
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    # Never skipped: a missing promtool is a failure (`make test` installs it).
-    return find_promtool()
+@pytest.fixture
+def promtool(promtool: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The engine's promtool, also for `slogen test` and run_promtool_tests (SLOGEN_PROMTOOL)."""
+    monkeypatch.setenv("SLOGEN_PROMTOOL", promtool)
+    return promtool
 
 
 def _write(files: dict[str, str], out: Path) -> None:
