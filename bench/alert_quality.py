@@ -302,23 +302,46 @@ def record(prom: Prometheus, rule: Rule, origin: float) -> dict[str, list[tuple[
     return out
 
 
+def firing_times(true_at: list[float], first: float, last: float, interval: float, hold: float, keep: float = 0.0) -> list[float]:
+    """The evaluation times at which an alert fires, from those at which its expression returned the series.
+
+    Prometheus's state machine: pending from the first true evaluation, firing once `for` (hold)
+    has elapsed since then, inactive again at the first false one, unless it was firing and
+    `keep_firing_for` (keep) has not elapsed since that first false evaluation.
+    """
+    true = {round(t, 3) for t in true_at}
+    fired: list[float] = []
+    active_since = false_since = None
+    state = "inactive"
+    for k in range(int(round((last - first) / interval)) + 1):
+        t = round(first + k * interval, 3)
+        if t in true:
+            false_since = None
+            if active_since is None:
+                active_since = t
+            if t - active_since >= hold - 1e-6:
+                state = "firing"
+        elif state == "firing" and keep > 0:
+            false_since = t if false_since is None else false_since
+            if t - false_since >= keep - 1e-6:
+                state, active_since, false_since = "inactive", None, None
+        else:
+            state, active_since = "inactive", None
+        if state == "firing":
+            fired.append(t)
+    return fired
+
+
 def alert_firing(prom: Prometheus, rule: Rule, origin: float) -> dict[str, list[float]]:
     """Per alert label set: the evaluation times (from S) at which the alert is firing, `for` applied."""
     first, last = rule.timestamps()
     hold = seconds(str(rule.rule.get("for", "0s")))
+    keep = seconds(str(rule.rule.get("keep_firing_for", "0s")))
     out: dict[str, list[float]] = {}
     for series in query_range(prom, rule.expr, origin + first, origin + last, rule.interval):
         labels = {**series["metric"], **rule.labels}
-        true_at = [round(float(t) - origin, 3) for t, _ in series["values"]]
-        fired: list[float] = []
-        active_since = None
-        previous = None
-        for t in true_at:
-            if previous is None or t - previous > rule.interval * 1.5:
-                active_since = t  # a false evaluation in between reset the pending state
-            if t - active_since >= hold - 1e-6:
-                fired.append(t)
-            previous = t
+        true_at = [float(t) - origin for t, _ in series["values"]]
+        fired = firing_times(true_at, first, last, rule.interval, hold, keep)
         if fired:
             out.setdefault(json.dumps(labels, sort_keys=True), []).extend(fired)
     return out
@@ -452,19 +475,16 @@ def _version() -> str:
 # ---- the report section -----------------------------------------------------------------------------
 
 def _duration(value: float | None) -> str:
+    """1m19s, 5h54m, 1d8h24m: seconds only under an hour, where they matter."""
     if value is None:
         return "-"
-    value = int(round(value))
-    if value < 60:
-        return f"{value}s"
+    value = int(round(value)) if value < 3600 else int(round(value / 60)) * 60
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if value >= size:
             out += f"{value // size}{unit}"
             value %= size
-        if len(out) >= 4 and unit in "hm":  # 1d8h24m: seconds would be noise at this scale
-            break
-    return out
+    return out or "0s"
 
 
 def _range(values: list[float], fmt) -> str:
@@ -499,7 +519,7 @@ def section(result: dict) -> list[str]:
         "by then, how long after the incident's end each keeps firing (reset), and alerts that fired where the workbook's "
         "ideal fires nothing. **Ideal** is the SRE workbook's multiwindow, multi-burn-rate policy (page 14.4x over 1h and "
         "5m or 6x over 6h and 30m; ticket 3x over 1d and 2h or 1x over 3d and 6h) applied continuously to the exact "
-        "window ratios of the same traffic, to 5 s: what a rule set without scrape, evaluation interval or `for` "
+        "window ratios of the same traffic, to a tenth of a second: what a rule set without scrape, evaluation interval or `for` "
         "would do.",
         "",
         f"slogen's rules are compiled by the slogen of the branch that ran the benchmark (`python -m bench.alert_quality`), "
@@ -509,13 +529,22 @@ def section(result: dict) -> list[str]:
     ]
     if result["smoke"]:
         lines += ["**Smoke run** (short warm-up and observation): not the benchmark's numbers.", ""]
+    lines += ["Page detection at a glance (the tables below have the rest):", "",
+              "| scenario | workbook ideal | " + " | ".join(TOOLS) + " |", "|---|---|" + "---|" * len(TOOLS)]
+    for name, sc in result["scenarios"].items():
+        cells = [cell(sc["tools"][t]["runs"], "page", "detection_s") for t in TOOLS]
+        lines.append(f"| `{name}` | {cell([sc['ideal']], 'page', 'detection_s')} | " + " | ".join(cells) + " |")
+    lines.append("")
     for name, sc in result["scenarios"].items():
         lo, hi = sc["observed_s"]
         lines += [f"### {sc['title']} (`{name}`)", ""]
         if sc["note"]:
             lines += [sc["note"], ""]
+        start, end = sc["incident_s"]
+        observed = (f"Observed from {_duration(-lo)} before the incident to {_duration(hi - end)} after its end."
+                    if end > start else f"Observed for {_duration(hi - lo)}.")
         lines += [
-            f"Observed from {_duration(-lo)} before the incident to {_duration(hi - max(sc['incident_s'][1], 0))} after its end.",
+            observed,
             "",
             "| tool | page detection | ticket detection | budget spent at page | page reset | ticket reset | false alerts |",
             "|---|---|---|---:|---|---|---|",
@@ -532,8 +561,8 @@ def section(result: dict) -> list[str]:
         "### Method",
         "",
         f"- **Series**: `aq_requests_total{{scenario, route, code}}`, one sample every {result['scrape_s']} s (the scrape "
-        f"interval), from {_duration(result['warmup_s'])} before each incident (Pyrra's longest window at 30d, 4d6h51m, "
-        "must be full) to the end of its observation; closed-form counters (bench/incidents.py), imported with "
+        f"interval), from {_duration(result['warmup_s'])} before each incident (so that Pyrra's longest window at 30d, "
+        "4d6h51m, is full in the benchmark) to the end of its observation; closed-form counters (bench/incidents.py), imported with "
         "`promtool tsdb create-blocks-from openmetrics`.",
         "- **Evaluation**: each tool in its own TSDB with the same raw blocks, in a real Prometheus (127.0.0.1, temp storage). "
         "Every group runs at its own `interval` (evaluation_interval 30s where a group has none) and at a fixed phase "
@@ -542,9 +571,11 @@ def section(result: dict) -> list[str]:
         "it, once those results are imported, so it sees the latest sample at or before its own evaluation, as in "
         "Prometheus. Alert expressions are range queries at their group's timestamps with `for:` applied. "
         "This replaces promtool: `promtool test rules` (2.42) evaluates every group at every tick and ignores `interval:` "
-        "(issue #19 item 7), and `promtool tsdb create-blocks-from rules` evaluates only one group's rules against what is "
-        "already stored, with no alerts; the staged range queries give each group's real cadence and the real order of "
-        "chained groups.",
+        "(issue #19 item 7), so it cannot show an hourly group's cadence; `promtool tsdb create-blocks-from rules` does "
+        "range queries too, but a rule that reads another rule being backfilled is not supported and alerts are ignored "
+        "(Prometheus's storage docs), and it chooses the phases itself. The staged range queries here give each group its "
+        "interval, a phase under the benchmark's control, and the order of chained groups; multi-day scenarios take "
+        "minutes, not days.",
         f"- **Phases**: {len(result['phases'])} run(s); each run gives every group another phase (hashed from the run's "
         "number and the group's name) and puts the last scrape before the incident another distance before it ("
         + ", ".join(f"{p['scrape_before_incident_s']:.0f} s" for p in result["phases"]) + "). A cell shows the smallest "
@@ -555,11 +586,15 @@ def section(result: dict) -> list[str]:
         "evaluated (period SLI, budget policy, exhausted and absent alerts need 30 days of history and are left out). "
         "Page = severity critical/page, ticket = warning/ticket; Sloth has no grouping, so in the partial-outage "
         "scenario its SLO is the whole service.",
+        "- **Reading the tables**: a tool can beat the ideal by seconds: `rate()` extrapolates a window's increase to "
+        "its edges, so a window whose first samples are from before the incident counts a little more than happened. "
+        "Pyrra's tiers are not the workbook's (14x, 7x, 2x, 1x over windows scaled from 28d, each with a `for:`), so it "
+        "can miss or beat the ideal by design; its fast-tier reset is short because its 7x tier rarely fires.",
         "- **Budget spent at page** = errors from the incident's start to the first page / (0.1% x the SLO's mean events in "
         "30 days); in the partial outage the failing route's own SLO.",
         "- **Groups and cost of this run**: " + "; ".join(
             f"{t}: {len(s['groups'])} groups ({', '.join(sorted(set(s['groups'].values()), key=seconds))}), "
-            f"{s['stages']} evaluation stages, {s['wall_s']:.0f} s" for t, s in tools.items()) +
+            f"{s['stages']} evaluation stage(s), {s['wall_s']:.0f} s" for t, s in tools.items()) +
         f"; {result['raw_samples']:,} raw samples; whole run {result['wall_s'] / 60:.1f} min on {result['cpus']} shared CPUs.",
         "",
         MARK_END,

@@ -119,3 +119,12 @@ def test_alert_quality_plan_follows_chains_and_ranges():
     first, last = base.timestamps()
     assert base.start <= first < base.start + 30
     assert math.isclose((first - base.offset()) / 30, round((first - base.offset()) / 30))
+
+
+def test_alert_quality_applies_for_and_keep_firing_for():
+    # Evaluations every 30 s from 0 to 300 s; the expression is true at 30..120 and at 180.
+    true = [30, 60, 90, 120, 180]
+    assert alert_quality.firing_times(true, 0, 300, 30, 0) == [30, 60, 90, 120, 180]
+    assert alert_quality.firing_times(true, 0, 300, 30, 60) == [90, 120]  # 180 alone never waits out `for`
+    # Kept firing for 60 s from the first false evaluation (150 and 210), true again at 180 while still firing.
+    assert alert_quality.firing_times(true, 0, 300, 30, 60, keep=60) == [90, 120, 150, 180, 210, 240]
