@@ -129,7 +129,8 @@ def corpus(smoke: bool = False) -> list[Scenario]:
                  after=2 * HOUR, note="1.7% of the budget: under every tier, so nothing should fire."),
         Scenario("low-traffic-night", "Low traffic at night, no incident (0.5 req/s mean, 0.01 req/s at night, whole "
                  "requests, 0.5x burn)", _one(Load(0.5, swing=0.98, quiet_at=6 * HOUR, base_ratio=0.5 * BUDGET, integer=True)),
-                 after=24 * HOUR, note="Whole requests: one error among the few requests of a night hour is a large ratio."),
+                 after=24 * HOUR, note="Counters step by whole requests, so at night a window holds a handful of requests or none (0/0); "
+                 "no window reaches a tier at this error ratio, so nothing should fire."),
         Scenario("diurnal", "Diurnal traffic (10% to 190% of the mean), 10x burn for 6 h starting at the quietest hour",
                  _one(Load(flat, swing=0.9, quiet_at=0.0, incidents=((0, 6 * HOUR, burn(10)),))), end=6 * HOUR),
         Scenario("partial-outage", "Partial outage: route `export` (1% of traffic) fails 100% for 1 h",

@@ -350,7 +350,8 @@ def main() -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Reproduce with `make bench` (the compile rounds, then about 10 minutes of evaluation benchmark, 7 of them sampling; not part of `make test`, which runs a small smoke run of each). "
+        "Reproduce with `make bench` (the compile rounds, then about 10 minutes of evaluation benchmark, 7 of them sampling, then "
+        "about 12 minutes of alert-quality corpus; not part of `make test`, which runs a small smoke run of each). "
         f"Measured {when} on {platform.node() or 'this machine'}: {compiled['cpu_count']} CPUs, Python {platform.python_version()}. "
         "Raw numbers: [`benchmarks.json`](benchmarks.json).",
         "",
