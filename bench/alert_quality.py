@@ -548,15 +548,16 @@ def section(result: dict) -> list[str]:
         lines += [
             observed,
             "",
-            "| tool | page detection | ticket detection | budget spent at page | page reset | ticket reset | false or missed alerts |",
-            "|---|---|---|---:|---|---|---|",
+            "| tool | page detection | ticket detection | budget spent at page | at ticket | page reset | ticket reset | "
+            "false or missed alerts |",
+            "|---|---|---|---:|---:|---|---|---|",
         ]
         rows = [("workbook ideal", [sc["ideal"]], [])] + [
             (t, r["runs"], r["false_alerts"] + [f"missed {m}" for m in r["missed"]]) for t, r in sc["tools"].items()]
         for tool, runs, notes in rows:
             resets = [cell(runs, sev, "reset_s") if any(r[sev]["fired"] for r in runs) else "-" for sev in SEVERITIES]
             lines.append(f"| {tool} | {cell(runs, 'page', 'detection_s')} | {cell(runs, 'ticket', 'detection_s')} | "
-                         f"{cell(runs, 'page', 'budget_at_detection')} | {resets[0]} | {resets[1]} | {'; '.join(notes) or 'none'} |")
+                         f"{cell(runs, 'page', 'budget_at_detection')} | {cell(runs, 'ticket', 'budget_at_detection')} | {resets[0]} | {resets[1]} | {'; '.join(notes) or 'none'} |")
         lines.append("")
     tools = result["tools"]
     lines += [
@@ -594,8 +595,8 @@ def section(result: dict) -> list[str]:
         "can miss or beat the ideal by design (the 6x burn never reaches its 7x page tier; its 2x ticket tier catches the "
         "slow burn early). After the 20x burn its page resets in about a minute: only its 14x tier fired, and that "
         "tier's short window is 5m.",
-        "- **Budget spent at page** = errors from the incident's start to the first page / (0.1% x the SLO's mean events in "
-        "30 days); in the partial outage the failing route's own SLO.",
+        "- **Budget spent** at page (at ticket) = errors from the incident's start to the first page (ticket) / (0.1% x "
+        "the SLO's mean events in 30 days); in the partial outage the failing route's own SLO.",
         "- **Groups and cost of this run**: " + "; ".join(
             f"{t}: {len(s['groups'])} groups ({', '.join(sorted(set(s['groups'].values()), key=seconds))}), "
             f"{s['stages']} evaluation stage(s), {s['wall_s']:.0f} s" for t, s in tools.items()) +
