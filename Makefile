@@ -82,7 +82,7 @@ bench: $(STAMP) promtool
 	$(PY) -m bench.eval_cost --days $(BENCH_DAYS) --measure $(BENCH_MEASURE) --json build/bench-eval.json
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
-	@echo "wrote docs/benchmarks.md and docs/benchmarks.json"
+	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
