@@ -161,18 +161,23 @@ def slogen_spec(case: dict) -> str:
     return text
 
 
-def slogen_groups(all_cases: list[dict], workdir: Path) -> dict[str, list[dict]]:
-    """slogen's rule groups per service, compiled by slogen itself."""
-    specs = workdir / "slogen-specs"
-    specs.mkdir(exist_ok=True)
-    for case in all_cases:
-        (specs / f"{case['service']}.yaml").write_text(slogen_spec(case))
-    loaded, problems = load_specs([specs])
+def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]]:
+    """slogen's rule groups per service ({service: spec text}), compiled by the slogen of this checkout, now."""
+    folder = workdir / "slogen-specs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for service, text in specs.items():
+        (folder / f"{service}.yaml").write_text(text)
+    loaded, problems = load_specs([folder])
     services, more = compile_all(loaded)
     if problems or more:
         raise RuntimeError(f"slogen rejected the bench specs: {problems + more}")
     files = output_files(services)
-    return {case["service"]: yaml.safe_load(files[f"rules/{case['service']}.yml"])["groups"] for case in all_cases}
+    return {service: yaml.safe_load(files[f"rules/{service}.yml"])["groups"] for service in specs}
+
+
+def slogen_groups(all_cases: list[dict], workdir: Path) -> dict[str, list[dict]]:
+    """slogen's rule groups per service, compiled by slogen itself."""
+    return compile_slogen({case["service"]: slogen_spec(case) for case in all_cases}, workdir)
 
 
 def _inline_events(groups: list[dict]) -> list[dict]:

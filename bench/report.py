@@ -12,6 +12,8 @@ import platform
 import time
 from pathlib import Path
 
+from .alert_quality import MARK_END, MARK_START
+
 COMPILE_TARGET_S = 10.0
 FLOOR_TARGET = 3.0
 COST_TARGET = 0.25
@@ -324,6 +326,14 @@ METHOD = """## Method and caveats
 """
 
 
+def _kept_alert_quality(md: Path) -> str:
+    """The alert-quality section bench/alert_quality.py wrote into `md`, kept across a rewrite (it runs after this)."""
+    text = md.read_text() if md.exists() else ""
+    if MARK_START not in text or MARK_END not in text:
+        return ""
+    return "\n" + MARK_START + text.split(MARK_START, 1)[1].split(MARK_END, 1)[0] + MARK_END + "\n"
+
+
 def main() -> None:
     """Merge the parts' JSON, write the markdown and the merged JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -340,7 +350,8 @@ def main() -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Reproduce with `make bench` (the compile rounds, then about 10 minutes of evaluation benchmark, 7 of them sampling; not part of `make test`, which runs a small smoke run of each). "
+        "Reproduce with `make bench` (the compile rounds, then about 10 minutes of evaluation benchmark, 7 of them sampling, then "
+        "about 12 minutes of alert-quality corpus; not part of `make test`, which runs a small smoke run of each). "
         f"Measured {when} on {platform.node() or 'this machine'}: {compiled['cpu_count']} CPUs, Python {platform.python_version()}. "
         "Raw numbers: [`benchmarks.json`](benchmarks.json).",
         "",
@@ -351,7 +362,7 @@ def main() -> None:
         METHOD,
     ]
     args.md.parent.mkdir(parents=True, exist_ok=True)
-    args.md.write_text("\n".join(lines))
+    args.md.write_text("\n".join(lines) + _kept_alert_quality(args.md))
     args.json.write_text(json.dumps({"measured": when, "compile": compiled, "eval": evaluated, "eval_repeats": repeats}, indent=2) + "\n")
 
 

@@ -29,6 +29,7 @@ class BenchSLO:
     period_days: int = 30
     metric: str = ""  # counter base name (ratio) or histogram base name (latency)
     threshold: str = "0.3"
+    grouping: tuple[str, ...] = ()  # Pyrra's `grouping`: one SLO per value of these labels (Sloth has none)
 
     @property
     def id(self) -> str:
@@ -166,14 +167,17 @@ def pyrra_groups(slo: BenchSLO) -> list[dict]:
     labels = {**dict(slo.matchers), "slo": slo.id}
     base = slo.metric
     target = _go_float(float(slo.objective) / 100)
+    # Pyrra sums by the grouping labels (pyrra.md §2.3); without grouping a plain sum.
+    by = f"sum by ({', '.join(slo.grouping)}) " if slo.grouping else "sum"
     if slo.kind == "ratio":
         total = slo.selector(base + "_total", canonical=True)
         errors = slo.selector(base + "_total", ERRORS_MATCHER, canonical=True)
-        increase = [{"record": f"{base}:increase{period}", "expr": f"sum by (code) (increase({total}[{period}]))", "labels": labels}]
+        increase_by = ", ".join(sorted(("code", *slo.grouping)))
+        increase = [{"record": f"{base}:increase{period}", "expr": f"sum by ({increase_by}) (increase({total}[{period}]))", "labels": labels}]
         absent = [total]
 
         def burn(w: str) -> str:
-            return f"sum(rate({errors}[{w}])) / sum(rate({total}[{w}]))"
+            return f"{by}(rate({errors}[{w}])) / {by}(rate({total}[{w}]))"
     else:
         count = slo.selector(base + "_count", canonical=True)
         good = slo.selector(base + "_bucket", f'le="{slo.threshold}"', canonical=True)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import yaml
-from bench import compile_speed, eval_cost
+from bench import alert_quality, compile_speed, eval_cost
 from bench.shapes import BenchSLO, pyrra_groups, sloth_groups, sloth_sli_expr
 
 REFERENCE = Path(__file__).resolve().parent.parent / "bench" / "reference"
@@ -75,3 +75,56 @@ def test_evaluation_benchmark_runs():
             # No outage in so short a history: every tool must land near the exact ratio.
             assert math.isfinite(sli["value"]), (tool, name)
             assert abs(sli["relative_error"]) < 0.05, (tool, name, sli)
+
+
+def test_alert_quality_benchmark_runs():
+    # Two short scenarios through the whole harness: slogen compiled now, Sloth's and Pyrra's shapes, a real Prometheus.
+    result = alert_quality.run(smoke=True)
+    quiet, outage = result["scenarios"]["quiet"], result["scenarios"]["full-outage"]
+    assert set(outage["tools"]) == set(alert_quality.TOOLS)
+    for tool in alert_quality.TOOLS:
+        [calm] = quiet["tools"][tool]["runs"]
+        [run] = outage["tools"][tool]["runs"]
+        # Nothing goes wrong: nothing may fire.
+        assert not calm["page"]["fired"] and not calm["ticket"]["fired"], tool
+        assert quiet["tools"][tool]["false_alerts"] == [], tool
+        # 100% errors for 15 min at 99.9%: every tool pages, after the workbook's ideal (no scrape, no evaluation
+        # interval) and within the 15 min, having spent at least the ideal's 2% of the budget but not all of it.
+        page = run["page"]
+        assert page["fired"] and not page["before_incident"], tool
+        assert outage["ideal"]["page"]["detection_s"] <= page["detection_s"] < 900, (tool, page)
+        assert 0.019 <= page["budget_at_detection"] < 0.35, (tool, page)
+    # The workbook's 51.8 s (here 51.5 s: normal operation's errors count too), to a tenth of a second.
+    assert 51 < outage["ideal"]["page"]["detection_s"] < 52
+    assert result["tools"]["slogen"]["stages"] > 1  # chained rules really were evaluated stage by stage
+
+
+def test_alert_quality_plan_follows_chains_and_ranges():
+    # A rule's span reaches back by what its consumers read: here the alert's 1h, then the 1h rule's [1h] of 5m rates.
+    groups = [
+        {"name": "base", "interval": "30s", "rules": [{"record": "x:rate5m", "expr": "sum(rate(m[5m]))"}]},
+        {"name": "mid", "interval": "1m", "rules": [{"record": "x:rate1h", "expr": "avg_over_time(x:rate5m[1h])"}]},
+        {"name": "alerts", "interval": "30s", "rules": [
+            {"alert": "Burn", "expr": "x:rate1h > 1 and x:rate5m > 1", "labels": {"severity": "critical"}},
+            {"alert": "SLOErrorBudgetExhausted", "expr": "x:rate30d <= 0", "labels": {"severity": "warning"}},
+        ]},
+    ]
+    needed, alerts = alert_quality.plan(groups, "s", (0.0, 3600.0))
+    assert [a.rule["alert"] for a in alerts] == ["Burn"]  # not a burn-rate alert: left out
+    assert [(r.record, r.stage) for r in needed] == [("x:rate5m", 0), ("x:rate1h", 1)]
+    base, hourly = needed
+    assert hourly.start == -(300 + 60)  # the alert reads no range: lookback and one interval of the 1m group
+    assert base.start == hourly.start - 3600 - 300 - 30
+    assert base.end == hourly.end == 3600.0
+    first, last = base.timestamps()
+    assert base.start <= first < base.start + 30
+    assert math.isclose((first - base.offset()) / 30, round((first - base.offset()) / 30))
+
+
+def test_alert_quality_applies_for_and_keep_firing_for():
+    # Evaluations every 30 s from 0 to 300 s; the expression is true at 30..120 and at 180.
+    true = [30, 60, 90, 120, 180]
+    assert alert_quality.firing_times(true, 0, 300, 30, 0) == [30, 60, 90, 120, 180]
+    assert alert_quality.firing_times(true, 0, 300, 30, 60) == [90, 120]  # 180 alone never waits out `for`
+    # Kept firing for 60 s from the first false evaluation (150 and 210), true again at 180 while still firing.
+    assert alert_quality.firing_times(true, 0, 300, 30, 60, keep=60) == [90, 120, 150, 180, 210, 240]
