@@ -10,8 +10,8 @@ from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, ser
 from slogen.emit.render import FastPathUnsupported, to_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import ServiceRules, service_rules
-from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, prometheus, target_files
+from slogen.emit.rules.rule_file import ServiceRules, build_groups, service_rules
+from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, mimir, prometheus, target_files
 from slogen.emit.targets.base import header
 from slogen.emit.targets.operator import check_services as operator_check_services
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
@@ -74,18 +74,20 @@ def output_files(
     services: list[CompiledService], targets: tuple[str, ...] = DEFAULT_TARGETS, options: TargetOptions = TargetOptions()
 ) -> dict[str, str]:
     """Every file `generate` writes, relative to the output directory; rule files per target."""
-    check_targets(targets, options, [c.service for c in services])
+    check_targets(targets, options, [c.service for c in services], [(c.service, c.plans) for c in services])
     files = global_files(services)
     for compiled in services:
         files.update(service_files(compiled, targets, options))
     return files
 
 
-def check_targets(targets: tuple[str, ...], options: TargetOptions, services: list[str]) -> None:
-    """Refuse target options and service names a target cannot take (TargetError)."""
+def check_targets(targets: tuple[str, ...], options: TargetOptions, services: list[str], plans: Sequence[tuple[str, tuple[SLOPlan, ...]]] = ()) -> None:
+    """Refuse target options, service names and tenant sizes a target cannot take (TargetError)."""
     check_options(targets, options)
     if "prometheus-operator" in targets:
         operator_check_services(services)
+    if "mimir" in targets:
+        mimir.check_tenant([(service, tuple(build_groups(service, p))) for service, p in plans], options)
 
 
 def service_files(compiled: CompiledService, targets: tuple[str, ...], options: TargetOptions) -> dict[str, str]:

@@ -186,7 +186,7 @@ def _build_tree(
     diagnostics += found
     if diagnostics:
         return None, diagnostics
-    check_targets(targets, options, [s.service for s in kept])
+    check_targets(targets, options, [s.service for s in kept], [(s.service, s.plans) for s in kept])
     out_files = global_files(kept, {s.service: s.report for s in kept if s.report is not None})
     if stage is not None:
         staged = [stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in out_files.items()]

@@ -37,7 +37,7 @@ TARGETS: dict[str, Target] = {
     "prometheus-operator": Target(operator.FOLDER, operator.EXTENSION, operator.render),
     "mimir": Target(mimir.FOLDER, mimir.EXTENSION, mimir.render),
     # Cortex's ruler and cortextool take the same namespace file as Mimir's.
-    "cortex": Target("cortex", mimir.EXTENSION, mimir.render),
+    "cortex": Target("cortex", mimir.EXTENSION, mimir.render_cortex),
     "thanos": Target(thanos.FOLDER, thanos.EXTENSION, thanos.render),
     "vmalert": Target(vmalert.FOLDER, vmalert.EXTENSION, vmalert.render),
 }

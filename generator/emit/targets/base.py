@@ -17,6 +17,9 @@ class TargetOptions:
 
     operator_namespace: str | None = None
     operator_labels: tuple[tuple[str, str], ...] = ()
+    # Mimir's ruler defaults (0 = no limit): groups are cut to the first, the tenant checked against the second.
+    mimir_max_rules_per_group: int = 20
+    mimir_max_groups: int = 70
 
 
 def header(source: str) -> str:

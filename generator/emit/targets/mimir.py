@@ -5,19 +5,91 @@ can manage exactly one service. The groups carry only `name`, `interval` and
 `rules`: all three are accepted by both rulers, and the options only they know
 (`source_tenants`, `query_offset`, `evaluation_delay`) change evaluation semantics a
 spec does not ask for.
+
+Mimir's ruler refuses a group of more than 20 rules and a tenant with more than 70
+groups by default (`ruler_max_rules_per_rule_group`, `ruler_max_rule_groups_per_tenant`;
+`--mimir-max-rules-per-group` and `--mimir-max-groups` follow a tenant's own limits).
+A larger group is cut into parts `<name>-part<N>` of consecutive rules at the same
+interval. A ruler evaluates each group on its own schedule, so a rule reading a series
+recorded by an earlier part sees it up to one interval old (30s for the 5m ratio);
+the file says which parts read which, and how old their input can be. Cortex's
+defaults are unlimited, so its files are never cut.
 """
 
 from __future__ import annotations
 
 from slogen.emit.render import to_yaml
-from slogen.emit.rules.recording import Group
+from slogen.emit.rules.recording import Group, Rule
 from slogen.emit.rules.rule_file import rule_file_data
-from slogen.emit.targets.base import TargetOptions, header
+from slogen.emit.targets.base import TargetError, TargetOptions, header
+from slogen.spec.durations import format_duration
 
 FOLDER = "mimir"
 EXTENSION = "yaml"
+DEFAULT_MAX_RULES_PER_GROUP = 20
+DEFAULT_MAX_GROUPS = 70
+
+
+def _reads(rule: Rule, name: str) -> bool:
+    # Recorded names contain ':' and are never a prefix of another slogen name
+    # followed by a name character, so a textual match is a real read.
+    at = rule.expr.find(name)
+    while at >= 0:
+        end = at + len(name)
+        before = rule.expr[at - 1] if at else " "
+        after = rule.expr[end] if end < len(rule.expr) else " "
+        if not (before.isalnum() or before in "_:") and not (after.isalnum() or after in "_:"):
+            return True
+        at = rule.expr.find(name, end)
+    return False
+
+
+def split_group(group: Group, limit: int) -> tuple[list[Group], list[str]]:
+    """`group` in parts of at most `limit` rules, and a note per part that reads an earlier part."""
+    if limit <= 0 or len(group.rules) <= limit:
+        return [group], []
+    chunks = [group.rules[i : i + limit] for i in range(0, len(group.rules), limit)]
+    parts = [Group(f"{group.name}-part{n}", group.interval, chunk) for n, chunk in enumerate(chunks, 1)]
+    notes = []
+    for n, part in enumerate(parts[1:], 2):
+        earlier = {rule.record for chunk in chunks[: n - 1] for rule in chunk if rule.record}
+        read = sorted(name for name in earlier if any(_reads(rule, name) for rule in part.rules))
+        if read:
+            notes.append(f"# {part.name} reads {', '.join(read)} from earlier parts: up to {format_duration(group.interval)} old.")
+    return parts, notes
+
+
+def ruler_groups(groups: tuple[Group, ...], options: TargetOptions) -> tuple[list[Group], list[str]]:
+    """The groups as Mimir's ruler gets them (cut to its rules-per-group limit), with notes."""
+    out: list[Group] = []
+    notes: list[str] = []
+    for group in groups:
+        parts, more = split_group(group, options.mimir_max_rules_per_group)
+        out += parts
+        notes += more
+    return out, notes
+
+
+def check_tenant(services: list[tuple[str, tuple[Group, ...]]], options: TargetOptions) -> None:
+    """Refuse output that a tenant with these limits would reject: too many groups in all."""
+    if options.mimir_max_groups <= 0:
+        return
+    total = sum(len(ruler_groups(groups, options)[0]) for _, groups in services)
+    if total > options.mimir_max_groups:
+        raise TargetError(
+            f"the mimir target needs {total} rule groups for {len(services)} services, more than the tenant limit of "
+            f"{options.mimir_max_groups} (ruler_max_rule_groups_per_tenant); raise the tenant's limit and pass "
+            "--mimir-max-groups, or split the services across tenants"
+        )
 
 
 def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
-    """A mimirtool rule file: `namespace: <service>` and the groups."""
+    """A mimirtool rule file: `namespace: <service>` and the groups, cut to the ruler's limits."""
+    parts, notes = ruler_groups(groups, options)
+    comment = "".join(note + "\n" for note in notes)
+    return to_yaml({"namespace": service, **rule_file_data(tuple(parts))}, header(source) + comment)
+
+
+def render_cortex(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+    """A cortextool rule file: as Mimir's, never cut (Cortex's limits are off by default)."""
     return to_yaml({"namespace": service, **rule_file_data(groups)}, header(source))
