@@ -39,7 +39,7 @@ from slogen.live.status import (
 )
 from slogen.postmortem.cli import postmortem_app
 from slogen.spec.durations import format_duration, parse_duration
-from slogen.spec.errors import Diagnostic
+from slogen.spec.errors import Diagnostic, one_line
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.load import LoadedSpec, load_specs
 from slogen.spec.model import json_schema
@@ -184,6 +184,7 @@ def generate(
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
+    _warn_converted(tree.services)
     _warn_untested(tree.services)
     services, slos = tree.services, tree.slos
     # Remember only inputs that did not change while we compiled them.
@@ -225,9 +226,18 @@ def check(
 @app.command()
 def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCodeOpt = None) -> None:
     """Validate specs; print every problem as path:line:col: message."""
-    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
+    loaded, services = load_and_compile(_specs(specs), _jsonnet(ext_str, ext_code))
+    _warn_converted(loaded)
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
+
+
+def _warn_converted(items: Sequence[LoadedSpec | ServiceOutput]) -> None:
+    """What converting a Sloth/Pyrra/OpenSLO spec changed or left out, one located line each."""
+    for item in items:
+        for warning in item.warnings:
+            path, line, col, message = one_line(warning.path), warning.line, warning.col, one_line(warning.message)
+            typer.echo(f"{path}:{line}:{col}: warning: {message}", err=True)
 
 
 def _warn_untested(services: Sequence[CompiledService | ServiceOutput]) -> int:

@@ -46,6 +46,7 @@ class ServiceOutput:
     files: dict[str, str]  # empty when staged
     staged: tuple[Staged, ...] = ()
     report: ReportPart | None = None  # its share of the report, made alongside its files
+    warnings: tuple[Diagnostic, ...] = ()  # what converting its foreign spec changed (LoadedSpec.warnings)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOp
         files = {}
     return ServiceOutput(
         spec.service, document.path, claim_of(item), plans, untested,
-        tuple(item.diagnostic(p) for p in problems), files, staged, report,
+        tuple(item.diagnostic(p) for p in problems), files, staged, report, item.warnings,
     )
 
 

@@ -52,6 +52,8 @@ class LoadedSpec:
     spec: ServiceSpec
     document: Document
     locate: Callable[[Problem], Diagnostic] | None = None
+    # What a conversion changed or left out (a foreign format's semantics kept differently).
+    warnings: tuple[Diagnostic, ...] = ()
 
     def diagnostic(self, problem: Problem) -> Diagnostic:
         """Where a problem found in this spec is, in its source file."""
@@ -373,6 +375,20 @@ def _unknown_format(document: Document) -> Diagnostic:
     return problem_diagnostic(document, Problem((), message))
 
 
+def expand_lists(documents: list[Document]) -> list[Document]:
+    """A YAML list of foreign objects (as oslo, the OpenSLO SDK and Nobl9 write them) as one document per object."""
+    out: list[Document] = []
+    for document in documents:
+        items = document.data
+        if isinstance(items, list) and items and all(detect_format(item) not in (formats.NATIVE, None) for item in items):
+            nodes = document.node.value if isinstance(document.node, yaml.SequenceNode) else [None] * len(items)
+            out += [Document(document.path, document.index, item, node) for item, node in zip(items, nodes)]
+        else:
+            out.append(document)
+    # The (path, index) pair names a document: number the objects of a list like documents.
+    return [Document(d.path, i, d.data, d.node) for i, d in enumerate(out)] if len(out) != len(documents) else out
+
+
 def validate_document(document: Document) -> tuple[ServiceSpec | None, list[Diagnostic]]:
     """Validate one document as a native spec."""
     fmt = detect_format(document.data)
@@ -422,7 +438,8 @@ def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec
         except ValidationError as err:
             problems += [locate(p) for p in validation_problems(err)]
             continue
-        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate))
+        warnings = tuple(problem_diagnostic(by_key[w.origin.doc], w.problem) for s in slos for w in s.warnings)
+        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate, warnings))
     return loaded, problems
 
 
@@ -482,6 +499,7 @@ def load_file(
         documents = [Document(display_path(path), i, value, None) for i, value in enumerate(values) if value is not None]
     else:
         documents, found = parse_yaml_documents(display_path(path), text)
+        documents = expand_lists(documents)
     problems += found
     if not documents and not found:
         problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))

@@ -23,25 +23,6 @@ class Origin:
     loc: Loc
 
 
-@dataclass
-class ConvertedSLO:
-    """One native SLO dict, the service it belongs to, and where its parts came from."""
-
-    service: str
-    slo: dict[str, Any]
-    # Native path relative to the SLO -> where it came from; () is the SLO as a whole.
-    origins: dict[Loc, Origin]
-    service_origin: Origin
-
-    def origin_of(self, loc: Loc) -> Origin:
-        """The source of the longest mapped prefix of a native path inside this SLO."""
-        for end in range(len(loc), -1, -1):
-            hit = self.origins.get(tuple(loc[:end]))
-            if hit is not None:
-                return hit
-        return self.service_origin
-
-
 @dataclass(frozen=True)
 class LocatedProblem:
     """A converter's complaint about a source document, in that document's terms."""
@@ -54,6 +35,27 @@ class LocatedProblem:
     def problem(self) -> Problem:
         """As a plain problem inside its document."""
         return Problem(self.origin.loc, self.message, self.at_key)
+
+
+@dataclass
+class ConvertedSLO:
+    """One native SLO dict, the service it belongs to, and where its parts came from."""
+
+    service: str
+    slo: dict[str, Any]
+    # Native path relative to the SLO -> where it came from; () is the SLO as a whole.
+    origins: dict[Loc, Origin]
+    service_origin: Origin
+    # What the conversion changed or left out that the user should know, without failing.
+    warnings: list[LocatedProblem] = field(default_factory=list)
+
+    def origin_of(self, loc: Loc) -> Origin:
+        """The source of the longest mapped prefix of a native path inside this SLO."""
+        for end in range(len(loc), -1, -1):
+            hit = self.origins.get(tuple(loc[:end]))
+            if hit is not None:
+                return hit
+        return self.service_origin
 
 
 @dataclass
@@ -78,6 +80,10 @@ class Reader:
     def problem(self, loc: Loc, message: str, at_key: bool = False) -> None:
         """Record a problem at a path of this document."""
         self.out.problems.append(LocatedProblem(self.at(loc), message, at_key))
+
+    def warning(self, loc: Loc, message: str) -> LocatedProblem:
+        """A warning at a path of this document, for the SLO it concerns."""
+        return LocatedProblem(self.at(loc), message)
 
     def mapping(self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None) -> dict:
         """A mapping whose keys are all known: unknown keys are reported, never dropped silently."""
