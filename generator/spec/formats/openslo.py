@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slogen.spec.durations import parse_duration
-from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, normalise_window, raw_ratio_sli
+from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, good_total_errors, normalise_window, raw_ratio_sli
 from slogen.spec.promql import SLIError, parse_selector
 
 V1 = "openslo/v1"
@@ -294,7 +294,7 @@ class _SLO:
         if "{{window}}" not in part + total:
             reader.problem(loc, "queries must be plain counter selectors, or rate queries over {{window}}, e.g. sum(rate(x[{{window}}]))")
             return None
-        errors = part if which == "bad" else f"({total}) - ({part})"
+        errors = part if which == "bad" else good_total_errors(part, total)
         return {"query": {"errors": errors, "total": total}}
 
     def _alerting(self, spec: dict, window: str | None):
@@ -434,7 +434,7 @@ def _v1alpha(reader: Reader, data: dict) -> None:
             "name": f"{name}-{index}",
             "objective": Decimal(str(objective["target"])) * 100,
             "window": window,
-            "sli": {"query": {"errors": f"({queries['total']}) - ({queries['good']})", "total": queries["total"]}},
+            "sli": {"query": {"errors": good_total_errors(queries["good"], queries["total"]), "total": queries["total"]}},
         }
         if spec.get("description"):
             slo["description"] = str(spec["description"])

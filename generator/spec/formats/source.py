@@ -119,7 +119,7 @@ class Reader:
         return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
 
 
-def raw_ratio_sli(ratio: str, success: bool = False) -> dict[str, str]:
+def raw_ratio_sli(ratio: str, success: bool = False, grouping: tuple[str, ...] = ()) -> dict[str, str]:
     """A native query SLI from a ratio query: one event per second per ratio series.
 
     A ratio cannot be traffic-weighted without its counts, so windows over it are the
@@ -128,7 +128,14 @@ def raw_ratio_sli(ratio: str, success: bool = False) -> dict[str, str]:
     """
     text = _WINDOW_VAR.sub("{{window}}", ratio).strip()
     valid = f"(1 - ({text})) >= 0" if success else f"({text}) >= 0"
-    return {"errors": valid, "total": f"count({valid})"}
+    by = f" by ({', '.join(grouping)})" if grouping else ""
+    return {"errors": valid, "total": f"count{by}({valid})"}
+
+
+def good_total_errors(good: str, total: str) -> str:
+    """The errors of a good/total pair of rate queries: a missing good series means every
+    event was bad (as native `ratio.good`), never a perfect SLI."""
+    return f"({total}) - (({good}) or 0 * ({total}))"
 
 
 def normalise_window(query: str) -> str:
