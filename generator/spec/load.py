@@ -425,7 +425,8 @@ def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec
     """Convert Sloth/OpenSLO/Pyrra documents to native specs, merged per service, and validate them."""
     by_key = {(d.path, d.index): d for d, _ in documents}
     conversion = formats.convert_all([((d.path, d.index), fmt, d.data) for d, fmt in documents])
-    problems = [problem_diagnostic(by_key[p.origin.doc], p.problem) for p in conversion.problems]
+    # An object several SLOs refer to is checked for each of them: report each problem once.
+    problems = [problem_diagnostic(by_key[p.origin.doc], p.problem) for p in dict.fromkeys(conversion.problems)]
     services: dict[str, list[ConvertedSLO]] = {}
     for slo in conversion.slos:
         services.setdefault(slo.service, []).append(slo)

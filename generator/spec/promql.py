@@ -14,7 +14,7 @@ from functools import lru_cache
 import promql_parser as pp
 
 BASE = "5m"
-_WINDOW_VAR = re.compile(r"\{\{\s*\.?window\s*\}\}")
+_WINDOW_VAR = re.compile(r"\{\{\s*\.?[Ww]indow\s*\}\}")
 
 
 class SLIError(ValueError):

@@ -98,6 +98,15 @@ class Reader:
                 self.problem(tuple(loc) + (str(key),), f"unknown key {key!r}{extra}", at_key=True)
         return value
 
+    def sequence(self, value: Any, loc: Loc) -> list:
+        """A list (None: empty), or a problem and an empty list."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(loc, "expected a list")
+            return []
+        return value
+
     def text(self, value: Any, loc: Loc, required: bool = True) -> str | None:
         """A non-empty string, or a problem."""
         if value is None or value == "":
