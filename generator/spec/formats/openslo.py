@@ -30,8 +30,9 @@ from slogen.spec.promql import SLIError, parse_selector
 V1 = "openslo/v1"
 V1ALPHA = "openslo/v1alpha"
 _KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
-_PAGE = ("page", "critical")
-_TICKET = ("ticket", "warning", "info")
+# OpenSLO leaves severities free; these are the spellings seen (Nobl9 writes High/Medium/Low).
+_PAGE = ("page", "critical", "high")
+_TICKET = ("ticket", "warning", "info", "medium", "low")
 _NEGATE = {"lte": ">", "lt": ">=", "gte": "<", "gt": "<="}
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 
@@ -137,9 +138,10 @@ def _query_source(reader: Reader, source: Any, loc: tuple, objects: dict) -> str
         reader.problem(loc + ("type",) if "type" in source else loc, f"metric source type {kind!r} is not supported: slogen reads Prometheus sources")
         return None
     spec = source.get("spec")
-    query = spec.get("query") if isinstance(spec, dict) else None
+    # `query` in the OpenSLO examples, `promql` in Nobl9's.
+    query = (spec.get("query") or spec.get("promql")) if isinstance(spec, dict) else None
     if not isinstance(query, str) or not query.strip():
-        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query")
+        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query (or spec.promql)")
         return None
     return query
 
@@ -408,7 +410,7 @@ def _condition(reader: Reader, condition: Any, loc: tuple, window: str | None):
     severity = str(spec.get("severity", ""))
     key = "page" if severity.lower() in _PAGE else "ticket" if severity.lower() in _TICKET else None
     if key is None:
-        reader.problem(loc + ("spec", "severity"), f"severity {severity!r} is not one slogen maps: use page or critical (page alert), ticket, warning or info (ticket alert)")
+        reader.problem(loc + ("spec", "severity"), f"severity {severity!r} is not one slogen maps: use page, critical or high (page alert), ticket, warning, info, medium or low (ticket alert)")
         return None
     if body.get("kind", "burnrate") != "burnrate":
         reader.problem(at + ("kind",), f"condition kind {body.get('kind')!r} is not supported: only burnrate")

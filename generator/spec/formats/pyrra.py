@@ -196,7 +196,9 @@ def _alerting(r: Reader, value: Any, loc: tuple, annotations: dict, target: Deci
     chosen = {}
     ok = True
     for native, (first, second, default) in (("page", ("fastBurn", "mediumBurn", "critical")), ("ticket", ("slowBurn", "longTermBurn", "warning"))):
-        a, b = (str(severities.get(key) or default) for key in (first, second))
+        # An unset mediumBurn / longTermBurn follows fastBurn / slowBurn (one label per slogen alert).
+        a = str(severities.get(first) or default)
+        b = str(severities.get(second) or a)
         if a != b:
             r.problem(loc + ("severities", second), f"{second} {b!r} differs from {first} {a!r}: slogen's {native} alert has one severity for both of its tiers; give them the same value")
             ok = False

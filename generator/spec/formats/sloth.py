@@ -99,7 +99,7 @@ def _plugins(reader: Reader, value: Any, loc: tuple) -> None:
     """SLO plugins are Go code run by Sloth: name each one that a spec asks for."""
     if value is None:
         return
-    chain = reader.mapping(value, loc, ("chain",)).get("chain")
+    chain = reader.mapping(value, loc, ("overridePrevious", "chain")).get("chain")
     for index, plugin in enumerate(reader.sequence(chain, loc + ("chain",))):
         plugin_id = plugin.get("id") if isinstance(plugin, dict) else None
         reader.problem(
