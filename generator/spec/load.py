@@ -20,6 +20,7 @@ from slogen.spec.errors import Diagnostic, Loc, Problem, loc_text
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
 from slogen.spec.formats.source import ConvertedSLO
 from slogen.spec.model import ServiceSpec
+from slogen.spec.options import SpecOptions
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -60,13 +61,17 @@ class LoadedSpec:
         return self.locate(problem) if self.locate else problem_diagnostic(self.document, problem)
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Spec files under the given files and directories, in a stable order."""
+def discover(paths: list[Path], options: SpecOptions | None = None) -> tuple[list[Path], list[Diagnostic]]:
+    """Spec files under the given files and directories, in a stable order (include/exclude
+    patterns select among the files found in directories)."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
+    wanted = options.wanted if options is not None else lambda _: True
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path))
+            found += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path) and wanted(p)
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -421,7 +426,7 @@ def _locator(documents: dict[tuple[str, int], Document], slos: list[ConvertedSLO
     return locate
 
 
-def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def load_foreign(documents: list[tuple[Document, str]], options: SpecOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Convert Sloth/OpenSLO/Pyrra documents to native specs, merged per service, and validate them."""
     by_key = {(d.path, d.index): d for d, _ in documents}
     conversion = formats.convert_all([((d.path, d.index), fmt, d.data) for d, fmt in documents])
@@ -434,6 +439,8 @@ def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec
     for service, slos in services.items():
         locate = _locator(by_key, slos)
         data = {"version": 1, "service": service, "slos": [s.slo for s in slos]}
+        if options is not None:
+            data = options.apply(data)
         try:
             spec = ServiceSpec.model_validate(data)
         except ValidationError as err:
@@ -452,10 +459,12 @@ def _spec_root(path: Path, paths: list[Path]) -> Path:
     return path.parent
 
 
-def load_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def load_specs(
+    paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
+) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Read, parse and validate every spec under `paths`; all problems, not just the first."""
-    files, problems = discover(paths)
-    loaded, found = load_files(files, paths, jsonnet)
+    files, problems = discover(paths, options)
+    loaded, found = load_files(files, paths, jsonnet, options)
     problems += found
     if not files and not problems:
         problems.append(nothing_found(paths))
@@ -467,7 +476,9 @@ def nothing_found(paths: list[Path]) -> Diagnostic:
     return Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found")
 
 
-def load_files(files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def load_files(
+    files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
+) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Load discovered spec files (`paths`: what the user named, jsonnet's import root).
 
     Native specs come first, in file order; specs converted from other formats follow,
@@ -477,19 +488,19 @@ def load_files(files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | N
     foreign: list[tuple[Document, str]] = []
     problems: list[Diagnostic] = []
     for path in files:
-        native, other, found = load_file(path, paths, jsonnet)
+        native, other, found = load_file(path, paths, jsonnet, options)
         loaded += native
         foreign += other
         problems += found
     if foreign:
-        converted, found = load_foreign(foreign)
+        converted, found = load_foreign(foreign, options)
         loaded += converted
         problems += found
     return loaded, problems
 
 
 def load_file(
-    path: Path, paths: list[Path], jsonnet: JsonnetOptions | None = None
+    path: Path, paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
 ) -> tuple[list[LoadedSpec], list[tuple[Document, str]], list[Diagnostic]]:
     """One file's native specs, its documents in other formats (unconverted), and its problems."""
     text, problems = read_text(path)
@@ -511,6 +522,8 @@ def load_file(
         if fmt not in (formats.NATIVE, None):
             foreign.append((document, fmt))
             continue
+        if options is not None and options.changes_specs:
+            document = Document(document.path, document.index, options.apply(document.data), document.node)
         spec, found = validate_document(document)
         problems += found
         if spec is not None:
