@@ -105,6 +105,8 @@ class LatencySLI(Strict):
     @classmethod
     def _positive(cls, value: float | str) -> float | str:
         seconds = threshold_seconds(value)
+        if seconds != seconds or seconds == float("inf"):
+            raise ValueError("threshold must be a finite number of seconds, a bucket boundary such as 0.3")
         if not seconds > 0:
             raise ValueError("threshold must be greater than 0")
         return value

@@ -124,6 +124,8 @@ WRONG = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=8), st.just(""), st.just([]), st.just({}), st.lists(st.text(max_size=4), max_size=3),
     st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2), st.just([None, 1, "x"]),
+    # Strings that are wrong as PromQL or as values: odd buckets, ranges, durations, names.
+    st.sampled_from(['h_bucket{le="+Inf"}', 'h_bucket{le="NaN"}', "x[5m]", "{}", "sum(x) by (a)", "1M", "0s", "-1", "1e999", "Some-Name"]),
 )
 
 

@@ -309,3 +309,16 @@ def test_converted_pyrra_spec_compiles_to_the_same_rules_through_convert(tmp_pat
     native = write_spec(tmp_path / "native", result.stdout)
     strip = lambda files: {k: "\n".join(x for x in v.split("\n") if not x.startswith("# Generated")) for k, v in files.items()}  # noqa: E731
     assert strip(compile_files([native])) == strip(compile_files([path]))
+
+
+def test_infinite_latency_thresholds_never_crash(tmp_path):
+    """A Pyrra `le="+Inf"` bucket is read as good/total counters; a native infinite threshold is a located error (both were exit 70)."""
+    text = PYRRA_90.replace("'90'", "'99'").replace(
+        "ratio:\n      errors: {metric: 'grpc_client_handled_total{grpc_code=\"Unavailable\"}'}\n      total: {metric: grpc_client_handled_total}",
+        "latency:\n      success: {metric: 'h_bucket{le=\"+Inf\"}'}\n      total: {metric: h_count}",
+    )
+    [spec] = _native([write_spec(tmp_path, text)])
+    assert spec["slos"][0]["sli"] == {"ratio": {"good": 'h_bucket{le="+Inf"}', "total": "h_count"}}
+    native = "service: s\nslos:\n- name: a\n  objective: 99\n  sli: {latency: {histogram: h, threshold: .inf}}\n"
+    [message] = diagnostics_of([write_spec(tmp_path / "native", native)])
+    assert message.endswith("slos[0].sli.latency.threshold: threshold must be a finite number of seconds, a bucket boundary such as 0.3")

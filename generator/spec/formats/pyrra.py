@@ -73,9 +73,11 @@ def _same_histogram(success: str, total: str) -> tuple[str, str] | None:
     if base != all_.name[: -len("_count")] or len(le) != 1 or sorted(rest) != sorted(all_.matchers):
         return None
     try:
-        float(le[0][2])
+        bound = float(le[0][2])
     except ValueError:
         return None
+    if not 0 < bound < float("inf"):
+        return None  # a +Inf (or odd) bucket: read as good/total counters, not a latency threshold
     return Selector(base, all_.matchers).render(), le[0][2]
 
 
