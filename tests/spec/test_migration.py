@@ -322,3 +322,9 @@ def test_infinite_latency_thresholds_never_crash(tmp_path):
     native = "service: s\nslos:\n- name: a\n  objective: 99\n  sli: {latency: {histogram: h, threshold: .inf}}\n"
     [message] = diagnostics_of([write_spec(tmp_path / "native", native)])
     assert message.endswith("slos[0].sli.latency.threshold: threshold must be a finite number of seconds, a bucket boundary such as 0.3")
+
+
+def test_a_list_mixing_objects_and_other_data_names_the_item(tmp_path):
+    text = "- apiVersion: openslo/v1\n  kind: SLI\n  metadata: {name: a}\n  spec: {}\n- foo: 1\n"
+    [message] = diagnostics_of([write_spec(tmp_path, text)])
+    assert message.endswith("spec.yaml:1:1: a YAML list is read as OpenSLO, Pyrra or Sloth objects, but item [1] is not one (recognised by its apiVersion and kind)")
