@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -48,8 +48,9 @@ class BurnRateTier:
     long_window: int
     short_window: int
     # Set when the spec gives the burn factor itself (Pyrra's 14/7/2/1): kept exact rather
-    # than recomputed from a budget fraction that has no finite decimal form.
-    burn_rate: Decimal | None = None
+    # than recomputed from a budget fraction that has no finite decimal form.  Left out of
+    # repr, which names report drawings: a tier without it keeps the id it always had.
+    burn_rate: Decimal | None = field(default=None, repr=False)
 
     def factor(self, period: int) -> Decimal:
         """Burn factor = budget fraction x SLO period / long window (SRE workbook)."""
