@@ -328,3 +328,14 @@ def test_a_list_mixing_objects_and_other_data_names_the_item(tmp_path):
     text = "- apiVersion: openslo/v1\n  kind: SLI\n  metadata: {name: a}\n  spec: {}\n- foo: 1\n"
     [message] = diagnostics_of([write_spec(tmp_path, text)])
     assert message.endswith("spec.yaml:1:1: a YAML list is read as OpenSLO, Pyrra or Sloth objects, but item [1] is not one (recognised by its apiVersion and kind)")
+
+
+def test_converted_pyrra_spec_passes_its_generated_promtool_tests(tmp_path, promtool):
+    """Pyrra's tiers carry a `for`: the generated reset scenarios must not expect a pending alert to fire."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "parca.yaml").write_text((REAL / "pyrra/real/parca-grpc-profilestore-errors-999.yaml").read_text())
+    out = tmp_path / "out"
+    assert run_slogen("generate", str(specs), "--out", str(out)).returncode == 0
+    result = run_slogen("test", str(specs), "--out", str(out), timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
