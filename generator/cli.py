@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,9 +40,10 @@ from slogen.live.status import (
 )
 from slogen.postmortem.cli import postmortem_app
 from slogen.spec.durations import format_duration, parse_duration
-from slogen.spec.errors import Diagnostic
+from slogen.spec.errors import Diagnostic, one_line
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.load import LoadedSpec, load_specs
+from slogen.spec.options import COMPAT_MODES, SpecOptions
 from slogen.spec.model import json_schema
 
 app = typer.Typer(
@@ -79,6 +81,53 @@ ExtCodeOpt = Annotated[
 ]
 
 
+# Sloth's global flags, for every spec of the run (README: "Migrating from Sloth / Pyrra / OpenSLO").
+DefaultPeriodOpt = Annotated[
+    Optional[str], typer.Option("--default-slo-period", help="Window of every SLO that sets none (Sloth specs never do), e.g. 28d [default: 30d]", show_default=False)
+]
+ExtraLabelsOpt = Annotated[
+    Optional[list[str]], typer.Option("--extra-labels", help="key=value label on every SLO's series and alerts; repeatable (the spec's labels win)")
+]
+DisableAlertsOpt = Annotated[bool, typer.Option("--disable-alerts", help="Recording rules only: no SLO alerts")]
+IncludeOpt = Annotated[Optional[str], typer.Option("--include", help="Read only files found in spec directories whose path matches this regex")]
+ExcludeOpt = Annotated[Optional[str], typer.Option("--exclude", help="Skip files found in spec directories whose path matches this regex")]
+CompatOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--label-compat", help=f"Also emit a migrated tool's label names: {', '.join(COMPAT_MODES)}; repeatable", show_default=False),
+]
+
+
+def _spec_options(
+    default_period: Optional[str] = None,
+    extra_labels: Optional[list[str]] = None,
+    disable_alerts: bool = False,
+    include: Optional[str] = None,
+    exclude: Optional[str] = None,
+    compat: Optional[list[str]] = None,
+) -> SpecOptions:
+    """The spec options of a command line, or a message and exit 2."""
+    if default_period is not None:
+        try:
+            parse_duration(default_period)
+        except ValueError as err:
+            typer.echo(f"--default-slo-period: {err}", err=True)
+            raise typer.Exit(EXIT_INPUT)
+    for option, pattern in (("--include", include), ("--exclude", exclude)):
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                typer.echo(f"{option} {pattern!r}: not a regular expression: {err}", err=True)
+                raise typer.Exit(EXIT_INPUT)
+    modes = tuple(sorted({m.strip() for value in compat or [] for m in value.split(",") if m.strip()}))
+    unknown = [m for m in modes if m not in COMPAT_MODES]
+    if unknown:
+        typer.echo(f"--label-compat {unknown[0]!r}: expected one of {', '.join(COMPAT_MODES)}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    labels = _pairs("--extra-labels", extra_labels)
+    return SpecOptions(default_period, tuple(sorted(labels.items())), disable_alerts, include, exclude, modes)
+
+
 def _specs(paths: Optional[list[Path]]) -> list[Path]:
     return list(paths) if paths else [Path("slo_specs")]
 
@@ -106,9 +155,11 @@ def _jsonnet(ext_str: Optional[list[str]], ext_code: Optional[list[str]]) -> Jso
     return JsonnetOptions(_pairs("--ext-str", ext_str), _pairs("--ext-code", ext_code))
 
 
-def load_and_compile(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[CompiledService]]:
+def load_and_compile(
+    paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
+) -> tuple[list[LoadedSpec], list[CompiledService]]:
     """Load and compile, or print every problem and exit 2."""
-    loaded, diagnostics = load_specs(paths, jsonnet)
+    loaded, diagnostics = load_specs(paths, jsonnet, options)
     services, more = compile_all(loaded)
     diagnostics += more
     if diagnostics:
@@ -116,9 +167,9 @@ def load_and_compile(paths: list[Path], jsonnet: JsonnetOptions | None = None) -
     return loaded, services
 
 
-def compile_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> list[CompiledService]:
+def compile_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None) -> list[CompiledService]:
     """Load and compile, or print every problem and exit 2."""
-    return load_and_compile(paths, jsonnet)[1]
+    return load_and_compile(paths, jsonnet, options)[1]
 
 
 def _target_options(target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]]) -> tuple[tuple[str, ...], TargetOptions]:
@@ -137,10 +188,11 @@ def build(
     labels: Optional[list[str]],
     jobs: int,
     stage: Stage,
+    spec_options: SpecOptions | None = None,
 ) -> Tree:
     """Load, compile and stage a spec tree (in worker processes when large), or print every problem and exit 2."""
     try:
-        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels), jsonnet, jobs, stage)
+        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels), jsonnet, jobs, stage, spec_options)
     except TargetError as err:
         typer.echo(f"slogen: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
@@ -165,12 +217,19 @@ def generate(
     ext_str: ExtStrOpt = None,
     ext_code: ExtCodeOpt = None,
     jobs: JobsOpt = 0,
+    default_slo_period: DefaultPeriodOpt = None,
+    extra_labels: ExtraLabelsOpt = None,
+    disable_alerts: DisableAlertsOpt = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    label_compat: CompatOpt = None,
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
     jsonnet = _jsonnet(ext_str, ext_code)
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     # Options change the output as much as the specs do, so they are part of the inputs.
-    options = repr((target, operator_namespace, operator_label, jsonnet))
+    options = repr((target, operator_namespace, operator_label, jsonnet) + ((spec_options,) if spec_options != SpecOptions() else ()))
     inputs = inputs_digest(paths, options)
     last = up_to_date(out, inputs)
     if last is not None:
@@ -179,11 +238,12 @@ def generate(
     try:
         # Workers write their files beside `out` as they go; one swap at the end.
         with staging_area(out) as staging, paused_gc(freeze=True):
-            tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging))
+            tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging), spec_options)
             changes = commit(out, staging, list(tree.staged))
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
+    _warn_converted(tree.services)
     _warn_untested(tree.services)
     services, slos = tree.services, tree.slos
     # Remember only inputs that did not change while we compiled them.
@@ -205,10 +265,17 @@ def check(
     ext_str: ExtStrOpt = None,
     ext_code: ExtCodeOpt = None,
     jobs: JobsOpt = 0,
+    default_slo_period: DefaultPeriodOpt = None,
+    extra_labels: ExtraLabelsOpt = None,
+    disable_alerts: DisableAlertsOpt = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    label_compat: CompatOpt = None,
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     with paused_gc(freeze=True):
-        tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None))
+        tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None), spec_options)
     changes = changes_of(out, list(tree.staged))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
@@ -223,11 +290,31 @@ def check(
 
 
 @app.command()
-def validate(specs: SpecsArg = None, ext_str: ExtStrOpt = None, ext_code: ExtCodeOpt = None) -> None:
+def validate(
+    specs: SpecsArg = None,
+    ext_str: ExtStrOpt = None,
+    ext_code: ExtCodeOpt = None,
+    default_slo_period: DefaultPeriodOpt = None,
+    extra_labels: ExtraLabelsOpt = None,
+    disable_alerts: DisableAlertsOpt = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    label_compat: CompatOpt = None,
+) -> None:
     """Validate specs; print every problem as path:line:col: message."""
-    services = compile_specs(_specs(specs), _jsonnet(ext_str, ext_code))
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    loaded, services = load_and_compile(_specs(specs), _jsonnet(ext_str, ext_code), spec_options)
+    _warn_converted(loaded)
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
+
+
+def _warn_converted(items: Sequence[LoadedSpec | ServiceOutput]) -> None:
+    """What converting a Sloth/Pyrra/OpenSLO spec changed or left out, one located line each."""
+    for item in items:
+        for warning in item.warnings:
+            path, line, col, message = one_line(warning.path), warning.line, warning.col, one_line(warning.message)
+            typer.echo(f"{path}:{line}:{col}: warning: {message}", err=True)
 
 
 def _warn_untested(services: Sequence[CompiledService | ServiceOutput]) -> int:
@@ -244,9 +331,16 @@ def test_rules(
     specs: SpecsArg = None,
     out: OutOpt = Path("output"),
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="promtool processes at once (default: CPUs)")] = None,
+    default_slo_period: DefaultPeriodOpt = None,
+    extra_labels: ExtraLabelsOpt = None,
+    disable_alerts: DisableAlertsOpt = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    label_compat: CompatOpt = None,
 ) -> None:
-    """Run the generated promtool tests in OUT/tests with the real promtool."""
-    services = compile_specs(_specs(specs))
+    """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    services = compile_specs(_specs(specs), None, spec_options)
     files = output_files(services)
     changes = diff_output(out, files)
     stale = [rel for rel in changes.added + changes.changed if rel.startswith(("tests/", "rules/"))]
@@ -280,9 +374,10 @@ def test_rules(
 def explain(
     specs: SpecsArg = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print GitHub markdown tables (as in the README)")] = False,
+    default_slo_period: DefaultPeriodOpt = None,
 ) -> None:
     """Print each SLO's alert tiers: windows, factor, threshold, detection time, budget burnt."""
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), None, _spec_options(default_slo_period))
     for compiled in services:
         for plan in compiled.plans:
             if markdown:

@@ -26,6 +26,7 @@ from slogen.spec.errors import Diagnostic
 from slogen.spec.formats import NATIVE
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.load import LoadedSpec, detect_format, discover, display_path, load_file, load_files, nothing_found
+from slogen.spec.options import SpecOptions
 
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
@@ -46,6 +47,7 @@ class ServiceOutput:
     files: dict[str, str]  # empty when staged
     staged: tuple[Staged, ...] = ()
     report: ReportPart | None = None  # its share of the report, made alongside its files
+    warnings: tuple[Diagnostic, ...] = ()  # what converting its foreign spec changed (LoadedSpec.warnings)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOp
         files = {}
     return ServiceOutput(
         spec.service, document.path, claim_of(item), plans, untested,
-        tuple(item.diagnostic(p) for p in problems), files, staged, report,
+        tuple(item.diagnostic(p) for p in problems), files, staged, report, item.warnings,
     )
 
 
@@ -106,16 +108,16 @@ def merge(outputs: list[ServiceOutput]) -> tuple[list[ServiceOutput], list[Diagn
 
 
 # What forked workers need; set in the parent just before the fork, inherited, never pickled.
-_JOB: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None] | None = None
+_JOB: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None, SpecOptions | None] | None = None
 
 
 def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None:
     """One native spec file through the whole per-service pipeline; None: the parent must load it."""
     assert _JOB is not None
-    paths, targets, options, stage = _JOB
+    paths, targets, options, stage, spec_options = _JOB
     if path.suffix == ".jsonnet":
         return None
-    loaded, foreign, problems = load_file(path, paths)
+    loaded, foreign, problems = load_file(path, paths, None, spec_options)
     if foreign:
         return None
     return [service_output(item, targets, options, stage) for item in loaded], problems
@@ -136,6 +138,7 @@ def build_tree(
     jsonnet: JsonnetOptions | None = None,
     jobs: int = 0,
     stage: Stage | None = None,
+    spec_options: SpecOptions | None = None,
 ) -> tuple[Tree | None, list[Diagnostic]]:
     """Load, compile and render a spec tree with `jobs` processes (0: one per CPU).
 
@@ -144,24 +147,25 @@ def build_tree(
     Raises TargetError for target options or names a target cannot take.
     """
     with paused_gc():  # millions of short-lived, acyclic objects (see gcpause.py)
-        return _build_tree(paths, targets, options, jsonnet, jobs, stage)
+        return _build_tree(paths, targets, options, jsonnet, jobs, stage, spec_options)
 
 
 def _build_tree(
-    paths: list[Path], targets: tuple[str, ...], options: TargetOptions, jsonnet: JsonnetOptions | None, jobs: int, stage: Stage | None
+    paths: list[Path], targets: tuple[str, ...], options: TargetOptions, jsonnet: JsonnetOptions | None, jobs: int, stage: Stage | None,
+    spec_options: SpecOptions | None = None,
 ) -> tuple[Tree | None, list[Diagnostic]]:
     check_targets(targets, options, [])
     _MADE.clear()
-    files, diagnostics = discover(paths)
+    files, diagnostics = discover(paths, spec_options)
     jobs = jobs or jobs_default()
     results: list[tuple[list[ServiceOutput], list[Diagnostic]] | None]
     if jobs > 1 and len(files) >= PARALLEL_FROM:
-        results = _parallel(files, (paths, targets, options, stage), jobs)
+        results = _parallel(files, (paths, targets, options, stage, spec_options), jobs)
     else:
         results = [None] * len(files)
     # Files the workers handed back (or all, without workers) load here, together.
     rest = [path for path, result in zip(files, results) if result is None]
-    loaded, found = load_files(rest, paths, jsonnet)
+    loaded, found = load_files(rest, paths, jsonnet, spec_options)
     diagnostics += found
     by_path: dict[str, list[ServiceOutput]] = {}
     converted: list[ServiceOutput] = []
@@ -197,7 +201,7 @@ def _build_tree(
 
 
 def _parallel(
-    files: list[Path], job: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None], jobs: int
+    files: list[Path], job: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None, SpecOptions | None], jobs: int
 ) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
     global _JOB
     _JOB = job

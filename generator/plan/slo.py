@@ -12,7 +12,7 @@ from functools import cached_property
 from slogen.plan import names
 from slogen.plan.policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
-from slogen.plan.windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, window_problems
+from slogen.plan.windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, scale_seconds, scale_tiers, window_problems
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import SLO, ServiceSpec, Severity, Tier, reserved_label_problem
@@ -90,15 +90,26 @@ class SLOPlan:
         return f'{metric}{{{names.LABEL_ID}="{self.id}"}}'
 
 
-def _tiers(severity: str, spec: Severity) -> tuple[BurnRateTier, ...]:
+def _tiers(severity: str, spec: Severity, period: int) -> tuple[BurnRateTier, ...]:
     if spec.tiers is None:
         return DEFAULT_TIERS[severity]
     out = []
     for tier in spec.tiers:
         long_window = parse_duration(tier.long_window)
         short_window = parse_duration(tier.short_window) if tier.short_window else max(BASE_WINDOW, long_window // 12)
-        out.append(BurnRateTier(severity, exact(tier.budget_percent / 100), long_window, short_window))
+        if tier.burn_rate is not None:
+            fraction = exact(tier.burn_rate * long_window / Decimal(period))
+            out.append(BurnRateTier(severity, fraction, long_window, short_window, exact(tier.burn_rate)))
+        else:
+            out.append(BurnRateTier(severity, exact(tier.budget_percent / 100), long_window, short_window))
     return tuple(out)
+
+
+def _for_seconds(text: str | None, period: int, reference: int) -> int | None:
+    if not text:
+        return None
+    seconds = parse_duration(text)
+    return seconds if reference == period else scale_seconds(seconds, period, reference)
 
 
 def _tier_problems(tier: BurnRateTier, spec_tier: Tier | None, loc: tuple, period: int, budget: Decimal) -> list[Problem]:
@@ -128,7 +139,7 @@ def _tier_problems(tier: BurnRateTier, spec_tier: Tier | None, loc: tuple, perio
     if factor * budget > 1:
         problems.append(
             Problem(
-                at("budget_percent", "objective"),
+                at("burn_rate" if spec_tier is not None and spec_tier.burn_rate is not None else "budget_percent", "objective"),
                 f"the {tier.severity} tier burning {fmt(tier.budget_fraction * 100)}% of the budget in {format_duration(tier.long_window)} "
                 f"can never fire: burn factor {fmt(factor)} x error budget {fmt(budget)} = {fmt(factor * budget)} is more than "
                 "a 100% error rate; lower the tier's budget share, lengthen its window, or raise the objective",
@@ -167,12 +178,16 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     alerting = slo.alerting
     if alerting is not False:
         problems += label_problems(alerting.labels, loc + ("alerting", "labels"))
+        # Tiers made for another SLO window are scaled to this one (plan/windows.py).
+        reference = parse_duration(alerting.scale_from) if alerting.scale_from else period
         for key in SEVERITIES:
             sev = getattr(alerting, key)
             if sev is False:
                 continue
             problems += label_problems(sev.labels, loc + ("alerting", key, "labels"))
-            tiers = _tiers(key, sev)
+            tiers = _tiers(key, sev, reference)
+            if reference != period:
+                tiers = scale_tiers(tiers, period, reference)
             for t_index, tier in enumerate(tiers):
                 spec_tier = sev.tiers[t_index] if sev.tiers else None
                 tier_loc = loc + ("alerting", key) + (("tiers", t_index) if spec_tier is not None else ())
@@ -185,7 +200,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
                     tiers=tiers,
                     labels=tuple(sorted(labels.items())),
                     annotations=tuple(sorted(annotations.items())),
-                    for_seconds=parse_duration(sev.for_) if sev.for_ else None,
+                    for_seconds=_for_seconds(sev.for_, period, reference),
                 )
             )
         if len(severities) == 2 and severities[0].labels == severities[1].labels:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import exact
@@ -46,9 +47,15 @@ class BurnRateTier:
     budget_fraction: Decimal
     long_window: int
     short_window: int
+    # Set when the spec gives the burn factor itself (Pyrra's 14/7/2/1): kept exact rather
+    # than recomputed from a budget fraction that has no finite decimal form.  Left out of
+    # repr, which names report drawings: a tier without it keeps the id it always had.
+    burn_rate: Decimal | None = field(default=None, repr=False)
 
     def factor(self, period: int) -> Decimal:
         """Burn factor = budget fraction x SLO period / long window (SRE workbook)."""
+        if self.burn_rate is not None:
+            return self.burn_rate
         return exact(self.budget_fraction * period / Decimal(self.long_window))
 
     def threshold(self, period: int, error_budget: Decimal) -> Decimal:
@@ -66,6 +73,44 @@ DEFAULT_TIERS: dict[str, tuple[BurnRateTier, ...]] = {
         BurnRateTier("ticket", Decimal("0.1"), 3 * DAY, 6 * HOUR),
     ),
 }
+
+
+def round_minute(seconds: Fraction | int) -> int:
+    """Go's Duration.Round(time.Minute), as Pyrra rounds its windows: nearest minute, halves up."""
+    return int((Fraction(seconds) / 60 + Fraction(1, 2)) // 1) * 60
+
+
+def computable_window(seconds: int, least: int = BASE_WINDOW) -> int:
+    """The nearest window slogen can record: at least `least`, whole hours from 1d on."""
+    seconds = max(seconds, least)
+    if seconds >= HOURLY_FROM and seconds % HOUR:
+        seconds = int((Fraction(seconds, HOUR) + Fraction(1, 2)) // 1) * HOUR
+    return seconds
+
+
+def scale_seconds(seconds: int, period: int, reference: int) -> int:
+    """A duration made for an SLO period of `reference`, for `period`, rounded to the minute."""
+    return round_minute(Fraction(seconds * period, reference))
+
+
+def scale_tiers(tiers: tuple[BurnRateTier, ...], period: int, reference: int) -> tuple[BurnRateTier, ...]:
+    """Tiers made for an SLO period of `reference`, scaled to `period` as Pyrra scales its table.
+
+    Windows scale by period / reference and round to the minute; the burn factor a tier
+    has at `reference` is kept, so it still spends the same share of the budget.  A
+    window slogen cannot record moves to the nearest one it can: short windows to at
+    least the 5m base rate, long windows to at least two of them (a short window must
+    fit inside), both to whole hours from 1d on.
+    """
+    out = []
+    for tier in tiers:
+        factor = tier.factor(reference)
+        short = computable_window(scale_seconds(tier.short_window, period, reference))
+        long = computable_window(scale_seconds(tier.long_window, period, reference), 2 * BASE_WINDOW)
+        if long <= short:
+            long = computable_window(short * 2)
+        out.append(BurnRateTier(tier.severity, exact(factor * long / Decimal(period)), long, short, factor))
+    return tuple(out)
 
 
 def source_of(window: int) -> str:

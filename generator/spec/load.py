@@ -20,6 +20,7 @@ from slogen.spec.errors import Diagnostic, Loc, Problem, loc_text
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
 from slogen.spec.formats.source import ConvertedSLO
 from slogen.spec.model import ServiceSpec
+from slogen.spec.options import SpecOptions
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -52,19 +53,25 @@ class LoadedSpec:
     spec: ServiceSpec
     document: Document
     locate: Callable[[Problem], Diagnostic] | None = None
+    # What a conversion changed or left out (a foreign format's semantics kept differently).
+    warnings: tuple[Diagnostic, ...] = ()
 
     def diagnostic(self, problem: Problem) -> Diagnostic:
         """Where a problem found in this spec is, in its source file."""
         return self.locate(problem) if self.locate else problem_diagnostic(self.document, problem)
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Spec files under the given files and directories, in a stable order."""
+def discover(paths: list[Path], options: SpecOptions | None = None) -> tuple[list[Path], list[Diagnostic]]:
+    """Spec files under the given files and directories, in a stable order (include/exclude
+    patterns select among the files found in directories)."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
+    wanted = options.wanted if options is not None else lambda _: True
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path))
+            found += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path) and wanted(p)
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -373,6 +380,20 @@ def _unknown_format(document: Document) -> Diagnostic:
     return problem_diagnostic(document, Problem((), message))
 
 
+def expand_lists(documents: list[Document]) -> list[Document]:
+    """A YAML list of foreign objects (as oslo, the OpenSLO SDK and Nobl9 write them) as one document per object."""
+    out: list[Document] = []
+    for document in documents:
+        items = document.data
+        if isinstance(items, list) and items and all(detect_format(item) not in (formats.NATIVE, None) for item in items):
+            nodes = document.node.value if isinstance(document.node, yaml.SequenceNode) else [None] * len(items)
+            out += [Document(document.path, document.index, item, node) for item, node in zip(items, nodes)]
+        else:
+            out.append(document)
+    # The (path, index) pair names a document: number the objects of a list like documents.
+    return [Document(d.path, i, d.data, d.node) for i, d in enumerate(out)] if len(out) != len(documents) else out
+
+
 def validate_document(document: Document) -> tuple[ServiceSpec | None, list[Diagnostic]]:
     """Validate one document as a native spec."""
     fmt = detect_format(document.data)
@@ -405,11 +426,12 @@ def _locator(documents: dict[tuple[str, int], Document], slos: list[ConvertedSLO
     return locate
 
 
-def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def load_foreign(documents: list[tuple[Document, str]], options: SpecOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Convert Sloth/OpenSLO/Pyrra documents to native specs, merged per service, and validate them."""
     by_key = {(d.path, d.index): d for d, _ in documents}
     conversion = formats.convert_all([((d.path, d.index), fmt, d.data) for d, fmt in documents])
-    problems = [problem_diagnostic(by_key[p.origin.doc], p.problem) for p in conversion.problems]
+    # An object several SLOs refer to is checked for each of them: report each problem once.
+    problems = [problem_diagnostic(by_key[p.origin.doc], p.problem) for p in dict.fromkeys(conversion.problems)]
     services: dict[str, list[ConvertedSLO]] = {}
     for slo in conversion.slos:
         services.setdefault(slo.service, []).append(slo)
@@ -417,12 +439,15 @@ def load_foreign(documents: list[tuple[Document, str]]) -> tuple[list[LoadedSpec
     for service, slos in services.items():
         locate = _locator(by_key, slos)
         data = {"version": 1, "service": service, "slos": [s.slo for s in slos]}
+        if options is not None:
+            data = options.apply(data)
         try:
             spec = ServiceSpec.model_validate(data)
         except ValidationError as err:
             problems += [locate(p) for p in validation_problems(err)]
             continue
-        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate))
+        warnings = tuple(problem_diagnostic(by_key[w.origin.doc], w.problem) for s in slos for w in s.warnings)
+        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate, warnings))
     return loaded, problems
 
 
@@ -434,10 +459,12 @@ def _spec_root(path: Path, paths: list[Path]) -> Path:
     return path.parent
 
 
-def load_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def load_specs(
+    paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
+) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Read, parse and validate every spec under `paths`; all problems, not just the first."""
-    files, problems = discover(paths)
-    loaded, found = load_files(files, paths, jsonnet)
+    files, problems = discover(paths, options)
+    loaded, found = load_files(files, paths, jsonnet, options)
     problems += found
     if not files and not problems:
         problems.append(nothing_found(paths))
@@ -449,7 +476,9 @@ def nothing_found(paths: list[Path]) -> Diagnostic:
     return Diagnostic(", ".join(str(p) for p in paths) or ".", 1, 1, "no spec files (*.yaml, *.yml, *.jsonnet) found")
 
 
-def load_files(files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+def load_files(
+    files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
+) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """Load discovered spec files (`paths`: what the user named, jsonnet's import root).
 
     Native specs come first, in file order; specs converted from other formats follow,
@@ -459,19 +488,19 @@ def load_files(files: list[Path], paths: list[Path], jsonnet: JsonnetOptions | N
     foreign: list[tuple[Document, str]] = []
     problems: list[Diagnostic] = []
     for path in files:
-        native, other, found = load_file(path, paths, jsonnet)
+        native, other, found = load_file(path, paths, jsonnet, options)
         loaded += native
         foreign += other
         problems += found
     if foreign:
-        converted, found = load_foreign(foreign)
+        converted, found = load_foreign(foreign, options)
         loaded += converted
         problems += found
     return loaded, problems
 
 
 def load_file(
-    path: Path, paths: list[Path], jsonnet: JsonnetOptions | None = None
+    path: Path, paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
 ) -> tuple[list[LoadedSpec], list[tuple[Document, str]], list[Diagnostic]]:
     """One file's native specs, its documents in other formats (unconverted), and its problems."""
     text, problems = read_text(path)
@@ -482,6 +511,7 @@ def load_file(
         documents = [Document(display_path(path), i, value, None) for i, value in enumerate(values) if value is not None]
     else:
         documents, found = parse_yaml_documents(display_path(path), text)
+        documents = expand_lists(documents)
     problems += found
     if not documents and not found:
         problems.append(Diagnostic(display_path(path), 1, 1, "file holds no spec"))
@@ -492,6 +522,8 @@ def load_file(
         if fmt not in (formats.NATIVE, None):
             foreign.append((document, fmt))
             continue
+        if options is not None and options.changes_specs:
+            document = Document(document.path, document.index, options.apply(document.data), document.node)
         spec, found = validate_document(document)
         problems += found
         if spec is not None:

@@ -105,6 +105,8 @@ class LatencySLI(Strict):
     @classmethod
     def _positive(cls, value: float | str) -> float | str:
         seconds = threshold_seconds(value)
+        if seconds != seconds or seconds == float("inf"):
+            raise ValueError("threshold must be a finite number of seconds, a bucket boundary such as 0.3")
         if not seconds > 0:
             raise ValueError("threshold must be greater than 0")
         return value
@@ -176,11 +178,22 @@ class SLI(Strict):
 class Tier(Strict):
     """A burn-rate tier: alert when `budget_percent` of the budget burns in `long_window`."""
 
-    budget_percent: Decimal = Field(gt=0, le=100, description="Share of the error budget, in percent")
+    budget_percent: Decimal | None = Field(None, gt=0, le=100, description="Share of the error budget, in percent")
+    burn_rate: Decimal | None = Field(
+        None, gt=0, description="Instead of budget_percent: the burn factor itself, e.g. 14 (as Sloth and Pyrra state tiers)"
+    )
     long_window: Duration
     short_window: Duration | None = Field(None, description="Default: long_window / 12, the SRE workbook's advice")
 
     _long = field_validator("long_window")(_check_duration)
+
+    @model_validator(mode="after")
+    def _one_of_share_rate(self) -> Tier:
+        if (self.budget_percent is None) == (self.burn_rate is None):
+            raise ValueError("give exactly one of `budget_percent` or `burn_rate`")
+        if self.burn_rate is not None and not self.burn_rate.is_finite():
+            raise ValueError("burn_rate must be a finite number")
+        return self
 
     @field_validator("short_window")
     @classmethod
@@ -215,6 +228,16 @@ class Alerting(Strict):
     min_events: int | None = Field(
         None, ge=1, description="A tier fires only when its long window saw at least this many events"
     )
+    scale_from: Duration | None = Field(
+        None,
+        description="The tiers (default or given) and `for` durations are made for an SLO window of this length: "
+        "scale their windows to this SLO's window, keeping each tier's burn factor (as Pyrra does; its table is for 28d)",
+    )
+
+    @field_validator("scale_from")
+    @classmethod
+    def _scale_from(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration(value)
 
 
 class PolicyState(Strict):

@@ -14,7 +14,7 @@ from functools import lru_cache
 import promql_parser as pp
 
 BASE = "5m"
-_WINDOW_VAR = re.compile(r"\{\{\s*\.?window\s*\}\}")
+_WINDOW_VAR = re.compile(r"\{\{\s*\.?[Ww]indow\s*\}\}")
 
 
 class SLIError(ValueError):
@@ -163,6 +163,32 @@ def user_query(template: str, field: str) -> str:
     return expr.prettify()
 
 
+
+
+def _output_grouping(expr: pp.Expr) -> tuple[str, ...] | None:
+    if isinstance(expr, pp.ParenExpr):
+        return _output_grouping(expr.expr)
+    if isinstance(expr, pp.AggregateExpr):
+        modifier = expr.modifier
+        if modifier is None:
+            return ()
+        return tuple(modifier.labels) if "By" in str(modifier.type) else None
+    if isinstance(expr, pp.BinaryExpr):
+        sides = [_output_grouping(side) for side in (expr.lhs, expr.rhs) if not isinstance(side, pp.NumberLiteral)]
+        if len(sides) == 1 or (len(sides) == 2 and sides[0] is not None and set(sides[0]) == set(sides[1] or ())):
+            return sides[0]
+        return None
+    if isinstance(expr, pp.Call):
+        vectors = [arg for arg in expr.args if not isinstance(arg, (pp.NumberLiteral, pp.StringLiteral))]
+        return _output_grouping(vectors[0]) if vectors else None
+    return None
+
+
+def output_grouping(template: str) -> tuple[str, ...] | None:
+    """The labels a query's result keeps when its outer aggregation says so: `sum(...) by (a)` -> (a,),
+    `sum(...)` -> (); None when unknown (no outer aggregation, `without`) or unparsable."""
+    parsed = _parse_query(template)
+    return None if isinstance(parsed, str) else _output_grouping(parsed)
 
 
 def check_histogram(text: str, field: str = "histogram") -> Selector:

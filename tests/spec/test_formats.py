@@ -241,8 +241,24 @@ def test_pyrra_latency_becomes_a_latency_sli_and_keeps_its_severities(tmp_path):
         "alerting": {
             "name": "ApiBurn",
             "annotations": {"runbook": "https://runbooks/api"},
-            "page": {"labels": {"severity": "page-me"}},
-            "ticket": {"labels": {"severity": "warning"}},
+            # Pyrra's own table (for 28d), scaled to the 2w window by slogen as by Pyrra.
+            "scale_from": "28d",
+            "page": {
+                "labels": {"severity": "page-me"},
+                "for": "2m",
+                "tiers": [
+                    {"burn_rate": 14, "long_window": "1h", "short_window": "5m"},
+                    {"burn_rate": 7, "long_window": "6h", "short_window": "30m"},
+                ],
+            },
+            "ticket": {
+                "labels": {"severity": "warning"},
+                "for": "1h",
+                "tiers": [
+                    {"burn_rate": 2, "long_window": "1d", "short_window": "2h"},
+                    {"burn_rate": 1, "long_window": "4d", "short_window": "6h"},
+                ],
+            },
         },
     }
 

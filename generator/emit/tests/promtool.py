@@ -402,7 +402,10 @@ def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
     notes = [f"errors at {fmt_float(ratio / float(plan.error_budget))}x budget until {format_duration(stop)}; short window clean by {format_duration(clean)}"]
     if alone:
         alert = text.alert_selector(sev)
-        checks.insert(0, Check(stop, alert, ((text.alert_series(sev), 1.0),)))
+        # With a `for`, the alert may still be pending at the stop (the `fires` scenario
+        # checks it fires); resolving is not delayed by `for`, so the clean check holds.
+        if not sev.for_seconds:
+            checks.insert(0, Check(stop, alert, ((text.alert_series(sev), 1.0),)))
         checks.append(Check(clean, alert, ()))
     else:
         notes.append("another tier of this severity legitimately keeps the alert: reset checked on the tier's own condition")

@@ -40,6 +40,12 @@ def detect_format(data: Any) -> str | None:
 
 def unknown_format_hint(data: Any) -> str | None:
     """Why a document with a familiar header is still not loadable, if it is one of those."""
+    if isinstance(data, list) and any(detect_format(item) not in (NATIVE, None) for item in data):
+        index = next(i for i, item in enumerate(data) if detect_format(item) in (NATIVE, None))
+        return (
+            f"a YAML list is read as OpenSLO, Pyrra or Sloth objects, but item [{index}] is not one "
+            "(recognised by its apiVersion and kind)"
+        )
     if not isinstance(data, dict):
         return None
     version, api, kind = data.get("version"), data.get("apiVersion"), data.get("kind")

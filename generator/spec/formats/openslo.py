@@ -24,14 +24,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slogen.spec.durations import parse_duration
-from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, normalise_window, raw_ratio_sli
+from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, good_total_errors, normalise_window, raw_ratio_sli
 from slogen.spec.promql import SLIError, parse_selector
 
 V1 = "openslo/v1"
 V1ALPHA = "openslo/v1alpha"
 _KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
-_PAGE = ("page", "critical")
-_TICKET = ("ticket", "warning", "info")
+# OpenSLO leaves severities free; these are the spellings seen (Nobl9 writes High/Medium/Low).
+_PAGE = ("page", "critical", "high")
+_TICKET = ("ticket", "warning", "info", "medium", "low")
 _NEGATE = {"lte": ">", "lt": ">=", "gte": "<", "gt": "<="}
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 
@@ -59,6 +60,8 @@ def convert_openslo(documents: list[tuple[tuple[str, int], dict]]) -> Conversion
         if not isinstance(name, str) or not name:
             Reader(key, out).problem(("metadata",), "metadata.name is required")
             continue
+        if not isinstance(data.get("kind"), str):
+            continue
         if (data["kind"], name) in objects:
             first = objects[(data["kind"], name)][0]
             Reader(key, out).problem(("metadata", "name"), f"{data['kind']} {name!r} is already defined in {first[0]}")
@@ -71,7 +74,25 @@ def convert_openslo(documents: list[tuple[tuple[str, int], dict]]) -> Conversion
             _v1alpha(Reader(key, out), data)
         else:
             _SLO(Reader(key, out), data, objects, out).convert()
+    # Every object is checked, referenced or not: a policy nobody uses yet is still wrong
+    # now, not when an SLO first refers to it.  (A referenced one's problems repeat; the
+    # loader keeps each located problem once.)
+    for (kind, _), (key, data) in sorted(objects.items(), key=lambda item: item[1][0]):
+        checker = _SLO(Reader(key, out), {}, objects, out)
+        if kind == "AlertPolicy":
+            checker.policy(checker.reader, (), data, None)
+        elif kind == "AlertCondition":
+            _condition(checker.reader, data, (), None)
+        elif kind == "SLI":
+            checker.reader.mapping(data, (), _ENVELOPE)
+            checker.indicator_spec(checker.reader, (), data.get("spec"))
     return out
+
+
+def _label_name(key: Any) -> str:
+    """An OpenSLO label key as a Prometheus label name: other characters become '_'."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", str(key))
+    return name if name and not name[0].isdigit() else f"_{name}"
 
 
 def _slug(text: Any) -> str | None:
@@ -106,18 +127,21 @@ def _query_source(reader: Reader, source: Any, loc: tuple, objects: dict) -> str
     source = reader.mapping(wrapper.get("metricSource"), loc, ("metricSourceRef", "type", "spec"))
     kind = source.get("type")
     if kind is None and source.get("metricSourceRef"):
-        ref = objects.get(("DataSource", source["metricSourceRef"]))
+        name = source["metricSourceRef"]
+        ref = objects.get(("DataSource", name)) if isinstance(name, str) else None
         if ref is None:
-            reader.problem(loc + ("metricSourceRef",), f"no DataSource named {source['metricSourceRef']!r} in the spec files")
+            reader.problem(loc + ("metricSourceRef",), f"no DataSource named {name!r} in the spec files")
             return None
-        kind = (ref[1].get("spec") or {}).get("type")
+        spec = ref[1].get("spec")
+        kind = spec.get("type") if isinstance(spec, dict) else None
     if not isinstance(kind, str) or kind.lower() != "prometheus":
         reader.problem(loc + ("type",) if "type" in source else loc, f"metric source type {kind!r} is not supported: slogen reads Prometheus sources")
         return None
     spec = source.get("spec")
-    query = spec.get("query") if isinstance(spec, dict) else None
+    # `query` in the OpenSLO examples, `promql` in Nobl9's.
+    query = (spec.get("query") or spec.get("promql")) if isinstance(spec, dict) else None
     if not isinstance(query, str) or not query.strip():
-        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query")
+        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query (or spec.promql)")
         return None
     return query
 
@@ -171,10 +195,9 @@ class _SLO:
                 if key in objective:
                     r.problem(loc + (key,), f"{key} is not supported: composite SLOs do not map onto one SLI")
             percent = _percent(r, objective, loc)
-            if sli is None or percent is None or service is None or window is None or alerting is None or method != "Occurrences":
-                continue
-            native_sli = self._native_sli(sli, objective, loc)
-            if native_sli is None:
+            # Checked whatever else is wrong, so one run reports every problem.
+            native_sli = self._native_sli(sli, objective, loc) if sli is not None else None
+            if native_sli is None or percent is None or service is None or window is None or alerting is None or method != "Occurrences":
                 continue
             slo_name = name if len(objectives) == 1 else f"{name}-{_slug(objective.get('displayName')) or index}"
             slo: dict[str, Any] = {"name": slo_name, "objective": percent[0], "window": window}
@@ -191,12 +214,13 @@ class _SLO:
             self.out.slos.append(ConvertedSLO(service, slo, origins, r.at(("spec", "service"))))
 
     def _labels(self) -> dict[str, str]:
-        meta = self.data.get("metadata") or {}
-        labels = meta.get("labels") or {}
+        meta = self.data.get("metadata")
+        labels = meta.get("labels") if isinstance(meta, dict) else None
         if not isinstance(labels, dict):
             return {}
-        # OpenSLO label values may be lists; a Prometheus label holds one string.
-        return {str(k): ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in labels.items()}
+        # OpenSLO label values may be lists; a Prometheus label holds one string.  OpenSLO
+        # keys may hold '-' or '.', which Prometheus label names may not: they become '_'.
+        return {_label_name(k): ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in labels.items()}
 
     def _window(self, spec: dict) -> str | None:
         r = self.reader
@@ -218,19 +242,27 @@ class _SLO:
             return None
         return duration
 
-    def _lookup(self, kind: str, ref: Any, loc: tuple) -> tuple[tuple[str, int], dict] | None:
+    def _lookup(self, reader: Reader, kind: str, ref: Any, loc: tuple) -> tuple[tuple[str, int], dict] | None:
+        """The object a reference names, or a problem where the reference is written."""
+        if not isinstance(ref, str) or not ref:
+            reader.problem(loc, f"expected the name of a {kind}")
+            return None
         hit = self.objects.get((kind, ref))
         if hit is None:
-            self.reader.problem(loc, f"no {kind} named {ref!r} in the spec files")
+            reader.problem(loc, f"no {kind} named {ref!r} in the spec files")
         return hit
 
     def _inline_or_ref(self, reader: Reader, item: Any, loc: tuple, kind: str, ref_key: str):
         """(reader, loc, object) of an inline object, or of the one `ref_key` names; None when unknown."""
         if isinstance(item, dict) and ref_key in item:
-            hit = self._lookup(kind, item[ref_key], loc + (ref_key,))
+            hit = self._lookup(reader, kind, item[ref_key], loc + (ref_key,))
             if hit is None:
                 return None
             return Reader(hit[0], self.out), (), hit[1]
+        if not isinstance(item, dict):
+            shown = f"{item!r}" if isinstance(item, str) else "a name"
+            reader.problem(loc, f"expected an inline {kind} or a reference `{ref_key}: {shown}`")
+            return None
         return reader, loc, item
 
     def _indicator(self, spec: dict):
@@ -244,18 +276,27 @@ class _SLO:
             inline = r.mapping(spec["indicator"], base, ("metadata", "spec"))
             sli = inline.get("spec")
         else:
-            hit = self._lookup("SLI", spec["indicatorRef"], ("spec", "indicatorRef"))
+            hit = self._lookup(r, "SLI", spec["indicatorRef"], ("spec", "indicatorRef"))
             if hit is None:
                 return None
             reader, base = Reader(hit[0], self.out), ()
             reader.mapping(hit[1], (), _ENVELOPE)
             sli = hit[1].get("spec")
+        return self.indicator_spec(reader, base, sli)
+
+    def indicator_spec(self, reader: Reader, base: tuple, sli: Any):
+        """(SLI spec, its Reader, its origin, its path) of an SLI's `spec`; its metric sources checked."""
         sli = reader.mapping(sli, base + ("spec",), ("description", "thresholdMetric", "ratioMetric"))
         given = [k for k in ("thresholdMetric", "ratioMetric") if k in sli]
         if len(given) != 1:
             reader.problem(base + ("spec",), "an SLI needs exactly one of thresholdMetric or ratioMetric")
             return None
-        return (sli, reader, reader.at(base + ("spec", given[0])), base + ("spec",))
+        found = (sli, reader, reader.at(base + ("spec", given[0])), base + ("spec",))
+        return found if self._sources(found) else None
+
+    def _sources(self, sli) -> bool:
+        """Whether an SLI's metric sources are usable, checked as an SLO would use them."""
+        return self._native_sli(sli, {"op": "lt", "value": 0}, ()) is not None
 
     def _native_sli(self, sli, objective: dict, objective_loc: tuple) -> dict | None:
         spec, reader, _, base = sli
@@ -294,8 +335,25 @@ class _SLO:
         if "{{window}}" not in part + total:
             reader.problem(loc, "queries must be plain counter selectors, or rate queries over {{window}}, e.g. sum(rate(x[{{window}}]))")
             return None
-        errors = part if which == "bad" else f"({total}) - ({part})"
+        errors = part if which == "bad" else good_total_errors(part, total)
         return {"query": {"errors": errors, "total": total}}
+
+    def policy(self, reader: Reader, loc: tuple, policy: dict, window: str | None) -> list:
+        """Each condition of an AlertPolicy: (severity, tier, alertAfter, label, origin), or None where it has a problem."""
+        reader.mapping(policy, loc, ("kind",) + _ENVELOPE)
+        body = reader.mapping(policy.get("spec"), loc + ("spec",), (
+            "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets",
+        ))
+        out: list = []
+        for index, condition in enumerate(reader.sequence(body.get("conditions"), loc + ("spec", "conditions"))):
+            resolved = self._inline_or_ref(reader, condition, loc + ("spec", "conditions", index), "AlertCondition", "conditionRef")
+            if resolved is None:
+                out.append(None)
+                continue
+            c_reader, c_loc, condition = resolved
+            mapped = _condition(c_reader, condition, c_loc, window)
+            out.append(None if mapped is None else mapped + (c_reader.at(c_loc),))
+        return out
 
     def _alerting(self, spec: dict, window: str | None):
         """(native alerting, origins) from the alert policies; defaults when there are none."""
@@ -316,23 +374,12 @@ class _SLO:
             if resolved is None:
                 ok = False
                 continue
-            reader, loc, policy = resolved
-            reader.mapping(policy, loc, ("kind",) + _ENVELOPE)
-            body = reader.mapping(policy.get("spec"), loc + ("spec",), (
-                "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets",
-            ))
-            for c_index, condition in enumerate(body.get("conditions") or []):
-                resolved = self._inline_or_ref(reader, condition, loc + ("spec", "conditions", c_index), "AlertCondition", "conditionRef")
-                if resolved is None:
-                    ok = False
-                    continue
-                c_reader, c_loc, condition = resolved
-                mapped = _condition(c_reader, condition, c_loc, window)
+            for mapped in self.policy(*resolved, window):
                 if mapped is None:
                     ok = False
                     continue
-                severity, tier, after, label = mapped
-                origins[("alerting", severity, "tiers", len(tiers[severity]))] = c_reader.at(c_loc)
+                severity, tier, after, label, origin = mapped
+                origins[("alerting", severity, "tiers", len(tiers[severity]))] = origin
                 tiers[severity].append(tier)
                 fors[severity].add(after)
                 labels[severity] = {"severity": label}
@@ -363,7 +410,7 @@ def _condition(reader: Reader, condition: Any, loc: tuple, window: str | None):
     severity = str(spec.get("severity", ""))
     key = "page" if severity.lower() in _PAGE else "ticket" if severity.lower() in _TICKET else None
     if key is None:
-        reader.problem(loc + ("spec", "severity"), f"severity {severity!r} is not one slogen maps: use page or critical (page alert), ticket, warning or info (ticket alert)")
+        reader.problem(loc + ("spec", "severity"), f"severity {severity!r} is not one slogen maps: use page, critical or high (page alert), ticket, warning, info, medium or low (ticket alert)")
         return None
     if body.get("kind", "burnrate") != "burnrate":
         reader.problem(at + ("kind",), f"condition kind {body.get('kind')!r} is not supported: only burnrate")
@@ -402,39 +449,50 @@ def _v1alpha(reader: Reader, data: dict) -> None:
     reader.mapping(data, (), _ENVELOPE)
     spec = reader.mapping(data.get("spec"), ("spec",), ("service", "description", "budgetingMethod", "objectives", "timeWindows"))
     name, service = _name(data), reader.text(spec.get("service"), ("spec", "service"))
-    window = "30d"
+    window: str | None = "30d"
     windows = spec.get("timeWindows")
     if windows:
-        unit = str((windows[0] or {}).get("unit", "")).lower() if isinstance(windows, list) and len(windows) == 1 else None
-        if unit != "day":
-            reader.problem(("spec", "timeWindows"), "only one time window in days is supported")
-            return
-        window = f"{windows[0].get('count')}d"
+        first = windows[0] if isinstance(windows, list) and len(windows) == 1 and isinstance(windows[0], dict) else {}
+        count = first.get("count")
+        if str(first.get("unit", "")).lower() != "day" or isinstance(count, bool) or not isinstance(count, int) or count <= 0:
+            reader.problem(("spec", "timeWindows"), "only one time window in days is supported, e.g. [{count: 30, unit: Day}]")
+            window = None
+        else:
+            window = f"{count}d"
     if spec.get("budgetingMethod", "Occurrences") != "Occurrences":
         reader.problem(("spec", "budgetingMethod"), f"budgetingMethod {spec['budgetingMethod']!r} is not supported: slogen budgets by occurrences")
-        return
-    for index, objective in enumerate(spec.get("objectives") or []):
+        window = None
+    for index, objective in enumerate(reader.sequence(spec.get("objectives"), ("spec", "objectives"))):
         loc = ("spec", "objectives", index)
-        ratio = (objective or {}).get("ratioMetrics")
+        objective = reader.mapping(objective, loc, ("displayName", "target", "ratioMetrics", "value", "op"))
+        ratio = objective.get("ratioMetrics")
         if not isinstance(ratio, dict):
             reader.problem(loc, "missing ratioMetrics")
             continue
         queries = {}
         for part in ("good", "total"):
-            source = ratio.get(part) or {}
-            if source.get("source") not in ("prometheus", "sloth") or source.get("queryType") != "promql" or not source.get("query"):
+            source = ratio.get(part) if isinstance(ratio.get(part), dict) else {}
+            query = source.get("query")
+            if source.get("source") not in ("prometheus", "sloth") or source.get("queryType") != "promql" or not isinstance(query, str) or not query:
                 reader.problem(loc + ("ratioMetrics", part), f"the {part} query needs source: prometheus, queryType: promql and a query")
                 continue
-            queries[part] = normalise_window(source["query"])
-        if len(queries) != 2 or service is None or "target" not in objective:
-            if "target" not in objective:
-                reader.problem(loc, "target is required")
+            queries[part] = normalise_window(query)
+        target = objective.get("target")
+        try:
+            if isinstance(target, bool) or not isinstance(target, (int, float, str)):
+                raise InvalidOperation
+            percent = Decimal(str(target)) * 100
+        except InvalidOperation:
+            reader.problem(loc + ("target",) if "target" in objective else loc,
+                           "target is required" if target is None else "target must be a number between 0 and 1, e.g. 0.999")
+            continue
+        if len(queries) != 2 or service is None or window is None or not isinstance(name, str):
             continue
         slo = {
             "name": f"{name}-{index}",
-            "objective": Decimal(str(objective["target"])) * 100,
+            "objective": percent,
             "window": window,
-            "sli": {"query": {"errors": f"({queries['total']}) - ({queries['good']})", "total": queries["total"]}},
+            "sli": {"query": {"errors": good_total_errors(queries["good"], queries["total"]), "total": queries["total"]}},
         }
         if spec.get("description"):
             slo["description"] = str(spec["description"])

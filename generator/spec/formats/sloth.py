@@ -4,13 +4,17 @@ Both dialects carry the same model (snake_case in the file format, camelCase in 
 Mapping, per SLO:
 
 * `sli.events` -> a `query` SLI: error and total queries are already per-second rates
-  over `{{.window}}`;
+  over `{{.window}}`; an outer `sum(...) by (a, b)` makes one SLI per (a, b) in Sloth (it
+  divides the two queries series by series), so it becomes `grouping: [a, b]`; the two
+  queries must then keep the same labels;
 * `sli.raw` (an error *ratio*) -> a `query` SLI with one event per second per series of
   the ratio and the ratio as the errors: windows become the time-weighted mean of the
   ratio, as in Sloth; a ratio cannot be traffic-weighted without its counts.  NaN ratios
   (no traffic) count as no time at all;
 * `sli.plugin` and SLO plugins -> an error naming the plugin: they are Go code;
-* `alerting.page_alert`/`ticket_alert` -> `page`/`ticket`, `disable: true` -> false;
+* `alerting.page_alert`/`ticket_alert` -> `page`/`ticket`, `disable: true` -> false; when
+  the page and ticket alerts would carry the same labels (`severity` in `alerting.labels`),
+  each gets `sloth_severity: page|ticket`, the label Sloth adds to tell them apart;
 * service labels are merged under SLO labels, as Sloth does.
 
 The SLO period is not in Sloth's spec (a CLI flag, 30d by default): slogen's default 30d.
@@ -21,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, normalise_window, raw_ratio_sli
+from slogen.spec.promql import output_grouping
 
 PROMETHEUS_V1 = "prometheus/v1"
 K8S_API = "sloth.slok.dev/v1"
@@ -94,8 +99,8 @@ def _plugins(reader: Reader, value: Any, loc: tuple) -> None:
     """SLO plugins are Go code run by Sloth: name each one that a spec asks for."""
     if value is None:
         return
-    chain = value.get("chain") if isinstance(value, dict) else None
-    for index, plugin in enumerate(chain or []):
+    chain = reader.mapping(value, loc, ("overridePrevious", "chain")).get("chain")
+    for index, plugin in enumerate(reader.sequence(chain, loc + ("chain",))):
         plugin_id = plugin.get("id") if isinstance(plugin, dict) else None
         reader.problem(
             loc + ("chain", index, "id"),
@@ -136,10 +141,13 @@ def _slo(reader: Reader, slo: dict, loc: tuple, service_labels: dict, keys: _Key
         out["labels"] = labels
         origins[("labels",)] = reader.at(loc + ("labels",) if "labels" in slo else loc[:-2] + ("labels",))
     sli = _sli(reader, slo.get("sli"), loc + ("sli",), keys, origins)
+    alerting = _alerting(reader, slo.get("alerting"), loc + ("alerting",), keys, origins)
     if sli is None:
         return None
-    out["sli"] = sli
-    out["alerting"] = _alerting(reader, slo.get("alerting"), loc + ("alerting",), keys, origins)
+    out["sli"], grouping = sli
+    if grouping:
+        out["grouping"] = list(grouping)
+    out["alerting"] = alerting
     return out, origins
 
 
@@ -171,13 +179,28 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
         origins[("sli", "query")] = reader.at(loc + ("events",))
         origins[("sli", "query", "errors")] = reader.at(loc + ("events", keys.error_query))
         origins[("sli", "query", "total")] = reader.at(loc + ("events", keys.total_query))
-        return {"query": {"errors": normalise_window(errors), "total": normalise_window(total)}}
+        errors, total = normalise_window(errors), normalise_window(total)
+        by_errors, by_total = output_grouping(errors), output_grouping(total)
+        grouping = by_errors or by_total or ()
+        if by_errors is not None and by_total is not None and set(by_errors) != set(by_total):
+            reader.problem(
+                loc + ("events", keys.error_query),
+                f"{keys.error_query} keeps the labels ({', '.join(by_errors)}) but {keys.total_query} keeps ({', '.join(by_total)}): "
+                "Sloth divides the two series by series, so they would never match; give both the same `by (...)`",
+            )
+            return None
+        if grouping:
+            origins[("grouping",)] = reader.at(loc + ("events", keys.error_query))
+        return {"query": {"errors": errors, "total": total}}, grouping
     raw = reader.mapping(sli["raw"], loc + ("raw",), (keys.error_ratio_query,), keys.hint)
     ratio = reader.text(raw.get(keys.error_ratio_query), loc + ("raw", keys.error_ratio_query))
     if ratio is None:
         return None
     origins[("sli", "query")] = reader.at(loc + ("raw", keys.error_ratio_query))
-    return {"query": raw_ratio_sli(ratio)}
+    grouping = output_grouping(normalise_window(ratio)) or ()
+    if grouping:
+        origins[("grouping",)] = reader.at(loc + ("raw", keys.error_ratio_query))
+    return {"query": raw_ratio_sli(ratio, grouping=grouping)}, grouping
 
 
 def _alerting(reader: Reader, alerting: Any, loc: tuple, keys: _Keys, origins: dict):
@@ -205,4 +228,15 @@ def _alerting(reader: Reader, alerting: Any, loc: tuple, keys: _Keys, origins: d
                 origins[("alerting", native, sub)] = reader.at(loc + (key, sub))
         out[native] = severity
         origins[("alerting", native)] = reader.at(loc + (key,))
+    if enabled == 2 and _same_labels(out):
+        # Sloth tells its two alerts apart by the label it always adds; so does slogen here.
+        for native in ("page", "ticket"):
+            out[native]["labels"] = {**out[native].get("labels", {}), "sloth_severity": native}
     return out if enabled else False
+
+
+def _same_labels(alerting: dict) -> bool:
+    """Whether the page and ticket alerts would carry the same labels (slogen's default severity included)."""
+    shared = alerting.get("labels", {})
+    page, ticket = ({"severity": key, **shared, **alerting[key].get("labels", {})} for key in ("page", "ticket"))
+    return page == ticket

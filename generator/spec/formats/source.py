@@ -23,25 +23,6 @@ class Origin:
     loc: Loc
 
 
-@dataclass
-class ConvertedSLO:
-    """One native SLO dict, the service it belongs to, and where its parts came from."""
-
-    service: str
-    slo: dict[str, Any]
-    # Native path relative to the SLO -> where it came from; () is the SLO as a whole.
-    origins: dict[Loc, Origin]
-    service_origin: Origin
-
-    def origin_of(self, loc: Loc) -> Origin:
-        """The source of the longest mapped prefix of a native path inside this SLO."""
-        for end in range(len(loc), -1, -1):
-            hit = self.origins.get(tuple(loc[:end]))
-            if hit is not None:
-                return hit
-        return self.service_origin
-
-
 @dataclass(frozen=True)
 class LocatedProblem:
     """A converter's complaint about a source document, in that document's terms."""
@@ -54,6 +35,27 @@ class LocatedProblem:
     def problem(self) -> Problem:
         """As a plain problem inside its document."""
         return Problem(self.origin.loc, self.message, self.at_key)
+
+
+@dataclass
+class ConvertedSLO:
+    """One native SLO dict, the service it belongs to, and where its parts came from."""
+
+    service: str
+    slo: dict[str, Any]
+    # Native path relative to the SLO -> where it came from; () is the SLO as a whole.
+    origins: dict[Loc, Origin]
+    service_origin: Origin
+    # What the conversion changed or left out that the user should know, without failing.
+    warnings: list[LocatedProblem] = field(default_factory=list)
+
+    def origin_of(self, loc: Loc) -> Origin:
+        """The source of the longest mapped prefix of a native path inside this SLO."""
+        for end in range(len(loc), -1, -1):
+            hit = self.origins.get(tuple(loc[:end]))
+            if hit is not None:
+                return hit
+        return self.service_origin
 
 
 @dataclass
@@ -79,6 +81,10 @@ class Reader:
         """Record a problem at a path of this document."""
         self.out.problems.append(LocatedProblem(self.at(loc), message, at_key))
 
+    def warning(self, loc: Loc, message: str) -> LocatedProblem:
+        """A warning at a path of this document, for the SLO it concerns."""
+        return LocatedProblem(self.at(loc), message)
+
     def mapping(self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None) -> dict:
         """A mapping whose keys are all known: unknown keys are reported, never dropped silently."""
         if value is None:
@@ -90,6 +96,15 @@ class Reader:
             if key not in allowed:
                 extra = f" ({hint[key]})" if hint and key in hint else ""
                 self.problem(tuple(loc) + (str(key),), f"unknown key {key!r}{extra}", at_key=True)
+        return value
+
+    def sequence(self, value: Any, loc: Loc) -> list:
+        """A list (None: empty), or a problem and an empty list."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(loc, "expected a list")
+            return []
         return value
 
     def text(self, value: Any, loc: Loc, required: bool = True) -> str | None:
@@ -113,7 +128,7 @@ class Reader:
         return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
 
 
-def raw_ratio_sli(ratio: str, success: bool = False) -> dict[str, str]:
+def raw_ratio_sli(ratio: str, success: bool = False, grouping: tuple[str, ...] = ()) -> dict[str, str]:
     """A native query SLI from a ratio query: one event per second per ratio series.
 
     A ratio cannot be traffic-weighted without its counts, so windows over it are the
@@ -122,7 +137,14 @@ def raw_ratio_sli(ratio: str, success: bool = False) -> dict[str, str]:
     """
     text = _WINDOW_VAR.sub("{{window}}", ratio).strip()
     valid = f"(1 - ({text})) >= 0" if success else f"({text}) >= 0"
-    return {"errors": valid, "total": f"count({valid})"}
+    by = f" by ({', '.join(grouping)})" if grouping else ""
+    return {"errors": valid, "total": f"count{by}({valid})"}
+
+
+def good_total_errors(good: str, total: str) -> str:
+    """The errors of a good/total pair of rate queries: a missing good series means every
+    event was bad (as native `ratio.good`), never a perfect SLI."""
+    return f"({total}) - (({good}) or 0 * ({total}))"
 
 
 def normalise_window(query: str) -> str:

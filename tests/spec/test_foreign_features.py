@@ -1,0 +1,108 @@
+"""The README's table of foreign features is true: every refusal and warning it names is
+produced, with that message, by a corpus file (tests/conformance/expected.yaml, checked
+by test_conformance.py) or by one of the small documents below, run here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from slogen.build.compile import compile_all
+from slogen.spec.load import load_specs
+
+from slogen_testing import write_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+TABLE = README[README.index("<!-- foreign-features -->"): README.index("<!-- /foreign-features -->")]
+ROWS = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in TABLE.splitlines() if line.startswith("| ") and "---" not in line][1:]
+EXCERPTS = [(row[0], row[1], re.sub(r"^`|`$", "", row[3])) for row in ROWS if len(row) == 4 and row[3]]
+
+OPENSLO = """
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: availability}
+spec:
+  service: shop
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  objectives: [{target: 0.99}]
+  indicator:
+    metadata: {name: ratio}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(ok_total[{{.Window}}]))'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(all_total[{{.Window}}]))'}}}
+"""
+
+PYRRA = """
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api}
+spec:
+  target: '99'
+  window: 28d
+  indicator: {ratio: {errors: {metric: 'x_total{code="500"}'}, total: {metric: x_total}}}
+"""
+
+SLOTH = """
+version: prometheus/v1
+service: gateway
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(x{code="500"}[{{.window}}])) by (host, route)
+        total_query: sum(rate(x[{{.window}}])) by (host)
+"""
+
+# Refusals no corpus file shows, each as a small document.
+INLINE = {
+    "sloth-by-mismatch": SLOTH,
+    "sloth-alert-windows": "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n",
+    "pyrra-medium-burn": PYRRA + "  alerting: {severities: {fastBurn: critical, mediumBurn: high}}\n",
+    "pyrra-same-severities": PYRRA + "  alerting: {severities: {fastBurn: warning}}\n",
+    "openslo-policy-string": OPENSLO + "  alertPolicies: [Some-Name]\n",
+    "openslo-composite": OPENSLO.replace("objectives: [{target: 0.99}]", "objectives: [{target: 0.99, compositeWeight: 1}]"),
+    "openslo-severity": OPENSLO + """---
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata: {name: c}
+spec: {severity: urgent, condition: {kind: burnrate, op: gt, threshold: 14, lookbackWindow: 1h}}
+""",
+}
+
+
+def _messages(tmp_path: Path, text: str) -> list[str]:
+    path = write_spec(tmp_path, text)
+    loaded, diagnostics = load_specs([path])
+    _, more = compile_all(loaded)
+    return [str(d) for d in diagnostics + more] + [str(w) for item in loaded for w in item.warnings]
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory) -> list[str]:
+    """Every message of the corpus (as recorded) and of the inline documents (as run now)."""
+    recorded = yaml.safe_load((ROOT / "tests/conformance/expected.yaml").read_text())
+    out = [m for outcome in recorded.values() for m in outcome.get("errors", []) + outcome.get("warnings", [])]
+    for name, text in INLINE.items():
+        out += _messages(tmp_path_factory.mktemp(name), text)
+    return out
+
+
+def test_the_table_lists_refusals():
+    assert len(EXCERPTS) >= 20, EXCERPTS
+
+
+@pytest.mark.parametrize(("fmt", "feature", "excerpt"), EXCERPTS, ids=[f"{f}: {x}" for f, _, x in EXCERPTS])
+def test_each_refusal_in_the_readme_has_its_message(seen, fmt, feature, excerpt):
+    assert any(excerpt in message for message in seen), f"{fmt} {feature}: no message contains {excerpt!r}"
+
+
+@pytest.mark.parametrize("name", sorted(INLINE))
+def test_each_inline_refusal_is_located(tmp_path, name):
+    messages = _messages(tmp_path, INLINE[name])
+    assert messages and all(re.match(r"^[^\n]+:\d+:\d+: ", m) for m in messages), messages
