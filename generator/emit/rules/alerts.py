@@ -9,9 +9,11 @@ the same text promtool and Alertmanager see as before).
 
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
 from typing import Sequence
 
-from slogen.emit.rules.recording import Rule, Scope, burn_expr, events_count, split_by
+from slogen.emit.rules.recording import Rule, Scope, burn_expr, events_count, gate, split_by
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.windows import BurnRateTier
@@ -31,9 +33,14 @@ def tier_expr(plan: SLOPlan, tier: BurnRateTier) -> str:
 
 
 def _tier_text(plan: SLOPlan, tier: BurnRateTier) -> str:
+    return _tier_words(tier, plan.period)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # pure; asked for by every SLO sharing the tier and period
+def _tier_words(tier: BurnRateTier, period: int) -> str:
     return (
         f"{fmt(tier.budget_fraction * 100)}% of the budget burns in {format_duration(tier.long_window)} "
-        f"({fmt(tier.factor(plan.period))}x, confirmed over {format_duration(tier.short_window)})"
+        f"({fmt(tier.factor(period))}x, confirmed over {format_duration(tier.short_window)})"
     )
 
 
@@ -87,6 +94,10 @@ def guard_by(plans: Sequence[SLOPlan]) -> tuple[str, ...]:
 def _block(scope: Scope, tier: BurnRateTier, factor: str, plans: list[SLOPlan]) -> str:
     """One tier's condition for the SLOs sharing its windows and factor."""
     parts = [f"{burn_expr(scope, plans, w, ' ')} > {factor}" for w in (tier.long_window, tier.short_window)]
+    if len({plan.error_budget for plan in plans}) == 1:  # no join with the budgets to drop removed SLOs
+        alive = gate(scope, plans, (names.LABEL_ID,))
+        if alive:
+            parts.append(alive)
     guarded = split_by([plan for plan in plans if plan.min_events], lambda plan: plan.min_events)
     for minimum, some in guarded:
         by = guard_by(plans)
@@ -98,6 +109,21 @@ def _block(scope: Scope, tier: BurnRateTier, factor: str, plans: list[SLOPlan]) 
             parts.append(f"unless\n  on ({', '.join(by)}) {count} < {minimum}")
     text = parts[0] + "\n  and\n  " + parts[1]
     return "".join([text] + [f"\n  {part}" for part in parts[2:]])
+
+
+def distinct(rules: list[Rule]) -> list[Rule]:
+    """Alert rules with the same name and labels (SLOs apart only by `for` or annotation keys)
+    made distinct for promtool's duplicate-rule lint: the later ones set `slo_id` to the
+    series' own value, followed by a template comment numbering them (expanded, it is the same label)."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for rule in rules:
+        count = seen[(rule.alert, rule.labels)] = seen.get((rule.alert, rule.labels), 0) + 1
+        if count > 1:
+            mark = f"{{{{ $labels.{names.LABEL_ID} }}}}{{{{/* rule {count} with these labels */}}}}"
+            rule = replace(rule, labels=tuple(sorted({**dict(rule.labels), names.LABEL_ID: mark}.items())))
+        out.append(rule)
+    return out
 
 
 def alert_rules(scope: Scope) -> list[Rule]:
@@ -124,4 +150,4 @@ def alert_rules(scope: Scope) -> list[Rule]:
                 annotations=shared_annotations([(plan, annotations) for plan, _, annotations in members]),
             )
         )
-    return rules
+    return distinct(rules)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from slogen.emit.rules.alerts import shared_annotations, template_literal, who
+from slogen.emit.rules.alerts import distinct, shared_annotations, template_literal, who
 from slogen.emit.rules.recording import Rule, Scope, split_by
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
@@ -90,4 +90,4 @@ def exhausted_alert_rules(scope: Scope) -> list[Rule]:
                 annotations=shared_annotations(members),
             )
         )
-    return rules
+    return distinct(rules)

@@ -95,9 +95,14 @@ class Scope:
         """One SLO, selected by its id."""
         return Scope(plan.service, (plan,), whole=False)
 
+    def everyone(self, plans: Sequence[SLOPlan]) -> bool:
+        """Whether `plans` are selected by service (or every slo_id): the series of an SLO removed
+        from the specs are then selected too, for as long as a range still holds them."""
+        return self.whole and len(plans) == len(self.plans)
+
     def select(self, metric: str, plans: Sequence[SLOPlan]) -> str:
         """A selector for `metric` of exactly `plans` (a part of this scope, in its order)."""
-        if self.whole and len(plans) == len(self.plans):
+        if self.everyone(plans):
             if self.service is not None:
                 return f'{metric}{{{names.LABEL_SERVICE}="{escape_string(self.service)}"}}'
             return f'{metric}{{{names.LABEL_ID}!=""}}'
@@ -134,12 +139,22 @@ def sum_by(by: Sequence[str]) -> str:
     return f"sum by ({', '.join(by)}) " if by else "sum"
 
 
-def divide(numerator: str, scope: Scope, plans: Sequence[SLOPlan], sep: str = "\n") -> str:
-    """`numerator` divided by each SLO's error budget: inline when the plans share one, else joined by id."""
+def divide(numerator: str, scope: Scope, plans: Sequence[SLOPlan], sep: str = "\n", join: bool = False) -> str:
+    """`numerator` divided by each SLO's error budget: inline when the plans share one (unless
+    `join`), else joined by id (which also drops what is left of removed SLOs)."""
     budgets = {plan.error_budget for plan in plans}
-    if len(budgets) == 1:
+    if len(budgets) == 1 and not join:
         return f"{numerator}{sep}/{sep}{fmt(budgets.pop())}"
     return f"{numerator}{sep}/ on ({names.LABEL_ID}) group_left (){sep}{scope.select(names.ERROR_BUDGET, plans)}"
+
+
+def gate(scope: Scope, plans: Sequence[SLOPlan], by: Sequence[str]) -> str | None:
+    """`and on (...) <error budget>`: keeps the SLOs still in the specs, where the plans are
+    selected by service and their series are read over a range (None where nothing needs it)."""
+    if not scope.everyone(plans):
+        return None
+    on = names.LABEL_ID if names.LABEL_ID in by else ""
+    return f"and on ({on}) {scope.select(names.ERROR_BUDGET, plans)}"
 
 
 def burn_expr(scope: Scope, plans: Sequence[SLOPlan], window: int, sep: str = "\n") -> str:
@@ -188,7 +203,13 @@ def window_rule(scope: Scope, plans: Sequence[SLOPlan], window: int) -> Rule:
     errors = _summed(scope, plans, by, "sum_over_time", names.errors_rate(base), window)
     events = _summed(scope, plans, by, "sum_over_time", names.events_rate(base), window)
     labels = tuple(sorted({**common, names.LABEL_WINDOW: format_duration(window)}.items()))
-    return Rule(record=names.error_ratio(window), expr=f"{errors}\n/\n{events}", labels=labels)
+    expr = f"{errors}\n/\n{events}"
+    # Windows of a day and more hold a removed SLO's hourly points for days: gated by the
+    # error budget recorded just before them in their group (shorter windows fade within hours).
+    alive = gate(scope, plans, by) if source == "hourly" else None
+    if alive:
+        expr = f"(\n{expr}\n)\n{alive}"
+    return Rule(record=names.error_ratio(window), expr=expr, labels=labels)
 
 
 def windows_of(scope: Scope, plans: Sequence[SLOPlan], interval: int) -> list[Rule]:
@@ -266,7 +287,7 @@ def long_rules(scope: Scope) -> list[Rule]:
     by_period = split_by(scope.plans, lambda plan: plan.period)
     ratios = [scope.select(names.error_ratio(period), plans) for period, plans in by_period]  # type: ignore[arg-type]
     period_ratio = ratios[0] if len(ratios) == 1 else " or ".join(ratios)
-    period_burn = divide(f"sum without ({names.LABEL_WINDOW}) ({period_ratio})", scope, scope.plans)
+    period_burn = divide(f"sum without ({names.LABEL_WINDOW}) ({period_ratio})", scope, scope.plans, join=True)
     return windows_of(scope, scope.plans, LONG_INTERVAL) + [
         Rule(record=names.OBJECTIVE, expr=_constant_of(scope, lambda plan: fmt(plan.objective))),
         Rule(record=names.TIME_PERIOD_DAYS, expr=_constant_of(scope, _days)),

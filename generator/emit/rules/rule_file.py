@@ -72,19 +72,41 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
 )
 
 
-def shared_rules(service: str, plans: Sequence[SLOPlan]) -> tuple[tuple[Rule, ...], ...]:
-    """The rules written once for all of a service's SLOs, per part."""
+def shared_rules(service: str | None, plans: Sequence[SLOPlan]) -> tuple[tuple[Rule, ...], ...]:
+    """The rules written once for all of a service's SLOs (service None: every service's), per part."""
     if not plans:
         return tuple(() for _ in PARTS)
     scope = Scope(service, tuple(plans))
     return tuple(tuple(shared(scope)) for _, _, _, shared in PARTS)
 
 
-def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...]) -> list[Group]:
-    """All rule groups of one service, in evaluation order, empty groups left out."""
+def global_groups(name: str, plans: Sequence[SLOPlan]) -> tuple[Group, ...]:
+    """The shared rules of every service's SLOs, as the groups of one file (`--share-rules global`)."""
+    return tuple(
+        Group(names.group_name(name, part), interval, rules)
+        for (part, interval, _, _), rules in zip(PARTS, shared_rules(None, plans))
+        if rules
+    )
+
+
+def global_eval_order(service: str, own: Sequence[str], plans: Sequence[SLOPlan], name: str) -> tuple[str, ...]:
+    """Group order for promtool when a service's shared rules live in the global file: per part,
+    the service's own group (what the shared rules read) before the shared one."""
+    order = []
+    for (part, _, _, _), shared in zip(PARTS, shared_rules(service, plans)):
+        order += [group for group in (names.group_name(service, part),) if group in own]
+        if shared:
+            order.append(names.group_name(name, part))
+    return tuple(order)
+
+
+def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...], shared: bool = True) -> list[Group]:
+    """All rule groups of one service, in evaluation order, empty groups left out (without the
+    shared rules when they are written for every service at once)."""
     groups = []
-    for (part, interval, build, _), shared in zip(PARTS, shared_rules(service, plans)):
-        rules = tuple(rule for plan in plans for rule in build(plan)) + shared
+    shared_parts = shared_rules(service, plans) if shared else tuple(() for _ in PARTS)
+    for (part, interval, build, _), shared_part in zip(PARTS, shared_parts):
+        rules = tuple(rule for plan in plans for rule in build(plan)) + shared_part
         if rules:
             groups.append(Group(name=names.group_name(service, part), interval=interval, rules=rules))
     return groups
@@ -270,7 +292,9 @@ class ServiceRules:
     @cached_property
     def groups(self) -> tuple[Group, ...]:
         """The rule groups as data (built on first use when the rule file came from templates)."""
-        return tuple(self.direct if self.direct is not None else build_groups(self.service, self.plans))
+        if self.direct is not None:
+            return tuple(self.direct)
+        return tuple(build_groups(self.service, self.plans, shared=any(self.shared)))
 
     def text(self) -> str:
         """The Prometheus rule file's text: `rule_file_text(self.groups)`."""
@@ -293,16 +317,17 @@ class ServiceRules:
         return "".join(out)
 
 
-def service_rules(service: str, plans: list[SLOPlan]) -> ServiceRules:
-    """The rules of one service, per SLO from templates where every SLO allows it."""
-    shared = shared_rules(service, plans)
+def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> ServiceRules:
+    """The rules of one service, per SLO from templates where every SLO allows it; the shared
+    rules too unless `share` is False (they are then written for every service at once)."""
+    shared = shared_rules(service, plans) if share else tuple(() for _ in PARTS)
     shared_problems = expression_problems([Group(names.group_name(service, part), 0, rules) for (part, *_), rules in zip(PARTS, shared)])
     filled: list[tuple[_Template, list[str]]] = []
     for plan in plans:
         values = _identity(plan)
         template = _template(_holder(plan)) if values is not None else None
         if template is None:
-            groups = build_groups(service, plans)
+            groups = build_groups(service, plans, share)
             return ServiceRules(service, tuple(plans), None, tuple(g.name for g in groups), tuple(expression_problems(groups)), groups, shared)
         filled.append((template, values))  # type: ignore[arg-type]
     found: list[tuple[str, str, str]] = []

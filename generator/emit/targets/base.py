@@ -17,6 +17,13 @@ class TargetOptions:
 
     operator_namespace: str | None = None
     operator_labels: tuple[tuple[str, str], ...] = ()
+    # "service": the shared rules in each service's file; "global": once for every service,
+    # in `_shared` (SHARED) beside them.
+    share_rules: str = "service"
+
+
+SHARE_RULES = ("service", "global")
+SHARED = "_shared"  # the file of the rules shared across services: not a service name (those start with [a-z0-9])
 
 
 def header(source: str) -> str:
