@@ -35,11 +35,14 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 from slogen.build.compile import compile_all, output_files
+from slogen.build.pipeline import build_tree
+from slogen.emit.targets import TargetOptions
 from slogen.emit.render import to_yaml
 from slogen.spec.load import load_specs
 
@@ -57,21 +60,41 @@ KINDS = (("ratio", RATIO_METRIC), ("latency", LATENCY_METRIC))
 
 # ---- the SLOs and their traffic -------------------------------------------------------
 
-def cases(replicas: tuple[int, ...], now: float, per_kind: int = 2) -> list[dict]:
-    """Per replica count: a service with `per_kind` ratio SLOs and as many latency SLOs,
-    each on its own series (`slo` label), and their traffic."""
+SIZES = (1, 4, 10)  # SLOs per service
+COMPARE_SIZE = 4  # Sloth and Pyrra (whose cost per SLO does not depend on it) run at this size only
+
+
+def cases(replicas: tuple[int, ...], now: float, sizes: tuple[int, ...] = SIZES, compare: int = COMPARE_SIZE) -> list[dict]:
+    """Per replica count and service size n: a service with n SLOs, ratio and latency in turn,
+    each on its own series (`slo` label).  Services of the same replica count read the
+    same series (the first n of them), so the history does not grow with the sizes."""
     out = []
     for r in replicas:
-        service = f"cost-r{r}"
-        slos = []
-        for index in range(per_kind):
-            for kind, metric in KINDS:
-                name = kind if index == 0 else f"{kind}-{index + 1}"
-                slo = BenchSLO(service, name, kind, (("job", service), ("slo", f"s{len(slos)}")), OBJECTIVE, metric=metric)
-                traffic = quiet_hour_outage(now, days_ago=3, mean_rate=50.0, error_ratio=0.001, outage_ratio=0.5)
-                slos.append((slo, traffic))
-        out.append({"replicas": r, "service": service, "slos": slos})
+        sources = []
+        for index in range(max(sizes)):
+            kind, metric = KINDS[index % 2]
+            traffic = quiet_hour_outage(now, days_ago=3, mean_rate=50.0, error_ratio=0.001, outage_ratio=0.5)
+            sources.append((kind, metric, (("job", f"cost-r{r}"), ("slo", f"s{index}")), traffic))
+        for n in sizes:
+            service = f"cost-r{r}-n{n}"
+            slos = []
+            for index, (kind, metric, matchers, traffic) in enumerate(sources[:n]):
+                name = f"{kind}-{index // 2 + 1}"
+                slos.append((BenchSLO(service, name, kind, matchers, OBJECTIVE, metric=metric), traffic))
+            out.append({"replicas": r, "size": n, "service": service, "slos": slos, "compare": n == compare})
     return out
+
+
+def _unique_series(all_cases: list[dict]):
+    """(series text, a, b, replicas, traffic) of every raw series, each once."""
+    seen: set[str] = set()
+    for case in all_cases:
+        r = case["replicas"]
+        for slo, traffic in case["slos"]:
+            for series, a, b in _series(slo, r):
+                if series not in seen:
+                    seen.add(series)
+                    yield series, a, b, r, traffic
 
 
 def _series(slo: BenchSLO, replicas: int) -> list[tuple[str, float, float]]:
@@ -84,13 +107,12 @@ def write_openmetrics(path: Path, all_cases: list[dict], start: float, end: floa
     times = [start + i * STEP for i in range(math.ceil((end - start) / STEP))]
     # OpenMetrics wants each family contiguous; the `unknown` type allows any sample name.
     families: dict[str, list[tuple[str, float, float, int, list[float], list[float]]]] = {}
-    for case in all_cases:
-        r = case["replicas"]
-        for slo, traffic in case["slos"]:
-            events = [traffic.events(t) for t in times]
-            errors = [traffic.errors(t) for t in times]
-            for series, a, b in _series(slo, r):
-                families.setdefault(series.split("{", 1)[0], []).append((series, a, b, r, events, errors))
+    curves: dict[int, tuple[list[float], list[float]]] = {}
+    for series, a, b, r, traffic in _unique_series(all_cases):
+        if id(traffic) not in curves:
+            curves[id(traffic)] = ([traffic.events(t) for t in times], [traffic.errors(t) for t in times])
+        events, errors = curves[id(traffic)]
+        families.setdefault(series.split("{", 1)[0], []).append((series, a, b, r, events, errors))
     count = 0
     with open(path, "w") as out:
         for family, members in families.items():
@@ -129,11 +151,10 @@ class _Exporter(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         now = time.time()
-        lines = []
-        for case in self.cases:
-            for slo, traffic in case["slos"]:
-                events, errors, r = traffic.events(now), traffic.errors(now), case["replicas"]
-                lines += [f"{series} {(a * events + b * errors) / r:.6f}\n" for series, a, b in _series(slo, r)]
+        lines = [
+            f"{series} {(a * traffic.events(now) + b * traffic.errors(now)) / r:.6f}\n"
+            for series, a, b, r, traffic in _unique_series(self.cases)
+        ]
         body = "".join(lines).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -178,6 +199,37 @@ def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]
 def slogen_groups(all_cases: list[dict], workdir: Path) -> dict[str, list[dict]]:
     """slogen's rule groups per service, compiled by slogen itself."""
     return compile_slogen({case["service"]: slogen_spec(case) for case in all_cases}, workdir)
+
+
+def rule_counts(sizes: tuple[int, ...] = SIZES, services: int = 10) -> dict:
+    """Rules and rule evaluations per SLO and hour (native intervals) of the bench's SLOs, with
+    the shared rules per service and, for `services` services of each size, shared across them
+    (`--share-rules global`): what sharing saves, counted from the rule files slogen writes."""
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            all_cases = []
+            for index in range(services):
+                for case in cases((1,), 0.0, (n,)):
+                    service = f"{case['service']}-{index}"
+                    slos = [(replace(slo, service=service), traffic) for slo, traffic in case["slos"]]
+                    all_cases.append({**case, "service": service, "slos": slos})
+            specs = Path(tmp) / f"n{n}"
+            specs.mkdir()
+            for case in all_cases:
+                (specs / f"{case['service']}.yaml").write_text(slogen_spec(case))
+            row = {}
+            for share in ("service", "global"):
+                tree, problems = build_tree([specs], ("prometheus",), TargetOptions(share_rules=share), jobs=1)
+                assert tree is not None, problems
+                groups = [g for rel, text in tree.files.items() if rel.startswith("rules/") for g in yaml.safe_load(text)["groups"]]
+                slos = services * n
+                row[share] = {
+                    "rules_per_slo": sum(len(g["rules"]) for g in groups) / slos,
+                    "rule_evaluations_per_hour_per_slo": sum(len(g["rules"]) * 3600 / _interval_s(g["interval"]) for g in groups) / slos,
+                }
+            out[f"n{n}"] = row
+    return out
 
 
 def _inline_events(groups: list[dict]) -> list[dict]:
@@ -303,8 +355,10 @@ def rule_stats(prom: Prometheus, groups: list[dict], at: float, repeats: int = 3
 def period_sli_exprs(tool: str, slo: BenchSLO, groups: list[dict]) -> str:
     """The expression each tool records as the SLO's 30d error ratio."""
     if tool == "slogen":
-        return next(r["expr"] for g in groups for r in g["rules"]
-                    if r.get("record") == "slo:sli_error:ratio_rate30d" and r["labels"]["slo_id"] == slo.id)
+        # The rule serves every SLO of the service: this SLO's series of its result.
+        expr = next(r["expr"] for g in groups for r in g["rules"] if r.get("record") == "slo:sli_error:ratio_rate30d")
+        # Without the gate on the recorded error budget, which a short run may not have recorded yet.
+        return expr.rsplit("\nand on (", 1)[0]
     if tool == "sloth":
         return next(r["expr"] for r in sloth_groups(slo)[0]["rules"] if r["record"].endswith("rate30d"))
     # Pyrra records full-window increases; its SLI is errors over total of those.
@@ -375,7 +429,13 @@ def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int)
     }
 
 
-def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, per_kind: int = 2) -> dict:
+def _value_of(result: list[dict], slo: BenchSLO) -> float:
+    """The SLO's value in a query result (slogen's shared rules answer for every SLO of the service)."""
+    mine = [r for r in result if r["metric"].get("slo_id", slo.id) == slo.id]
+    return float(mine[0]["value"][1]) if mine else float("nan")
+
+
+def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, sizes: tuple[int, ...] = SIZES) -> dict:
     """The whole benchmark; returns raw and summarised numbers."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-eval-"))
     timings: dict[str, float] = {}
@@ -385,7 +445,8 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         now0 = math.floor(time.time() / STEP) * STEP
         # Hours before the period: the first hourly points and the 5m rates they average need them.
         history_start = now0 - days * DAY - 5 * 3600
-        all_cases = cases(replicas, now0, per_kind)
+        all_cases = cases(replicas, now0, sizes)
+        compared = [case for case in all_cases if case["compare"]]
         began = time.perf_counter()
         samples = import_history(work, all_cases, history_start, now0)
         timings["history_s"] = time.perf_counter() - began
@@ -396,8 +457,8 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         prom = Prometheus(work, f"127.0.0.1:{server.server_address[1]}", scrape_interval=f"{STEP}s")
 
         slogen = slogen_groups(all_cases, work)
-        sloth = {case["service"]: [g for slo, _ in case["slos"] for g in sloth_groups(slo)] for case in all_cases}
-        pyrra = {case["service"]: [g for slo, _ in case["slos"] for g in pyrra_groups(slo)] for case in all_cases}
+        sloth = {case["service"]: [g for slo, _ in case["slos"] for g in sloth_groups(slo)] for case in compared}
+        pyrra = {case["service"]: [g for slo, _ in case["slos"] for g in pyrra_groups(slo)] for case in compared}
         tools = {"slogen": slogen, "sloth": sloth, "pyrra": pyrra}
 
         with running(prom):
@@ -405,7 +466,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             first = now0 - days * DAY - 4 * 3600
             stage1 = [{"name": "backfill-base", "rules": merged_for_backfill(
                 [r for c in all_cases for r in _inline_events(slogen[c["service"]])]
-                + [sloth_groups(slo)[0]["rules"][0] for c in all_cases for slo, _ in c["slos"]])}]
+                + [sloth_groups(slo)[0]["rules"][0] for c in compared for slo, _ in c["slos"]])}]
             timings["backfill_base_s"] = backfill_rules(prom, stage1, first, time.time() - 60, work, "backfill1")
             # The hourly points are averages of the base rates just backfilled: they must be readable first.
             wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
@@ -432,21 +493,24 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
                 service = case["service"]
                 per_tool = {}
                 for tool, per_service in tools.items():
+                    if service not in per_service:
+                        continue
                     stats = rule_stats(prom, per_service[service], at)
                     summary = summarise(stats, group_times, len(case["slos"]))
                     summary["rules"] = stats
                     summary["period_sli"] = {}
                     for slo, traffic in case["slos"]:
-                        value = prom.query(period_sli_exprs(tool, slo, per_service[service]), at)["result"]
-                        got = float(value[0]["value"][1]) if value else float("nan")
+                        got = _value_of(prom.query(period_sli_exprs(tool, slo, per_service[service]), at)["result"], slo)
                         exact = traffic.exact_error_ratio(max(at - 30 * DAY, history_start), at)
                         summary["period_sli"][slo.name] = {"value": got, "exact": exact, "relative_error": (got - exact) / exact}
                     per_tool[tool] = summary
-                results[f"r{case['replicas']}"] = {"replicas": case["replicas"], "service": service, "tools": per_tool}
+                results[f"r{case['replicas']}-n{case['size']}"] = {
+                    "replicas": case["replicas"], "size": case["size"], "service": service, "tools": per_tool,
+                }
         return {
             "days": days, "step_s": STEP, "history_samples": samples, "measure_s": measure_s,
-            "slos_per_case": len(all_cases[0]["slos"]), "load_average": load, "cpus": os.cpu_count(),
-            "timings": timings, "cases": results, "prometheus": _version(),
+            "sizes": list(sizes), "compare_size": COMPARE_SIZE, "load_average": load, "cpus": os.cpu_count(),
+            "timings": timings, "cases": results, "prometheus": _version(), "rule_counts": rule_counts(sizes),
         }
     finally:
         if prom is not None:
@@ -467,10 +531,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=float, default=30)
     parser.add_argument("--measure", type=float, default=420, help="seconds of group evaluation sampling")
-    parser.add_argument("--slos-per-kind", type=int, default=2, help="ratio SLOs and latency SLOs per service")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="SLOs per service, one service per size and fan-out")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    result = run(days=args.days, measure_s=args.measure, per_kind=args.slos_per_kind)
+    sizes = tuple(int(n) for n in args.sizes.split(","))
+    result = run(days=args.days, measure_s=args.measure, sizes=sizes)
     for key, case in result["cases"].items():
         for tool, s in case["tools"].items():
             errs = ", ".join(f"{n} {v['relative_error']:+.2%}" for n, v in s["period_sli"].items())

@@ -25,6 +25,7 @@ from slogen.emit.report.explain import COLUMNS, markdown_table
 from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import History, render_report
 from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targets
+from slogen.emit.targets.base import SHARE_RULES
 from slogen.emit.targets.operator import parse_label, parse_namespace
 from slogen.live.prometheus import Prometheus, PrometheusError
 from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
@@ -69,6 +70,14 @@ TargetOpt = Annotated[
     typer.Option("--target", "-t", help=f"Rule dialect(s), repeatable or comma-separated: {', '.join(TARGETS)} [default: prometheus]", show_default=False),
 ]
 NamespaceOpt = Annotated[Optional[str], typer.Option("--operator-namespace", help="metadata.namespace of each PrometheusRule")]
+ShareOpt = Annotated[
+    str,
+    typer.Option(
+        "--share-rules",
+        help="service: rules shared by SLOs are written once per service; global: once for every service, in <target>/_shared "
+        "(one Prometheus or one Mimir tenant evaluating every service)",
+    ),
+]
 LabelOpt = Annotated[
     Optional[list[str]], typer.Option("--operator-label", help="key=value label on each PrometheusRule (for ruleSelector); repeatable")
 ]
@@ -172,10 +181,15 @@ def compile_specs(paths: list[Path], jsonnet: JsonnetOptions | None = None, opti
     return load_and_compile(paths, jsonnet, options)[1]
 
 
-def _target_options(target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]]) -> tuple[tuple[str, ...], TargetOptions]:
+def _target_options(
+    target: Optional[list[str]], namespace: Optional[str], labels: Optional[list[str]], share: str = "service"
+) -> tuple[tuple[str, ...], TargetOptions]:
+    if share not in SHARE_RULES:
+        raise TargetError(f"--share-rules {share!r}: choose from {', '.join(SHARE_RULES)}")
     options = TargetOptions(
         operator_namespace=parse_namespace(namespace) if namespace is not None else None,
         operator_labels=tuple(parse_label(label) for label in labels or []),
+        share_rules=share,
     )
     return parse_targets(target), options
 
@@ -189,10 +203,11 @@ def build(
     jobs: int,
     stage: Stage,
     spec_options: SpecOptions | None = None,
+    share: str = "service",
 ) -> Tree:
     """Load, compile and stage a spec tree (in worker processes when large), or print every problem and exit 2."""
     try:
-        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels), jsonnet, jobs, stage, spec_options)
+        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels, share), jsonnet, jobs, stage, spec_options)
     except TargetError as err:
         typer.echo(f"slogen: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
@@ -223,13 +238,14 @@ def generate(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
+    share_rules: ShareOpt = "service",
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
     jsonnet = _jsonnet(ext_str, ext_code)
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     # Options change the output as much as the specs do, so they are part of the inputs.
-    options = repr((target, operator_namespace, operator_label, jsonnet) + ((spec_options,) if spec_options != SpecOptions() else ()))
+    options = repr((target, operator_namespace, operator_label, jsonnet, share_rules) + ((spec_options,) if spec_options != SpecOptions() else ()))
     inputs = inputs_digest(paths, options)
     last = up_to_date(out, inputs)
     if last is not None:
@@ -238,7 +254,7 @@ def generate(
     try:
         # Workers write their files beside `out` as they go; one swap at the end.
         with staging_area(out) as staging, paused_gc(freeze=True):
-            tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging), spec_options)
+            tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging), spec_options, share_rules)
             changes = commit(out, staging, list(tree.staged))
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
@@ -271,11 +287,12 @@ def check(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
+    share_rules: ShareOpt = "service",
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     with paused_gc(freeze=True):
-        tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None), spec_options)
+        tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None), spec_options, share_rules)
     changes = changes_of(out, list(tree.staged))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")

@@ -63,10 +63,11 @@ def test_compile_benchmark_runs():
 
 
 def test_evaluation_benchmark_runs():
-    result = eval_cost.run(replicas=(1,), days=0.1, measure_s=12)
-    tools = result["cases"]["r1"]["tools"]
+    result = eval_cost.run(replicas=(1,), days=0.1, measure_s=12, sizes=(1, eval_cost.COMPARE_SIZE))
+    assert set(result["cases"]["r1-n1"]["tools"]) == {"slogen"}  # the others' cost per SLO does not depend on the size
+    tools = result["cases"][f"r1-n{eval_cost.COMPARE_SIZE}"]["tools"]
     assert set(tools) == set(eval_cost.TOOLS)
-    for tool, summary in tools.items():
+    for tool, summary in [*tools.items(), ("slogen", result["cases"]["r1-n1"]["tools"]["slogen"])]:
         assert summary["cpu_s_per_hour_per_slo"] > 0, tool
         assert summary["samples_per_hour_per_slo"] > 0, tool
         assert summary["recording_rules_per_slo"] > 0, tool

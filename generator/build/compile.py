@@ -10,9 +10,9 @@ from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, ser
 from slogen.emit.render import FastPathUnsupported, to_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import ServiceRules, build_groups, service_rules
+from slogen.emit.rules.rule_file import ServiceRules, build_groups, global_eval_order, global_groups, service_rules
 from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, mimir, prometheus, target_files
-from slogen.emit.targets.base import header
+from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
 from slogen.plan import names
@@ -50,15 +50,23 @@ class ServicePlans(Protocol):
     plans: tuple[SLOPlan, ...]
 
 
-def compile_service(spec: ServiceSpec, source: str) -> tuple[CompiledService | None, list[Problem]]:
-    """Plan and build one service; problems are located inside its document."""
+def compile_service(spec: ServiceSpec, source: str, share_rules: str = "service") -> tuple[CompiledService | None, list[Problem]]:
+    """Plan and build one service; problems are located inside its document.
+
+    With `share_rules` "global" the rules shared by SLOs are left to the file every
+    service shares (`global_files`), and the service's promtool tests load that file too.
+    """
     plans, problems = plan_service(spec)
     if problems:
         return None, problems
-    rules = service_rules(spec.service, plans)
+    local = share_rules == "global"
+    rules = service_rules(spec.service, plans, share=not local)
     if rules.problems:
         return None, [Problem((), message) for message in rules.problems]
-    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, rules.group_names)
+    order = global_eval_order(spec.service, rules.group_names, plans, SHARED) if local else rules.group_names
+    tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, order)
+    if local:
+        tests = replace(tests, rule_files=(f"{SHARED}.yml",))
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
 
 
@@ -75,7 +83,7 @@ def output_files(
 ) -> dict[str, str]:
     """Every file `generate` writes, relative to the output directory; rule files per target."""
     check_targets(targets, options, [c.service for c in services], [(c.service, c.plans) for c in services])
-    files = global_files(services)
+    files = global_files(services, None, targets, options)
     for compiled in services:
         files.update(service_files(compiled, targets, options))
     return files
@@ -102,11 +110,20 @@ def service_files(compiled: CompiledService, targets: tuple[str, ...], options: 
     return files
 
 
-def global_files(services: Sequence[ServicePlans], report_parts: Mapping[str, ReportPart] | None = None) -> dict[str, str]:
+def global_files(
+    services: Sequence[ServicePlans],
+    report_parts: Mapping[str, ReportPart] | None = None,
+    targets: tuple[str, ...] = DEFAULT_TARGETS,
+    options: TargetOptions = TargetOptions(),
+) -> dict[str, str]:
     """The files that read every service: the schema, the overview dashboard, the report
-    (from the services' `report_parts` where made already, by service name)."""
+    (from the services' `report_parts` where made already, by service name), and with
+    `--share-rules global` the rules shared by every service's SLOs, per target."""
     files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
     ordered = sorted(services, key=lambda c: c.service)
+    if options.share_rules == "global" and ordered:
+        groups = global_groups(SHARED, [plan for c in ordered for plan in c.plans])
+        files.update(target_files([(SHARED, "every spec (--share-rules global)", groups)], targets, options))
     if ordered:
         files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
     # The static report needs nothing but the specs, so it is generated (and drift-checked)

@@ -79,7 +79,7 @@ _MADE: set[Path] = set()
 def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOptions, stage: Stage | None = None) -> ServiceOutput:
     """Compile one loaded spec to its files (none when it has problems), staged if asked."""
     spec, document = item.spec, item.document
-    compiled, problems = compile_service(spec, document.path)
+    compiled, problems = compile_service(spec, document.path, options.share_rules)
     files: dict[str, str] = {}
     plans: tuple[SLOPlan, ...] = ()
     untested: tuple[tuple[str, str], ...] = ()
@@ -191,7 +191,7 @@ def _build_tree(
     if diagnostics:
         return None, diagnostics
     check_targets(targets, options, [s.service for s in kept], [(s.service, s.plans) for s in kept])
-    out_files = global_files(kept, {s.service: s.report for s in kept if s.report is not None})
+    out_files = global_files(kept, {s.service: s.report for s in kept if s.report is not None}, targets, options)
     if stage is not None:
         staged = [stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in out_files.items()]
         return Tree({}, tuple(kept), tuple(staged + [s for service in kept for s in service.staged])), []

@@ -56,11 +56,16 @@ class BurnRateTier:
         """Burn factor = budget fraction x SLO period / long window (SRE workbook)."""
         if self.burn_rate is not None:
             return self.burn_rate
-        return exact(self.budget_fraction * period / Decimal(self.long_window))
+        return _factor(self, period)
 
     def threshold(self, period: int, error_budget: Decimal) -> Decimal:
         """Error ratio above which this tier's windows count as burning."""
         return exact(self.factor(period) * error_budget)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # pure; asked for by every rule, text and test of every SLO sharing the tier
+def _factor(tier: BurnRateTier, period: int) -> Decimal:
+    return exact(tier.budget_fraction * period / Decimal(tier.long_window))
 
 
 DEFAULT_TIERS: dict[str, tuple[BurnRateTier, ...]] = {

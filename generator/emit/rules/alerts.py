@@ -1,13 +1,25 @@
-"""Plan -> multiwindow multi-burn-rate alerts: one rule per severity, tiers joined with `or`."""
+"""Plans -> multiwindow multi-burn-rate alerts: one rule per severity for every SLO of a
+scope sharing its labels, tiers joined with `or`.
+
+SLOs whose tiers have the same windows and factor share a tier's condition; the
+annotations are each SLO's text, read from the alert's labels, and where SLOs'
+texts differ, a template choosing by `slo_id` (no query at notification time, and
+the same text promtool and Alertmanager see as before).
+"""
 
 from __future__ import annotations
 
-from slogen.emit.rules.recording import Rule, events_count_expr
+import functools
+from dataclasses import replace
+from typing import Sequence
+
+from slogen.emit.rules.recording import Rule, Scope, burn_expr, events_count, gate, split_by
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.windows import BurnRateTier
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, percent_text
+from slogen.spec.promql import escape_string
 
 
 def template_literal(text: str) -> str:
@@ -15,63 +27,127 @@ def template_literal(text: str) -> str:
     return text.replace("{{", '{{ "{{" }}')
 
 
-def _burn(plan: SLOPlan, window: int, factor: str) -> str:
-    ratio = plan.selector(names.error_ratio(window))
-    return f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(plan.error_budget)} > {factor}"
-
-
 def tier_expr(plan: SLOPlan, tier: BurnRateTier) -> str:
-    """Long and short window both above the tier's burn factor (and enough traffic)."""
-    factor = fmt(tier.factor(plan.period))
-    parts = [_burn(plan, tier.long_window, factor), _burn(plan, tier.short_window, factor)]
-    if plan.min_events:
-        on = f"on ({', '.join(plan.grouping)})"
-        parts.append(f"{on} {events_count_expr(plan, tier.long_window)} >= {plan.min_events}")
-    return "\n  and\n  ".join(parts)
+    """One SLO's condition of a tier: long and short window both above its burn factor (and enough traffic)."""
+    return _block(Scope.of(plan), tier, fmt(tier.factor(plan.period)), [plan])
 
 
 def _tier_text(plan: SLOPlan, tier: BurnRateTier) -> str:
+    return _tier_words(tier, plan.period)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # pure; asked for by every SLO sharing the tier and period
+def _tier_words(tier: BurnRateTier, period: int) -> str:
     return (
         f"{fmt(tier.budget_fraction * 100)}% of the budget burns in {format_duration(tier.long_window)} "
-        f"({fmt(tier.factor(plan.period))}x, confirmed over {format_duration(tier.short_window)})"
+        f"({fmt(tier.factor(period))}x, confirmed over {format_duration(tier.short_window)})"
     )
 
 
-def _annotations(plan: SLOPlan, sev: SeverityPlan) -> tuple[tuple[str, str], ...]:
-    who = f"{plan.service}/{plan.name}"
+def who(plan: SLOPlan) -> str:
+    """`service/name` and the grouping labels' values, as alert template text read from the alert's labels."""
     groups = "".join(f" {label}={{{{ $labels.{label} }}}}" for label in plan.grouping)
+    return f"{{{{ $labels.{names.LABEL_SERVICE} }}}}/{{{{ $labels.{names.LABEL_NAME} }}}}{groups}"
+
+
+def _annotations(plan: SLOPlan, sev: SeverityPlan) -> dict[str, str]:
     speed = "fast" if sev.key == "page" else "faster than it can last"
     tiers = " or ".join(_tier_text(plan, t) for t in sev.tiers)
     description = (
-        f"SLO {who}{groups} ({percent_text(plan.objective_percent)} over {format_duration(plan.period)}) "
+        f"SLO {who(plan)} ({percent_text(plan.objective_percent)} over {format_duration(plan.period)}) "
         f'is burning its error budget at {{{{ $value | printf "%.2f" }}}}x the sustainable rate. '
         f"This {sev.key} alert fires when {tiers}."
     )
     if plan.description:
         description += f" SLI: {template_literal(plan.description)}"
     out = {
-        "summary": f"{who}{groups}: error budget burning {speed}",
+        "summary": f"{who(plan)}: error budget burning {speed}",
         "description": description,
     }
     out.update({key: template_literal(value) for key, value in sev.annotations})
-    return tuple(out.items())
+    return out
 
 
-def alert_rules(plan: SLOPlan) -> list[Rule]:
-    """One alert rule per enabled severity."""
+def switch(texts: Sequence[tuple[SLOPlan, str]]) -> str:
+    """One annotation for several SLOs: the text they share, or a template choosing each SLO's text by its id."""
+    branches = split_by(texts, lambda item: item[1])
+    if len(branches) == 1:
+        return texts[0][1]
+    out = []
+    for index, (text, items) in enumerate(branches):
+        ids = " ".join(f'"{escape_string(plan.id)}"' for plan, _ in items)  # Go reads PromQL's escapes
+        out.append(f"{{{{ {'if' if index == 0 else 'else if'} eq $labels.{names.LABEL_ID} {ids} }}}}{text}")
+    return "".join(out) + "{{ end }}"
+
+
+def shared_annotations(texts: Sequence[tuple[SLOPlan, dict[str, str]]]) -> tuple[tuple[str, str], ...]:
+    """The annotations of one alert rule for several SLOs (all with the same keys)."""
+    return tuple((key, switch([(plan, annotations[key]) for plan, annotations in texts])) for key in texts[0][1])
+
+
+def guard_by(plans: Sequence[SLOPlan]) -> tuple[str, ...]:
+    """The labels a traffic guard joins on: the id (when several SLOs) and the grouping labels."""
+    ids = (names.LABEL_ID,) if len(plans) > 1 else ()
+    return ids + tuple(dict.fromkeys(g for plan in plans for g in plan.grouping))
+
+
+def _block(scope: Scope, tier: BurnRateTier, factor: str, plans: list[SLOPlan]) -> str:
+    """One tier's condition for the SLOs sharing its windows and factor."""
+    parts = [f"{burn_expr(scope, plans, w, ' ')} > {factor}" for w in (tier.long_window, tier.short_window)]
+    if len({plan.error_budget for plan in plans}) == 1:  # no join with the budgets to drop removed SLOs
+        alive = gate(scope, plans, (names.LABEL_ID,))
+        if alive:
+            parts.append(alive)
+    guarded = split_by([plan for plan in plans if plan.min_events], lambda plan: plan.min_events)
+    for minimum, some in guarded:
+        by = guard_by(plans)
+        count = events_count(scope, some, tier.long_window, by)
+        if len(some) == len(plans):
+            parts.append(f"and\n  on ({', '.join(by)}) {count} >= {minimum}")
+        else:
+            # Only some of the SLOs have a guard: drop theirs whose traffic is too low.
+            parts.append(f"unless\n  on ({', '.join(by)}) {count} < {minimum}")
+    text = parts[0] + "\n  and\n  " + parts[1]
+    return "".join([text] + [f"\n  {part}" for part in parts[2:]])
+
+
+def distinct(rules: list[Rule]) -> list[Rule]:
+    """Alert rules with the same name and labels (SLOs apart only by `for` or annotation keys)
+    made distinct for promtool's duplicate-rule lint: the later ones set `slo_id` to the
+    series' own value, followed by a template comment numbering them (expanded, it is the same label)."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for rule in rules:
+        count = seen[(rule.alert, rule.labels)] = seen.get((rule.alert, rule.labels), 0) + 1
+        if count > 1:
+            mark = f"{{{{ $labels.{names.LABEL_ID} }}}}{{{{/* rule {count} with these labels */}}}}"
+            rule = replace(rule, labels=tuple(sorted({**dict(rule.labels), names.LABEL_ID: mark}.items())))
+        out.append(rule)
+    return out
+
+
+def alert_rules(scope: Scope) -> list[Rule]:
+    """One alert rule per alert name, severity labels, `for` and annotation keys, for every SLO sharing them."""
+    found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities]
+    classes = split_by(found, lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2])))
     rules = []
-    for sev in plan.severities:
-        expr = "\nor\n".join(f"(\n  {tier_expr(plan, tier)}\n)" for tier in sev.tiers)
+    for (alert_name, labels, for_seconds, _), members in classes:  # type: ignore[misc]
+        blocks = split_by(
+            [(plan, tier) for plan, sev, _ in members for tier in sev.tiers],
+            lambda item: (item[1].long_window, item[1].short_window, item[1].factor(item[0].period)),
+        )
+        expr = "\nor\n".join(
+            f"(\n  {_block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])}\n)" for key, items in blocks  # type: ignore[index]
+        )
         rules.append(
             Rule(
-                alert=plan.alert_name,
+                alert=alert_name,  # type: ignore[arg-type]
                 expr=expr,
-                for_=format_duration(sev.for_seconds) if sev.for_seconds else None,
-                # The slo_* labels make each SLO's rule distinct for promtool's duplicate lint;
-                # the series carry them anyway.
-                # Alert labels are Go templates too: user values must stay inert.
-                labels=tuple(sorted({**{k: template_literal(v) for k, v in sev.labels}, **dict(plan.id_labels)}.items())),
-                annotations=_annotations(plan, sev),
+                for_=format_duration(for_seconds) if for_seconds else None,  # type: ignore[arg-type]
+                # Alert labels are Go templates too: user values must stay inert.  The
+                # slo_* labels come with the series.
+                labels=tuple(sorted((k, template_literal(v)) for k, v in labels)),  # type: ignore[union-attr]
+                annotations=shared_annotations([(plan, annotations) for plan, _, annotations in members]),
             )
         )
-    return rules
+    return distinct(rules)

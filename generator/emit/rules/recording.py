@@ -1,33 +1,43 @@
-"""Plan -> recording rules, grouped by how often their windows need evaluating.
+"""Plans -> recording rules, grouped by how often their windows need evaluating.
 
 Per service, five groups (empty ones are left out):
 
 * ``sli-short`` (30s): 5m base rates of errors and events read from the user's
-  counters, and the 5m error ratio (the fast page tier's short window);
+  counters (per SLO), and the 5m error ratio (the fast page tier's short window);
 * ``sli-mid`` (1m): the current burn rate and windows above 5m and below 1d, summed
   from the base rates;
 * ``sli-hourly`` (1h): hourly averages of the base rates, read only by range functions;
-* ``sli-long`` (3m): windows of 1d and more (the SLO period too) summed from the
-  hourly series, the metadata series, and the budget policy (policy_rules.py);
+* ``sli-long`` (3m): the per-SLO constants (error budget, info), windows of 1d and
+  more (the SLO period too) summed from the hourly series, the series derived from
+  the constants, and the budget policy (policy.py);
 * ``alerts`` (30s): see alerts.py.
 
 Every rule evaluation costs Prometheus a fixed amount (an appender and a commit per
-rule) on top of its query, so each rule sits in the slowest group its readers allow.
-
-The groups themselves are put together in compile.py.
+rule) on top of its query, so each rule sits in the slowest group its readers allow,
+and only the rules that read the user's series, and the constants nothing can derive,
+are written per SLO.  Every other rule is written once for all the SLOs of its scope
+(a service, or every service with `--share-rules global`) that need it, selecting them
+by `slo_service` (all of them) or by an anchored list of ids (some of them); per-SLO
+numbers come from the `slo:error_budget:ratio` series or, where all the selected SLOs
+agree on them, stay inline.
 
 Every window is sum(errors) / sum(events) of recorded rates, so it is traffic-weighted.
+Windows sum by the SLO's id and grouping labels and take the labels every selected SLO
+shares from the rule, so an SLO whose service-wide labels changed keeps its history.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BASE_WINDOW, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt
+from slogen.spec.promql import escape_string
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,100 @@ class Group:
         }
 
 
-def _by(plan: SLOPlan) -> str:
-    return f"sum by ({', '.join(plan.grouping)}) " if plan.grouping else "sum"
+@dataclass(frozen=True)
+class Scope:
+    """The SLOs a set of shared rules serves: one service's, or (service None) every service's."""
+
+    service: str | None
+    plans: tuple[SLOPlan, ...]
+    # False: select by id even all the plans (expressions about one SLO, read beside others).
+    whole: bool = True
+
+    @staticmethod
+    def of(plan: SLOPlan) -> Scope:
+        """One SLO, selected by its id."""
+        return Scope(plan.service, (plan,), whole=False)
+
+    def everyone(self, plans: Sequence[SLOPlan]) -> bool:
+        """Whether `plans` are selected by service (or every slo_id): the series of an SLO removed
+        from the specs are then selected too, for as long as a range still holds them."""
+        return self.whole and len(plans) == len(self.plans)
+
+    def select(self, metric: str, plans: Sequence[SLOPlan]) -> str:
+        """A selector for `metric` of exactly `plans` (a part of this scope, in its order)."""
+        if self.everyone(plans):
+            if self.service is not None:
+                return f'{metric}{{{names.LABEL_SERVICE}="{escape_string(self.service)}"}}'
+            return f'{metric}{{{names.LABEL_ID}!=""}}'
+        if len(plans) == 1:
+            return plans[0].selector(metric)
+        # Prometheus anchors the regex, and looks an alternation of literals up as a set.
+        ids = "|".join(_RE2_SPECIAL.sub(r"\\\g<0>", plan.id) for plan in plans)
+        return f'{metric}{{{names.LABEL_ID}=~"{escape_string(ids)}"}}'
+
+
+_RE2_SPECIAL = re.compile(r"[\\.+*?()|\[\]{}^$]")
+
+
+def split_by(plans: Sequence[SLOPlan], key: Callable[[SLOPlan], object]) -> list[tuple[object, list[SLOPlan]]]:
+    """The plans grouped by `key`, groups and plans in first-appearance order."""
+    out: dict[object, list[SLOPlan]] = {}
+    for plan in plans:
+        out.setdefault(key(plan), []).append(plan)
+    return list(out.items())
+
+
+def labelling(plans: Sequence[SLOPlan]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The series labels every plan shares (set by the rule), and the labels to sum by:
+    those that differ between the plans (the ids, at least, for several) and the grouping labels."""
+    first = plans[0].series_labels
+    common = {k: v for k, v in first.items() if all(plan.series_labels.get(k) == v for plan in plans[1:])}
+    varying = sorted({k for plan in plans for k in plan.series_labels if k not in common})
+    grouping = [g for g in dict.fromkeys(g for plan in plans for g in plan.grouping) if g not in varying]
+    return common, tuple(varying + grouping)
+
+
+def sum_by(by: Sequence[str]) -> str:
+    """`sum` or `sum by (...) ` (followed by the parenthesised argument)."""
+    return f"sum by ({', '.join(by)}) " if by else "sum"
+
+
+def divide(numerator: str, scope: Scope, plans: Sequence[SLOPlan], sep: str = "\n", join: bool = False) -> str:
+    """`numerator` divided by each SLO's error budget: inline when the plans share one (unless
+    `join`), else joined by id (which also drops what is left of removed SLOs)."""
+    budgets = {plan.error_budget for plan in plans}
+    if len(budgets) == 1 and not join:
+        return f"{numerator}{sep}/{sep}{fmt(budgets.pop())}"
+    return f"{numerator}{sep}/ on ({names.LABEL_ID}) group_left (){sep}{scope.select(names.ERROR_BUDGET, plans)}"
+
+
+def gate(scope: Scope, plans: Sequence[SLOPlan], by: Sequence[str]) -> str | None:
+    """`and on (...) <error budget>`: keeps the SLOs still in the specs, where the plans are
+    selected by service and their series are read over a range (None where nothing needs it)."""
+    if not scope.everyone(plans):
+        return None
+    on = names.LABEL_ID if names.LABEL_ID in by else ""
+    return f"and on ({on}) {scope.select(names.ERROR_BUDGET, plans)}"
+
+
+def burn_expr(scope: Scope, plans: Sequence[SLOPlan], window: int, sep: str = "\n") -> str:
+    """PromQL of the burn rate over a recorded window of `plans` (labels: the SLOs' series labels)."""
+    ratio = scope.select(names.error_ratio(window), plans)
+    return divide(f"sum without ({names.LABEL_WINDOW}) ({ratio})", scope, plans, sep)
+
+
+def events_count_expr(plan: SLOPlan, window: int) -> str:
+    """PromQL of how many events a window of one SLO saw (for the low-traffic guard)."""
+    return events_count(Scope.of(plan), (plan,), window, plan.grouping)
+
+
+def events_count(scope: Scope, plans: Sequence[SLOPlan], window: int, by: Sequence[str]) -> str:
+    """PromQL of how many events a window of `plans` saw, summed by `by`."""
+    source = source_of(window)
+    if source == "raw":
+        return f"{sum_by(by)}({scope.select(names.events_rate(BASE_WINDOW), plans)}) * {window}"
+    base = BASE_WINDOW if source == "base" else HOUR
+    return f"{sum_by(by)}(avg_over_time({scope.select(names.events_rate(base), plans)}[{format_duration(window)}])) * {window}"
 
 
 def _window_labels(plan: SLOPlan, window: int) -> tuple[tuple[str, str], ...]:
@@ -80,75 +182,54 @@ def _window_labels(plan: SLOPlan, window: int) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(labels.items()))
 
 
-def _series_labels(plan: SLOPlan) -> tuple[tuple[str, str], ...]:
-    return tuple(plan.series_labels.items())
-
-
-def _summed(plan: SLOPlan, func: str, metric: str, window: int) -> str:
-    return f"{_by(plan)}({func}({plan.selector(metric)}[{format_duration(window)}]))"
+def _summed(scope: Scope, plans: Sequence[SLOPlan], by: Sequence[str], func: str, metric: str, window: int) -> str:
+    return f"{sum_by(by)}({func}({scope.select(metric, plans)}[{format_duration(window)}]))"
 
 
 def ratio_expr(plan: SLOPlan, window: int) -> str:
-    """PromQL of the error ratio over a window, from the series its source names."""
+    """PromQL of one SLO's error ratio over a window, from the series its source names."""
+    return window_rule(Scope.of(plan), (plan,), window).expr
+
+
+def window_rule(scope: Scope, plans: Sequence[SLOPlan], window: int) -> Rule:
+    """The error ratio over a window of `plans`, from the series its source names."""
     source = source_of(window)
     if source == "raw":
-        return f"{plan.selector(names.errors_rate(BASE_WINDOW))}\n/\n{plan.selector(names.events_rate(BASE_WINDOW))}"
+        # No sum: the base rates of errors and events carry the same labels.
+        errors, events = (scope.select(metric(BASE_WINDOW), plans) for metric in (names.errors_rate, names.events_rate))
+        return Rule(record=names.error_ratio(window), expr=f"{errors}\n/\n{events}")
+    common, by = labelling(plans)
     base = BASE_WINDOW if source == "base" else HOUR
-    errors = _summed(plan, "sum_over_time", names.errors_rate(base), window)
-    events = _summed(plan, "sum_over_time", names.events_rate(base), window)
-    return f"{errors}\n/\n{events}"
+    errors = _summed(scope, plans, by, "sum_over_time", names.errors_rate(base), window)
+    events = _summed(scope, plans, by, "sum_over_time", names.events_rate(base), window)
+    labels = tuple(sorted({**common, names.LABEL_WINDOW: format_duration(window)}.items()))
+    expr = f"{errors}\n/\n{events}"
+    # Windows of a day and more hold a removed SLO's hourly points for days: gated by the
+    # error budget recorded just before them in their group (shorter windows fade within hours).
+    alive = gate(scope, plans, by) if source == "hourly" else None
+    if alive:
+        expr = f"(\n{expr}\n)\n{alive}"
+    return Rule(record=names.error_ratio(window), expr=expr, labels=labels)
 
 
-def events_count_expr(plan: SLOPlan, window: int) -> str:
-    """PromQL of how many events a window saw (for the low-traffic guard)."""
-    source = source_of(window)
-    if source == "raw":
-        return f"{_by(plan)}({plan.selector(names.events_rate(BASE_WINDOW))}) * {window}"
-    base = BASE_WINDOW if source == "base" else HOUR
-    return f"{_summed(plan, 'avg_over_time', names.events_rate(base), window)} * {window}"
+def windows_of(scope: Scope, plans: Sequence[SLOPlan], interval: int) -> list[Rule]:
+    """One ratio rule per window recorded in the group of `interval`, for the plans needing it."""
+    windows = sorted({w for plan in plans for w in plan.windows if interval_of(w) == interval})
+    return [window_rule(scope, [plan for plan in plans if w in plan.windows], w) for w in windows]
 
 
-def _ratio_rule(plan: SLOPlan, window: int) -> Rule:
-    return Rule(record=names.error_ratio(window), expr=ratio_expr(plan, window), labels=_window_labels(plan, window))
+# Per SLO: the rules that read the user's series, and the constants nothing derives.
 
-
-def short_rules(plan: SLOPlan) -> list[Rule]:
-    """Base rates from the user's counters, and the 5m ratio."""
+def base_rules(plan: SLOPlan) -> list[Rule]:
+    """The 5m base rates from the user's counters."""
     return [
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),
-        _ratio_rule(plan, BASE_WINDOW),
     ]
 
 
-def mid_rules(plan: SLOPlan) -> list[Rule]:
-    """The current burn rate (read by dashboards only), and windows above 5m and below 1d."""
-    rules = [
-        Rule(
-            record=names.CURRENT_BURN_RATE,
-            expr=f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(BASE_WINDOW))})\n/\n{fmt(plan.error_budget)}",
-            labels=_series_labels(plan),
-        )
-    ]
-    return rules + [_ratio_rule(plan, w) for w in plan.windows if interval_of(w) == MID_INTERVAL]
-
-
-def hourly_rules(plan: SLOPlan) -> list[Rule]:
-    """Hourly averages of the base rates: the points long windows are summed from."""
-    return [
-        Rule(
-            record=metric(HOUR),
-            expr=_summed(plan, "avg_over_time", metric(BASE_WINDOW), HOUR),
-            labels=_window_labels(plan, HOUR),
-        )
-        for metric in (names.events_rate, names.errors_rate)
-    ]
-
-
-def long_rules(plan: SLOPlan) -> list[Rule]:
-    """Windows of 1d and more, then the metadata series."""
-    rules = [_ratio_rule(plan, w) for w in plan.windows if interval_of(w) == LONG_INTERVAL]
-    labels = _series_labels(plan)
+def constant_rules(plan: SLOPlan) -> list[Rule]:
+    """The error budget (which the shared rules divide by and derive from) and the metadata series."""
     info_labels = dict(plan.series_labels)
     info_labels.update(
         {
@@ -159,16 +240,57 @@ def long_rules(plan: SLOPlan) -> list[Rule]:
     )
     if plan.description:
         info_labels["slo_description"] = plan.description
-    rules += [
-        Rule(record=names.OBJECTIVE, expr=f"vector({fmt(plan.objective)})", labels=labels),
-        Rule(record=names.ERROR_BUDGET, expr=f"vector({fmt(plan.error_budget)})", labels=labels),
-        Rule(record=names.TIME_PERIOD_DAYS, expr=f"vector({fmt(plan.period / 86400) if plan.period % 86400 else plan.period // 86400})", labels=labels),
-        Rule(
-            record=names.PERIOD_BURN_RATE,
-            expr=f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(plan.period))})\n/\n{fmt(plan.error_budget)}",
-            labels=labels,
-        ),
-        Rule(record=names.PERIOD_BUDGET_REMAINING, expr=f"1 - {plan.selector(names.PERIOD_BURN_RATE)}", labels=labels),
+    return [
+        Rule(record=names.ERROR_BUDGET, expr=f"vector({fmt(plan.error_budget)})", labels=tuple(plan.series_labels.items())),
         Rule(record=names.INFO, expr="vector(1)", labels=tuple(sorted(info_labels.items()))),
     ]
-    return rules
+
+
+# Shared: once per scope (or per part of it that needs them).
+
+def short_rules(scope: Scope) -> list[Rule]:
+    """The 5m ratio."""
+    return [window_rule(scope, scope.plans, BASE_WINDOW)]
+
+
+def mid_rules(scope: Scope) -> list[Rule]:
+    """The current burn rate (read by dashboards only), and windows above 5m and below 1d."""
+    # The budgets inline, SLOs sharing one in a block: the error budget series is recorded
+    # in a later group, which promtool runs after this one at intervals beyond the lookback.
+    blocks = [burn_expr(scope, plans, BASE_WINDOW) for _, plans in split_by(scope.plans, lambda plan: plan.error_budget)]
+    current = Rule(record=names.CURRENT_BURN_RATE, expr=blocks[0] if len(blocks) == 1 else "\nor\n".join(f"(\n{b}\n)" for b in blocks))
+    return [current] + windows_of(scope, scope.plans, MID_INTERVAL)
+
+
+def hourly_rules(scope: Scope) -> list[Rule]:
+    """Hourly averages of the base rates: the points long windows are summed from."""
+    common, by = labelling(scope.plans)
+    labels = tuple(sorted({**common, names.LABEL_WINDOW: format_duration(HOUR)}.items()))
+    return [
+        Rule(record=metric(HOUR), expr=_summed(scope, scope.plans, by, "avg_over_time", metric(BASE_WINDOW), HOUR), labels=labels)
+        for metric in (names.events_rate, names.errors_rate)
+    ]
+
+
+def _constant_of(scope: Scope, value: Callable[[SLOPlan], str]) -> str:
+    """A series per SLO (the error budget's labels) worth `value(plan)`."""
+    blocks = [f"0 * {scope.select(names.ERROR_BUDGET, plans)} + {text}" for text, plans in split_by(scope.plans, value)]
+    return blocks[0] if len(blocks) == 1 else "\nor\n".join(f"({block})" for block in blocks)
+
+
+def _days(plan: SLOPlan) -> str:
+    return fmt(plan.period / 86400) if plan.period % 86400 else str(plan.period // 86400)
+
+
+def long_rules(scope: Scope) -> list[Rule]:
+    """Windows of 1d and more, then the series derived from the error budgets."""
+    by_period = split_by(scope.plans, lambda plan: plan.period)
+    ratios = [scope.select(names.error_ratio(period), plans) for period, plans in by_period]  # type: ignore[arg-type]
+    period_ratio = ratios[0] if len(ratios) == 1 else " or ".join(ratios)
+    period_burn = divide(f"sum without ({names.LABEL_WINDOW}) ({period_ratio})", scope, scope.plans, join=True)
+    return windows_of(scope, scope.plans, LONG_INTERVAL) + [
+        Rule(record=names.OBJECTIVE, expr=_constant_of(scope, lambda plan: fmt(plan.objective))),
+        Rule(record=names.TIME_PERIOD_DAYS, expr=_constant_of(scope, _days)),
+        Rule(record=names.PERIOD_BURN_RATE, expr=period_burn),
+        Rule(record=names.PERIOD_BUDGET_REMAINING, expr=f"1 - {scope.select(names.PERIOD_BURN_RATE, scope.plans)}"),
+    ]

@@ -33,7 +33,17 @@ from typing import Callable, Sequence
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, block_key, block_scalar, inert, placeholder
 from slogen.emit.rules.alerts import alert_rules, template_literal
 from slogen.emit.rules.policy import exhausted_alert_rules, policy_rules
-from slogen.emit.rules.recording import Group, Rule, hourly_rules, long_rules, mid_rules, short_rules
+from slogen.emit.rules.recording import (
+    Group,
+    Rule,
+    Scope,
+    base_rules,
+    constant_rules,
+    hourly_rules,
+    long_rules,
+    mid_rules,
+    short_rules,
+)
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SLOPlan
@@ -41,22 +51,62 @@ from slogen.plan.windows import ALERT_INTERVAL, BASE_WINDOW, HOURLY_INTERVAL, LO
 from slogen.spec.durations import format_duration
 from slogen.spec.promql import expression_problem
 
-PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]]], ...] = (
-    ("sli-short", SHORT_INTERVAL, short_rules),
-    ("sli-mid", MID_INTERVAL, mid_rules),
-    ("sli-hourly", HOURLY_INTERVAL, hourly_rules),
+def _none(plan: SLOPlan) -> list[Rule]:
+    return []
+
+
+def _no_shared(scope: Scope) -> list[Rule]:
+    return []
+
+
+# (part, interval, the rules written per SLO, the rules written once for a scope's SLOs),
+# per-SLO rules first: the shared ones read them in the same evaluation.
+PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], list[Rule]]], ...] = (
+    ("sli-short", SHORT_INTERVAL, base_rules, short_rules),
+    ("sli-mid", MID_INTERVAL, _none, mid_rules),
+    ("sli-hourly", HOURLY_INTERVAL, _none, hourly_rules),
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs.
-    ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan) + exhausted_alert_rules(plan)),
-    ("alerts", ALERT_INTERVAL, alert_rules),
+    ("sli-long", LONG_INTERVAL, constant_rules, lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),
+    ("alerts", ALERT_INTERVAL, _none, alert_rules),
 )
 
 
-def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...]) -> list[Group]:
-    """All rule groups of one service, in evaluation order, empty groups left out."""
+def shared_rules(service: str | None, plans: Sequence[SLOPlan]) -> tuple[tuple[Rule, ...], ...]:
+    """The rules written once for all of a service's SLOs (service None: every service's), per part."""
+    if not plans:
+        return tuple(() for _ in PARTS)
+    scope = Scope(service, tuple(plans))
+    return tuple(tuple(shared(scope)) for _, _, _, shared in PARTS)
+
+
+def global_groups(name: str, plans: Sequence[SLOPlan]) -> tuple[Group, ...]:
+    """The shared rules of every service's SLOs, as the groups of one file (`--share-rules global`)."""
+    return tuple(
+        Group(names.group_name(name, part), interval, rules)
+        for (part, interval, _, _), rules in zip(PARTS, shared_rules(None, plans))
+        if rules
+    )
+
+
+def global_eval_order(service: str, own: Sequence[str], plans: Sequence[SLOPlan], name: str) -> tuple[str, ...]:
+    """Group order for promtool when a service's shared rules live in the global file: per part,
+    the service's own group (what the shared rules read) before the shared one."""
+    order = []
+    for (part, _, _, _), shared in zip(PARTS, shared_rules(service, plans)):
+        order += [group for group in (names.group_name(service, part),) if group in own]
+        if shared:
+            order.append(names.group_name(name, part))
+    return tuple(order)
+
+
+def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...], shared: bool = True) -> list[Group]:
+    """All rule groups of one service, in evaluation order, empty groups left out (without the
+    shared rules when they are written for every service at once)."""
     groups = []
-    for part, interval, build in PARTS:
-        rules = tuple(rule for plan in plans for rule in build(plan))
+    shared_parts = shared_rules(service, plans) if shared else tuple(() for _ in PARTS)
+    for (part, interval, build, _), shared_part in zip(PARTS, shared_parts):
+        rules = tuple(rule for plan in plans for rule in build(plan)) + shared_part
         if rules:
             groups.append(Group(name=names.group_name(service, part), interval=interval, rules=rules))
     return groups
@@ -178,7 +228,7 @@ def _make_template(holder: SLOPlan) -> _Template | None:
     chunks: list[_Chunk | None] = []
     problems: list[tuple[str, str, str]] = []
     restyled: dict[tuple[tuple[str | int, ...], int], int] = {}
-    for part, _, build in PARTS:
+    for part, _, build, _ in PARTS:
         rules = build(holder)
         if not rules:
             chunks.append(None)
@@ -228,7 +278,8 @@ def _split(text: str) -> tuple[str | int, ...]:
 
 @dataclass(frozen=True)
 class ServiceRules:
-    """One service's rules: as templates and identity values per SLO, or (direct path) as groups."""
+    """One service's rules: as templates and identity values per SLO, or (direct path) as groups;
+    the rules shared by its SLOs, per part, either way."""
 
     service: str
     plans: tuple[SLOPlan, ...]
@@ -236,11 +287,14 @@ class ServiceRules:
     group_names: tuple[str, ...]
     problems: tuple[str, ...]
     direct: list[Group] | None = field(default=None, compare=False)
+    shared: tuple[tuple[Rule, ...], ...] = ()
 
     @cached_property
     def groups(self) -> tuple[Group, ...]:
         """The rule groups as data (built on first use when the rule file came from templates)."""
-        return tuple(self.direct if self.direct is not None else build_groups(self.service, self.plans))
+        if self.direct is not None:
+            return tuple(self.direct)
+        return tuple(build_groups(self.service, self.plans, shared=any(self.shared)))
 
     def text(self) -> str:
         """The Prometheus rule file's text: `rule_file_text(self.groups)`."""
@@ -248,25 +302,33 @@ class ServiceRules:
             return rule_file_text(self.groups)
         slos = [(template, values, template.styled(values)) for template, values in self.filled]
         out = ["groups:\n"]
-        for index, (part, interval, _) in enumerate(PARTS):
+        for index, (part, interval, _, _) in enumerate(PARTS):
             chunks = [(template.chunks[index], values, styled) for template, values, styled in slos if template.chunks[index] is not None]
-            if not chunks:
+            shared = self.shared[index]
+            if not chunks and not shared:
                 continue
             out.append("- name:" + block_scalar(names.group_name(self.service, part), 2) + "\n")
             out.append("  interval:" + block_scalar(format_duration(interval), 2) + "\n  rules:\n")
             out += [chunk.fill(values, styled) for chunk, values, styled in chunks]  # type: ignore[union-attr]
+            if shared:
+                lines: list[str] = []
+                rule_lines(shared, lines)
+                out.append("\n".join(lines) + "\n")
         return "".join(out)
 
 
-def service_rules(service: str, plans: list[SLOPlan]) -> ServiceRules:
-    """The rules of one service, from templates where every SLO allows it."""
+def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> ServiceRules:
+    """The rules of one service, per SLO from templates where every SLO allows it; the shared
+    rules too unless `share` is False (they are then written for every service at once)."""
+    shared = shared_rules(service, plans) if share else tuple(() for _ in PARTS)
+    shared_problems = expression_problems([Group(names.group_name(service, part), 0, rules) for (part, *_), rules in zip(PARTS, shared)])
     filled: list[tuple[_Template, list[str]]] = []
     for plan in plans:
         values = _identity(plan)
         template = _template(_holder(plan)) if values is not None else None
         if template is None:
-            groups = build_groups(service, plans)
-            return ServiceRules(service, tuple(plans), None, tuple(g.name for g in groups), tuple(expression_problems(groups)), groups)
+            groups = build_groups(service, plans, share)
+            return ServiceRules(service, tuple(plans), None, tuple(g.name for g in groups), tuple(expression_problems(groups)), groups, shared)
         filled.append((template, values))  # type: ignore[arg-type]
     found: list[tuple[str, str, str]] = []
     for (template, _), plan in zip(filled, plans):
@@ -277,11 +339,13 @@ def service_rules(service: str, plans: list[SLOPlan]) -> ServiceRules:
                 found.append((record, PARTS[0][0], problem))
     problems = [
         f"internal error: generated invalid PromQL for {rule} in {names.group_name(service, part)}: {problem}" for rule, part, problem in found
-    ]
+    ] + shared_problems
     group_names = tuple(
-        names.group_name(service, part) for index, (part, _, _) in enumerate(PARTS) if any(t.chunks[index] is not None for t, _ in filled)
+        names.group_name(service, part)
+        for index, (part, *_) in enumerate(PARTS)
+        if shared[index] or any(t.chunks[index] is not None for t, _ in filled)
     )
-    return ServiceRules(service, tuple(plans), tuple(filled), group_names, tuple(dict.fromkeys(problems)))
+    return ServiceRules(service, tuple(plans), tuple(filled), group_names, tuple(dict.fromkeys(problems)), shared=shared)
 
 
 # The direct path: `Rule` objects -> text. Every target starts from these.

@@ -20,6 +20,13 @@ class TargetOptions:
     # Mimir's ruler defaults (0 = no limit): groups are cut to the first, the tenant checked against the second.
     mimir_max_rules_per_group: int = 20
     mimir_max_groups: int = 70
+    # "service": the shared rules in each service's file; "global": once for every service,
+    # in `_shared` (SHARED) beside them.
+    share_rules: str = "service"
+
+
+SHARE_RULES = ("service", "global")
+SHARED = "_shared"  # the file of the rules shared across services: not a service name (those start with [a-z0-9])
 
 
 def header(source: str) -> str:

@@ -3,8 +3,8 @@
 vmalert runs a group's rules in order but writes their results to remote storage
 asynchronously, so a rule that reads what an earlier rule of the same group just
 recorded may see the previous evaluation's value, or nothing. Our groups chain
-(events -> errors -> 5m ratio -> burn rate; period ratio -> period burn rate ->
-budget remaining), so each group is cut into steps: a rule goes one step after the
+(events -> errors -> 5m ratio; error budget -> long ratios -> period burn rate ->
+budget remaining -> policy), so each group is cut into steps: a rule goes one step after the
 latest step that records a series it reads. Step 1 keeps the group's name, later
 steps are `<name>-step<N>`, all with the group's interval.
 

@@ -113,6 +113,13 @@ class ServiceTests:
     testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...]
     untested: tuple[tuple[str, str], ...] = field(default=())
     group_order: tuple[str, ...] = ()
+    # Rule files under output/rules/ loaded beside the service's own (--share-rules global).
+    rule_files: tuple[str, ...] = ()
+
+    @property
+    def rule_paths(self) -> list[str]:
+        """The rule files the test file loads, relative to output/tests/."""
+        return [f"../rules/{name}" for name in (f"{self.service}.yml", *self.rule_files)]
 
     @cached_property
     def series(self) -> dict[str, tuple[SyntheticSeries, ...]]:
@@ -671,7 +678,7 @@ def test_file_data(tests: ServiceTests) -> dict:
             }
         )
     return {
-        "rule_files": [f"../rules/{tests.service}.yml"],
+        "rule_files": tests.rule_paths,
         "evaluation_interval": format_duration(tests.eval_interval),
         # promtool 2.42 runs groups in random order unless told: keep the rule file's
         # order (base rates, windows, hourly, long windows, alerts) so nothing lags a tick.
@@ -704,7 +711,7 @@ def _test_file_text(tests: ServiceTests) -> str:
 
     out = [
         "rule_files:",
-        "-" + block_scalar(f"../rules/{tests.service}.yml", 0),
+        *("-" + block_scalar(path, 0) for path in tests.rule_paths),
         "evaluation_interval:" + block_scalar(format_duration(tests.eval_interval), 0),
     ]
     if tests.group_order:

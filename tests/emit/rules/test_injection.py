@@ -40,7 +40,10 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
     # YAML round-trips the values exactly.
     groups = yaml.safe_load(rules_text)["groups"]
     recorded = [r for g in groups for r in g["rules"] if "record" in r]
-    assert all(r["labels"]["team"] == NASTY for r in recorded)
+    # The rules written per SLO carry every label; the shared ones (labels from their inputs) any they set.
+    labelled = [r for r in recorded if "team" in r.get("labels", {})]
+    assert {r["record"] for r in labelled} >= {"slo:sli_events:rate5m", "slo:sli_errors:rate5m", "slo:error_budget:ratio", "slogen_slo_info"}
+    assert all(r["labels"]["team"] == NASTY for r in labelled)
     info = next(r for r in recorded if r["record"] == "slogen_slo_info")
     assert info["labels"]["slo_description"] == NASTY
     # Dashboards are valid JSON holding the same text.

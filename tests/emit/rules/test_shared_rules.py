@@ -1,0 +1,300 @@
+"""Rules written once per service: every SLO still gets its own series, label sets and alert text.
+
+The label sets checked here are each SLO's own (its slo_* and spec labels, its grouping
+labels, the window), computed from the plan rather than from the rules, and read back
+from the real promtool after it evaluated the rule file on synthetic traffic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from slogen.build.compile import compile_all
+from slogen.emit.rules.rule_file import service_rules
+from slogen.emit.tests.promtool import Phase, series_values
+from slogen.live.promtool_run import run_promtool_tests
+from slogen.plan import names
+from slogen.plan.slo import SLOPlan
+from slogen.plan.windows import BASE_WINDOW, HOUR
+from slogen.spec.durations import format_duration
+from slogen.spec.load import load_specs
+from slogen.spec.numbers import fmt
+
+from slogen_testing import example_services, run_promtool, run_slogen, write_spec
+
+# One service mixing what shared rules must keep apart: objectives, periods, tiers,
+# grouping, min_events on one SLO only, SLO-level labels, a custom policy, `for`.
+MIXED = """
+service: shop
+labels: {team: web}
+slos:
+  - name: checkout
+    objective: 99.9
+    description: Checkout requests.
+    labels: {owner: pay}
+    sli: {ratio: {errors: 'shop_requests_total{code=~"5..", handler="checkout"}', total: 'shop_requests_total{handler="checkout"}'}}
+    alerting:
+      min_events: 100
+      annotations: {runbook_url: https://runbooks.example.com/checkout}
+  - name: search
+    objective: 99
+    window: 28d
+    grouping: [region]
+    sli: {ratio: {errors: 'shop_requests_total{code=~"5..", handler="search", region!=""}', total: 'shop_requests_total{handler="search", region!=""}'}}
+    alerting:
+      annotations: {runbook_url: https://runbooks.example.com/search}
+      page:
+        for: 2m
+        tiers: [{budget_percent: 2, long_window: 1h}, {budget_percent: 5, long_window: 12h}]
+  - name: latency
+    objective: 99
+    sli: {latency: {histogram: 'shop_request_duration_seconds{handler="checkout"}', threshold: 0.5}}
+    policy:
+      states:
+        - {action: ok, above: 20}
+        - {action: stop}
+    alerting:
+      annotations: {runbook_url: https://runbooks.example.com/latency}
+"""
+
+
+# Two SLOs alike but for their series: every shared rule selects both by service.
+SAME = """
+service: shop
+labels: {team: web}
+slos:
+  - name: checkout
+    objective: 99.9
+    sli: {ratio: {errors: 'shop_requests_total{code=~"5..", handler="checkout"}', total: 'shop_requests_total{handler="checkout"}'}}
+  - name: search
+    objective: 99.9
+    sli: {ratio: {errors: 'shop_requests_total{code=~"5..", handler="search"}', total: 'shop_requests_total{handler="search"}'}}
+"""
+
+
+def _compile(tmp_path, text: str):
+    loaded, diagnostics = load_specs([write_spec(tmp_path / "specs", text)])
+    services, more = compile_all(loaded)
+    assert not diagnostics + more, diagnostics + more
+    return services
+
+
+def _expected(plan: SLOPlan, groups: list[dict[str, str]]) -> set[frozenset]:
+    """Every recorded series of one SLO as a label set: what the per-SLO rules recorded."""
+    out: set[frozenset] = set()
+    base = plan.series_labels
+
+    def add(name: str, extra: dict[str, str], grouped: bool = True) -> None:
+        for group in groups if grouped else [{}]:
+            out.add(frozenset({**base, **group, **extra, "recorded": name}.items()))
+
+    for window in plan.windows:
+        add(names.error_ratio(window), {names.LABEL_WINDOW: format_duration(window)})
+    for metric in (names.events_rate, names.errors_rate):
+        for window in (BASE_WINDOW, HOUR):
+            add(metric(window), {names.LABEL_WINDOW: format_duration(window)})
+    for name in (names.CURRENT_BURN_RATE, names.PERIOD_BURN_RATE, names.PERIOD_BUDGET_REMAINING, names.POLICY_LEVEL):
+        add(name, {})
+    for state in plan.policy.states:
+        add(names.POLICY_STATE, {names.LABEL_ACTION: state.action})
+    for name in (names.OBJECTIVE, names.ERROR_BUDGET, names.TIME_PERIOD_DAYS):
+        add(name, {}, grouped=False)
+    info = {"slo_objective": fmt(plan.objective_percent), "slo_period": format_duration(plan.period), "slo_sli_kind": plan.sli_kind}
+    if plan.description:
+        info["slo_description"] = plan.description
+    add(names.INFO, info, grouped=False)
+    return out
+
+
+def _promtool_test(promtool, tmp_path, rules_text: str, group_order, inputs: list[dict], **checks):
+    """Run one promtool test of `rules_text` on `inputs` at a 1m interval, with `checks` (promql_expr_test, alert_rule_test)."""
+    (tmp_path / "rules.yml").write_text(rules_text)
+    test = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "group_eval_order": list(group_order),
+        "tests": [{"interval": "1m", "input_series": inputs, **checks}],
+    }
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
+    return run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
+
+
+def _recorded(promtool, tmp_path, compiled, rules_text: str) -> set[frozenset]:
+    """The label sets promtool recorded for a service after 2h of traffic (all SLOs at once)."""
+    tests = compiled.tests
+    series = [(s, plan) for plan, slo_series in tests.testable for s in slo_series]
+    inputs = [{"series": s.notation(), "values": series_values(s, (Phase(3600, 7200, 0.01),), 7200)} for s, _ in series]
+    query = f'label_replace({{__name__=~"slo:.+|{names.INFO}", slo_service="{compiled.service}"}}, "recorded", "$1", "__name__", "(.+)") ^ 0'
+    # promtool prints the samples it got when they differ: ask for none, read what came.
+    result = _promtool_test(
+        promtool, tmp_path, rules_text, tests.group_order, inputs, promql_expr_test=[{"expr": query, "eval_time": "2h", "exp_samples": []}]
+    )
+    got = result.stdout + result.stderr
+    assert "got:" in got, got
+    line = got.split("got:", 1)[1].splitlines()[0]
+    return {
+        frozenset((name, json.loads(value)) for name, value in _PAIR.findall(labels)) for labels in _LABEL_SET.findall(line)
+    }
+
+
+# promtool prints samples as {name="value", ...} 1E+00, values quoted the Go way (JSON's, for this text).
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_LABEL_SET = re.compile(rf"\{{((?:\s*\w+={_QUOTED},?)*)\}}")
+_PAIR = re.compile(rf"(\w+)=({_QUOTED})")
+
+
+def _groups(compiled, plan: SLOPlan) -> list[dict[str, str]]:
+    series = compiled.tests.series.get(plan.name, ())
+    return [dict(g) for g in {tuple((k, dict(s.labels)[k]) for k in plan.grouping) for s in series}] or [{}]
+
+
+def test_recorded_label_sets_are_each_slos_own(promtool, tmp_path):
+    services = example_services() + _compile(tmp_path, MIXED)
+    for compiled in services:
+        if not compiled.tests.testable:
+            continue
+        expected = set().union(*(_expected(plan, _groups(compiled, plan)) for plan, _ in compiled.tests.testable))
+        work = tmp_path / compiled.service
+        work.mkdir()
+        got = _recorded(promtool, work, compiled, compiled.rules.text())
+        tested = {plan.id for plan, _ in compiled.tests.testable}
+        got = {labels for labels in got if dict(labels)[names.LABEL_ID] in tested}
+        assert got == expected, (compiled.service, sorted(map(sorted, got ^ expected)))
+
+
+def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
+    slos = "".join(
+        f"""
+  - name: s{i}
+    objective: {99.9 if i % 2 else 99}
+    sli: {{ratio: {{errors: 'r_total{{code="500", h="{i}"}}', total: 'r_total{{h="{i}"}}'}}}}
+    alerting: {{annotations: {{runbook_url: https://runbooks.example.com/{i}}}}}
+"""
+        for i in range(10)
+    )
+    services = _compile(tmp_path, "service: ten\nslos:" + slos)
+    groups = services[0].groups
+    rules = sum(len(group.rules) for group in groups)
+    assert rules <= 8 * 10, rules
+    # The shared rules do not grow with the SLOs: only the base rates and constants do.
+    assert rules == 4 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
+
+
+def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
+    """Two SLOs burning at once: one shared alert rule, each alert with its SLO's objective and runbook."""
+    (compiled,) = _compile(tmp_path, MIXED)
+    (tmp_path / "rules.yml").write_text(compiled.rules.text())
+    # The page rules of checkout and search differ in `for` only: promtool's lint must still tell them apart.
+    assert "rule 2 with these labels" in compiled.rules.text()
+    check = run_promtool(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
+    assert check.returncode == 0 and "duplicate" not in check.stdout + check.stderr, check.stdout + check.stderr
+    checkout, search, latency = compiled.plans
+    inputs = [
+        # Only errors from the start: every window's ratio is 1, the burn 1/budget.
+        {"series": 'shop_requests_total{code="500", handler="checkout"}', "values": "0+60x40"},
+        {"series": 'shop_requests_total{code="500", handler="search", region="eu"}', "values": "0+60x40"},
+    ]
+
+    def alert(plan: SLOPlan, severity: str, objective: str, period: str, tiers: str, burn: str, extra: dict, sli: str = "") -> dict:
+        who = f"shop/{plan.name}" + (" region=eu" if plan.grouping else "")
+        speed = "fast" if severity == "page" else "faster than it can last"
+        return {
+            "exp_labels": {"severity": severity, "slo_id": plan.id, "slo_name": plan.name, "slo_service": "shop", "team": "web", **extra},
+            "exp_annotations": {
+                "summary": f"{who}: error budget burning {speed}",
+                "description": (
+                    f"SLO {who} ({objective}% over {period}) is burning its error budget at {burn}x the sustainable rate. "
+                    f"This {severity} alert fires when {tiers}.{sli}"
+                ),
+                "runbook_url": f"https://runbooks.example.com/{plan.name}",
+            },
+        }
+
+    sli = " SLI: Checkout requests."
+    expected = [
+        alert(
+            checkout, "page", "99.9", "30d",
+            "2% of the budget burns in 1h (14.4x, confirmed over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m)",
+            "1000.00", {"owner": "pay"}, sli,
+        ),
+        alert(
+            search, "page", "99", "28d",
+            "2% of the budget burns in 1h (13.44x, confirmed over 5m) or 5% of the budget burns in 12h (2.8x, confirmed over 1h)",
+            "100.00", {"region": "eu"},
+        ),
+        alert(
+            checkout, "ticket", "99.9", "30d",
+            "10% of the budget burns in 1d (3x, confirmed over 2h) or 10% of the budget burns in 3d (1x, confirmed over 6h)",
+            "1000.00", {"owner": "pay"}, sli,
+        ),
+        alert(
+            search, "ticket", "99", "28d",
+            "10% of the budget burns in 1d (2.8x, confirmed over 2h) or 10% of the budget burns in 3d (0.933333333333333x, confirmed over 6h)",
+            "100.00", {"region": "eu"},
+        ),
+    ]
+    checks = [{"eval_time": "30m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": expected}]
+    result = _promtool_test(promtool, tmp_path, compiled.rules.text(), compiled.rules.group_names, inputs, alert_rule_test=checks)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(promtool, tmp_path):
+    """`--share-rules global`: services keep their base rates and constants, one file holds the rest."""
+    out = tmp_path / "out"
+    result = run_slogen("generate", "slo_specs", "--out", str(out), "--share-rules", "global", "--target", "prometheus,mimir,vmalert")
+    assert result.returncode == 0, result.stderr
+    assert (out / "mimir" / "_shared.yaml").is_file() and (out / "vmalert" / "_shared.yml").is_file()
+    rules = sorted((out / "rules").glob("*.yml"))
+    check = run_promtool(promtool, "check", "rules", *map(str, rules))
+    assert check.returncode == 0, check.stdout + check.stderr
+    shared = yaml.safe_load((out / "rules" / "_shared.yml").read_text())["groups"]
+    counts = {path.stem: sum(len(g["rules"]) for g in yaml.safe_load(path.read_text())["groups"]) for path in rules}
+    services = {c.service: c for c in example_services()}
+    slos = sum(len(c.plans) for c in services.values())
+    # Per service only the base rates and the two constants per SLO; the shared file's rules serve all.
+    assert all(counts[name] == 4 * len(c.plans) for name, c in services.items())
+    assert sum(counts.values()) < sum(sum(len(g.rules) for g in c.groups) for c in services.values()) < 24 * slos
+    for name in ("checkout", "search"):  # the services with several SLOs
+        compiled = services[name]
+        own = yaml.safe_load((out / "rules" / f"{name}.yml").read_text())["groups"]
+        work = tmp_path / name
+        work.mkdir()
+        got = _recorded(promtool, work, replace(compiled, tests=replace(compiled.tests, group_order=())), yaml.safe_dump({"groups": own + shared}))
+        expected = set().union(*(_expected(plan, _groups(compiled, plan)) for plan, _ in compiled.tests.testable))
+        assert got == expected, (name, sorted(map(sorted, got ^ expected)))
+    results = run_promtool_tests([out / "tests" / "checkout.test.yml"])
+    assert all(r.passed for r in results), [r.output for r in results]
+
+
+@pytest.mark.parametrize("objectives", ["mixed", "the same"])
+def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promtool, tmp_path, objectives):
+    """Rules that select a service's SLOs by `slo_service` also see the recorded history of an
+    SLO since removed: its long windows, budget, policy and alerts must stop with its rules
+    (budgets joined by id where the objectives differ, inline and gated where they agree)."""
+    spec = MIXED if objectives == "mixed" else SAME
+    (compiled,) = _compile(tmp_path, spec)
+    assert ("group_left" in compiled.rules.groups[-1].rules[0].expr) == (objectives == "mixed")
+    gone = 'slo_id="shop-gone", slo_name="gone", slo_service="shop", team="web"'
+    # What its rules recorded until they were removed, still inside every range: only errors.
+    inputs = [
+        {"series": f"slo:{kind}:rate{window}{{{gone}, slo_window=\"{window}\"}}", "values": "1+0x300"}
+        for kind in ("sli_events", "sli_errors")
+        for window in ("5m", "1h")
+    ]
+    absent = [
+        f'{name}{{slo_id="shop-gone"}}'
+        for name in (
+            "slo:sli_error:ratio_rate1d", "slo:sli_error:ratio_rate30d", "slo:period_burn_rate:ratio",
+            "slo:period_error_budget_remaining:ratio", "slo:budget_policy:state", "ALERTS",
+        )
+    ]
+    checks = [{"expr": expr, "eval_time": "4h", "exp_samples": []} for expr in absent]
+    # Not vacuous: its shorter windows (summed from 5m rates) still see it, and would fire without the gate.
+    checks.append({"expr": 'count(slo:sli_error:ratio_rate1h{slo_id="shop-gone"} == 1)', "eval_time": "4h", "exp_samples": [{"labels": "{}", "value": 1}]})
+    result = _promtool_test(promtool, tmp_path, compiled.rules.text(), compiled.rules.group_names, inputs, promql_expr_test=checks)
+    assert result.returncode == 0, result.stdout + result.stderr
