@@ -50,7 +50,8 @@ def escape_string(value: str) -> str:
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
-def _op_text(op: pp.MatchOp) -> str:
+def op_text(op: pp.MatchOp) -> str:
+    """A matcher operator as PromQL spells it: =, !=, =~ or !~."""
     text = _OPS.get(str(op))
     if text is None:
         raise ValueError(f"unknown matcher operator {op}")
@@ -127,10 +128,10 @@ def _parse_selector_fully(text: str) -> Selector | str:
     matchers = []
     name = expr.name
     for m in expr.matchers.matchers:
-        if m.name == "__name__" and name is None and _op_text(m.op) == "=":
+        if m.name == "__name__" and name is None and op_text(m.op) == "=":
             name = m.value
             continue
-        matchers.append((m.name, _op_text(m.op), m.value))
+        matchers.append((m.name, op_text(m.op), m.value))
     return Selector(name=name, matchers=tuple(matchers))
 
 

@@ -118,12 +118,13 @@ def regex_example(pattern: str) -> str | None:
         pass
     candidates += _FALLBACK_VALUES
     for candidate in candidates:
-        if _matches(("", "=~", pattern), candidate) and candidate:
+        if label_matches(("", "=~", pattern), candidate) and candidate:
             return candidate
     return None
 
 
-def _matches(matcher: Matcher, value: str) -> bool:
+def label_matches(matcher: Matcher, value: str) -> bool:
+    """Whether a label value satisfies one matcher (an absent label reads as "")."""
     _, op, expected = matcher
     if op == "=":
         return value == expected
@@ -153,7 +154,7 @@ def solve_label(label: str, matchers: list[Matcher], field: str) -> str:
         candidates.append("slogen-test")
     candidates += _FALLBACK_VALUES
     for candidate in candidates:
-        if candidate and all(_matches(m, candidate) for m in matchers):
+        if candidate and all(label_matches(m, candidate) for m in matchers):
             return candidate
     shown = ", ".join(f'{label}{op}"{value}"' for _, op, value in matchers)
     raise SeriesError(field, f"cannot synthesize a test value for label {label!r} that satisfies {shown}; simplify the matcher")
@@ -184,7 +185,7 @@ def _violating(labels: dict[str, str], outer: tuple[Matcher, ...], inner: tuple[
         # A negative matcher is violated by what it excludes: code!~"5.." by code="500".
         excluded = (value,) if op == "!=" else (regex_example(value) or "",) if op == "!~" else ()
         for candidate in excluded + _FALLBACK_VALUES:
-            if candidate and not _matches(matcher, candidate) and all(_matches(m, candidate) for m in outer_by_label.get(label, [])):
+            if candidate and not label_matches(matcher, candidate) and all(label_matches(m, candidate) for m in outer_by_label.get(label, [])):
                 return {**labels, label: candidate}
     raise SeriesError(field, "cannot synthesize a series counted in `total` but not in this selector; the two select the same series")
 
