@@ -114,14 +114,16 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
     """The inside of a detection plot's <svg> (frame, axes, curves) and its legend."""
     tiers, period, budget = shape
     thresholds = [float(t.threshold(period, budget)) for t in tiers]
-    low_x = min(thresholds) * 1.02
+    # A tier can sit at a threshold near 100% errors (a low objective, a large budget share):
+    # the axis still spans a decade, and a tier no error rate fires draws no curve.
+    low_x = min(min(thresholds) * 1.02, 0.1)
     rates = [low_x * (1 / low_x) ** (i / (POINTS - 1)) for i in range(POINTS)]
     curves = []
     for tier, threshold in zip(tiers, thresholds):
         for kind, func in (("worst", detection_time), ("workbook", workbook_detection_time)):
             points = [(r, func(tier, period, budget, r)) for r in rates if r > threshold * 1.02]
             curves.append((tier, kind, [(r, t) for r, t in points if math.isfinite(t) and t > 0]))
-    times = [t for _, _, pts in curves for _, t in pts]
+    times = [t for _, _, pts in curves for _, t in pts] or [60.0, 86400.0]
     low_y, high_y = max(min(times) / 1.5, 0.5), max(times) * 1.5
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     sx, sy = _log_scale(low_x, 1.0, plot_w), _log_scale(low_y, high_y, plot_h, flip=True)
