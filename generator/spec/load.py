@@ -7,14 +7,16 @@ positions, validates with the pydantic models and turns every problem into a
 
 from __future__ import annotations
 
+import difflib
 import os
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from slogen.spec import formats
 from slogen.spec.errors import Diagnostic, Loc, Problem, loc_text
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
@@ -336,6 +338,29 @@ def _pattern_message(error: dict) -> str:
     return _clean_message(error["msg"])
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation may hold (through lists, unions, dicts)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+def known_keys(loc: tuple) -> list[str]:
+    """The keys the native spec allows in the mapping at `loc` (a pydantic error's path)."""
+    models: list[type[BaseModel]] = [ServiceSpec]
+    for part in loc[:-1]:
+        if not isinstance(part, str) or part[:1].isupper() or part.startswith(("literal[", "function-")):
+            continue  # list indices and union-member names stay on the same models
+        fields = [f for model in models for name, f in model.model_fields.items() if part in (name, f.alias)]
+        models = [m for f in fields for m in _models_in(f.annotation)]
+    return sorted({f.alias or name for model in models for name, f in model.model_fields.items()})
+
+
+def _did_you_mean(loc: tuple) -> str:
+    close = difflib.get_close_matches(str(loc[-1]), known_keys(loc), n=1, cutoff=0.6)
+    return f": did you mean {close[0]!r}?" if close else ""
+
+
 def validation_problems(err: ValidationError) -> list[Problem]:
     """Pydantic errors as located problems, without the noise of union alternatives."""
     errors = err.errors(include_url=False)
@@ -351,7 +376,7 @@ def validation_problems(err: ValidationError) -> list[Problem]:
             continue
         message = _clean_message(e["msg"])
         if e["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}"
+            message = f"unknown key {loc[-1]!r}" + _did_you_mean(loc)
             problems.append(Problem(loc, message, at_key=True))
             continue
         if e["type"] == "missing":

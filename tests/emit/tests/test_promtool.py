@@ -165,19 +165,6 @@ def test_traffic_clears_min_events(services) -> None:
     assert [s.events_per_second * w for s, w in zip(guards, (6 * 3600, 3 * 86400))] == pytest.approx([360_000, 360_000])
 
 
-def test_identical_errors_and_total_selectors_are_untested_not_an_error(tmp_path: Path) -> None:
-    # Found by main's property test: a degenerate but valid spec (always 100% errors).
-    spec = tmp_path / "a.yaml"
-    spec.write_text("service: a\nslos:\n  - name: a\n    objective: 70.239\n    window: 7d\n    sli:\n      ratio:\n"
-                    "        errors: a{job=\"0\"}\n        total: a{job=\"0\"}\n")
-    loaded, _ = load_specs([spec])
-    (compiled,), diagnostics = compile_all(loaded)
-    assert not diagnostics
-    ((name, reason),) = compiled.tests.untested
-    assert name == "a" and reason.startswith("cannot synthesize input series for sli.ratio.errors: ")
-    assert "rules/a.yml" in output_files([compiled]) and "tests/a.test.yml" not in output_files([compiled])
-
-
 def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
     """The direct writer of test files and PyYAML agree byte for byte, odd names included."""
     from slogen.emit.render import slow_yaml
