@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from slogen.build.compile import CompiledService, compile_all, output_files
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
-from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, staging_area, write_file
+from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable, write_file
 from slogen.emit.convert import render_native
 from slogen.emit.report.budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import COLUMNS, markdown_table
@@ -57,6 +58,7 @@ out_console = Console(highlight=False, soft_wrap=True)
 
 EXIT_STALE = 1
 EXIT_INPUT = 2
+EXIT_IO = 74  # sysexits' EX_IOERR: output/ (or a file beside it) could not be written
 
 SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)
@@ -89,6 +91,34 @@ def _fail(diagnostics: list[Diagnostic]) -> None:
     count = len(diagnostics)
     err_console.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was written[/red]")
     raise typer.Exit(EXIT_INPUT)
+
+
+def _check_out(out: Path, paths: list[Path]) -> None:
+    """Refuse an --out that is not a directory (or not writable) before touching anything."""
+    problem = out_dir_problem(out, paths)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}; nothing was written", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    problem = unwritable(out)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}", err=True)
+        raise typer.Exit(EXIT_IO)
+
+
+def generate_command() -> str:
+    """The `generate` command matching the check/test command being run, to name in messages."""
+    args = sys.argv[1:]
+    for verb in ("check", "test"):
+        if verb in args:
+            index = args.index(verb)
+            rest = [a for a in args[index + 1:]]
+            if verb == "test":  # test's own options mean nothing to generate
+                rest = [a for a in rest if not a.startswith(("-j", "--jobs", "--strict"))]
+            args = args[:index] + ["generate"] + rest
+            break
+    else:
+        args = ["generate"]
+    return " ".join(["slogen", *(shlex.quote(a) for a in args)])
 
 
 def _pairs(option: str, values: Optional[list[str]]) -> dict[str, str]:
@@ -168,6 +198,7 @@ def generate(
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
+    _check_out(out, paths)
     jsonnet = _jsonnet(ext_str, ext_code)
     # Options change the output as much as the specs do, so they are part of the inputs.
     options = repr((target, operator_namespace, operator_label, jsonnet))
@@ -207,18 +238,23 @@ def check(
     jobs: JobsOpt = 0,
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
+    problem = out_dir_problem(out, _specs(specs))
+    if problem is not None:
+        typer.echo(f"slogen: {problem}", err=True)
+        raise typer.Exit(EXIT_INPUT)
     with paused_gc(freeze=True):
         tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None))
     changes = changes_of(out, list(tree.staged))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
         return
+    run = generate_command()
     for rel in changes.added:
-        typer.echo(f"{out / rel}: missing (run `make generate`)", err=True)
+        typer.echo(f"{out / rel}: missing (run `{run}`)", err=True)
     for rel in changes.changed:
-        typer.echo(f"{out / rel}: stale (run `make generate`)", err=True)
+        typer.echo(f"{out / rel}: stale (run `{run}`)", err=True)
     for rel in changes.removed:
-        typer.echo(f"{out / rel}: no longer produced by the specs (run `make generate`)", err=True)
+        typer.echo(f"{out / rel}: no longer produced by the specs (run `{run}`)", err=True)
     raise typer.Exit(EXIT_STALE)
 
 
@@ -252,7 +288,7 @@ def test_rules(
     stale = [rel for rel in changes.added + changes.changed if rel.startswith(("tests/", "rules/"))]
     if stale:
         for rel in stale:
-            typer.echo(f"{out / rel}: missing or stale: run `slogen generate` before testing", err=True)
+            typer.echo(f"{out / rel}: missing or stale: run `{generate_command()}` before testing", err=True)
         raise typer.Exit(EXIT_STALE)
     untested = _warn_untested(services)
     paths = [out / rel for rel in sorted(files) if rel.startswith("tests/")]
@@ -465,9 +501,10 @@ def main() -> None:
         typer.echo("interrupted; output/ left as it was", err=True)
         sys.exit(130)
     except OSError as err:
+        # Nothing half-written: a run that fails here left output/ as it was.
         where = f"{err.filename}: " if err.filename else ""
         typer.echo(f"{where}{err.strerror or err}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_IO)
     except Exception as err:  # a slogen bug: say so plainly, details on request
         if os.environ.get("SLOGEN_DEBUG"):
             raise

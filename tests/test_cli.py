@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -23,7 +24,7 @@ def test_generate_check_and_stale_detection(tmp_path):
     rules.write_text(rules.read_text() + "# edited\n")
     stale = run_slogen("check", cwd=tmp_path)
     assert stale.returncode == 1
-    assert "output/rules/api.yml: stale (run `make generate`)" in stale.stderr
+    assert "output/rules/api.yml: stale (run `slogen generate`)" in stale.stderr
 
 
 def test_same_specs_give_byte_identical_output(tmp_path):
@@ -108,3 +109,45 @@ def test_schema_is_valid_and_accepts_the_example_specs(tmp_path):
 def test_committed_output_is_up_to_date():
     result = run_slogen("check", "slo_specs", "--out", "output", cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_out_that_is_not_a_directory_is_refused_and_nothing_is_touched(tmp_path):
+    specs = tmp_path / "slo_specs"
+    spec = write_spec(specs, SPEC)
+    before = spec.read_bytes()
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine\n")
+    for out, expected in (
+        (existing, "an existing file, not a directory"),
+        (spec, "an existing file, not a directory"),
+        (specs / "x.yaml", "inside the specs"),  # a typo: the next run would read output as specs
+        (specs, "inside the specs"),
+        (Path("-"), "not one stream"),
+    ):
+        result = run_slogen("generate", str(specs), "--out", str(out), cwd=tmp_path)
+        assert result.returncode == 2, (out, result.stderr)
+        assert expected in result.stderr and "nothing was written" in result.stderr
+    assert existing.read_text() == "mine\n" and spec.read_bytes() == before
+    assert sorted(p.name for p in specs.iterdir()) == [spec.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "slo_specs"]  # no `-`, no staging, no lock
+
+
+def test_an_output_that_cannot_be_written_exits_74_and_leaves_no_staging(tmp_path):
+    specs = tmp_path / "slo_specs"
+    write_spec(specs, SPEC)
+    # A parent that is a file: creating the output fails whoever runs the test (root too).
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    result = run_slogen("generate", str(specs), "--out", str(blocker / "output"), cwd=tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "slo_specs"]
+
+
+def test_check_names_the_generate_command_that_was_run(tmp_path):
+    specs = tmp_path / "slo_specs"
+    write_spec(specs, SPEC)
+    result = run_slogen("check", "slo_specs", "--out", "built", "--target", "prometheus", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "(run `slogen generate slo_specs --out built --target prometheus`)" in result.stderr
+    assert "make generate" not in result.stderr
