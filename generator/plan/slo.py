@@ -86,6 +86,11 @@ class SLOPlan:
         """All labels of a non-window series: slo_* labels and the spec's labels, sorted (shared: do not mutate)."""
         return dict(sorted({**dict(self.labels), **dict(self.id_labels)}.items()))
 
+    @cached_property
+    def alert_tiers(self) -> tuple[tuple[BurnRateTier, int], ...]:
+        """Every tier with its severity's `for` in seconds (0 without), which every detection time shown includes."""
+        return tuple((tier, sev.for_seconds or 0) for sev in self.severities for tier in sev.tiers)
+
     def selector(self, metric: str) -> str:
         """A selector for one of this SLO's recorded series (by id only, so relabelled history still counts)."""
         return f'{metric}{{{names.LABEL_ID}="{self.id}"}}'
