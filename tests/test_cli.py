@@ -151,3 +151,28 @@ def test_check_names_the_generate_command_that_was_run(tmp_path):
     assert result.returncode == 1
     assert "(run `slogen generate slo_specs --out built --target prometheus`)" in result.stderr
     assert "make generate" not in result.stderr
+
+
+BOOL_SPEC = "service: probes\nslos:\n  - name: up\n    objective: 99\n    sli:\n      bool: {metric: 'probe_success{job=\"x\"}'}\n"
+
+
+def test_strict_test_fails_when_an_slo_is_untested(tmp_path):
+    write_spec(tmp_path / "slo_specs", BOOL_SPEC, "probes.yaml")
+    assert run_slogen("generate", cwd=tmp_path).returncode == 0
+    lenient = run_slogen("test", cwd=tmp_path)
+    assert lenient.returncode == 0, lenient.stderr
+    assert "SLO probes/up is UNTESTED" in lenient.stderr
+    strict = run_slogen("test", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1, strict.stderr
+    assert "1 SLO untested (--strict)" in strict.stderr
+
+
+def test_tests_run_for_prometheus_operator_output_alone(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    result = run_slogen("generate", "--target", "prometheus-operator", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "output" / "rules").exists()
+    tested = run_slogen("test", cwd=tmp_path, timeout=900)
+    assert tested.returncode == 0, tested.stderr
+    assert "PASS output/tests/" in tested.stderr and "1/1 test files passed" in tested.stderr
+    assert not (tmp_path / "output" / "rules").exists(), "test renders the rules in a temporary tree, not in output/"
