@@ -32,6 +32,7 @@ from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
 from slogen.live.status import (
     STATUS_HEADERS,
     build_status,
+    status_report,
     fail_on_problem,
     failing,
     history_queries,
@@ -431,7 +432,8 @@ def status(
     if format not in ("table", "json"):
         typer.echo(f"--format: expected table or json, got {format!r}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    plans = _plans(specs)
+    services = compile_specs(_specs(specs))
+    plans = [plan for service in services for plan in service.plans]
     problem = fail_on_problem(plans, fail_on)
     try:
         client = Prometheus(prometheus, timeout)
@@ -443,23 +445,28 @@ def status(
     try:
         with client:
             results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
+            loaded = client.rule_groups()
     except PrometheusError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(EXIT_PROMETHEUS)
-    rows, problems = build_status(plans, results)
+    found = status_report(plans, results, loaded, {s.service: tuple(g.name for g in s.groups) for s in services})
+    rows, problems = found.rows, found.problems
     gated = failing(rows, plans, fail_on)
     if format == "json":
         typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
     else:
         out_console.print(_table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+    for line in found.notes:
+        typer.echo(f"note: {line}", err=True)
     for line in problems:
         typer.echo(line, err=True)
-    if problems:
-        raise typer.Exit(EXIT_PROMETHEUS)
+    # The worst real state decides: an SLO past the gate fails it even if another has no data.
     if gated:
         gate = fail_on or "the last state of its budget policy (budget exhausted)"
         typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
         raise typer.Exit(EXIT_GATE)
+    if problems:
+        raise typer.Exit(EXIT_PROMETHEUS)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt
+from slogen.spec.promql import selectors_read
 
 BURN_WINDOWS = (5 * 60, 3600, 6 * 3600)  # recorded for every SLO (plan.STANDARD_WINDOWS)
 
@@ -48,8 +49,19 @@ def _ids(plans: list[SLOPlan]) -> str:
     return "|".join(sorted(plan.id for plan in plans))
 
 
+def raw_selectors(plan: SLOPlan) -> dict[str, tuple[str, ...]]:
+    """The selectors of scraped series the SLI reads, by side (`total`, `errors`); slogen's own series left out."""
+    out = {}
+    for side, text in (("total", plan.rates.events), ("errors", plan.rates.errors)):
+        # The errors rule falls back to the recorded events rate: not a scraped series.
+        found = [s.render() for s in selectors_read(text) if not (s.name or "").startswith("slo:")]
+        out[side] = tuple(dict.fromkeys(found))
+    return out
+
+
 def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
-    """The instant queries status needs, by purpose: one per metric for all SLOs at once."""
+    """The instant queries status needs, by purpose: one per metric for all SLOs at once,
+    and one per raw SLI selector (does anything match it?)."""
     match = f'{names.LABEL_ID}=~"{_ids(plans)}"'
     periods = sorted({plan.period for plan in plans})
     queries = {
@@ -60,7 +72,68 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
         "alerts": f'ALERTS{{{match}, alertstate="firing"}}',
     }
     queries.update({f"ratio:{p}": f"{names.error_ratio(p)}{{{match}}}" for p in sorted(set(periods) | set(BURN_WINDOWS))})
+    for plan in plans:
+        for selectors in raw_selectors(plan).values():
+            queries.update({f"raw:{text}": f"count({text})" for text in selectors})
     return queries
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What `status` found: rows, problems (exit 3) and notes (said, not failing)."""
+
+    rows: list[SLOStatus]
+    problems: list[str]
+    notes: list[str]
+
+
+def _unmatched(plan: SLOPlan, results: dict[str, list[Sample]]) -> dict[str, tuple[str, ...]]:
+    """Per SLI side, the raw selectors no series matches (unknown when not asked)."""
+    return {
+        side: tuple(t for t in selectors if f"raw:{t}" in results and not results[f"raw:{t}"])
+        for side, selectors in raw_selectors(plan).items()
+    }
+
+
+def _waiting_row(plan: SLOPlan, minutes: int) -> SLOStatus:
+    return SLOStatus(
+        service=plan.service, name=plan.name, group=(), objective_percent=fmt(plan.objective_percent),
+        window=format_duration(plan.period), sli=None, remaining=None, burn_rates=(), action=f"waiting (up to {minutes} min)",
+        level=None, alerts=(),
+    )
+
+
+def status_report(
+    plans: list[SLOPlan], results: dict[str, list[Sample]], loaded: dict[str, float] | None = None, groups: dict[str, tuple[str, ...]] | None = None
+) -> StatusReport:
+    """Every SLO's row, even without data: `loaded` is Prometheus' rule groups (name: interval
+    seconds), `groups` the rule group names of each service, to tell "not loaded" from "not
+    evaluated yet"."""
+    rows, problems = build_status(plans, results)
+    notes: list[str] = []
+    kept: list[str] = []
+    shown = {(r.service, r.name) for r in rows}
+    for plan in plans:
+        who = f"{plan.service}/{plan.name}"
+        unmatched = _unmatched(plan, results)
+        for text in unmatched.get("total", ()):
+            kept.append(f"{who}: the SLI's selector {text} matches no series: check the metric name and labels, and that the target is scraped")
+        for text in unmatched.get("errors", ()):
+            notes.append(f"{who}: the SLI's error selector {text} matches no series: a typo, or no error counted yet (the SLI then reads 100%)")
+        mine = [p for p in problems if p.startswith(who + ":")]
+        if (plan.service, plan.name) in shown or not mine:
+            continue
+        names_of_service = (groups or {}).get(plan.service, ())
+        intervals = [loaded[g] for g in names_of_service if loaded is not None and g in loaded]
+        if intervals and not unmatched.get("total"):
+            # Loaded, scraped, not evaluated yet: the slowest group decides when.
+            minutes = max(1, math.ceil(max(intervals) / 60))
+            notes.append(f"{who}: rules loaded, waiting for the first evaluations (up to {minutes} min)")
+            rows.append(_waiting_row(plan, minutes))
+            problems = [p for p in problems if p not in mine]
+        elif unmatched.get("total"):
+            problems = [p for p in problems if p not in mine]  # said better above
+    return StatusReport(rows, problems + kept, notes)
 
 
 def _key(plan: SLOPlan, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:

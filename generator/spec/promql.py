@@ -207,3 +207,26 @@ def expression_problem(expr: str) -> str | None:
         return str(err)
     _PARSED_SHAPES.add(shape)
     return None
+
+
+def vector_selectors(expr: pp.Expr) -> list[Selector]:
+    """Every plain selector an expression reads (a walk of promql_parser's tree)."""
+    if isinstance(expr, pp.VectorSelector):
+        matchers = tuple((m.name, op_text(m.op), m.value) for m in expr.matchers.matchers)
+        return [Selector(expr.name, matchers)]
+    found: list[Selector] = []
+    for attr in ("expr", "lhs", "rhs", "vector_selector", "param"):
+        child = getattr(expr, attr, None)
+        if isinstance(child, pp.Expr):
+            found += vector_selectors(child)
+    for arg in getattr(expr, "args", None) or ():
+        if isinstance(arg, pp.Expr):
+            found += vector_selectors(arg)
+    return found
+
+
+@lru_cache(maxsize=1 << 12)
+def selectors_read(text: str) -> tuple[Selector, ...]:
+    """The plain selectors a PromQL expression reads; () when it does not parse."""
+    expr = _parsed(text)
+    return () if isinstance(expr, str) else tuple(vector_selectors(expr))

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
-import promql_parser as pp
 
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
@@ -53,7 +52,7 @@ from slogen.plan.windows import (
 from slogen.spec.durations import format_duration
 from slogen.spec.model import SLI
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import Selector, op_text, escape_string
+from slogen.spec.promql import Selector, escape_string, selectors_read
 
 INPUT_INTERVAL = 60
 EVENTS_PER_SECOND = 10.0
@@ -167,31 +166,10 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def _vector_selectors(expr: pp.Expr) -> list[Selector]:
-    """Every plain selector an expression reads (a walk of promql_parser's tree)."""
-    if isinstance(expr, pp.VectorSelector):
-        matchers = tuple((m.name, op_text(m.op), m.value) for m in expr.matchers.matchers)
-        return [Selector(expr.name, matchers)]
-    found: list[Selector] = []
-    for attr in ("expr", "lhs", "rhs", "vector_selector", "param"):
-        child = getattr(expr, attr, None)
-        if isinstance(child, pp.Expr):
-            found += _vector_selectors(child)
-    for arg in getattr(expr, "args", None) or ():
-        if isinstance(arg, pp.Expr):
-            found += _vector_selectors(arg)
-    return found
-
-
-@functools.lru_cache(maxsize=1 << 12)
 def _rate_selectors(rates: BaseRates) -> tuple[Selector, ...]:
-    selectors: list[Selector] = []
-    for text in (rates.events, rates.errors):
-        try:
-            selectors += _vector_selectors(pp.parse(text))
-        except ValueError:
-            return ()  # not parsed: the SLO then shares no test group (see sharing_lanes)
-    return tuple(selectors)
+    events, errors = selectors_read(rates.events), selectors_read(rates.errors)
+    # Not parsed: the SLO then shares no test group (see sharing_lanes).
+    return events + errors if events and errors else ()
 
 
 def _reads(selectors: tuple[Selector, ...], series: SyntheticSeries) -> bool:
