@@ -176,3 +176,24 @@ def test_tests_run_for_prometheus_operator_output_alone(tmp_path):
     assert tested.returncode == 0, tested.stderr
     assert "PASS output/tests/" in tested.stderr and "1/1 test files passed" in tested.stderr
     assert not (tmp_path / "output" / "rules").exists(), "test renders the rules in a temporary tree, not in output/"
+
+
+def test_symbolic_links_in_the_specs_are_followed_or_located_never_silently_dropped(tmp_path):
+    specs = tmp_path / "slo_specs"
+    write_spec(specs, SPEC, "api.yaml")
+    shared = tmp_path / "shared"
+    write_spec(shared, SPEC.replace("service: api", "service: web"), "web.yaml")
+    (specs / "team").symlink_to(shared, target_is_directory=True)  # a linked directory: followed
+    first = run_slogen("generate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "output/rules/web.yml").exists()
+    before = snapshot(tmp_path / "output")
+    # The linked spec moves away: its link is broken, which must not delete web's output.
+    (shared / "web.yaml").rename(tmp_path / "web.yaml")
+    (shared / "web.yaml").symlink_to(tmp_path / "gone.yaml")
+    (specs / "loop").symlink_to(specs, target_is_directory=True)
+    broken = run_slogen("generate", cwd=tmp_path)
+    assert broken.returncode == 2, broken.stderr
+    assert "slo_specs/team/web.yaml:1:1: broken symbolic link" in broken.stderr
+    assert "slo_specs/loop:1:1: symbolic link loop" in broken.stderr
+    assert snapshot(tmp_path / "output") == before

@@ -61,18 +61,63 @@ class LoadedSpec:
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Spec files under the given files and directories, in a stable order."""
+    """Spec files under the given files and directories, in a stable order.
+
+    Symbolic links to directories are followed; a link that points nowhere, or back to a
+    directory being walked (a loop), is a located problem: a spec silently left out would
+    have its service's output deleted.
+    """
     found: list[Path] = []
     problems: list[Diagnostic] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path))
+            files, broken = _walk(path)
+            found += files
+            problems += broken
         elif path.is_file():
             found.append(path)
+        elif path.is_symlink():
+            problems.append(Diagnostic(str(path), 1, 1, f"broken symbolic link (to {os.readlink(path)})"))
         else:
             problems.append(Diagnostic(str(path), 1, 1, "no such file or directory"))
     unique = list(dict.fromkeys(found))
     return unique, problems
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Spec files under root, following directory links with loop detection."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+
+    def visit(directory: Path, ancestors: frozenset[tuple[int, int]]) -> None:
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError as err:
+            problems.append(Diagnostic(display_path(directory), 1, 1, f"cannot read directory: {err.strerror or err}"))
+            return
+        for entry in entries:
+            if _hidden(entry, root):
+                continue
+            if entry.is_symlink() and not entry.exists():
+                if entry.suffix in SPEC_SUFFIXES or not entry.suffix:
+                    problems.append(Diagnostic(entry.as_posix(), 1, 1, f"broken symbolic link (to {os.readlink(entry)}); fix or remove it"))
+                continue
+            if entry.is_dir():
+                stat = entry.stat()
+                key = (stat.st_dev, stat.st_ino)
+                if key in ancestors:
+                    problems.append(Diagnostic(entry.as_posix(), 1, 1, f"symbolic link loop: this is {entry.resolve()}, a directory above it"))
+                    continue
+                visit(entry, ancestors | {key})
+            elif entry.is_file() and entry.suffix in SPEC_SUFFIXES and entry.resolve() not in seen:
+                # One file reached by two paths (a link beside its target) is one spec.
+                seen.add(entry.resolve())
+                files.append(entry)
+
+    seen: set[Path] = set()
+    top = root.stat()
+    visit(root, frozenset({(top.st_dev, top.st_ino)}))
+    return sorted(files), problems
 
 
 def display_path(path: Path) -> str:
