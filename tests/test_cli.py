@@ -197,3 +197,17 @@ def test_symbolic_links_in_the_specs_are_followed_or_located_never_silently_drop
     assert "slo_specs/team/web.yaml:1:1: broken symbolic link" in broken.stderr
     assert "slo_specs/loop:1:1: symbolic link loop" in broken.stderr
     assert snapshot(tmp_path / "output") == before
+
+
+def test_output_is_identical_whatever_the_working_directory(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)  # what marks a repository's top for slogen
+    write_spec(repo / "slo_specs", SPEC, "api.yaml")
+    assert run_slogen("generate", cwd=repo).returncode == 0
+    at_top = snapshot(repo / "output")
+    assert "from slo_specs/api.yaml." in (repo / "output/rules/api.yml").read_text()
+    elsewhere = run_slogen("generate", str(repo / "slo_specs"), "--out", str(tmp_path / "out2"), cwd=Path("/"))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert snapshot(tmp_path / "out2") == at_top
+    from_below = run_slogen("check", ".", "--out", "../output", cwd=repo / "slo_specs")
+    assert from_below.returncode == 0, from_below.stderr

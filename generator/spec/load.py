@@ -12,6 +12,7 @@ import os
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +122,28 @@ def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
 
 
 def display_path(path: Path) -> str:
-    """How a file is named in messages and generated headers: relative to the working
-    directory when inside it, so output does not depend on where the repo is cloned."""
+    """How a file is named in messages and generated headers: relative to the top of the
+    git repository holding it, so output does not depend on the working directory or on
+    where the repository is cloned; outside a repository, relative to the working
+    directory when inside it."""
     try:
-        resolved, cwd = path.resolve(), Path.cwd()
+        resolved = path.resolve()
+        top = _repository_top(resolved.parent)
+        if top is not None:
+            return resolved.relative_to(top).as_posix()
+        cwd = Path.cwd()
         return Path(os.path.relpath(resolved, cwd)).as_posix() if resolved.is_relative_to(cwd) else str(path)
     except (OSError, ValueError):
         return str(path)
+
+
+@lru_cache(maxsize=1024)
+def _repository_top(directory: Path) -> Path | None:
+    """The nearest directory at or above `directory` holding `.git` (a directory, or a worktree's file)."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _hidden(path: Path, root: Path) -> bool:
