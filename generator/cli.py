@@ -27,11 +27,12 @@ from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import History, render_report
 from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targets
 from slogen.emit.targets.operator import parse_label, parse_namespace
-from slogen.live.prometheus import Prometheus, PrometheusError
+from slogen.live.prometheus import Prometheus, PrometheusError, Sample
 from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
 from slogen.live.status import (
     STATUS_HEADERS,
     build_status,
+    raw_series_lookbacks,
     status_report,
     fail_on_problem,
     failing,
@@ -445,6 +446,11 @@ def status(
     try:
         with client:
             results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
+            now = time.time()
+            # A raw selector matches when a series had samples within the SLO window.
+            results.update(
+                {f"raw:{text}": [Sample({})] if client.series_exist(text, now - back) else [] for text, back in raw_series_lookbacks(plans).items()}
+            )
             loaded = client.rule_groups()
     except PrometheusError as err:
         typer.echo(str(err), err=True)

@@ -15,7 +15,7 @@ from slogen.live.prometheus import Sample
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.spec.durations import format_duration
-from slogen.spec.numbers import fmt
+from slogen.spec.numbers import fmt, human
 from slogen.spec.promql import selectors_read
 
 BURN_WINDOWS = (5 * 60, 3600, 6 * 3600)  # recorded for every SLO (plan.STANDARD_WINDOWS)
@@ -72,10 +72,18 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
         "alerts": f'ALERTS{{{match}, alertstate="firing"}}',
     }
     queries.update({f"ratio:{p}": f"{names.error_ratio(p)}{{{match}}}" for p in sorted(set(periods) | set(BURN_WINDOWS))})
+    return queries
+
+
+def raw_series_lookbacks(plans: list[SLOPlan]) -> dict[str, int]:
+    """Every raw SLI selector, with how far back (seconds: the longest SLO window reading it)
+    a series must have existed for it to count as matching."""
+    out: dict[str, int] = {}
     for plan in plans:
         for selectors in raw_selectors(plan).values():
-            queries.update({f"raw:{text}": f"count({text})" for text in selectors})
-    return queries
+            for text in selectors:
+                out[text] = max(out.get(text, 0), plan.period)
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ class StatusReport:
 
 
 def _unmatched(plan: SLOPlan, results: dict[str, list[Sample]]) -> dict[str, tuple[str, ...]]:
-    """Per SLI side, the raw selectors no series matches (unknown when not asked)."""
+    """Per SLI side, the raw selectors no series matches (unknown when not asked: `raw:<selector>` results)."""
     return {
         side: tuple(t for t in selectors if f"raw:{t}" in results and not results[f"raw:{t}"])
         for side, selectors in raw_selectors(plan).items()
@@ -115,7 +123,13 @@ def status_report(
     shown = {(r.service, r.name) for r in rows}
     for plan in plans:
         who = f"{plan.service}/{plan.name}"
-        unmatched = _unmatched(plan, results)
+        names_of_service = (groups or {}).get(plan.service, ())
+        intervals = [loaded[g] for g in names_of_service if loaded is not None and g in loaded]
+        # Rules not loaded at all: that is the problem to fix first (build_status says it).
+        unmatched = _unmatched(plan, results) if intervals or loaded is None else {}
+        if _index(results.get(f"ratio:{BURN_WINDOWS[0]}", []), plan):
+            # The 5m ratio has data: `total` matched series (recently enough for a rate).
+            unmatched["total"] = ()
         for text in unmatched.get("total", ()):
             kept.append(f"{who}: the SLI's selector {text} matches no series: check the metric name and labels, and that the target is scraped")
         for text in unmatched.get("errors", ()):
@@ -123,8 +137,6 @@ def status_report(
         mine = [p for p in problems if p.startswith(who + ":")]
         if (plan.service, plan.name) in shown or not mine:
             continue
-        names_of_service = (groups or {}).get(plan.service, ())
-        intervals = [loaded[g] for g in names_of_service if loaded is not None and g in loaded]
         if intervals and not unmatched.get("total"):
             # Loaded, scraped, not evaluated yet: the slowest group decides when.
             minutes = max(1, math.ceil(max(intervals) / 60))
@@ -244,20 +256,20 @@ def failing(rows: list[SLOStatus], plans: list[SLOPlan], action: str | None) -> 
     return out
 
 
-def ratio_percent(value: float | None, digits: int = 3) -> str:
+def ratio_percent(value: float | None, digits: int = 4) -> str:
     """A ratio as a percentage for people: `99.95%`, `-12.5%`, `-` when unknown."""
     if value is None or math.isnan(value):
         return "-"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    return f"{value * 100:.{digits}g}%" if abs(value) < 10 else f"{value * 100:.0f}%"
+    return f"{human(value * 100, digits)}%" if abs(value) < 10 else f"{value * 100:.0f}%"
 
 
 def burn_text(value: float | None) -> str:
     """A burn rate: `0.42x`, `14.4x`, `-`."""
     if value is None or math.isnan(value):
         return "-"
-    return f"{value:.3g}x"
+    return f"{human(value)}x"
 
 
 def status_rows(rows: list[SLOStatus], failing_rows: list[SLOStatus]) -> list[list[str]]:

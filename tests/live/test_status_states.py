@@ -8,7 +8,7 @@ from pathlib import Path
 
 from slogen.build.compile import compile_all
 from slogen.live.prometheus import Sample
-from slogen.live.status import raw_selectors, status_queries, status_report
+from slogen.live.status import raw_selectors, raw_series_lookbacks, status_queries, status_report
 from slogen.plan import names
 from slogen.spec.load import load_specs
 
@@ -35,6 +35,7 @@ def _compiled(tmp_path: Path):
 
 def _answers(plans, **found: list[Sample]) -> dict[str, list[Sample]]:
     results = {key: [] for key in status_queries(plans)}
+    results.update({f"raw:{text}": [] for text in raw_series_lookbacks(plans)})
     results.update(found)
     return results
 

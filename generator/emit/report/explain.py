@@ -8,7 +8,7 @@ from slogen.emit.tests.promtool import ServiceTests
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import detection_time
 from slogen.spec.durations import format_duration, humanize_duration
-from slogen.spec.numbers import fmt
+from slogen.spec.numbers import fmt, human
 
 COLUMNS = (
     "tier",
@@ -31,8 +31,7 @@ class TierRow:
 
 
 def _percent(value: float) -> str:
-    text = f"{value * 100:.3g}"
-    return f"{text}%"
+    return f"{human(value * 100)}%"
 
 
 def tier_rows(plan: SLOPlan, tests: ServiceTests | None) -> list[TierRow]:

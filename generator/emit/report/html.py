@@ -21,7 +21,7 @@ from slogen.plan.policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BurnRateTier, detection_time, workbook_detection_time
 from slogen.spec.durations import format_duration
-from slogen.spec.numbers import fmt
+from slogen.spec.numbers import fmt, human
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
@@ -85,8 +85,8 @@ def _percent_tick(value: float) -> str:
 
 
 def fmt_float(value: float) -> str:
-    """Short text of a plotted number: `0.1`, `14.4`, `100`."""
-    return f"{value:.3g}"
+    """Short text of a plotted number: `0.1`, `14.4`, `100` (numbers.human)."""
+    return human(value)
 
 
 DetectionShape = tuple[tuple[tuple[BurnRateTier, int], ...], int, Decimal]
