@@ -31,7 +31,6 @@ from slogen.live.prometheus import Prometheus, PrometheusError, Sample
 from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
 from slogen.live.status import (
     STATUS_HEADERS,
-    build_status,
     raw_series_lookbacks,
     status_report,
     fail_on_problem,

@@ -190,7 +190,7 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
             if action is None:
                 problems.append(
                     f"{who}: no {names.POLICY_STATE} series: the deployed rules predate budget policies; "
-                    "run `make generate` and deploy output/rules/"
+                    "run `slogen generate` and deploy output/rules/"
                 )
             ratio = _value(ratios[plan.period], key)
             burns = tuple(
