@@ -245,3 +245,10 @@ def test_services_and_slo_ids_are_unique_across_files(tmp_path):
 def test_not_a_spec(tmp_path):
     assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`, or a Sloth, OpenSLO or Pyrra document (recognised by its version, apiVersion and kind)"]
     assert _check(tmp_path, "# only a comment\n") == [f"{tmp_path}/spec.yaml:1:1: file holds no spec"]
+
+
+def test_a_ratio_objective_with_a_custom_tier_is_one_located_problem(tmp_path):
+    # Issue 17: this crashed generate (exit 70) after validate said valid.
+    alerting = "    alerting:\n      page:\n        tiers:\n          - {budget_percent: 33, long_window: 1d}\n      ticket: false\n"
+    got = _check(tmp_path, _slo(objective="0.999", extra=alerting))
+    assert len(got) == 1 and "slos[0].objective: objective 0.999 is a percentage below 50%: did you mean 99.9?" in got[0]
