@@ -113,14 +113,28 @@ def generate_command() -> str:
     for verb in ("check", "test"):
         if verb in args:
             index = args.index(verb)
-            rest = [a for a in args[index + 1:]]
+            rest = args[index + 1:]
             if verb == "test":  # test's own options mean nothing to generate
-                rest = [a for a in rest if not a.startswith(("-j", "--jobs", "--strict"))]
+                rest = _without_options(rest, flags=("--strict",), valued=("-j", "--jobs"))
             args = args[:index] + ["generate"] + rest
             break
     else:
         args = ["generate"]
     return " ".join(["slogen", *(shlex.quote(a) for a in args)])
+
+
+def _without_options(args: list[str], flags: tuple[str, ...], valued: tuple[str, ...]) -> list[str]:
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in flags or arg.startswith(tuple(f"{v}=" for v in valued)) or (arg.startswith("-j") and arg[2:].isdigit()):
+            continue
+        elif arg in valued:
+            skip = True
+        else:
+            out.append(arg)
+    return out
 
 
 def _pairs(option: str, values: Optional[list[str]]) -> dict[str, str]:
