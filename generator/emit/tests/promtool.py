@@ -38,7 +38,7 @@ from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, pla
 from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr
 from slogen.emit.targets.base import header
-from slogen.emit.tests.series import SeriesError, SyntheticSeries, label_matches, sli_series
+from slogen.emit.tests.series import SeriesError, SyntheticSeries, label_matches, sli_selectors, sli_series
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SeverityPlan, SLOPlan
@@ -182,19 +182,22 @@ def _reads(selectors: tuple[Selector, ...], series: SyntheticSeries) -> bool:
     return False
 
 
-def sharing_lanes(testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...]) -> tuple[tuple[int, ...], ...]:
+def sharing_lanes(
+    testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...], reads: list[tuple[Selector, ...]] | None = None
+) -> tuple[tuple[int, ...], ...]:
     """SLOs grouped so that no SLO of a lane reads another's input series.
 
     promtool evaluates the whole rule file at every tick of every test group, so one
     group per SLO and scenario costs SLOs squared; SLOs of a lane share their groups
     (each its own series and checks), and a service's cost grows linearly.  A service
     SLO whose selectors also match a per-handler SLO's series goes to another lane,
-    since feeding both at once would change the rates the other one sees.
+    since feeding both at once would change the rates the other one sees.  `reads`: the
+    selectors each SLO's SLI reads (series.sli_selectors), else parsed from its rules.
     """
     lanes: list[list[int]] = []
     readers: list[tuple[tuple[Selector, ...], tuple[SyntheticSeries, ...]]] = []
     for index, (plan, series) in enumerate(testable):
-        selectors = _rate_selectors(plan.rates)
+        selectors = reads[index] if reads is not None else _rate_selectors(plan.rates)
         readers.append((selectors, series))
         for lane in lanes:
             if selectors and all(_independent(readers[index], readers[other]) for other in lane):
@@ -650,6 +653,7 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
     reported untested (loudly, by `slogen test`) rather than blocking the rules.
     """
     testable: list[tuple[SLOPlan, tuple[SyntheticSeries, ...]]] = []
+    reads: list[tuple[Selector, ...]] = []
     untested: list[tuple[str, str]] = []
     for plan in plans:
         sli = slis[plan.name]
@@ -662,8 +666,9 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
             untested.append((plan.name, "its query SLI has no `test` block naming the counters to drive"))
             continue
         testable.append((plan, series))
+        reads.append(sli_selectors(sli))
     by_name = {plan.name: series for plan, series in testable}
-    lanes = sharing_lanes(tuple(testable))
+    lanes = sharing_lanes(tuple(testable), reads)
     e = choose_eval_interval([plan for plan, _ in testable], by_name, lanes)
     tests = ServiceTests(service, e, tuple(testable), tuple(untested), group_order)
     tests.__dict__["lanes"] = lanes  # already known: spare the cached property the work

@@ -17,7 +17,7 @@ import promql_parser as pp
 from slogen.plan.sli import le_matcher
 from slogen.spec.model import SLI, RatioSLI, threshold_seconds
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import Selector, SLIError, escape_string, parse_query, parse_selector
+from slogen.spec.promql import Selector, SLIError, escape_string, parse_query, parse_selector, selectors_read
 
 Matcher = tuple[str, str, str]
 
@@ -288,3 +288,22 @@ def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ..
         return ratio_series(inferred, grouping)
     except SLIError as err:
         raise SeriesError(err.field, str(err)) from None
+
+
+def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
+    """The selectors of input series an SLI's rules read (empty when unknown).
+
+    From the spec's own selectors, parsed once per shape (promql.parse_selector), so a
+    large tree pays no full parse per SLO; free-form queries are parsed.
+    """
+    try:
+        if sli.ratio is not None:
+            return tuple(parse_selector(t, "") for t in (sli.ratio.errors, sli.ratio.good, sli.ratio.total) if t)
+        if sli.latency is not None:
+            base = parse_selector(sli.latency.histogram, "")
+            return tuple(Selector(f"{base.name}{suffix}", base.matchers) for suffix in ("_bucket", "_count"))
+        if sli.query is not None:
+            return selectors_read(sli.query.errors) + selectors_read(sli.query.total)
+    except SLIError:
+        return ()
+    return ()
