@@ -172,13 +172,30 @@ def _rate_selectors(rates: BaseRates) -> tuple[Selector, ...]:
     return events + errors if events and errors else ()
 
 
-def _reads(selectors: tuple[Selector, ...], series: SyntheticSeries) -> bool:
-    labels = {"__name__": series.metric, **dict(series.labels)}
-    for selector in selectors:
-        if selector.name is not None and selector.name != series.metric:
-            continue
-        if all(label_matches(m, labels.get(m[0], "")) for m in selector.matchers):
-            return True
+@dataclass(frozen=True)
+class _Reader:
+    """One SLO as sharing_lanes compares it: what its rules read, and what it feeds."""
+
+    selectors: tuple[Selector, ...]
+    notations: frozenset[str]
+    series: tuple[tuple[str, dict[str, str]], ...]  # (metric, labels with __name__)
+
+
+def _reader(selectors: tuple[Selector, ...], series: tuple[SyntheticSeries, ...]) -> _Reader:
+    return _Reader(
+        selectors,
+        frozenset(s.notation() for s in series),
+        tuple((s.metric, {"__name__": s.metric, **dict(s.labels)}) for s in series),
+    )
+
+
+def _reads(selectors: tuple[Selector, ...], series: tuple[tuple[str, dict[str, str]], ...]) -> bool:
+    for metric, labels in series:
+        for selector in selectors:
+            if selector.name is not None and selector.name != metric:
+                continue
+            if all(label_matches(m, labels.get(m[0], "")) for m in selector.matchers):
+                return True
     return False
 
 
@@ -195,10 +212,10 @@ def sharing_lanes(
     selectors each SLO's SLI reads (series.sli_selectors), else parsed from its rules.
     """
     lanes: list[list[int]] = []
-    readers: list[tuple[tuple[Selector, ...], tuple[SyntheticSeries, ...]]] = []
+    readers: list[_Reader] = []
     for index, (plan, series) in enumerate(testable):
         selectors = reads[index] if reads is not None else _rate_selectors(plan.rates)
-        readers.append((selectors, series))
+        readers.append(_reader(selectors, series))
         for lane in lanes:
             if selectors and all(_independent(readers[index], readers[other]) for other in lane):
                 lane.append(index)
@@ -208,11 +225,10 @@ def sharing_lanes(
     return tuple(tuple(lane) for lane in lanes)
 
 
-def _independent(a: tuple[tuple[Selector, ...], tuple[SyntheticSeries, ...]], b: tuple[tuple[Selector, ...], tuple[SyntheticSeries, ...]]) -> bool:
-    (a_reads, a_series), (b_reads, b_series) = a, b
-    if not b_reads or {s.notation() for s in a_series} & {s.notation() for s in b_series}:
+def _independent(a: _Reader, b: _Reader) -> bool:
+    if not b.selectors or a.notations & b.notations:
         return False
-    return not any(_reads(a_reads, s) for s in b_series) and not any(_reads(b_reads, s) for s in a_series)
+    return not _reads(a.selectors, b.series) and not _reads(b.selectors, a.series)
 
 
 # Pure in its numbers, and SLOs with the same objective and tiers ask the same questions
@@ -616,8 +632,8 @@ def choose_eval_interval(
     """
     lanes = lanes if lanes is not None else tuple((i,) for i in range(len(plans)))
     budget = tick_budget(len(plans))
+    shapes = [{_numbers_key(plans[i]): plans[i] for i in lane}.values() for lane in lanes]
     for e in EVAL_INTERVALS:
-        shapes = [{_numbers_key(plans[i]): plans[i] for i in lane}.values() for lane in lanes]
         ticks = [[_slo_ticks(plan, series[plan.name], e) for plan in lane] for lane in shapes]
         # The fires and quiet scenarios alone are cheap to size and often rule e out.
         if sum(least for lane in ticks for least, _ in lane) > budget:
