@@ -69,18 +69,22 @@ check: $(STAMP)
 test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
 	$(PY) -m pytest -q
 
-# Benchmarks (the compile rounds, then about 10 minutes, then the alert-quality corpus): compile throughput at
-# 10,000 SLOs, rule evaluation cost in a real Prometheus against Sloth's and Pyrra's rule shapes, and their alerts'
-# detection and reset times on an incident corpus against the SRE workbook's ideal -> docs/benchmarks.md.
+# Benchmarks (the compile rounds, then about 25 minutes): compile throughput at 10,000 SLOs, rule evaluation
+# cost in a real Prometheus against Sloth's and Pyrra's rule shapes, the alerts' detection and reset times on an
+# incident corpus against the SRE workbook's ideal -> docs/benchmarks.md, and the generated tests' promtool time
+# per SLO for services of 1, 10 and 50 SLOs (printed, build/bench-tests.json).
 BENCH_SERVICES ?= 1000
 BENCH_SLOS ?= 10
 BENCH_ROUNDS ?= 3
 BENCH_DAYS ?= 30
 BENCH_MEASURE ?= 420
+# Generated-test cost: one service of each size, its promtool tests timed (a few minutes).
+BENCH_TEST_SLOS ?= 1,10,50
 bench: $(STAMP) promtool
 	@mkdir -p build
 	$(PY) -m bench.compile_speed --services $(BENCH_SERVICES) --slos $(BENCH_SLOS) --rounds $(BENCH_ROUNDS) --json build/bench-compile.json
 	$(PY) -m bench.eval_cost --days $(BENCH_DAYS) --measure $(BENCH_MEASURE) --json build/bench-eval.json
+	$(PY) -m bench.test_cost --slos $(BENCH_TEST_SLOS) --json build/bench-tests.json
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"

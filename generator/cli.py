@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Optional, Sequence
@@ -18,7 +20,7 @@ from slogen.build.compile import CompiledService, compile_all, output_files
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
-from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, staging_area, write_file
+from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable, write_file
 from slogen.emit.convert import render_native
 from slogen.emit.report.budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import COLUMNS, markdown_table
@@ -27,11 +29,12 @@ from slogen.emit.report.html import History, render_report
 from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targets
 from slogen.emit.targets.base import SHARE_RULES
 from slogen.emit.targets.operator import parse_label, parse_namespace
-from slogen.live.prometheus import Prometheus, PrometheusError
+from slogen.live.prometheus import Prometheus, PrometheusError, Sample
 from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
 from slogen.live.status import (
     STATUS_HEADERS,
-    build_status,
+    raw_series_lookbacks,
+    status_report,
     fail_on_problem,
     failing,
     history_queries,
@@ -60,6 +63,7 @@ out_console = Console(highlight=False, soft_wrap=True)
 
 EXIT_STALE = 1
 EXIT_INPUT = 2
+EXIT_IO = 74  # sysexits' EX_IOERR: output/ (or a file beside it) could not be written
 
 SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)
@@ -147,6 +151,48 @@ def _fail(diagnostics: list[Diagnostic]) -> None:
     count = len(diagnostics)
     err_console.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was written[/red]")
     raise typer.Exit(EXIT_INPUT)
+
+
+def _check_out(out: Path, paths: list[Path]) -> None:
+    """Refuse an --out that is not a directory (or not writable) before touching anything."""
+    problem = out_dir_problem(out, paths)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}; nothing was written", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    problem = unwritable(out)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}", err=True)
+        raise typer.Exit(EXIT_IO)
+
+
+def generate_command() -> str:
+    """The `generate` command matching the check/test command being run, to name in messages."""
+    args = sys.argv[1:]
+    for verb in ("check", "test"):
+        if verb in args:
+            index = args.index(verb)
+            rest = args[index + 1:]
+            if verb == "test":  # test's own options mean nothing to generate
+                rest = _without_options(rest, flags=("--strict",), valued=("-j", "--jobs"))
+            args = args[:index] + ["generate"] + rest
+            break
+    else:
+        args = ["generate"]
+    return " ".join(["slogen", *(shlex.quote(a) for a in args)])
+
+
+def _without_options(args: list[str], flags: tuple[str, ...], valued: tuple[str, ...]) -> list[str]:
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in flags or arg.startswith(tuple(f"{v}=" for v in valued)) or (arg.startswith("-j") and arg[2:].isdigit()):
+            continue
+        elif arg in valued:
+            skip = True
+        else:
+            out.append(arg)
+    return out
 
 
 def _pairs(option: str, values: Optional[list[str]]) -> dict[str, str]:
@@ -242,6 +288,7 @@ def generate(
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
+    _check_out(out, paths)
     jsonnet = _jsonnet(ext_str, ext_code)
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     # Options change the output as much as the specs do, so they are part of the inputs.
@@ -291,18 +338,23 @@ def check(
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    problem = out_dir_problem(out, _specs(specs))
+    if problem is not None:
+        typer.echo(f"slogen: {problem}", err=True)
+        raise typer.Exit(EXIT_INPUT)
     with paused_gc(freeze=True):
         tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None), spec_options, share_rules)
     changes = changes_of(out, list(tree.staged))
     if not changes.any:
         err_console.print(f"{out}/ is up to date")
         return
+    run = generate_command()
     for rel in changes.added:
-        typer.echo(f"{out / rel}: missing (run `make generate`)", err=True)
+        typer.echo(f"{out / rel}: missing (run `{run}`)", err=True)
     for rel in changes.changed:
-        typer.echo(f"{out / rel}: stale (run `make generate`)", err=True)
+        typer.echo(f"{out / rel}: stale (run `{run}`)", err=True)
     for rel in changes.removed:
-        typer.echo(f"{out / rel}: no longer produced by the specs (run `make generate`)", err=True)
+        typer.echo(f"{out / rel}: no longer produced by the specs (run `{run}`)", err=True)
     raise typer.Exit(EXIT_STALE)
 
 
@@ -354,37 +406,57 @@ def test_rules(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any SLO is untested (README: which SLIs cannot be)")] = False,
 ) -> None:
     """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     services = compile_specs(_specs(specs), None, spec_options)
     files = output_files(services)
     changes = diff_output(out, files)
-    stale = [rel for rel in changes.added + changes.changed if rel.startswith(("tests/", "rules/"))]
+    # Rule files another target replaced (prometheus-operator only) are rendered from the
+    # specs below: the same groups that target's files carry.
+    stale = [rel for rel in changes.added + changes.changed if rel.startswith("tests/") or (rel.startswith("rules/") and rel in changes.changed)]
     if stale:
         for rel in stale:
-            typer.echo(f"{out / rel}: missing or stale: run `slogen generate` before testing", err=True)
+            typer.echo(f"{out / rel}: missing or stale: run `{generate_command()}` before testing", err=True)
         raise typer.Exit(EXIT_STALE)
     untested = _warn_untested(services)
-    paths = [out / rel for rel in sorted(files) if rel.startswith("tests/")]
-    try:
-        results = run_promtool_tests(paths, jobs)
-    except PromtoolMissing as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(EXIT_STALE)
-    for result in results:
+    tests = [rel for rel in sorted(files) if rel.startswith("tests/")]
+    with tempfile.TemporaryDirectory(prefix="slogen-test-") as tmp:
+        paths = []
+        for rel in tests:
+            rules = f"rules/{Path(rel).name.removesuffix('.test.yml')}.yml"
+            if rules in changes.added:
+                _materialize(Path(tmp), rules, files[rules])
+                paths.append(_materialize(Path(tmp), rel, files[rel]))
+            else:
+                paths.append(out / rel)
+        try:
+            results = run_promtool_tests(paths, jobs)
+        except PromtoolMissing as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(EXIT_STALE)
+    for rel, result in zip(tests, results):
+        shown = out / rel
         if result.passed:
-            err_console.print(f"[green]PASS[/green] {result.path} ({result.seconds:.1f}s)")
+            err_console.print(f"[green]PASS[/green] {shown} ({result.seconds:.1f}s)")
         else:
-            err_console.print(f"[red]FAIL[/red] {result.path} ({result.seconds:.1f}s)")
+            err_console.print(f"[red]FAIL[/red] {shown} ({result.seconds:.1f}s)")
             typer.echo(result.output, err=True)
     failed = sum(not r.passed for r in results)
     summary = f"{len(results) - failed}/{len(results)} test files passed"
     if untested:
-        summary += f"; {untested} SLO{'s' if untested != 1 else ''} untested"
+        summary += f"; {untested} SLO{'s' if untested != 1 else ''} untested" + (" (--strict)" if strict else "")
     err_console.print(summary)
-    if failed:
+    if failed or (strict and untested):
         raise typer.Exit(EXIT_STALE)
+
+
+def _materialize(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @app.command()
@@ -486,7 +558,8 @@ def status(
     if format not in ("table", "json"):
         typer.echo(f"--format: expected table or json, got {format!r}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    plans = _plans(specs)
+    services = compile_specs(_specs(specs))
+    plans = [plan for service in services for plan in service.plans]
     problem = fail_on_problem(plans, fail_on)
     try:
         client = Prometheus(prometheus, timeout)
@@ -498,23 +571,33 @@ def status(
     try:
         with client:
             results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
+            now = time.time()
+            # A raw selector matches when a series had samples within the SLO window.
+            results.update(
+                {f"raw:{text}": [Sample({})] if client.series_exist(text, now - back) else [] for text, back in raw_series_lookbacks(plans).items()}
+            )
+            loaded = client.rule_groups()
     except PrometheusError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(EXIT_PROMETHEUS)
-    rows, problems = build_status(plans, results)
+    found = status_report(plans, results, loaded, {s.service: tuple(g.name for g in s.groups) for s in services})
+    rows, problems = found.rows, found.problems
     gated = failing(rows, plans, fail_on)
     if format == "json":
         typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
     else:
         out_console.print(_table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+    for line in found.notes:
+        typer.echo(f"note: {line}", err=True)
     for line in problems:
         typer.echo(line, err=True)
-    if problems:
-        raise typer.Exit(EXIT_PROMETHEUS)
+    # The worst real state decides: an SLO past the gate fails it even if another has no data.
     if gated:
         gate = fail_on or "the last state of its budget policy (budget exhausted)"
         typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
         raise typer.Exit(EXIT_GATE)
+    if problems:
+        raise typer.Exit(EXIT_PROMETHEUS)
 
 
 @app.command()
@@ -577,9 +660,10 @@ def main() -> None:
         typer.echo("interrupted; output/ left as it was", err=True)
         sys.exit(130)
     except OSError as err:
+        # Nothing half-written: a run that fails here left output/ as it was.
         where = f"{err.filename}: " if err.filename else ""
         typer.echo(f"{where}{err.strerror or err}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_IO)
     except Exception as err:  # a slogen bug: say so plainly, details on request
         if os.environ.get("SLOGEN_DEBUG"):
             raise

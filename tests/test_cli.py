@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import yaml
@@ -23,7 +24,7 @@ def test_generate_check_and_stale_detection(tmp_path):
     rules.write_text(rules.read_text() + "# edited\n")
     stale = run_slogen("check", cwd=tmp_path)
     assert stale.returncode == 1
-    assert "output/rules/api.yml: stale (run `make generate`)" in stale.stderr
+    assert "output/rules/api.yml: stale (run `slogen generate`)" in stale.stderr
 
 
 def test_same_specs_give_byte_identical_output(tmp_path):
@@ -108,3 +109,105 @@ def test_schema_is_valid_and_accepts_the_example_specs(tmp_path):
 def test_committed_output_is_up_to_date():
     result = run_slogen("check", "slo_specs", "--out", "output", cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_out_that_is_not_a_directory_is_refused_and_nothing_is_touched(tmp_path):
+    specs = tmp_path / "slo_specs"
+    spec = write_spec(specs, SPEC)
+    before = spec.read_bytes()
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine\n")
+    for out, expected in (
+        (existing, "an existing file, not a directory"),
+        (spec, "an existing file, not a directory"),
+        (specs / "x.yaml", "inside the specs"),  # a typo: the next run would read output as specs
+        (specs, "inside the specs"),
+        (Path("-"), "not one stream"),
+    ):
+        result = run_slogen("generate", str(specs), "--out", str(out), cwd=tmp_path)
+        assert result.returncode == 2, (out, result.stderr)
+        assert expected in result.stderr and "nothing was written" in result.stderr
+    assert existing.read_text() == "mine\n" and spec.read_bytes() == before
+    assert sorted(p.name for p in specs.iterdir()) == [spec.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "slo_specs"]  # no `-`, no staging, no lock
+
+
+def test_an_output_that_cannot_be_written_exits_74_and_leaves_no_staging(tmp_path):
+    specs = tmp_path / "slo_specs"
+    write_spec(specs, SPEC)
+    # A parent that is a file: creating the output fails whoever runs the test (root too).
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    result = run_slogen("generate", str(specs), "--out", str(blocker / "output"), cwd=tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "slo_specs"]
+
+
+def test_check_names_the_generate_command_that_was_run(tmp_path):
+    specs = tmp_path / "slo_specs"
+    write_spec(specs, SPEC)
+    result = run_slogen("check", "slo_specs", "--out", "built", "--target", "prometheus", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "(run `slogen generate slo_specs --out built --target prometheus`)" in result.stderr
+    assert "make generate" not in result.stderr
+
+
+BOOL_SPEC = "service: probes\nslos:\n  - name: up\n    objective: 99\n    sli:\n      bool: {metric: 'probe_success{job=\"x\"}'}\n"
+
+
+def test_strict_test_fails_when_an_slo_is_untested(tmp_path):
+    write_spec(tmp_path / "slo_specs", BOOL_SPEC, "probes.yaml")
+    assert run_slogen("generate", cwd=tmp_path).returncode == 0
+    lenient = run_slogen("test", cwd=tmp_path)
+    assert lenient.returncode == 0, lenient.stderr
+    assert "SLO probes/up is UNTESTED" in lenient.stderr
+    strict = run_slogen("test", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1, strict.stderr
+    assert "1 SLO untested (--strict)" in strict.stderr
+
+
+def test_tests_run_for_prometheus_operator_output_alone(tmp_path):
+    write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
+    result = run_slogen("generate", "--target", "prometheus-operator", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "output" / "rules").exists()
+    tested = run_slogen("test", cwd=tmp_path, timeout=900)
+    assert tested.returncode == 0, tested.stderr
+    assert "PASS output/tests/" in tested.stderr and "1/1 test files passed" in tested.stderr
+    assert not (tmp_path / "output" / "rules").exists(), "test renders the rules in a temporary tree, not in output/"
+
+
+def test_symbolic_links_in_the_specs_are_followed_or_located_never_silently_dropped(tmp_path):
+    specs = tmp_path / "slo_specs"
+    write_spec(specs, SPEC, "api.yaml")
+    shared = tmp_path / "shared"
+    write_spec(shared, SPEC.replace("service: api", "service: web"), "web.yaml")
+    (specs / "team").symlink_to(shared, target_is_directory=True)  # a linked directory: followed
+    first = run_slogen("generate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "output/rules/web.yml").exists()
+    before = snapshot(tmp_path / "output")
+    # The linked spec moves away: its link is broken, which must not delete web's output.
+    (shared / "web.yaml").rename(tmp_path / "web.yaml")
+    (shared / "web.yaml").symlink_to(tmp_path / "gone.yaml")
+    (specs / "loop").symlink_to(specs, target_is_directory=True)
+    broken = run_slogen("generate", cwd=tmp_path)
+    assert broken.returncode == 2, broken.stderr
+    assert "slo_specs/team/web.yaml:1:1: broken symbolic link" in broken.stderr
+    assert "slo_specs/loop:1:1: symbolic link loop" in broken.stderr
+    assert snapshot(tmp_path / "output") == before
+
+
+def test_output_is_identical_whatever_the_working_directory(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)  # what marks a repository's top for slogen
+    write_spec(repo / "slo_specs", SPEC, "api.yaml")
+    assert run_slogen("generate", cwd=repo).returncode == 0
+    at_top = snapshot(repo / "output")
+    assert "from slo_specs/api.yaml." in (repo / "output/rules/api.yml").read_text()
+    elsewhere = run_slogen("generate", str(repo / "slo_specs"), "--out", str(tmp_path / "out2"), cwd=Path("/"))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert snapshot(tmp_path / "out2") == at_top
+    from_below = run_slogen("check", ".", "--out", "../output", cwd=repo / "slo_specs")
+    assert from_below.returncode == 0, from_below.stderr

@@ -24,11 +24,17 @@ from slogen.spec.load import discover, display_path
 _LIBRARIES = ("PyYAML", "promql-parser", "pydantic")
 
 
+def package_sources() -> tuple[Path, tuple[Path, ...]]:
+    """slogen's package root and its Python files (every stage's, not only build/'s)."""
+    package = Path(__file__).resolve().parent.parent
+    return package, tuple(sorted(package.rglob("*.py")))
+
+
 def _code_digest() -> bytes:
     """slogen's source and library versions: a new slogen must recompile unchanged specs."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    package, sources = package_sources()
+    for path in sources:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for name in _LIBRARIES:
         try:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -139,6 +140,39 @@ def output_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def out_dir_problem(out_dir: Path, specs: list[Path]) -> str | None:
+    """Why `out_dir` cannot be generate's output directory, before anything is touched.
+
+    It must be a directory, or not exist yet; never a spec file or inside the specs
+    (the next run would read the output as specs), never `-`.
+    """
+    if str(out_dir) == "-":
+        return "--out -: generate writes a directory tree, not one stream; give a directory"
+    if out_dir.is_symlink() and not out_dir.exists():
+        return f"--out {out_dir}: a broken symbolic link (to {os.readlink(out_dir)})"
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"--out {out_dir}: an existing file, not a directory; give a directory (it is created if missing)"
+    resolved = out_dir.resolve()
+    for spec in specs:
+        root = spec.resolve()
+        if resolved == root or resolved.is_relative_to(root) or (spec.is_file() and root.is_relative_to(resolved)):
+            return f"--out {out_dir}: inside the specs ({spec}); the next run would read the output as specs"
+    return None
+
+
+def unwritable(out_dir: Path) -> str | None:
+    """Why generate could not write `out_dir` (or create it), or None."""
+    existing = out_dir if out_dir.exists() else next((p for p in out_dir.resolve().parents if p.exists()), None)
+    if existing is None:
+        return None
+    if existing == out_dir and not os.access(out_dir, os.W_OK | os.X_OK):
+        return f"{out_dir}: not writable (permission denied); nothing was written"
+    parent = out_dir.resolve().parent if existing == out_dir else existing
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{parent}: not writable (permission denied): {out_dir} is replaced beside it; nothing was written"
+    return None
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two directories; False when the system cannot."""
     try:
@@ -247,7 +281,30 @@ def staging_area(out_dir: Path) -> Iterator[Path]:
         finally:
             for leftover in (staging, _backup(staging)):
                 if leftover.exists():
-                    shutil.rmtree(leftover, ignore_errors=True)
+                    remove_tree(leftover)
+
+
+def remove_tree(root: Path) -> None:
+    """Remove a staging tree (or the old output swapped into it), read-only directories too."""
+
+    def writable_and_retry(function, path, _exc) -> None:
+        # A directory without write permission keeps its entries: open it up and retry.
+        parent = os.path.dirname(path)
+        try:
+            os.chmod(parent, os.stat(parent).st_mode | 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode | 0o700)
+                shutil.rmtree(path, **{_ON_ERROR: writable_and_retry})
+            else:
+                function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(root, **{_ON_ERROR: writable_and_retry})
+
+
+# rmtree's error hook: `onerror` is deprecated from Python 3.12, `onexc` new there.
+_ON_ERROR = "onexc" if sys.version_info >= (3, 12) else "onerror"
 
 
 def _backup(staging: Path) -> Path:
@@ -286,7 +343,7 @@ def _remove_abandoned_staging(parent: Path, name: str) -> None:
     """Staging trees left by a run that was killed; safe to remove while we hold the lock."""
     for leftover in parent.glob(f".{name}.slogen-staging-*"):
         if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
+            remove_tree(leftover)
 
 
 def _prune_empty_dirs(root: Path, removed: set[str]) -> None:

@@ -87,6 +87,15 @@ class Prometheus:
             raise PrometheusError(f"query {expr!r} returned a {data.get('resultType')}, not a vector")
         return [Sample(item["metric"], _number(item["value"][1])) for item in data["result"]]
 
+    def series_exist(self, selector: str, since: float) -> bool:
+        """Whether any series matching `selector` has had a sample since the unix time `since` (metadata only)."""
+        return bool(self._get("/api/v1/series", {"match[]": selector, "start": repr(since)}))
+
+    def rule_groups(self) -> dict[str, float]:
+        """The rule groups Prometheus has loaded: name -> evaluation interval in seconds."""
+        data = self._get("/api/v1/rules", {})
+        return {g["name"]: float(g.get("interval", 0)) for g in data.get("groups", []) if isinstance(g, dict) and "name" in g}
+
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[Sample]:
         """A range query returning a matrix."""
         params = {"query": expr, "start": repr(start), "end": repr(end), "step": repr(step)}

@@ -15,7 +15,8 @@ from slogen.live.prometheus import Sample
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.spec.durations import format_duration
-from slogen.spec.numbers import fmt
+from slogen.spec.numbers import fmt, human
+from slogen.spec.promql import selectors_read
 
 BURN_WINDOWS = (5 * 60, 3600, 6 * 3600)  # recorded for every SLO (plan.STANDARD_WINDOWS)
 
@@ -48,8 +49,19 @@ def _ids(plans: list[SLOPlan]) -> str:
     return "|".join(sorted(plan.id for plan in plans))
 
 
+def raw_selectors(plan: SLOPlan) -> dict[str, tuple[str, ...]]:
+    """The selectors of scraped series the SLI reads, by side (`total`, `errors`); slogen's own series left out."""
+    out = {}
+    for side, text in (("total", plan.rates.events), ("errors", plan.rates.errors)):
+        # The errors rule falls back to the recorded events rate: not a scraped series.
+        found = [s.render() for s in selectors_read(text) if not (s.name or "").startswith("slo:")]
+        out[side] = tuple(dict.fromkeys(found))
+    return out
+
+
 def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
-    """The instant queries status needs, by purpose: one per metric for all SLOs at once."""
+    """The instant queries status needs, by purpose: one per metric for all SLOs at once,
+    and one per raw SLI selector (does anything match it?)."""
     match = f'{names.LABEL_ID}=~"{_ids(plans)}"'
     periods = sorted({plan.period for plan in plans})
     queries = {
@@ -61,6 +73,79 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
     }
     queries.update({f"ratio:{p}": f"{names.error_ratio(p)}{{{match}}}" for p in sorted(set(periods) | set(BURN_WINDOWS))})
     return queries
+
+
+def raw_series_lookbacks(plans: list[SLOPlan]) -> dict[str, int]:
+    """Every raw SLI selector, with how far back (seconds: the longest SLO window reading it)
+    a series must have existed for it to count as matching."""
+    out: dict[str, int] = {}
+    for plan in plans:
+        for selectors in raw_selectors(plan).values():
+            for text in selectors:
+                out[text] = max(out.get(text, 0), plan.period)
+    return out
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What `status` found: rows, problems (exit 3) and notes (said, not failing)."""
+
+    rows: list[SLOStatus]
+    problems: list[str]
+    notes: list[str]
+
+
+def _unmatched(plan: SLOPlan, results: dict[str, list[Sample]]) -> dict[str, tuple[str, ...]]:
+    """Per SLI side, the raw selectors no series matches (unknown when not asked: `raw:<selector>` results)."""
+    return {
+        side: tuple(t for t in selectors if f"raw:{t}" in results and not results[f"raw:{t}"])
+        for side, selectors in raw_selectors(plan).items()
+    }
+
+
+def _waiting_row(plan: SLOPlan, minutes: int) -> SLOStatus:
+    return SLOStatus(
+        service=plan.service, name=plan.name, group=(), objective_percent=fmt(plan.objective_percent),
+        window=format_duration(plan.period), sli=None, remaining=None, burn_rates=(), action=f"waiting (up to {minutes} min)",
+        level=None, alerts=(),
+    )
+
+
+def status_report(
+    plans: list[SLOPlan], results: dict[str, list[Sample]], loaded: dict[str, float] | None = None, groups: dict[str, tuple[str, ...]] | None = None
+) -> StatusReport:
+    """Every SLO's row, even without data: `loaded` is Prometheus' rule groups (name: interval
+    seconds), `groups` the rule group names of each service, to tell "not loaded" from "not
+    evaluated yet"."""
+    rows, problems = build_status(plans, results)
+    notes: list[str] = []
+    kept: list[str] = []
+    shown = {(r.service, r.name) for r in rows}
+    for plan in plans:
+        who = f"{plan.service}/{plan.name}"
+        names_of_service = (groups or {}).get(plan.service, ())
+        intervals = [loaded[g] for g in names_of_service if loaded is not None and g in loaded]
+        # Rules not loaded at all: that is the problem to fix first (build_status says it).
+        unmatched = _unmatched(plan, results) if intervals or loaded is None else {}
+        if _index(results.get(f"ratio:{BURN_WINDOWS[0]}", []), plan):
+            # The 5m ratio has data: `total` matched series (recently enough for a rate).
+            unmatched["total"] = ()
+        for text in unmatched.get("total", ()):
+            kept.append(f"{who}: the SLI's selector {text} matches no series: check the metric name and labels, and that the target is scraped")
+        for text in unmatched.get("errors", ()):
+            notes.append(f"{who}: the SLI's error selector {text} matches no series: a typo, or no error counted yet (the SLI then reads 100%)")
+        mine = [p for p in problems if p.startswith(who + ":")]
+        if (plan.service, plan.name) in shown or not mine:
+            continue
+        if intervals and not unmatched.get("total"):
+            # Loaded, scraped, not evaluated yet: the slowest group decides when.
+            minutes = max(1, math.ceil(max(intervals) / 60))
+            notes.append(f"{who}: rules loaded, waiting for the first evaluations (up to {minutes} min)")
+            rows.append(_waiting_row(plan, minutes))
+            problems = [p for p in problems if p not in mine]
+        elif unmatched.get("total"):
+            problems = [p for p in problems if p not in mine]  # said better above
+    return StatusReport(rows, problems + kept, notes)
 
 
 def _key(plan: SLOPlan, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -105,7 +190,7 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
             if action is None:
                 problems.append(
                     f"{who}: no {names.POLICY_STATE} series: the deployed rules predate budget policies; "
-                    "run `make generate` and deploy output/rules/"
+                    "run `slogen generate` and deploy output/rules/"
                 )
             ratio = _value(ratios[plan.period], key)
             burns = tuple(
@@ -171,20 +256,20 @@ def failing(rows: list[SLOStatus], plans: list[SLOPlan], action: str | None) -> 
     return out
 
 
-def ratio_percent(value: float | None, digits: int = 3) -> str:
+def ratio_percent(value: float | None, digits: int = 4) -> str:
     """A ratio as a percentage for people: `99.95%`, `-12.5%`, `-` when unknown."""
     if value is None or math.isnan(value):
         return "-"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    return f"{value * 100:.{digits}g}%" if abs(value) < 10 else f"{value * 100:.0f}%"
+    return f"{human(value * 100, digits)}%" if abs(value) < 10 else f"{value * 100:.0f}%"
 
 
 def burn_text(value: float | None) -> str:
     """A burn rate: `0.42x`, `14.4x`, `-`."""
     if value is None or math.isnan(value):
         return "-"
-    return f"{value:.3g}x"
+    return f"{human(value)}x"
 
 
 def status_rows(rows: list[SLOStatus], failing_rows: list[SLOStatus]) -> list[list[str]]:

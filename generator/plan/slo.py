@@ -17,6 +17,7 @@ from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import SLO, ServiceSpec, Severity, Tier, reserved_label_problem
 from slogen.spec.numbers import exact, fmt
+from slogen.spec.promql import SLIError, parse_selector
 
 # Windows recorded for every SLO whatever its tiers, so dashboards can rely on them.
 STANDARD_WINDOWS = (5 * 60, 30 * 60, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY)
@@ -84,6 +85,11 @@ class SLOPlan:
     def series_labels(self) -> dict[str, str]:
         """All labels of a non-window series: slo_* labels and the spec's labels, sorted (shared: do not mutate)."""
         return dict(sorted({**dict(self.labels), **dict(self.id_labels)}.items()))
+
+    @cached_property
+    def alert_tiers(self) -> tuple[tuple[BurnRateTier, int], ...]:
+        """Every tier with its severity's `for` in seconds (0 without), which every detection time shown includes."""
+        return tuple((tier, sev.for_seconds or 0) for sev in self.severities for tier in sev.tiers)
 
     def selector(self, metric: str) -> str:
         """A selector for one of this SLO's recorded series (by id only, so relabelled history still counts)."""
@@ -159,6 +165,79 @@ def label_problems(labels: dict[str, str] | list[str], loc: tuple) -> list[Probl
     return problems
 
 
+# Below this, an objective is far likelier a ratio written where a percentage belongs.
+LOW_OBJECTIVE = 50
+
+
+def objective_problems(slo: SLO, loc: tuple) -> list[Problem]:
+    """An objective under 50% without `allow_low_objective: true`: most likely a ratio."""
+    if slo.objective >= LOW_OBJECTIVE or slo.allow_low_objective:
+        return []
+    hint = f"did you mean {fmt(slo.objective * 100)}? " if slo.objective < 1 else ""
+    return [
+        Problem(
+            loc + ("objective",),
+            f"objective {fmt(slo.objective)} is a percentage below {LOW_OBJECTIVE}%: {hint}objectives are percentages "
+            "(99.9, not 0.999); set `allow_low_objective: true` on the SLO if you mean it",
+        )
+    ]
+
+
+def grouping_problems(service: ServiceSpec, slo: SLO, loc: tuple) -> list[Problem]:
+    """Grouping labels that a static label of the rules would overwrite.
+
+    Prometheus then sees several series with the same labels after the rule's labels
+    are applied and drops the rule's whole result at evaluation time.
+    """
+    static = {name: ("labels",) for name in service.labels}
+    static.update({name: loc + ("labels",) for name in slo.labels})
+    if slo.alerting is not False:
+        static.update({name: loc + ("alerting", "labels") for name in slo.alerting.labels})
+        for key in SEVERITIES:
+            sev = getattr(slo.alerting, key)
+            if sev is not False:
+                static.update({name: loc + ("alerting", key, "labels") for name in sev.labels})
+    problems = []
+    for position, label in enumerate(slo.grouping):
+        if label in static:
+            where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in static[label]).replace(".[", "[")
+            problems.append(
+                Problem(
+                    loc + ("grouping", position),
+                    f"grouping label {label!r} is also a static label ({where}.{label}): the rules would overwrite its "
+                    "values and Prometheus would reject their results; drop one of the two or rename the static label",
+                )
+            )
+    return problems
+
+
+def ratio_problems(slo: SLO, loc: tuple) -> list[Problem]:
+    """A ratio SLI whose `errors` (or `good`) selects exactly the series of `total`."""
+    ratio = slo.sli.ratio
+    if ratio is None:
+        return []
+    field, part = ("errors", ratio.errors) if ratio.errors is not None else ("good", ratio.good)
+    if part is None or not same_series(part, ratio.total):
+        return []
+    meaning = "every event would be an error (100% errors)" if field == "errors" else "no event could ever fail"
+    return [
+        Problem(
+            loc + ("sli", "ratio", field),
+            f"`{field}` selects the same series as `total`: {meaning}; "
+            f"narrow it to the {'failing' if field == 'errors' else 'successful'} events, e.g. with code=~\"5..\"",
+        )
+    ]
+
+
+def same_series(a: str, b: str) -> bool:
+    """Whether two plain selectors select the same series (matcher order aside)."""
+    try:
+        first, second = parse_selector(a, ""), parse_selector(b, "")
+    except SLIError:
+        return False
+    return first.name == second.name and sorted(first.matchers) == sorted(second.matchers)
+
+
 def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Problem]]:
     """Plan one SLO of a service, or say what is wrong with it."""
     slo: SLO = service.slos[index]
@@ -173,6 +252,9 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     budget = exact(1 - objective)
     problems += label_problems(slo.labels, loc + ("labels",))
     problems += label_problems(slo.grouping, loc + ("grouping",))
+    problems += grouping_problems(service, slo, loc)
+    low_objective = objective_problems(slo, loc)
+    problems += low_objective + ratio_problems(slo, loc)
 
     severities: list[SeverityPlan] = []
     alerting = slo.alerting
@@ -191,7 +273,8 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
             for t_index, tier in enumerate(tiers):
                 spec_tier = sev.tiers[t_index] if sev.tiers else None
                 tier_loc = loc + ("alerting", key) + (("tiers", t_index) if spec_tier is not None else ())
-                problems += _tier_problems(tier, spec_tier, tier_loc, period, budget)
+                # A ratio taken for a percentage makes every tier unfireable: say it once.
+                problems += [] if low_objective else _tier_problems(tier, spec_tier, tier_loc, period, budget)
             labels = {"severity": key, **alerting.labels, **sev.labels}
             annotations = {**alerting.annotations, **sev.annotations}
             severities.append(

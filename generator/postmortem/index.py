@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from slogen.postmortem.lint import action_table
+from slogen.postmortem.lint import action_table, is_open
 from slogen.postmortem.model import SEVERITIES, Postmortem, format_span, parse_utc
 
 INDEX_NAME = "README.md"
@@ -36,14 +36,11 @@ def index_entry(pm: Postmortem) -> IndexEntry:
     try:
         duration = format_span(int((parse_utc(str(front["end"])) - parse_utc(str(front["start"]))).total_seconds()))
     except (KeyError, ValueError):
-        duration = "?"
+        # The template's header line states the duration as written (`45 min`).
+        duration = str(front.get("duration", "?"))
     _, table = action_table(pm)
-    open_actions = 0
     column = table.column("Status") if table is not None else None
-    if table is not None:
-        for _, cells in table.rows:
-            status = cells[column].lower() if column is not None and column < len(cells) else ""
-            open_actions += status != "done"
+    open_actions = sum(is_open(cells, column) for _, cells in table.rows) if table is not None else 0
     return IndexEntry(
         file=PurePosixPath(pm.path).name,
         date=str(front.get("date", "?")),

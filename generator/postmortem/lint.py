@@ -27,11 +27,16 @@ DEFAULT_SEVERITY = {
     "placeholders": "error",
 }
 REQUIRED_KEYS = ("title", "date", "severity", "start", "end", "template")
+# Without front matter, the standard template's `# title` and header line say these.
+HEADER_KEYS = ("title", "date", "duration", "severity")
 
 _TIME = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})[ T])?([01]\d|2[0-3]):([0-5]\d)$")
 _HANDLE = re.compile(r"^@[A-Za-z0-9][\w.-]*(?:\s*,\s*@[A-Za-z0-9][\w.-]*)*$")
 _TICKET = re.compile(r"^(?:[A-Z][A-Z0-9]+-\d+|#\d+|https?://\S+)$")
-_WHY = re.compile(r"^\s*\d+[.)]\s+\S")
+# Numbered whys (`1. Why ...? Because ...`) or the template's bullets (`- Why ...? → ...`).
+_WHY = re.compile(r"^\s*(?:\d+[.)]|[-*]\s+(?:\*\*)?why\b)\s*\S", re.IGNORECASE)
+_ARROW = re.compile(r"(?:→|->)\s*(.*)$")
+_DONE = re.compile(r"✅|✔|\[x\]|~~.+~~|\bdone\b", re.IGNORECASE)
 _ROOT_CAUSE = re.compile(r"^\s*(?:[-*]\s+)?\*\*root cause:?\*\*:?\s*(.*)$", re.IGNORECASE)
 _BUDGET = re.compile(r"^(?:<=\s*)?(\d+(?:\.\d+)?)%$")
 
@@ -111,9 +116,9 @@ def check_front_matter(pm: Postmortem) -> list[Issue]:
     front = pm.front or {}
     out: list[Issue] = []
     at = pm.front_lines.get
-    for key in REQUIRED_KEYS:
+    for key in HEADER_KEYS if pm.header_form else REQUIRED_KEYS:
         if key not in front:
-            out.append((1, f"front matter has no `{key}:`"))
+            out.append((1, f"no `# title` line" if pm.header_form and key == "title" else f"front matter has no `{key}:`"))
     severity = front.get("severity")
     if severity is not None and severity not in SEVERITIES:
         out.append((at("severity", 1), f"severity {severity!r} is not one of {', '.join(SEVERITIES)}"))
@@ -216,9 +221,13 @@ def check_five_whys(pm: Postmortem) -> list[Issue]:
         return [(rca.line if rca else _heading_line(pm), "Root Cause Analysis has no `### 5 Whys` subsection")]
     items = [line for line in whys.body if _WHY.match(line.text)]
     if not items:
-        return [(whys.line, "5 Whys has no numbered whys (1. Why ...? Because ...)")]
+        return [(whys.line, "5 Whys has no whys (1. Why ...? Because ... or - Why ...? → ...)")]
     after = [line for line in whys.body if line.number > items[-1].number]
     root = next((line for line in after if _ROOT_CAUSE.match(line.text)), None)
+    answer = _ARROW.search(items[-1].text)
+    if root is None and answer is not None:
+        # The template's bullets: the last why's answer is the root cause.
+        return [] if answer.group(1).strip() else [(items[-1].number, "the last why has no answer after →: that answer is the root cause")]
     if root is None:
         return [(items[-1].number, "the 5 Whys must end in a root cause: add a `**Root cause:** ...` line after the last why")]
     match = _ROOT_CAUSE.match(root.text)
@@ -253,7 +262,8 @@ def check_action_items(pm: Postmortem) -> list[Issue]:
         return [(section.line, "no action item table (| Priority | Action | Owner | Due | Ticket | Status |)")]
     names = ("Priority", "Action", "Owner", "Due", "Ticket", "Status")
     columns = {name: table.column(name) for name in names}
-    missing = [name for name, index in columns.items() if index is None]
+    # Status is optional: without it, an item is open until a done marker (✅, [x], ~~...~~).
+    missing = [name for name, index in columns.items() if index is None and name != "Status"]
     if missing:
         return [(table.line, f"the action item table has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}")]
     if not table.rows:
@@ -262,6 +272,7 @@ def check_action_items(pm: Postmortem) -> list[Issue]:
     out: list[Issue] = []
     for number, cells in table.rows:
         cell = {name: (cells[i] if i < len(cells) else "") for name, i in columns.items() if i is not None}
+        cell.setdefault("Status", "")
         wrong = []
         if not _has_placeholder(cell["Priority"]) and cell["Priority"] not in priorities:
             wrong.append(f"priority {cell['Priority']!r} is not one of {', '.join(priorities)}")
@@ -269,16 +280,23 @@ def check_action_items(pm: Postmortem) -> list[Issue]:
             wrong.append("no action")
         if not _has_placeholder(cell["Owner"]) and not _HANDLE.match(cell["Owner"]):
             wrong.append("no owner (@handle)" if not cell["Owner"] else f"owner {cell['Owner']!r} is not an @handle")
-        if not _has_placeholder(cell["Due"]) and front_date(cell["Due"]) is None:
+        if not _has_placeholder(cell["Due"]) and front_date(cell["Due"].strip("~")) is None:
             wrong.append("no due date (YYYY-MM-DD)" if not cell["Due"] else f"due {cell['Due']!r} is not YYYY-MM-DD")
         if not _has_placeholder(cell["Ticket"]) and not _TICKET.match(cell["Ticket"]):
             wrong.append("no ticket id" if not cell["Ticket"] else f"ticket {cell['Ticket']!r} is not an id like OPS-123, #123 or a URL")
-        if not _has_placeholder(cell["Status"]) and cell["Status"].lower() not in STATUSES:
+        if columns["Status"] is not None and not _has_placeholder(cell["Status"]) and cell["Status"].lower() not in STATUSES:
             wrong.append(f"status {cell['Status']!r} is not one of {', '.join(STATUSES)}")
         if wrong:
             orphan = "orphan action item: " if any(w.startswith(("no owner", "no due", "no ticket")) for w in wrong) else "action item: "
             out.append((number, orphan + "; ".join(wrong)))
     return out
+
+
+def is_open(cells: tuple[str, ...], status: int | None) -> bool:
+    """Whether an action item is still open: its Status is not done, or without a Status column, no done marker."""
+    if status is not None:
+        return (cells[status].lower() if status < len(cells) else "") != "done"
+    return not any(_DONE.search(cell) for cell in cells)
 
 
 def budget_share(pm: Postmortem) -> float | None:

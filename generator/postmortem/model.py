@@ -163,6 +163,9 @@ class Postmortem:
     front_error: tuple[int, str] | None
     body_start: int
     sections: tuple[Section, ...] = field(default=())
+    # True when the facts come from a `Date: ... | Duration: ... | Severity: ...` line
+    # under the title (the standard template's own form) instead of YAML front matter.
+    header_form: bool = False
 
     def section(self, title: str, level: int = 2) -> Section | None:
         """The first section whose title starts with `title` (case-insensitive)."""
@@ -245,10 +248,35 @@ def _sections(lines: tuple[Line, ...]) -> tuple[Section, ...]:
     return tuple(sections)
 
 
+# `Date: 2026-03-02 | Duration: 45 min | Severity: SEV2`, bold labels allowed.
+_HEADER = re.compile(
+    r"^\W*date:?\W*\s*(?P<date>[^|]*?)\s*\|\W*duration:?\W*\s*(?P<duration>[^|]*?)\s*\|\W*severity:?\W*\s*(?P<severity>[^|*_]*?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _header_line(lines: tuple[Line, ...]) -> tuple[dict, dict[str, int]] | None:
+    """The facts of a postmortem without front matter: its `# title` and the header line below it."""
+    title = next(((line.number, line.text.lstrip("#").strip()) for line in lines if re.match(r"^#\s+\S", line.text)), None)
+    for line in lines[:20]:
+        match = _HEADER.match(line.text.strip())
+        if match:
+            front: dict = {k: v.strip() for k, v in match.groupdict().items()}
+            where = {k: line.number for k in front}
+            if title is not None:
+                front["title"], where["title"] = title[1], title[0]
+            return front, where
+    return None
+
+
 def parse_postmortem(path: str, text: str) -> Postmortem:
     """Parse a postmortem's text; never fails, problems are left for the linter to report."""
     lines = tuple(Line(i + 1, t) for i, t in enumerate(text.splitlines()))
     front, front_lines, front_error, body_start = _front_matter(lines)
+    header = _header_line(lines) if front is None and body_start == 0 else None
+    if header is not None:
+        front, front_lines = header
+        return Postmortem(path, lines, front, front_lines, None, 0, _sections(lines), header_form=True)
     return Postmortem(
         path=path,
         lines=lines,

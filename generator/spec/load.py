@@ -7,14 +7,17 @@ positions, validates with the pydantic models and turns every problem into a
 
 from __future__ import annotations
 
+import difflib
 import os
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from slogen.spec import formats
 from slogen.spec.errors import Diagnostic, Loc, Problem, loc_text
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
@@ -63,31 +66,89 @@ class LoadedSpec:
 
 def discover(paths: list[Path], options: SpecOptions | None = None) -> tuple[list[Path], list[Diagnostic]]:
     """Spec files under the given files and directories, in a stable order (include/exclude
-    patterns select among the files found in directories)."""
+    patterns select among the files found in directories).
+
+    Symbolic links to directories are followed; a link that points nowhere, or back to a
+    directory being walked (a loop), is a located problem: a spec silently left out would
+    have its service's output deleted.
+    """
     found: list[Path] = []
     problems: list[Diagnostic] = []
     wanted = options.wanted if options is not None else lambda _: True
     for path in paths:
         if path.is_dir():
-            found += sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix in SPEC_SUFFIXES and not _hidden(p, path) and wanted(p)
-            )
+            files, broken = _walk(path)
+            found += [p for p in files if wanted(p)]
+            problems += broken
         elif path.is_file():
             found.append(path)
+        elif path.is_symlink():
+            problems.append(Diagnostic(str(path), 1, 1, f"broken symbolic link (to {os.readlink(path)})"))
         else:
             problems.append(Diagnostic(str(path), 1, 1, "no such file or directory"))
     unique = list(dict.fromkeys(found))
     return unique, problems
 
 
+def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """Spec files under root, following directory links with loop detection."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+
+    def visit(directory: Path, ancestors: frozenset[tuple[int, int]]) -> None:
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError as err:
+            problems.append(Diagnostic(display_path(directory), 1, 1, f"cannot read directory: {err.strerror or err}"))
+            return
+        for entry in entries:
+            if _hidden(entry, root):
+                continue
+            if entry.is_symlink() and not entry.exists():
+                if entry.suffix in SPEC_SUFFIXES or not entry.suffix:
+                    problems.append(Diagnostic(entry.as_posix(), 1, 1, f"broken symbolic link (to {os.readlink(entry)}); fix or remove it"))
+                continue
+            if entry.is_dir():
+                stat = entry.stat()
+                key = (stat.st_dev, stat.st_ino)
+                if key in ancestors:
+                    problems.append(Diagnostic(entry.as_posix(), 1, 1, f"symbolic link loop: this is {entry.resolve()}, a directory above it"))
+                    continue
+                visit(entry, ancestors | {key})
+            elif entry.is_file() and entry.suffix in SPEC_SUFFIXES and entry.resolve() not in seen:
+                # One file reached by two paths (a link beside its target) is one spec.
+                seen.add(entry.resolve())
+                files.append(entry)
+
+    seen: set[Path] = set()
+    top = root.stat()
+    visit(root, frozenset({(top.st_dev, top.st_ino)}))
+    return sorted(files), problems
+
+
 def display_path(path: Path) -> str:
-    """How a file is named in messages and generated headers: relative to the working
-    directory when inside it, so output does not depend on where the repo is cloned."""
+    """How a file is named in messages and generated headers: relative to the top of the
+    git repository holding it, so output does not depend on the working directory or on
+    where the repository is cloned; outside a repository, relative to the working
+    directory when inside it."""
     try:
-        resolved, cwd = path.resolve(), Path.cwd()
+        resolved = path.resolve()
+        top = _repository_top(resolved.parent)
+        if top is not None:
+            return resolved.relative_to(top).as_posix()
+        cwd = Path.cwd()
         return Path(os.path.relpath(resolved, cwd)).as_posix() if resolved.is_relative_to(cwd) else str(path)
     except (OSError, ValueError):
         return str(path)
+
+
+@lru_cache(maxsize=1024)
+def _repository_top(directory: Path) -> Path | None:
+    """The nearest directory at or above `directory` holding `.git` (a directory, or a worktree's file)."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -343,6 +404,29 @@ def _pattern_message(error: dict) -> str:
     return _clean_message(error["msg"])
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation may hold (through lists, unions, dicts)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+def known_keys(loc: tuple) -> list[str]:
+    """The keys the native spec allows in the mapping at `loc` (a pydantic error's path)."""
+    models: list[type[BaseModel]] = [ServiceSpec]
+    for part in loc[:-1]:
+        if not isinstance(part, str) or part[:1].isupper() or part.startswith(("literal[", "function-")):
+            continue  # list indices and union-member names stay on the same models
+        fields = [f for model in models for name, f in model.model_fields.items() if part in (name, f.alias)]
+        models = [m for f in fields for m in _models_in(f.annotation)]
+    return sorted({f.alias or name for model in models for name, f in model.model_fields.items()})
+
+
+def _did_you_mean(loc: tuple) -> str:
+    close = difflib.get_close_matches(str(loc[-1]), known_keys(loc), n=1, cutoff=0.6)
+    return f": did you mean {close[0]!r}?" if close else ""
+
+
 def validation_problems(err: ValidationError) -> list[Problem]:
     """Pydantic errors as located problems, without the noise of union alternatives."""
     errors = err.errors(include_url=False)
@@ -358,7 +442,7 @@ def validation_problems(err: ValidationError) -> list[Problem]:
             continue
         message = _clean_message(e["msg"])
         if e["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}"
+            message = f"unknown key {loc[-1]!r}" + _did_you_mean(loc)
             problems.append(Problem(loc, message, at_key=True))
             continue
         if e["type"] == "missing":

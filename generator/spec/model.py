@@ -290,6 +290,9 @@ class SLO(Strict):
     )
     alerting: Alerting | Literal[False] = Alerting()
     policy: BudgetPolicy | None = Field(None, description="Error-budget policy of this SLO (default: the service's)")
+    allow_low_objective: bool = Field(
+        False, description="An objective below 50% is refused as a likely ratio (0.999 for 99.9) unless this is true"
+    )
 
     @field_validator("objective", mode="before")
     @classmethod

@@ -50,7 +50,8 @@ def escape_string(value: str) -> str:
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
-def _op_text(op: pp.MatchOp) -> str:
+def op_text(op: pp.MatchOp) -> str:
+    """A matcher operator as PromQL spells it: =, !=, =~ or !~."""
     text = _OPS.get(str(op))
     if text is None:
         raise ValueError(f"unknown matcher operator {op}")
@@ -127,10 +128,10 @@ def _parse_selector_fully(text: str) -> Selector | str:
     matchers = []
     name = expr.name
     for m in expr.matchers.matchers:
-        if m.name == "__name__" and name is None and _op_text(m.op) == "=":
+        if m.name == "__name__" and name is None and op_text(m.op) == "=":
             name = m.value
             continue
-        matchers.append((m.name, _op_text(m.op), m.value))
+        matchers.append((m.name, op_text(m.op), m.value))
     return Selector(name=name, matchers=tuple(matchers))
 
 
@@ -232,3 +233,26 @@ def expression_problem(expr: str) -> str | None:
         return str(err)
     _PARSED_SHAPES.add(shape)
     return None
+
+
+def vector_selectors(expr: pp.Expr) -> list[Selector]:
+    """Every plain selector an expression reads (a walk of promql_parser's tree)."""
+    if isinstance(expr, pp.VectorSelector):
+        matchers = tuple((m.name, op_text(m.op), m.value) for m in expr.matchers.matchers)
+        return [Selector(expr.name, matchers)]
+    found: list[Selector] = []
+    for attr in ("expr", "lhs", "rhs", "vector_selector", "param"):
+        child = getattr(expr, attr, None)
+        if isinstance(child, pp.Expr):
+            found += vector_selectors(child)
+    for arg in getattr(expr, "args", None) or ():
+        if isinstance(arg, pp.Expr):
+            found += vector_selectors(arg)
+    return found
+
+
+@lru_cache(maxsize=1 << 12)
+def selectors_read(text: str) -> tuple[Selector, ...]:
+    """The plain selectors a PromQL expression reads; () when it does not parse."""
+    expr = _parsed(text)
+    return () if isinstance(expr, str) else tuple(vector_selectors(expr))

@@ -82,3 +82,12 @@ def test_a_record_from_other_output_is_not_trusted(tmp_path):
     record_path(tmp_path / "out").write_text(old_record)  # inputs match it again; output does not
     assert SKIPPED not in _generate(tmp_path)
     assert "0.001" in (tmp_path / "out" / "rules" / "web.yml").read_text()
+
+
+def test_the_code_digest_covers_every_stage_of_slogen():
+    # A changed emitter (a header, a test layout) must not leave output "up to date".
+    from slogen.build.fingerprint import package_sources
+
+    package, sources = package_sources()
+    names = {path.relative_to(package).as_posix() for path in sources}
+    assert {"cli.py", "emit/targets/base.py", "emit/tests/promtool.py", "spec/load.py", "build/write.py"} <= names

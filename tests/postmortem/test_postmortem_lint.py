@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from slogen.postmortem.lint import DEFAULT_SEVERITY, Finding, lint_postmortem, parse_severities
@@ -200,3 +201,29 @@ def test_timeline_across_midnight_needs_dates() -> None:
     assert [(f.line, f.check) for f in lint(base)] == [(26, "timeline")]
     dated = change("| 00:10 |", "| 2024-03-02 00:10 |", base)
     assert lint(dated) == []
+
+
+STANDARD_FORM = (Path(__file__).parent / "standard-template-form.md").read_text()
+
+
+def test_the_standard_template_form_passes_as_written() -> None:
+    """Header line instead of front matter, `- Why ...? → ...` bullets, no Status column."""
+    assert lint(STANDARD_FORM) == []
+    pm = parse_postmortem("pm.md", STANDARD_FORM)
+    assert pm.header_form and pm.front == {
+        "date": "2026-03-02", "duration": "45 min", "severity": "SEV2", "title": "Checkout outage: payments timed out",
+    }
+
+
+def test_the_standard_template_form_is_still_checked() -> None:
+    bad = STANDARD_FORM.replace("Severity: SEV2", "Severity: SEV9").replace("→ The release checklist has no latency-budget step.", "→")
+    found = {(f.check, f.line) for f in lint(bad)}
+    assert found == {("front-matter", 3), ("five-whys", 26)}
+
+
+def test_open_items_without_a_status_column_are_those_without_a_done_marker() -> None:
+    from slogen.postmortem.index import index_entry
+
+    entry = index_entry(parse_postmortem("pm.md", STANDARD_FORM))
+    assert entry.open_actions == 1  # the ✅ row is done
+    assert entry.duration == "45 min"

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from slogen.build.compile import compile_all, render_rule_file
 from slogen.cli import app
+from slogen.plan.slo import same_series
 from slogen.spec.durations import parse_duration
 from slogen.spec.load import load_specs
 from slogen.spec.promql import escape_string
@@ -51,7 +52,9 @@ def slis(draw) -> dict:
     """One SLI of any kind."""
     kind = draw(st.sampled_from(["errors", "good", "latency", "query"]))
     if kind in ("errors", "good"):
-        return {"ratio": {kind: draw(selectors()), "total": draw(selectors())}}
+        part, total = draw(selectors()), draw(selectors())
+        assume(not same_series(part, total))  # a located error since issue 17, not a valid spec
+        return {"ratio": {kind: part, "total": total}}
     if kind == "latency":
         threshold = draw(st.sampled_from([0.05, 0.1, 0.25, 0.3, 1, 2.5, 10, "300ms", "2s"]))
         return {"latency": {"histogram": draw(selectors()), "threshold": threshold}}

@@ -48,7 +48,58 @@ def test_messages_carry_path_line_and_column(tmp_path):
 
 def test_unknown_key_points_at_the_key(tmp_path):
     got = _check(tmp_path, _slo(extra="    windw: 30d\n"))
-    assert got == [f"{tmp_path}/spec.yaml:5:5: slos[0].windw: unknown key 'windw'"]
+    assert got == [f"{tmp_path}/spec.yaml:5:5: slos[0].windw: unknown key 'windw': did you mean 'window'?"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("    objectve: 99.9\n", "slos[0].objectve: unknown key 'objectve': did you mean 'objective'?"),
+        ("    groupby: [route]\n", "slos[0].groupby: unknown key 'groupby': did you mean 'grouping'?"),
+        ("    alerting:\n      min_event: 5\n", "slos[0].alerting.min_event: unknown key 'min_event': did you mean 'min_events'?"),
+        ("    zzz: 1\n", "slos[0].zzz: unknown key 'zzz'"),
+    ],
+)
+def test_unknown_keys_get_the_closest_known_key_of_their_mapping(tmp_path, text, expected):
+    got = _check(tmp_path, _slo(extra=text))
+    assert any(line.startswith(f"{tmp_path}/spec.yaml:") and line.endswith(expected) for line in got), got
+
+
+def test_unknown_key_deep_in_an_sli_names_the_sli_key(tmp_path):
+    sli = "    sli:\n      latency:\n        histogram: h{job=\"a\"}\n        treshold: 0.3\n"
+    got = _check(tmp_path, _slo(sli=sli))
+    assert f"{tmp_path}/spec.yaml:8:9: slos[0].sli.latency.treshold: unknown key 'treshold': did you mean 'threshold'?" in got, got
+
+
+@pytest.mark.parametrize("objective, hint", [("0.999", "did you mean 99.9? "), ("0.5", "did you mean 50? "), ("42", "")])
+def test_an_objective_below_50_is_taken_for_a_ratio(tmp_path, objective, hint):
+    got = _check(tmp_path, _slo(objective=objective, extra="    alerting: false\n"))
+    assert got == [
+        f"{tmp_path}/spec.yaml:4:16: slos[0].objective: objective {objective} is a percentage below 50%: {hint}objectives are "
+        "percentages (99.9, not 0.999); set `allow_low_objective: true` on the SLO if you mean it"
+    ]
+    # Said once: the tiers it makes unfireable are not listed too.
+    assert len(_check(tmp_path, _slo(objective=objective))) == 1
+    assert _check(tmp_path, _slo(objective=objective, extra="    allow_low_objective: true\n    alerting: false\n")) == []
+
+
+def test_grouping_by_a_static_label_is_located_at_the_grouping_entry(tmp_path):
+    text = "service: api\nlabels: {team: shop}\nslos:\n  - name: availability\n    objective: 99.9\n    grouping: [route, team]\n"
+    got = _check(tmp_path, text + GOOD_SLI)
+    assert got == [
+        f"{tmp_path}/spec.yaml:6:23: slos[0].grouping[1]: grouping label 'team' is also a static label (labels.team): the rules "
+        "would overwrite its values and Prometheus would reject their results; drop one of the two or rename the static label"
+    ]
+    severity = "    grouping: [severity]\n    alerting:\n      page: {labels: {severity: critical}}\n"
+    (message,) = _check(tmp_path, _slo(extra=severity))
+    assert "slos[0].grouping[0]: grouping label 'severity' is also a static label (slos[0].alerting.page.labels.severity)" in message
+
+
+@pytest.mark.parametrize("field", ["errors", "good"])
+def test_a_ratio_part_selecting_the_same_series_as_total_is_an_error(tmp_path, field):
+    sli = f"    sli:\n      ratio:\n        {field}: r{{code=\"5\", job=\"a\"}}\n        total: r{{job=\"a\", code=\"5\"}}\n"
+    (message,) = _check(tmp_path, _slo(sli=sli))
+    assert message.startswith(f"{tmp_path}/spec.yaml:7:") and f"slos[0].sli.ratio.{field}: `{field}` selects the same series as `total`" in message
 
 
 def test_missing_key_points_at_the_enclosing_mapping(tmp_path):
@@ -194,3 +245,10 @@ def test_services_and_slo_ids_are_unique_across_files(tmp_path):
 def test_not_a_spec(tmp_path):
     assert _check(tmp_path, "- a\n- b\n") == [f"{tmp_path}/spec.yaml:1:1: not a slogen spec: expected a mapping with `service:` and `slos:`, or a Sloth, OpenSLO or Pyrra document (recognised by its version, apiVersion and kind)"]
     assert _check(tmp_path, "# only a comment\n") == [f"{tmp_path}/spec.yaml:1:1: file holds no spec"]
+
+
+def test_a_ratio_objective_with_a_custom_tier_is_one_located_problem(tmp_path):
+    # Issue 17: this crashed generate (exit 70) after validate said valid.
+    alerting = "    alerting:\n      page:\n        tiers:\n          - {budget_percent: 33, long_window: 1d}\n      ticket: false\n"
+    got = _check(tmp_path, _slo(objective="0.999", extra=alerting))
+    assert len(got) == 1 and "slos[0].objective: objective 0.999 is a percentage below 50%: did you mean 99.9?" in got[0]

@@ -82,7 +82,7 @@ def count_text(value: Decimal) -> str:
 def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
     """The reality check of one SLO; `rps` adds the requests allowed to fail per SLO window."""
     budget = plan.error_budget
-    tiers = tier_budgets(tuple(tier for severity in plan.severities for tier in severity.tiers), plan.period, budget)
+    tiers = tier_budgets(plan.alert_tiers, plan.period, budget)
     failures = None if rps is None else exact(Decimal(str(rps)) * plan.period * budget)
     return SLOBudget(
         service=plan.service,
@@ -100,8 +100,8 @@ def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
 
 # Most SLOs share their tiers, window and objective with many others: compute each once.
 @lru_cache(maxsize=256)
-def tier_budgets(tiers: tuple[BurnRateTier, ...], period: int, budget: Decimal) -> tuple[TierBudget, ...]:
-    """What each tier lets burn before it fires, and how fast it fires on a full outage."""
+def tier_budgets(tiers: tuple[tuple[BurnRateTier, int], ...], period: int, budget: Decimal) -> tuple[TierBudget, ...]:
+    """What each tier lets burn before it fires, and how fast it fires on a full outage (its `for` included)."""
     return tuple(
         TierBudget(
             severity=tier.severity,
@@ -109,10 +109,10 @@ def tier_budgets(tiers: tuple[BurnRateTier, ...], period: int, budget: Decimal) 
             long_window=tier.long_window,
             short_window=tier.short_window,
             factor=tier.factor(period),
-            workbook_detection=workbook_detection_time(tier, period, budget, 1.0),
-            worst_detection=detection_time(tier, period, budget, 1.0),
+            workbook_detection=workbook_detection_time(tier, period, budget, 1.0) + for_seconds,
+            worst_detection=detection_time(tier, period, budget, 1.0) + for_seconds,
         )
-        for tier in tiers
+        for tier, for_seconds in tiers
     )
 
 

@@ -8,7 +8,7 @@ from slogen.emit.tests.promtool import ServiceTests
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import detection_time
 from slogen.spec.durations import format_duration, humanize_duration
-from slogen.spec.numbers import fmt
+from slogen.spec.numbers import fmt, human
 
 COLUMNS = (
     "tier",
@@ -31,8 +31,7 @@ class TierRow:
 
 
 def _percent(value: float) -> str:
-    text = f"{value * 100:.3g}"
-    return f"{text}%"
+    return f"{human(value * 100)}%"
 
 
 def tier_rows(plan: SLOPlan, tests: ServiceTests | None) -> list[TierRow]:
@@ -43,7 +42,8 @@ def tier_rows(plan: SLOPlan, tests: ServiceTests | None) -> list[TierRow]:
         for index, tier in enumerate(sev.tiers, start=1):
             factor = tier.factor(plan.period)
             threshold = tier.threshold(plan.period, plan.error_budget)
-            detect = detection_time(tier, plan.period, plan.error_budget, 1.0)
+            # The alert holds its condition for `for` before it fires: part of the wait.
+            detect = detection_time(tier, plan.period, plan.error_budget, 1.0) + (sev.for_seconds or 0)
             # At 100% errors the budget burns at 1 / error_budget times the sustainable rate.
             burnt = detect / (float(plan.error_budget) * plan.period)
             long_, short = format_duration(tier.long_window), format_duration(tier.short_window)

@@ -21,7 +21,7 @@ from slogen.plan.policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BurnRateTier, detection_time, workbook_detection_time
 from slogen.spec.durations import format_duration
-from slogen.spec.numbers import fmt
+from slogen.spec.numbers import fmt, human
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
@@ -85,16 +85,16 @@ def _percent_tick(value: float) -> str:
 
 
 def fmt_float(value: float) -> str:
-    """Short text of a plotted number: `0.1`, `14.4`, `100`."""
-    return f"{value:.3g}"
+    """Short text of a plotted number: `0.1`, `14.4`, `100` (numbers.human)."""
+    return human(value)
 
 
-DetectionShape = tuple[tuple[BurnRateTier, ...], int, Decimal]
+DetectionShape = tuple[tuple[tuple[BurnRateTier, int], ...], int, Decimal]
 
 
 def detection_shape(plan: SLOPlan) -> DetectionShape:
-    """What a detection plot depends on: the tiers, the window and the error budget."""
-    return tuple(tier for sev in plan.severities for tier in sev.tiers), plan.period, plan.error_budget
+    """What a detection plot depends on: the tiers (with their `for`), the window and the error budget."""
+    return plan.alert_tiers, plan.period, plan.error_budget
 
 
 def detection_plot(plan: SLOPlan) -> str:
@@ -112,16 +112,19 @@ def _detection_label(plan: SLOPlan) -> str:
 @lru_cache(maxsize=256)
 def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
     """The inside of a detection plot's <svg> (frame, axes, curves) and its legend."""
-    tiers, period, budget = shape
+    with_for, period, budget = shape
+    tiers = tuple(tier for tier, _ in with_for)
     thresholds = [float(t.threshold(period, budget)) for t in tiers]
-    low_x = min(thresholds) * 1.02
+    # A tier can sit at a threshold near 100% errors (a low objective, a large budget share):
+    # the axis still spans a decade, and a tier no error rate fires draws no curve.
+    low_x = min(min(thresholds) * 1.02, 0.1)
     rates = [low_x * (1 / low_x) ** (i / (POINTS - 1)) for i in range(POINTS)]
     curves = []
-    for tier, threshold in zip(tiers, thresholds):
+    for (tier, for_seconds), threshold in zip(with_for, thresholds):
         for kind, func in (("worst", detection_time), ("workbook", workbook_detection_time)):
-            points = [(r, func(tier, period, budget, r)) for r in rates if r > threshold * 1.02]
+            points = [(r, func(tier, period, budget, r) + for_seconds) for r in rates if r > threshold * 1.02]
             curves.append((tier, kind, [(r, t) for r, t in points if math.isfinite(t) and t > 0]))
-    times = [t for _, _, pts in curves for _, t in pts]
+    times = [t for _, _, pts in curves for _, t in pts] or [60.0, 86400.0]
     low_y, high_y = max(min(times) / 1.5, 0.5), max(times) * 1.5
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     sx, sy = _log_scale(low_x, 1.0, plot_w), _log_scale(low_y, high_y, plot_h, flip=True)

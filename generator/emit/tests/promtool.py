@@ -33,11 +33,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
+
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr
 from slogen.emit.targets.base import header
-from slogen.emit.tests.series import SeriesError, SyntheticSeries, sli_series
+from slogen.emit.tests.series import SeriesError, SyntheticSeries, label_matches, sli_selectors, sli_series
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SeverityPlan, SLOPlan
@@ -51,7 +52,7 @@ from slogen.plan.windows import (
 from slogen.spec.durations import format_duration
 from slogen.spec.model import SLI
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import escape_string
+from slogen.spec.promql import Selector, escape_string, selectors_read
 
 INPUT_INTERVAL = 60
 EVENTS_PER_SECOND = 10.0
@@ -59,10 +60,14 @@ HOUR_SECONDS = 3600
 FIRE_BURN = 1.1  # x the tier's factor: just above
 QUIET_BURN = 0.9  # just below
 RESET_BURNS = (1.5, 2.0, 3.0, 5.0)  # tried in order: high enough that the long window outlives the short one
-# Evaluation intervals tried per file: the finest that keeps the longest test under
-# MAX_TICKS ticks (promtool's cost grows with ticks x points read by the long windows).
-EVAL_INTERVALS = (60, 120, 300, 600)
+# Evaluation intervals tried per file: the finest that keeps the file under MAX_TICKS
+# ticks and under MAX_SLO_TICKS ticks x SLOs.  promtool evaluates every rule of the file
+# at every tick, about 4 ms per SLO and tick measured on 2.42 (bench/test_cost.py), so
+# SLO-ticks are the file's CPU time: 30,000 of them, about two minutes, bound a large
+# service's tests, while small services keep the finer timing.
+EVAL_INTERVALS = (60, 120, 300, 600, 900, 1200, 1800)
 MAX_TICKS = 4000
+MAX_SLO_TICKS = 30_000
 BUDGET_BURN = 10.0
 BUDGET_TOLERANCE = 0.01
 BUDGET_SCENARIO = 6 * 3600  # long enough that promtool's start-up shortfall stays small
@@ -132,6 +137,24 @@ class ServiceTests:
         """Every scenario, SLO by SLO in file order."""
         return tuple((plan, s) for plan, series in self.testable for s in plan_scenarios(plan, series, self.eval_interval))
 
+    @cached_property
+    def lanes(self) -> tuple[tuple[int, ...], ...]:
+        """Indices into `testable` of SLOs that can share test groups (see `sharing_lanes`)."""
+        return sharing_lanes(self.testable)
+
+    @cached_property
+    def groups(self) -> tuple[tuple[tuple[SLOPlan, Scenario], ...], ...]:
+        """The file's test groups: per lane, the k-th scenario of each of its SLOs in one group."""
+        per_slo = {}
+        for plan, scenario in self.scenarios:
+            per_slo.setdefault(plan.name, []).append((plan, scenario))
+        out = []
+        for lane in self.lanes:
+            lists = [per_slo.get(self.testable[i][0].name, []) for i in lane]
+            for k in range(max((len(items) for items in lists), default=0)):
+                out.append(tuple(items[k] for items in lists if k < len(items)))
+        return tuple(out)
+
 
 def _ceil(seconds: float, step: int) -> int:
     return int(-(-seconds // step) * step)
@@ -148,6 +171,71 @@ def _selector(metric: str, labels: dict[str, str]) -> str:
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _rate_selectors(rates: BaseRates) -> tuple[Selector, ...]:
+    events, errors = selectors_read(rates.events), selectors_read(rates.errors)
+    # Not parsed: the SLO then shares no test group (see sharing_lanes).
+    return events + errors if events and errors else ()
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """One SLO as sharing_lanes compares it: what its rules read, and what it feeds."""
+
+    selectors: tuple[Selector, ...]
+    notations: frozenset[str]
+    series: tuple[tuple[str, dict[str, str]], ...]  # (metric, labels with __name__)
+
+
+def _reader(selectors: tuple[Selector, ...], series: tuple[SyntheticSeries, ...]) -> _Reader:
+    return _Reader(
+        selectors,
+        frozenset(s.notation() for s in series),
+        tuple((s.metric, {"__name__": s.metric, **dict(s.labels)}) for s in series),
+    )
+
+
+def _reads(selectors: tuple[Selector, ...], series: tuple[tuple[str, dict[str, str]], ...]) -> bool:
+    for metric, labels in series:
+        for selector in selectors:
+            if selector.name is not None and selector.name != metric:
+                continue
+            if all(label_matches(m, labels.get(m[0], "")) for m in selector.matchers):
+                return True
+    return False
+
+
+def sharing_lanes(
+    testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...], reads: list[tuple[Selector, ...]] | None = None
+) -> tuple[tuple[int, ...], ...]:
+    """SLOs grouped so that no SLO of a lane reads another's input series.
+
+    promtool evaluates the whole rule file at every tick of every test group, so one
+    group per SLO and scenario costs SLOs squared; SLOs of a lane share their groups
+    (each its own series and checks), and a service's cost grows linearly.  A service
+    SLO whose selectors also match a per-handler SLO's series goes to another lane,
+    since feeding both at once would change the rates the other one sees.  `reads`: the
+    selectors each SLO's SLI reads (series.sli_selectors), else parsed from its rules.
+    """
+    lanes: list[list[int]] = []
+    readers: list[_Reader] = []
+    for index, (plan, series) in enumerate(testable):
+        selectors = reads[index] if reads is not None else _rate_selectors(plan.rates)
+        readers.append(_reader(selectors, series))
+        for lane in lanes:
+            if selectors and all(_independent(readers[index], readers[other]) for other in lane):
+                lane.append(index)
+                break
+        else:
+            lanes.append([index])
+    return tuple(tuple(lane) for lane in lanes)
+
+
+def _independent(a: _Reader, b: _Reader) -> bool:
+    if not b.selectors or a.notations & b.notations:
+        return False
+    return not _reads(a.selectors, b.series) and not _reads(b.selectors, a.series)
 
 
 # Pure in its numbers, and SLOs with the same objective and tiers ask the same questions
@@ -544,20 +632,30 @@ def _slo_ticks(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> tu
     return ticks
 
 
-def choose_eval_interval(plans: list[SLOPlan], series: dict[str, tuple[SyntheticSeries, ...]]) -> int:
+def choose_eval_interval(
+    plans: list[SLOPlan], series: dict[str, tuple[SyntheticSeries, ...]], lanes: tuple[tuple[int, ...], ...] | None = None
+) -> int:
     """The finest evaluation interval keeping the file's simulated ticks within MAX_TICKS.
 
-    promtool evaluates every group of the file at every tick; measured on 2.42, a tick
-    costs a few milliseconds whatever the number of SLOs, so ticks are the budget.
+    SLOs of a lane share test groups (`sharing_lanes`), so a lane costs the ticks of its
+    distinct scenario shapes, not of its SLOs; at most, as counted here, their sum.
     """
+    lanes = lanes if lanes is not None else tuple((i,) for i in range(len(plans)))
+    budget = tick_budget(len(plans))
+    shapes = [{_numbers_key(plans[i]): plans[i] for i in lane}.values() for lane in lanes]
     for e in EVAL_INTERVALS:
-        ticks = [_slo_ticks(plan, series[plan.name], e) for plan in plans]
+        ticks = [[_slo_ticks(plan, series[plan.name], e) for plan in lane] for lane in shapes]
         # The fires and quiet scenarios alone are cheap to size and often rule e out.
-        if sum(least for least, _ in ticks) > MAX_TICKS:
+        if sum(least for lane in ticks for least, _ in lane) > budget:
             continue
-        if sum(exact for _, exact in ticks) <= MAX_TICKS:
+        if sum(exact for lane in ticks for _, exact in lane) <= budget:
             return e
     return EVAL_INTERVALS[-1]
+
+
+def tick_budget(slos: int) -> int:
+    """Most simulated ticks for a test file of `slos` SLOs (see MAX_SLO_TICKS)."""
+    return min(MAX_TICKS, MAX_SLO_TICKS // max(slos, 1))
 
 
 def _least_ticks(plan: SLOPlan, e: int) -> int:
@@ -581,6 +679,7 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
     reported untested (loudly, by `slogen test`) rather than blocking the rules.
     """
     testable: list[tuple[SLOPlan, tuple[SyntheticSeries, ...]]] = []
+    reads: list[tuple[Selector, ...]] = []
     untested: list[tuple[str, str]] = []
     for plan in plans:
         sli = slis[plan.name]
@@ -593,9 +692,13 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
             untested.append((plan.name, "its query SLI has no `test` block naming the counters to drive"))
             continue
         testable.append((plan, series))
+        reads.append(sli_selectors(sli))
     by_name = {plan.name: series for plan, series in testable}
-    e = choose_eval_interval([plan for plan, _ in testable], by_name)
-    return ServiceTests(service, e, tuple(testable), tuple(untested), group_order)
+    lanes = sharing_lanes(tuple(testable), reads)
+    e = choose_eval_interval([plan for plan, _ in testable], by_name, lanes)
+    tests = ServiceTests(service, e, tuple(testable), tuple(untested), group_order)
+    tests.__dict__["lanes"] = lanes  # already known: spare the cached property the work
+    return tests
 
 
 def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: int, events_per_second: float = EVENTS_PER_SECOND) -> str:
@@ -656,23 +759,32 @@ def _expanded_last(first: float, step: float, times: int) -> float:
     return max(accumulated, first + step * times)
 
 
+def group_name(group: tuple[tuple[SLOPlan, Scenario], ...]) -> str:
+    """A test group's name: each SLO's scenario and notes (promtool prints it on failure)."""
+    return " | ".join("; ".join((scenario.name,) + scenario.notes) for _, scenario in group)
+
+
 def test_file_data(tests: ServiceTests) -> dict:
     """The promtool test file of one service as a YAML document (rule file path relative to output/tests/)."""
     groups = []
-    for plan, scenario in tests.scenarios:
-        series = tests.series[plan.name]
+    for group in tests.groups:
         groups.append(
             {
                 # promtool prints the name of a failing test: say what was injected and expected.
-                "name": "; ".join((scenario.name,) + scenario.notes),
+                "name": group_name(group),
                 "interval": format_duration(INPUT_INTERVAL),
-                "input_series": [{"series": s.notation(), "values": series_values(s, scenario.phases, scenario.length, scenario.events_per_second)} for s in series],
+                "input_series": [
+                    {"series": s.notation(), "values": series_values(s, scenario.phases, scenario.length, scenario.events_per_second)}
+                    for plan, scenario in group
+                    for s in tests.series[plan.name]
+                ],
                 "promql_expr_test": [
                     {
                         "expr": check.expr,
                         "eval_time": format_duration(check.at),
                         "exp_samples": [{"labels": labels, "value": value} for labels, value in check.samples],
                     }
+                    for _, scenario in group
                     for check in scenario.checks
                 ],
             }
@@ -725,41 +837,55 @@ def _test_file_text(tests: ServiceTests) -> str:
     out.append("tests:")
     e = tests.eval_interval
     chunks = ["\n".join(out), "\n"]
-    for plan, series in tests.testable:
-        notations = ["  - series:" + block_scalar(s.notation(), 4) for s in series]
-        values = _identity(plan, series)
-        template = _template(plan, values, series, e)
-        if template is None:
-            chunks.append(_slo_text(_scenarios(plan, _group_values(series, plan), e), series, notations, block_scalar))
-        else:
-            chunks.append(template.fill(values, notations))
+    interval = "  interval:" + block_scalar(format_duration(INPUT_INTERVAL), 2)
+    for lane in tests.lanes:
+        fragments = []
+        for index in lane:
+            plan, series = tests.testable[index]
+            notations = ["  - series:" + block_scalar(s.notation(), 4) for s in series]
+            values = _identity(plan, series)
+            template = _template(plan, values, series, e)
+            if template is None:
+                fragments.append(_slo_fragments(_scenarios(plan, _group_values(series, plan), e), series, notations, block_scalar))
+            else:
+                fragments.append(template.fill(values, notations))
+        for k in range(max(len(f) for f in fragments)):
+            parts = [f[k] for f in fragments if k < len(f)]
+            chunks.append("- name:" + block_scalar(" | ".join(name for name, _, _ in parts), 2) + "\n")
+            chunks.append(interval + "\n  input_series:\n")
+            chunks += [series_text for _, series_text, _ in parts]
+            chunks.append("  promql_expr_test:\n")
+            chunks += [checks for _, _, checks in parts]
     return "".join(chunks)
 
 
-def _slo_text(scenarios: list[Scenario], series: tuple[SyntheticSeries, ...], notations: list[str], block_scalar) -> str:
-    """The test groups of one SLO's scenarios, each line ending in a newline."""
-    out: list[str] = []
-    interval = "  interval:" + block_scalar(format_duration(INPUT_INTERVAL), 2)
+# One SLO's part of each of its test groups: (raw name with notes, input_series lines,
+# promql_expr_test lines), the lines ending in newlines; groups join several SLOs' parts.
+Fragment = tuple[str, str, str]
+
+
+def _slo_fragments(scenarios: list[Scenario], series: tuple[SyntheticSeries, ...], notations: list[str], block_scalar) -> list[Fragment]:
+    """One fragment per scenario of one SLO."""
+    fragments: list[Fragment] = []
     for scenario in scenarios:
-        out.append("- name:" + block_scalar("; ".join((scenario.name,) + scenario.notes), 2))
-        out.append(interval)
-        out.append("  input_series:")
+        inputs: list[str] = []
         for s, line in zip(series, notations):
-            out.append(line)
-            out.append("    values:" + block_scalar(series_values(s, scenario.phases, scenario.length, scenario.events_per_second), 4))
-        out.append("  promql_expr_test:")
+            inputs.append(line)
+            inputs.append("    values:" + block_scalar(series_values(s, scenario.phases, scenario.length, scenario.events_per_second), 4))
+        checks: list[str] = []
         for check in scenario.checks:
-            out.append("  - expr:" + block_scalar(check.expr, 4))
-            out.append("    eval_time:" + block_scalar(format_duration(check.at), 4))
+            checks.append("  - expr:" + block_scalar(check.expr, 4))
+            checks.append("    eval_time:" + block_scalar(format_duration(check.at), 4))
             if not check.samples:
-                out.append("    exp_samples: []")
+                checks.append("    exp_samples: []")
                 continue
-            out.append("    exp_samples:")
+            checks.append("    exp_samples:")
             for labels, value in check.samples:
-                out.append("    - labels:" + block_scalar(labels, 6))
-                out.append("      value: " + yaml_number(value))
-    out.append("")
-    return "\n".join(out)
+                checks.append("    - labels:" + block_scalar(labels, 6))
+                checks.append("      value: " + yaml_number(value))
+        name = "; ".join((scenario.name,) + scenario.notes)
+        fragments.append((name, "\n".join(inputs) + "\n", "\n".join(checks) + "\n"))
+    return fragments
 
 
 # SLOs differ in their scenario text only by their names, labels and input series when
@@ -776,6 +902,7 @@ _TEMPLATES: dict[tuple, "_Template | None"] = {}
 _TEMPLATES_MAX = 1 << 10
 # Stands in for the SLI's rates, which the tests never read.
 _NO_RATES = BaseRates("", "")
+_SCENARIO, _FIELD = "\x1e", "\x1f"
 
 
 @dataclass(frozen=True)
@@ -786,12 +913,12 @@ class _Template:
     # Per placeholder position: ("v", index into the identity values) or ("m", series index).
     slots: tuple[tuple[int, str, int], ...]
 
-    def fill(self, values: list[str], notations: list[str]) -> str:
-        """The text for one SLO of this template's shape, from its identity values and series lines."""
+    def fill(self, values: list[str], notations: list[str]) -> list[Fragment]:
+        """The fragments for one SLO of this template's shape, from its identity values and series lines."""
         parts = list(self.parts)
         for position, kind, index in self.slots:
             parts[position] = values[index] if kind == "v" else notations[index][len("  - series:"):]
-        return "".join(parts)
+        return [tuple(fragment.split(_FIELD)) for fragment in "".join(parts).split(_SCENARIO)]  # type: ignore[misc]
 
 
 def _identity(plan: SLOPlan, series: tuple[SyntheticSeries, ...]) -> list[str]:
@@ -835,7 +962,9 @@ def _make_template(holder: SLOPlan, series: tuple[SyntheticSeries, ...], e: int)
     first = 2 + len(holder.labels)
     group = {label: placeholder(first + i) for i, label in enumerate(holder.grouping)}
     notations = [f"  - series: {_MARK}M{i}x" for i in range(len(series))]
-    text = _slo_text(_scenarios(holder, group, e), series, notations, _block_scalar)
+    fragments = _slo_fragments(_scenarios(holder, group, e), series, notations, _block_scalar)
+    # Joined by control characters that styled YAML scalars never hold raw (they are escaped).
+    text = _SCENARIO.join(_FIELD.join(fragment) for fragment in fragments)
     pieces = _SLOT.split(text)
     slots = []
     for position in range(1, len(pieces), 2):

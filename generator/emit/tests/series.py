@@ -17,7 +17,7 @@ import promql_parser as pp
 from slogen.plan.sli import le_matcher
 from slogen.spec.model import SLI, RatioSLI, threshold_seconds
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import Selector, SLIError, escape_string, parse_query, parse_selector
+from slogen.spec.promql import Selector, SLIError, escape_string, parse_query, parse_selector, selectors_read
 
 Matcher = tuple[str, str, str]
 
@@ -118,12 +118,13 @@ def regex_example(pattern: str) -> str | None:
         pass
     candidates += _FALLBACK_VALUES
     for candidate in candidates:
-        if _matches(("", "=~", pattern), candidate) and candidate:
+        if label_matches(("", "=~", pattern), candidate) and candidate:
             return candidate
     return None
 
 
-def _matches(matcher: Matcher, value: str) -> bool:
+def label_matches(matcher: Matcher, value: str) -> bool:
+    """Whether a label value satisfies one matcher (an absent label reads as "")."""
     _, op, expected = matcher
     if op == "=":
         return value == expected
@@ -153,7 +154,7 @@ def solve_label(label: str, matchers: list[Matcher], field: str) -> str:
         candidates.append("slogen-test")
     candidates += _FALLBACK_VALUES
     for candidate in candidates:
-        if candidate and all(_matches(m, candidate) for m in matchers):
+        if candidate and all(label_matches(m, candidate) for m in matchers):
             return candidate
     shown = ", ".join(f'{label}{op}"{value}"' for _, op, value in matchers)
     raise SeriesError(field, f"cannot synthesize a test value for label {label!r} that satisfies {shown}; simplify the matcher")
@@ -184,7 +185,7 @@ def _violating(labels: dict[str, str], outer: tuple[Matcher, ...], inner: tuple[
         # A negative matcher is violated by what it excludes: code!~"5.." by code="500".
         excluded = (value,) if op == "!=" else (regex_example(value) or "",) if op == "!~" else ()
         for candidate in excluded + _FALLBACK_VALUES:
-            if candidate and not _matches(matcher, candidate) and all(_matches(m, candidate) for m in outer_by_label.get(label, [])):
+            if candidate and not label_matches(matcher, candidate) and all(label_matches(m, candidate) for m in outer_by_label.get(label, [])):
                 return {**labels, label: candidate}
     raise SeriesError(field, "cannot synthesize a series counted in `total` but not in this selector; the two select the same series")
 
@@ -287,3 +288,22 @@ def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ..
         return ratio_series(inferred, grouping)
     except SLIError as err:
         raise SeriesError(err.field, str(err)) from None
+
+
+def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
+    """The selectors of input series an SLI's rules read (empty when unknown).
+
+    From the spec's own selectors, parsed once per shape (promql.parse_selector), so a
+    large tree pays no full parse per SLO; free-form queries are parsed.
+    """
+    try:
+        if sli.ratio is not None:
+            return tuple(parse_selector(t, "") for t in (sli.ratio.errors, sli.ratio.good, sli.ratio.total) if t)
+        if sli.latency is not None:
+            base = parse_selector(sli.latency.histogram, "")
+            return tuple(Selector(f"{base.name}{suffix}", base.matchers) for suffix in ("_bucket", "_count"))
+        if sli.query is not None:
+            return selectors_read(sli.query.errors) + selectors_read(sli.query.total)
+    except SLIError:
+        return ()
+    return ()

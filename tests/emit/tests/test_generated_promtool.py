@@ -185,7 +185,7 @@ def test_slogen_test_cli(promtool: str, tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "shop.yaml").write_text(FAST_SPEC)
     stale = run_slogen("test", "specs", "--out", "out", cwd=tmp_path, timeout=None)
-    assert stale.returncode == 1 and "run `slogen generate`" in stale.stderr
+    assert stale.returncode == 1 and "run `slogen generate specs --out out`" in stale.stderr
     assert run_slogen("generate", "specs", "--out", "out", cwd=tmp_path, timeout=None).returncode == 0
     run = run_slogen("test", "specs", "--out", "out", cwd=tmp_path, timeout=None)
     assert run.returncode == 0, run.stderr
@@ -200,7 +200,7 @@ def test_slogen_test_cli(promtool: str, tmp_path: Path) -> None:
     rules.write_text(text.replace("> 8.4\n", "> 0.84\n"))
     edited = run_slogen("test", "specs", "--out", "out", cwd=tmp_path, timeout=None)
     assert edited.returncode == 1
-    assert "out/rules/shop.yml: missing or stale: run `slogen generate` before testing" in edited.stderr
+    assert "out/rules/shop.yml: missing or stale: run `slogen generate specs --out out` before testing" in edited.stderr
 
 
 def test_slogen_test_without_promtool(tmp_path: Path) -> None:

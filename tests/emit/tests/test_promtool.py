@@ -14,7 +14,8 @@ from slogen.build.compile import compile_all, output_files
 from slogen.emit.tests.promtool import (
     FIRE_BURN,
     INPUT_INTERVAL,
-    MAX_TICKS,
+    sharing_lanes,
+    tick_budget,
     QUIET_BURN,
     Phase,
     plan_scenarios,
@@ -104,8 +105,9 @@ def test_tick_budget_and_file_shape(services) -> None:
     files = output_files(services)
     for compiled in services:
         tests = compiled.tests
-        ticks = sum(s.length // tests.eval_interval for _, s in tests.scenarios)
-        assert ticks <= MAX_TICKS
+        # promtool runs a group up to its last check: the longest of its SLOs' scenarios.
+        ticks = sum(max(s.length for _, s in group) // tests.eval_interval for group in tests.groups)
+        assert ticks <= tick_budget(len(tests.testable))
         data = yaml.safe_load(files[f"tests/{compiled.service}.test.yml"])
         assert data["rule_files"] == [f"../rules/{compiled.service}.yml"]
         assert data["group_eval_order"] == [g.name for g in compiled.groups]
@@ -163,19 +165,6 @@ def test_traffic_clears_min_events(services) -> None:
     assert [s.events_per_second * w for s, w in zip(guards, (6 * 3600, 3 * 86400))] == pytest.approx([360_000, 360_000])
 
 
-def test_identical_errors_and_total_selectors_are_untested_not_an_error(tmp_path: Path) -> None:
-    # Found by main's property test: a degenerate but valid spec (always 100% errors).
-    spec = tmp_path / "a.yaml"
-    spec.write_text("service: a\nslos:\n  - name: a\n    objective: 70.239\n    window: 7d\n    sli:\n      ratio:\n"
-                    "        errors: a{job=\"0\"}\n        total: a{job=\"0\"}\n")
-    loaded, _ = load_specs([spec])
-    (compiled,), diagnostics = compile_all(loaded)
-    assert not diagnostics
-    ((name, reason),) = compiled.tests.untested
-    assert name == "a" and reason.startswith("cannot synthesize input series for sli.ratio.errors: ")
-    assert "rules/a.yml" in output_files([compiled]) and "tests/a.test.yml" not in output_files([compiled])
-
-
 def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
     """The direct writer of test files and PyYAML agree byte for byte, odd names included."""
     from slogen.emit.render import slow_yaml
@@ -225,3 +214,55 @@ def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services)
         assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests))
 
     agree()
+
+
+def _handlers_spec(tmp_path: Path, count: int, extra: str = "") -> Path:
+    lines = ["service: shop", "slos:"]
+    for i in range(count):
+        sel = f'job="shop", handler="/h{i}"'
+        lines += [f"  - name: h{i}", "    objective: 99.9", "    sli:", "      ratio:",
+                  f'        errors: http_requests_total{{{sel}, code=~"5.."}}', f"        total: http_requests_total{{{sel}}}"]
+    spec = tmp_path / f"shop{count}.yaml"
+    spec.write_text("\n".join(lines) + "\n" + extra)
+    return spec
+
+
+def _compiled(spec: Path):
+    loaded, diagnostics = load_specs([spec])
+    (compiled,), more = compile_all(loaded)
+    assert not diagnostics + more
+    return compiled
+
+
+def test_slos_of_a_service_share_test_groups(tmp_path: Path) -> None:
+    """promtool evaluates the whole rule file at every tick of every group: the number of
+    groups must not grow with the SLOs, or a 40-SLO service's tests cost 40 x 40."""
+    one = _compiled(_handlers_spec(tmp_path, 1)).tests
+    forty = _compiled(_handlers_spec(tmp_path, 40)).tests
+    assert len(forty.lanes) == 1
+    # At the coarser interval of a large file the 5m and 30m short windows' resets are
+    # not observable; every fires and quiet scenario stays.
+    kinds = {s.name.split(" ", 1)[1] for _, s in forty.scenarios}
+    assert kinds >= {s.name.split(" ", 1)[1] for _, s in one.scenarios if "resets" not in s.name}
+    assert len(forty.groups) == len(kinds) <= len(one.groups)
+    data = yaml.safe_load(output_files([_compiled(_handlers_spec(tmp_path, 40))])["tests/shop.test.yml"])
+    assert len(data["tests"]) == len(forty.groups)
+    # Each group feeds every SLO its own series and checks each SLO.
+    for group in data["tests"]:
+        assert len(group["input_series"]) == 40 * 2
+        assert {re.search(r'slo_id="shop-(h\d+)"', c["expr"])[1] for c in group["promql_expr_test"]} == {f"h{i}" for i in range(40)}
+    # Simulated time x SLOs, promtool's CPU, is bounded: coarser evaluation for large files.
+    ticks = sum(max(s.length for _, s in g) // forty.eval_interval for g in forty.groups)
+    assert ticks * 40 <= 30_000
+    assert forty.eval_interval >= one.eval_interval
+
+
+def test_an_slo_reading_another_slos_series_gets_its_own_groups(tmp_path: Path) -> None:
+    # The service-wide SLO's selectors match the per-handler SLOs' series: fed together,
+    # each would see the other's errors.
+    extra = ("  - name: all\n    objective: 99\n    sli:\n      ratio:\n"
+             '        errors: http_requests_total{job="shop", code=~"5.."}\n        total: http_requests_total{job="shop"}\n')
+    tests = _compiled(_handlers_spec(tmp_path, 3, extra)).tests
+    names = [[tests.testable[i][0].name for i in lane] for lane in tests.lanes]
+    assert names == [["h0", "h1", "h2"], ["all"]]
+    assert sharing_lanes(tests.testable[:3]) == ((0, 1, 2),)
