@@ -21,6 +21,7 @@ TIME_PERIOD_DAYS = "slo:time_period:days"
 CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+CALENDAR_ERROR_RATIO = "slo:calendar_period_sli_error:ratio"  # error ratio of the current calendar period
 INFO = "slogen_slo_info"
 POLICY_LEVEL = "slo:budget_policy:level"  # index of the active policy state, 0 = healthiest
 POLICY_STATE = "slo:budget_policy:state"  # one series per state, 1 for the active one, else 0

@@ -165,7 +165,7 @@ def long_rules(plan: SLOPlan) -> list[Rule]:
         Rule(record=names.TIME_PERIOD_DAYS, expr=f"vector({fmt(plan.period / 86400) if plan.period % 86400 else plan.period // 86400})", labels=labels),
         Rule(
             record=names.PERIOD_BURN_RATE,
-            expr=f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.error_ratio(plan.period))})\n/\n{fmt(plan.error_budget)}",
+            expr=f"sum without ({names.LABEL_WINDOW}) ({plan.selector(names.CALENDAR_ERROR_RATIO if plan.calendar else names.error_ratio(plan.period))})\n/\n{fmt(plan.error_budget)}",
             labels=labels,
         ),
         Rule(record=names.PERIOD_BUDGET_REMAINING, expr=f"1 - {plan.selector(names.PERIOD_BURN_RATE)}", labels=labels),

@@ -32,6 +32,7 @@ from typing import Callable, Sequence
 
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, block_key, block_scalar, inert, placeholder
 from slogen.emit.rules.alerts import alert_rules, template_literal
+from slogen.emit.rules.calendar import TIMESLICE_INTERVAL, calendar_rules, forecast_alert_rules, timeslice_rules
 from slogen.emit.rules.policy import exhausted_alert_rules, policy_rules
 from slogen.emit.rules.recording import Group, Rule, hourly_rules, long_rules, mid_rules, short_rules
 from slogen.plan import names
@@ -45,6 +46,9 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]]], ...] = (
     ("sli-short", SHORT_INTERVAL, short_rules),
     ("sli-mid", MID_INTERVAL, mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, hourly_rules),
+    # Calendar and timeslice SLOs only (calendar.py); the period ratio before sli-long reads it.
+    ("timeslices", TIMESLICE_INTERVAL, timeslice_rules),
+    ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan)),
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs.
     ("sli-long", LONG_INTERVAL, lambda plan: long_rules(plan) + policy_rules(plan) + exhausted_alert_rules(plan)),

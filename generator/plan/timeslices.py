@@ -1,0 +1,79 @@
+"""Timeslice SLIs -> the PromQL judging each slice, and base rates counting slices.
+
+A slice is good when its value (error ratio, latency quantile or a query over the
+slice) meets the threshold; a slice without traffic is neither good nor bad.  The
+SLO's events are its slices: the 5m base rates count the slices recorded by
+emit/rules/calendar.py (`slo:timeslice_good:bool`), one per slice step of a subquery,
+so every rolling window, burn-rate tier and calendar period works on slices unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.model import SLICE_OPS, TimeslicesSLI, threshold_seconds
+from slogen.spec.promql import check_histogram, parse_query, parse_selector, substitute_window
+
+TS_GOOD = "slo:timeslice_good:bool"
+
+
+@dataclass(frozen=True)
+class TimeslicePlan:
+    """A timeslice SLI's slice length (seconds) and the PromQL of its good (1) / bad (0) series."""
+
+    slice: int
+    good_expr: str
+    describe: str
+
+
+def _by(grouping: tuple[str, ...], extra: str = "") -> str:
+    labels = ", ".join(((extra,) if extra else ()) + grouping)
+    return f"sum by ({labels}) " if labels else "sum"
+
+
+def _on(grouping: tuple[str, ...]) -> str:
+    return f"on ({', '.join(grouping)})"
+
+
+def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePlan:
+    """The judging expression of one timeslice SLI (its PromQL is parsed already)."""
+    seconds = parse_duration(ts.slice)
+    window = format_duration(seconds)
+    cond = ts.good_when
+    op = SLICE_OPS[cond.op]
+    threshold = threshold_seconds(cond.threshold)
+    by, on = _by(grouping), _on(grouping)
+    text = f"{threshold:g}"
+    if cond.ratio is not None:
+        total = f"{by}(rate({parse_selector(cond.ratio.total, 'total').render()}[{window}]))"
+        zero = f"0 * {total}"
+        if cond.ratio.errors is not None:
+            errors = f"({by}(rate({parse_selector(cond.ratio.errors, 'errors').render()}[{window}])) or {on} {zero})"
+            value = f"{errors} / {on} {total}"
+        else:
+            good = f"({by}(rate({parse_selector(cond.ratio.good or '', 'good').render()}[{window}])) or {on} {zero})"
+            value = f"1 - {good} / {on} {total}"
+        expr = f"(({value}) {op} bool {text})\nand {on}\n({total} > 0)"
+        what = f"error ratio {op} {text}"
+    elif cond.latency is not None:
+        hist = check_histogram(cond.latency.histogram)
+        quantile = f"histogram_quantile({cond.latency.quantile:g}, {_by(grouping, 'le')}(rate({hist.render('_bucket')}[{window}])))"
+        count = f"{by}(rate({hist.render('_count')}[{window}]))"
+        expr = f"({quantile} {op} bool {text})\nand {on}\n({count} > 0)"
+        what = f"p{cond.latency.quantile * 100:g} latency {op} {text}s"
+    else:
+        query = parse_query(substitute_window(cond.query or "", window), "query").prettify()
+        expr = f"({query}) {op} bool {text}"
+        what = f"query {op} {text}"
+    return TimeslicePlan(seconds, expr, f"share of good {window} slices ({what})")
+
+
+def slice_count(slice_: int, good_ref: str, grouping: tuple[str, ...], base: int) -> tuple[str, str]:
+    """PromQL of the slices and bad slices per second over the base window, one per slice step."""
+    point = f"last_over_time({good_ref}[{format_duration(slice_ - 1)}])"
+    steps = f"[{format_duration(base - 1)}:{format_duration(slice_)}]"
+    by = _by(grouping)
+    events = f"{by}(count_over_time({point}{steps})) / {base}"
+    errors = f"{by}(count_over_time({point}{steps}) - sum_over_time({point}{steps})) / {base}"
+    return events, errors
