@@ -1,7 +1,7 @@
 """Timeslice SLIs -> the PromQL judging each slice, and base rates counting slices.
 
-A slice is good when its value (error ratio, latency quantile or a query over the
-slice) meets the threshold; a slice without traffic is neither good nor bad.  The
+A slice is good (1) when its value (error ratio, latency quantile or a query over
+the slice) meets the threshold, else bad (0); a slice without traffic (-1) is neither.  The
 SLO's events are its slices: the 5m base rates count the slices recorded by
 emit/rules/calendar.py (`slo:timeslice_good:bool`), one per slice step of a subquery,
 so every rolling window, burn-rate tier and calendar period works on slices unchanged.
@@ -16,6 +16,9 @@ from slogen.spec.model import SLICE_OPS, TimeslicesSLI, threshold_seconds
 from slogen.spec.promql import check_histogram, parse_query, parse_selector, substitute_window
 
 TS_GOOD = "slo:timeslice_good:bool"
+# A slice without traffic is recorded as -1: a sample at every evaluation keeps each
+# slice step reading its own slice, even when (promtool) evaluations run between steps.
+_IDLE = "(0 * {} - 1)"
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,13 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
         else:
             good = f"({by}(rate({parse_selector(cond.ratio.good or '', 'good').render()}[{window}])) or {on} {zero})"
             value = f"1 - {good} / {on} {total}"
-        expr = f"(({value}) {op} bool {text})\nand {on}\n({total} > 0)"
+        expr = f"(({value}) {op} bool {text})\nand {on}\n({total} > 0)\nor {on}\n{_IDLE.format(total)}"
         what = f"error ratio {op} {text}"
     elif cond.latency is not None:
         hist = check_histogram(cond.latency.histogram)
         quantile = f"histogram_quantile({cond.latency.quantile:g}, {_by(grouping, 'le')}(rate({hist.render('_bucket')}[{window}])))"
         count = f"{by}(rate({hist.render('_count')}[{window}]))"
-        expr = f"({quantile} {op} bool {text})\nand {on}\n({count} > 0)"
+        expr = f"({quantile} {op} bool {text})\nand {on}\n({count} > 0)\nor {on}\n{_IDLE.format(count)}"
         what = f"p{cond.latency.quantile * 100:g} latency {op} {text}s"
     else:
         query = parse_query(substitute_window(cond.query or "", window), "query").prettify()
@@ -69,11 +72,15 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
     return TimeslicePlan(seconds, expr, f"share of good {window} slices ({what})")
 
 
+def counted_slices(slice_: int, good_ref: str, window: str) -> str:
+    """The slices with traffic ending in a window, one per slice step: 1 (good) or 0 (bad)."""
+    return f"(last_over_time({good_ref}[{format_duration(slice_ - 1)}]) >= 0)[{window}:{format_duration(slice_)}]"
+
+
 def slice_count(slice_: int, good_ref: str, grouping: tuple[str, ...], base: int) -> tuple[str, str]:
-    """PromQL of the slices and bad slices per second over the base window, one per slice step."""
-    point = f"last_over_time({good_ref}[{format_duration(slice_ - 1)}])"
-    steps = f"[{format_duration(base - 1)}:{format_duration(slice_)}]"
+    """PromQL of the slices and bad slices per second over the base window."""
+    slices = counted_slices(slice_, good_ref, format_duration(base - 1))
     by = _by(grouping)
-    events = f"{by}(count_over_time({point}{steps})) / {base}"
-    errors = f"{by}(count_over_time({point}{steps}) - sum_over_time({point}{steps})) / {base}"
+    events = f"{by}(count_over_time({slices})) / {base}"
+    errors = f"{by}(count_over_time({slices}) - sum_over_time({slices})) / {base}"
     return events, errors

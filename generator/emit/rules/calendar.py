@@ -18,8 +18,8 @@
 * the forecast alert: the budget runs out before the period ends if the last day's
   error and event rates hold until then.
 
-``timeslices`` (1m): per SLO, ``slo:timeslice_good:bool``, 1 for a good slice and 0
-for a bad one (slices without traffic are not counted), and how many slices, good
+``timeslices`` (1m): per SLO, ``slo:timeslice_good:bool``, 1 for a good slice, 0
+for a bad one and -1 for one without traffic (not counted), and how many slices, good
 and in all, the last hour holds (``slo:timeslices_good|total:count1h``), counted by a
 subquery stepping by the slice so each slice counts once whatever the evaluation
 cadence.  A timeslice SLO's events are its slices (plan/sli.py), so every window
@@ -36,7 +36,7 @@ from slogen.emit.rules.recording import Rule
 from slogen.plan import names
 from slogen.plan.calendar import Expr, local_end_expr, local_start_expr, offset_expr, time_expr, utc_expr, zone_rule
 from slogen.plan.slo import SLOPlan
-from slogen.plan.timeslices import TS_GOOD
+from slogen.plan.timeslices import TS_GOOD, counted_slices
 from slogen.plan.windows import BASE_WINDOW, HOUR
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, percent_text
@@ -173,11 +173,9 @@ def timeslice_rules(plan: SLOPlan) -> list[Rule]:
     if ts is None:
         return []
     labels = _labels(plan)
-    slice_ = format_duration(ts.slice)
-    point = f"last_over_time({plan.selector(TS_GOOD)}[{format_duration(ts.slice - 1)}])"
-    hour = f"[{_HOURLY_POINT}:{slice_}]"
+    slices = counted_slices(ts.slice, plan.selector(TS_GOOD), _HOURLY_POINT)
     return [
         Rule(record=TS_GOOD, expr=ts.good_expr, labels=labels),
-        Rule(record=TS_GOOD_1H, expr=f"{_by(plan)}(sum_over_time({point}{hour}))", labels=labels),
-        Rule(record=TS_TOTAL_1H, expr=f"{_by(plan)}(count_over_time({point}{hour}))", labels=labels),
+        Rule(record=TS_GOOD_1H, expr=f"{_by(plan)}(sum_over_time({slices}))", labels=labels),
+        Rule(record=TS_TOTAL_1H, expr=f"{_by(plan)}(count_over_time({slices}))", labels=labels),
     ]

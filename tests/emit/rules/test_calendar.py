@@ -176,3 +176,65 @@ def test_period_sums_restart_at_the_month_boundary(tmp_path, promtool):
     # the grid but its hour is January's): 0.01 error ratio.
     assert checks[2]["exp_samples"][0]["value"] == pytest.approx(0.01)
     _run(tmp_path, promtool, groups, series, checks)
+
+
+TIMESLICES = {
+    "timeslices": {
+        "slice": "1m",
+        "good_when": {"ratio": {"errors": 'http_requests_total{code="500"}', "total": "http_requests_total"}, "op": "lt", "threshold": 0.01},
+    }
+}
+
+
+def _minute_pattern(minutes: int) -> list[str]:
+    """Each minute's traffic: good (0.5% errors), bad (2%) or idle (no requests), in a fixed mixed order."""
+    kinds = []
+    for k in range(minutes):
+        kinds.append("idle" if k % 11 == 7 else "bad" if (k * 7) % 5 in (1, 3) else "good")
+    return kinds
+
+
+def test_timeslices_match_a_brute_force_count(tmp_path, promtool):
+    # Counters sampled every 15s, their rates changing on the minute: minute k (the slice
+    # (k-1m, k]) is good when its error ratio is under 1%, idle minutes are not slices.
+    # February starts in Berlin two hours into the test.
+    plan = _plan({"calendar": "month", "time_zone": "Europe/Berlin"}, TIMESLICES)
+    clock = _utc(2026, 1, 31, 21)
+    minutes = 200
+    kinds = _minute_pattern(minutes)
+    per_second = {"good": (10.0, 0.05), "bad": (10.0, 0.2), "idle": (0.0, 0.0)}
+    total, errors = [0.0], [0.0]
+    for k in range(minutes):
+        rate_total, rate_errors = per_second[kinds[k]]
+        for _ in range(4):
+            total.append(total[-1] + rate_total * 15)
+            errors.append(errors[-1] + rate_errors * 15)
+    ok = [t - e for t, e in zip(total, errors)]
+    series = {
+        'http_requests_total{code="200"}': _steps(ok),
+        'http_requests_total{code="500"}': _steps(errors),
+    }
+    groups = [
+        Group("timeslices", 60, tuple(timeslice_rules(plan))),
+        Group("calendar", 180, tuple(calendar_rules(plan, clock))),
+    ]
+    # kinds[k - 1] is the traffic of slice k, the minute ending at minute k.
+    slices = {k: kinds[k - 1] for k in range(1, minutes + 1) if kinds[k - 1] != "idle"}
+
+    def counted(first: int, last: int) -> tuple[int, int]:
+        inside = [slices[k] for k in range(first, last + 1) if k in slices]
+        return inside.count("good"), len(inside)
+
+    checks = []
+    for minute in (60, 97, 150):
+        good, total_slices = counted(minute - 59, minute)
+        checks += [_value(TS_GOOD_1H, minute, good), _value(TS_TOTAL_1H, minute, total_slices)]
+    checks += [_value(TS_GOOD, 8, -1), _value(TS_GOOD, 9, 1 if kinds[8] == "good" else 0)]  # minute 8 is idle
+    # The period counts: January's hourly points at 0h and 1h (the slices up to minute
+    # 60), then February's at 3h (minutes 121-180).
+    good, total_slices = counted(1, 60)
+    checks += [_value(CAL_EVENTS, 119, total_slices), _value(CAL_ERRORS, 119, total_slices - good)]
+    good, total_slices = counted(121, 180)
+    checks += [_value(CAL_EVENTS, 185, total_slices), _value(CAL_ERRORS, 185, total_slices - good)]
+    assert 0 < good < total_slices < 60  # the pattern mixes good, bad and idle minutes
+    _run(tmp_path, promtool, groups, series, checks, interval="15s")
