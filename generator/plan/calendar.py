@@ -59,7 +59,7 @@ class Expr:
         if self.const and b.const:
             return num(py(self.fn(0), b.fn(0)))
         fa, fb = self.fn, b.fn
-        return Expr(f"{_paren(self)} {op} {_paren(b)}", lambda t: py(fa(t), fb(t)))
+        return Expr(f"{_paren(self)} {op} {_paren(b)}", _last(lambda t: py(fa(t), fb(t))))
 
     def __add__(self, other: Expr | float) -> Expr:
         if isinstance(other, (int, float)) and other == 0:
@@ -94,6 +94,19 @@ class Expr:
     def eq(self, other: Expr | float) -> Expr:
         """1 where self == other, else 0."""
         return self._op(other, "== bool", lambda a, b: float(a == b))
+
+
+def _last(fn: Callable[[float], float]) -> Callable[[float], float]:
+    """fn, remembering its last value: shared subexpressions are asked again for the same t."""
+    memo: list = [None, 0.0]
+
+    def at(t: float) -> float:
+        if memo[0] != t:
+            memo[1] = fn(t)
+            memo[0] = t
+        return memo[1]
+
+    return at
 
 
 def _paren(e: Expr) -> str:
@@ -148,7 +161,7 @@ _FUNCS: dict[str, Callable[[float], float]] = {
 def func(name: str, arg: Expr) -> Expr:
     """A PromQL function of a label-less vector."""
     inner, py = arg.fn, _FUNCS[name]
-    return Expr(f"{name}({arg.text})", lambda t: float(py(inner(t))))
+    return Expr(f"{name}({arg.text})", _last(lambda t: float(py(inner(t)))))
 
 
 def time_expr(shift: int = 0) -> Expr:
