@@ -24,15 +24,13 @@ from functools import lru_cache
 from typing import Callable
 
 from slogen.spec.errors import Problem
-from slogen.spec.model import CalendarWindow, quarter_start, week_start
+from slogen.spec.model import CALENDAR_NOMINAL_SECONDS, CalendarWindow, quarter_start, week_start
 
 DAY = 86400
 WEEK = 7 * DAY
 HOUR = 3600
 UNITS = ("week", "month", "quarter")
-# Burn factors of calendar SLOs use these nominal lengths (the budget is the period's;
-# 30d keeps the SRE workbook's 14.4x/6x/1x factors for months).
-NOMINAL = {"week": 7 * DAY, "month": 30 * DAY, "quarter": 90 * DAY}
+NOMINAL = CALENDAR_NOMINAL_SECONDS
 # Longest period of each unit plus the hour the subqueries step by: how far back they read.
 LOOKBACK = {"week": 7 * DAY + HOUR, "month": 31 * DAY + HOUR, "quarter": 92 * DAY + HOUR}
 # Years over which a zone's recurring rule must agree with tzdata's transitions.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slogen.spec.durations import format_duration, parse_duration
-from slogen.spec.model import SLICE_OPS, TimeslicesSLI, threshold_seconds
+from slogen.spec.model import SLICE_OPS, RatioSLI, TimeslicesSLI, threshold_seconds
 from slogen.spec.promql import check_histogram, parse_query, parse_selector, substitute_window
 
 TS_GOOD = "slo:timeslice_good:bool"
@@ -43,20 +43,19 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
     """The judging expression of one timeslice SLI (its PromQL is parsed already)."""
     seconds = parse_duration(ts.slice)
     window = format_duration(seconds)
+    by, on = _by(grouping), _on(grouping)
+    if ts.ratio_of is not None:
+        total, errors = _ratio_parts(ts.ratio_of, window, by, on)
+        expr = f"(1 - {errors} / {on} {total})\nand {on}\n({total} > 0)\nor {on}\n{_IDLE.format(total)}"
+        return TimeslicePlan(seconds, expr, f"average success ratio of {window} slices")
     cond = ts.good_when
+    assert cond is not None
     op = SLICE_OPS[cond.op]
     threshold = threshold_seconds(cond.threshold)
-    by, on = _by(grouping), _on(grouping)
     text = f"{threshold:g}"
     if cond.ratio is not None:
-        total = f"{by}(rate({parse_selector(cond.ratio.total, 'total').render()}[{window}]))"
-        zero = f"0 * {total}"
-        if cond.ratio.errors is not None:
-            errors = f"({by}(rate({parse_selector(cond.ratio.errors, 'errors').render()}[{window}])) or {on} {zero})"
-            value = f"{errors} / {on} {total}"
-        else:
-            good = f"({by}(rate({parse_selector(cond.ratio.good or '', 'good').render()}[{window}])) or {on} {zero})"
-            value = f"1 - {good} / {on} {total}"
+        total, errors = _ratio_parts(cond.ratio, window, by, on)
+        value = f"{errors} / {on} {total}"
         expr = f"(({value}) {op} bool {text})\nand {on}\n({total} > 0)\nor {on}\n{_IDLE.format(total)}"
         what = f"error ratio {op} {text}"
     elif cond.latency is not None:
@@ -73,8 +72,20 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
 
 
 def counted_slices(slice_: int, good_ref: str, window: str) -> str:
-    """The slices with traffic ending in a window, one per slice step: 1 (good) or 0 (bad)."""
+    """The slices with traffic ending in a window, one per slice step: 1 (good), 0 (bad) or a success ratio."""
     return f"(last_over_time({good_ref}[{format_duration(slice_ - 1)}]) >= 0)[{window}:{format_duration(slice_)}]"
+
+
+def _ratio_parts(ratio: RatioSLI, window: str, by: str, on: str) -> tuple[str, str]:
+    """The slice's total rate and error rate (0 where no error series exists yet)."""
+    total = f"{by}(rate({parse_selector(ratio.total, 'total').render()}[{window}]))"
+    zero = f"0 * {total}"
+    if ratio.errors is not None:
+        errors = f"({by}(rate({parse_selector(ratio.errors, 'errors').render()}[{window}])) or {on} {zero})"
+    else:
+        good = f"({by}(rate({parse_selector(ratio.good or '', 'good').render()}[{window}])) or {on} {zero})"
+        errors = f"({total} - {on} {good})"
+    return total, errors
 
 
 def slice_count(slice_: int, good_ref: str, grouping: tuple[str, ...], base: int) -> tuple[str, str]:

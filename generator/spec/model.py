@@ -190,7 +190,16 @@ class TimeslicesSLI(Strict):
     """The share of good slices (e.g. minutes): a slice is good when its value meets the threshold."""
 
     slice: Duration = Field("1m", description="Slice length: a whole number of minutes that divides 1h")
-    good_when: SliceCondition
+    good_when: SliceCondition | None = Field(None, description="When a slice counts as good (OpenSLO Timeslices)")
+    ratio_of: RatioSLI | None = Field(
+        None, description="Instead of good_when: each slice counts as its success ratio, 1 - errors/total (OpenSLO RatioTimeslices)"
+    )
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> TimeslicesSLI:
+        if (self.good_when is None) == (self.ratio_of is None):
+            raise ValueError("give exactly one of good_when or ratio_of")
+        return self
 
     @field_validator("slice")
     @classmethod
@@ -316,6 +325,8 @@ class BudgetPolicy(Strict):
 
 
 CALENDAR_UNITS = ("week", "month", "quarter")
+# The period length burn factors of calendar SLOs use (30d keeps the SRE workbook's factors for months).
+CALENDAR_NOMINAL_SECONDS = {"week": 7 * 86400, "month": 30 * 86400, "quarter": 90 * 86400}
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 QUARTER_START_MONTHS = ("january", "february", "march")
 
