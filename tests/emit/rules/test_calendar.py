@@ -20,10 +20,12 @@ from slogen.emit.rules.calendar import (
     CAL_EVENTS,
     CAL_OFFSET,
     CAL_START,
+    FORECAST_ALERT,
     TS_GOOD,
     TS_GOOD_1H,
     TS_TOTAL_1H,
     calendar_rules,
+    forecast_alert_rules,
     timeslice_rules,
 )
 from slogen.emit.rules.recording import Group
@@ -238,3 +240,25 @@ def test_timeslices_match_a_brute_force_count(tmp_path, promtool):
     checks += [_value(CAL_EVENTS, 185, total_slices), _value(CAL_ERRORS, 185, total_slices - good)]
     assert 0 < good < total_slices < 60  # the pattern mixes good, bad and idle minutes
     _run(tmp_path, promtool, groups, series, checks, interval="15s")
+
+
+def test_forecast_ticket_fires_when_the_budget_runs_out_before_the_period_ends(tmp_path, promtool):
+    # A 99% calendar month in Berlin, checked mid-month (2026-03-16): errors at 2% of
+    # 10 events/s for the last day would end the month at about 2% > the 1% budget, at
+    # 0.5% they would not.  The hourly points are given directly, every 5 minutes; three
+    # hours of them stand for the last day's rates.
+    plan = _plan({"calendar": "month", "time_zone": "Europe/Berlin"})
+    clock = _utc(2026, 3, 16)
+    points = 4 * 12
+
+    def scenario(error_rate: float) -> dict[str, str]:
+        return {
+            f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': f"{error_rate!r}+0x{points}",
+            f'{names.events_rate(HOUR)}{{slo_id="shop-cal"}}': f"10+0x{points}",
+            f'{names.events_rate(300)}{{slo_id="shop-cal"}}': f"10+0x{points}",
+        }
+
+    groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock) + forecast_alert_rules(plan, clock)))]
+    firing = {"expr": f'count(ALERTS{{alertname="{FORECAST_ALERT}", alertstate="firing", severity="ticket"}})', "eval_time": "3h"}
+    _run(tmp_path, promtool, groups, scenario(0.2), [{**firing, "exp_samples": [{"labels": "{}", "value": 1}]}], interval="5m")
+    _run(tmp_path, promtool, groups, scenario(0.05), [{**firing, "exp_samples": []}], interval="5m")
