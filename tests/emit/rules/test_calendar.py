@@ -8,6 +8,7 @@ the synthetic inputs by hand, never from the rules.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,7 @@ from slogen.emit.rules.calendar import (
     timeslice_rules,
 )
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import rule_file_text
+from slogen.emit.rules.rule_file import build_groups, rule_file_text, service_rules
 from slogen.plan import names
 from slogen.plan.calendar import period_bounds
 from slogen.plan.slo import plan_service
@@ -262,3 +263,14 @@ def test_forecast_ticket_fires_when_the_budget_runs_out_before_the_period_ends(t
     firing = {"expr": f'count(ALERTS{{alertname="{FORECAST_ALERT}", alertstate="firing", severity="ticket"}})', "eval_time": "3h"}
     _run(tmp_path, promtool, groups, scenario(0.2), [{**firing, "exp_samples": [{"labels": "{}", "value": 1}]}], interval="5m")
     _run(tmp_path, promtool, groups, scenario(0.05), [{**firing, "exp_samples": []}], interval="5m")
+
+
+def test_template_and_direct_paths_write_the_same_rules():
+    plans = [_plan({"calendar": "quarter", "time_zone": "Asia/Kolkata", "starts": "march"}), _plan({"calendar": "week"}, TIMESLICES)]
+    plans[1] = replace(plans[1], name="slices")
+    rules = service_rules("shop", plans)
+    assert rules.filled is not None and not rules.problems
+    assert rules.text() == rule_file_text(tuple(build_groups("shop", plans)))
+    assert [g.name for g in build_groups("shop", plans)] == [
+        f"slogen-shop-{part}" for part in ("sli-short", "sli-mid", "sli-hourly", "timeslices", "calendar", "sli-long", "alerts")
+    ]
