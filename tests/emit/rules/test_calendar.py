@@ -144,12 +144,24 @@ def _steps(values: list[float]) -> str:
     return " ".join(repr(float(v)) for v in values)
 
 
-def test_period_sums_restart_at_the_month_boundary(tmp_path, promtool):
-    # Hourly points given directly: events 10/s throughout; errors 0.1/s in the hour
-    # ending at each step 1h..3h of January, 0.5/s after February starts (step 4h = the
-    # boundary, 2026-01-31 23:00 UTC in Berlin).
-    plan = _plan({"calendar": "month", "time_zone": "Europe/Berlin"})
-    clock = _utc(2026, 1, 31, 19)
+# Windows whose period changes 4 hours after the clock: Berlin's February starts at
+# 2026-01-31 23:00 UTC, its second quarter at 2026-03-31 22:00 UTC (summer time), its week
+# at 2026-02-01 23:00 UTC (Monday 00:00).
+BOUNDARIES = {
+    "month": ({"calendar": "month", "time_zone": "Europe/Berlin"}, _utc(2026, 1, 31, 19)),
+    "quarter": ({"calendar": "quarter", "time_zone": "Europe/Berlin"}, _utc(2026, 3, 31, 18)),
+    "week": ({"calendar": "week", "time_zone": "Europe/Berlin"}, _utc(2026, 2, 1, 19)),
+}
+
+
+@pytest.mark.parametrize("unit", sorted(BOUNDARIES))
+def test_period_sums_restart_at_the_boundary(tmp_path, promtool, unit):
+    # Hourly points given directly: events 10/s throughout; errors 0.1/s in the hours
+    # ending at steps 0h..4h (4h = the boundary: its hour is the old period's), 0.5/s
+    # after the new period starts.
+    window, clock = BOUNDARIES[unit]
+    plan = _plan(window)
+    assert period_bounds(plan.calendar, clock + 4 * HOUR)[0] == clock + 4 * HOUR
     minutes = 8 * 60
     errors = [0.1 if m <= 4 * 60 else 0.5 for m in range(minutes + 1)]
     series = {
@@ -175,8 +187,7 @@ def test_period_sums_restart_at_the_month_boundary(tmp_path, promtool):
         else:  # the period's first hour: nothing counted yet, nothing spent
             checks.append({"expr": f'{CAL_EVENTS}{{slo_id="shop-cal"}}', "eval_time": f"{minute}m", "exp_samples": []})
             checks.append(_value(names.CALENDAR_ERROR_RATIO, minute, 0))
-    # January held errors of 0.1/s over 4 steps (0h..3h; 4h is February's first second on
-    # the grid but its hour is January's): 0.01 error ratio.
+    # The old period held errors of 0.1/s in the test's hours: 0.01 error ratio.
     assert checks[2]["exp_samples"][0]["value"] == pytest.approx(0.01)
     _run(tmp_path, promtool, groups, series, checks)
 
