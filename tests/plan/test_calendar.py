@@ -107,3 +107,22 @@ def test_a_bad_zone_is_located_at_time_zone():
 def test_bad_starts_are_refused(starts):
     with pytest.raises(ValueError, match="starts"):
         _spec({"calendar": "week" if starts != "april" else "quarter", "starts": starts})
+
+
+def test_status_reads_the_calendar_period_and_its_end():
+    from slogen.live.prometheus import Sample
+    from slogen.live.status import build_status, status_queries
+    from slogen.plan import names
+
+    plans, _ = plan_service(_spec({"calendar": "month", "time_zone": "Europe/Berlin"}))
+    ids = {names.LABEL_ID: plans[0].id}
+    queries = status_queries(plans)
+    results: dict[str, list] = {key: [] for key in queries}
+    results["info"] = [Sample(ids, 1)]
+    results["remaining"] = [Sample(ids, 0.5)]
+    results["calendar_ratio"] = [Sample(ids, 0.0005)]
+    results["calendar_end"] = [Sample(ids, _utc(2026, 2, 28, 23))]
+    results["ratio:2592000"] = [Sample(ids, 0.9)]  # the rolling 30d: not what a calendar SLO reports
+    [row], _ = build_status(plans, results)
+    assert row.sli == pytest.approx(0.9995)
+    assert row.window == "month (Europe/Berlin) until 2026-02-28 23:00 UTC"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slogen.emit.dashboards.grafana import Grid, stat_panel, target
-from slogen.emit.rules.calendar import CAL_END, CAL_ERRORS, CAL_EVENTS
 from slogen.plan import names
+from slogen.plan.names import CAL_END, CAL_ERRORS, CAL_EVENTS
 from slogen.plan.slo import SLOPlan
 
 

@@ -34,6 +34,18 @@ from __future__ import annotations
 from slogen.emit.rules.alerts import template_literal
 from slogen.emit.rules.recording import Rule
 from slogen.plan import names
+from slogen.plan.names import (
+    CAL_END,
+    CAL_ERRORS,
+    CAL_EVENTS,
+    CAL_INFO,
+    CAL_OFFSET,
+    CAL_START,
+    CAL_START_LOCAL,
+    FORECAST_ALERT,
+    TS_GOOD_1H,
+    TS_TOTAL_1H,
+)
 from slogen.plan.calendar import Expr, local_end_expr, local_start_expr, offset_expr, time_expr, utc_expr, zone_rule
 from slogen.plan.slo import SLOPlan
 from slogen.plan.timeslices import TS_GOOD, counted_slices
@@ -41,16 +53,6 @@ from slogen.plan.windows import BASE_WINDOW, HOUR
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, percent_text
 
-CAL_OFFSET = "slo:calendar_utc_offset:seconds"
-CAL_START_LOCAL = "slo:calendar_period_start_local:seconds"
-CAL_START = "slo:calendar_period_start:timestamp_seconds"
-CAL_END = "slo:calendar_period_end:timestamp_seconds"
-CAL_ERRORS = "slo:calendar_period_errors:count"
-CAL_EVENTS = "slo:calendar_period_events:count"
-CAL_INFO = "slogen_slo_calendar_info"
-TS_GOOD_1H = "slo:timeslices_good:count1h"
-TS_TOTAL_1H = "slo:timeslices_total:count1h"
-FORECAST_ALERT = "SLOErrorBudgetForecast"
 # Slices are whole minutes: judged every minute, counted once per slice by subqueries.
 TIMESLICE_INTERVAL = 60
 # The rate the forecast extrapolates: the last day's.
