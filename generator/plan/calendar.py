@@ -29,13 +29,11 @@ from slogen.spec.model import CALENDAR_NOMINAL_SECONDS, CalendarWindow, quarter_
 DAY = 86400
 WEEK = 7 * DAY
 HOUR = 3600
-UNITS = ("week", "month", "quarter")
 NOMINAL = CALENDAR_NOMINAL_SECONDS
 # Longest period of each unit plus the hour the subqueries step by: how far back they read.
 LOOKBACK = {"week": 7 * DAY + HOUR, "month": 31 * DAY + HOUR, "quarter": 92 * DAY + HOUR}
 # Years over which a zone's recurring rule must agree with tzdata's transitions.
 CHECK_YEARS = (2026, 2056)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 # --- a PromQL expression and its value in Python, built together -----------------

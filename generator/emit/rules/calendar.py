@@ -2,19 +2,19 @@
 
 ``calendar`` (3m, before ``sli-long``, which reads its ratio as the SLO period's):
 
-* ``slo:calendar_period:index``: the number of the current period (e.g. year*12 +
-  month) in the SLO's time zone, from `plan.calendar.period_index_expr`;
+* ``slo:calendar_utc_offset:seconds``: the zone's UTC offset now (plan/calendar.py);
+* ``slo:calendar_period_start_local:seconds``: local wall-clock time the period started;
+* ``slo:calendar_period_start|end:timestamp_seconds``: the period's UTC bounds, local
+  start and end less the offset in force then;
 * ``slo:calendar_period_errors:count`` / ``..._events:count``: what the current
-  period holds, summed from hourly points.  A subquery steps over the last period's
-  length by hour; at step s it reads the one hourly point of (s-1h, s]
+  period holds, summed from hourly points.  A subquery steps back by hour over the
+  longest period; at step s it reads the one hourly point of (s-1h, s]
   (`last_over_time(x[59m59s])`: one point per hour whether the hourly group ran once
-  an hour, as in Prometheus, or at every tick, as in promtool) and keeps it when the
-  period holding s-1s is the current one (`index @ end()`, the evaluation time);
+  an hour, as in Prometheus, or at every tick, as in promtool) and keeps it when s is
+  past the period's start (`start @ end()`, read at the evaluation time);
 * ``slo:calendar_period_sli_error:ratio``: errors / events (0 in a period's first
   hour, before its first hourly point), the period ratio ``sli-long`` turns into the
   burn rate and budget remaining;
-* ``slo:calendar_period_start|end:timestamp_seconds``: the period's UTC bounds, the
-  first and last hourly step of the current index around now;
 * the forecast alert: the budget runs out before the period ends if the last day's
   error and event rates hold until then.
 
