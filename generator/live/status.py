@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from slogen.live.prometheus import Sample
 from slogen.plan import names
@@ -72,6 +73,10 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
         "alerts": f'ALERTS{{{match}, alertstate="firing"}}',
     }
     queries.update({f"ratio:{p}": f"{names.error_ratio(p)}{{{match}}}" for p in sorted(set(periods) | set(BURN_WINDOWS))})
+    if any(plan.calendar for plan in plans):
+        # Calendar SLOs: the current period's ratio, and when the period ends.
+        queries["calendar_ratio"] = f"{names.CALENDAR_ERROR_RATIO}{{{match}}}"
+        queries["calendar_end"] = f"{names.CAL_END}{{{match}}}"
     return queries
 
 
@@ -193,6 +198,14 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
                     "run `slogen generate` and deploy output/rules/"
                 )
             ratio = _value(ratios[plan.period], key)
+            window = format_duration(plan.period)
+            if plan.calendar:
+                ratio = _value(_index(results["calendar_ratio"], plan), key)
+                # One end per SLO (the series carries no grouping labels).
+                end = next((sample.value for sample in _index(results["calendar_end"], plan).values()), None)
+                window = f"{plan.calendar.unit} ({plan.calendar.time_zone})"
+                if end is not None and math.isfinite(end):
+                    window += f" until {datetime.fromtimestamp(end, timezone.utc):%Y-%m-%d %H:%M} UTC"
             burns = tuple(
                 (format_duration(w), None if (r := _value(ratios[w], key)) is None else r / float(plan.error_budget))
                 for w in BURN_WINDOWS
@@ -210,7 +223,7 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
                     name=plan.name,
                     group=key,
                     objective_percent=fmt(plan.objective_percent),
-                    window=format_duration(plan.period),
+                    window=window,
                     sli=None if ratio is None or math.isnan(ratio) else 1 - ratio,
                     remaining=_value(remaining, key),
                     burn_rates=burns,

@@ -21,11 +21,23 @@ TIME_PERIOD_DAYS = "slo:time_period:days"
 CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+CALENDAR_ERROR_RATIO = "slo:calendar_period_sli_error:ratio"  # error ratio of the current calendar period
 INFO = "slogen_slo_info"
 POLICY_LEVEL = "slo:budget_policy:level"  # index of the active policy state, 0 = healthiest
 POLICY_STATE = "slo:budget_policy:state"  # one series per state, 1 for the active one, else 0
 LABEL_ACTION = "slo_action"  # names the policy state on POLICY_STATE
 BUDGET_EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
+# Calendar windows and timeslices (emit/rules/calendar.py).
+CAL_OFFSET = "slo:calendar_utc_offset:seconds"
+CAL_START_LOCAL = "slo:calendar_period_start_local:seconds"
+CAL_START = "slo:calendar_period_start:timestamp_seconds"
+CAL_END = "slo:calendar_period_end:timestamp_seconds"
+CAL_ERRORS = "slo:calendar_period_errors:count"
+CAL_EVENTS = "slo:calendar_period_events:count"
+CAL_INFO = "slogen_slo_calendar_info"
+TS_GOOD_1H = "slo:timeslices_good:count1h"  # good slices ending in the last hour
+TS_TOTAL_1H = "slo:timeslices_total:count1h"  # slices with traffic ending in the last hour
+FORECAST_ALERT = "SLOErrorBudgetForecast"
 
 
 def slo_id(service: str, slo: str) -> str:

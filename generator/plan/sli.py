@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from slogen.plan.timeslices import TS_GOOD, slice_count
 from slogen.spec.durations import parse_duration
 from slogen.spec.model import SLI, threshold_seconds
 from slogen.spec.promql import BASE, SLIError, check_histogram, parse_selector, user_query
@@ -78,6 +79,11 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
         seconds = parse_duration(BASE)
         events = f"{by}(count_over_time({gauge}[{BASE}])) / {seconds}"
         errors = f"{by}(count_over_time({gauge}[{BASE}]) - sum_over_time({gauge}[{BASE}])) / {seconds}"
+        return BaseRates(events=events, errors=errors)
+    if sli.timeslices is not None:
+        # The events are slices, judged by the SLO's own recorded good/bad series.
+        good_ref = TS_GOOD + events_ref[events_ref.index("{") :]
+        events, errors = slice_count(parse_duration(sli.timeslices.slice), good_ref, grouping, parse_duration(BASE))
         return BaseRates(events=events, errors=errors)
     assert sli.query is not None
     events = f"{by}({user_query(sli.query.total, 'total')})"

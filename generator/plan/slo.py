@@ -10,8 +10,10 @@ from decimal import Decimal
 from functools import cached_property
 
 from slogen.plan import names
+from slogen.plan.calendar import NOMINAL, Calendar, calendar_plan
 from slogen.plan.policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
+from slogen.plan.timeslices import TimeslicePlan, timeslice_plan
 from slogen.plan.windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, scale_seconds, scale_tiers, window_problems
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.errors import Problem
@@ -55,6 +57,9 @@ class SLOPlan:
     severities: tuple[SeverityPlan, ...]
     min_events: int | None
     policy: PolicyPlan = PolicyPlan(DEFAULT_STATES, (("severity", "ticket"),))
+    # A calendar window (its period above is the nominal length burn factors use).
+    calendar: Calendar | None = None
+    timeslice: TimeslicePlan | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -243,7 +248,9 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     slo: SLO = service.slos[index]
     loc = ("slos", index)
     problems: list[Problem] = []
-    period = parse_duration(slo.window)
+    calendar, found = calendar_plan(slo.window, loc + ("window",))
+    problems += found
+    period = calendar.nominal if calendar else NOMINAL["month"] if found else parse_duration(slo.window)  # type: ignore[arg-type]
     if period < MIN_PERIOD or period > MAX_PERIOD:
         problems.append(Problem(loc + ("window",), f"SLO window {slo.window} must be between 1d and 366d"))
     elif period % HOUR:
@@ -330,6 +337,8 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         severities=tuple(severities),
         min_events=alerting.min_events if alerting is not False else None,
         policy=policy,
+        calendar=calendar,
+        timeslice=timeslice_plan(slo.sli.timeslices, tuple(slo.grouping)) if slo.sli.timeslices else None,
     )
     return plan, []
 

@@ -142,7 +142,77 @@ class BoolSLI(Strict):
         return value
 
 
-SLI_KINDS = ("ratio", "latency", "bool", "query")
+SLICE_OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+class SliceLatency(Strict):
+    """A quantile of a classic histogram over each slice."""
+
+    histogram: PromQL = Field(description="Selector of the histogram's base name")
+    quantile: float = Field(gt=0, lt=1, description="e.g. 0.99 for p99")
+
+    @field_validator("histogram")
+    @classmethod
+    def _histogram(cls, value: str) -> str:
+        _raise_plain(check_histogram, value)
+        return value
+
+
+class SliceCondition(Strict):
+    """When a slice is good: its value (an error ratio, a latency quantile or a query) compared with a threshold."""
+
+    ratio: RatioSLI | None = Field(None, description="The slice's error ratio: errors (or total - good) / total")
+    latency: SliceLatency | None = Field(None, description="The slice's latency quantile, in seconds")
+    query: PromQL | None = Field(None, description="PromQL giving one value per slice; `{{window}}` is the slice")
+    op: Literal["lt", "lte", "gt", "gte"] = Field(description="The slice is good when value <op> threshold")
+    threshold: float | str = Field(description="A number, or for latency a duration like 300ms")
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        if value is not None:
+            _raise_plain(user_query, value)
+        return value
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold(cls, value: float | str) -> float | str:
+        threshold_seconds(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_value(self) -> SliceCondition:
+        given = [k for k in ("ratio", "latency", "query") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("good_when needs exactly one of ratio, latency or query" + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+
+class TimeslicesSLI(Strict):
+    """The share of good slices (e.g. minutes): a slice is good when its value meets the threshold."""
+
+    slice: Duration = Field("1m", description="Slice length: a whole number of minutes that divides 1h")
+    good_when: SliceCondition | None = Field(None, description="When a slice counts as good (OpenSLO Timeslices)")
+    ratio_of: RatioSLI | None = Field(
+        None, description="Instead of good_when: each slice counts as its success ratio, 1 - errors/total (OpenSLO RatioTimeslices)"
+    )
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> TimeslicesSLI:
+        if (self.good_when is None) == (self.ratio_of is None):
+            raise ValueError("give exactly one of good_when or ratio_of")
+        return self
+
+    @field_validator("slice")
+    @classmethod
+    def _slice(cls, value: str) -> str:
+        seconds = parse_duration(value)
+        if seconds % 60 or 3600 % seconds:
+            raise ValueError(f"slice {value} must be a whole number of minutes that divides 1h, e.g. 1m or 5m")
+        return value
+
+
+SLI_KINDS = ("ratio", "latency", "bool", "query", "timeslices")
 
 
 class SLI(Strict):
@@ -155,6 +225,7 @@ class SLI(Strict):
     # `bool` is a builtin; the attribute gets an underscore, the spec key does not.
     bool_: BoolSLI | None = Field(None, alias="bool")
     query: QuerySLI | None = None
+    timeslices: TimeslicesSLI | None = None
 
     def _given(self) -> list[str]:
         return [k for k in SLI_KINDS if getattr(self, "bool_" if k == "bool" else k) is not None]
@@ -164,7 +235,7 @@ class SLI(Strict):
         given = self._given()
         if len(given) != 1:
             raise ValueError(
-                "an SLI needs exactly one kind: ratio, latency, bool or query"
+                "an SLI needs exactly one kind: ratio, latency, bool, query or timeslices"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self
@@ -276,12 +347,63 @@ class BudgetPolicy(Strict):
     alert: PolicyAlert | Literal[False] = PolicyAlert()
 
 
+CALENDAR_UNITS = ("week", "month", "quarter")
+# The period length burn factors of calendar SLOs use (30d keeps the SRE workbook's factors for months).
+CALENDAR_NOMINAL_SECONDS = {"week": 7 * 86400, "month": 30 * 86400, "quarter": 90 * 86400}
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+QUARTER_START_MONTHS = ("january", "february", "march")
+
+
+class CalendarWindow(Strict):
+    """A calendar-aligned window: this week, month or quarter in a time zone."""
+
+    calendar: Literal["week", "month", "quarter"]
+    time_zone: str = Field("UTC", description="IANA time zone, e.g. Europe/Berlin")
+    starts: str | None = Field(
+        None,
+        description="week: the weekday and local time a week starts (default monday 00:00, e.g. saturday 12:00); "
+        "quarter: the month the first quarter starts (january, february or march); months start on the 1st",
+    )
+
+    @model_validator(mode="after")
+    def _starts(self) -> CalendarWindow:
+        if self.starts is not None:
+            week_start(self) if self.calendar == "week" else quarter_start(self)
+        return self
+
+
+def week_start(window: CalendarWindow) -> tuple[int, int]:
+    """(weekday, 0 = Monday; second of the day) a calendar week starts."""
+    if window.calendar != "week" or window.starts is None:
+        return (0, 0)
+    day, _, at = window.starts.strip().lower().partition(" ")
+    if day not in WEEKDAY_NAMES:
+        raise ValueError(f"starts {window.starts!r}: a week starts on a weekday name and an optional HH:MM, e.g. saturday 12:00")
+    if not at:
+        return (WEEKDAY_NAMES.index(day), 0)
+    hours, _, minutes = at.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"starts {window.starts!r}: the time must be HH:MM, e.g. saturday 12:00")
+    return (WEEKDAY_NAMES.index(day), int(hours) * 3600 + int(minutes) * 60)
+
+
+def quarter_start(window: CalendarWindow) -> int:
+    """The month (1-3) the first quarter of the year starts."""
+    if window.starts is None or window.calendar == "week":
+        return 1
+    if window.calendar != "quarter" or window.starts.strip().lower() not in QUARTER_START_MONTHS:
+        raise ValueError(
+            "starts is for weeks (a weekday) and quarters (january, february or march); months start on the 1st"
+        )
+    return QUARTER_START_MONTHS.index(window.starts.strip().lower()) + 1
+
+
 class SLO(Strict):
     """One service level objective."""
 
     name: Name
     objective: Decimal = Field(description="Target in percent, 0 < objective < 100, e.g. 99.9")
-    window: Duration = "30d"
+    window: Duration | CalendarWindow = Field("30d", description="A rolling duration (30d) or a calendar window")
     description: str = ""
     labels: Labels = {}
     sli: SLI
@@ -317,8 +439,8 @@ class SLO(Strict):
 
     @field_validator("window")
     @classmethod
-    def _window(cls, value: str) -> str:
-        return _check_duration(value)
+    def _window(cls, value: str | CalendarWindow) -> str | CalendarWindow:
+        return value if isinstance(value, CalendarWindow) else _check_duration(value)
 
     @field_validator("grouping")
     @classmethod

@@ -166,15 +166,15 @@ def test_openslo_refs_resolve_across_files_and_conditions_become_tiers(tmp_path)
 
 def test_openslo_refusals_name_the_field(tmp_path):
     text = (
-        OPENSLO_SLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
-        .replace("[{duration: 28d, isRolling: true}]", "[{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}]")
+        OPENSLO_SLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslots")
+        .replace("[{duration: 28d, isRolling: true}]", "[{duration: 2M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}]")
         .replace("indicatorRef: checkout-errors", "indicatorRef: nowhere")
     )
     got = diagnostics_of([write_spec(tmp_path, text)])
     assert got == [
         f"{tmp_path}/spec.yaml:6:17: spec.indicatorRef: no SLI named 'nowhere' in the spec files",
-        f"{tmp_path}/spec.yaml:7:20: spec.budgetingMethod: budgetingMethod 'Timeslices' is not supported: slogen budgets by occurrences (events in the window)",
-        f"{tmp_path}/spec.yaml:8:41: spec.timeWindow[0].calendar: calendar time windows are not supported: slogen's windows are rolling (isRolling: true)",
+        f"{tmp_path}/spec.yaml:7:20: spec.budgetingMethod: budgetingMethod 'Timeslots' is not supported: use Occurrences, Timeslices or RatioTimeslices",
+        f"{tmp_path}/spec.yaml:8:27: spec.timeWindow[0].duration: calendar duration '2M' is not supported: use 1w, 1M or 1Q",
     ]
 
 

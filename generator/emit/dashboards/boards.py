@@ -26,6 +26,7 @@ from slogen.emit.dashboards.grafana import (
     target,
     timeseries_panel,
 )
+from slogen.emit.dashboards.calendar import calendar_view
 from slogen.plan import names
 from slogen.plan.policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
@@ -171,14 +172,21 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
     tiers_text = _tiers_text(severities, plan.period)
     burn_steps = _burn_steps(severities, plan.period)
     policy_steps = _policy_steps(plan.policy)
+    # A calendar SLO shows its current period, and the time left in it, in four narrower panels.
+    cal = calendar_view(plan)
+    width = 6 if cal else 8
+    if cal:
+        period = cal.period
     panels = [row_panel(f"{plan.name}: {objective} over {period}", y)]
+    if cal:
+        panels.append(cal.time_left_panel(Grid(18, y + 1, 6, 6)))
     panels.append(
         stat_panel(
             f"SLI over {period} vs objective",
-            f"{about}Share of good events over the SLO window ({period}); green once at or above the objective {objective}.",
-            Grid(0, y + 1, 8, 6),
+            f"{about}Share of good {cal.events if cal else 'events'} over the SLO window ({period}); green once at or above the objective {objective}.",
+            Grid(0, y + 1, width, 6),
             [
-                target("A", f"1 - {_ratio(plan, plan.period)}", _legend(plan, "SLI"), instant=True),
+                target("A", f"1 - {cal.ratio if cal else _ratio(plan, plan.period)}", _legend(plan, "SLI"), instant=True),
                 target("B", plan.selector(names.OBJECTIVE), "objective", instant=True),
             ],
             "percentunit",
@@ -191,7 +199,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             "Error budget remaining",
             f"Share of the {period} error budget ({budget} of events) not yet spent. "
             f"Coloured by the SLO's budget policy: {_policy_text(plan.policy)}.",
-            Grid(8, y + 1, 8, 6),
+            Grid(width, y + 1, width, 6),
             [target("A", plan.selector(names.PERIOD_BUDGET_REMAINING), _legend(plan, "remaining"), instant=True)],
             "percentunit",
             policy_steps,
@@ -205,7 +213,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             "Current burn rate (5m)",
             "How many times faster than sustainable the budget burns now (1x spends it exactly over the window). "
             f"Alert tiers: {tiers_text}.",
-            Grid(16, y + 1, 8, 6),
+            Grid(2 * width, y + 1, width, 6),
             [target("A", plan.selector(names.CURRENT_BURN_RATE), _legend(plan, "burn rate"), instant=True)],
             "suffix:x",
             burn_steps,

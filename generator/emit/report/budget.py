@@ -53,6 +53,8 @@ class SLOBudget:
     downtime_year: Decimal  # per 365-day year
     failures_allowed: Decimal | None  # requests per SLO window at the given traffic
     tiers: tuple[TierBudget, ...]
+    # "calendar month (Europe/Berlin)" for a calendar SLO, whose period above is nominal.
+    calendar: str = ""
 
 
 def downtime(error_budget: Decimal, seconds: int) -> Decimal:
@@ -95,6 +97,7 @@ def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
         downtime_year=downtime(budget, YEAR),
         failures_allowed=failures,
         tiers=tiers,
+        calendar=plan.calendar.describe() if plan.calendar else "",
     )
 
 
@@ -129,6 +132,7 @@ def budget_json(budgets: list[SLOBudget]) -> list[dict]:
             "objective_percent": fmt(b.objective_percent),
             "error_budget": fmt(b.error_budget),
             "window": format_duration(b.period),
+            **({"calendar": b.calendar} if b.calendar else {}),
             "downtime_seconds": {
                 "window": float(b.downtime_period),
                 "month_30d": float(b.downtime_month),
@@ -162,6 +166,8 @@ def budget_json(budgets: list[SLOBudget]) -> list[dict]:
 def budget_rows(b: SLOBudget) -> list[str]:
     """The cells of one SLO's row in the budget table."""
     row = [f"{b.service}/{b.name}", *_budget_cells(b.objective_percent, b.error_budget, b.period)]
+    if b.calendar:
+        row[BUDGET_HEADERS.index("window")] = f"{b.calendar}, ~{format_duration(b.period)}"
     if b.failures_allowed is not None:
         row.append(count_text(b.failures_allowed))
     return row

@@ -279,7 +279,8 @@ def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, shap
     if plan.description:
         parts.append(f"<p>{escape(plan.description)}</p>")
     parts.append(
-        f"<p>Objective <b>{fmt(plan.objective_percent)}%</b> over {format_duration(plan.period)} "
+        f"<p>Objective <b>{fmt(plan.objective_percent)}%</b> over "
+        f"{escape(plan.calendar.describe()) + ' (budget arithmetic per ' + format_duration(plan.period) + ')' if plan.calendar else format_duration(plan.period)} "
         f"({escape(plan.sli_kind)} SLI{', per ' + escape(', '.join(plan.grouping)) if plan.grouping else ''}); "
         f"error budget <b>{fmt(plan.error_budget * 100)}%</b>.</p>"
     )

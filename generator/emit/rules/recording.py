@@ -284,8 +284,11 @@ def _days(plan: SLOPlan) -> str:
 
 def long_rules(scope: Scope) -> list[Rule]:
     """Windows of 1d and more, then the series derived from the error budgets."""
-    by_period = split_by(scope.plans, lambda plan: plan.period)
+    by_period = split_by([plan for plan in scope.plans if not plan.calendar], lambda plan: plan.period)
     ratios = [scope.select(names.error_ratio(period), plans) for period, plans in by_period]  # type: ignore[arg-type]
+    calendar = [plan for plan in scope.plans if plan.calendar]
+    if calendar:  # the current calendar period's ratio (emit/rules/calendar.py), not a rolling window
+        ratios.append(scope.select(names.CALENDAR_ERROR_RATIO, calendar))
     period_ratio = ratios[0] if len(ratios) == 1 else " or ".join(ratios)
     period_burn = divide(f"sum without ({names.LABEL_WINDOW}) ({period_ratio})", scope, scope.plans, join=True)
     return windows_of(scope, scope.plans, LONG_INTERVAL) + [

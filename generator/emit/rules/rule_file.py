@@ -32,6 +32,7 @@ from typing import Callable, Sequence
 
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, block_key, block_scalar, inert, placeholder
 from slogen.emit.rules.alerts import alert_rules, template_literal
+from slogen.emit.rules.calendar import TIMESLICE_INTERVAL, calendar_rules, forecast_alert_rules, timeslice_rules
 from slogen.emit.rules.policy import exhausted_alert_rules, policy_rules
 from slogen.emit.rules.recording import (
     Group,
@@ -65,6 +66,9 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     ("sli-short", SHORT_INTERVAL, base_rules, short_rules),
     ("sli-mid", MID_INTERVAL, _none, mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, _none, hourly_rules),
+    # Calendar and timeslice SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
+    ("timeslices", TIMESLICE_INTERVAL, timeslice_rules, _no_shared),
+    ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan), _no_shared),
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs.
     ("sli-long", LONG_INTERVAL, constant_rules, lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),

@@ -279,6 +279,9 @@ def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ..
             # A 0/1 gauge gives an error ratio of (down series) / (all series) per sample, so an
             # exact burn such as 1.1 x 1.44% would need hundreds of synthetic targets.
             raise SLIError("metric", "a 0/1 gauge cannot be driven at an exact burn rate in a promtool test")
+        if sli.timeslices is not None:
+            # Slices are good or bad as a whole: tests/emit/rules/test_calendar_rules.py drives them.
+            raise SLIError("timeslices", "a timeslice SLI's error ratio moves by whole slices, not at an exact burn rate")
         assert sli.query is not None
         if sli.query.test is not None:
             return ratio_series(sli.query.test, grouping, prefix="test.")

@@ -13,8 +13,9 @@ Mapping (v1):
 * rolling `timeWindow` -> window; `AlertPolicy` burn-rate conditions -> tiers of the page
   (severity page/critical) or ticket (ticket/warning/info) alert: `threshold` x
   `lookbackWindow` is the budget share, `alertAfter` the `for`;
-* calendar windows, `Timeslices`/`RatioTimeslices` budgeting and composite objectives
-  are refused by name: they do not map onto traffic-weighted rolling windows.
+* calendar windows (`isRolling: false`, `1w`/`1M`/`1Q` with `calendar.timeZone` and
+  `startTime`) and `Timeslices`/`RatioTimeslices` budgeting map onto native calendar
+  windows and timeslice SLIs (openslo_calendar.py); composite objectives are refused.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slogen.spec.durations import parse_duration
+from slogen.spec.formats.openslo_calendar import calendar_window, timeslices_sli
 from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, good_total_errors, normalise_window, raw_ratio_sli
+from slogen.spec.model import CALENDAR_NOMINAL_SECONDS
 from slogen.spec.promql import SLIError, parse_selector
 
 V1 = "openslo/v1"
@@ -34,6 +37,7 @@ _KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarge
 _PAGE = ("page", "critical", "high")
 _TICKET = ("ticket", "warning", "info", "medium", "low")
 _NEGATE = {"lte": ">", "lt": ">=", "gte": "<", "gt": "<="}
+_METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 
 
@@ -171,10 +175,10 @@ class _SLO:
         service = r.text(spec.get("service"), ("spec", "service"))
         window = self._window(spec)
         method = spec.get("budgetingMethod")
-        if method != "Occurrences":
+        if method not in _METHODS:
             r.problem(("spec", "budgetingMethod"),
-                      "budgetingMethod is required: Occurrences" if method is None else
-                      f"budgetingMethod {method!r} is not supported: slogen budgets by occurrences (events in the window)")
+                      "budgetingMethod is required: Occurrences, Timeslices or RatioTimeslices" if method is None else
+                      f"budgetingMethod {method!r} is not supported: use Occurrences, Timeslices or RatioTimeslices")
         sli = self._indicator(spec)
         alerting = self._alerting(spec, window)
         objectives = spec.get("objectives")
@@ -188,16 +192,24 @@ class _SLO:
                 "displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow",
                 "indicator", "indicatorRef", "compositeWeight",
             ))
-            for key in ("timeSliceTarget", "timeSliceWindow"):
-                if key in objective:
-                    r.problem(loc + (key,), f"{key} is not supported: it belongs to Timeslices budgeting")
+            if method == "Occurrences":
+                for key in ("timeSliceTarget", "timeSliceWindow"):
+                    if key in objective:
+                        r.problem(loc + (key,), f"{key} belongs to Timeslices budgeting, not {method}")
             for key in ("indicator", "indicatorRef", "compositeWeight"):
                 if key in objective:
                     r.problem(loc + (key,), f"{key} is not supported: composite SLOs do not map onto one SLI")
             percent = _percent(r, objective, loc)
             # Checked whatever else is wrong, so one run reports every problem.
-            native_sli = self._native_sli(sli, objective, loc) if sli is not None else None
-            if native_sli is None or percent is None or service is None or window is None or alerting is None or method != "Occurrences":
+            if sli is None:
+                native_sli = None
+            elif method == "Occurrences":
+                native_sli = self._native_sli(sli, objective, loc)
+            elif method in _METHODS:
+                native_sli = timeslices_sli(self, sli, objective, loc, method)
+            else:
+                native_sli = None
+            if native_sli is None or percent is None or service is None or window is None or alerting is None or method not in _METHODS:
                 continue
             slo_name = name if len(objectives) == 1 else f"{name}-{_slug(objective.get('displayName')) or index}"
             slo: dict[str, Any] = {"name": slo_name, "objective": percent[0], "window": window}
@@ -222,7 +234,7 @@ class _SLO:
         # keys may hold '-' or '.', which Prometheus label names may not: they become '_'.
         return {_label_name(k): ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in labels.items()}
 
-    def _window(self, spec: dict) -> str | None:
+    def _window(self, spec: dict) -> str | dict | None:
         r = self.reader
         windows = spec.get("timeWindow")
         if not isinstance(windows, list) or len(windows) != 1 or not isinstance(windows[0], dict):
@@ -231,9 +243,7 @@ class _SLO:
         loc = ("spec", "timeWindow", 0)
         window = r.mapping(windows[0], loc, ("duration", "isRolling", "calendar"))
         if "calendar" in window or window.get("isRolling") is False:
-            r.problem(loc + (("calendar",) if "calendar" in window else ("isRolling",)),
-                      "calendar time windows are not supported: slogen's windows are rolling (isRolling: true)")
-            return None
+            return calendar_window(r, window, loc)
         duration = window.get("duration")
         try:
             parse_duration(duration)
@@ -440,7 +450,8 @@ def _condition(reader: Reader, condition: Any, loc: tuple, window: str | None):
     if window is None:
         return None
     # burn rate x lookback / period = the share of the budget the lookback window spends.
-    share = Decimal(str(threshold)) * long_window / parse_duration(window) * 100
+    period = parse_duration(window) if isinstance(window, str) else CALENDAR_NOMINAL_SECONDS[window["calendar"]]
+    share = Decimal(str(threshold)) * long_window / period * 100
     return key, {"budget_percent": share.normalize(), "long_window": lookback}, after, severity
 
 
