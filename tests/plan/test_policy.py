@@ -65,6 +65,14 @@ def _exhausted(minutes: int, firing: bool) -> dict:
     }
 
 
+def _per_minute(counter: list[float]) -> list[float]:
+    """A counter sampled every STEP minutes, sampled every minute (linear in between)."""
+    out = [counter[0]]
+    for a, b in zip(counter, counter[1:]):
+        out += [a + (b - a) * i / STEP for i in range(1, STEP + 1)]
+    return out
+
+
 def test_state_follows_the_remaining_budget_through_all_four_states(tmp_path, promtool):
     # 2h without traffic (nothing spent: normal), then 26h phases at 1000 requests per
     # 5m with error ratios 0.2%, 0.7%, 0.95% and 2% on a 99% SLO: budget remaining
@@ -100,10 +108,12 @@ def test_state_follows_the_remaining_budget_through_all_four_states(tmp_path, pr
         "evaluation_interval": f"{STEP}m",
         "tests": [
             {
-                "interval": f"{STEP}m",
+                # Samples every minute, evaluation every STEP: Prometheus 3's left-open
+                # range (t-5m, t] must hold two samples for a 5m rate.
+                "interval": "1m",
                 "input_series": [
-                    {"series": OK, "values": " ".join(repr(v) for v in ok)},
-                    {"series": ERR, "values": " ".join(repr(v) for v in err)},
+                    {"series": OK, "values": " ".join(repr(v) for v in _per_minute(ok))},
+                    {"series": ERR, "values": " ".join(repr(v) for v in _per_minute(err))},
                 ],
                 "promql_expr_test": checks,
             }

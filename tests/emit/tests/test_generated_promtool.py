@@ -74,9 +74,10 @@ def _break(rules_text: str, slo_id: str, severity: str, old: str, new: str) -> s
     for group in data["groups"]:
         for rule in group["rules"]:
             labels = rule.get("labels", {})
-            # Only the burn-rate alert: other alerts of the SLO may share its severity.
+            # Only the burn-rate alert: other alerts of the SLO may share its severity. The
+            # service's SLOs share one rule per severity (no slo_id label), its blocks per tier.
             burn = rule.get("alert") == "SLOErrorBudgetBurn"
-            if burn and labels.get("slo_id") == slo_id and labels.get("severity") == severity:
+            if burn and labels.get("slo_id", slo_id) == slo_id and labels.get("severity") == severity:
                 assert old in rule["expr"], rule["expr"]
                 rule["expr"] = rule["expr"].replace(old, new)
                 hits += 1
@@ -96,7 +97,8 @@ def _run(example_files, tmp_path: Path, rules: str, tier_prefix: str) -> subproc
 PAGE_1H = "checkout/availability page 1h/5m "
 TICKET_3D = "checkout/availability ticket 3d/6h "
 SHORT_5M = (
-    ' and sum without (slo_window) (slo:sli_error:ratio_rate5m{slo_id="checkout-availability"}) / 0.001 > 14.4'
+    ' and sum without (slo_window) (slo:sli_error:ratio_rate5m{slo_service="checkout"})'
+    ' / on (slo_id) group_left () slo:error_budget:ratio{slo_service="checkout"} > 14.4'
 )
 
 # The failure each break must cause: the alert missing when it should fire, or present
@@ -113,7 +115,7 @@ BROKEN = {
     "page 1h tier without its min_events guard": (
         "checkout/availability page quiet below min_events",
         "page",
-        '\n  and\n  on () sum(avg_over_time(slo:sli_events:rate5m{slo_id="checkout-availability"}[1h])) * 3600 >= 100',
+        '\n  unless\n  on (slo_id) sum by (slo_id) (avg_over_time(slo:sli_events:rate5m{slo_id="checkout-availability"}[1h])) * 3600 < 100',
         "",
         UNEXPECTED,
     ),
