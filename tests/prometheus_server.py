@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -29,32 +29,36 @@ def prometheus_server(workdir: Path, config: str, *flags: str, data: Path | None
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "prometheus.yml").write_text(config)
     port = free_port()
-    log_path = workdir / "prometheus.log"
-    log = open(log_path, "wb")
-    process = subprocess.Popen(
-        [
-            exe,
-            f"--config.file={workdir / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data or workdir / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            *flags,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
     url = f"http://127.0.0.1:{port}"
+    args = [
+        exe,
+        f"--config.file={workdir / 'prometheus.yml'}",
+        f"--storage.tsdb.path={data or workdir / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        *flags,
+    ]
+    ready = lambda: httpx.get(url + "/-/ready", timeout=1, trust_env=False).status_code == 200  # noqa: E731
+    with served(args, ready, workdir / "prometheus.log", ready_within):
+        yield url
+
+
+@contextlib.contextmanager
+def served(args: list[str], ready: Callable[[], bool], log_path: Path, ready_within: float = 60) -> Iterator[None]:
+    """Run a server until the block ends, once `ready()` (polled, with whatever credentials it needs) says so; always stop it."""
+    log = open(log_path, "wb")
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + ready_within
         while True:
             try:
-                if httpx.get(url + "/-/ready", timeout=1, trust_env=False).status_code == 200:
+                if ready():
                     break
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("prometheus did not start:\n" + log_path.read_text(errors="replace")[-3000:])
+                pytest.fail(f"{Path(args[0]).name} did not start:\n" + log_path.read_text(errors="replace")[-3000:])
             time.sleep(0.1)
-        yield url
+        yield
     finally:
         process.terminate()
         try:

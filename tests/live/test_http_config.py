@@ -11,7 +11,6 @@ certificate, a tenant header and a query path prefix, each against a real server
 
 from __future__ import annotations
 
-import contextlib
 import crypt
 import http.server
 import ssl
@@ -19,12 +18,12 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
-from prometheus_server import free_port, prometheus_server
+from prometheus_server import free_port, prometheus_server, served
 from slogen.live.http_config import load_http_config
 from slogen.live.prometheus import Prometheus, PrometheusError
 
@@ -41,32 +40,6 @@ slos:
         errors: http_requests_total{code=~"5.."}
         total: http_requests_total
 """
-
-
-@contextlib.contextmanager
-def _serve(args: list[str], ready: Callable[[], bool], log: Path) -> Iterator[None]:
-    """Run a server until the test ends; `ready` polls it (with whatever credentials it needs)."""
-    with open(log, "wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if ready():
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{args[0]} did not start:\n" + log.read_text(errors="replace")[-3000:])
-                time.sleep(0.2)
-            yield
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -114,7 +87,7 @@ def secured(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         engine(PROMETHEUS_2).prometheus, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'tsdb'}",
         f"--web.listen-address=127.0.0.1:{port}", f"--web.config.file={web}",
     ]
-    with _serve(args, ready, root / "prometheus.log"):
+    with served(args, ready, root / "prometheus.log"):
         yield url, certs
 
 
@@ -256,7 +229,7 @@ def test_victoriametrics_query_path_prefix(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [str(binary), f"-storageDataPath={tmp_path / 'vm'}", f"-httpListenAddr=127.0.0.1:{port}", "-search.latencyOffset=0s"]
-    with _serve(args, lambda: httpx.get(url + "/health", timeout=1, trust_env=False).status_code == 200, tmp_path / "vm.log"):
+    with served(args, lambda: httpx.get(url + "/health", timeout=1, trust_env=False).status_code == 200, tmp_path / "vm.log"):
         now = int(time.time())
         line = f'http_requests_total{{code="200"}} 42 {now * 1000}\n'
         assert httpx.post(url + "/api/v1/import/prometheus", content=line, timeout=30, trust_env=False).status_code == 204

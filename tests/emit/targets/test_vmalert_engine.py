@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
-from prometheus_server import free_port, prometheus_server
+from prometheus_server import free_port, prometheus_server, served
 from slogen_testing import ROOT, write_spec
 
 # Agreement between MetricsQL and PromQL on the same samples: VictoriaMetrics' rate()
@@ -78,27 +78,8 @@ def _series(metric: str, labels: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def _server(args: list[str], url: str, ready: str, log: Path) -> Iterator[str]:
-    with open(log, "wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(url + ready, timeout=1, trust_env=False).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{args[0]} did not start:\n" + log.read_text(errors="replace")[-3000:])
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with served(args, lambda: httpx.get(url + ready, timeout=1, trust_env=False).status_code == 200, log):
+        yield url
 
 
 def _instant(url: str, query: str, at: int) -> dict[str, float]:
