@@ -28,7 +28,7 @@ _KEYS = {
     "authorization": {"type", "credentials", "credentials_file", "credentials_env"},
     "tls_config": {"ca_file", "cert_file", "key_file", "insecure_skip_verify"},
 }
-_TOP = set(_KEYS) | {"bearer_token_file", "http_headers", "follow_redirects"}
+_TOP = set(_KEYS) | {"bearer_token_file", "http_headers"}
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,10 @@ def load_http_config(path: Path | None, tenant: str | None = None) -> HTTPConfig
         if unknown:
             raise ValueError(f"{path}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_TOP))}")
     headers: dict[str, str] = {}
-    for name, spec in (data.get("http_headers") or {}).items():
+    given_headers = data.get("http_headers") or {}
+    if not isinstance(given_headers, dict):
+        raise ValueError(f"{source}: http_headers: expected a mapping of header names to `values: [value]`")
+    for name, spec in given_headers.items():
         values = spec.get("values") if isinstance(spec, dict) else None
         if not (isinstance(values, list) and len(values) == 1):
             raise ValueError(f"{source}: http_headers.{name}: expected `values: [one value]` (secrets and files are not supported)")
@@ -133,6 +136,8 @@ def load_http_config(path: Path | None, tenant: str | None = None) -> HTTPConfig
         username = _secret("basic_auth", basic, "username", "username_file", "username_env", source) or ""
         auth = (username, _secret("basic_auth", basic, "password", "password_file", "password_env", source) or "")
     if data.get("bearer_token_file"):
+        if authz:
+            raise ValueError(f"{source}: give authorization or bearer_token_file, not both")
         authz = {"credentials_file": data["bearer_token_file"]}
     if authz:
         token = _secret("authorization", authz, "credentials", "credentials_file", "credentials_env", source)

@@ -149,13 +149,22 @@ def test_missing_client_certificate_or_ca_is_one_line_exit_3(secured, tmp_path):
         assert url in done.stderr and reason in done.stderr, done.stderr
 
 
-def test_bad_http_config_is_input_error(tmp_path):
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("basic_auth:\n  username: slo\n  pasword_file: x\n", "basic_auth: unknown key 'pasword_file'"),
+        ("http_headers: [X-Scope-OrgID]\n", "http_headers: expected a mapping of header names to `values: [value]`"),
+        ("authorization: {credentials_file: t}\nbearer_token_file: t\n", "give authorization or bearer_token_file, not both"),
+        ("tls_config: {cert_file: c.crt}\n", "tls_config: cert_file and key_file go together"),
+    ],
+)
+def test_bad_http_config_is_input_error(tmp_path, text, message):
     spec = write_spec(tmp_path / "slo_specs", SPEC)
     config = tmp_path / "http.yml"
-    config.write_text("basic_auth:\n  username: slo\n  pasword_file: x\n")
+    config.write_text(text)
     done = run_slogen("status", str(spec), "-p", "http://127.0.0.1:1", "--http.config.file", str(config), cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"{config}: basic_auth: unknown key 'pasword_file'"
+    assert done.stderr.strip() == f"{config}: {message}"
 
 
 class _TenantGateway(http.server.BaseHTTPRequestHandler):
