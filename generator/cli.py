@@ -29,6 +29,7 @@ from slogen.emit.report.html import History, render_report
 from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targets
 from slogen.emit.targets.base import SHARE_RULES
 from slogen.emit.targets.operator import parse_label, parse_namespace
+from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
 from slogen.live.prometheus import Prometheus, PrometheusError, Sample
 from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
 from slogen.live.status import (
@@ -549,6 +550,8 @@ def status(
         typer.Option("--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted)"),
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
+    http_config: HTTPConfigOpt = None,
+    tenant: TenantOpt = None,
 ) -> None:
     """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
 
@@ -562,7 +565,7 @@ def status(
     plans = [plan for service in services for plan in service.plans]
     problem = fail_on_problem(plans, fail_on)
     try:
-        client = Prometheus(prometheus, timeout)
+        client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
     except ValueError as err:
         problem = problem or str(err)
     if problem:
@@ -609,6 +612,8 @@ def report(
     ] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="History to plot, e.g. 7d (default: each SLO's window)")] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
+    http_config: HTTPConfigOpt = None,
+    tenant: TenantOpt = None,
 ) -> None:
     """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
     plans = _plans(specs)
@@ -617,7 +622,7 @@ def report(
     if prometheus is not None:
         try:
             span = parse_duration(since) if since is not None else None
-            client = Prometheus(prometheus, timeout)
+            client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
         except ValueError as err:
             typer.echo(f"--since: {err}" if "duration" in str(err) else str(err), err=True)
             raise typer.Exit(EXIT_INPUT)

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from slogen.live.http_config import HTTPConfig
+
 
 class PrometheusError(Exception):
     """Prometheus could not be reached or did not answer a query; the message is one line."""
@@ -41,9 +43,10 @@ def _number(text: str) -> float:
 class Prometheus:
     """Queries one Prometheus server."""
 
-    def __init__(self, url: str, timeout: float = 10.0):
+    def __init__(self, url: str, timeout: float = 10.0, http: HTTPConfig | None = None):
         self.url = check_url(url)
-        self._client = httpx.Client(base_url=self.url, timeout=timeout, trust_env=False)
+        # A path in the URL (Thanos, VictoriaMetrics: /select/0/prometheus) prefixes every API path.
+        self._client = (http or HTTPConfig()).client(self.url, timeout)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -65,6 +68,8 @@ class Prometheus:
             raise PrometheusError(f"Prometheus at {self.url} did not answer {what} in time") from None
         except httpx.HTTPError as err:
             raise PrometheusError(f"Prometheus at {self.url}: {type(err).__name__}: {_reason(err)}") from None
+        if response.status_code in (401, 403):
+            raise PrometheusError(denied(self.url, response))
         try:
             body = response.json()
         except ValueError:
@@ -104,6 +109,15 @@ class Prometheus:
             Sample(item["metric"], values=tuple((float(t), _number(v)) for t, v in item["values"]))
             for item in data["result"]
         ]
+
+
+def denied(url: str, response: httpx.Response) -> str:
+    """One line for an answer that refuses the credentials or tenant, with the server's own reason."""
+    reason = " ".join(response.text.split())[:200] or response.reason_phrase
+    return (
+        f"{url} refused the request (HTTP {response.status_code}: {reason}): "
+        "check the credentials and tenant (--http.config.file, --tenant)"
+    )
 
 
 def _reason(err: Exception) -> str:

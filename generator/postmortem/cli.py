@@ -13,6 +13,7 @@ from slogen.postmortem.guide import render_guide
 from slogen.postmortem.index import INDEX_NAME, index_entry, render_index
 from slogen.postmortem.lint import DEFAULT_SEVERITY, lint_postmortem, parse_severities
 from slogen.postmortem.model import Incident, decide, incident_problems, parse_utc
+from slogen.live.http_config import HTTPConfig, HTTPConfigOpt, TenantOpt, load_http_config
 from slogen.postmortem.prometheus import PrometheusError, fetch_window_rates
 from slogen.postmortem.templates import render_postmortem
 from slogen.spec.load import load_specs
@@ -57,7 +58,7 @@ def _find_slo(slo: str, specs: Path) -> tuple[SLO, SLOPlan]:
     raise AssertionError("unreachable")
 
 
-def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None) -> BudgetImpact:
+def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None, http: HTTPConfig | None = None) -> BudgetImpact:
     spec_slo, plan = _find_slo(slo, specs)
     if prometheus is None:
         return estimate_impact(plan, incident.duration)
@@ -65,7 +66,7 @@ def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None) -
         _fail(["--prometheus: the incident has no duration to measure (--end equals --start)"])
     try:
         queries = window_queries(spec_slo.sli, incident.duration)
-        bad, events = fetch_window_rates(prometheus, queries, incident.end)
+        bad, events = fetch_window_rates(prometheus, queries, incident.end, http)
     except (PrometheusError, SLIError) as err:
         _fail([str(err)])
     return measured_impact(plan, incident.duration, bad, events)
@@ -87,6 +88,8 @@ def new(
     prometheus: Annotated[Optional[str], typer.Option(help="Prometheus base URL to measure the budget consumed")] = None,
     specs: Annotated[Path, typer.Option(help="SLO spec directory")] = Path("slo_specs"),
     directory: DirOpt = DEFAULT_DIR,
+    http_config: HTTPConfigOpt = None,
+    tenant: TenantOpt = None,
 ) -> None:
     """Write postmortems/YYYY-MM-DD-<slug>.md from the template the incident needs; never overwrites."""
     problems = []
@@ -100,6 +103,10 @@ def new(
         problems.append(f"--template {template!r} is not one of auto, standard, quick")
     if prometheus is not None and slo is None:
         problems.append("--prometheus needs --slo to know what to measure")
+    try:
+        http = load_http_config(http_config, tenant)
+    except ValueError as err:
+        problems.append(str(err))
     if problems:
         _fail(problems)
     incident = Incident(
@@ -110,7 +117,7 @@ def new(
     if problems:
         _fail(problems)
     decision = decide(incident)
-    impact = _impact(slo, specs, incident, prometheus) if slo is not None else None
+    impact = _impact(slo, specs, incident, prometheus, http) if slo is not None else None
     chosen = decision.template if template == "auto" else template
     try:
         path = write_new(directory, incident.file_name, render_postmortem(incident, decision, chosen, impact))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
+from slogen.live.http_config import HTTPConfig
+from slogen.live.prometheus import denied
 from slogen.postmortem.budget import WindowQueries
 
 TIMEOUT_SECONDS = 30.0
@@ -16,11 +18,13 @@ class PrometheusError(Exception):
 
 def query_value(client: httpx.Client, base_url: str, expr: str, at: datetime) -> float | None:
     """The value of a one-element instant query at `at`, None when it returns no series."""
-    url = base_url.rstrip("/") + "/api/v1/query"
+    url = base_url.rstrip("/") + "/api/v1/query"  # a path in base_url (Thanos, VictoriaMetrics) is kept
     try:
         response = client.get(url, params={"query": expr, "time": f"{at.timestamp():.3f}"})
     except httpx.HTTPError as err:
         raise PrometheusError(f"{base_url}: cannot query Prometheus: {err}") from None
+    if response.status_code in (401, 403):
+        raise PrometheusError(denied(base_url, response))
     try:
         body = response.json()
     except ValueError:
@@ -33,9 +37,9 @@ def query_value(client: httpx.Client, base_url: str, expr: str, at: datetime) ->
     return sum(float(item["value"][1]) for item in result)
 
 
-def fetch_window_rates(base_url: str, queries: WindowQueries, at: datetime) -> tuple[float, float]:
+def fetch_window_rates(base_url: str, queries: WindowQueries, at: datetime, http: HTTPConfig | None = None) -> tuple[float, float]:
     """Per-second rates of bad events and of all events over the window ending at `at`."""
-    with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+    with (http or HTTPConfig()).client(base_url.rstrip("/"), TIMEOUT_SECONDS) as client:
         events = query_value(client, base_url, queries.events, at)
         if events is None or events <= 0:
             raise PrometheusError(f"{base_url}: no events for {queries.events} at {at:%Y-%m-%dT%H:%M:%SZ}; is the SLI's data in this Prometheus?")

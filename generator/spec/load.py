@@ -398,6 +398,11 @@ def _pattern_message(error: dict) -> str:
     if pattern == NAME_PATTERN:
         return f"{value!r} is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit"
     if pattern == LABEL_NAME_PATTERN:
+        from slogen.spec.promql import utf8_name_problem
+
+        if isinstance(value, str) and value:
+            # Prometheus 3 would take it quoted; say so, and why slogen does not.
+            return utf8_name_problem("label", value)
         return f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit"
     if pattern == ALERT_NAME_PATTERN:
         return f"{value!r} is not a valid alert name: use letters, digits and '_', not starting with a digit"

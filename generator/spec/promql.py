@@ -41,6 +41,49 @@ class Selector:
         return f"{name}{{{', '.join(parts)}}}"
 
 
+# Prometheus 2's names; Prometheus 3 also takes any UTF-8 name, quoted ({"http.server.duration"}).
+_LEGACY_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+ENGINE = "Prometheus 2 (2.42)"
+
+
+def utf8_name_problem(kind: str, name: str) -> str:
+    """Why a quoted UTF-8 name cannot be used: slogen's output must load on Prometheus 2."""
+    allowed = "letters, digits, '_' and ':'" if kind == "metric" else "letters, digits and '_'"
+    return (
+        f"{kind} name {name!r} is a UTF-8 name, which only Prometheus 3 accepts; slogen writes rules that must also load on "
+        f"{ENGINE}, which rejects it: use {allowed}, not starting with a digit"
+    )
+
+
+def _selector_utf8_problem(selector: Selector) -> str | None:
+    if selector.name is not None and not _LEGACY_METRIC.match(selector.name):
+        return utf8_name_problem("metric", selector.name)
+    for label, _, _ in selector.matchers:
+        if not _LEGACY_LABEL.match(label):
+            return utf8_name_problem("label", label)
+    return None
+
+
+# In re-printed PromQL (the parser quotes only names that need it): a quoted label before a
+# matcher's operator, a quoted label in a by/without/on/ignoring/group_x list, a quoted metric name.
+_QUOTED_MATCHER_LABEL = re.compile(r'[{,]\s*"((?:[^"\\]|\\.)*)"\s*(?:=~|!~|!=|=)')
+_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_NAME_MATCHER = re.compile(r'__name__\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _query_utf8_problem(text: str) -> str | None:
+    for name in _NAME_MATCHER.findall(text):
+        if not _LEGACY_METRIC.match(name):
+            return utf8_name_problem("metric", name)
+    names = _QUOTED_MATCHER_LABEL.findall(text) + [n for group in _LABEL_LIST.findall(text) for n in _QUOTED.findall(group)]
+    for name in names:
+        if name != "__name__" and not _LEGACY_LABEL.match(name):
+            return utf8_name_problem("label", name)
+    return None
+
+
 def escape_string(value: str) -> str:
     """Escape a value for a double-quoted PromQL string."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -106,7 +149,8 @@ def _parse_selector(text: str) -> Selector | str:
                 name = value
                 continue
             matchers.append((label, op, value))
-        return Selector(name=name, matchers=tuple(matchers))
+        selector = Selector(name=name, matchers=tuple(matchers))
+        return _selector_utf8_problem(selector) or selector  # a `__name__` value may be any string
     return _parse_selector_fully(text)
 
 
@@ -132,7 +176,8 @@ def _parse_selector_fully(text: str) -> Selector | str:
             name = m.value
             continue
         matchers.append((m.name, op_text(m.op), m.value))
-    return Selector(name=name, matchers=tuple(matchers))
+    selector = Selector(name=name, matchers=tuple(matchers))
+    return _selector_utf8_problem(selector) or selector
 
 
 def substitute_window(template: str, window: str) -> str:
@@ -161,7 +206,11 @@ def user_query(template: str, field: str) -> str:
         raise SLIError(field, "the query must return an instant vector of per-second rates, not a range")
     if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
         raise SLIError(field, "the query must return an instant vector of per-second rates, not a literal")
-    return expr.prettify()
+    text = expr.prettify()
+    problem = _query_utf8_problem(text)
+    if problem:
+        raise SLIError(field, problem)
+    return text
 
 
 

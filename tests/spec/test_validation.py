@@ -198,8 +198,40 @@ def test_reserved_and_invalid_labels(tmp_path):
     text = 'service: api\nlabels: {slo_team: x, __a: b, "bad-name": c, ok: ""}\nslos:\n  - name: a\n    objective: 99\n' + GOOD_SLI
     got = _check(tmp_path, text)
     assert got == [
-        f"{tmp_path}/spec.yaml:2:43: labels.bad-name: 'bad-name' is not a valid label name: use letters, digits and '_', not starting with a digit",
+        f"{tmp_path}/spec.yaml:2:43: labels.bad-name: label name 'bad-name' is a UTF-8 name, which only Prometheus 3 accepts; "
+        "slogen writes rules that must also load on Prometheus 2 (2.42), which rejects it: use letters, digits and '_', not starting with a digit",
         f"{tmp_path}/spec.yaml:2:50: labels.ok: must not be empty",
+    ]
+
+
+OTEL_SPEC = """service: api
+slos:
+  - name: a
+    objective: 99
+    grouping: ["service.name"]
+    sli:
+      ratio:
+        errors: '{"http.server.request.duration_count", "http.response.status_code"=~"5.."}'
+        total: 'http_server_request_duration_count{"url.scheme"="https"}'
+  - name: b
+    objective: 99
+    sli:
+      query:
+        errors: 'sum(rate({"http.server.errors"}[{{window}}]))'
+        total: 'sum by ("service.name") (rate(requests_total[{{window}}]))'
+"""
+
+
+def test_utf8_names_are_located_errors_naming_the_engine(tmp_path):
+    """Prometheus 3's quoted names: a located error saying why (was exit 70, `generated invalid PromQL`)."""
+    why = "which only Prometheus 3 accepts; slogen writes rules that must also load on Prometheus 2 (2.42), which rejects it"
+    label, metric = "use letters, digits and '_', not starting with a digit", "use letters, digits, '_' and ':', not starting with a digit"
+    assert _check(tmp_path, OTEL_SPEC) == [
+        f"{tmp_path}/spec.yaml:5:16: slos[0].grouping[0]: label name 'service.name' is a UTF-8 name, {why}: {label}",
+        f"{tmp_path}/spec.yaml:8:17: slos[0].sli.ratio.errors: metric name 'http.server.request.duration_count' is a UTF-8 name, {why}: {metric}",
+        f"{tmp_path}/spec.yaml:9:16: slos[0].sli.ratio.total: label name 'url.scheme' is a UTF-8 name, {why}: {label}",
+        f"{tmp_path}/spec.yaml:14:17: slos[1].sli.query.errors: metric name 'http.server.errors' is a UTF-8 name, {why}: {metric}",
+        f"{tmp_path}/spec.yaml:15:16: slos[1].sli.query.total: label name 'service.name' is a UTF-8 name, {why}: {label}",
     ]
 
 

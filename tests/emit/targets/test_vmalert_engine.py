@@ -7,15 +7,17 @@ Both are built from the pinned VictoriaMetrics module (tools/engines/victoriamet
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
 import yaml
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
-from prometheus_server import free_port, prometheus_server, server_process
+from prometheus_server import free_port, prometheus_server, served
 from slogen_testing import ROOT, write_spec
 
 # Agreement between MetricsQL and PromQL on the same samples: VictoriaMetrics' rate()
@@ -72,6 +74,12 @@ def _samples() -> list[tuple[str, dict[str, str], int, float]]:
 
 def _series(metric: str, labels: dict[str, str]) -> str:
     return metric + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+@contextlib.contextmanager
+def _server(args: list[str], url: str, ready: str, log: Path) -> Iterator[str]:
+    with served(args, lambda: httpx.get(url + ready, timeout=1, trust_env=False).status_code == 200, log):
+        yield url
 
 
 def _instant(url: str, query: str, at: int) -> dict[str, float]:
@@ -135,7 +143,7 @@ def test_vmalert_records_the_same_sli_as_prometheus(tmp_path):
     vm_port = free_port()
     vm_url = f"http://127.0.0.1:{vm_port}"
     vm_args = [_binary("victoria-metrics"), f"-storageDataPath={tmp_path / 'vm'}", f"-httpListenAddr=127.0.0.1:{vm_port}", "-retentionPeriod=100y", "-search.latencyOffset=0s", "-search.disableCache"]
-    with server_process(vm_args, vm_url, "/health", tmp_path / "vm.log"):
+    with _server(vm_args, vm_url, "/health", tmp_path / "vm.log"):
         lines = "".join(f"{_series(m, l)} {v} {t * 1000}\n" for m, l, t, v in samples)
         assert httpx.post(vm_url + "/api/v1/import/prometheus", content=lines, timeout=60, trust_env=False).status_code == 204
         httpx.get(vm_url + "/internal/force_flush", timeout=30, trust_env=False)
