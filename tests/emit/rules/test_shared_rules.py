@@ -185,6 +185,11 @@ def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
     assert rules == 4 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
 
 
+# Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage:
+# the period's SLI covers all the history there is, so the budget already reads as spent.
+EXHAUSTION = {"checkout": "0s", "search": "0s"}
+
+
 def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
     """Two SLOs burning at once: one shared alert rule, each alert with its SLO's objective and runbook."""
     (compiled,) = _compile(tmp_path, MIXED)
@@ -200,39 +205,48 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
         {"series": 'shop_requests_total{code="500", handler="search", region="eu"}', "values": "0+60x40"},
     ]
 
-    def alert(plan: SLOPlan, severity: str, objective: str, period: str, tiers: str, burn: str, extra: dict, sli: str = "") -> dict:
+    def alert(plan: SLOPlan, severity: str, objective: str, period: str, tiers: str, burn: str, extra: dict, sli: str = "") -> list[dict]:
         who = f"shop/{plan.name}" + (" region=eu" if plan.grouping else "")
         speed = "fast" if severity == "page" else "faster than it can last"
-        return {
-            "exp_labels": {"severity": severity, "slo_id": plan.id, "slo_name": plan.name, "slo_service": "shop", "team": "web", **extra},
-            "exp_annotations": {
-                "summary": f"{who}: error budget burning {speed}",
-                "description": (
-                    f"SLO {who} ({objective}% over {period}) is burning its error budget at {burn}x the sustainable rate. "
-                    f"This {severity} alert fires when {tiers}.{sli}"
-                ),
-                "runbook_url": f"https://runbooks.example.com/{plan.name}",
-            },
-        }
+        # Every window's ratio is 1: every tier of the severity fires, each its own alert named by slo_tier.
+        sev = next(s for s in plan.severities if s.key == severity)
+        return [
+            {
+                "exp_labels": {
+                    "severity": severity, "slo_id": plan.id, "slo_name": plan.name, "slo_service": "shop", "team": "web",
+                    "slo_tier": f"{format_duration(tier.long_window)}/{format_duration(tier.short_window)}", **extra,
+                },
+                "exp_annotations": {
+                    "summary": f"{who}: error budget burning {speed}",
+                    "description": (
+                        f"SLO {who} ({objective}% over {period}) is burning its error budget at {burn}x the sustainable rate. "
+                        f"This {severity} alert fires when {tiers}; its slo_tier label names the tier that fired. "
+                        f"At this burn rate the remaining error budget is gone in {EXHAUSTION[plan.name]}.{sli}"
+                    ),
+                    "runbook_url": f"https://runbooks.example.com/{plan.name}",
+                },
+            }
+            for tier in sev.tiers
+        ]
 
     sli = " SLI: Checkout requests."
     expected = [
-        alert(
+        *alert(
             checkout, "page", "99.9", "30d",
             "2% of the budget burns in 1h (14.4x, confirmed over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m)",
             "1000.00", {"owner": "pay"}, sli,
         ),
-        alert(
+        *alert(
             search, "page", "99", "28d",
             "2% of the budget burns in 1h (13.44x, confirmed over 5m) or 5% of the budget burns in 12h (2.8x, confirmed over 1h)",
             "100.00", {"region": "eu"},
         ),
-        alert(
+        *alert(
             checkout, "ticket", "99.9", "30d",
             "10% of the budget burns in 1d (3x, confirmed over 2h) or 10% of the budget burns in 3d (1x, confirmed over 6h)",
             "1000.00", {"owner": "pay"}, sli,
         ),
-        alert(
+        *alert(
             search, "ticket", "99", "28d",
             "10% of the budget burns in 1d (2.8x, confirmed over 2h) or 10% of the budget burns in 3d (0.933333333333333x, confirmed over 6h)",
             "100.00", {"region": "eu"},
