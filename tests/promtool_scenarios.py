@@ -48,9 +48,10 @@ BURN = 'alertname="SLOErrorBudgetBurn", '
 
 
 def fires(severity: str, minutes: int) -> dict:
-    """Assert exactly one firing burn-rate alert of a severity at a time."""
+    """Assert exactly one SLO with a firing burn-rate alert of a severity at a time (of any of its tiers)."""
     return {
-        "expr": f'count(ALERTS{{{BURN}alertstate="firing", severity="{severity}"}})',
+        # Each tier fires as its own alert (slo_tier): several tiers of one SLO count once.
+        "expr": f'count(count without (slo_tier) (ALERTS{{{BURN}alertstate="firing", severity="{severity}"}}))',
         "eval_time": f"{minutes}m",
         "exp_samples": [{"labels": "{}", "value": 1}],
     }

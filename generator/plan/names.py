@@ -11,6 +11,7 @@ LABEL_SERVICE = "slo_service"
 LABEL_NAME = "slo_name"
 LABEL_ID = "slo_id"
 LABEL_WINDOW = "slo_window"
+LABEL_TIER = "slo_tier"  # on burn-rate alerts: the tier (`long/short` windows) whose condition holds
 
 ERRORS_RATE = "slo:sli_errors:rate{}"  # per-second error rate over a window
 EVENTS_RATE = "slo:sli_events:rate{}"  # per-second event rate over a window

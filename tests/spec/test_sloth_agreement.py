@@ -118,7 +118,8 @@ def _alert_check(at: int, ours: str, sloth: str, firing: bool) -> list[dict]:
     out = []
     for expr in (ours, sloth):
         samples = [{"labels": "{}", "value": 1}] if firing else []
-        out.append({"expr": f"count({expr})" if firing else expr, "eval_time": f"{at}m", "exp_samples": samples})
+        # slogen fires one alert per tier (slo_tier), Sloth one per severity: count the SLO once.
+        out.append({"expr": f"count(count without (slo_tier) ({expr}))" if firing else expr, "eval_time": f"{at}m", "exp_samples": samples})
     return out
 
 

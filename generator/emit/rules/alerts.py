@@ -44,6 +44,27 @@ def _tier_words(tier: BurnRateTier, period: int) -> str:
     )
 
 
+def tier_label(tier: BurnRateTier) -> str:
+    """The tier's `slo_tier` value, `long/short` (e.g. `1h/5m`): stable while the tier fires, distinct per tier."""
+    return f"{format_duration(tier.long_window)}/{format_duration(tier.short_window)}"
+
+
+def exhaustion_text(plan: SLOPlan) -> str:
+    """Alert template text: how long the remaining budget lasts at the alert's burn rate ($value).
+
+    Templates have no arithmetic, so Prometheus works it out: period x remaining / burn,
+    with the remaining budget of the alert's own series (its id and grouping labels).
+    """
+    matchers = ", ".join(f"{label}=%q" for label in (names.LABEL_ID, *plan.grouping))
+    args = " ".join(f"$labels.{label}" for label in (names.LABEL_ID, *plan.grouping))
+    query = f"clamp_min({names.PERIOD_BUDGET_REMAINING}{{{matchers}}}, 0) * {plan.period} / %g"
+    return (
+        f'{{{{ with printf "{escape_string(query)}" {args} $value | query }}}}'
+        "At this burn rate the remaining error budget is gone in {{ . | first | value | humanizeDuration }}."
+        "{{ end }}"
+    )
+
+
 def who(plan: SLOPlan) -> str:
     """`service/name` and the grouping labels' values, as alert template text read from the alert's labels."""
     groups = "".join(f" {label}={{{{ $labels.{label} }}}}" for label in plan.grouping)
@@ -56,7 +77,8 @@ def _annotations(plan: SLOPlan, sev: SeverityPlan) -> dict[str, str]:
     description = (
         f"SLO {who(plan)} ({percent_text(plan.objective_percent)} over {format_duration(plan.period)}) "
         f'is burning its error budget at {{{{ $value | printf "%.2f" }}}}x the sustainable rate. '
-        f"This {sev.key} alert fires when {tiers}."
+        f"This {sev.key} alert fires when {tiers}; its slo_tier label names the tier that fired. "
+        f"{exhaustion_text(plan)}"
     )
     if plan.description:
         description += f" SLI: {template_literal(plan.description)}"
@@ -136,8 +158,12 @@ def alert_rules(scope: Scope) -> list[Rule]:
             [(plan, tier) for plan, sev, _ in members for tier in sev.tiers],
             lambda item: (item[1].long_window, item[1].short_window, item[1].factor(item[0].period)),
         )
+        # Each tier's block carries its own slo_tier: an alert instance per firing tier, so two
+        # tiers holding at once are two alerts (not one set dropped by `or`), each stable.
         expr = "\nor\n".join(
-            f"(\n  {_block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])}\n)" for key, items in blocks  # type: ignore[index]
+            f'label_replace(\n  {_block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])},\n'  # type: ignore[index]
+            f'  "{names.LABEL_TIER}", "{tier_label(items[0][1])}", "", ""\n)'
+            for key, items in blocks
         )
         rules.append(
             Rule(

@@ -36,7 +36,7 @@ from functools import cached_property
 
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
-from slogen.emit.rules.alerts import tier_expr
+from slogen.emit.rules.alerts import tier_expr, tier_label
 from slogen.emit.targets.base import header
 from slogen.emit.tests.series import SeriesError, SyntheticSeries, label_matches, sli_selectors, sli_series
 from slogen.plan import names
@@ -298,18 +298,20 @@ class _SLOText:
         self._memo: dict[tuple, str] = {}
 
     # Each text is asked for by several scenarios: looked up first, built on a miss.
-    def alert_selector(self, sev: SeverityPlan) -> str:
-        """ALERTS of this SLO's severity, firing."""
-        text = self._memo.get(("selector", sev.key))
+    def alert_selector(self, sev: SeverityPlan, tier: BurnRateTier | None = None) -> str:
+        """ALERTS of this SLO's severity (of one tier if given), firing."""
+        text = self._memo.get(("selector", sev.key, tier))
         if text is None:
             plan = self.plan
             labels = {"alertname": plan.alert_name, "alertstate": "firing", **dict(sev.labels), names.LABEL_ID: plan.id}
-            text = self._memo[("selector", sev.key)] = _selector("ALERTS", labels)
+            if tier is not None:
+                labels[names.LABEL_TIER] = tier_label(tier)
+            text = self._memo[("selector", sev.key, tier)] = _selector("ALERTS", labels)
         return text
 
-    def alert_series(self, sev: SeverityPlan) -> str:
-        """The full label set of this severity's firing ALERTS series."""
-        text = self._memo.get(("series", sev.key))
+    def alert_series(self, sev: SeverityPlan, tier: BurnRateTier) -> str:
+        """The full label set of the firing ALERTS series of this severity's tier."""
+        text = self._memo.get(("series", sev.key, tier))
         if text is None:
             plan = self.plan
             labels = {
@@ -319,8 +321,9 @@ class _SLOText:
                 **self.group,
                 **dict(sev.labels),
                 **dict(plan.id_labels),
+                names.LABEL_TIER: tier_label(tier),
             }
-            text = self._memo[("series", sev.key)] = "ALERTS" + _labels_text(labels)
+            text = self._memo[("series", sev.key, tier)] = "ALERTS" + _labels_text(labels)
         return text
 
     def condition(self, tier: BurnRateTier) -> str:
@@ -403,7 +406,8 @@ def _fires(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
     alert = text.alert_selector(sev)
     checks = (
         _never(start, alert, start),
-        Check(at, alert, ((text.alert_series(sev), 1.0),)),
+        # Other tiers may fire too (each its own alert): this tier's alert must be among them.
+        Check(at, text.alert_selector(sev, tier), ((text.alert_series(sev, tier), 1.0),)),
         Check(at, f"count({text.condition(tier)})", (("{}", 1.0),)),
     )
     notes = [f"errors at {FIRE_BURN}x the factor from {format_duration(start)}; firing within {format_duration(deadline)}"]
@@ -500,7 +504,7 @@ def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
         # With a `for`, the alert may still be pending at the stop (the `fires` scenario
         # checks it fires); resolving is not delayed by `for`, so the clean check holds.
         if not sev.for_seconds:
-            checks.insert(0, Check(stop, alert, ((text.alert_series(sev), 1.0),)))
+            checks.insert(0, Check(stop, text.alert_selector(sev, tier), ((text.alert_series(sev, tier), 1.0),)))
         checks.append(Check(clean, alert, ()))
     else:
         notes.append("another tier of this severity legitimately keeps the alert: reset checked on the tier's own condition")

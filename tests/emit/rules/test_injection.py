@@ -63,6 +63,7 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
                     {
                         "eval_time": "20m",
                         "alertname": "SLOErrorBudgetBurn",
+                        # Both page tiers hold (every ratio is 1): one alert each, named by slo_tier.
                         "exp_alerts": [
                             {
                                 "exp_labels": {
@@ -71,6 +72,7 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
                                     "slo_id": "inj-avail",
                                     "slo_name": "avail",
                                     "slo_service": "inj",
+                                    "slo_tier": tier,
                                     "team": NASTY,
                                 },
                                 "exp_annotations": {
@@ -78,12 +80,14 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
                                     "description": (
                                         "SLO inj/avail (99% over 30d) is burning its error budget at 100.00x the sustainable "
                                         "rate. This page alert fires when 2% of the budget burns in 1h (14.4x, confirmed "
-                                        "over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m). SLI: " + NASTY
+                                        "over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m); its slo_tier label "
+                                        "names the tier that fired. At this burn rate the remaining error budget is gone in 0s. SLI: " + NASTY
                                     ),
                                     "runbook_url": "https://runbooks.example.com/{{ $labels.team }}",
                                     "note": NASTY,
                                 },
                             }
+                            for tier in ("1h/5m", "6h/30m")
                         ],
                     }
                 ],

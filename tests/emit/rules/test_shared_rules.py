@@ -185,6 +185,11 @@ def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
     assert rules == 4 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
 
 
+# Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage:
+# the period's SLI covers all the history there is, so the budget already reads as spent.
+EXHAUSTION = {"checkout": "0s", "search": "0s"}
+
+
 def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
     """Two SLOs burning at once: one shared alert rule, each alert with its SLO's objective and runbook."""
     (compiled,) = _compile(tmp_path, MIXED)
@@ -200,39 +205,48 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
         {"series": 'shop_requests_total{code="500", handler="search", region="eu"}', "values": "0+60x40"},
     ]
 
-    def alert(plan: SLOPlan, severity: str, objective: str, period: str, tiers: str, burn: str, extra: dict, sli: str = "") -> dict:
+    def alert(plan: SLOPlan, severity: str, objective: str, period: str, tiers: str, burn: str, extra: dict, sli: str = "") -> list[dict]:
         who = f"shop/{plan.name}" + (" region=eu" if plan.grouping else "")
         speed = "fast" if severity == "page" else "faster than it can last"
-        return {
-            "exp_labels": {"severity": severity, "slo_id": plan.id, "slo_name": plan.name, "slo_service": "shop", "team": "web", **extra},
-            "exp_annotations": {
-                "summary": f"{who}: error budget burning {speed}",
-                "description": (
-                    f"SLO {who} ({objective}% over {period}) is burning its error budget at {burn}x the sustainable rate. "
-                    f"This {severity} alert fires when {tiers}.{sli}"
-                ),
-                "runbook_url": f"https://runbooks.example.com/{plan.name}",
-            },
-        }
+        # Every window's ratio is 1: every tier of the severity fires, each its own alert named by slo_tier.
+        sev = next(s for s in plan.severities if s.key == severity)
+        return [
+            {
+                "exp_labels": {
+                    "severity": severity, "slo_id": plan.id, "slo_name": plan.name, "slo_service": "shop", "team": "web",
+                    "slo_tier": f"{format_duration(tier.long_window)}/{format_duration(tier.short_window)}", **extra,
+                },
+                "exp_annotations": {
+                    "summary": f"{who}: error budget burning {speed}",
+                    "description": (
+                        f"SLO {who} ({objective}% over {period}) is burning its error budget at {burn}x the sustainable rate. "
+                        f"This {severity} alert fires when {tiers}; its slo_tier label names the tier that fired. "
+                        f"At this burn rate the remaining error budget is gone in {EXHAUSTION[plan.name]}.{sli}"
+                    ),
+                    "runbook_url": f"https://runbooks.example.com/{plan.name}",
+                },
+            }
+            for tier in sev.tiers
+        ]
 
     sli = " SLI: Checkout requests."
     expected = [
-        alert(
+        *alert(
             checkout, "page", "99.9", "30d",
             "2% of the budget burns in 1h (14.4x, confirmed over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m)",
             "1000.00", {"owner": "pay"}, sli,
         ),
-        alert(
+        *alert(
             search, "page", "99", "28d",
             "2% of the budget burns in 1h (13.44x, confirmed over 5m) or 5% of the budget burns in 12h (2.8x, confirmed over 1h)",
             "100.00", {"region": "eu"},
         ),
-        alert(
+        *alert(
             checkout, "ticket", "99.9", "30d",
             "10% of the budget burns in 1d (3x, confirmed over 2h) or 10% of the budget burns in 3d (1x, confirmed over 6h)",
             "1000.00", {"owner": "pay"}, sli,
         ),
-        alert(
+        *alert(
             search, "ticket", "99", "28d",
             "10% of the budget burns in 1d (2.8x, confirmed over 2h) or 10% of the budget burns in 3d (0.933333333333333x, confirmed over 6h)",
             "100.00", {"region": "eu"},
@@ -298,3 +312,32 @@ def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promto
     checks.append({"expr": 'count(slo:sli_error:ratio_rate1h{slo_id="shop-gone"} == 1)', "eval_time": "4h", "exp_samples": [{"labels": "{}", "value": 1}]})
     result = _promtool_test(promtool, tmp_path, compiled.rules.text(), compiled.rules.group_names, inputs, promql_expr_test=checks)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_page_names_its_tier_and_the_time_left_at_its_burn(promtool, tmp_path):
+    """Two clean days, then 70 minutes at 20x on billing's 99.9%/30d SLO: only the 1h/5m page tier
+    holds, and its description says how long the remaining budget lasts at that burn."""
+    billing = next(c for c in example_services() if c.service == "billing")
+    inputs = [
+        {"series": 'http_requests_total{code="500", handler="/invoices", job="billing-api"}', "values": "0+0x2880 12+12x70"},
+        {"series": 'http_requests_total{code="200", handler="/invoices", job="billing-api"}', "values": "0+600x2880 1728588+588x70"},
+    ]
+    # The remaining budget promtool 2.42 records at 2950m is 0.7416847428267791 (the hourly windows
+    # lag the spike): 30d x 0.74168... / 20 = 96122s.
+    checks = [
+        {"expr": 'ALERTS{alertstate="firing"}', "eval_time": "2950m", "exp_samples": [{
+            "labels": 'ALERTS{alertname="BillingInvoiceBudgetBurn", alertstate="firing", category="availability", severity="critical", '
+                      'slo_id="billing-invoice-api-availability", slo_name="invoice-api-availability", slo_service="billing", '
+                      'slo_tier="1h/5m", team="billing"}',
+            "value": 1,
+        }]},
+    ]
+    result = _promtool_test(promtool, tmp_path, billing.rules.text(), billing.rules.group_names, inputs, promql_expr_test=checks)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The annotation, as Prometheus renders it (promtool prints it on a failed expectation).
+    wrong = [{"eval_time": "2950m", "alertname": "BillingInvoiceBudgetBurn", "exp_alerts": []}]
+    result = _promtool_test(promtool, tmp_path, billing.rules.text(), billing.rules.group_names, inputs, alert_rule_test=wrong)
+    output = result.stdout + result.stderr
+    assert "burning its error budget at 20.00x" in output, output
+    # 1d 2h 42m 2s on 2.42, 1d 2h 34m 42s on 3.x (left-open ranges: remaining 0.736): about 26.5h either way.
+    assert re.search(r"At this burn rate the remaining error budget is gone in 1d 2h (42m 2s|34m 42s)\.", output), output
