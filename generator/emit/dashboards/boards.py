@@ -32,7 +32,7 @@ from slogen.plan.policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BASE_WINDOW, DAY, HOUR, BurnRateTier
 from slogen.spec.durations import format_duration
-from slogen.spec.numbers import fmt, percent_text
+from slogen.spec.numbers import fmt, human, percent_text
 
 OVERVIEW_UID = "slogen-overview"
 OVERVIEW_FILE = "slo-overview"
@@ -128,7 +128,7 @@ def _burn_steps(severities: SeverityTiers, period: int) -> Steps:
 @lru_cache(maxsize=256)
 def _tiers_text(severities: SeverityTiers, period: int) -> str:
     parts = [
-        f"{key} {fmt(tier.factor(period))}x ({fmt(tier.budget_fraction * 100)}% of the budget in "
+        f"{key} {human(tier.factor(period))}x ({human(tier.budget_fraction * 100)}% of the budget in "
         f"{format_duration(tier.long_window)}, confirmed over {format_duration(tier.short_window)})"
         for key, tiers in severities
         for tier in tiers

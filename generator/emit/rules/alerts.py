@@ -18,7 +18,7 @@ from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.windows import BurnRateTier
 from slogen.spec.durations import format_duration
-from slogen.spec.numbers import fmt, percent_text
+from slogen.spec.numbers import fmt, human, percent_text
 from slogen.spec.promql import escape_string
 
 
@@ -39,8 +39,8 @@ def _tier_text(plan: SLOPlan, tier: BurnRateTier) -> str:
 @functools.lru_cache(maxsize=1 << 12)  # pure; asked for by every SLO sharing the tier and period
 def _tier_words(tier: BurnRateTier, period: int) -> str:
     return (
-        f"{fmt(tier.budget_fraction * 100)}% of the budget burns in {format_duration(tier.long_window)} "
-        f"({fmt(tier.factor(period))}x, confirmed over {format_duration(tier.short_window)})"
+        f"{human(tier.budget_fraction * 100)}% of the budget burns in {format_duration(tier.long_window)} "
+        f"({human(tier.factor(period))}x, confirmed over {format_duration(tier.short_window)})"
     )
 
 

@@ -248,7 +248,7 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
         ),
         *alert(
             search, "ticket", "99", "28d",
-            "10% of the budget burns in 1d (2.8x, confirmed over 2h) or 10% of the budget burns in 3d (0.933333333333333x, confirmed over 6h)",
+            "10% of the budget burns in 1d (2.8x, confirmed over 2h) or 10% of the budget burns in 3d (0.9333x, confirmed over 6h)",
             "100.00", {"region": "eu"},
         ),
     ]
