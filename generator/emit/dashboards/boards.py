@@ -270,7 +270,7 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             "Firing and pending alerts",
             f"When the {plan.alert_name or 'burn-rate'} alerts of this SLO were pending or firing.",
             Grid(12, y + 15, 12, 8),
-            [target("A", f'{ALERTS}{{{names.LABEL_ID}="{plan.id}"}}', _legend(plan, "{{alertstate}} {{severity}}"))],
+            [target("A", f'{ALERTS}{{{names.LABEL_ID}="{plan.id}"}}', _legend(plan, "{{alertstate}} {{severity}} {{slo_tier}}"))],
             _ALERT_STATES,
             "no alerts",
         )
@@ -316,7 +316,8 @@ def overview_queries(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[di
     ids = ", ".join(_ID)
     sli = f"1 - {names.PERIOD_BURN_RATE} * on ({names.LABEL_ID}) group_left () {names.ERROR_BUDGET}"
     firing = (
-        f'count by ({ids}) ({ALERTS}{{alertstate="firing", {names.LABEL_ID}!=""}})'
+        # One alert per name and severity, however many of its tiers (slo_tier) fire.
+        f'count by ({ids}) (count without ({names.LABEL_TIER}) ({ALERTS}{{alertstate="firing", {names.LABEL_ID}!=""}}))'
         f" or on ({names.LABEL_ID}) 0 * {_by(names.OBJECTIVE)}"
     )
     columns = [
