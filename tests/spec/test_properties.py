@@ -117,6 +117,12 @@ def specs(draw) -> dict:
     spec = {"service": draw(names), "slos": slos}
     if draw(st.booleans()):
         spec["labels"] = draw(st.dictionaries(label_names, label_values, max_size=3))
+    for slo in slos:  # a grouping label that is also a static label is an error (tested in test_validation)
+        alerting = slo.get("alerting") if isinstance(slo.get("alerting"), dict) else {}
+        static = {*spec.get("labels", {}), *slo.get("labels", {})}
+        static |= {k for part in ("page", "ticket") if isinstance(alerting.get(part), dict) for k in alerting[part].get("labels", {})}
+        if "grouping" in slo:
+            slo["grouping"] = [g for g in slo["grouping"] if g not in static]
     return spec
 
 

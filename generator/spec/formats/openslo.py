@@ -292,17 +292,20 @@ class _SLO:
             reader, base = Reader(hit[0], self.out), ()
             reader.mapping(hit[1], (), _ENVELOPE)
             sli = hit[1].get("spec")
-        return self.indicator_spec(reader, base, sli)
+        # Timeslice budgets read their own query shapes (a slice's ratio over a fixed range);
+        # openslo_calendar.timeslices_sli checks those, not the occurrence shapes.
+        return self.indicator_spec(reader, base, sli, occurrences=spec.get("budgetingMethod") not in ("Timeslices", "RatioTimeslices"))
 
-    def indicator_spec(self, reader: Reader, base: tuple, sli: Any):
-        """(SLI spec, its Reader, its origin, its path) of an SLI's `spec`; its metric sources checked."""
+    def indicator_spec(self, reader: Reader, base: tuple, sli: Any, occurrences: bool = True):
+        """(SLI spec, its Reader, its origin, its path) of an SLI's `spec`; its metric sources checked
+        as an occurrence SLI would use them (unless a timeslice SLO reads it)."""
         sli = reader.mapping(sli, base + ("spec",), ("description", "thresholdMetric", "ratioMetric"))
         given = [k for k in ("thresholdMetric", "ratioMetric") if k in sli]
         if len(given) != 1:
             reader.problem(base + ("spec",), "an SLI needs exactly one of thresholdMetric or ratioMetric")
             return None
         found = (sli, reader, reader.at(base + ("spec", given[0])), base + ("spec",))
-        return found if self._sources(found) else None
+        return found if not occurrences or self._sources(found) else None
 
     def _sources(self, sli) -> bool:
         """Whether an SLI's metric sources are usable, checked as an SLO would use them."""

@@ -73,7 +73,9 @@ def _histogram(fast: list[tuple[int, float]], slow: list[tuple[int, float]]) -> 
 def test_latency_slo_pages_when_half_the_requests_are_slow(tmp_path, promtool):
     series = _histogram(fast=[(60, 600), (60, 300)], slow=[(60, 0), (60, 300)])
     # 50% slow on a 99% SLO = 50x burn; the 1h tier needs 14.4% over 1h: ~17 min (+ smear).
-    checks = [quiet(59), quiet(70, "page"), fires("page", 85), fires("page", 120)]
+    # Ten minutes in, the 6h tier may already hold on 70 minutes of history (7.1x > 6),
+    # depending on promtool's random group order: five minutes in, no tier can (3.8x, 4.2x).
+    checks = [quiet(59), quiet(65, "page"), fires("page", 85), fires("page", 120)]
     checks += [near('slo:sli_error:ratio_rate5m{slo_id="shop-latency"}', 90, 0.5, 0.01)]
     run(tmp_path, promtool, LATENCY, series, checks)
 
