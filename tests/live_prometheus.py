@@ -77,7 +77,7 @@ TRAFFIC = [
 
 
 def _inputs() -> str:
-    """Constant base rates per SLO: 1000 events/s and the error ratio above."""
+    """Constant base rates per SLO: 1000 events/s and the error ratio above (and that ratio over 1h)."""
     rules = []
     for slo_id, extra, ratio in TRAFFIC:
         for window in ("5m", "1h"):
@@ -86,6 +86,9 @@ def _inputs() -> str:
             labels = {"slo_id": slo_id, "slo_service": service, "slo_name": name, "slo_window": window, **extra}
             rules.append({"record": f"slo:sli_events:rate{window}", "expr": "vector(1000)", "labels": labels})
             rules.append({"record": f"slo:sli_errors:rate{window}", "expr": f"vector({1000 * ratio!r})", "labels": labels})
+        # The fast page tier's 1h ratio, which slogen's rules read from the counters.
+        labels = {**labels, "slo_window": "1h"}
+        rules.append({"record": "slo:sli_error:ratio_rate1h", "expr": f"vector({ratio!r})", "labels": labels})
     return yaml.safe_dump({"groups": [{"name": "inputs", "interval": "1s", "rules": rules}]}, sort_keys=False)
 
 

@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass
 
 from slogen.plan.timeslices import TS_GOOD, slice_count
-from slogen.spec.durations import parse_duration
+from slogen.plan.windows import FAST_WINDOW
+from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.model import SLI, threshold_seconds
-from slogen.spec.promql import BASE, SLIError, check_histogram, parse_selector, user_query
+from slogen.spec.promql import _WINDOW_VAR, BASE, SLIError, check_histogram, parse_selector, substitute_window, user_query
 
 
 def le_matcher(threshold: float) -> tuple[str, str, str]:
@@ -34,59 +35,73 @@ def _on(grouping: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class BaseRates:
-    """PromQL for the per-second rates of errors and events over the 5m base window."""
+    """PromQL for the per-second rates of errors and events over the 5m base window, and the
+    error ratio over the fast page window read straight from the counters ("" where the SLI
+    cannot be read over another window: a query without `{{window}}`)."""
 
     events: str
     errors: str
+    fast: str = ""
+
+
 
 
 def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRates:
-    """Build the base-rate expressions of an SLI.
+    """Build the base-rate expressions of an SLI, and its fast window's error ratio.
 
     `events_ref` selects the events rate recorded just before the errors rule in the
     same group: errors fall back to zero where no error series exist yet (a 5xx
     counter appears only after the first 5xx), and a missing *good* series means
     every event was bad, so a misspelt good selector is loud, not silently perfect.
     """
+    selector = events_ref[events_ref.index("{") :]
+    events, errors, _ = _rates(sli, grouping, events_ref, selector, BASE)
+    fast = ""
+    if sli.query is None or all(_WINDOW_VAR.search(q) for q in (sli.query.errors, sli.query.total)):
+        # One rule, so the events expression stands in for the recorded events rate.
+        window = format_duration(FAST_WINDOW)
+        total = f"({_rates(sli, grouping, '', selector, window)[0]})"
+        _, bad, good = _rates(sli, grouping, total, selector, window)
+        on = _on(grouping)
+        fast = f"1 - {good} / {on} {total}" if good else f"(\n  {bad}\n)\n/ {on}\n{total}"
+    return BaseRates(events=events, errors=errors, fast=fast)
+
+
+def _rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, selector: str, window: str) -> tuple[str, str, str]:
+    """(events, errors, good or "") per second over `window`; `selector` picks the SLO's own recorded series."""
     by = _by(grouping)
     on = _on(grouping)
     zero = f"0 * {events_ref}"
     if sli.ratio is not None:
         total = parse_selector(sli.ratio.total, "total")
-        events = f"{by}(rate({total.render()}[{BASE}]))"
+        events = f"{by}(rate({total.render()}[{window}]))"
         if sli.ratio.errors is not None:
             bad = parse_selector(sli.ratio.errors, "errors")
-            errors = f"{by}(rate({bad.render()}[{BASE}])) or {on} {zero}"
-        else:
-            good = parse_selector(sli.ratio.good or "", "good")
-            errors = f"{events_ref} - {on} ({by}(rate({good.render()}[{BASE}])) or {on} {zero})"
-        return BaseRates(events=events, errors=errors)
+            return events, f"{by}(rate({bad.render()}[{window}])) or {on} {zero}", ""
+        good = f"({by}(rate({parse_selector(sli.ratio.good or '', 'good').render()}[{window}])) or {on} {zero})"
+        return events, f"{events_ref} - {on} {good}", good
     if sli.latency is not None:
         hist = check_histogram(sli.latency.histogram)
         seconds = threshold_seconds(sli.latency.threshold)
         if not math.isfinite(seconds):
             raise SLIError("threshold", "threshold must be finite")
-        events = f"{by}(rate({hist.render('_count')}[{BASE}]))"
-        good = hist.render("_bucket", (le_matcher(seconds),))
-        errors = f"{events_ref} - {on} ({by}(rate({good}[{BASE}])) or {on} {zero})"
-        return BaseRates(events=events, errors=errors)
+        events = f"{by}(rate({hist.render('_count')}[{window}]))"
+        good = f"({by}(rate({hist.render('_bucket', (le_matcher(seconds),))}[{window}])) or {on} {zero})"
+        return events, f"{events_ref} - {on} {good}", good
     if sli.bool_ is not None:
         # One event per sample of the gauge, a bad event per sample equal to 0, both per
-        # second of the base window: weighted by samples (targets x scrapes), so windows
+        # second of the window: weighted by samples (targets x scrapes), so windows
         # stay sums of events like every other kind, and 1 - good/total = the share of
         # time it was down.  count - sum counts the zeros of a 0/1 gauge.
         gauge = parse_selector(sli.bool_.metric, "metric").render()
-        seconds = parse_duration(BASE)
-        events = f"{by}(count_over_time({gauge}[{BASE}])) / {seconds}"
-        errors = f"{by}(count_over_time({gauge}[{BASE}]) - sum_over_time({gauge}[{BASE}])) / {seconds}"
-        return BaseRates(events=events, errors=errors)
+        seconds = parse_duration(window)
+        events = f"{by}(count_over_time({gauge}[{window}])) / {seconds}"
+        errors = f"{by}(count_over_time({gauge}[{window}]) - sum_over_time({gauge}[{window}])) / {seconds}"
+        return events, errors, ""
     if sli.timeslices is not None:
         # The events are slices, judged by the SLO's own recorded good/bad series.
-        good_ref = TS_GOOD + events_ref[events_ref.index("{") :]
-        events, errors = slice_count(parse_duration(sli.timeslices.slice), good_ref, grouping, parse_duration(BASE))
-        return BaseRates(events=events, errors=errors)
+        return *slice_count(parse_duration(sli.timeslices.slice), TS_GOOD + selector, grouping, parse_duration(window)), ""
     assert sli.query is not None
-    events = f"{by}({user_query(sli.query.total, 'total')})"
-    errors = f"{by}({user_query(sli.query.errors, 'errors')}) or {on} {zero}"
-    return BaseRates(events=events, errors=errors)
-
+    events = f"{by}({user_query(substitute_window(sli.query.total, window), 'total')})"
+    errors = f"{by}({user_query(substitute_window(sli.query.errors, window), 'errors')}) or {on} {zero}"
+    return events, errors, ""

@@ -14,7 +14,7 @@ from slogen.plan.calendar import NOMINAL, Calendar, calendar_plan
 from slogen.plan.policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
 from slogen.plan.timeslices import TimeslicePlan, timeslice_plan
-from slogen.plan.windows import BASE_WINDOW, DAY, DEFAULT_TIERS, HOUR, BurnRateTier, scale_seconds, scale_tiers, window_problems
+from slogen.plan.windows import BASE_WINDOW, COUNTER_WINDOWS, DAY, DEFAULT_TIERS, FAST_WINDOW, HOUR, BurnRateTier, scale_seconds, scale_tiers, window_problems
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import SLO, ServiceSpec, Severity, Tier, reserved_label_problem
@@ -95,6 +95,14 @@ class SLOPlan:
     def alert_tiers(self) -> tuple[tuple[BurnRateTier, int], ...]:
         """Every tier with its severity's `for` in seconds (0 without), which every detection time shown includes."""
         return tuple((tier, sev.for_seconds or 0) for sev in self.severities for tier in sev.tiers)
+
+    @cached_property
+    def counter_windows(self) -> frozenset[int]:
+        """The windows read straight from the user's counters: the 5m base rates, and the fast page
+        window where a tier alerts on it (summed from the 5m rates it costs less, and serves
+        dashboards as well) and the SLI can be read over it (not a query without `{{window}}`)."""
+        alerting = {w for sev in self.severities for tier in sev.tiers for w in (tier.long_window, tier.short_window)}
+        return COUNTER_WINDOWS if self.rates.fast and FAST_WINDOW in alerting else frozenset({BASE_WINDOW})
 
     def selector(self, metric: str) -> str:
         """A selector for one of this SLO's recorded series (by id only, so relabelled history still counts)."""

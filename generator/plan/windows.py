@@ -2,7 +2,9 @@
 
 Every window an SLO needs is computed from one of three sources:
 
-* ``raw``: the 5m base rate itself, read from the user's counters;
+* ``raw``: read from the user's counters: the 5m base rates, and the 1h window of the
+  fast page tier (one ratio rule per SLO: summed from 5m rates, a 1h window only
+  reaches a full outage's 2% of budget after ~3 minutes; from counters, in ~52s);
 * ``base``: sums of the recorded 5m base rates (windows above 5m and below 1d);
 * ``hourly``: sums of an hourly recorded series (windows of 1d and more).
 
@@ -27,6 +29,10 @@ HOUR = 3600
 DAY = 86400
 # Windows from this length on are summed from hourly points rather than 5m ones.
 HOURLY_FROM = DAY
+# The fast page tier's long window, read from the counters where the SLI allows it
+# (SLOPlan.counter_windows): 240 samples a series at a 15s scrape, a cost paid once per SLO.
+FAST_WINDOW = HOUR
+COUNTER_WINDOWS = frozenset({BASE_WINDOW, FAST_WINDOW})
 
 # Group evaluation intervals, chosen from what each group's windows need.  Every
 # group that feeds instant queries stays well inside Prometheus' 5m lookback.
@@ -36,7 +42,7 @@ MID_INTERVAL = 60  # windows above 5m and below 1d, summed from the base rates
 # keeps 2m of the 5m lookback as margin for a late evaluation.
 LONG_INTERVAL = 180
 HOURLY_INTERVAL = HOUR  # hourly sums, read only through range functions
-ALERT_INTERVAL = 30
+ALERT_INTERVAL = 30  # the 1h ratio from the counters, then the alerts reading it
 
 
 @dataclass(frozen=True)
@@ -118,9 +124,9 @@ def scale_tiers(tiers: tuple[BurnRateTier, ...], period: int, reference: int) ->
     return tuple(out)
 
 
-def source_of(window: int) -> str:
-    """Which recorded series a window is summed from: raw, base or hourly."""
-    if window == BASE_WINDOW:
+def source_of(window: int, counters: frozenset[int] = COUNTER_WINDOWS) -> str:
+    """Which series a window is computed from: raw (the counters), base or hourly (recorded sums)."""
+    if window in counters:
         return "raw"
     if window < HOURLY_FROM:
         return "base"
@@ -162,11 +168,11 @@ def smeared_reach_time(window: int, ramp: int, fraction: float) -> float:
     return target + ramp / 2
 
 
-def window_reach_time(window: int, fraction: float) -> float:
+def window_reach_time(window: int, fraction: float, counters: frozenset[int] = COUNTER_WINDOWS) -> float:
     """Reach time of slogen's estimator for a window on a real Prometheus (no tick lag)."""
     if fraction > 1:
         return math.inf
-    if source_of(window) == "raw":
+    if source_of(window, counters) == "raw":
         return fraction * window
     return smeared_reach_time(window, BASE_WINDOW, fraction)
 
@@ -183,7 +189,7 @@ def workbook_detection_time(
 
 @functools.lru_cache(maxsize=1 << 14)  # pure; asked again for every SLO sharing the tier
 def detection_time(
-    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS
 ) -> float:
     """Worst-case seconds from a step to `error_rate` until this tier's alert fires.
 
@@ -196,9 +202,15 @@ def detection_time(
     fraction = threshold / error_rate
     worst = 0.0
     for window in (tier.long_window, tier.short_window):
-        reach = window_reach_time(window, fraction)
-        lag = interval_of(window) + (HOURLY_INTERVAL if source_of(window) == "hourly" else 0)
-        worst = max(worst, reach + lag + SHORT_INTERVAL)  # + the raw base rate group
+        reach = window_reach_time(window, fraction, counters)
+        source = source_of(window, counters)
+        if source == "raw" and window != BASE_WINDOW:  # read from the counters in the alerts' group, just before them
+            lag = 0
+        elif source == "raw":  # the 5m ratio, in the 30s group
+            lag = SHORT_INTERVAL
+        else:  # summed in its group from what the 30s group recorded
+            lag = SHORT_INTERVAL + interval_of(window) + (HOURLY_INTERVAL if source == "hourly" else 0)
+        worst = max(worst, reach + lag)
     return worst + ALERT_INTERVAL
 
 
@@ -207,7 +219,9 @@ def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
     return exact(tier.factor(period) * tier.long_window / Decimal(period))
 
 
-def reset_time(tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float) -> float:
+def reset_time(
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS
+) -> float:
     """Seconds after a long burn at `error_rate` stops until the short window falls
     below the threshold and the alert resolves (base-rate smear and intervals included)."""
     threshold = float(tier.threshold(period, error_budget))
@@ -215,8 +229,10 @@ def reset_time(tier: BurnRateTier, period: int, error_budget: Decimal, error_rat
         return 0.0
     # A window falling from a clean step mirrors the rise: the remaining part must drop
     # to threshold / error_rate, i.e. the clean part must reach 1 - that.
-    fall = window_reach_time(tier.short_window, 1 - threshold / error_rate)
-    return fall + interval_of(tier.short_window) + ALERT_INTERVAL
+    fall = window_reach_time(tier.short_window, 1 - threshold / error_rate, counters)
+    raw = source_of(tier.short_window, counters) == "raw"
+    lag = 0 if raw and tier.short_window != BASE_WINDOW else interval_of(tier.short_window)
+    return fall + lag + ALERT_INTERVAL
 
 
 # promtool evaluates every group at every evaluation tick, so there the hourly series
@@ -225,19 +241,19 @@ PROMTOOL_BASE_SMEAR = BASE_WINDOW
 PROMTOOL_HOURLY_SMEAR = BASE_WINDOW + HOUR
 
 
-def promtool_smear(window: int) -> int:
+def promtool_smear(window: int, counters: frozenset[int] = COUNTER_WINDOWS) -> int:
     """Ramp of a window's estimator after a step, when every group runs every tick (promtool)."""
-    source = source_of(window)
+    source = source_of(window, counters)
     if source == "raw":
         return 0
     return PROMTOOL_BASE_SMEAR if source == "base" else PROMTOOL_HOURLY_SMEAR
 
 
-def promtool_reach_time(window: int, fraction: float) -> float:
+def promtool_reach_time(window: int, fraction: float, counters: frozenset[int] = COUNTER_WINDOWS) -> float:
     """Seconds after a step until a window's estimator reaches `fraction` of it, in promtool."""
     if fraction > 1:
         return math.inf
-    return smeared_reach_time(window, promtool_smear(window), fraction)
+    return smeared_reach_time(window, promtool_smear(window, counters), fraction)
 
 
 def promtool_detection_time(
@@ -248,6 +264,7 @@ def promtool_detection_time(
     eval_interval: int,
     input_interval: int,
     for_seconds: int = 0,
+    counters: frozenset[int] = COUNTER_WINDOWS,
 ) -> float:
     """Latest time after a step to `error_rate` at which promtool must show the tier's alert firing.
 
@@ -259,10 +276,10 @@ def promtool_detection_time(
     if error_rate <= threshold:
         return math.inf
     fraction = threshold / error_rate
-    reach = max(promtool_reach_time(w, fraction) for w in (tier.long_window, tier.short_window))
+    reach = max(promtool_reach_time(w, fraction, counters) for w in (tier.long_window, tier.short_window))
     return reach + input_interval + 2 * eval_interval + for_seconds
 
 
-def promtool_clean_time(window: int, eval_interval: int, input_interval: int) -> int:
+def promtool_clean_time(window: int, eval_interval: int, input_interval: int, counters: frozenset[int] = COUNTER_WINDOWS) -> int:
     """Seconds after errors stop until a window's estimator holds no bad sample, in promtool."""
-    return window + promtool_smear(window) + input_interval + eval_interval
+    return window + promtool_smear(window, counters) + input_interval + eval_interval

@@ -15,7 +15,7 @@ from decimal import Context, Decimal
 from functools import lru_cache
 
 from slogen.plan.slo import SLOPlan
-from slogen.plan.windows import DAY, BurnRateTier, budget_consumed_at_fire, detection_time, workbook_detection_time
+from slogen.plan.windows import COUNTER_WINDOWS, DAY, BurnRateTier, budget_consumed_at_fire, detection_time, workbook_detection_time
 from slogen.spec.durations import format_duration, humanize_duration
 from slogen.spec.numbers import exact, fmt
 
@@ -84,7 +84,7 @@ def count_text(value: Decimal) -> str:
 def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
     """The reality check of one SLO; `rps` adds the requests allowed to fail per SLO window."""
     budget = plan.error_budget
-    tiers = tier_budgets(plan.alert_tiers, plan.period, budget)
+    tiers = tier_budgets(plan.alert_tiers, plan.period, budget, plan.counter_windows)
     failures = None if rps is None else exact(Decimal(str(rps)) * plan.period * budget)
     return SLOBudget(
         service=plan.service,
@@ -103,7 +103,9 @@ def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
 
 # Most SLOs share their tiers, window and objective with many others: compute each once.
 @lru_cache(maxsize=256)
-def tier_budgets(tiers: tuple[tuple[BurnRateTier, int], ...], period: int, budget: Decimal) -> tuple[TierBudget, ...]:
+def tier_budgets(
+    tiers: tuple[tuple[BurnRateTier, int], ...], period: int, budget: Decimal, counters: frozenset[int] = COUNTER_WINDOWS
+) -> tuple[TierBudget, ...]:
     """What each tier lets burn before it fires, and how fast it fires on a full outage (its `for` included)."""
     return tuple(
         TierBudget(
@@ -113,7 +115,7 @@ def tier_budgets(tiers: tuple[tuple[BurnRateTier, int], ...], period: int, budge
             short_window=tier.short_window,
             factor=tier.factor(period),
             workbook_detection=workbook_detection_time(tier, period, budget, 1.0) + for_seconds,
-            worst_detection=detection_time(tier, period, budget, 1.0) + for_seconds,
+            worst_detection=detection_time(tier, period, budget, 1.0, counters) + for_seconds,
         )
         for tier, for_seconds in tiers
     )

@@ -1,6 +1,6 @@
 """Plans -> recording rules, grouped by how often their windows need evaluating.
 
-Per service, five groups (empty ones are left out):
+Per service, five groups (empty ones are left out; calendar SLOs add two, see calendar.py):
 
 * ``sli-short`` (30s): 5m base rates of errors and events read from the user's
   counters (per SLO), and the 5m error ratio (the fast page tier's short window);
@@ -10,7 +10,10 @@ Per service, five groups (empty ones are left out):
 * ``sli-long`` (3m): the per-SLO constants (error budget, info), windows of 1d and
   more (the SLO period too) summed from the hourly series, the series derived from
   the constants, and the budget policy (policy.py);
-* ``alerts`` (30s): see alerts.py.
+* ``alerts`` (30s): the 1h error ratio read from the user's counters (per SLO: the fast
+  page tier's long window, fresh for the alerts after it), then the burn-rate alerts
+  (alerts.py).  Last, so promtool's ticks (every group, in file order) give the alerts
+  every window of the same tick.
 
 Every rule evaluation costs Prometheus a fixed amount (an appender and a commit per
 rule) on top of its query, so each rule sits in the slowest group its readers allow,
@@ -34,7 +37,10 @@ from typing import Callable, Sequence
 
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
-from slogen.plan.windows import BASE_WINDOW, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
+from slogen.plan.windows import BASE_WINDOW, FAST_WINDOW, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
+
+# What shared rules read: recorded series only, the 5m base rates the rawest of them.
+_RECORDED = frozenset({BASE_WINDOW})
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt
 from slogen.spec.promql import escape_string
@@ -170,7 +176,7 @@ def events_count_expr(plan: SLOPlan, window: int) -> str:
 
 def events_count(scope: Scope, plans: Sequence[SLOPlan], window: int, by: Sequence[str]) -> str:
     """PromQL of how many events a window of `plans` saw, summed by `by`."""
-    source = source_of(window)
+    source = source_of(window, _RECORDED)
     if source == "raw":
         return f"{sum_by(by)}({scope.select(names.events_rate(BASE_WINDOW), plans)}) * {window}"
     base = BASE_WINDOW if source == "base" else HOUR
@@ -186,14 +192,9 @@ def _summed(scope: Scope, plans: Sequence[SLOPlan], by: Sequence[str], func: str
     return f"{sum_by(by)}({func}({scope.select(metric, plans)}[{format_duration(window)}]))"
 
 
-def ratio_expr(plan: SLOPlan, window: int) -> str:
-    """PromQL of one SLO's error ratio over a window, from the series its source names."""
-    return window_rule(Scope.of(plan), (plan,), window).expr
-
-
 def window_rule(scope: Scope, plans: Sequence[SLOPlan], window: int) -> Rule:
-    """The error ratio over a window of `plans`, from the series its source names."""
-    source = source_of(window)
+    """The error ratio over a window of `plans`, from the recorded series its source names."""
+    source = source_of(window, _RECORDED)
     if source == "raw":
         # No sum: the base rates of errors and events carry the same labels.
         errors, events = (scope.select(metric(BASE_WINDOW), plans) for metric in (names.errors_rate, names.events_rate))
@@ -214,8 +215,11 @@ def window_rule(scope: Scope, plans: Sequence[SLOPlan], window: int) -> Rule:
 
 def windows_of(scope: Scope, plans: Sequence[SLOPlan], interval: int) -> list[Rule]:
     """One ratio rule per window recorded in the group of `interval`, for the plans needing it."""
-    windows = sorted({w for plan in plans for w in plan.windows if interval_of(w) == interval})
-    return [window_rule(scope, [plan for plan in plans if w in plan.windows], w) for w in windows]
+    needing = {
+        w: [plan for plan in plans if w in plan.windows and w not in plan.counter_windows]
+        for w in sorted({w for plan in plans for w in plan.windows if interval_of(w) == interval})
+    }
+    return [window_rule(scope, some, w) for w, some in needing.items() if some]
 
 
 # Per SLO: the rules that read the user's series, and the constants nothing derives.
@@ -226,6 +230,13 @@ def base_rules(plan: SLOPlan) -> list[Rule]:
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),
     ]
+
+
+def fast_rules(plan: SLOPlan) -> list[Rule]:
+    """The fast page window's error ratio, from the user's counters (where the SLI can be read over it)."""
+    if FAST_WINDOW not in plan.counter_windows or FAST_WINDOW not in plan.windows:
+        return []
+    return [Rule(record=names.error_ratio(FAST_WINDOW), expr=plan.rates.fast, labels=_window_labels(plan, FAST_WINDOW))]
 
 
 def constant_rules(plan: SLOPlan) -> list[Rule]:

@@ -40,6 +40,7 @@ from slogen.emit.rules.recording import (
     Scope,
     base_rules,
     constant_rules,
+    fast_rules,
     hourly_rules,
     long_rules,
     mid_rules,
@@ -48,7 +49,7 @@ from slogen.emit.rules.recording import (
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SLOPlan
-from slogen.plan.windows import ALERT_INTERVAL, BASE_WINDOW, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
+from slogen.plan.windows import ALERT_INTERVAL, BASE_WINDOW, FAST_WINDOW, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
 from slogen.spec.durations import format_duration
 from slogen.spec.promql import expression_problem
 
@@ -72,7 +73,9 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs.
     ("sli-long", LONG_INTERVAL, constant_rules, lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),
-    ("alerts", ALERT_INTERVAL, _none, alert_rules),
+    # The fast page tier's 1h window, read from the counters in the evaluation of the alerts
+    # that read it: no group between a full outage and its page.
+    ("alerts", ALERT_INTERVAL, fast_rules, alert_rules),
 )
 
 
@@ -175,7 +178,7 @@ def _identity(plan: SLOPlan) -> list[str] | None:
     values = [plan.service, plan.name, *(value for _, value in plan.labels)]
     if plan.description:
         values.append(plan.description)
-    values += [plan.rates.events, plan.rates.errors]
+    values += [plan.rates.events, plan.rates.errors] + ([plan.rates.fast] if plan.rates.fast else [])
     values += [template_literal(value) for sev in plan.severities for _, value in sev.annotations]
     return values
 
@@ -188,8 +191,8 @@ def _holder(plan: SLOPlan) -> SLOPlan:
     if plan.description:
         description = placeholder(index)
         index += 1
-    rates = BaseRates(placeholder(index), placeholder(index + 1))
-    index += 2
+    rates = BaseRates(placeholder(index), placeholder(index + 1), placeholder(index + 2) if plan.rates.fast else "")
+    index += 3 if plan.rates.fast else 2
     severities = []
     for sev in plan.severities:
         annotations = tuple((key, placeholder(index + i)) for i, (key, _) in enumerate(sev.annotations))
@@ -224,7 +227,7 @@ def _make_template(holder: SLOPlan) -> _Template | None:
         name="",
         labels=tuple((key, "") for key, _ in holder.labels),
         description="",
-        rates=BaseRates("", ""),
+        rates=BaseRates("", "", ""),
         severities=tuple(replace(sev, annotations=tuple((key, "") for key, _ in sev.annotations)) for sev in holder.severities),
     )
     if _MARK in repr(literal):
@@ -337,8 +340,12 @@ def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> Ser
     found: list[tuple[str, str, str]] = []
     for (template, _), plan in zip(filled, plans):
         found += template.problems
-        for record, expr in ((names.events_rate(BASE_WINDOW), plan.rates.events), (names.errors_rate(BASE_WINDOW), plan.rates.errors)):
-            problem = expression_problem(expr)
+        for record, expr in (
+            (names.events_rate(BASE_WINDOW), plan.rates.events),
+            (names.errors_rate(BASE_WINDOW), plan.rates.errors),
+            (names.error_ratio(FAST_WINDOW), plan.rates.fast),
+        ):
+            problem = expression_problem(expr) if expr else None
             if problem:
                 found.append((record, PARTS[0][0], problem))
     problems = [

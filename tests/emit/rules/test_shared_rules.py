@@ -16,6 +16,7 @@ import yaml
 
 from slogen.build.compile import compile_all
 from slogen.emit.rules.rule_file import service_rules
+from slogen.emit.rules.recording import base_rules, constant_rules, fast_rules
 from slogen.emit.tests.promtool import Phase, series_values
 from slogen.live.promtool_run import run_promtool_tests
 from slogen.plan import names
@@ -181,8 +182,8 @@ def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
     groups = services[0].groups
     rules = sum(len(group.rules) for group in groups)
     assert rules <= 8 * 10, rules
-    # The shared rules do not grow with the SLOs: only the base rates and constants do.
-    assert rules == 4 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
+    # The shared rules do not grow with the SLOs: only the base rates, the 1h ratio and constants do.
+    assert rules == 5 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
 
 
 # Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage:
@@ -270,8 +271,8 @@ def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(p
     counts = {path.stem: sum(len(g["rules"]) for g in yaml.safe_load(path.read_text())["groups"]) for path in rules}
     services = {c.service: c for c in example_services()}
     slos = sum(len(c.plans) for c in services.values())
-    # Per service only the base rates and the two constants per SLO; the shared file's rules serve all.
-    assert all(counts[name] == 4 * len(c.plans) for name, c in services.items())
+    # Per service only the base rates, the 1h ratio and the two constants per SLO; the shared file's rules serve all.
+    assert all(counts[name] == sum(len(base_rules(p)) + len(fast_rules(p)) + len(constant_rules(p)) for p in c.plans) for name, c in services.items())
     assert sum(counts.values()) < sum(sum(len(g.rules) for g in c.groups) for c in services.values()) < 24 * slos
     for name in ("checkout", "search"):  # the services with several SLOs
         compiled = services[name]
@@ -309,7 +310,7 @@ def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promto
     ]
     checks = [{"expr": expr, "eval_time": "4h", "exp_samples": []} for expr in absent]
     # Not vacuous: its shorter windows (summed from 5m rates) still see it, and would fire without the gate.
-    checks.append({"expr": 'count(slo:sli_error:ratio_rate1h{slo_id="shop-gone"} == 1)', "eval_time": "4h", "exp_samples": [{"labels": "{}", "value": 1}]})
+    checks.append({"expr": 'count(slo:sli_error:ratio_rate30m{slo_id="shop-gone"} == 1)', "eval_time": "4h", "exp_samples": [{"labels": "{}", "value": 1}]})
     result = _promtool_test(promtool, tmp_path, compiled.rules.text(), compiled.rules.group_names, inputs, promql_expr_test=checks)
     assert result.returncode == 0, result.stdout + result.stderr
 

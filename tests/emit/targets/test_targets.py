@@ -260,7 +260,7 @@ def test_the_prometheus_groups_do_chain_so_the_split_is_needed():
         "slogen-checkout-sli-hourly": 1,
         # budget -> long ratios (gated by it) -> period burn -> budget remaining -> policy level, alert -> state
         "slogen-checkout-sli-long": 6,
-        "slogen-checkout-alerts": 1,
+        "slogen-checkout-alerts": 2,  # 1h ratios -> alerts
     }
 
 
