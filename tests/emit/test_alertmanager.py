@@ -144,3 +144,21 @@ def test_routing_is_deterministic_and_follows_the_specs(tmp_path):
 
 def test_the_generated_routing_in_output_is_the_one_checked_in():
     assert (ROOT / "output" / FILE).read_text() == compile_files([ROOT / "slo_specs"])[FILE]
+
+
+def test_the_readme_example_of_a_merged_configuration_is_valid(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Alertmanager routing") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(example)
+    result = check_config(config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    labels = {"alertname": "SLOErrorBudgetBurn", "slo_id": "checkout-availability", "team": "payments"}
+    assert receivers_of(config, {**labels, "severity": "page"}) == ["slo-page"]
+    assert receivers_of(config, {**labels, "severity": "ticket"}) == ["slo-ticket"]
+    assert receivers_of(config, {"alertname": "InstanceDown", "team": "payments"}) == ["team-payments"]
+    # The example shows the route slogen writes for the repository's specs, cut to two names.
+    generated = yaml.safe_load((ROOT / "output" / FILE).read_text())["route"]["routes"][0]
+    shown = yaml.safe_load(example)["route"]["routes"][0]
+    assert shown["group_by"] == generated["group_by"] and shown["routes"][0]["matchers"] == generated["routes"][0]["matchers"]
