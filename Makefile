@@ -24,10 +24,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# promtool and prometheus come from Debian's `prometheus` package.
+# promtool and prometheus come from Debian's `prometheus` package; Alertmanager and amtool
+# (the routing tests) from `prometheus-alertmanager`.
 promtool:
-	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then \
-	  echo "installing Debian's prometheus (promtool) ..."; \
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null \
+	  || ! command -v prometheus-alertmanager >/dev/null || ! command -v amtool >/dev/null; then \
+	  echo "installing Debian's prometheus (promtool) and prometheus-alertmanager ..."; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Protocol, Sequence
 
 from slogen.build.gcpause import paused_gc
+from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
 from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from slogen.emit.render import FastPathUnsupported, to_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
@@ -126,6 +127,10 @@ def global_files(
         files.update(target_files([(SHARED, "every spec (--share-rules global)", groups)], targets, options))
     if ordered:
         files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
+        # Routing reads every service's alerts: one file, like the overview dashboard.
+        routing = routing_text([plan for c in ordered for plan in c.plans])
+        if routing is not None:
+            files[ALERTMANAGER_FILE] = routing
     # The static report needs nothing but the specs, so it is generated (and drift-checked)
     # like every other file; `slogen report --prometheus` writes a live one beside it.
     made = report_parts or {}

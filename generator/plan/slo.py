@@ -11,6 +11,7 @@ from functools import cached_property
 
 from slogen.plan import names
 from slogen.plan.calendar import NOMINAL, Calendar, calendar_plan
+from slogen.plan.nodata import NoDataPlan, no_data_plan
 from slogen.plan.policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
 from slogen.plan.timeslices import TimeslicePlan, timeslice_plan
@@ -60,6 +61,8 @@ class SLOPlan:
     # A calendar window (its period above is the nominal length burn factors use).
     calendar: Calendar | None = None
     timeslice: TimeslicePlan | None = None
+    # The opt-in alert while the SLI reads no series at all (plan/nodata.py).
+    no_data: NoDataPlan | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -317,6 +320,11 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         ticket_labels = {"severity": "ticket", **(alerting.labels if alerting is not False else {})}
     # `alerting: false` silences the SLO entirely, the exhausted alert included.
     policy = build_policy(slo.policy or service.policy, ticket_labels, alert=alerting is not False)
+    no_data = None
+    if alerting is not False:
+        if not isinstance(alerting.no_data, bool):
+            problems += label_problems(alerting.no_data.labels, loc + ("alerting", "no_data", "labels"))
+        no_data = no_data_plan(alerting.no_data, ticket_labels)
 
     ref = f'{names.events_rate(BASE_WINDOW)}{{{names.LABEL_ID}="{names.slo_id(service.service, slo.name)}"}}'
     # The models have parsed every user expression already, so this cannot fail.
@@ -347,6 +355,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         policy=policy,
         calendar=calendar,
         timeslice=timeslice_plan(slo.sli.timeslices, tuple(slo.grouping)) if slo.sli.timeslices else None,
+        no_data=no_data,
     )
     return plan, []
 

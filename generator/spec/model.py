@@ -288,6 +288,18 @@ class Severity(Strict):
         return None if value is None else _check_duration(value)
 
 
+class NoData(Strict):
+    """The opt-in alert raised while an SLO's SLI reads no series at all (its 5m events rate is gone)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    for_: Duration = Field("10m", alias="for", description="How long the events rate must be missing before the alert fires")
+    labels: Labels = Field({}, description="Default: the SLO's ticket labels, or severity=ticket")
+    annotations: Annotations = {}
+
+    _for = field_validator("for_")(_check_duration)
+
+
 class Alerting(Strict):
     """Multiwindow multi-burn-rate alerts: a page rule and a ticket rule."""
 
@@ -303,6 +315,12 @@ class Alerting(Strict):
         None,
         description="The tiers (default or given) and `for` durations are made for an SLO window of this length: "
         "scale their windows to this SLO's window, keeping each tier's burn factor (as Pyrra does; its table is for 28d)",
+    )
+    # Literal, not bool: a bad mapping is then reported at its own keys only (load.py drops literal branches).
+    no_data: NoData | Literal[True, False] = Field(
+        False,
+        description="Opt in (`true`, or a mapping to set `for`, labels, annotations): alert while the SLI's series are gone, "
+        "so its events rate is not recorded at all (a missing scrape target, a renamed metric); no traffic is not no data",
     )
 
     @field_validator("scale_from")

@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, block_key, block_scalar, inert, placeholder
 from slogen.emit.rules.alerts import alert_rules, template_literal
 from slogen.emit.rules.calendar import TIMESLICE_INTERVAL, calendar_rules, forecast_alert_rules, timeslice_rules
+from slogen.emit.rules.nodata import no_data_alert_rules
 from slogen.emit.rules.policy import exhausted_alert_rules, policy_rules
 from slogen.emit.rules.recording import (
     Group,
@@ -75,7 +76,7 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     ("sli-long", LONG_INTERVAL, constant_rules, lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),
     # The fast page tier's 1h window, read from the counters in the evaluation of the alerts
     # that read it: no group between a full outage and its page.
-    ("alerts", ALERT_INTERVAL, fast_rules, alert_rules),
+    ("alerts", ALERT_INTERVAL, fast_rules, lambda scope: alert_rules(scope) + no_data_alert_rules(scope)),
 )
 
 
@@ -198,8 +199,10 @@ def _holder(plan: SLOPlan) -> SLOPlan:
         annotations = tuple((key, placeholder(index + i)) for i, (key, _) in enumerate(sev.annotations))
         index += len(annotations)
         severities.append(replace(sev, annotations=annotations))
+    # no_data: read by shared rules only, never by a template; its texts must not split templates.
     return replace(
-        plan, service=placeholder(0), name=placeholder(1), labels=labels, description=description, rates=rates, severities=tuple(severities)
+        plan, service=placeholder(0), name=placeholder(1), labels=labels, description=description, rates=rates,
+        severities=tuple(severities), no_data=None,
     )
 
 
