@@ -1,6 +1,7 @@
 """The rule engines the tests run on: Debian's Prometheus 2.42 and a pinned 3.x built from Go modules.
 
-`make test` installs the first (apt) and builds the second into .tools/bin/ (tools/engines.mk).
+`make test` installs the first (apt) and builds the second into .tools/bin/ (tools/engines.mk),
+with the other Go-built checkers (`tool`: Thanos' and mimirtool's rule checks).
 A missing engine fails the run; it is never skipped.
 """
 
@@ -58,3 +59,17 @@ def engine(name: str) -> Engine:
 def version(binary: str) -> str:
     """`promtool --version`'s first line (to name the engine in a failure)."""
     return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=60).stdout.splitlines()[0]
+
+
+def tool(name: str, module: str) -> str:
+    """A binary `make test` builds into .tools/bin/ from tools/engines/<module>, failing the test when it is missing."""
+    return _require(str(TOOLS_BIN / name), name, f"run `make test`, which builds it from tools/engines/{module} (make engines)")
+
+
+def pinned(module: str, path: str) -> str:
+    """The version of Go module `path` pinned in tools/engines/<module>/go.mod (to check a binary says it)."""
+    for line in (ROOT / "tools" / "engines" / module / "go.mod").read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == path:
+            return fields[1]
+    raise AssertionError(f"{path} is not pinned in tools/engines/{module}/go.mod")

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from slogen.build.compile import compile_all, output_files
+from slogen.emit.targets import TargetOptions, parse_targets
 from slogen.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,3 +89,52 @@ def golden_tree(root: Path, files: dict[str, str]) -> dict[str, str]:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text)
     return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# The README's calendar windows and timeslices example: rule shapes no spec tree has
+# (calendar period sums, UTC-offset PromQL, slice counts).
+CALENDAR_SPEC = """
+service: shop
+slos:
+  - name: availability
+    objective: 99.9
+    window: {calendar: month, time_zone: Europe/Berlin}
+    sli:
+      ratio: {errors: 'http_requests_total{code=~"5.."}', total: http_requests_total}
+  - name: good-minutes
+    objective: 99
+    window: {calendar: month, time_zone: Europe/Berlin}
+    sli:
+      timeslices:
+        slice: 1m
+        good_when:
+          latency: {histogram: http_request_duration_seconds, quantile: 0.99}
+          op: lt
+          threshold: 300ms
+"""
+
+
+def spec_trees() -> dict[str, list[Path]]:
+    """The repository's examples and every test data tree's specs (not its expected/ files), by tree name."""
+    trees = {"slo_specs": [ROOT / "slo_specs"]}
+    for tree in sorted((ROOT / "tests" / "data").iterdir()):
+        if specs := sorted(tree.glob("*.yaml")):
+            trees[tree.name] = specs
+    return trees
+
+
+def emitted_rule_files(directory: Path, target: str, share_rules: str = "service") -> list[Path]:
+    """Every rule file of `target` that slogen writes for spec_trees() and CALENDAR_SPEC, written under `directory`/<tree>/."""
+    trees = {**spec_trees(), "calendar": [write_spec(directory / "calendar-spec", CALENDAR_SPEC, "shop.yaml")]}
+    written = []
+    for name, specs in trees.items():
+        loaded, problems = load_specs(specs)
+        services, more = compile_all(loaded)
+        assert not problems + more, "\n".join(map(str, problems + more))
+        for rel, text in output_files(services, parse_targets([target]), TargetOptions(share_rules=share_rules)).items():
+            if rel.startswith(f"{target}/"):
+                path = directory / name / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                written.append(path)
+    return written

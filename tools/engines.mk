@@ -68,16 +68,24 @@ THANOS_LDFLAGS := -X github.com/prometheus/common/version.Version=$(THANOS_MODVE
 $(TOOLS_BIN)/thanos: $(ENGINES_DIR)/thanos/go.mod $(ENGINES_DIR)/thanos/go.sum
 	$(call engine_build,thanos,$(THANOS_TAGS),$(THANOS_LDFLAGS),github.com/thanos-io/thanos/cmd/thanos)
 
+# `thanos tools rules-check` alone: cmd/thanos/tools.go's checkRulesFiles over
+# Thanos's own rules.ValidateAndCount, in the same pinned module (rulescheck/).
+# It compiles Thanos's rule packages but none of its object-storage clients, so
+# it builds in minutes where cmd/thanos takes over half an hour.
+$(TOOLS_BIN)/thanos-rules-check: $(ENGINES_DIR)/thanos/go.mod $(ENGINES_DIR)/thanos/go.sum $(ENGINES_DIR)/thanos/rulescheck/main.go
+	$(call engine_build,thanos,$(THANOS_TAGS),$(THANOS_LDFLAGS),./rulescheck)
+
 # Sloth, for differential tests against its rule shapes.
 SLOTH_MODVERSION := $(call engine_version,sloth,github.com/slok/sloth)
 
 $(TOOLS_BIN)/sloth: $(ENGINES_DIR)/sloth/go.mod $(ENGINES_DIR)/sloth/go.sum
 	$(call engine_build,sloth,,-X github.com/slok/sloth/internal/info.Version=$(SLOTH_MODVERSION),github.com/slok/sloth/cmd/sloth)
 
-# What `make test` needs. Thanos and Sloth build too but take over 30 minutes cold on
-# 2 cores, so they are opt-in (`make engines-all`); pyrra and mimir do not build here
-# (tools/engines/README.md).
-ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics)
+# What `make test` needs. The full thanos and sloth binaries build too but take over
+# 30 minutes cold on 2 cores, so they are opt-in (`make engines-all`); the two rule
+# checkers are minutes at most. pyrra does not build here, mimir/mimirtool not in
+# reasonable time (tools/engines/README.md).
+ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check mimir-rules-check)
 
 .PHONY: engines engines-all engines-clean
 engines: $(ENGINE_BINS)
@@ -87,9 +95,9 @@ engines-all: $(ENGINE_BINS) $(addprefix $(TOOLS_BIN)/,thanos sloth)
 engines-clean:
 	rm -rf .tools
 
-# Mimir (not in `engines`: see tools/engines/README.md): its module pins a
-# pseudo-version of the default branch (Mimir's release tags are not Go module
-# versions) and repeats Mimir's replace lines.
+# Mimir (mimir and mimirtool are not in `engines`: see tools/engines/README.md): its
+# module pins a pseudo-version of the default branch (Mimir's release tags are not Go
+# module versions) and repeats Mimir's replace lines.
 MIMIR_MODVERSION := $(call engine_version,mimir,github.com/grafana/mimir)
 MIMIR_DEPS := $(ENGINES_DIR)/mimir/go.mod $(ENGINES_DIR)/mimir/go.sum
 
@@ -98,3 +106,9 @@ $(TOOLS_BIN)/mimirtool: $(MIMIR_DEPS)
 
 $(TOOLS_BIN)/mimir: $(MIMIR_DEPS)
 	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimir)
+
+# `mimirtool rules check` and `rules lint --dry-run` alone: their code from
+# pkg/mimirtool/commands over Mimir's own pkg/mimirtool/rules, in the same pinned
+# module (rulescheck/). It compiles the rule parser, not the rest of mimirtool.
+$(TOOLS_BIN)/mimir-rules-check: $(MIMIR_DEPS) $(ENGINES_DIR)/mimir/rulescheck/main.go
+	$(call engine_build,mimir,netgo,,./rulescheck)
