@@ -17,7 +17,17 @@ from pydantic import (
     model_validator,
 )
 from slogen.spec.durations import parse_duration
-from slogen.spec.promql import SLIError, check_histogram, names_problem, parse_selector, user_query, utf8_name_invalid, utf8_name_problem
+from slogen.spec.promql import (
+    NUMBER_WORDS,
+    SLIError,
+    check_histogram,
+    names_problem,
+    number_name_problem,
+    parse_selector,
+    user_query,
+    utf8_name_invalid,
+    utf8_name_problem,
+)
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
@@ -43,6 +53,8 @@ def _label_name(value: str, info: ValidationInfo) -> str:
         if not value:
             raise ValueError(f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit")
         raise ValueError(utf8_name_problem("label", value))  # Prometheus 3 would take it quoted: say so
+    elif value.lower() in NUMBER_WORDS:
+        raise ValueError(number_name_problem(value))
     return value
 
 

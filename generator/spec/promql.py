@@ -44,8 +44,9 @@ def name_text(name: str) -> str:
 
 
 def names_text(names: Iterable[str]) -> str:
-    """Label names for `by (...)`, `on (...)` and `without (...)`, each as `name_text` spells it."""
-    return ", ".join(name_text(name) for name in names)
+    """Label names for `by (...)`, `on (...)` and `without (...)`: as `name_text` spells them, and
+    `nan` and `inf` quoted too (PromQL's lexer reads them as numbers there, in any case)."""
+    return ", ".join(f'"{name}"' if name.lower() in NUMBER_WORDS else name_text(name) for name in names)
 
 
 def selector_text(metric: str | None, matchers: Iterable[tuple[str, str, str]]) -> str:
@@ -55,9 +56,22 @@ def selector_text(metric: str | None, matchers: Iterable[tuple[str, str, str]]) 
     if metric is not None and not _LEGACY_METRIC.match(metric):
         parts.insert(0, f'"{escape_string(metric)}"')
         metric = None
+    elif metric is not None and not _bare_metric(metric):
+        parts.insert(0, f'__name__="{metric}"')  # `on`, `bool`, `inf`: words PromQL reads otherwise; any engine takes this
+        metric = None
     if not parts:
         return metric or ""
     return f"{metric or ''}{{{', '.join(parts)}}}"
+
+
+@lru_cache(maxsize=1 << 10)
+def _bare_metric(name: str) -> bool:
+    """Whether a legacy metric name reads as one, alone and before braces (`on` and `nan` do not)."""
+    for text in (name, name + '{x="y"}'):
+        expr = _parsed(text)
+        if not isinstance(expr, pp.VectorSelector) or expr.name != name:
+            return False
+    return True
 
 
 # Prometheus 2's names; Prometheus 3 also takes any UTF-8 name, quoted ({"http.server.duration"}).
@@ -68,6 +82,7 @@ ENGINE = "Prometheus 2 (2.42)"
 # `metric_name_validation_scheme` spells it.  legacy (the default): rules that load on
 # 2.42 and on 3.x whatever its scheme; utf8: Prometheus 3 with the utf8 scheme (its default).
 NAME_VALIDATIONS = ("legacy", "utf8")
+NUMBER_WORDS = ("nan", "inf")
 NAME_OPTION = "--name-validation utf8"
 
 
@@ -78,6 +93,15 @@ def utf8_name_problem(kind: str, name: str) -> str:
         f"{kind} name {name!r} is a UTF-8 name, which only Prometheus 3 accepts; slogen writes rules that must also load on "
         f"{ENGINE}, which rejects it: use {allowed}, not starting with a digit, or give {NAME_OPTION} "
         "when every engine that loads the rules is Prometheus 3 with metric_name_validation_scheme: utf8 (its default)"
+    )
+
+
+def number_name_problem(name: str) -> str:
+    """Why a label named like a number cannot be used with legacy names: `by (inf)` does not parse."""
+    return (
+        f"label name {name!r} reads as a number in PromQL's by (...) and on (...) lists, where only Prometheus 3 can "
+        f"quote it; slogen writes rules that must also load on {ENGINE}: rename it, or give {NAME_OPTION} when every "
+        "engine that loads the rules is Prometheus 3 with metric_name_validation_scheme: utf8 (its default)"
     )
 
 
