@@ -44,12 +44,15 @@ def utf8_names(info: ValidationInfo) -> bool:
     return bool(info.context) and info.context.get(NAME_VALIDATION) == "utf8"
 
 
+_LEGACY_LABEL = re.compile(LABEL_NAME_PATTERN)
+
+
 def _label_name(value: str, info: ValidationInfo) -> str:
     if utf8_names(info):
         problem = utf8_name_invalid("label", value)
         if problem:
             raise ValueError(problem)
-    elif not re.match(LABEL_NAME_PATTERN, value):
+    elif not _LEGACY_LABEL.match(value):
         if not value:
             raise ValueError(f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit")
         raise ValueError(utf8_name_problem("label", value))  # Prometheus 3 would take it quoted: say so

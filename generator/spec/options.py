@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slogen.spec.model import NAME_VALIDATION
+
 COMPAT_MODES = ("sloth", "pyrra")
 
 
@@ -41,7 +43,7 @@ class SpecOptions:
     @property
     def validation_context(self) -> dict[str, str]:
         """The context `ServiceSpec.model_validate` checks names with."""
-        return {"name_validation": self.name_validation}
+        return {NAME_VALIDATION: self.name_validation}
 
     @property
     def changes_specs(self) -> bool:

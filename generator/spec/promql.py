@@ -116,6 +116,7 @@ def utf8_name_invalid(kind: str, name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 12)  # every SLO's selectors are checked; many are the same text
 def names_problem(text: str, kind: str) -> str | None:
     """Why a valid selector (`kind` "selector") or query ("query") needs UTF-8 names, or None: what
     `legacy` name validation refuses."""
@@ -274,7 +275,16 @@ def user_query(template: str, field: str) -> str:
         raise SLIError(field, "the query must return an instant vector of per-second rates, not a range")
     if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
         raise SLIError(field, "the query must return an instant vector of per-second rates, not a literal")
-    return expr.prettify()
+    text = expr.prettify()
+    if not _reads_back(text):
+        # promql-parser (0.12) prints a quoted "nan" or "inf" in by (...) bare, which no parser reads.
+        raise SLIError(field, "promql-parser re-prints this query as PromQL it cannot read back (a label named nan or inf in by (...)?): rename the label")
+    return text
+
+
+@lru_cache(maxsize=1 << 10)
+def _reads_back(text: str) -> bool:
+    return not isinstance(_parsed(text), str)
 
 
 

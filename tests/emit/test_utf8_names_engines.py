@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from typing import Iterator
 import httpx
 import pytest
 import yaml
+from dashboard_support import queries, substitute
 from engines import PROMETHEUS_2, PROMETHEUS_3, TOOLS_BIN, engine
 from prometheus_server import free_port, prometheus_server
 from slogen_testing import run_promtool, run_slogen, write_spec
@@ -165,6 +167,9 @@ def otel_target() -> Iterator[str]:
         thread.join(timeout=10)
 
 
+LEGEND_LABEL = re.compile(r"\{\{([^{}]+?)\}\}")  # Grafana's own reading of a legend
+
+
 def _query(url: str, expr: str) -> list[dict]:
     body = httpx.get(url + "/api/v1/query", params={"query": expr}, timeout=5, trust_env=False).json()
     assert body["status"] == "success", body
@@ -215,6 +220,16 @@ def test_prometheus_3_records_the_sli_of_dotted_series_and_expands_dotted_labels
             pages = _until("both page alerts with their whole descriptions", alerts)
             assert pages["shop-availability"]["annotations"]["summary"] == "shop/availability service.name=checkout: error budget burning fast"
             assert pages["shop-latency"]["annotations"]["summary"] == f"shop/latency service.name=checkout {ODD}=x: error budget burning fast"
+            # Dashboard queries run as Grafana sends them; legends name the dotted labels their series carry.
+            board = json.loads((out / "dashboards" / "shop.json").read_text())
+            legends = 0
+            for panel, target in queries(board):
+                for series in _query(url, substitute(target["expr"])):
+                    for label in LEGEND_LABEL.findall(target.get("legendFormat", "")):
+                        if label.strip() in ("service.name", ODD):  # the grouping labels (slo_tier is on page alerts only)
+                            assert label.strip() in series["metric"], (panel["title"], target["legendFormat"], series["metric"])
+                            legends += 1
+            assert legends > 10
             # `slogen status` reads the same server by the same dotted labels.
             status = run_slogen("status", "specs", "--prometheus", url, "--format", "json", "--name-validation", "utf8", cwd=tmp_path / "shop")
             rows = {row["slo"]: row for row in json.loads(status.stdout)["slos"]}
