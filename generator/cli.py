@@ -49,6 +49,7 @@ from slogen.spec.errors import Diagnostic, one_line
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.load import LoadedSpec, load_specs
 from slogen.spec.options import COMPAT_MODES, SpecOptions
+from slogen.spec.promql import NAME_VALIDATIONS
 from slogen.spec.model import json_schema
 
 app = typer.Typer(
@@ -110,6 +111,17 @@ CompatOpt = Annotated[
     typer.Option("--label-compat", help=f"Also emit a migrated tool's label names: {', '.join(COMPAT_MODES)}; repeatable", show_default=False),
 ]
 
+# Named after Prometheus 3's metric_name_validation_scheme, which decides what its rule files may name.
+NameValidationOpt = Annotated[
+    str,
+    typer.Option(
+        "--name-validation",
+        help="Names the engine loading the rules takes, as Prometheus 3's metric_name_validation_scheme: legacy "
+        "(rules that load on Prometheus 2.42 and 3.x) or utf8 (Prometheus 3 with the utf8 scheme, its default: "
+        'quoted names such as {"http.server.request.duration_count"} and grouping by "service.name")',
+    ),
+]
+
 
 def _spec_options(
     default_period: Optional[str] = None,
@@ -118,8 +130,12 @@ def _spec_options(
     include: Optional[str] = None,
     exclude: Optional[str] = None,
     compat: Optional[list[str]] = None,
+    name_validation: str = "legacy",
 ) -> SpecOptions:
     """The spec options of a command line, or a message and exit 2."""
+    if name_validation not in NAME_VALIDATIONS:
+        typer.echo(f"--name-validation {name_validation!r}: expected one of {', '.join(NAME_VALIDATIONS)}", err=True)
+        raise typer.Exit(EXIT_INPUT)
     if default_period is not None:
         try:
             parse_duration(default_period)
@@ -139,7 +155,7 @@ def _spec_options(
         typer.echo(f"--label-compat {unknown[0]!r}: expected one of {', '.join(COMPAT_MODES)}", err=True)
         raise typer.Exit(EXIT_INPUT)
     labels = _pairs("--extra-labels", extra_labels)
-    return SpecOptions(default_period, tuple(sorted(labels.items())), disable_alerts, include, exclude, modes)
+    return SpecOptions(default_period, tuple(sorted(labels.items())), disable_alerts, include, exclude, modes, name_validation)
 
 
 def _specs(paths: Optional[list[Path]]) -> list[Path]:
@@ -286,12 +302,13 @@ def generate(
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
     share_rules: ShareOpt = "service",
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
     _check_out(out, paths)
     jsonnet = _jsonnet(ext_str, ext_code)
-    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     # Options change the output as much as the specs do, so they are part of the inputs.
     options = repr((target, operator_namespace, operator_label, jsonnet, share_rules) + ((spec_options,) if spec_options != SpecOptions() else ()))
     inputs = inputs_digest(paths, options)
@@ -336,9 +353,10 @@ def check(
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
     share_rules: ShareOpt = "service",
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
-    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     problem = out_dir_problem(out, _specs(specs))
     if problem is not None:
         typer.echo(f"slogen: {problem}", err=True)
@@ -370,9 +388,10 @@ def validate(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Validate specs; print every problem as path:line:col: message."""
-    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     loaded, services = load_and_compile(_specs(specs), _jsonnet(ext_str, ext_code), spec_options)
     _warn_converted(loaded)
     slos = sum(len(s.plans) for s in services)
@@ -407,10 +426,11 @@ def test_rules(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     label_compat: CompatOpt = None,
+    name_validation: NameValidationOpt = "legacy",
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any SLO is untested (README: which SLIs cannot be)")] = False,
 ) -> None:
     """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
-    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
+    spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     services = compile_specs(_specs(specs), None, spec_options)
     files = output_files(services)
     changes = diff_output(out, files)
@@ -465,9 +485,10 @@ def explain(
     specs: SpecsArg = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print GitHub markdown tables (as in the README)")] = False,
     default_slo_period: DefaultPeriodOpt = None,
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Print each SLO's alert tiers: windows, factor, threshold, detection time, budget burnt."""
-    services = compile_specs(_specs(specs), None, _spec_options(default_slo_period))
+    services = compile_specs(_specs(specs), None, _spec_options(default_slo_period, name_validation=name_validation))
     for compiled in services:
         for plan in compiled.plans:
             if markdown:
@@ -488,9 +509,10 @@ def convert(
     specs: Annotated[list[Path], typer.Argument(help="Spec files or directories in any format slogen reads")],
     ext_str: ExtStrOpt = None,
     ext_code: ExtCodeOpt = None,
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Print the native slogen spec equivalent to Sloth, OpenSLO, Pyrra or jsonnet specs."""
-    loaded, _ = load_and_compile(list(specs), _jsonnet(ext_str, ext_code))
+    loaded, _ = load_and_compile(list(specs), _jsonnet(ext_str, ext_code), _spec_options(name_validation=name_validation))
     typer.echo(render_native([item.spec for item in loaded], [item.document.path for item in loaded]), nl=False)
 
 
@@ -500,8 +522,8 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
-def _plans(specs: Optional[list[Path]]):
-    return [plan for service in compile_specs(_specs(specs)) for plan in service.plans]
+def _plans(specs: Optional[list[Path]], name_validation: str = "legacy"):
+    return [plan for service in compile_specs(_specs(specs), None, _spec_options(name_validation=name_validation)) for plan in service.plans]
 
 
 def _table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
@@ -518,12 +540,13 @@ def budget(
     specs: SpecsArg = None,
     rps: Annotated[Optional[float], typer.Option("--rps", min=0, help="Traffic in requests/s: adds the requests allowed to fail")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown")] = "table",
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Show each SLO's error budget as downtime, failed requests and alert detection times."""
     if format not in ("table", "json", "markdown"):
         typer.echo(f"--format: expected table, json or markdown, got {format!r}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    budgets = [slo_budget(plan, rps) for plan in _plans(specs)]
+    budgets = [slo_budget(plan, rps) for plan in _plans(specs, name_validation)]
     if format == "json":
         typer.echo(json.dumps(budget_json(budgets), indent=2))
     elif format == "markdown":
@@ -552,6 +575,7 @@ def status(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
     http_config: HTTPConfigOpt = None,
     tenant: TenantOpt = None,
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
 
@@ -561,7 +585,7 @@ def status(
     if format not in ("table", "json"):
         typer.echo(f"--format: expected table or json, got {format!r}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    services = compile_specs(_specs(specs))
+    services = compile_specs(_specs(specs), None, _spec_options(name_validation=name_validation))
     plans = [plan for service in services for plan in service.plans]
     problem = fail_on_problem(plans, fail_on)
     try:
@@ -614,9 +638,10 @@ def report(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")] = 10.0,
     http_config: HTTPConfigOpt = None,
     tenant: TenantOpt = None,
+    name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
-    plans = _plans(specs)
+    plans = _plans(specs, name_validation)
     history = None
     source = ""
     if prometheus is not None:

@@ -9,7 +9,7 @@ from slogen.plan.timeslices import TS_GOOD, slice_count
 from slogen.plan.windows import FAST_WINDOW
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.model import SLI, threshold_seconds
-from slogen.spec.promql import _WINDOW_VAR, BASE, SLIError, check_histogram, parse_selector, substitute_window, user_query
+from slogen.spec.promql import _WINDOW_VAR, BASE, SLIError, check_histogram, names_text, parse_selector, substitute_window, user_query
 
 
 def le_matcher(threshold: float) -> tuple[str, str, str]:
@@ -26,11 +26,11 @@ def le_matcher(threshold: float) -> tuple[str, str, str]:
 
 
 def _by(grouping: tuple[str, ...]) -> str:
-    return f"sum by ({', '.join(grouping)}) " if grouping else "sum"
+    return f"sum by ({names_text(grouping)}) " if grouping else "sum"
 
 
 def _on(grouping: tuple[str, ...]) -> str:
-    return f"on ({', '.join(grouping)})"
+    return f"on ({names_text(grouping)})"
 
 
 @dataclass(frozen=True)

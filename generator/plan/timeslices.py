@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.model import SLICE_OPS, RatioSLI, TimeslicesSLI, threshold_seconds
-from slogen.spec.promql import check_histogram, parse_query, parse_selector, substitute_window
+from slogen.spec.promql import check_histogram, names_text, parse_query, parse_selector, substitute_window
 
 TS_GOOD = "slo:timeslice_good:bool"
 # A slice without traffic is recorded as -1: a sample at every evaluation keeps each
@@ -31,12 +31,12 @@ class TimeslicePlan:
 
 
 def _by(grouping: tuple[str, ...], extra: str = "") -> str:
-    labels = ", ".join(((extra,) if extra else ()) + grouping)
+    labels = names_text(((extra,) if extra else ()) + grouping)
     return f"sum by ({labels}) " if labels else "sum"
 
 
 def _on(grouping: tuple[str, ...]) -> str:
-    return f"on ({', '.join(grouping)})"
+    return f"on ({names_text(grouping)})"
 
 
 def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePlan:

@@ -18,7 +18,8 @@ from slogen.postmortem.prometheus import PrometheusError, fetch_window_rates
 from slogen.postmortem.templates import render_postmortem
 from slogen.spec.load import load_specs
 from slogen.spec.model import SLO
-from slogen.spec.promql import SLIError
+from slogen.spec.options import SpecOptions
+from slogen.spec.promql import NAME_VALIDATIONS, SLIError
 
 postmortem_app = typer.Typer(
     help="Blameless postmortems as code: write them from templates, lint them in CI, index them.",
@@ -38,11 +39,11 @@ def _fail(lines: list[str], code: int = EXIT_INPUT) -> None:
     raise typer.Exit(code)
 
 
-def _find_slo(slo: str, specs: Path) -> tuple[SLO, SLOPlan]:
+def _find_slo(slo: str, specs: Path, names: str = "legacy") -> tuple[SLO, SLOPlan]:
     service_name, sep, slo_name = slo.partition("/")
     if not sep or not service_name or not slo_name:
         _fail([f"--slo {slo!r}: expected service/name, e.g. checkout/availability"])
-    loaded, diagnostics = load_specs([specs])
+    loaded, diagnostics = load_specs([specs], options=SpecOptions(name_validation=names))
     if diagnostics:
         _fail([str(d) for d in sorted(diagnostics)])
     known = []
@@ -58,8 +59,8 @@ def _find_slo(slo: str, specs: Path) -> tuple[SLO, SLOPlan]:
     raise AssertionError("unreachable")
 
 
-def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None, http: HTTPConfig | None = None) -> BudgetImpact:
-    spec_slo, plan = _find_slo(slo, specs)
+def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None, http: HTTPConfig | None = None, names: str = "legacy") -> BudgetImpact:
+    spec_slo, plan = _find_slo(slo, specs, names)
     if prometheus is None:
         return estimate_impact(plan, incident.duration)
     if incident.duration <= 0:
@@ -90,6 +91,9 @@ def new(
     directory: DirOpt = DEFAULT_DIR,
     http_config: HTTPConfigOpt = None,
     tenant: TenantOpt = None,
+    name_validation: Annotated[
+        str, typer.Option("--name-validation", help="legacy or utf8: the names the specs may use, as `slogen generate --name-validation`")
+    ] = "legacy",
 ) -> None:
     """Write postmortems/YYYY-MM-DD-<slug>.md from the template the incident needs; never overwrites."""
     problems = []
@@ -103,6 +107,8 @@ def new(
         problems.append(f"--template {template!r} is not one of auto, standard, quick")
     if prometheus is not None and slo is None:
         problems.append("--prometheus needs --slo to know what to measure")
+    if name_validation not in NAME_VALIDATIONS:
+        problems.append(f"--name-validation {name_validation!r}: expected one of {', '.join(NAME_VALIDATIONS)}")
     try:
         http = load_http_config(http_config, tenant)
     except ValueError as err:
@@ -117,7 +123,7 @@ def new(
     if problems:
         _fail(problems)
     decision = decide(incident)
-    impact = _impact(slo, specs, incident, prometheus, http) if slo is not None else None
+    impact = _impact(slo, specs, incident, prometheus, http, name_validation) if slo is not None else None
     chosen = decision.template if template == "auto" else template
     try:
         path = write_new(directory, incident.file_name, render_postmortem(incident, decision, chosen, impact))

@@ -391,19 +391,12 @@ def _clean_message(message: str) -> str:
 
 
 def _pattern_message(error: dict) -> str:
-    from slogen.spec.model import ALERT_NAME_PATTERN, LABEL_NAME_PATTERN, NAME_PATTERN
+    from slogen.spec.model import ALERT_NAME_PATTERN, NAME_PATTERN
 
     value = error.get("input")
     pattern = (error.get("ctx") or {}).get("pattern")
     if pattern == NAME_PATTERN:
         return f"{value!r} is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit"
-    if pattern == LABEL_NAME_PATTERN:
-        from slogen.spec.promql import utf8_name_problem
-
-        if isinstance(value, str) and value:
-            # Prometheus 3 would take it quoted; say so, and why slogen does not.
-            return utf8_name_problem("label", value)
-        return f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit"
     if pattern == ALERT_NAME_PATTERN:
         return f"{value!r} is not a valid alert name: use letters, digits and '_', not starting with a digit"
     return _clean_message(error["msg"])
@@ -483,13 +476,13 @@ def expand_lists(documents: list[Document]) -> list[Document]:
     return [Document(d.path, i, d.data, d.node) for i, d in enumerate(out)] if len(out) != len(documents) else out
 
 
-def validate_document(document: Document) -> tuple[ServiceSpec | None, list[Diagnostic]]:
+def validate_document(document: Document, options: SpecOptions | None = None) -> tuple[ServiceSpec | None, list[Diagnostic]]:
     """Validate one document as a native spec."""
     fmt = detect_format(document.data)
     if fmt != formats.NATIVE:
         return None, [_unknown_format(document)]
     try:
-        spec = ServiceSpec.model_validate(document.data)
+        spec = ServiceSpec.model_validate(document.data, context=(options or SpecOptions()).validation_context)
     except ValidationError as err:
         return None, [problem_diagnostic(document, p) for p in validation_problems(err)]
     return spec, []
@@ -531,7 +524,7 @@ def load_foreign(documents: list[tuple[Document, str]], options: SpecOptions | N
         if options is not None:
             data = options.apply(data)
         try:
-            spec = ServiceSpec.model_validate(data)
+            spec = ServiceSpec.model_validate(data, context=(options or SpecOptions()).validation_context)
         except ValidationError as err:
             problems += [locate(p) for p in validation_problems(err)]
             continue
@@ -613,7 +606,7 @@ def load_file(
             continue
         if options is not None and options.changes_specs:
             document = Document(document.path, document.index, options.apply(document.data), document.node)
-        spec, found = validate_document(document)
+        spec, found = validate_document(document, options)
         problems += found
         if spec is not None:
             loaded.append(LoadedSpec(spec, document))

@@ -2,27 +2,72 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from slogen.spec.durations import parse_duration
-from slogen.spec.promql import SLIError, check_histogram, parse_selector, user_query
+from slogen.spec.promql import (
+    NUMBER_WORDS,
+    SLIError,
+    check_histogram,
+    names_problem,
+    number_name_problem,
+    parse_selector,
+    user_query,
+    utf8_name_invalid,
+    utf8_name_problem,
+)
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 # Same language as label names, spelled differently so messages can tell them apart.
 ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
+# The context key of `ServiceSpec.model_validate` saying which names the target engine takes
+# (promql.NAME_VALIDATIONS); without it, legacy: rules that also load on Prometheus 2.
+NAME_VALIDATION = "name_validation"
+
+
+def utf8_names(info: ValidationInfo) -> bool:
+    """Whether this validation is for an engine that takes UTF-8 names (Prometheus 3, `--name-validation utf8`)."""
+    return bool(info.context) and info.context.get(NAME_VALIDATION) == "utf8"
+
+
+_LEGACY_LABEL = re.compile(LABEL_NAME_PATTERN)
+
+
+def _label_name(value: str, info: ValidationInfo) -> str:
+    if utf8_names(info):
+        problem = utf8_name_invalid("label", value)
+        if problem:
+            raise ValueError(problem)
+    elif not _LEGACY_LABEL.match(value):
+        if not value:
+            raise ValueError(f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit")
+        raise ValueError(utf8_name_problem("label", value))  # Prometheus 3 would take it quoted: say so
+    elif value.lower() in NUMBER_WORDS:
+        raise ValueError(number_name_problem(value))
+    return value
+
+
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
-LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME_PATTERN, max_length=128)]
+LabelName = Annotated[
+    str,
+    StringConstraints(max_length=128),
+    AfterValidator(_label_name),
+    Field(description="letters, digits and '_', not starting with a digit; any UTF-8 text with --name-validation utf8"),
+]
 LabelValue = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Labels = dict[LabelName, LabelValue]
 Annotations = dict[LabelName, str]
@@ -42,12 +87,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _raise_plain(check, value: str) -> None:
+def _raise_plain(check, value: str, info: ValidationInfo, kind: str = "selector") -> None:
     # pydantic reports ValueError messages at the field; SLIError names the field itself.
     try:
         check(value, "")
     except SLIError as err:
         raise ValueError(str(err)) from None
+    problem = None if utf8_names(info) else names_problem(value, kind)
+    if problem:
+        raise ValueError(problem)
 
 
 def _check_duration(value: str) -> str:
@@ -73,9 +121,9 @@ class RatioSLI(Strict):
 
     @field_validator("errors", "good", "total")
     @classmethod
-    def _selector(cls, value: str | None) -> str | None:
+    def _selector(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
-            _raise_plain(parse_selector, value)
+            _raise_plain(parse_selector, value, info)
         return value
 
     @model_validator(mode="after")
@@ -97,8 +145,8 @@ class LatencySLI(Strict):
 
     @field_validator("histogram")
     @classmethod
-    def _histogram(cls, value: str) -> str:
-        _raise_plain(check_histogram, value)
+    def _histogram(cls, value: str, info: ValidationInfo) -> str:
+        _raise_plain(check_histogram, value, info)
         return value
 
     @field_validator("threshold")
@@ -125,8 +173,8 @@ class QuerySLI(Strict):
 
     @field_validator("errors", "total")
     @classmethod
-    def _query(cls, value: str) -> str:
-        _raise_plain(user_query, value)
+    def _query(cls, value: str, info: ValidationInfo) -> str:
+        _raise_plain(user_query, value, info, "query")
         return value
 
 
@@ -137,8 +185,8 @@ class BoolSLI(Strict):
 
     @field_validator("metric")
     @classmethod
-    def _selector(cls, value: str) -> str:
-        _raise_plain(parse_selector, value)
+    def _selector(cls, value: str, info: ValidationInfo) -> str:
+        _raise_plain(parse_selector, value, info)
         return value
 
 
@@ -153,8 +201,8 @@ class SliceLatency(Strict):
 
     @field_validator("histogram")
     @classmethod
-    def _histogram(cls, value: str) -> str:
-        _raise_plain(check_histogram, value)
+    def _histogram(cls, value: str, info: ValidationInfo) -> str:
+        _raise_plain(check_histogram, value, info)
         return value
 
 
@@ -169,9 +217,9 @@ class SliceCondition(Strict):
 
     @field_validator("query")
     @classmethod
-    def _query(cls, value: str | None) -> str | None:
+    def _query(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
-            _raise_plain(user_query, value)
+            _raise_plain(user_query, value, info, "query")
         return value
 
     @field_validator("threshold")

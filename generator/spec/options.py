@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slogen.spec.model import NAME_VALIDATION
+
 COMPAT_MODES = ("sloth", "pyrra")
 
 
@@ -33,6 +35,15 @@ class SpecOptions:
     # Also emit the source tool's label names: "sloth" (sloth_id, sloth_service, sloth_slo,
     # sloth_severity), "pyrra" (slo).
     compat: tuple[str, ...] = ()
+    # Which names the engine that loads the rules takes (promql.NAME_VALIDATIONS): "legacy"
+    # (Prometheus 2 and 3) or "utf8" (Prometheus 3's quoted names).  Changes no spec data,
+    # only what validation accepts (model.NAME_VALIDATION).
+    name_validation: str = "legacy"
+
+    @property
+    def validation_context(self) -> dict[str, str]:
+        """The context `ServiceSpec.model_validate` checks names with."""
+        return {NAME_VALIDATION: self.name_validation}
 
     @property
     def changes_specs(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 import promql_parser as pp
 
@@ -34,26 +35,96 @@ class Selector:
 
     def render(self, suffix: str = "", extra: tuple[tuple[str, str, str], ...] = ()) -> str:
         """Print as PromQL, optionally renaming the metric with a suffix."""
-        name = (self.name or "") + suffix if self.name else ""
-        parts = [f'{label}{op}"{escape_string(value)}"' for label, op, value in self.matchers + extra]
-        if not parts:
-            return name
-        return f"{name}{{{', '.join(parts)}}}"
+        return selector_text(self.name + suffix if self.name else None, self.matchers + extra)
+
+
+def name_text(name: str) -> str:
+    """A label name as PromQL spells it: bare when Prometheus 2 takes it, else quoted (Prometheus 3's UTF-8 names)."""
+    return name if _LEGACY_LABEL.match(name) else f'"{escape_string(name)}"'
+
+
+def names_text(names: Iterable[str]) -> str:
+    """Label names for `by (...)`, `on (...)` and `without (...)`: as `name_text` spells them, and
+    `nan` and `inf` quoted too (PromQL's lexer reads them as numbers there, in any case)."""
+    return ", ".join(f'"{name}"' if name.lower() in NUMBER_WORDS else name_text(name) for name in names)
+
+
+def selector_text(metric: str | None, matchers: Iterable[tuple[str, str, str]]) -> str:
+    """`metric{label op "value", ...}`; a metric name Prometheus 2 cannot read goes inside the braces, quoted
+    (`{"http.server.duration_count", ...}`, Prometheus 3), as do label names that need it."""
+    parts = [f'{name_text(label)}{op}"{escape_string(value)}"' for label, op, value in matchers]
+    if metric is not None and not _LEGACY_METRIC.match(metric):
+        parts.insert(0, f'"{escape_string(metric)}"')
+        metric = None
+    elif metric is not None and not _bare_metric(metric):
+        parts.insert(0, f'__name__="{metric}"')  # `on`, `bool`, `inf`: words PromQL reads otherwise; any engine takes this
+        metric = None
+    if not parts:
+        return metric or ""
+    return f"{metric or ''}{{{', '.join(parts)}}}"
+
+
+@lru_cache(maxsize=1 << 10)
+def _bare_metric(name: str) -> bool:
+    """Whether a legacy metric name reads as one, alone and before braces (`on` and `nan` do not)."""
+    for text in (name, name + '{x="y"}'):
+        expr = _parsed(text)
+        if not isinstance(expr, pp.VectorSelector) or expr.name != name:
+            return False
+    return True
 
 
 # Prometheus 2's names; Prometheus 3 also takes any UTF-8 name, quoted ({"http.server.duration"}).
 _LEGACY_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 ENGINE = "Prometheus 2 (2.42)"
+# What the engine the rules are written for takes as names, spelt as Prometheus 3's
+# `metric_name_validation_scheme` spells it.  legacy (the default): rules that load on
+# 2.42 and on 3.x whatever its scheme; utf8: Prometheus 3 with the utf8 scheme (its default).
+NAME_VALIDATIONS = ("legacy", "utf8")
+NUMBER_WORDS = ("nan", "inf")
+NAME_OPTION = "--name-validation utf8"
 
 
 def utf8_name_problem(kind: str, name: str) -> str:
-    """Why a quoted UTF-8 name cannot be used: slogen's output must load on Prometheus 2."""
+    """Why a quoted UTF-8 name cannot be used here: the rules are written for Prometheus 2 (legacy names)."""
     allowed = "letters, digits, '_' and ':'" if kind == "metric" else "letters, digits and '_'"
     return (
         f"{kind} name {name!r} is a UTF-8 name, which only Prometheus 3 accepts; slogen writes rules that must also load on "
-        f"{ENGINE}, which rejects it: use {allowed}, not starting with a digit"
+        f"{ENGINE}, which rejects it: use {allowed}, not starting with a digit, or give {NAME_OPTION} "
+        "when every engine that loads the rules is Prometheus 3 with metric_name_validation_scheme: utf8 (its default)"
     )
+
+
+def number_name_problem(name: str) -> str:
+    """Why a label named like a number cannot be used with legacy names: `by (inf)` does not parse."""
+    return (
+        f"label name {name!r} reads as a number in PromQL's by (...) and on (...) lists, where only Prometheus 3 can "
+        f"quote it; slogen writes rules that must also load on {ENGINE}: rename it, or give {NAME_OPTION} when every "
+        "engine that loads the rules is Prometheus 3 with metric_name_validation_scheme: utf8 (its default)"
+    )
+
+
+def utf8_name_invalid(kind: str, name: str) -> str | None:
+    """Why a name is no name even for Prometheus 3 (empty, or text no UTF-8 encoding holds), or None."""
+    if not name:
+        return f"{kind} name must not be empty"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{kind} name {name!r} is not valid UTF-8 text"
+    return None
+
+
+@lru_cache(maxsize=1 << 12)  # every SLO's selectors are checked; many are the same text
+def names_problem(text: str, kind: str) -> str | None:
+    """Why a valid selector (`kind` "selector") or query ("query") needs UTF-8 names, or None: what
+    `legacy` name validation refuses."""
+    if kind == "selector":
+        selector = _parse_selector(text)
+        return _selector_utf8_problem(selector) if isinstance(selector, Selector) else None
+    parsed = _parse_query(text)
+    return None if isinstance(parsed, str) else _query_utf8_problem(parsed.prettify())
 
 
 def _selector_utf8_problem(selector: Selector) -> str | None:
@@ -149,8 +220,7 @@ def _parse_selector(text: str) -> Selector | str:
                 name = value
                 continue
             matchers.append((label, op, value))
-        selector = Selector(name=name, matchers=tuple(matchers))
-        return _selector_utf8_problem(selector) or selector  # a `__name__` value may be any string
+        return Selector(name=name, matchers=tuple(matchers))
     return _parse_selector_fully(text)
 
 
@@ -176,8 +246,7 @@ def _parse_selector_fully(text: str) -> Selector | str:
             name = m.value
             continue
         matchers.append((m.name, op_text(m.op), m.value))
-    selector = Selector(name=name, matchers=tuple(matchers))
-    return _selector_utf8_problem(selector) or selector
+    return Selector(name=name, matchers=tuple(matchers))
 
 
 def substitute_window(template: str, window: str) -> str:
@@ -207,10 +276,15 @@ def user_query(template: str, field: str) -> str:
     if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
         raise SLIError(field, "the query must return an instant vector of per-second rates, not a literal")
     text = expr.prettify()
-    problem = _query_utf8_problem(text)
-    if problem:
-        raise SLIError(field, problem)
+    if not _reads_back(text):
+        # promql-parser (0.12) prints a quoted "nan" or "inf" in by (...) bare, which no parser reads.
+        raise SLIError(field, "promql-parser re-prints this query as PromQL it cannot read back (a label named nan or inf in by (...)?): rename the label")
     return text
+
+
+@lru_cache(maxsize=1 << 10)
+def _reads_back(text: str) -> bool:
+    return not isinstance(_parsed(text), str)
 
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+import promql_parser as pp
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from slogen.spec.promql import _parse_selector, _parse_selector_fully
 
@@ -33,3 +34,26 @@ def selectors(draw) -> str:
 @example('on{a="b"}')
 def test_plain_selectors_parse_as_the_parser_does(text: str) -> None:
     assert _parse_selector.__wrapped__(text) == _parse_selector_fully(text)
+
+
+# Prometheus 3's names: any UTF-8 text (surrogates are no UTF-8), legacy ones among them.
+_UTF8_NAMES = st.one_of(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=12),
+    st.sampled_from(["service.name", "http.server.request.duration_count", 'a"b', "a\\b", "new\nline", "1st", "le", "job", "ü", "nan", "Inf", "on", "bool", "sum", "offset"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_UTF8_NAMES, _UTF8_NAMES, st.lists(_UTF8_NAMES, min_size=1, max_size=3, unique=True), _VALUES, _OPS)
+def test_printed_names_parse_back_to_themselves(metric: str, label: str, grouping: list[str], value: str, op: str) -> None:
+    """Whatever the names, what slogen prints parses (promql-parser reads Prometheus 3's quoted names) to the same names."""
+    from slogen.spec.promql import Selector, name_text, names_text
+
+    assume(label != "__name__")
+    if op in ("=~", "!~"):
+        value = "x"  # an arbitrary string is no regular expression
+    parsed = _parse_selector_fully(Selector(metric, ((label, op, value),)).render())
+    assert parsed == Selector(metric, ((label, op, value),)), parsed
+    tree = pp.parse(f"sum by ({names_text(grouping)}) (m)")
+    assert list(tree.modifier.labels) == grouping
+

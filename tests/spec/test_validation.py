@@ -199,7 +199,7 @@ def test_reserved_and_invalid_labels(tmp_path):
     got = _check(tmp_path, text)
     assert got == [
         f"{tmp_path}/spec.yaml:2:43: labels.bad-name: label name 'bad-name' is a UTF-8 name, which only Prometheus 3 accepts; "
-        "slogen writes rules that must also load on Prometheus 2 (2.42), which rejects it: use letters, digits and '_', not starting with a digit",
+        "slogen writes rules that must also load on Prometheus 2 (2.42), which rejects it: use letters, digits and '_', not starting with a digit, or give --name-validation utf8 when every engine that loads the rules is Prometheus 3 with metric_name_validation_scheme: utf8 (its default)",
         f"{tmp_path}/spec.yaml:2:50: labels.ok: must not be empty",
     ]
 
@@ -225,7 +225,9 @@ slos:
 def test_utf8_names_are_located_errors_naming_the_engine(tmp_path):
     """Prometheus 3's quoted names: a located error saying why (was exit 70, `generated invalid PromQL`)."""
     why = "which only Prometheus 3 accepts; slogen writes rules that must also load on Prometheus 2 (2.42), which rejects it"
-    label, metric = "use letters, digits and '_', not starting with a digit", "use letters, digits, '_' and ':', not starting with a digit"
+    option = ", or give --name-validation utf8 when every engine that loads the rules is Prometheus 3 with metric_name_validation_scheme: utf8 (its default)"
+    label = "use letters, digits and '_', not starting with a digit" + option
+    metric = "use letters, digits, '_' and ':', not starting with a digit" + option
     assert _check(tmp_path, OTEL_SPEC) == [
         f"{tmp_path}/spec.yaml:5:16: slos[0].grouping[0]: label name 'service.name' is a UTF-8 name, {why}: {label}",
         f"{tmp_path}/spec.yaml:8:17: slos[0].sli.ratio.errors: metric name 'http.server.request.duration_count' is a UTF-8 name, {why}: {metric}",

@@ -19,12 +19,23 @@ from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.windows import BurnRateTier
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, human, percent_text
-from slogen.spec.promql import escape_string
+from slogen.spec.promql import escape_string, name_text, names_text
 
 
 def template_literal(text: str) -> str:
     """Make user text inert inside a Go template (Prometheus annotations are templates)."""
     return text.replace("{{", '{{ "{{" }}')
+
+
+def template_label(label: str) -> str:
+    """Go template text reading one of the alert's labels: `$labels.job`, or `index $labels "service.name"`
+    for a UTF-8 name, which no Go field access can spell (Go reads PromQL's string escapes)."""
+    return f"$labels.{label}" if name_text(label) == label else f'index $labels "{escape_string(label)}"'
+
+
+def _template_arg(label: str) -> str:
+    text = template_label(label)
+    return text if text.startswith("$") else f"({text})"
 
 
 def tier_expr(plan: SLOPlan, tier: BurnRateTier) -> str:
@@ -55,8 +66,8 @@ def exhaustion_text(plan: SLOPlan) -> str:
     Templates have no arithmetic, so Prometheus works it out: period x remaining / burn,
     with the remaining budget of the alert's own series (its id and grouping labels).
     """
-    matchers = ", ".join(f"{label}=%q" for label in (names.LABEL_ID, *plan.grouping))
-    args = " ".join(f"$labels.{label}" for label in (names.LABEL_ID, *plan.grouping))
+    matchers = ", ".join(f"{name_text(label)}=%q" for label in (names.LABEL_ID, *plan.grouping))
+    args = " ".join(_template_arg(label) for label in (names.LABEL_ID, *plan.grouping))
     query = f"clamp_min({names.PERIOD_BUDGET_REMAINING}{{{matchers}}}, 0) * {plan.period} / %g"
     return (
         f'{{{{ with printf "{escape_string(query)}" {args} $value | query }}}}'
@@ -67,7 +78,7 @@ def exhaustion_text(plan: SLOPlan) -> str:
 
 def who(plan: SLOPlan) -> str:
     """`service/name` and the grouping labels' values, as alert template text read from the alert's labels."""
-    groups = "".join(f" {label}={{{{ $labels.{label} }}}}" for label in plan.grouping)
+    groups = "".join(f" {template_literal(label)}={{{{ {template_label(label)} }}}}" for label in plan.grouping)
     return f"{{{{ $labels.{names.LABEL_SERVICE} }}}}/{{{{ $labels.{names.LABEL_NAME} }}}}{groups}"
 
 
@@ -125,10 +136,10 @@ def _block(scope: Scope, tier: BurnRateTier, factor: str, plans: list[SLOPlan]) 
         by = guard_by(plans)
         count = events_count(scope, some, tier.long_window, by)
         if len(some) == len(plans):
-            parts.append(f"and\n  on ({', '.join(by)}) {count} >= {minimum}")
+            parts.append(f"and\n  on ({names_text(by)}) {count} >= {minimum}")
         else:
             # Only some of the SLOs have a guard: drop theirs whose traffic is too low.
-            parts.append(f"unless\n  on ({', '.join(by)}) {count} < {minimum}")
+            parts.append(f"unless\n  on ({names_text(by)}) {count} < {minimum}")
     text = parts[0] + "\n  and\n  " + parts[1]
     return "".join([text] + [f"\n  {part}" for part in parts[2:]])
 

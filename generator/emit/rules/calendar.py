@@ -31,7 +31,7 @@ half-hour zone's period starts at the hour holding its local midnight.
 
 from __future__ import annotations
 
-from slogen.emit.rules.alerts import template_literal
+from slogen.emit.rules.alerts import template_label, template_literal
 from slogen.emit.rules.recording import Rule
 from slogen.plan import names
 from slogen.plan.names import (
@@ -52,6 +52,7 @@ from slogen.plan.timeslices import TS_GOOD, counted_slices
 from slogen.plan.windows import BASE_WINDOW, HOUR
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, percent_text
+from slogen.spec.promql import names_text
 
 # Slices are whole minutes: judged every minute, counted once per slice by subqueries.
 TIMESLICE_INTERVAL = 60
@@ -62,11 +63,11 @@ _HOURLY_POINT = "59m59s"
 
 
 def _by(plan: SLOPlan) -> str:
-    return f"sum by ({', '.join(plan.grouping)}) " if plan.grouping else "sum"
+    return f"sum by ({names_text(plan.grouping)}) " if plan.grouping else "sum"
 
 
 def _on(plan: SLOPlan) -> str:
-    return f"on ({', '.join(plan.grouping)})"
+    return f"on ({names_text(plan.grouping)})"
 
 
 def _labels(plan: SLOPlan, **extra: str) -> tuple[tuple[str, str], ...]:
@@ -149,7 +150,7 @@ def forecast_alert_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
     errors = projected(CAL_ERRORS, names.errors_rate(HOUR))
     events = projected(CAL_EVENTS, names.events_rate(HOUR))
     who = f"{plan.service}/{plan.name}"
-    groups = "".join(f" {label}={{{{ $labels.{label} }}}}" for label in plan.grouping)
+    groups = "".join(f" {template_literal(label)}={{{{ {template_label(label)} }}}}" for label in plan.grouping)
     annotations = {
         "summary": f"{who}{groups}: error budget runs out before the {plan.calendar.unit} ends",
         "description": (

@@ -43,7 +43,7 @@ from slogen.plan.windows import BASE_WINDOW, FAST_WINDOW, HOUR, LONG_INTERVAL, M
 _RECORDED = frozenset({BASE_WINDOW})
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import escape_string
+from slogen.spec.promql import escape_string, names_text
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def labelling(plans: Sequence[SLOPlan]) -> tuple[dict[str, str], tuple[str, ...]
 
 def sum_by(by: Sequence[str]) -> str:
     """`sum` or `sum by (...) ` (followed by the parenthesised argument)."""
-    return f"sum by ({', '.join(by)}) " if by else "sum"
+    return f"sum by ({names_text(by)}) " if by else "sum"
 
 
 def divide(numerator: str, scope: Scope, plans: Sequence[SLOPlan], sep: str = "\n", join: bool = False) -> str:

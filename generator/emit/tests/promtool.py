@@ -52,7 +52,7 @@ from slogen.plan.windows import (
 from slogen.spec.durations import format_duration
 from slogen.spec.model import SLI
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import Selector, escape_string, selectors_read
+from slogen.spec.promql import Selector, escape_string, name_text, selectors_read
 
 INPUT_INTERVAL = 60
 EVENTS_PER_SECOND = 10.0
@@ -161,7 +161,7 @@ def _ceil(seconds: float, step: int) -> int:
 
 
 def _labels_text(labels: dict[str, str]) -> str:
-    parts = ", ".join(f'{k}="{escape_string(v)}"' for k, v in sorted(labels.items()))
+    parts = ", ".join(f'{name_text(k)}="{escape_string(v)}"' for k, v in sorted(labels.items()))
     return "{" + parts + "}"
 
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import promql_parser as pp
 from slogen.plan.sli import le_matcher
-from slogen.spec.model import SLI, RatioSLI, threshold_seconds
+from slogen.spec.model import NAME_VALIDATION, SLI, RatioSLI, threshold_seconds
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import Selector, SLIError, escape_string, parse_query, parse_selector, selectors_read
+from slogen.spec.promql import Selector, SLIError, parse_query, parse_selector, selector_text, selectors_read
 
 Matcher = tuple[str, str, str]
 
@@ -45,8 +45,7 @@ class SyntheticSeries:
 
     def notation(self) -> str:
         """The series in promtool's `metric{label="value"}` notation."""
-        parts = ", ".join(f'{k}="{escape_string(v)}"' for k, v in self.labels)
-        return f"{self.metric}{{{parts}}}" if parts else self.metric
+        return selector_text(self.metric, ((k, "=", v) for k, v in self.labels))
 
     def rate(self, events_per_second: float, error_ratio: float) -> float:
         """Per-second increase of this counter at a given traffic and error ratio."""
@@ -265,7 +264,8 @@ def inferred_counters(errors: str, total: str) -> RatioSLI | None:
     bad, every = _summed_rate_selector(errors), _summed_rate_selector(total)
     if bad is None or every is None:
         return None
-    return RatioSLI(errors=bad, total=every)
+    # Their names were checked with the queries they come from (a legacy run refused UTF-8 ones there).
+    return RatioSLI.model_validate({"errors": bad, "total": every}, context={NAME_VALIDATION: "utf8"})
 
 
 def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ...] | None:
