@@ -293,7 +293,8 @@ def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promto
     (budgets joined by id where the objectives differ, inline and gated where they agree)."""
     spec = MIXED if objectives == "mixed" else SAME
     (compiled,) = _compile(tmp_path, spec)
-    assert ("group_left" in compiled.rules.groups[-1].rules[0].expr) == (objectives == "mixed")
+    first_alert = next(rule for rule in compiled.rules.groups[-1].rules if rule.alert)
+    assert ("group_left" in first_alert.expr) == (objectives == "mixed")
     gone = 'slo_id="shop-gone", slo_name="gone", slo_service="shop", team="web"'
     # What its rules recorded until they were removed, still inside every range: only errors.
     inputs = [
