@@ -9,9 +9,10 @@ One run, in a temp dir:
 2. Prometheus (127.0.0.1, free port, temp storage) scrapes a local endpoint that
    continues the same counters, so windows ending now hold data.
 3. Recorded series that long windows read are backfilled honestly with `promtool tsdb
-   create-blocks-from rules` against that Prometheus: slogen's 5m base rates and then
-   its hourly points, Sloth's 5m ratios (its 30d SLI averages them).  Pyrra reads raw
-   series only.
+   create-blocks-from rules` against that Prometheus: slogen's 5m base rates, then
+   its hourly points, then the history count read from them (so the budget covers the
+   whole window, as after 30 days of running), Sloth's 5m ratios (its 30d SLI averages
+   them).  Pyrra reads raw series only.
 4. All three rule sets are loaded side by side at their native intervals; every
    group's evaluation time is sampled from /api/v1/rules for a few minutes (each tool
    keeps its native group structure: slogen's groups hold a service's SLOs, Sloth's
@@ -44,6 +45,7 @@ from slogen.build.compile import compile_all, output_files
 from slogen.build.pipeline import build_tree
 from slogen.emit.targets import TargetOptions
 from slogen.emit.render import to_yaml
+from slogen.plan.names import PERIOD_HISTORY
 from slogen.spec.load import load_specs
 
 from .prometheus import Prometheus, free_port, running
@@ -471,13 +473,21 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             # The hourly points are averages of the base rates just backfilled: they must be readable first.
             wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
             hourly_groups = [g for c in all_cases for g in slogen[c["service"]] if g["name"].endswith("-sli-hourly")]
-            hourly = [{"name": "backfill-hourly", "interval": hourly_groups[0]["interval"],
-                       "rules": merged_for_backfill([r for g in hourly_groups for r in g["rules"]])}]
+            merged = merged_for_backfill([r for g in hourly_groups for r in g["rules"]])
+            # The history count reads the hourly points: backfilled once they are readable.
+            points = [r for r in merged if r["record"] != PERIOD_HISTORY]
+            history = [r for r in merged if r["record"] == PERIOD_HISTORY]
+            hourly = [{"name": "backfill-hourly", "interval": hourly_groups[0]["interval"], "rules": points}]
             # Start on a 2h block boundary: promtool 2.42 aligns a group's first evaluation to its
             # interval's offset and stops at the first block that ends before it, so an unaligned
             # start with a 1h interval can silently backfill nothing.
             hourly_start = math.ceil((first + 3600) / 7200) * 7200
             timings["backfill_hourly_s"] = backfill_rules(prom, hourly, hourly_start, time.time() - 60, work, "backfill2")
+            if history:
+                # The last hourly point is at most an hour before the backfill's end.
+                wait_for_history(prom, "count(last_over_time(slo:sli_events:rate1h[2h]))", time.time() - 60)
+                counts = [{"name": "backfill-history", "interval": hourly_groups[0]["interval"], "rules": history}]
+                timings["backfill_history_s"] = backfill_rules(prom, counts, hourly_start, time.time() - 60, work, "backfill3")
 
             for tool, per_service in tools.items():
                 (prom.rules / f"{tool}.yml").write_text(_rule_file([g for gs in per_service.values() for g in gs]))

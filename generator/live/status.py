@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from slogen.live.prometheus import Sample
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
+from slogen.plan.windows import HISTORY_READ
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, human
 from slogen.spec.promql import selectors_read
@@ -37,12 +38,38 @@ class SLOStatus:
     action: str | None  # active policy state
     level: int | None  # its position in the SLO's policy, 0 = healthiest
     alerts: tuple[str, ...]  # firing alerts, `Name/severity`
+    # Seconds of recorded history the budget counts, and of the period it should cover by now
+    # (the window, or a calendar period's elapsed part): None when the rules record no history.
+    history: tuple[float, float] | None = None
+
+    @property
+    def short_history(self) -> str | None:
+        """`insufficient history (covers 1h of 30d)` while history covers less than the period needs, else None."""
+        if self.history is None:
+            return None
+        covered, needed = self.history
+        # Whole clock hours, up to an hour behind: an hour short is as good as covered.
+        if not covered + HISTORY_SLACK < needed:
+            return None
+        return f"insufficient history (covers {span_text(covered)} of {span_text(needed)})"
 
     @property
     def slo(self) -> str:
         """`service/name` plus the group's labels."""
         group = "".join(f" {k}={v}" for k, v in self.group)
         return f"{self.service}/{self.name}{group}"
+
+
+HISTORY_SLACK = 3600
+
+
+def span_text(seconds: float) -> str:
+    """A span of history for people: `50m`, `7h`, `2.5d`, `30d`."""
+    if seconds < 3600:
+        return f"{max(0, round(seconds / 60))}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    return f"{human(round(seconds / 86400, 1))}d"
 
 
 def _ids(plans: list[SLOPlan]) -> str:
@@ -71,12 +98,15 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
         "period_burn": f"{names.PERIOD_BURN_RATE}{{{match}}}",
         "state": f"{names.POLICY_STATE}{{{match}}} == 1",
         "alerts": f'ALERTS{{{match}, alertstate="firing"}}',
+        # The hourly group's last count (recording.history_rule), as sli-long reads it.
+        "history": f"last_over_time({names.PERIOD_HISTORY}{{{match}}}[{format_duration(HISTORY_READ)}])",
     }
     queries.update({f"ratio:{p}": f"{names.error_ratio(p)}{{{match}}}" for p in sorted(set(periods) | set(BURN_WINDOWS))})
     if any(plan.calendar for plan in plans):
         # Calendar SLOs: the current period's ratio, and when the period ends.
         queries["calendar_ratio"] = f"{names.CALENDAR_ERROR_RATIO}{{{match}}}"
         queries["calendar_end"] = f"{names.CAL_END}{{{match}}}"
+        queries["calendar_elapsed"] = f"time() - {names.CAL_START}{{{match}}}"
     return queries
 
 
@@ -123,7 +153,12 @@ def status_report(
     seconds), `groups` the rule group names of each service, to tell "not loaded" from "not
     evaluated yet"."""
     rows, problems = build_status(plans, results)
-    notes: list[str] = []
+    notes: list[str] = [
+        f"{row.slo}: {row.short_history}: the budget counts errors so far against the budget of the whole "
+        "period's traffic expected at the rate seen so far"
+        for row in rows
+        if row.short_history
+    ]
     kept: list[str] = []
     shown = {(r.service, r.name) for r in rows}
     for plan in plans:
@@ -189,6 +224,7 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
         ratios = {w: _index(results[f"ratio:{w}"], plan) for w in set(BURN_WINDOWS) | {plan.period}}
         period_burn = _index(results["period_burn"], plan)
         alerts = [s for s in results["alerts"] if s.labels.get(names.LABEL_ID) == plan.id]
+        history = _index(results.get("history", []), plan)
         for key in sorted(remaining):
             state = states.get(key)
             action = state.labels.get(names.LABEL_ACTION) if state else None
@@ -199,7 +235,9 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
                 )
             ratio = _value(ratios[plan.period], key)
             window = format_duration(plan.period)
+            covered, needed = _value(history, key), float(plan.period)
             if plan.calendar:
+                needed = next((sample.value for sample in _index(results.get("calendar_elapsed", []), plan).values()), math.nan)
                 ratio = _value(_index(results["calendar_ratio"], plan), key)
                 # One end per SLO (the series carries no grouping labels).
                 end = next((sample.value for sample in _index(results["calendar_end"], plan).values()), None)
@@ -230,6 +268,7 @@ def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tupl
                     action=action,
                     level=None if action is None else plan.policy.level_of(action),
                     alerts=tuple(firing),
+                    history=None if covered is None or math.isnan(needed) else (covered, needed),
                 )
             )
     return rows, problems
@@ -295,7 +334,7 @@ def status_rows(rows: list[SLOStatus], failing_rows: list[SLOStatus]) -> list[li
                 row.slo,
                 f"{row.objective_percent}% / {row.window}",
                 ratio_percent(row.sli, 6),
-                ratio_percent(row.remaining),
+                ratio_percent(row.remaining) + (f" ({row.short_history})" if row.short_history else ""),
                 " ".join(f"{w}:{burn_text(b)}" for w, b in row.burn_rates),
                 (row.action or "-") + mark,
                 ", ".join(row.alerts) or "-",
@@ -323,6 +362,11 @@ def status_json(rows: list[SLOStatus], failing_rows: list[SLOStatus], problems: 
                 "window": r.window,
                 "sli": num(r.sli),
                 "budget_remaining": num(r.remaining),
+                # Seconds of history counted and needed; insufficient: budget spent so far is
+                # counted against the whole period's expected traffic (see the README).
+                "history": None
+                if r.history is None
+                else {"covered_seconds": r.history[0], "needed_seconds": r.history[1], "insufficient": r.short_history is not None},
                 "burn_rates": {w: num(b) for w, b in r.burn_rates},
                 "policy_state": r.action,
                 "policy_level": r.level,

@@ -22,6 +22,8 @@ TIME_PERIOD_DAYS = "slo:time_period:days"
 CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+# Clock hours of the SLO period holding recorded hourly points, in seconds (recording.py: history_rule).
+PERIOD_HISTORY = "slo:period_history:seconds"
 CALENDAR_ERROR_RATIO = "slo:calendar_period_sli_error:ratio"  # error ratio of the current calendar period
 INFO = "slogen_slo_info"
 POLICY_LEVEL = "slo:budget_policy:level"  # index of the active policy state, 0 = healthiest

@@ -42,6 +42,9 @@ MID_INTERVAL = 60  # windows above 5m and below 1d, summed from the base rates
 # keeps 2m of the 5m lookback as margin for a late evaluation.
 LONG_INTERVAL = 180
 HOURLY_INTERVAL = HOUR  # hourly sums, read only through range functions
+# How far back sli-long (and status) read the hourly group's last history count: however
+# late that group's first evaluation after a restart (up to its interval), plus the downtime.
+HISTORY_READ = DAY
 ALERT_INTERVAL = 30  # the 1h ratio from the counters, then the alerts reading it
 
 

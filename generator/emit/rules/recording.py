@@ -6,10 +6,12 @@ Per service, five groups (empty ones are left out; calendar SLOs add two, see ca
   counters (per SLO), and the 5m error ratio (the fast page tier's short window);
 * ``sli-mid`` (1m): the current burn rate and windows above 5m and below 1d, summed
   from the base rates;
-* ``sli-hourly`` (1h): hourly averages of the base rates, read only by range functions;
+* ``sli-hourly`` (1h): hourly averages of the base rates, read only by range functions,
+  and how many hours of the SLO period they cover (history_rule);
 * ``sli-long`` (3m): the per-SLO constants (error budget, info), windows of 1d and
   more (the SLO period too) summed from the hourly series, the series derived from
-  the constants, and the budget policy (policy.py);
+  the constants, the budget remaining (the period burn over the share of the period
+  history covers: remaining_expr), and the budget policy (policy.py);
 * ``alerts`` (30s): the 1h error ratio read from the user's counters (per SLO: the fast
   page tier's long window, fresh for the alerts after it), then the burn-rate alerts
   (alerts.py).  Last, so promtool's ticks (every group, in file order) give the alerts
@@ -36,8 +38,9 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from slogen.plan import names
+from slogen.plan.calendar import period_bounds
 from slogen.plan.slo import SLOPlan
-from slogen.plan.windows import BASE_WINDOW, FAST_WINDOW, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
+from slogen.plan.windows import BASE_WINDOW, FAST_WINDOW, HISTORY_READ, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
 
 # What shared rules read: recorded series only, the 5m base rates the rawest of them.
 _RECORDED = frozenset({BASE_WINDOW})
@@ -274,13 +277,68 @@ def mid_rules(scope: Scope) -> list[Rule]:
 
 
 def hourly_rules(scope: Scope) -> list[Rule]:
-    """Hourly averages of the base rates: the points long windows are summed from."""
+    """Hourly averages of the base rates: the points long windows are summed from; then how far back they reach."""
     common, by = labelling(scope.plans)
     labels = tuple(sorted({**common, names.LABEL_WINDOW: format_duration(HOUR)}.items()))
     return [
         Rule(record=metric(HOUR), expr=_summed(scope, scope.plans, by, "avg_over_time", metric(BASE_WINDOW), HOUR), labels=labels)
         for metric in (names.events_rate, names.errors_rate)
-    ]
+    ] + [history_rule(scope)]
+
+
+def history_keys(plans: Sequence[SLOPlan]) -> tuple[str, ...]:
+    """The labels recorded history is counted by: the SLO's identity and grouping labels, which
+    never change while the SLO keeps its id (its other labels may, and history survives that)."""
+    return (names.LABEL_ID, names.LABEL_NAME, names.LABEL_SERVICE, *_grouping(plans))
+
+
+def _grouping(plans: Sequence[SLOPlan]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(g for plan in plans for g in plan.grouping))
+
+
+def history_reach(plan: SLOPlan) -> int:
+    """How far back history is counted: the rolling window, or the longest calendar period
+    (sli-long counts only the current period's part of it)."""
+    return plan.calendar.lookback if plan.calendar else plan.period
+
+
+def history_rule(scope: Scope) -> Rule:
+    """Seconds of recorded history within each SLO's reach: the clock hours holding an hourly point.
+
+    A subquery stepping by the hour counts the hours (s-1h, s] that hold a point, one
+    each whether the hourly group ran once in them, as in Prometheus, or at every tick,
+    as in promtool; `offset 1ms` leaves out the hour in progress, which holds the point
+    just written by the rule before this one (the `+ 1`, and alone for an SLO whose first
+    point it is).  Hours, not time since a first point: the period window sums exactly
+    these points, so a gap, retention shorter than the window, or history under a new
+    label set counts for what it holds.  Run hourly, it reads the window's points once
+    an hour rather than at every `sli-long` evaluation.
+    """
+    keys = ", ".join(history_keys(scope.plans))
+    blocks = []
+    for reach, plans in split_by(scope.plans, history_reach):
+        points = scope.select(names.events_rate(HOUR), plans)
+        hours = f"count_over_time(group by ({keys}) (last_over_time({points}[1h]))[{format_duration(reach)}:1h] offset 1ms)"  # type: ignore[arg-type]
+        blocks.append(f"{hours} + 1\nor\ngroup by ({keys}) ({points})")
+    body = blocks[0] if len(blocks) == 1 else "\nor\n".join(f"(\n{block}\n)" for block in blocks)
+    return Rule(record=names.PERIOD_HISTORY, expr=f"3600 * (\n{body}\n)")
+
+
+def promtool_history(t: int) -> int:
+    """The history `history_rule` counts at second `t` of a promtool test whose counters start at 0.
+
+    promtool writes an hourly point at every tick from the first 5m rate (one input
+    interval in), so every clock hour up to `t` holds one: `t` rounded up to the hour.
+    """
+    return -(-t // HOUR) * HOUR
+
+
+def coverage_at(plan: SLOPlan, t: int, history: int) -> float:
+    """The share of `plan`'s period covered at UTC second `t` by `history` seconds of it (coverage_expr, in Python)."""
+    if plan.calendar is None:
+        return min(1.0, history / plan.period)
+    start, end = period_bounds(plan.calendar, t)
+    return min(history, t - start) / (end - start)
 
 
 def _constant_of(scope: Scope, value: Callable[[SLOPlan], str]) -> str:
@@ -306,5 +364,43 @@ def long_rules(scope: Scope) -> list[Rule]:
         Rule(record=names.OBJECTIVE, expr=_constant_of(scope, lambda plan: fmt(plan.objective))),
         Rule(record=names.TIME_PERIOD_DAYS, expr=_constant_of(scope, _days)),
         Rule(record=names.PERIOD_BURN_RATE, expr=period_burn),
-        Rule(record=names.PERIOD_BUDGET_REMAINING, expr=f"1 - {scope.select(names.PERIOD_BURN_RATE, scope.plans)}"),
+        Rule(record=names.PERIOD_BUDGET_REMAINING, expr=remaining_expr(scope)),
     ]
+
+
+def coverage_expr(scope: Scope) -> str:
+    """PromQL of the share of each SLO's period its recorded history covers, at most 1 (keys: history_keys).
+
+    Rolling windows: history / window.  Calendar periods: the part of the period
+    elapsed, history / elapsed at most 1 (history that started within the period
+    covers only itself), over the whole period's length.
+    """
+    read = format_duration(HISTORY_READ)
+    blocks = [
+        f"clamp_max(last_over_time({scope.select(names.PERIOD_HISTORY, plans)}[{read}]) / {period}, 1)"
+        for period, plans in split_by([plan for plan in scope.plans if not plan.calendar], lambda plan: plan.period)
+    ]
+    calendar = [plan for plan in scope.plans if plan.calendar]
+    if calendar:
+        start, end = (scope.select(metric, calendar) for metric in (names.CAL_START, names.CAL_END))
+        history = f"last_over_time({scope.select(names.PERIOD_HISTORY, calendar)}[{read}])"
+        elapsed = f"(time() - {start})"
+        on = f"on ({names.LABEL_ID}) group_left ()"
+        blocks.append(f"clamp_max({history} / {on} {elapsed}, 1)\n* {on}\n({elapsed} / ({end} - {start}))")
+    return blocks[0] if len(blocks) == 1 else "\nor\n".join(f"(\n{block}\n)" for block in blocks)
+
+
+def remaining_expr(scope: Scope) -> str:
+    """PromQL of the budget remaining: 1 - budget consumed, where consumed = period burn x coverage.
+
+    Errors so far over the error budget of the events the whole period should see at
+    the traffic seen so far: the period's error ratio over the budget (the burn rate)
+    times the share of the period history covers.  So an SLO deployed an hour ago at
+    5x has spent 5/720 of a 30d budget, not 5 budgets.  Without a history count yet
+    (rules upgraded from a version without it, until the hourly group runs) the
+    coverage is 1: the burn over the history there is, as before.
+    """
+    burn = scope.select(names.PERIOD_BURN_RATE, scope.plans)
+    keys = [names.LABEL_ID, *_grouping(scope.plans)]
+    on = f"on ({', '.join(keys)})"
+    return f"1 - {burn}\n* {on} group_left ()\n(\n{coverage_expr(scope)}\nor {on}\ngroup by ({', '.join(keys)}) ({burn})\n)"

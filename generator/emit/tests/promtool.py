@@ -37,6 +37,7 @@ from functools import cached_property
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr, tier_label
+from slogen.emit.rules.recording import coverage_at, promtool_history
 from slogen.emit.targets.base import header
 from slogen.emit.tests.series import SeriesError, SyntheticSeries, label_matches, sli_selectors, sli_series
 from slogen.plan import names
@@ -512,7 +513,7 @@ def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
 
 
 @functools.lru_cache(maxsize=1 << 10)
-def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tuple[str, str], tuple[str, str], tuple[str, str], str]:
+def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tuple[str, str], tuple[str, str], tuple[float, float, float], str]:
     ratio = min(BUDGET_BURN * float(error_budget), 0.5)
     burn = ratio / float(error_budget)
     # Errors start once the hourly average spans a full hour, so each error sample is
@@ -532,19 +533,24 @@ def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tup
     high = burn * (stop - start) / (traffic_time - STARTUP_SHORTFALL) * (1 + BUDGET_TOLERANCE)
     mid = start + _ceil((stop - start) / 2, e)
 
-    def between(lo: float, hi: float) -> tuple[str, str]:
-        return fmt_float((lo + hi) / 2), fmt_float((hi - lo) / 2)
-
-    note = f"errors at {fmt_float(burn)}x for 1h: period burn {fmt_float(period_burn)}, budget remaining {fmt_float(1 - period_burn)}"
+    note = f"errors at {fmt_float(burn)}x for 1h: period burn {fmt_float(period_burn)}"
     return (
         Phase(start, stop, ratio), mid, end,
-        between(burn * (1 - BURN_TOLERANCE), burn * (1 + BURN_TOLERANCE)), between(low, high), between(1 - high, 1 - low), note,
+        _between(burn * (1 - BURN_TOLERANCE), burn * (1 + BURN_TOLERANCE)), _between(low, high), (low, high, period_burn), note,
     )
+
+
+def _between(lo: float, hi: float) -> tuple[str, str]:
+    return fmt_float((lo + hi) / 2), fmt_float((hi - lo) / 2)
 
 
 def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
     plan = text.plan
-    phase, mid, end, current, period, remaining, note = _budget_numbers(plan.error_budget, e)
+    phase, mid, end, current, period, (low, high, period_burn), note = _budget_numbers(plan.error_budget, e)
+    # Budget spent: the period burn times the share of the period the test's hours cover.
+    covered = coverage_at(plan, end, promtool_history(end))
+    remaining = _between(1 - high * covered, 1 - low * covered)
+    note += f", {fmt_float(covered)} of the period covered: budget remaining {fmt_float(1 - period_burn * covered)}"
     labels = _labels_text({**plan.series_labels, **text.group})
 
     def between(metric: str, centre_half: tuple[str, str]) -> str:

@@ -64,6 +64,7 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
                         "eval_time": "20m",
                         "alertname": "SLOErrorBudgetBurn",
                         # Both page tiers hold (every ratio is 1): one alert each, named by slo_tier.
+                        # 20 minutes at 100x, an hour of history: 1 - 100/720 of the budget left, 30d x that / 100.
                         "exp_alerts": [
                             {
                                 "exp_labels": {
@@ -81,7 +82,7 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
                                         "SLO inj/avail (99% over 30d) is burning its error budget at 100.00x the sustainable "
                                         "rate. This page alert fires when 2% of the budget burns in 1h (14.4x, confirmed "
                                         "over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m); its slo_tier label "
-                                        "names the tier that fired. At this burn rate the remaining error budget is gone in 0s. SLI: " + NASTY
+                                        "names the tier that fired. At this burn rate the remaining error budget is gone in 6h 12m 0s. SLI: " + NASTY
                                     ),
                                     "runbook_url": "https://runbooks.example.com/{{ $labels.team }}",
                                     "note": NASTY,

@@ -109,6 +109,10 @@ def _expected(plan: SLOPlan, groups: list[dict[str, str]]) -> set[frozenset]:
     if plan.description:
         info["slo_description"] = plan.description
     add(names.INFO, info, grouped=False)
+    # Counted by the SLO's identity and grouping labels only (recording.history_keys), so a
+    # change of its other labels does not restart it.
+    for group in groups:
+        out.add(frozenset({**dict(plan.id_labels), **group, "recorded": names.PERIOD_HISTORY}.items()))
     return out
 
 
@@ -186,9 +190,10 @@ def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
     assert rules == 5 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
 
 
-# Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage:
-# the period's SLI covers all the history there is, so the budget already reads as spent.
-EXHAUSTION = {"checkout": "0s", "search": "0s"}
+# Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage,
+# with history covering 1h of the period (recording.remaining_expr): checkout's 1000x has spent
+# 1000/720 budgets (0s left); search's 100x, 100/672: 28d x (1 - 100/672) / 100 = 5h 43m 12s.
+EXHAUSTION = {"checkout": "0s", "search": "5h 43m 12s"}
 
 
 def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
@@ -324,8 +329,8 @@ def test_a_page_names_its_tier_and_the_time_left_at_its_burn(promtool, tmp_path)
         {"series": 'http_requests_total{code="500", handler="/invoices", job="billing-api"}', "values": "0+0x2880 12+12x70"},
         {"series": 'http_requests_total{code="200", handler="/invoices", job="billing-api"}', "values": "0+600x2880 1728588+588x70"},
     ]
-    # The remaining budget promtool 2.42 records at 2950m is 0.7416847428267791 (the hourly windows
-    # lag the spike): 30d x 0.74168... / 20 = 96122s.
+    # The period burn promtool 2.42 records at 2950m is 0.2583 (the hourly windows lag the spike),
+    # over 50 hours of history: remaining 1 - 0.2583 x 50/720 = 0.98206, 30d x 0.98206 / 20 = 127275s.
     checks = [
         {"expr": 'ALERTS{alertstate="firing"}', "eval_time": "2950m", "exp_samples": [{
             "labels": 'ALERTS{alertname="BillingInvoiceBudgetBurn", alertstate="firing", category="availability", severity="critical", '
@@ -341,5 +346,5 @@ def test_a_page_names_its_tier_and_the_time_left_at_its_burn(promtool, tmp_path)
     result = _promtool_test(promtool, tmp_path, billing.rules.text(), billing.rules.group_names, inputs, alert_rule_test=wrong)
     output = result.stdout + result.stderr
     assert "burning its error budget at 20.00x" in output, output
-    # 1d 2h 42m 2s on 2.42, 1d 2h 34m 42s on 3.x (left-open ranges: remaining 0.736): about 26.5h either way.
-    assert re.search(r"At this burn rate the remaining error budget is gone in 1d 2h (42m 2s|34m 42s)\.", output), output
+    # 1d 11h 21m 15s on 2.42, 1d 11h 20m 44s on 3.x (left-open ranges: burn 0.264): about 35.3h either way.
+    assert re.search(r"At this burn rate the remaining error budget is gone in 1d 11h (21m 15s|20m 44s)\.", output), output
