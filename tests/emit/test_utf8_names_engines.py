@@ -8,23 +8,20 @@ same file (which is why legacy stays the default).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 import yaml
 from dashboard_support import queries, substitute
 from engines import PROMETHEUS_2, PROMETHEUS_3, TOOLS_BIN, engine
+from metrics_target import every_second, metrics_target
 from prometheus_server import free_port, prometheus_server
 from slogen_testing import run_promtool, run_slogen, write_spec
 
@@ -139,32 +136,10 @@ def exposition(seconds: float) -> str:
     return text
 
 
-@contextlib.contextmanager
-def otel_target() -> Iterator[str]:
-    """An HTTP target on 127.0.0.1 serving `exposition` at /metrics; yields host:port."""
-    born = time.monotonic() - 1000  # counters well above zero from the first scrape
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            body = exposition(time.monotonic() - born).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def otel_target():
+    """A scrape target on 127.0.0.1 serving `exposition`, counters well above zero from the first scrape."""
+    born = time.monotonic() - 1000
+    return metrics_target(lambda: exposition(time.monotonic() - born))
 
 
 LEGEND_LABEL = re.compile(r"\{\{([^{}]+?)\}\}")  # Grafana's own reading of a legend
@@ -191,7 +166,7 @@ def test_prometheus_3_records_the_sli_of_dotted_series_and_expands_dotted_labels
     out = _generate(tmp_path, "shop", SPEC)
     # Every group each second, so the test takes seconds: the rules themselves are as generated.
     groups = yaml.safe_load((out / "rules" / "shop.yml").read_text())["groups"]
-    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": [{**g, "interval": "1s"} for g in groups]}, sort_keys=False, allow_unicode=True))
+    (tmp_path / "rules.yml").write_text(every_second(yaml.safe_dump({"groups": groups}, allow_unicode=True)))
     with otel_target() as target:
         # metric_name_validation_scheme is left at Prometheus 3's default, utf8: what --name-validation utf8 means.
         config = (

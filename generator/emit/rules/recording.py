@@ -314,7 +314,7 @@ def history_rule(scope: Scope) -> Rule:
     label set counts for what it holds.  Run hourly, it reads the window's points once
     an hour rather than at every `sli-long` evaluation.
     """
-    keys = ", ".join(history_keys(scope.plans))
+    keys = names_text(history_keys(scope.plans))
     blocks = []
     for reach, plans in split_by(scope.plans, history_reach):
         points = scope.select(names.events_rate(HOUR), plans)
@@ -402,5 +402,5 @@ def remaining_expr(scope: Scope) -> str:
     """
     burn = scope.select(names.PERIOD_BURN_RATE, scope.plans)
     keys = [names.LABEL_ID, *_grouping(scope.plans)]
-    on = f"on ({', '.join(keys)})"
-    return f"1 - {burn}\n* {on} group_left ()\n(\n{coverage_expr(scope)}\nor {on}\ngroup by ({', '.join(keys)}) ({burn})\n)"
+    on = f"on ({names_text(keys)})"
+    return f"1 - {burn}\n* {on} group_left ()\n(\n{coverage_expr(scope)}\nor {on}\ngroup by ({names_text(keys)}) ({burn})\n)"
