@@ -138,3 +138,13 @@ def emitted_rule_files(directory: Path, target: str, share_rules: str = "service
                 path.write_text(text)
                 written.append(path)
     return written
+
+
+def broken_rule_file(directory: Path, target: str, old: str, new: str) -> Path:
+    """The first rule file of `target` emitted for slo_specs/, with its first `old` replaced by `new`."""
+    (good, *_) = emitted_rule_files(directory, target)
+    text = good.read_text()
+    assert old in text
+    path = directory / f"broken{good.suffix}"
+    path.write_text(text.replace(old, new, 1))
+    return path

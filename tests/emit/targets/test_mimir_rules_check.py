@@ -19,7 +19,7 @@ import pytest
 import yaml
 from engines import pinned, tool
 from slogen.plan.names import CAL_INFO, INFO
-from slogen_testing import emitted_rule_files, spec_trees
+from slogen_testing import broken_rule_file, emitted_rule_files, spec_trees
 
 # The info series are named like Sloth's `sloth_slo_info` (an `_info` metric, no colon), which
 # `rules check`'s naming lint flags; the README says so. Every other name is level:metric:op.
@@ -91,16 +91,6 @@ def test_mimirtool_rules_check_flags_only_the_info_series(tmp_path):
         assert result.returncode == 0, f"{f}:\n{result.stderr}"
 
 
-def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    """The first emitted mimir file of slo_specs/ with its first `old` replaced by `new`."""
-    (good, *_) = emitted_rule_files(tmp_path, "mimir")
-    text = good.read_text()
-    assert old in text
-    path = tmp_path / "broken.yaml"
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
 @pytest.mark.parametrize(
     ("old", "new", "error"),
     [
@@ -112,7 +102,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 )
 def test_mimirtool_rules_lint_rejects_a_broken_file(tmp_path, old, new, error):
     """The parse can fail (so the tests above mean something), with Mimir's own message."""
-    result = _run("lint", _broken(tmp_path, old, new))
+    result = _run("lint", broken_rule_file(tmp_path, "mimir", old, new))
     assert result.returncode == 1
     assert "unable to parse rules file" in result.stderr and error in result.stderr, result.stderr
 

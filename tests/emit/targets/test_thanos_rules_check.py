@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from engines import pinned, tool
-from slogen_testing import emitted_rule_files
+from slogen_testing import broken_rule_file, emitted_rule_files
 
 def _check(*files: Path) -> subprocess.CompletedProcess:
     args = [arg for f in files for arg in ("--rules", str(f))]
@@ -47,16 +47,6 @@ def test_every_emitted_thanos_file_passes_thanos_rules_check(tmp_path, share_rul
     assert counts == [_rules_in(f) for f in files]
 
 
-def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    """The first emitted file of slo_specs/ with its first `old` replaced by `new`."""
-    (good, *_) = emitted_rule_files(tmp_path, "thanos")
-    text = good.read_text()
-    assert old in text
-    path = tmp_path / "broken.yml"
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
 @pytest.mark.parametrize(
     ("old", "new", "error"),
     [
@@ -70,7 +60,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 )
 def test_thanos_rules_check_rejects_a_broken_file(tmp_path, old, new, error):
     """The check can fail (so the test above means something), with Thanos's own message."""
-    result = _check(_broken(tmp_path, old, new))
+    result = _check(broken_rule_file(tmp_path, "thanos", old, new))
     assert result.returncode == 1
     assert "result=FAILED" in result.stderr and error in result.stderr, result.stderr
 
