@@ -442,13 +442,15 @@ def test_rules(
             typer.echo(f"{out / rel}: missing or stale: run `{generate_command()}` before testing", err=True)
         raise typer.Exit(EXIT_STALE)
     untested = _warn_untested(services)
-    tests = [rel for rel in sorted(files) if rel.startswith("tests/")]
+    loads = {f"tests/{c.service}.test.yml": c.tests.rule_paths for c in services if c.tests is not None}
+    tests = [rel for rel in sorted(files) if rel in loads]
     with tempfile.TemporaryDirectory(prefix="slogen-test-") as tmp:
         paths = []
         for rel in tests:
-            rules = f"rules/{Path(rel).name.removesuffix('.test.yml')}.yml"
-            if rules in changes.added:
-                _materialize(Path(tmp), rules, files[rules])
+            rules = [os.path.normpath(f"tests/{path}") for path in loads[rel]]
+            if any(path in changes.added for path in rules):
+                for path in rules:
+                    _materialize(Path(tmp), path, files[path])
                 paths.append(_materialize(Path(tmp), rel, files[rel]))
             else:
                 paths.append(out / rel)

@@ -72,14 +72,24 @@ def near(expr: str, minutes: int, expected: float, tolerance: float) -> dict:
     }
 
 
-def run(tmp_path, promtool, spec: str, series: dict[str, str], checks: list[dict], interval: str = "1m"):
-    """Compile the spec, write a promtool test file, and run it; fail with promtool's output."""
+def run(
+    tmp_path, promtool, spec: str, series: dict[str, str], checks: list[dict], interval: str = "1m", as_written: bool = False
+):
+    """Compile the spec, write a promtool test file, and run it; fail with promtool's output.
+
+    As the generated tests do, it loads promtool's copy of the rule file, whose hourly
+    group records on the hour only (emit/tests/cadence.py), and runs the groups in the
+    file's order: promtool would otherwise run every group at every tick, in random order.
+    `as_written`: the rule file itself, every group at every tick (still in order).
+    """
     files = compile_files([write_spec(tmp_path / "specs", spec)])
-    rules = next(text for path, text in files.items() if path.startswith("rules/"))
+    service = next(path for path in files if path.startswith("rules/")).removeprefix("rules/")
+    rules = files[f"rules/{service}"] if as_written else files.get(f"tests/rules/{service}") or files[f"rules/{service}"]
     (tmp_path / "rules.yml").write_text(rules)
     test = {
         "rule_files": ["rules.yml"],
         "evaluation_interval": interval,
+        "group_eval_order": [group["name"] for group in yaml.safe_load(rules)["groups"]],
         "tests": [
             {
                 "interval": interval,

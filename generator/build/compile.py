@@ -11,10 +11,11 @@ from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, ser
 from slogen.emit.render import FastPathUnsupported, to_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import ServiceRules, build_groups, global_eval_order, global_groups, service_rules
+from slogen.emit.rules.rule_file import PARTS, ServiceRules, build_groups, global_eval_order, global_groups, service_rules
 from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, mimir, prometheus, target_files
 from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
+from slogen.emit.tests import cadence
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan, plan_service
@@ -66,9 +67,18 @@ def compile_service(spec: ServiceSpec, source: str, share_rules: str = "service"
         return None, [Problem((), message) for message in rules.problems]
     order = global_eval_order(spec.service, rules.group_names, plans, SHARED) if local else rules.group_names
     tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, order)
-    if local:
-        tests = replace(tests, rule_files=(f"{SHARED}.yml",))
+    # The tests load promtool's copy of a rule file with an hourly group (cadence.py).
+    own = f"{cadence.FOLDER.removeprefix('tests/')}/{spec.service}.yml" if _slow_groups(spec.service, rules) else f"../rules/{spec.service}.yml"
+    shared = (f"{cadence.FOLDER.removeprefix('tests/')}/{SHARED}.yml",) if local else ()
+    tests = replace(tests, rule_files=(own, *shared))
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
+
+
+def _slow_groups(service: str, rules: ServiceRules) -> tuple[Group, ...]:
+    """The service's own groups promtool would run too often: its shared rules' (the hourly
+    averages); no per-SLO rule sits in such a group, so the rule templates need not be built."""
+    groups = [Group(names.group_name(service, part), interval, shared) for (part, interval, _, _), shared in zip(PARTS, rules.shared) if shared]
+    return cadence.slow(groups)
 
 
 def render_rule_file(compiled: CompiledService) -> str:
@@ -107,6 +117,11 @@ def service_files(compiled: CompiledService, targets: tuple[str, ...], options: 
         files[f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"] = render_rule_file(compiled)
     if compiled.tests is not None and compiled.tests.testable:
         files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
+        slow = _slow_groups(compiled.service, compiled.rules)
+        if slow:
+            rule_file = f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"
+            text = files.get(rule_file) or render_rule_file(compiled)
+            files[f"{cadence.FOLDER}/{compiled.service}.yml"] = cadence.copy(text, slow, rule_file)
     files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
     return files
 
@@ -125,6 +140,11 @@ def global_files(
     if options.share_rules == "global" and ordered:
         groups = global_groups(SHARED, [plan for c in ordered for plan in c.plans])
         files.update(target_files([(SHARED, "every spec (--share-rules global)", groups)], targets, options))
+        slow = cadence.slow(groups)
+        if slow:
+            rule_file = f"{prometheus.FOLDER}/{SHARED}.{prometheus.EXTENSION}"
+            text = files.get(rule_file) or prometheus.render(SHARED, "every spec (--share-rules global)", groups, options)
+            files[f"{cadence.FOLDER}/{SHARED}.yml"] = cadence.copy(text, slow, rule_file)
     if ordered:
         files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
         # Routing reads every service's alerts: one file, like the overview dashboard.

@@ -238,25 +238,51 @@ def reset_time(
     return fall + lag + ALERT_INTERVAL
 
 
-# promtool evaluates every group at every evaluation tick, so there the hourly series
-# is a sliding 1h average of the 5m base rate: windows summed from it ramp up over 1h5m.
-PROMTOOL_BASE_SMEAR = BASE_WINDOW
-PROMTOOL_HOURLY_SMEAR = BASE_WINDOW + HOUR
+# promtool (2.42 and 3.16 alike) ignores each group's `interval:` and evaluates every group
+# at every tick of the test's evaluation_interval.  The generated tests therefore load a
+# copy of the rule file whose hourly group records only on the hour (emit/tests/cadence.py),
+# as Prometheus records it once an hour.  A window summed from the hourly series is then,
+# as on Prometheus, an exact sliding window over the 5m rates (a 5m ramp) as it stood at
+# the last full hour; every other window is computed at every tick (the 3m long group
+# up to 2m sooner than on Prometheus).  Times here are absolute test times, the hours
+# counted from promtool's start (the copy's gate reads `time()`).
+PROMTOOL_SMEAR = BASE_WINDOW
 
 
 def promtool_smear(window: int, counters: frozenset[int] = COUNTER_WINDOWS) -> int:
-    """Ramp of a window's estimator after a step, when every group runs every tick (promtool)."""
-    source = source_of(window, counters)
-    if source == "raw":
-        return 0
-    return PROMTOOL_BASE_SMEAR if source == "base" else PROMTOOL_HOURLY_SMEAR
+    """Ramp of a window's estimator after a step, in the generated promtool tests."""
+    return 0 if source_of(window, counters) == "raw" else PROMTOOL_SMEAR
+
+
+def promtool_seen(window: int, at: float, counters: frozenset[int] = COUNTER_WINDOWS) -> float:
+    """The time whose estimator promtool shows at `at`: the last full hour for hourly windows."""
+    if source_of(window, counters) != "hourly":
+        return at
+    return math.floor(at / HOURLY_INTERVAL) * HOURLY_INTERVAL
+
+
+def promtool_shown(window: int, ready: float, counters: frozenset[int] = COUNTER_WINDOWS) -> float:
+    """The first time, from `ready` on, at which promtool shows the estimator as of `ready` or later."""
+    if source_of(window, counters) != "hourly":
+        return ready
+    return math.ceil(ready / HOURLY_INTERVAL) * HOURLY_INTERVAL
 
 
 def promtool_reach_time(window: int, fraction: float, counters: frozenset[int] = COUNTER_WINDOWS) -> float:
-    """Seconds after a step until a window's estimator reaches `fraction` of it, in promtool."""
+    """Seconds after a step until a window's estimator reaches `fraction` of it (before the
+    hourly cadence delays what promtool shows of it: `promtool_shown`)."""
     if fraction > 1:
         return math.inf
     return smeared_reach_time(window, promtool_smear(window, counters), fraction)
+
+
+def _promtool_ready(window: int, ready: float, eval_interval: int, counters: frozenset[int]) -> float:
+    """When promtool shows a window's estimator as it was at `ready` (an absolute time)."""
+    if source_of(window, counters) != "hourly":
+        return ready
+    # On the hour itself promtool 2.x reads one hourly point more (its ranges include their
+    # start), a window one hour longer: the next tick reads the window proper.
+    return promtool_shown(window, ready, counters) + eval_interval
 
 
 def promtool_detection_time(
@@ -268,21 +294,29 @@ def promtool_detection_time(
     input_interval: int,
     for_seconds: int = 0,
     counters: frozenset[int] = COUNTER_WINDOWS,
+    start: int = 0,
 ) -> float:
-    """Latest time after a step to `error_rate` at which promtool must show the tier's alert firing.
+    """Latest time after a step to `error_rate` at `start` at which promtool must show the tier's alert firing.
 
     Both windows must reach the threshold; counters are sampled every `input_interval`,
-    and the alert is seen at the next evaluation tick, plus one tick of slack for the
-    discrete sums.
+    a window is seen at the next evaluation tick (one summed from the hourly series at
+    the next full hour after that), and the alert one tick later.
     """
     threshold = float(tier.threshold(period, error_budget))
     if error_rate <= threshold:
         return math.inf
     fraction = threshold / error_rate
-    reach = max(promtool_reach_time(w, fraction, counters) for w in (tier.long_window, tier.short_window))
-    return reach + input_interval + 2 * eval_interval + for_seconds
+    ready = max(
+        _promtool_ready(w, start + promtool_reach_time(w, fraction, counters) + input_interval + eval_interval, eval_interval, counters)
+        for w in (tier.long_window, tier.short_window)
+    )
+    return ready - start + eval_interval + for_seconds
 
 
-def promtool_clean_time(window: int, eval_interval: int, input_interval: int, counters: frozenset[int] = COUNTER_WINDOWS) -> int:
-    """Seconds after errors stop until a window's estimator holds no bad sample, in promtool."""
-    return window + promtool_smear(window, counters) + input_interval + eval_interval
+def promtool_clean_time(
+    window: int, eval_interval: int, input_interval: int, counters: frozenset[int] = COUNTER_WINDOWS, stop: int = 0
+) -> float:
+    """Seconds after errors stop at `stop` until promtool shows a window's estimator holding
+    no bad sample (equally: after a step, until it holds nothing from before the step)."""
+    ready = stop + window + promtool_smear(window, counters) + input_interval + eval_interval
+    return _promtool_ready(window, ready, eval_interval, counters) - stop

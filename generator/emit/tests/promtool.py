@@ -47,6 +47,7 @@ from slogen.plan.windows import (
     BurnRateTier,
     promtool_clean_time,
     promtool_detection_time,
+    promtool_seen,
     promtool_smear,
     source_of,
 )
@@ -119,13 +120,15 @@ class ServiceTests:
     testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...]
     untested: tuple[tuple[str, str], ...] = field(default=())
     group_order: tuple[str, ...] = ()
-    # Rule files under output/rules/ loaded beside the service's own (--share-rules global).
+    # The rule files loaded, relative to output/tests/: the service's own and, with
+    # --share-rules global, the shared one; promtool's copies (cadence.py) where they have
+    # an hourly group (build/compile.py says which).
     rule_files: tuple[str, ...] = ()
 
     @property
     def rule_paths(self) -> list[str]:
         """The rule files the test file loads, relative to output/tests/."""
-        return [f"../rules/{name}" for name in (f"{self.service}.yml", *self.rule_files)]
+        return list(self.rule_files) or [f"../rules/{self.service}.yml"]
 
     @cached_property
     def series(self) -> dict[str, tuple[SyntheticSeries, ...]]:
@@ -243,7 +246,21 @@ def _independent(a: _Reader, b: _Reader) -> bool:
 # thousands of times: remembering the answers keeps 10,000-SLO trees cheap to test.
 @functools.lru_cache(maxsize=1 << 17)
 def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack: int) -> tuple[float, float]:
-    """Lower and upper bound of a window's error ratio at `at`, given the smear and tick slack."""
+    """Lower and upper bound of a window's error ratio at `at`, given the smear and tick slack.
+
+    A window summed from the hourly series shows its estimator as of the last full hour
+    (windows.promtool_seen); on the hour itself promtool 2.x reads one hourly point more
+    (its ranges include their start), so there either length is possible.
+    """
+    seen = promtool_seen(window, at)
+    low, high = _ratio_bounds(window, seen, phases, slack)
+    if source_of(window) == "hourly" and seen == at:
+        longer = _ratio_bounds(window + HOUR_SECONDS, seen, phases, slack)
+        low, high = min(low, longer[0]), max(high, longer[1])
+    return low, high
+
+
+def _ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack: int) -> tuple[float, float]:
     smear = promtool_smear(window)
     # The raw 5m ratio is computed at the query tick itself; sums see whole ticks only.
     slack = INPUT_INTERVAL if source_of(window) == "raw" else slack
@@ -368,12 +385,14 @@ def _warmup(tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, eval_interval: 
     For tiers summed from 5m rates, the longest such window of the severity, so the
     tier's long window is in the steady state the detection-time theory assumes and
     the other tiers see a full window of history too.  Windows of a day and more
-    would double the simulated time; they get just enough to fill the hourly series,
-    so their long window holds only the history since the start and crosses sooner:
-    the theoretical detection time stays a valid upper bound.
+    would double the simulated time; they get one hour, so the first hourly point is all
+    good traffic and the errors start on the hour, right after it: the hourly series
+    shows nothing of them for a whole hour, Prometheus' worst case.  Their long window
+    then holds only the history since the start and crosses sooner: the theoretical
+    detection time stays a valid upper bound.
     """
     if source_of(tier.long_window) == "hourly":
-        return _ceil(promtool_smear(tier.long_window) + eval_interval, eval_interval)
+        return _ceil(promtool_smear(tier.long_window) + eval_interval, HOUR_SECONDS)
     longest = max(t.long_window for t in tiers if source_of(t.long_window) != "hourly")
     return _ceil(longest + promtool_smear(longest) + eval_interval, eval_interval)
 
@@ -389,7 +408,7 @@ def _fires_numbers(
     if ratio <= threshold:
         return None  # a tier at a 100% error threshold can never fire; plan.py reports it
     start = _warmup(tiers, tier, e)
-    deadline = _ceil(promtool_detection_time(tier, period, error_budget, ratio, e, INPUT_INTERVAL, for_seconds), e)
+    deadline = _ceil(promtool_detection_time(tier, period, error_budget, ratio, e, INPUT_INTERVAL, for_seconds, start=start), e)
     at = start + deadline
     phases = (Phase(start, at + e, ratio),)
     # The alert may then come from another tier; the tier's own condition is checked anyway.
@@ -425,7 +444,8 @@ def _quiet_numbers(
     threshold = _threshold(tier, period, error_budget)
     ratio = QUIET_BURN * threshold
     start = _warmup(tiers, tier, e)
-    end = start + _ceil(tier.long_window + promtool_smear(tier.long_window) + INPUT_INTERVAL + e, e)
+    # Until promtool shows the long window holding nothing but the errors.
+    end = start + _ceil(promtool_clean_time(tier.long_window, e, INPUT_INTERVAL, stop=start), e)
     phases = (Phase(start, end + e, ratio),)
     others = _others_may_hold(period, error_budget, tiers, tier, 0, end, phases, INPUT_INTERVAL + e)
     return ratio, start, end, others, fmt_float(0.85 * QUIET_BURN * float(tier.factor(period)))
@@ -461,9 +481,11 @@ def _reset_numbers(period: int, error_budget: Decimal, tiers: tuple[BurnRateTier
     # The listed burns, then 100% errors for tiers whose threshold leaves no room for them.
     for ratio in [b * threshold for b in RESET_BURNS if b * threshold <= 1] + [1.0]:
         limit = start + 2 * tier.long_window + 2 * promtool_smear(tier.long_window)
+        if source_of(tier.long_window) == "hourly":
+            limit += HOUR_SECONDS  # what promtool shows of the long window lags up to an hour
         stop = start + e
         while stop <= limit:
-            clean = stop + _ceil(promtool_clean_time(tier.short_window, e, INPUT_INTERVAL), e)
+            clean = stop + _ceil(promtool_clean_time(tier.short_window, e, INPUT_INTERVAL, stop=stop), e)
             phases = (Phase(start, stop, ratio),)
             # Firing for sure at the stop (both windows' lower bounds above the threshold),
             # and the long window still above it once the short one is clean.
@@ -516,19 +538,20 @@ def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
 def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tuple[str, str], tuple[str, str], tuple[float, float, float], str]:
     ratio = min(BUDGET_BURN * float(error_budget), 0.5)
     burn = ratio / float(error_budget)
-    # Errors start once the hourly average spans a full hour, so each error sample is
-    # weighted like every other in the period sum.
-    start = _ceil(promtool_smear(86400) + 2 * e, e)
-    stop = start + _ceil(3600, e)
-    end = max(stop + _ceil(promtool_clean_time(3600, e, INPUT_INTERVAL) + e, e), _ceil(BUDGET_SCENARIO, e))
-    # Every tick from the first 5m rate (one input interval in) sums one hourly sample
-    # of events; the errors sum to exactly the injected ones once the hour has passed.
-    first = _ceil(INPUT_INTERVAL, e)
-    traffic_time = end - first + e
+    # The period is summed from hourly points, recorded on the hour (see windows.py): the
+    # errors fill one whole hour after the first point, so every hour's average weighs
+    # them like the good traffic, and the run ends on the hour once the last 5m rates
+    # holding them have been averaged in.
+    start = _ceil(promtool_smear(86400) + e, HOUR_SECONDS)
+    stop = start + HOUR_SECONDS
+    end = max(_ceil(stop + promtool_smear(86400) + INPUT_INTERVAL + e, HOUR_SECONDS), _ceil(BUDGET_SCENARIO, HOUR_SECONDS))
+    # One hourly point per full hour, each the hour's average rate: the period's events
+    # sum to that many hours of traffic, its errors to exactly the injected hour.
+    traffic_time = (end // HOUR_SECONDS) * HOUR_SECONDS
     period_burn = burn * (stop - start) / traffic_time
-    # But the first 5m rates of a new counter are extrapolated short, and the hourly
-    # average weights them more than once: the events' sum may fall short by up to
-    # STARTUP_SHORTFALL of traffic, so the measured burn lies between these bounds.
+    # But the first 5m rates of a new counter are extrapolated short: the events' sum may
+    # fall short by up to STARTUP_SHORTFALL of traffic, so the measured burn lies between
+    # these bounds.
     low = period_burn * (1 - BUDGET_TOLERANCE)
     high = burn * (stop - start) / (traffic_time - STARTUP_SHORTFALL) * (1 + BUDGET_TOLERANCE)
     mid = start + _ceil((stop - start) / 2, e)
@@ -547,7 +570,9 @@ def _between(lo: float, hi: float) -> tuple[str, str]:
 def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
     plan = text.plan
     phase, mid, end, current, period, (low, high, period_burn), note = _budget_numbers(plan.error_budget, e)
-    # Budget spent: the period burn times the share of the period the test's hours cover.
+    # Budget spent: the period burn times the share of the period the test's hours cover
+    # (`end` is on the hour: the history count is the same whether the hourly group ran
+    # at every tick or on the hour, as in the copy the tests load).
     covered = coverage_at(plan, end, promtool_history(end))
     remaining = _between(1 - high * covered, 1 - low * covered)
     note += f", {fmt_float(covered)} of the period covered: budget remaining {fmt_float(1 - period_burn * covered)}"
@@ -598,7 +623,7 @@ def guard_scenario(plan: SLOPlan, sev: SeverityPlan, e: int) -> Scenario:
     longest = max(t.long_window for t in sev.tiers)
     rate = 0.5 * (plan.min_events or 0) / longest
     span = max(
-        promtool_detection_time(t, plan.period, plan.error_budget, 1.0, e, INPUT_INTERVAL, sev.for_seconds or 0) for t in sev.tiers
+        promtool_detection_time(t, plan.period, plan.error_budget, 1.0, e, INPUT_INTERVAL, sev.for_seconds or 0, start=0) for t in sev.tiers
     )
     end = _ceil(span + 2 * e, e)
     top = max(t.factor(plan.period) for t in sev.tiers)
@@ -676,7 +701,7 @@ def _least_ticks(plan: SLOPlan, e: int) -> int:
             start = _warmup(sev.tiers, tier, e)
             threshold = _threshold(tier, plan.period, plan.error_budget)
             ratio = min(FIRE_BURN * threshold, 1.0)
-            fires = promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL) if ratio > threshold else 0
+            fires = promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL, start=start) if ratio > threshold else 0
             quiet = tier.long_window + promtool_smear(tier.long_window)
             ticks += int((2 * start + fires + quiet) // e)
     return ticks

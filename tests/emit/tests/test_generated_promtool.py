@@ -86,9 +86,10 @@ def _break(rules_text: str, slo_id: str, severity: str, old: str, new: str) -> s
 
 
 def _run(example_files, tmp_path: Path, rules: str, tier_prefix: str) -> subprocess.CompletedProcess:
-    (tmp_path / "rules").mkdir(exist_ok=True)
-    (tmp_path / "tests").mkdir(exist_ok=True)
-    (tmp_path / "rules" / "checkout.yml").write_text(rules)
+    # The tests load promtool's copy of the rule file (tests/rules/), the hourly group on its
+    # cadence: the rule broken there is the rule file's, which the copy holds unchanged.
+    (tmp_path / "tests" / "rules").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "tests" / "rules" / "checkout.yml").write_text(rules)
     test_file = tmp_path / "tests" / "checkout.test.yml"
     test_file.write_text(_only(example_files["tests/checkout.test.yml"], tier_prefix))
     return subprocess.run([find_promtool(), "test", "rules", str(test_file)], capture_output=True, text=True)
@@ -124,14 +125,14 @@ BROKEN = {
 
 def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_path: Path) -> None:
     for prefix in (PAGE_1H, TICKET_3D, "checkout/availability page quiet below min_events"):
-        proc = _run(example_files, tmp_path, example_files["rules/checkout.yml"], prefix)
+        proc = _run(example_files, tmp_path, example_files["tests/rules/checkout.yml"], prefix)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("name", list(BROKEN))
 def test_broken_rules_fail_the_generated_tests(promtool: str, example_files, tmp_path: Path, name: str) -> None:
     prefix, severity, old, new, failure = BROKEN[name]
-    rules = _break(example_files["rules/checkout.yml"], "checkout-availability", severity, old, new)
+    rules = _break(example_files["tests/rules/checkout.yml"], "checkout-availability", severity, old, new)
     proc = _run(example_files, tmp_path, rules, prefix)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, f"{name}: the generated tests did not notice\n{output}"

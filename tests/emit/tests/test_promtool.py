@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slogen.build.compile import compile_all, output_files
 from slogen.emit.tests.promtool import (
+    EVAL_INTERVALS,
     FIRE_BURN,
     INPUT_INTERVAL,
     sharing_lanes,
@@ -22,7 +24,7 @@ from slogen.emit.tests.promtool import (
     series_values,
 )
 from slogen.emit.tests.series import SyntheticSeries
-from slogen.plan.windows import promtool_detection_time, promtool_reach_time, smeared_reach_time
+from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, promtool_reach_time, promtool_seen, smeared_reach_time
 from slogen.spec.load import load_specs
 
 from slogen_testing import example_services
@@ -85,7 +87,7 @@ def test_fires_deadline_is_the_theoretical_detection_time(services) -> None:
             (phase,) = scenario.phases
             threshold = float(tier.threshold(plan.period, plan.error_budget))
             assert phase.ratio == pytest.approx(FIRE_BURN * threshold)
-            deadline = promtool_detection_time(tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, sev.for_seconds or 0)
+            deadline = promtool_detection_time(tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, sev.for_seconds or 0, start=phase.start)
             firing = [c for c in scenario.checks if c.expr.startswith("ALERTS{")]
             assert len(firing) == 1
             assert deadline <= firing[0].at - phase.start < deadline + e
@@ -95,10 +97,33 @@ def test_fires_deadline_is_the_theoretical_detection_time(services) -> None:
             assert never[0].at == phase.start and never[0].samples == ()
 
 
-def test_smear_model() -> None:
-    # An hourly-derived 1d window ramps over 1h5m in promtool: half-way plus half the ramp.
-    assert promtool_reach_time(86400, 0.5) == smeared_reach_time(86400, 3900, 0.5) == 43200 + 1950
+def test_window_model_follows_the_hourly_cadence() -> None:
+    # Every window but the raw 5m one ramps over the 5m rates; a window summed from the
+    # hourly series (1d and more) is shown as it stood at the last full hour.
+    assert promtool_reach_time(86400, 0.5) == smeared_reach_time(86400, 300, 0.5) == 43200 + 150
     assert promtool_reach_time(300, 0.5) == 150
+    assert promtool_seen(86400, 7199) == 3600 and promtool_seen(86400, 7200) == 7200
+    assert promtool_seen(7200, 7199) == 7199
+
+
+def test_hourly_tiers_wait_for_the_next_hour() -> None:
+    """At 100% errors a 1d/2h tier's windows cross within minutes; promtool shows the 1d
+    window at the next full hour (one tick later on 2.x, whose range at the hour reads one
+    point more), so the deadline depends on where in the hour the errors start."""
+    tier, period, budget, e = DEFAULT_TIERS["ticket"][0], 30 * 86400, Decimal("0.001"), 60
+    assert tier.long_window == 86400
+    on_the_hour = promtool_detection_time(tier, period, budget, 1.0, e, INPUT_INTERVAL, start=3600)
+    late_in_it = promtool_detection_time(tier, period, budget, 1.0, e, INPUT_INTERVAL, start=3600 + 3000)
+    assert on_the_hour == 3600 + 2 * e
+    assert late_in_it == 600 + 2 * e
+    # A 2h long window is summed from the 5m rates: no hourly wait.
+    assert promtool_detection_time(replace(tier, long_window=7200), period, budget, 1.0, e, INPUT_INTERVAL, start=3600) < 1200
+
+
+def test_evaluation_intervals_divide_an_hour() -> None:
+    # promtool's copy of the hourly group records where `time() % 3600 == 0`: only ticks on
+    # the hour exist when the evaluation interval divides it.
+    assert all(HOUR % e == 0 for e in EVAL_INTERVALS)
 
 
 def test_tick_budget_and_file_shape(services) -> None:
@@ -109,7 +134,8 @@ def test_tick_budget_and_file_shape(services) -> None:
         ticks = sum(max(s.length for _, s in group) // tests.eval_interval for group in tests.groups)
         assert ticks <= tick_budget(len(tests.testable))
         data = yaml.safe_load(files[f"tests/{compiled.service}.test.yml"])
-        assert data["rule_files"] == [f"../rules/{compiled.service}.yml"]
+        assert data["rule_files"] == [f"rules/{compiled.service}.yml"]
+        assert f"tests/rules/{compiled.service}.yml" in files
         assert data["group_eval_order"] == [g.name for g in compiled.groups]
         for group in data["tests"]:
             assert group["interval"] == "1m", "promtool 2.42 loads nothing without an input interval"
