@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from slogen import __version__
-from slogen.build.compile import CompiledService, compile_all, output_files
+from slogen.build.compile import CompiledService, compile_all, output_files, spec_warnings
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
@@ -324,7 +324,7 @@ def generate(
     except OutputConflict as err:
         typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    _warn_converted(tree.services)
+    _warn_specs(tree.services)
     _warn_untested(tree.services)
     services, slos = tree.services, tree.slos
     # Remember only inputs that did not change while we compiled them.
@@ -393,15 +393,16 @@ def validate(
     """Validate specs; print every problem as path:line:col: message."""
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     loaded, services = load_and_compile(_specs(specs), _jsonnet(ext_str, ext_code), spec_options)
-    _warn_converted(loaded)
+    _warn_specs(loaded)
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
 
 
-def _warn_converted(items: Sequence[LoadedSpec | ServiceOutput]) -> None:
-    """What converting a Sloth/Pyrra/OpenSLO spec changed or left out, one located line each."""
+def _warn_specs(items: Sequence[LoadedSpec | ServiceOutput]) -> None:
+    """What converting a Sloth/Pyrra/OpenSLO spec changed or left out, and what a native spec's
+    author should know (compile.spec_warnings), one located line each; never an exit code."""
     for item in items:
-        for warning in item.warnings:
+        for warning in spec_warnings(item) if isinstance(item, LoadedSpec) else item.warnings:
             path, line, col, message = one_line(warning.path), warning.line, warning.col, one_line(warning.message)
             typer.echo(f"{path}:{line}:{col}: warning: {message}", err=True)
 
@@ -490,7 +491,8 @@ def explain(
     name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Print each SLO's alert tiers: windows, factor, threshold, detection time, budget burnt."""
-    services = compile_specs(_specs(specs), None, _spec_options(default_slo_period, name_validation=name_validation))
+    loaded, services = load_and_compile(_specs(specs), None, _spec_options(default_slo_period, name_validation=name_validation))
+    _warn_specs(loaded)
     for compiled in services:
         for plan in compiled.plans:
             if markdown:

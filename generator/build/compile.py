@@ -18,7 +18,7 @@ from slogen.emit.targets.operator import check_services as operator_check_servic
 from slogen.emit.tests import cadence
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
 from slogen.plan import names
-from slogen.plan.slo import SLOPlan, plan_service
+from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.load import LoadedSpec
 from slogen.spec.model import ServiceSpec, json_schema
@@ -158,6 +158,14 @@ def global_files(
         parts = [made.get(c.service) or report_part(c.plans) for c in ordered]
         files["report/index.html"] = assemble_report(parts, live=False)
     return files
+
+
+def spec_warnings(item: LoadedSpec) -> tuple[Diagnostic, ...]:
+    """What a spec's author should know but need not fix, located: what converting a foreign
+    spec changed, and for a native one, default tiers burning below 1x over its window."""
+    if item.locate is not None:  # converted: tier_warnings' fix is not in the source's language
+        return item.warnings
+    return item.warnings + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec))
 
 
 @dataclass(frozen=True)

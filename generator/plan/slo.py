@@ -19,7 +19,7 @@ from slogen.plan.windows import BASE_WINDOW, COUNTER_WINDOWS, DAY, DEFAULT_TIERS
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import SLO, ServiceSpec, Severity, Tier, reserved_label_problem
-from slogen.spec.numbers import exact, fmt
+from slogen.spec.numbers import exact, fmt, human
 from slogen.spec.promql import SLIError, parse_selector
 
 # Windows recorded for every SLO whatever its tiers, so dashboards can rely on them.
@@ -358,6 +358,56 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         no_data=no_data,
     )
     return plan, []
+
+
+# The SLO window the default tiers are made for (the SRE workbook's): 14.4x, 6x, 3x and 1x.
+DEFAULT_TIERS_WINDOW = 30 * DAY
+
+
+def tier_warnings(service: ServiceSpec) -> list[Problem]:
+    """SLOs whose default tiers, made for 30d, burn below 1x over their own window: located at the window.
+
+    A tier's factor is its budget share x the window / its long window, so a shorter
+    window lowers it: over 7d the default ticket tiers are 0.7x and 0.2333x, and a
+    steady error rate spending only a quarter of the budget by the window's end holds
+    a ticket open.  Not an error (the rules are valid, and some want the early ticket);
+    the fix is `alerting.scale_from`, which scales the tiers' windows instead.
+    """
+    out = []
+    for index, slo in enumerate(service.slos):
+        alerting = slo.alerting
+        if alerting is False or alerting.scale_from:
+            continue
+        calendar, found = calendar_plan(slo.window, ("slos", index, "window"))
+        period = calendar.nominal if calendar else None if found else parse_duration(slo.window)  # type: ignore[arg-type]
+        # A window slogen refuses is reported as an error already.
+        if period is None or not MIN_PERIOD <= period <= MAX_PERIOD or period % HOUR:
+            continue
+        low = [
+            tier
+            for key in SEVERITIES
+            if (sev := getattr(alerting, key)) is not False and sev.tiers is None
+            for tier in DEFAULT_TIERS[key]
+            if tier.long_window <= period and tier.factor(period) < 1
+        ]
+        if not low:
+            continue
+        lowest = min(tier.factor(period) for tier in low)
+        severities = " and ".join(dict.fromkeys(tier.severity for tier in low))
+        shares = " and ".join(f"{fmt(tier.budget_fraction * 100)}% of the budget in {format_duration(tier.long_window)}" for tier in low)
+        factors = " and ".join(human(tier.factor(period)) for tier in low)
+        window = format_duration(period)
+        out.append(
+            Problem(
+                ("slos", index, "window"),
+                f"the default alert tiers are made for a {format_duration(DEFAULT_TIERS_WINDOW)} window: over {window} the {severities} "
+                f"tier{'s' if len(low) > 1 else ''} {shares} burn{'' if len(low) > 1 else 's'} at factor{'s' if len(low) > 1 else ''} "
+                f"{factors}, below 1, so a steady error rate that would spend only {human(lowest * 100)}% of the error budget by the "
+                f"window's end keeps the alert firing; add `alerting.scale_from: {format_duration(DEFAULT_TIERS_WINDOW)}` to scale the "
+                f"default tiers' windows to {window}, keeping their factors (as Pyrra scales its table), or give the tiers explicitly",
+            )
+        )
+    return out
 
 
 def plan_service(service: ServiceSpec) -> tuple[list[SLOPlan], list[Problem]]:

@@ -54,7 +54,7 @@ def tier_rows(plan: SLOPlan, tests: ServiceTests | None) -> list[TierRow]:
                         f"{sev.key} {index}",
                         dict(sev.labels).get("severity", sev.key),
                         f"{long_} / {short}",
-                        fmt(factor),
+                        human(factor),
                         _percent(float(threshold)),
                         humanize_duration(detect) if detect != float("inf") else "never",
                         _percent(burnt) if detect != float("inf") else "-",
