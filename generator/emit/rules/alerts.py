@@ -23,8 +23,12 @@ from slogen.spec.promql import escape_string, name_text, names_text
 
 
 def template_literal(text: str) -> str:
-    """Make user text inert inside a Go template (Prometheus annotations are templates)."""
-    return text.replace("{{", '{{ "{{" }}')
+    """Make user text inert inside a Go template (Prometheus annotations are templates).
+
+    A trailing `{` is escaped too: followed by slogen's own `{{ else ... }}` or `{{ end }}`
+    it would open an action (`{{{`)."""
+    out = text.replace("{{", '{{ "{{" }}')
+    return out[:-1] + '{{ "{" }}' if out.endswith("{") else out
 
 
 def template_label(label: str) -> str:

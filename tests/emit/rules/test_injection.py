@@ -98,3 +98,17 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
     (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
     result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_text_ending_in_a_brace_stays_text_beside_another_slos(tmp_path, promtool):
+    # Two SLOs of one service share an alert rule whose annotations choose each SLO's text
+    # with `{{ if }}...{{ else if }}...{{ end }}`: a description ending in `{` must not
+    # join the next `{{` into `{{{`, which Go reads as an action opening on `{`.
+    slos = [
+        {"name": name, "objective": 99, "description": text, "sli": {"ratio": {"errors": f'r_total{{s="{name}", code="500"}}', "total": f'r_total{{s="{name}"}}'}}}
+        for name, text in (("a", "ends in a brace {"), ("b", "{ starts with one and ends in two {{"))
+    ]
+    files = compile_files([write_spec(tmp_path / "specs", yaml.safe_dump({"service": "br", "slos": slos}))])
+    (tmp_path / "rules.yml").write_text(files["rules/br.yml"])
+    result = run_promtool(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
