@@ -31,6 +31,7 @@ BUDGET_EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
 # Calendar windows and timeslices (emit/rules/calendar.py).
 CAL_OFFSET = "slo:calendar_utc_offset:seconds"
 CAL_START_LOCAL = "slo:calendar_period_start_local:seconds"
+CAL_END_LOCAL = "slo:calendar_period_end_local:seconds"
 CAL_START = "slo:calendar_period_start:timestamp_seconds"
 CAL_END = "slo:calendar_period_end:timestamp_seconds"
 CAL_ERRORS = "slo:calendar_period_errors:count"

@@ -36,6 +36,7 @@ from slogen.emit.rules.recording import Rule
 from slogen.plan import names
 from slogen.plan.names import (
     CAL_END,
+    CAL_END_LOCAL,
     CAL_ERRORS,
     CAL_EVENTS,
     CAL_INFO,
@@ -85,22 +86,31 @@ def _period_sum(plan: SLOPlan, metric: str, clock: int) -> str:
     return f"{_by(plan)}(sum_over_time(({point} and on () {in_period})[{lookback}:1h]))"
 
 
-def bound_exprs(plan: SLOPlan, clock: int = 0) -> tuple[Expr, Expr, Expr, Expr]:
-    """UTC offset now, the period's local start, its UTC start and UTC end: PromQL reading the
-    series recorded before each, with Python values for tests.  `clock` shifts the clock
-    (promtool 2.42 starts every test in 1970)."""
+def bound_exprs(plan: SLOPlan, clock: int = 0) -> tuple[Expr, Expr, Expr, Expr, Expr]:
+    """UTC offset now, the period's local start and end, its UTC start and UTC end: PromQL
+    reading the series recorded before each, with Python values for tests.  `clock` shifts
+    the clock (promtool 2.42 starts every test in 1970).
+
+    Each rule reads the local times recorded before it rather than repeating their
+    expressions: Prometheus prints and parses a rule's whole expression at every
+    evaluation, which costs more than the arithmetic (bench/test_cost.py --calendar).
+    """
     cal = plan.calendar
     assert cal is not None
-    offset = offset_expr(zone_rule(cal.time_zone), time_expr(clock))
+    rule = zone_rule(cal.time_zone)
+    offset = offset_expr(rule, time_expr(clock))
     off = f"scalar({plan.selector(CAL_OFFSET)})"
     local = Expr(f"vector({_now(clock)} + {off})", lambda t: t + clock + offset(t))
     start_local = local_start_expr(cal, local)
-    recorded = f"scalar({plan.selector(CAL_START_LOCAL)})"
-    start_at = Expr(f"vector({recorded})", start_local.fn)
-    start = utc_expr(cal, start_at, Expr(f"vector({recorded} - {off})", lambda t: start_local(t) - offset(t)))
-    end_local = local_end_expr(cal, start_at)
-    end = utc_expr(cal, end_local, end_local - Expr(off, offset.fn))
-    return offset, start_local, start, end
+    recorded_start = f"scalar({plan.selector(CAL_START_LOCAL)})"
+    end_local = local_end_expr(cal, Expr(f"vector({recorded_start})", start_local.fn))
+    bounds = []
+    for metric, at in ((CAL_START_LOCAL, start_local), (CAL_END_LOCAL, end_local)):
+        recorded = f"scalar({plan.selector(metric)})"
+        # The offset in force then, guessed from the local time less today's offset.
+        guess = Expr(f"vector({recorded} - {off})", lambda t, at=at: at(t) - offset(t))
+        bounds.append(utc_expr(cal, Expr(f"vector({recorded})", at.fn), guess))
+    return offset, start_local, end_local, bounds[0], bounds[1]
 
 
 def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
@@ -109,7 +119,7 @@ def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
     if cal is None:
         return []
     labels = _labels(plan)
-    offset, start_local, start, end = bound_exprs(plan, clock)
+    offset, start_local, end_local, start, end = bound_exprs(plan, clock)
     if plan.timeslice is not None:
         errors = f"{_period_sum(plan, TS_TOTAL_1H, clock)}\n-\n{_period_sum(plan, TS_GOOD_1H, clock)}"
         events = _period_sum(plan, TS_TOTAL_1H, clock)
@@ -121,6 +131,7 @@ def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
     return [
         Rule(record=CAL_OFFSET, expr=offset.text, labels=labels),
         Rule(record=CAL_START_LOCAL, expr=start_local.text, labels=labels),
+        Rule(record=CAL_END_LOCAL, expr=end_local.text, labels=labels),
         Rule(record=CAL_START, expr=start.text, labels=labels),
         Rule(record=CAL_END, expr=end.text, labels=labels),
         Rule(record=CAL_ERRORS, expr=errors, labels=labels),
