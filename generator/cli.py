@@ -9,6 +9,7 @@ import shlex
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional, Sequence
 
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from slogen import __version__
-from slogen.build.compile import CompiledService, compile_all, output_files
+from slogen.build.compile import CompiledService, compile_all, output_files, spec_warnings
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
@@ -374,7 +375,7 @@ def validate(
     """Validate specs; print every problem as path:line:col: message."""
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat)
     loaded, services = load_and_compile(_specs(specs), _jsonnet(ext_str, ext_code), spec_options)
-    _warn_converted(loaded)
+    _warn_converted([replace(item, warnings=spec_warnings(item)) for item in loaded])
     slos = sum(len(s.plans) for s in services)
     err_console.print(f"{len(services)} services, {slos} SLOs: valid")
 

@@ -16,6 +16,7 @@ from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
 from slogen.plan import names
+from slogen.plan.calendar import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.load import LoadedSpec
@@ -151,6 +152,12 @@ class Claim:
 
 
 _HOLE = "\x00"
+
+
+def spec_warnings(item: LoadedSpec) -> tuple[Diagnostic, ...]:
+    """What a spec's output does differently from what it says, located: its conversion's
+    warnings, then calendar windows whose boundaries are not exact (plan/calendar.py)."""
+    return item.warnings + tuple(item.diagnostic(p) for p in phase_warnings([slo.window for slo in item.spec.slos]))
 
 
 def claim_of(item: LoadedSpec) -> Claim:

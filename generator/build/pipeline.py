@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from slogen.build.compile import Claim, check_targets, claim_of, clashes, compile_service, global_files, service_files
+from slogen.build.compile import Claim, check_targets, claim_of, clashes, compile_service, global_files, service_files, spec_warnings
 from slogen.build.gcpause import paused_gc
 from slogen.build.write import Staged, stage_file, start_writeback
 from slogen.emit.report.html import ReportPart, report_part
@@ -47,7 +47,7 @@ class ServiceOutput:
     files: dict[str, str]  # empty when staged
     staged: tuple[Staged, ...] = ()
     report: ReportPart | None = None  # its share of the report, made alongside its files
-    warnings: tuple[Diagnostic, ...] = ()  # what converting its foreign spec changed (LoadedSpec.warnings)
+    warnings: tuple[Diagnostic, ...] = ()  # what converting its foreign spec changed, and inexact calendar boundaries (compile.spec_warnings)
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOp
         files = {}
     return ServiceOutput(
         spec.service, document.path, claim_of(item), plans, untested,
-        tuple(item.diagnostic(p) for p in problems), files, staged, report, item.warnings,
+        tuple(item.diagnostic(p) for p in problems), files, staged, report, spec_warnings(item),
     )
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
 
+from slogen.spec.durations import format_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import CALENDAR_NOMINAL_SECONDS, CalendarWindow, quarter_start, week_start
 
@@ -295,6 +296,31 @@ class Calendar:
         """`month (Europe/Berlin)`."""
         return f"calendar {self.unit} ({self.time_zone})"
 
+    @property
+    def hour_phase(self) -> int:
+        """Seconds after each UTC hour at which the period's local hours end: 0 for whole-hour
+        zones, 1800 for Asia/Kolkata (+5:30), 2700 for Asia/Kathmandu (+5:45).
+
+        The period is summed from hourly points on this grid, so its first point starts
+        exactly at its start.  From the standard offset: only a zone whose summer time
+        moves the clocks by a fraction of an hour (Australia/Lord_Howe) has periods off
+        this grid (`phase_warning`).
+        """
+        second = self.week_start[1] if self.unit == "week" else 0
+        return (zone_rule(self.time_zone).std - second) % HOUR
+
+    def phase_warning(self) -> str | None:
+        """Why the period's boundaries are not exact in this zone, if they are not."""
+        rule = zone_rule(self.time_zone)
+        if rule.dst is None or (rule.dst - rule.std) % HOUR == 0:
+            return None
+        shift = format_duration(abs(rule.dst - rule.std))
+        return (
+            f"time zone {self.time_zone!r} moves its clocks by {shift} for summer time: a period starting in summer time "
+            f"is summed from hourly points on its standard-time grid, so its count starts and ends {shift} off its "
+            f"boundaries (up to {shift} of the previous period's events and slices counted as its own)"
+        )
+
 
 def zone_rule(zone: str) -> ZoneRule:
     """The recurring rule of a zone `zone_problem` accepted."""
@@ -413,6 +439,18 @@ def zone_problem(zone: str) -> str | None:
         f"time zone {zone!r} changes its UTC offset irregularly (near {when}), not by one yearly rule; "
         "slogen writes the offset as a yearly rule in PromQL"
     )
+
+
+def phase_warnings(windows: list[object]) -> list[Problem]:
+    """Located warnings for the calendar windows (of a service's SLOs, in order) whose
+    boundaries are not exact; windows whose zone is refused are left to `calendar_plan`."""
+    warnings = []
+    for index, window in enumerate(windows):
+        if isinstance(window, CalendarWindow) and zone_problem(window.time_zone) is None:
+            warning = Calendar(window.calendar, window.time_zone).phase_warning()
+            if warning:
+                warnings.append(Problem(("slos", index, "window", "time_zone"), warning))
+    return warnings
 
 
 def calendar_plan(window: object, loc: tuple) -> tuple[Calendar | None, list[Problem]]:
