@@ -153,6 +153,22 @@ def test_check_names_the_generate_command_that_was_run(tmp_path):
     assert "make generate" not in result.stderr
 
 
+def test_a_calendar_zone_with_inexact_boundaries_is_a_located_warning(tmp_path):
+    spec = (
+        "service: island\nslos:\n  - name: up\n    objective: 99.9\n"
+        "    window: {calendar: month, time_zone: Australia/Lord_Howe}\n"
+        "    sli:\n      ratio: {errors: 'e_total{code=\"5\"}', total: e_total}\n"
+    )
+    write_spec(tmp_path / "slo_specs", spec, "island.yaml")
+    for command in (("validate", "slo_specs"), ("generate", "slo_specs", "--out", "output")):
+        result = run_slogen(*command, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "slo_specs/island.yaml:5:42: warning: slos[0].window.time_zone: time zone 'Australia/Lord_Howe' moves its clocks by 30m" in result.stderr
+    # Half- and quarter-hour zones whose clocks move by whole hours are exact: no warning.
+    write_spec(tmp_path / "slo_specs", spec.replace("Australia/Lord_Howe", "Australia/Adelaide"), "island.yaml")
+    assert "warning" not in run_slogen("validate", "slo_specs", cwd=tmp_path).stderr
+
+
 BOOL_SPEC = "service: probes\nslos:\n  - name: up\n    objective: 99\n    sli:\n      bool: {metric: 'probe_success{job=\"x\"}'}\n"
 
 

@@ -18,6 +18,7 @@ from slogen.emit.targets.operator import check_services as operator_check_servic
 from slogen.emit.tests import cadence
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
 from slogen.plan import names
+from slogen.plan.calendar import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.load import LoadedSpec
@@ -162,10 +163,12 @@ def global_files(
 
 def spec_warnings(item: LoadedSpec) -> tuple[Diagnostic, ...]:
     """What a spec's author should know but need not fix, located: what converting a foreign
-    spec changed, and for a native one, default tiers burning below 1x over its window."""
+    spec changed, calendar windows whose boundaries are not exact (plan/calendar.py), and for
+    a native spec, default tiers burning below 1x over its window."""
+    found = item.warnings + tuple(item.diagnostic(p) for p in phase_warnings([slo.window for slo in item.spec.slos]))
     if item.locate is not None:  # converted: tier_warnings' fix is not in the source's language
-        return item.warnings
-    return item.warnings + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec))
+        return found
+    return found + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
 
+from slogen.spec.durations import format_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import CALENDAR_NOMINAL_SECONDS, CalendarWindow, quarter_start, week_start
 
@@ -46,6 +47,10 @@ class Expr:
     text: str
     fn: Callable[[float], float]
     const: bool = False
+    # PromQL precedence of the text's outermost operator (ATOM: none), so operands get
+    # parentheses only where they change the meaning: Prometheus prints and parses a
+    # rule at every evaluation, and every parenthesis is one more node to walk.
+    prec: int = 100
 
     def __call__(self, t: float) -> float:
         return self.fn(t)
@@ -55,11 +60,15 @@ class Expr:
         if self.const and b.const:
             return num(py(self.fn(0), b.fn(0)))
         fa, fb = self.fn, b.fn
-        return Expr(f"{_paren(self)} {op} {_paren(b)}", _last(lambda t: py(fa(t), fb(t))))
+        prec = _PRECEDENCE[op.split()[0]]
+        # Left-associative: an equal operator on the right needs parentheses, on the left not.
+        left = self.text if self.prec >= prec else f"({self.text})"
+        right = b.text if b.prec > prec else f"({b.text})"
+        return Expr(f"{left} {op} {right}", _last(lambda t: py(fa(t), fb(t))), prec=prec)
 
     def __add__(self, other: Expr | float) -> Expr:
-        if isinstance(other, (int, float)) and other == 0:
-            return self
+        if isinstance(other, (int, float)) and other <= 0 and not self.const:
+            return self - (-other)  # `t - 3600` rather than `t + -3600`
         return self._op(other, "+", lambda a, b: a + b)
 
     def __sub__(self, other: Expr | float) -> Expr:
@@ -105,21 +114,7 @@ def _last(fn: Callable[[float], float]) -> Callable[[float], float]:
     return at
 
 
-def _paren(e: Expr) -> str:
-    return e.text if e.const or re.fullmatch(r"[a-z_]+\(.*\)", e.text) and _balanced_call(e.text) else f"({e.text})"
-
-
-def _balanced_call(text: str) -> bool:
-    """Whether `f(...)` is one call (its first parenthesis closes at the end)."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i == len(text) - 1
-    return False
+_PRECEDENCE = {"or": 1, "and": 2, "unless": 2, "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5, "%": 5}
 
 
 def num(value: float) -> Expr:
@@ -237,41 +232,43 @@ def _footer(zone: str) -> str | None:
 # --- the offset and the period index in PromQL --------------------------------------
 
 
-def _after(x: Expr, tr: Transition, shift: int) -> Expr:
-    """1 once local time x (standard) has passed the transition (at its local time minus `shift`) this year."""
-    month = func("month", x)
-    dom = func("day_of_month", x)
-    # Weekday of the 1st of x's month (+35 keeps Go's modulo non-negative).
-    first_dow = (func("day_of_week", x) - dom + 36) % 7
-    first = (num(tr.weekday) - first_dow + 7) % 7 + 1
-    if tr.week < 5:
-        day = first + 7 * (tr.week - 1)
-    else:
-        day = first + 21 + _fits(first, x)
-    since_month_start = (dom - 1) * DAY + x % DAY
-    at = (day - 1) * DAY + (tr.seconds - shift)
-    return month.gt(tr.month) + month.eq(tr.month) * since_month_start.ge(at)
+def _after(y: Expr, tr: Transition, december: float = 12) -> Expr:
+    """1 once this year's transition has passed, read on a clock `y` shifted so the transition falls at midnight.
 
-
-def _fits(first: Expr, x: Expr) -> Expr:
-    """7 when a fifth occurrence of the weekday fits in x's month, else 0."""
-    return func("days_in_month", x).ge(first + 28) * 7
+    On that clock the transition is 00:00 of day D of month m, so it has passed when
+    y's month is later, or is m and y's day is D or later.  Day D is the w-th weekday
+    d: with r the day of the last d on or before y's day (`dom - (dow - d) mod 7`), the
+    w-th has come when r >= 7w - 6 and the last one when r > days_in_month - 7.
+    Months and booleans add up: month + (day reached) > m says both at once.
+    `december` 0 reads December as the month before January (see offset_expr).
+    """
+    recent = func("day_of_month", y) - (func("day_of_week", y) + (7 - tr.weekday)) % 7
+    reached = recent.ge(func("days_in_month", y) - 6 if tr.week == 5 else 7 * tr.week - 6)
+    month = func("month", y) if december == 12 else func("month", y) % 12
+    return (month + reached).gt(tr.month)
 
 
 def offset_expr(rule: ZoneRule, t: Expr) -> Expr:
-    """UTC offset in seconds at UTC time t."""
+    """UTC offset in seconds at UTC time t.
+
+    DST starts at a time on the standard clock and ends at one on the DST clock, so the
+    two transitions are read on clocks up to a day apart, which may straddle New Year
+    and then belong to different years.  Reading the year's first transition with
+    December as month 0 makes it say "not yet" in December and January alike, so
+    "between the two transitions" (first passed, second not) is 0 around New Year on
+    either clock; no zone changes its clock in December or January (zone_problem
+    checks every zone's result against tzdata).
+    """
     if rule.dst is None or rule.start is None or rule.end is None:
         return num(rule.std)
-    x = t + rule.std
-    delta = rule.dst - rule.std
-    started = _after(x, rule.start, 0)
-    # The end's time is read on the DST clock: shifting it keeps x on the standard one.
-    ended = _after(x, rule.end, delta)
-    if rule.start.month < rule.end.month:
-        dst = started * (num(1) - ended)
-    else:  # southern hemisphere: DST spans the new year
-        dst = num(1) - ended * (num(1) - started)
-    return dst * delta + rule.std
+    started = (t + (rule.std - rule.start.seconds), rule.start)
+    ended = (t + (rule.dst - rule.end.seconds), rule.end)
+    north = rule.start.month < rule.end.month
+    first, second = (started, ended) if north else (ended, started)
+    between = _after(*first, december=0) * (num(1) - _after(*second))
+    # Northern zones keep DST between start and end; southern ones outside end..start.
+    dst = between if north else num(1) - between
+    return dst * (rule.dst - rule.std) + rule.std
 
 
 @dataclass(frozen=True)
@@ -298,6 +295,31 @@ class Calendar:
     def describe(self) -> str:
         """`month (Europe/Berlin)`."""
         return f"calendar {self.unit} ({self.time_zone})"
+
+    @property
+    def hour_phase(self) -> int:
+        """Seconds after each UTC hour at which the period's local hours end: 0 for whole-hour
+        zones, 1800 for Asia/Kolkata (+5:30), 2700 for Asia/Kathmandu (+5:45).
+
+        The period is summed from hourly points on this grid, so its first point starts
+        exactly at its start.  From the standard offset: only a zone whose summer time
+        moves the clocks by a fraction of an hour (Australia/Lord_Howe) has periods off
+        this grid (`phase_warning`).
+        """
+        second = self.week_start[1] if self.unit == "week" else 0
+        return (zone_rule(self.time_zone).std - second) % HOUR
+
+    def phase_warning(self) -> str | None:
+        """Why the period's boundaries are not exact in this zone, if they are not."""
+        rule = zone_rule(self.time_zone)
+        if rule.dst is None or (rule.dst - rule.std) % HOUR == 0:
+            return None
+        shift = format_duration(abs(rule.dst - rule.std))
+        return (
+            f"time zone {self.time_zone!r} moves its clocks by {shift} for summer time: a period starting in summer time "
+            f"is summed from hourly points on its standard-time grid, so its count starts and ends {shift} off its "
+            f"boundaries (up to {shift} of the previous period's events and slices counted as its own)"
+        )
 
 
 def zone_rule(zone: str) -> ZoneRule:
@@ -417,6 +439,18 @@ def zone_problem(zone: str) -> str | None:
         f"time zone {zone!r} changes its UTC offset irregularly (near {when}), not by one yearly rule; "
         "slogen writes the offset as a yearly rule in PromQL"
     )
+
+
+def phase_warnings(windows: list[object]) -> list[Problem]:
+    """Located warnings for the calendar windows (of a service's SLOs, in order) whose
+    boundaries are not exact; windows whose zone is refused are left to `calendar_plan`."""
+    warnings = []
+    for index, window in enumerate(windows):
+        if isinstance(window, CalendarWindow) and zone_problem(window.time_zone) is None:
+            warning = Calendar(window.calendar, window.time_zone).phase_warning()
+            if warning:
+                warnings.append(Problem(("slos", index, "window", "time_zone"), warning))
+    return warnings
 
 
 def calendar_plan(window: object, loc: tuple) -> tuple[Calendar | None, list[Problem]]:

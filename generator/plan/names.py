@@ -34,6 +34,7 @@ NO_DATA_ALERT = "SLONoData"  # opt-in: the SLI reads no series at all (emit/rule
 # Calendar windows and timeslices (emit/rules/calendar.py).
 CAL_OFFSET = "slo:calendar_utc_offset:seconds"
 CAL_START_LOCAL = "slo:calendar_period_start_local:seconds"
+CAL_END_LOCAL = "slo:calendar_period_end_local:seconds"
 CAL_START = "slo:calendar_period_start:timestamp_seconds"
 CAL_END = "slo:calendar_period_end:timestamp_seconds"
 CAL_ERRORS = "slo:calendar_period_errors:count"

@@ -3,12 +3,14 @@
 ``calendar`` (3m, before ``sli-long``, which reads its ratio as the SLO period's):
 
 * ``slo:calendar_utc_offset:seconds``: the zone's UTC offset now (plan/calendar.py);
-* ``slo:calendar_period_start_local:seconds``: local wall-clock time the period started;
+* ``slo:calendar_period_start_local:seconds`` / ``..._end_local:seconds``: local
+  wall-clock time the period started and ends;
 * ``slo:calendar_period_start|end:timestamp_seconds``: the period's UTC bounds, local
   start and end less the offset in force then;
 * ``slo:calendar_period_errors:count`` / ``..._events:count``: what the current
   period holds, summed from hourly points.  A subquery steps back by hour over the
-  longest period; at step s it reads the one hourly point of (s-1h, s]
+  longest period; at step s it reads the one hourly point of (s-1h, s] (shifted by the
+  zone's hour phase, below)
   (`last_over_time(x[59m59s])`: one point per hour whether the hourly group ran once
   an hour, as in Prometheus, or at every tick, as in promtool) and keeps it when s is
   past the period's start (`start @ end()`, read at the evaluation time);
@@ -25,8 +27,16 @@ subquery stepping by the slice so each slice counts once whatever the evaluation
 cadence.  A timeslice SLO's events are its slices (plan/sli.py), so every window
 and alert works on them unchanged.
 
-Boundaries are resolved to the UTC hour: exact for zones with whole-hour offsets, a
-half-hour zone's period starts at the hour holding its local midnight.
+Boundaries are exact in every zone whose clocks move by whole hours, half- and
+quarter-hour zones included: the subquery steps by UTC hour but, in a zone whose hours
+end off it (Asia/Kolkata's at :30), each step reads the point `offset` by that phase,
+so the summed hours are the zone's own and the first starts at the period's start.
+Australia/Lord_Howe, whose summer time is 30 minutes, keeps its winter grid and is
+warned about (plan/calendar.py, Calendar.phase_warning).  Exact, that is, to the hourly
+points: promtool records one at every tick, so its tests see the hours exactly; Prometheus
+runs the hourly group once an hour at a phase of its own (spread by a hash of the group),
+and each point averages the hour before it, so there a count starts and ends up to that
+phase (under an hour) before the period does, in every zone.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from slogen.emit.rules.recording import Rule
 from slogen.plan import names
 from slogen.plan.names import (
     CAL_END,
+    CAL_END_LOCAL,
     CAL_ERRORS,
     CAL_EVENTS,
     CAL_INFO,
@@ -75,33 +86,48 @@ def _labels(plan: SLOPlan, **extra: str) -> tuple[tuple[str, str], ...]:
 
 
 def _now(clock: int) -> str:
-    return f"time() + {clock}" if clock else "time()"
+    return f"time() {'+' if clock > 0 else '-'} {abs(clock)}" if clock else "time()"
 
 
 def _period_sum(plan: SLOPlan, metric: str, clock: int) -> str:
-    lookback = format_duration(plan.calendar.lookback)  # type: ignore[union-attr]
-    point = f"last_over_time({plan.selector(metric)}[{_HOURLY_POINT}])"
-    # The step's hour (s-1h, s] is the period's when s is past the period's start.
-    in_period = f"(vector({_now(clock)}) > scalar({plan.selector(CAL_START)} @ end()))"
+    cal = plan.calendar
+    assert cal is not None
+    lookback = format_duration(cal.lookback)
+    # Subquery steps fall on UTC hours; in a zone whose hours end past them (Asia/Kolkata's
+    # at :30), each step reads the point of the local hour ending `phase` earlier.
+    phase = cal.hour_phase
+    shift = f" offset {format_duration(phase)}" if phase else ""
+    point = f"last_over_time({plan.selector(metric)}[{_HOURLY_POINT}]{shift})"
+    # That hour (s-phase-1h, s-phase] is the period's when its end is past the period's start.
+    in_period = f"(vector({_now(clock - phase)}) > scalar({plan.selector(CAL_START)} @ end()))"
     return f"{_by(plan)}(sum_over_time(({point} and on () {in_period})[{lookback}:1h]))"
 
 
-def bound_exprs(plan: SLOPlan, clock: int = 0) -> tuple[Expr, Expr, Expr, Expr]:
-    """UTC offset now, the period's local start, its UTC start and UTC end: PromQL reading the
-    series recorded before each, with Python values for tests.  `clock` shifts the clock
-    (promtool 2.42 starts every test in 1970)."""
+def bound_exprs(plan: SLOPlan, clock: int = 0) -> tuple[Expr, Expr, Expr, Expr, Expr]:
+    """UTC offset now, the period's local start and end, its UTC start and UTC end: PromQL
+    reading the series recorded before each, with Python values for tests.  `clock` shifts
+    the clock (promtool 2.42 starts every test in 1970).
+
+    Each rule reads the local times recorded before it rather than repeating their
+    expressions: Prometheus prints and parses a rule's whole expression at every
+    evaluation, which costs more than the arithmetic (bench/test_cost.py --calendar).
+    """
     cal = plan.calendar
     assert cal is not None
-    offset = offset_expr(zone_rule(cal.time_zone), time_expr(clock))
+    rule = zone_rule(cal.time_zone)
+    offset = offset_expr(rule, time_expr(clock))
     off = f"scalar({plan.selector(CAL_OFFSET)})"
     local = Expr(f"vector({_now(clock)} + {off})", lambda t: t + clock + offset(t))
     start_local = local_start_expr(cal, local)
-    recorded = f"scalar({plan.selector(CAL_START_LOCAL)})"
-    start_at = Expr(f"vector({recorded})", start_local.fn)
-    start = utc_expr(cal, start_at, Expr(f"vector({recorded} - {off})", lambda t: start_local(t) - offset(t)))
-    end_local = local_end_expr(cal, start_at)
-    end = utc_expr(cal, end_local, end_local - Expr(off, offset.fn))
-    return offset, start_local, start, end
+    recorded_start = f"scalar({plan.selector(CAL_START_LOCAL)})"
+    end_local = local_end_expr(cal, Expr(f"vector({recorded_start})", start_local.fn))
+    bounds = []
+    for metric, at in ((CAL_START_LOCAL, start_local), (CAL_END_LOCAL, end_local)):
+        recorded = f"scalar({plan.selector(metric)})"
+        # The offset in force then, guessed from the local time less today's offset.
+        guess = Expr(f"vector({recorded} - {off})", lambda t, at=at: at(t) - offset(t))
+        bounds.append(utc_expr(cal, Expr(f"vector({recorded})", at.fn), guess))
+    return offset, start_local, end_local, bounds[0], bounds[1]
 
 
 def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
@@ -110,7 +136,7 @@ def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
     if cal is None:
         return []
     labels = _labels(plan)
-    offset, start_local, start, end = bound_exprs(plan, clock)
+    offset, start_local, end_local, start, end = bound_exprs(plan, clock)
     if plan.timeslice is not None:
         errors = f"{_period_sum(plan, TS_TOTAL_1H, clock)}\n-\n{_period_sum(plan, TS_GOOD_1H, clock)}"
         events = _period_sum(plan, TS_TOTAL_1H, clock)
@@ -122,6 +148,7 @@ def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
     return [
         Rule(record=CAL_OFFSET, expr=offset.text, labels=labels),
         Rule(record=CAL_START_LOCAL, expr=start_local.text, labels=labels),
+        Rule(record=CAL_END_LOCAL, expr=end_local.text, labels=labels),
         Rule(record=CAL_START, expr=start.text, labels=labels),
         Rule(record=CAL_END, expr=end.text, labels=labels),
         Rule(record=CAL_ERRORS, expr=errors, labels=labels),

@@ -104,7 +104,7 @@ CASES = {
 def test_period_bounds_and_offset_match_zoneinfo(tmp_path, promtool, case):
     window, clock, minutes = CASES[case]
     plan = _plan(window)
-    groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock)[:4]))]
+    groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock)[:5]))]
     checks = []
     for minute in minutes:
         t = clock + minute * 60
@@ -133,52 +133,117 @@ def _steps(values: list[float]) -> str:
     return " ".join(repr(float(v)) for v in values)
 
 
-# Windows whose period changes 4 hours after the clock: Berlin's February starts at
-# 2026-01-31 23:00 UTC, its second quarter at 2026-03-31 22:00 UTC (summer time), its week
-# at 2026-02-01 23:00 UTC (Monday 00:00).
+# Windows and the UTC hour the test's clock starts at, a few hours before the period
+# changes: Berlin's February starts at 2026-01-31 23:00 UTC, its second quarter at
+# 2026-03-31 22:00 UTC (summer time), its week at 2026-02-01 23:00 UTC (Monday 00:00).
+# Zones whose hours end off the UTC hour: Kolkata's February starts at 18:30 UTC,
+# Kathmandu's at 18:15, Adelaide's at 13:30 (summer time, +10:30), St John's at 03:30 on
+# the 1st (-3:30); Adelaide's week of 2026-03-30 starts in summer time and ends in winter
+# time (Monday 2026-04-06 00:00 +9:30 = 04-05 14:30 UTC); a UTC week from Saturday 12:10.
 BOUNDARIES = {
     "month": ({"calendar": "month", "time_zone": "Europe/Berlin"}, _utc(2026, 1, 31, 19)),
     "quarter": ({"calendar": "quarter", "time_zone": "Europe/Berlin"}, _utc(2026, 3, 31, 18)),
     "week": ({"calendar": "week", "time_zone": "Europe/Berlin"}, _utc(2026, 2, 1, 19)),
+    "month, Kolkata +5:30": ({"calendar": "month", "time_zone": "Asia/Kolkata"}, _utc(2026, 1, 31, 15)),
+    "month, Kathmandu +5:45": ({"calendar": "month", "time_zone": "Asia/Kathmandu"}, _utc(2026, 1, 31, 15)),
+    "month, Adelaide +10:30": ({"calendar": "month", "time_zone": "Australia/Adelaide"}, _utc(2026, 1, 31, 10)),
+    "week, Adelaide from +10:30 to +9:30": ({"calendar": "week", "time_zone": "Australia/Adelaide"}, _utc(2026, 4, 5, 11)),
+    "month, St John's -3:30": ({"calendar": "month", "time_zone": "America/St_Johns"}, _utc(2026, 2, 1, 0)),
+    "week from Saturday 12:10": ({"calendar": "week", "starts": "saturday 12:10"}, _utc(2026, 5, 16, 9)),
 }
 
 
-@pytest.mark.parametrize("unit", sorted(BOUNDARIES))
-def test_period_sums_restart_at_the_boundary(tmp_path, promtool, unit):
-    # Hourly points given directly: events 10/s throughout; errors 0.1/s in the hours
-    # ending at steps 0h..4h (4h = the boundary: its hour is the old period's), 0.5/s
-    # after the new period starts.
-    window, clock = BOUNDARIES[unit]
+def _hour_up(seconds: int) -> int:
+    return -(-seconds // HOUR) * HOUR
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDARIES))
+def test_period_sums_restart_exactly_at_the_boundary(tmp_path, promtool, case):
+    # Per-minute traffic: 10 events/s; errors 0.125/s up to the boundary (before the test
+    # too), 0.5/s after it: binary fractions, so promtool 2.42's exact comparisons hold.
+    # The hourly points are what the hourly rule records: the average of the minutes of
+    # the hour ending at each point.  A period counts its whole local hours (the first
+    # starting at its start), each from the first UTC hour at or after its end; so a
+    # count holds the errors of one period only: ratios of exactly 0.0125, then 0.05.
+    window, clock = BOUNDARIES[case]
     plan = _plan(window)
-    assert period_bounds(plan.calendar, clock + 4 * HOUR)[0] == clock + 4 * HOUR
-    minutes = 8 * 60
-    errors = [0.1 if m <= 4 * 60 else 0.5 for m in range(minutes + 1)]
+    boundary = period_bounds(plan.calendar, clock + 6 * HOUR)[0]
+    assert clock + 2 * HOUR < boundary <= clock + 5 * HOUR, case  # the case crosses what it claims
+    assert period_bounds(plan.calendar, boundary - 1)[1] == boundary
+    minutes = 9 * 60
+    b = (boundary - clock) // 60
+
+    def hourly(m: int) -> float:  # the average of the minutes (m-60, m]
+        return sum(0.125 if k <= b else 0.5 for k in range(m - 59, m + 1)) / 60
+
     series = {
-        f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': _steps(errors),
+        f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([hourly(m) for m in range(minutes + 1)]),
         f'{names.events_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
         f'{names.events_rate(300)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
     }
     groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock)))]
-
-    def hourly_sum(values: list[float], start: int, now: int) -> float:
-        # The hourly steps s with start < s <= now, s on the epoch's hour grid; the test's
-        # samples are at the minutes of the test (clock is on the hour grid).
-        return sum(values[(s - clock) // 60] * HOUR for s in range(clock, clock + now * 60 + 1, HOUR) if s > start and s >= clock)
-
     checks = []
-    for minute in (3 * 60 + 59, 4 * 60 + 30, 6 * 60, 7 * 60 + 30):
+    old_ratio = new_ratio = None
+    for minute in sorted({b - 1, b + 1, b + 45, b + 61, b + 119, b + 121, minutes - 1}):
         t = clock + minute * 60
         start, _ = period_bounds(plan.calendar, t)
-        err, ev = hourly_sum(errors, start, minute), hourly_sum([10.0] * (minutes + 1), start, minute)
+        # The period's local hours that have ended, each counted once a UTC hour has passed its end.
+        ends = [start + k * HOUR for k in range(1, 2400) if _hour_up(start + k * HOUR) <= t and start + k * HOUR >= clock]
+        err = sum(hourly((end - clock) // 60) * HOUR for end in ends)
+        ev = 10.0 * HOUR * len(ends)
         if ev:
-            checks += [_value(CAL_ERRORS, minute, err), _value(CAL_EVENTS, minute, ev)]
-            checks.append(_value(names.CALENDAR_ERROR_RATIO, minute, err / ev))
+            checks += [_value(CAL_ERRORS, minute, err), _value(CAL_EVENTS, minute, ev), _value(names.CALENDAR_ERROR_RATIO, minute, err / ev)]
+            if start < boundary:
+                old_ratio = err / ev
+            else:
+                new_ratio = err / ev
         else:  # the period's first hour: nothing counted yet, nothing spent
             checks.append({"expr": f'{CAL_EVENTS}{{slo_id="shop-cal"}}', "eval_time": f"{minute}m", "exp_samples": []})
             checks.append(_value(names.CALENDAR_ERROR_RATIO, minute, 0))
-    # The old period held errors of 0.1/s in the test's hours: 0.01 error ratio.
-    assert checks[2]["exp_samples"][0]["value"] == pytest.approx(0.01)
+    # Not vacuous: both periods were counted, each from its own traffic alone.
+    assert (old_ratio, new_ratio) == (0.0125, 0.05)
     _run(tmp_path, promtool, groups, series, checks)
+
+
+def test_lord_howe_periods_starting_in_summer_time_are_off_by_at_most_half_an_hour(tmp_path, promtool):
+    # Lord Howe keeps +10:30 in winter and +11 in summer: its hourly grid is the winter
+    # one (:30), so February (from 2026-01-31 13:00 UTC, summer time) is counted from
+    # 12:30: its first hour holds 30 minutes of January.  The warning says so; this holds
+    # the count to that bound, and shows it is not exact (the bound is not slack).
+    plan = _plan({"calendar": "month", "time_zone": "Australia/Lord_Howe"})
+    assert "30m" in (plan.calendar.phase_warning() or "")
+    clock = _utc(2026, 1, 31, 10)
+    boundary = period_bounds(plan.calendar, clock + 6 * HOUR)[0]
+    b = (boundary - clock) // 60
+    assert b == 180
+    minutes = 7 * 60
+
+    def hourly(m: int) -> float:
+        return sum(0.125 if k <= b else 0.5 for k in range(m - 59, m + 1)) / 60
+
+    series = {
+        f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([hourly(m) for m in range(minutes + 1)]),
+        f'{names.events_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
+        f'{names.events_rate(300)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
+    }
+    groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock)))]
+    at = minutes - 1  # 06:59 after the clock: February's hours up to 16:00 UTC are in
+    # Three hours are counted by then; exactly, they would be February's 13:00-16:00 UTC.
+    exact = 0.5 * 3 * HOUR
+    bound = 30 * 60 * (0.5 - 0.125)  # half an hour of the errors' difference either way
+    off = f'abs(slo:calendar_period_errors:count{{slo_id="shop-cal"}} - {exact!r})'
+    labels = '{slo_id="shop-cal", slo_name="cal", slo_service="shop"}'
+    checks = [
+        {"expr": f"{off} <= bool {bound!r}", "eval_time": f"{at}m", "exp_samples": [{"labels": labels, "value": 1}]},
+        {"expr": f"{off} > bool 0", "eval_time": f"{at}m", "exp_samples": [{"labels": labels, "value": 1}]},
+    ]
+    _run(tmp_path, promtool, groups, series, checks)
+
+
+def test_period_hours_follow_the_local_clock():
+    hours = {zone: _plan({"calendar": "month", "time_zone": zone}).calendar.hour_phase for zone in ("UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham")}
+    assert hours == {"UTC": 0, "Europe/Berlin": 0, "Asia/Kolkata": 1800, "Asia/Kathmandu": 2700, "America/St_Johns": 1800, "Pacific/Chatham": 2700}
+    assert _plan({"calendar": "week", "starts": "saturday 12:10"}).calendar.hour_phase == 3000
 
 
 TIMESLICES = {
