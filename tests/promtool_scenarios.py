@@ -17,6 +17,19 @@ slos:
         total: http_requests_total{job="shop"}
 """
 
+# AVAILABILITY over the calendar month, in UTC.
+CALENDAR_MONTH = """
+service: shop
+slos:
+  - name: availability
+    objective: 99.9
+    window: {calendar: month, time_zone: UTC}
+    sli:
+      ratio:
+        errors: http_requests_total{job="shop", code=~"5.."}
+        total: http_requests_total{job="shop"}
+"""
+
 LATENCY = """
 service: shop
 slos:

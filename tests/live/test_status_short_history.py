@@ -20,18 +20,9 @@ from slogen.plan import names
 from slogen.spec.load import load_specs
 
 from live_prometheus import running_prometheus, wait_for
+from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH
 from slogen_testing import compile_files, run_slogen, write_spec
 
-SPEC = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
 
 NOTE = "the budget counts errors so far against the budget of the whole period's traffic expected at the rate seen so far"
 
@@ -48,7 +39,7 @@ COUNTERS = {
 
 def test_a_fresh_slo_at_5x_is_not_frozen_and_status_says_history_is_short(tmp_path, engine):
     specs = tmp_path / "slo_specs"
-    files = compile_files([write_spec(specs, SPEC, "shop.yaml")])
+    files = compile_files([write_spec(specs, AVAILABILITY, "shop.yaml")])
     groups = [{**group, "interval": "1s"} for group in yaml.safe_load(files["rules/shop.yml"])["groups"]]
     rules = yaml.safe_dump({"groups": [COUNTERS, *groups]}, sort_keys=False)
     with running_prometheus(tmp_path / "prom", rules, engine) as url:
@@ -74,17 +65,6 @@ def test_a_fresh_slo_at_5x_is_not_frozen_and_status_says_history_is_short(tmp_pa
     assert f"note: shop/availability: insufficient history (covers {hours:.0f}h of 30d): {NOTE}" in table.stderr
 
 
-CALENDAR = """
-service: shop
-slos:
-  - name: monthly
-    objective: 99.9
-    window: {calendar: month, time_zone: UTC}
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
 
 
 def _rows(tmp_path, spec: str, **found: list[Sample]):
@@ -110,7 +90,7 @@ def _rows(tmp_path, spec: str, **found: list[Sample]):
     ],
 )
 def test_status_says_how_much_of_a_rolling_window_history_covers(tmp_path, history, hint):
-    report = _rows(tmp_path, SPEC, history=history)
+    report = _rows(tmp_path, AVAILABILITY, history=history)
     (row,) = report.rows
     assert row.short_history == hint
     assert [n for n in report.notes if "insufficient history" in n] == ([f"shop/availability: {hint}: {NOTE}"] if hint else [])
@@ -120,12 +100,12 @@ def test_status_says_how_much_of_a_rolling_window_history_covers(tmp_path, histo
 
 def test_a_calendar_period_needs_only_the_part_elapsed(tmp_path):
     # Ten days into the month: full history is ten days, not the month.
-    assert _rows(tmp_path, CALENDAR, history=10 * 86400.0, calendar_elapsed=10 * 86400.0).rows[0].short_history is None
-    short = _rows(tmp_path, CALENDAR, history=86400.0, calendar_elapsed=10 * 86400.0).rows[0]
+    assert _rows(tmp_path, CALENDAR_MONTH, history=10 * 86400.0, calendar_elapsed=10 * 86400.0).rows[0].short_history is None
+    short = _rows(tmp_path, CALENDAR_MONTH, history=86400.0, calendar_elapsed=10 * 86400.0).rows[0]
     assert short.short_history == "insufficient history (covers 1d of 10d)"
 
 
 def test_rules_without_a_history_count_say_nothing_about_history(tmp_path):
-    (row,) = _rows(tmp_path, SPEC).rows
+    (row,) = _rows(tmp_path, AVAILABILITY).rows
     assert row.history is None and row.short_history is None
     assert status_json([row], [], [])["slos"][0]["history"] is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-from promtool_scenarios import AVAILABILITY
+from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH
 from slogen_testing import compile_files, run_promtool, write_spec
 
 OK = 'http_requests_total{job="shop", code="200"}'
@@ -20,17 +20,6 @@ EXHAUSTED = 'ALERTS{alertname="SLOErrorBudgetExhausted", alertstate="firing"}'
 HOUR_M = 60
 DAY_M = 24 * HOUR_M
 
-CALENDAR = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: {calendar: month, time_zone: UTC}
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
 
 
 def _traffic(minutes: int, burn: float, idle: int = 0) -> dict[str, str]:
@@ -146,4 +135,4 @@ def test_calendar_month_counts_the_elapsed_part_and_history_that_starts_late(tmp
         _remaining(start + 7 * DAY_M, 1 - 5 * 7 * 24 / month),
         _exhausted(start + 7 * DAY_M, firing=True),
     ]
-    _run(tmp_path, promtool, CALENDAR, _traffic(start + 7 * DAY_M + 5, 5.0, idle=start), checks, "30m")
+    _run(tmp_path, promtool, CALENDAR_MONTH, _traffic(start + 7 * DAY_M + 5, 5.0, idle=start), checks, "30m")
