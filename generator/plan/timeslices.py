@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.durations import format_duration, just_under, parse_duration
 from slogen.spec.model import SLICE_OPS, RatioSLI, TimeslicesSLI, threshold_seconds
 from slogen.spec.promql import check_histogram, names_text, parse_query, parse_selector, substitute_window
 
@@ -73,7 +73,9 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
 
 def counted_slices(slice_: int, good_ref: str, window: str) -> str:
     """The slices with traffic ending in a window, one per slice step: 1 (good), 0 (bad) or a success ratio."""
-    return f"(last_over_time({good_ref}[{format_duration(slice_ - 1)}]) >= 0)[{window}:{format_duration(slice_)}]"
+    # Each step reads the one judgement recorded in the slice before it, at any phase of
+    # the timeslices group (a second shorter missed all of them at 1 phase in 60).
+    return f"(last_over_time({good_ref}[{just_under(slice_)}]) >= 0)[{window}:{format_duration(slice_)}]"
 
 
 def _ratio_parts(ratio: RatioSLI, window: str, by: str, on: str) -> tuple[str, str]:
@@ -90,7 +92,7 @@ def _ratio_parts(ratio: RatioSLI, window: str, by: str, on: str) -> tuple[str, s
 
 def slice_count(slice_: int, good_ref: str, grouping: tuple[str, ...], base: int) -> tuple[str, str]:
     """PromQL of the slices and bad slices per second over the base window."""
-    slices = counted_slices(slice_, good_ref, format_duration(base - 1))
+    slices = counted_slices(slice_, good_ref, just_under(base))
     by = _by(grouping)
     events = f"{by}(count_over_time({slices})) / {base}"
     errors = f"{by}(count_over_time({slices}) - sum_over_time({slices})) / {base}"

@@ -46,6 +46,16 @@ def format_duration(seconds: int) -> str:
     raise AssertionError("unreachable")
 
 
+def just_under(seconds: int) -> str:
+    """A range 1ms short of `seconds` (`59m59s999ms`): it holds one point of a series
+    recorded every `seconds`, whatever the recording's phase, never two."""
+    whole = format_duration(seconds - 1) if seconds > 1 else ""
+    if seconds > 60 and (seconds - 1) % 60:
+        minutes, rest = divmod(seconds - 1, 60)
+        whole = f"{format_duration(minutes * 60)}{rest}s"
+    return f"{whole}999ms"
+
+
 def humanize_duration(seconds: float) -> str:
     """Short human text for a time span: `51.8s`, `2.2min`, `1h 59m`, `3.6d`."""
     if seconds < 90:

@@ -11,7 +11,7 @@
   period holds, summed from hourly points.  A subquery steps back by hour over the
   longest period; at step s it reads the one hourly point of (s-1h, s] (shifted by the
   zone's hour phase, below)
-  (`last_over_time(x[59m59s])`: one point per hour whether the hourly group ran once
+  (`last_over_time(x[59m59s999ms])`: one point per hour whether the hourly group ran once
   an hour, as in Prometheus, or at every tick, as in promtool) and keeps it when s is
   past the period's start (`start @ end()`, read at the evaluation time);
 * ``slo:calendar_period_sli_error:ratio``: errors / events (0 in a period's first
@@ -20,7 +20,8 @@
 * the forecast alert: the budget runs out before the period ends if the last day's
   error and event rates hold until then.
 
-``timeslices`` (1m): per SLO, ``slo:timeslice_good:bool``, 1 for a good slice, 0
+``timeslices`` (1m, the first group: it reads raw series only, and promtool, which
+runs groups in file order, then shows every reader the slice judged at its tick): per SLO, ``slo:timeslice_good:bool``, 1 for a good slice, 0
 for a bad one and -1 for one without traffic (not counted), and how many slices, good
 and in all, the last hour holds (``slo:timeslices_good|total:count1h``), counted by a
 subquery stepping by the slice so each slice counts once whatever the evaluation
@@ -61,7 +62,7 @@ from slogen.plan.calendar import Expr, local_end_expr, local_start_expr, offset_
 from slogen.plan.slo import SLOPlan
 from slogen.plan.timeslices import TS_GOOD, counted_slices
 from slogen.plan.windows import BASE_WINDOW, HOUR
-from slogen.spec.durations import format_duration
+from slogen.spec.durations import format_duration, just_under
 from slogen.spec.numbers import fmt, percent_text
 from slogen.spec.promql import names_text
 
@@ -69,8 +70,9 @@ from slogen.spec.promql import names_text
 TIMESLICE_INTERVAL = 60
 # The rate the forecast extrapolates: the last day's.
 FORECAST_WINDOW = 86400
-# One point per hour (or per slice): a range one second short of the step never holds two.
-_HOURLY_POINT = "59m59s"
+# One point per hour (or per slice): a range 1ms short of the step never holds two, and
+# misses none at any phase of the group recording it (a second short missed 1 in 3,600).
+_HOURLY_POINT = just_under(HOUR)
 
 
 def _by(plan: SLOPlan) -> str:

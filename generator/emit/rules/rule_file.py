@@ -65,11 +65,13 @@ def _no_shared(scope: Scope) -> list[Rule]:
 # (part, interval, the rules written per SLO, the rules written once for a scope's SLOs),
 # per-SLO rules first: the shared ones read them in the same evaluation.
 PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], list[Rule]]], ...] = (
+    # Timeslice SLOs only (calendar.py): slices judged from raw series, before the base
+    # rates that count them.
+    ("timeslices", TIMESLICE_INTERVAL, timeslice_rules, _no_shared),
     ("sli-short", SHORT_INTERVAL, base_rules, short_rules),
     ("sli-mid", MID_INTERVAL, _none, mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, _none, hourly_rules),
-    # Calendar and timeslice SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
-    ("timeslices", TIMESLICE_INTERVAL, timeslice_rules, _no_shared),
+    # Calendar SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
     ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan), _no_shared),
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs.
@@ -350,7 +352,7 @@ def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> Ser
         ):
             problem = expression_problem(expr) if expr else None
             if problem:
-                found.append((record, PARTS[0][0], problem))
+                found.append((record, "sli-short", problem))
     problems = [
         f"internal error: generated invalid PromQL for {rule} in {names.group_name(service, part)}: {problem}" for rule, part, problem in found
     ] + shared_problems

@@ -337,5 +337,5 @@ def test_template_and_direct_paths_write_the_same_rules():
     assert rules.filled is not None and not rules.problems
     assert rules.text() == rule_file_text(tuple(build_groups("shop", plans)))
     assert [g.name for g in build_groups("shop", plans)] == [
-        f"slogen-shop-{part}" for part in ("sli-short", "sli-mid", "sli-hourly", "timeslices", "calendar", "sli-long", "alerts")
+        f"slogen-shop-{part}" for part in ("timeslices", "sli-short", "sli-mid", "sli-hourly", "calendar", "sli-long", "alerts")
     ]
