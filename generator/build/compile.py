@@ -16,7 +16,8 @@ from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, m
 from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
 from slogen.emit.tests import cadence
-from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_test_file
+from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
+from slogen.emit.tests.slices import SUFFIX as SLICES_SUFFIX
 from slogen.plan import names
 from slogen.plan.calendar import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
@@ -116,8 +117,11 @@ def service_files(compiled: CompiledService, targets: tuple[str, ...], options: 
     files = target_files([(compiled.service, compiled.source, compiled.groups)], others, options) if others else {}
     if len(others) < len(targets):
         files[f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"] = render_rule_file(compiled)
-    if compiled.tests is not None and compiled.tests.testable:
-        files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
+    if compiled.tests is not None and (compiled.tests.testable or compiled.tests.slices):
+        if compiled.tests.testable:
+            files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
+        if compiled.tests.slices:
+            files[f"tests/{compiled.service}.{SLICES_SUFFIX}"] = render_slice_test_file(compiled.tests, compiled.source)
         slow = _slow_groups(compiled.service, compiled.rules)
         if slow:
             rule_file = f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"

@@ -39,7 +39,10 @@ from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr, tier_label
 from slogen.emit.rules.recording import coverage_at, promtool_history
 from slogen.emit.targets.base import header
-from slogen.emit.tests.series import SeriesError, SyntheticSeries, label_matches, sli_selectors, sli_series
+from slogen.emit.tests.series import SeriesError, SyntheticSeries, fmt_float, label_matches, sli_selectors, sli_series
+from slogen.emit.tests.series import expanded_last as _expanded_last
+from slogen.emit.tests.slices import SUFFIX as SLICES_SUFFIX
+from slogen.emit.tests.slices import SliceInputs, slice_groups, slice_inputs, slice_selectors, slice_test_text
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SeverityPlan, SLOPlan
@@ -124,11 +127,18 @@ class ServiceTests:
     # --share-rules global, the shared one; promtool's copies (cadence.py) where they have
     # an hourly group (build/compile.py says which).
     rule_files: tuple[str, ...] = ()
+    # Timeslice SLOs, tested in their own file at slice cadence (slices.py).
+    slices: tuple[tuple[SLOPlan, SliceInputs], ...] = ()
+    slice_lanes: tuple[tuple[int, ...], ...] = ()
 
     @property
     def rule_paths(self) -> list[str]:
         """The rule files the test file loads, relative to output/tests/."""
         return list(self.rule_files) or [f"../rules/{self.service}.yml"]
+
+    def files(self, service: str) -> list[str]:
+        """The test files written for the service, relative to the output directory."""
+        return ([f"tests/{service}.test.yml"] if self.testable else []) + ([f"tests/{service}.{SLICES_SUFFIX}"] if self.slices else [])
 
     @cached_property
     def series(self) -> dict[str, tuple[SyntheticSeries, ...]]:
@@ -589,11 +599,6 @@ def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
     return Scenario(f"{plan.service}/{plan.name} budget", end + e, (phase,), checks, (note,), None, eps)
 
 
-def fmt_float(value: float) -> str:
-    """A float as short, exact-enough PromQL text."""
-    return f"{value:.12g}"
-
-
 def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> list[Scenario]:
     """Every scenario of one SLO at evaluation interval `e`."""
     return _scenarios(plan, _group_values(series, plan), e)
@@ -716,8 +721,18 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
     testable: list[tuple[SLOPlan, tuple[SyntheticSeries, ...]]] = []
     reads: list[tuple[Selector, ...]] = []
     untested: list[tuple[str, str]] = []
+    slices: list[tuple[SLOPlan, SliceInputs]] = []
+    slice_reads: list[tuple[Selector, ...]] = []
     for plan in plans:
         sli = slis[plan.name]
+        if sli.timeslices is not None:
+            try:
+                slices.append((plan, slice_inputs(sli.timeslices, plan.grouping)))
+            except SeriesError as err:
+                untested.append((plan.name, f"cannot synthesize input series for sli.timeslices.{err.field}: {err}"))
+                continue
+            slice_reads.append(slice_selectors(sli))
+            continue
         try:
             series = sli_series(sli, plan.grouping)
         except SeriesError as err:
@@ -731,7 +746,8 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
     by_name = {plan.name: series for plan, series in testable}
     lanes = sharing_lanes(tuple(testable), reads)
     e = choose_eval_interval([plan for plan, _ in testable], by_name, lanes)
-    tests = ServiceTests(service, e, tuple(testable), tuple(untested), group_order)
+    slice_lanes = sharing_lanes(tuple((plan, inputs.series) for plan, inputs in slices), slice_reads)
+    tests = ServiceTests(service, e, tuple(testable), tuple(untested), group_order, slices=tuple(slices), slice_lanes=slice_lanes)
     tests.__dict__["lanes"] = lanes  # already known: spare the cached property the work
     return tests
 
@@ -784,16 +800,6 @@ def _ratio_segments(phases: tuple[Phase, ...], steps: int) -> list[tuple[int, in
     return list(zip(ordered, ordered[1:]))
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _expanded_last(first: float, step: float, times: int) -> float:
-    """The largest value promtool may give the last element of `first+stepxtimes`
-    (it has both accumulated and multiplied the step across versions)."""
-    accumulated = first
-    for _ in range(times):
-        accumulated += step
-    return max(accumulated, first + step * times)
-
-
 def group_name(group: tuple[tuple[SLOPlan, Scenario], ...]) -> str:
     """A test group's name: each SLO's scenario and notes (promtool prints it on failure)."""
     return " | ".join("; ".join((scenario.name,) + scenario.notes) for _, scenario in group)
@@ -840,6 +846,11 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
         return header(source) + _test_file_text(tests)
     except FastPathUnsupported:
         return to_yaml(test_file_data(tests), header(source))
+
+
+def render_slice_test_file(tests: ServiceTests, source: str) -> str:
+    """The promtool test file of a service's timeslice SLOs (slices.py)."""
+    return slice_test_text(tests.rule_paths, tests.group_order, slice_groups(tests.slices, tests.slice_lanes), source)
 
 
 def _test_file_text(tests: ServiceTests) -> str:

@@ -8,6 +8,7 @@ in between.  The scenario builder only has to pick R and r over time.
 
 from __future__ import annotations
 
+import functools
 import re
 import re._parser as sre_parse  # the stdlib's regex parser: walked to build a matching example
 from dataclasses import dataclass
@@ -310,3 +311,18 @@ def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
     except SLIError:
         return ()
     return ()
+
+
+def fmt_float(value: float) -> str:
+    """A float as short, exact-enough PromQL text."""
+    return f"{value:.12g}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def expanded_last(first: float, step: float, times: int) -> float:
+    """The largest value promtool may give the last element of `first+stepxtimes`
+    (it has both accumulated and multiplied the step across versions)."""
+    accumulated = first
+    for _ in range(times):
+        accumulated += step
+    return max(accumulated, first + step * times)
