@@ -498,7 +498,7 @@ def explain(
             if markdown:
                 typer.echo(markdown_table(plan, compiled.tests))
                 continue
-            table = Table(title=f"{plan.service}/{plan.name} ({plan.objective_percent}% over {format_duration(plan.period)})")
+            table = Table(title=f"{plan.service}/{plan.name} ({plan.objective_percent}% {plan.window_text()})")
             for column in COLUMNS:
                 table.add_column(column)
             for row in explain_rows(plan, compiled.tests):

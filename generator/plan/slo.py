@@ -107,6 +107,10 @@ class SLOPlan:
         alerting = {w for sev in self.severities for tier in sev.tiers for w in (tier.long_window, tier.short_window)}
         return COUNTER_WINDOWS if self.rates.fast and FAST_WINDOW in alerting else frozenset({BASE_WINDOW})
 
+    def window_text(self) -> str:
+        """The SLO's window in a sentence: `over 30d`, or `per calendar month (Europe/Berlin)`."""
+        return f"per {self.calendar.describe()}" if self.calendar else f"over {format_duration(self.period)}"
+
     def selector(self, metric: str) -> str:
         """A selector for one of this SLO's recorded series (by id only, so relabelled history still counts)."""
         return f'{metric}{{{names.LABEL_ID}="{self.id}"}}'

@@ -283,7 +283,7 @@ def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
     panels: list[dict] = []
     for index, plan in enumerate(plans):
         panels += slo_panels(plan, index * _ROW_HEIGHT)
-    slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} over {format_duration(p.period)})" for p in plans)
+    slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} {p.window_text()})" for p in plans)
     return dashboard(
         uid=dashboard_uid(service),
         title=f"SLOs / {service}",

@@ -78,7 +78,7 @@ def _simulated(plan: SLOPlan, tests: ServiceTests | None) -> dict[tuple[str, int
 def markdown_table(plan: SLOPlan, tests: ServiceTests | None) -> str:
     """The tier table of one SLO as a GitHub markdown table."""
     lines = [
-        f"**{plan.service}/{plan.name}** ({fmt(plan.objective_percent)}% over {format_duration(plan.period)})",
+        f"**{plan.service}/{plan.name}** ({fmt(plan.objective_percent)}% {plan.window_text()})",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),

@@ -90,7 +90,7 @@ def _annotations(plan: SLOPlan, sev: SeverityPlan) -> dict[str, str]:
     speed = "fast" if sev.key == "page" else "faster than it can last"
     tiers = " or ".join(_tier_text(plan, t) for t in sev.tiers)
     description = (
-        f"SLO {who(plan)} ({percent_text(plan.objective_percent)} over {format_duration(plan.period)}) "
+        f"SLO {who(plan)} ({percent_text(plan.objective_percent)} {plan.window_text()}) "
         f'is burning its error budget at {{{{ $value | printf "%.2f" }}}}x the sustainable rate. '
         f"This {sev.key} alert fires when {tiers}; its slo_tier label names the tier that fired. "
         f"{exhaustion_text(plan)}"

@@ -66,7 +66,7 @@ def _exhausted_annotations(plan: SLOPlan) -> dict[str, str]:
     return {
         "summary": f"{who(plan)}: error budget exhausted, policy state {last.action}",
         "description": (
-            f"SLO {who(plan)} ({percent_text(plan.objective_percent)} over {format_duration(plan.period)}) "
+            f"SLO {who(plan)} ({percent_text(plan.objective_percent)} {plan.window_text()}) "
             f"has {{{{ $value | humanizePercentage }}}} of its error budget left. "
             f"At or below {fmt(threshold * 100)}% the error budget policy says {what}."
         ),
