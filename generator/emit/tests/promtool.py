@@ -37,12 +37,13 @@ from functools import cached_property
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr, tier_label
+from slogen.emit.rules.calendar import bound_exprs
 from slogen.emit.rules.recording import coverage_at, promtool_history
 from slogen.emit.targets.base import header
 from slogen.emit.tests.series import SeriesError, SyntheticSeries, fmt_float, label_matches, sli_selectors, sli_series
 from slogen.emit.tests.series import expanded_last as _expanded_last
 from slogen.emit.tests.slices import SUFFIX as SLICES_SUFFIX
-from slogen.emit.tests.slices import SliceInputs, slice_groups, slice_inputs, slice_selectors, slice_test_text
+from slogen.emit.tests.slices import SliceInputs, slice_groups, slice_inputs, slice_test_text
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SeverityPlan, SLOPlan
@@ -545,25 +546,32 @@ def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
 
 
 @functools.lru_cache(maxsize=1 << 10)
-def _budget_numbers(error_budget: Decimal, e: int) -> tuple[Phase, int, int, tuple[str, str], tuple[str, str], tuple[float, float, float], str]:
+def _budget_numbers(
+    error_budget: Decimal, e: int, shift: int = 0, counted: tuple[int, int] = (HOUR_SECONDS, 0)
+) -> tuple[Phase, int, int, tuple[str, str], tuple[str, str], tuple[float, float, float], str]:
+    """The budget scenario's numbers, its errors `shift` seconds later than the first hour
+    allows; the period counts the hourly points from `counted[0]` to `counted[1]` before
+    the end (all of them for a rolling window; calendar.py's for a calendar period)."""
     ratio = min(BUDGET_BURN * float(error_budget), 0.5)
     burn = ratio / float(error_budget)
     # The period is summed from hourly points, recorded on the hour (see windows.py): the
     # errors fill one whole hour after the first point, so every hour's average weighs
     # them like the good traffic, and the run ends on the hour once the last 5m rates
     # holding them have been averaged in.
-    start = _ceil(promtool_smear(86400) + e, HOUR_SECONDS)
+    start = _ceil(promtool_smear(86400) + e, HOUR_SECONDS) + shift
     stop = start + HOUR_SECONDS
-    end = max(_ceil(stop + promtool_smear(86400) + INPUT_INTERVAL + e, HOUR_SECONDS), _ceil(BUDGET_SCENARIO, HOUR_SECONDS))
+    end = max(_ceil(stop + promtool_smear(86400) + INPUT_INTERVAL + e, HOUR_SECONDS), _ceil(BUDGET_SCENARIO + shift, HOUR_SECONDS))
     # One hourly point per full hour, each the hour's average rate: the period's events
     # sum to that many hours of traffic, its errors to exactly the injected hour.
-    traffic_time = (end // HOUR_SECONDS) * HOUR_SECONDS
+    first, tail = counted
+    traffic_time = end - tail - first + HOUR_SECONDS
     period_burn = burn * (stop - start) / traffic_time
     # But the first 5m rates of a new counter are extrapolated short: the events' sum may
     # fall short by up to STARTUP_SHORTFALL of traffic, so the measured burn lies between
     # these bounds.
+    shortfall = STARTUP_SHORTFALL if first <= HOUR_SECONDS else 0
     low = period_burn * (1 - BUDGET_TOLERANCE)
-    high = burn * (stop - start) / (traffic_time - STARTUP_SHORTFALL) * (1 + BUDGET_TOLERANCE)
+    high = burn * (stop - start) / (traffic_time - shortfall) * (1 + BUDGET_TOLERANCE)
     mid = start + _ceil((stop - start) / 2, e)
 
     note = f"errors at {fmt_float(burn)}x for 1h: period burn {fmt_float(period_burn)}"
@@ -577,13 +585,44 @@ def _between(lo: float, hi: float) -> tuple[str, str]:
     return fmt_float((lo + hi) / 2), fmt_float((hi - lo) / 2)
 
 
+def _calendar_budget(plan: SLOPlan, e: int) -> tuple[tuple, float]:
+    """The budget scenario of a calendar SLO, and the share of its period covered at the end.
+
+    Its errors must fall in the period holding the end, which starts inside the test in
+    zones west of UTC (New York's January 1970 at 05:00 UTC) and for weeks starting late:
+    they move past its start.  The period counts its hourly steps past the start, each
+    reading the point of the local hour ending then (an hour earlier in a half-hour zone);
+    its bounds come from slogen's model of the zone's rule, as the rules compute them.
+    """
+    cal = plan.calendar
+    assert cal is not None
+    _, _, _, start_of, end_of = bound_exprs(plan)
+    base = _ceil(promtool_smear(86400) + e, HOUR_SECONDS)
+    tail = HOUR_SECONDS if cal.hour_phase else 0
+    shift = 0
+    for _ in range(4):  # a shift past one period's start can land the end in the next
+        end = _budget_numbers(plan.error_budget, e, shift)[2]
+        start = int(start_of(end))
+        first = ((start + cal.hour_phase) // HOUR_SECONDS + 1) * HOUR_SECONDS - tail
+        if first <= base + shift:
+            break
+        shift = _ceil(first - base, HOUR_SECONDS)
+    numbers = _budget_numbers(plan.error_budget, e, shift, (max(first, HOUR_SECONDS), tail))
+    history = promtool_history(end)
+    return numbers, min(history, end - start) / (int(end_of(end)) - start)
+
+
 def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
     plan = text.plan
-    phase, mid, end, current, period, (low, high, period_burn), note = _budget_numbers(plan.error_budget, e)
-    # Budget spent: the period burn times the share of the period the test's hours cover
-    # (`end` is on the hour: the history count is the same whether the hourly group ran
-    # at every tick or on the hour, as in the copy the tests load).
-    covered = coverage_at(plan, end, promtool_history(end))
+    if plan.calendar is None:
+        numbers = _budget_numbers(plan.error_budget, e)
+        # Budget spent: the period burn times the share of the period the test's hours
+        # cover (`end` is on the hour: the history count is the same whether the hourly
+        # group ran at every tick or on the hour, as in the copy the tests load).
+        covered = coverage_at(plan, numbers[2], promtool_history(numbers[2]))
+    else:
+        numbers, covered = _calendar_budget(plan, e)
+    phase, mid, end, current, period, (low, high, period_burn), note = numbers
     remaining = _between(1 - high * covered, 1 - low * covered)
     note += f", {fmt_float(covered)} of the period covered: budget remaining {fmt_float(1 - period_burn * covered)}"
     labels = _labels_text({**plan.series_labels, **text.group})
@@ -595,8 +634,21 @@ def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
         Check(mid, between(names.CURRENT_BURN_RATE, current), ((labels, 1.0),)),
         Check(end, between(names.PERIOD_BURN_RATE, period), ((labels, 1.0),)),
         Check(end, between(names.PERIOD_BUDGET_REMAINING, remaining), ((labels, 1.0),)),
+        *_calendar_bounds(plan, end),
     )
     return Scenario(f"{plan.service}/{plan.name} budget", end + e, (phase,), checks, (note,), None, eps)
+
+
+def _calendar_bounds(plan: SLOPlan, at: int) -> tuple[Check, ...]:
+    """A calendar SLO's period start and end at `at`, as slogen's model of the zone's rule
+    gives them (tests/emit/rules/test_calendar_rules.py holds the model to tzdata)."""
+    if plan.calendar is None:
+        return ()
+    _, _, _, start, end = bound_exprs(plan)
+    return tuple(
+        Check(at, f"abs(sum({plan.selector(metric)}) - {int(bound(at))}) < bool 0.5", (("{}", 1.0),))
+        for metric, bound in ((names.CAL_START, start), (names.CAL_END, end))
+    )
 
 
 def plan_scenarios(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> list[Scenario]:
@@ -731,7 +783,7 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
             except SeriesError as err:
                 untested.append((plan.name, f"cannot synthesize input series for sli.timeslices.{err.field}: {err}"))
                 continue
-            slice_reads.append(slice_selectors(sli))
+            slice_reads.append(sli_selectors(sli))
             continue
         try:
             series = sli_series(sli, plan.grouping)

@@ -294,6 +294,17 @@ def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ..
         raise SeriesError(err.field, str(err)) from None
 
 
+def ratio_selectors(ratio: RatioSLI) -> tuple[Selector, ...]:
+    """The selectors a ratio's rules read."""
+    return tuple(parse_selector(t, "") for t in (ratio.errors, ratio.good, ratio.total) if t)
+
+
+def histogram_selectors(histogram: str) -> tuple[Selector, ...]:
+    """The selectors a classic histogram's rules read: its buckets and count."""
+    base = parse_selector(histogram, "")
+    return tuple(Selector(f"{base.name}{suffix}", base.matchers) for suffix in ("_bucket", "_count"))
+
+
 def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
     """The selectors of input series an SLI's rules read (empty when unknown).
 
@@ -302,10 +313,17 @@ def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
     """
     try:
         if sli.ratio is not None:
-            return tuple(parse_selector(t, "") for t in (sli.ratio.errors, sli.ratio.good, sli.ratio.total) if t)
+            return ratio_selectors(sli.ratio)
         if sli.latency is not None:
-            base = parse_selector(sli.latency.histogram, "")
-            return tuple(Selector(f"{base.name}{suffix}", base.matchers) for suffix in ("_bucket", "_count"))
+            return histogram_selectors(sli.latency.histogram)
+        if sli.timeslices is not None:
+            ts = sli.timeslices
+            inner = ts.ratio_of or (ts.good_when.ratio if ts.good_when else None)
+            if inner is not None:
+                return ratio_selectors(inner)
+            if ts.good_when is not None and ts.good_when.latency is not None:
+                return histogram_selectors(ts.good_when.latency.histogram)
+            return ()
         if sli.query is not None:
             return selectors_read(sli.query.errors) + selectors_read(sli.query.total)
     except SLIError:

@@ -33,14 +33,13 @@ from slogen.emit.tests.series import (
     SyntheticSeries,
     histogram_series,
     ratio_series,
-    sli_selectors,
 )
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.timeslices import TS_GOOD
 from slogen.plan.windows import BASE_WINDOW, BurnRateTier, promtool_detection_time
 from slogen.spec.durations import format_duration
-from slogen.spec.model import SLI, TimeslicesSLI
+from slogen.spec.model import TimeslicesSLI
 from slogen.spec.promql import SLIError, escape_string, name_text
 
 SUFFIX = "slices.test.yml"  # output/tests/<service>.slices.test.yml
@@ -112,18 +111,6 @@ def slice_inputs(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> SliceInputs:
     except SLIError as err:
         raise SeriesError(err.field, str(err)) from None
     raise SeriesError("good_when.query", "a slice query has no counters slogen can drive: its slices are not tested")
-
-
-def slice_selectors(sli: SLI) -> tuple:
-    """The selectors of input series a timeslice SLI's rules read."""
-    ts = sli.timeslices
-    assert ts is not None
-    inner = ts.ratio_of or (ts.good_when.ratio if ts.good_when else None)
-    if inner is not None:
-        return sli_selectors(SLI(ratio=inner))
-    if ts.good_when is not None and ts.good_when.latency is not None:
-        return sli_selectors(SLI.model_validate({"latency": {"histogram": ts.good_when.latency.histogram, "threshold": ts.good_when.threshold}}))
-    return ()
 
 
 # --- the pattern and its brute-force count ------------------------------------------

@@ -14,7 +14,8 @@ from slogen.build.compile import compile_all, output_files
 from slogen.live.promtool_run import find_promtool, run_promtool_tests
 from slogen.spec.load import load_specs
 
-from slogen_testing import run_slogen
+from promtool_scenarios import CALENDAR_MONTH
+from slogen_testing import compile_files, run_slogen, write_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -257,3 +258,22 @@ def test_readme_table_matches_explain() -> None:
         (ROOT / "README.md").write_text(readme.replace(section, new))
         return
     assert proc.stdout in section, "README tier tables are stale: rerun with SLOGEN_UPDATE_GOLDEN=1"
+
+
+def test_calendar_bounds_are_checked_and_fail_an_hour_off(promtool: str, tmp_path: Path) -> None:
+    # New York's January 1970 starts at 05:00 UTC, inside the budget scenario: the month's
+    # start and end are checked there, as slogen's model of the zone's rule gives them.
+    spec = write_spec(tmp_path / "specs", CALENDAR_MONTH.replace("time_zone: UTC", "time_zone: America/New_York"), "shop.yaml")
+    files = compile_files([spec])
+    _write(files, tmp_path)
+    test_file = tmp_path / "tests" / "shop.test.yml"
+    test_file.write_text(_only(files["tests/shop.test.yml"], "shop/availability budget"))
+    assert "slo:calendar_period_start:timestamp_seconds" in test_file.read_text()
+    run = [promtool, "test", "rules", str(test_file)]
+    proc = subprocess.run(run, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    copy = tmp_path / "tests" / "rules" / "shop.yml"
+    assert "* 3600 - 18000" in copy.read_text()  # the offset, and the bounds reading it
+    copy.write_text(copy.read_text().replace("* 3600 - 18000", "* 3600 - 14400"))
+    proc = subprocess.run(run, capture_output=True, text=True)
+    assert proc.returncode != 0 and "calendar_period_start" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
