@@ -277,3 +277,40 @@ def test_calendar_bounds_are_checked_and_fail_an_hour_off(promtool: str, tmp_pat
     copy.write_text(copy.read_text().replace("* 3600 - 18000", "* 3600 - 14400"))
     proc = subprocess.run(run, capture_output=True, text=True)
     assert proc.returncode != 0 and "calendar_period_start" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+# Calendar periods that start inside the test (west of UTC, weeks starting late) or off
+# the UTC hour (half- and quarter-hour zones), each in the main file's budget scenario.
+ZONES = """
+service: zones
+slos:
+""" + "".join(
+    f"""  - name: z{i}
+    objective: 99.9
+    window: {{calendar: {unit}, time_zone: {zone}{extra}}}
+    sli:
+      ratio: {{errors: 'req_total{{job="j{i}", code="500"}}', total: 'req_total{{job="j{i}"}}'}}
+"""
+    for i, (unit, zone, extra) in enumerate(
+        [
+            ("month", "America/New_York", ""),
+            ("week", "America/Los_Angeles", ", starts: saturday 12:00"),
+            ("quarter", "Asia/Kolkata", ", starts: february"),
+            ("month", "America/St_Johns", ""),
+            ("week", "Pacific/Auckland", ""),
+            ("month", "Asia/Kathmandu", ""),
+        ]
+    )
+)
+
+
+def test_calendar_budgets_pass_in_every_kind_of_zone(promtool: str, tmp_path: Path) -> None:
+    files = compile_files([write_spec(tmp_path / "specs", ZONES, "zones.yaml")])
+    _write(files, tmp_path)
+    test_file = tmp_path / "tests" / "zones.test.yml"
+    data = yaml.safe_load(files["tests/zones.test.yml"])
+    data["tests"] = [group for group in data["tests"] if " budget;" in group["name"]]
+    assert sum(group["name"].count(" budget;") for group in data["tests"]) == 6
+    test_file.write_text(yaml.safe_dump(data, sort_keys=False, width=1 << 20))
+    proc = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
