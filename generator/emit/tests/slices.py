@@ -37,7 +37,7 @@ from slogen.emit.tests.series import (
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.timeslices import TS_GOOD
-from slogen.plan.windows import BASE_WINDOW, BurnRateTier, promtool_detection_time
+from slogen.plan.windows import BASE_WINDOW, BurnRateTier, promtool_detection_time, source_of
 from slogen.spec.durations import format_duration
 from slogen.spec.model import TimeslicesSLI
 from slogen.spec.promql import SLIError, escape_string, name_text
@@ -49,8 +49,8 @@ HOUR = 3600
 EVENTS_PER_SECOND = 10.0
 PATTERN = 3 * HOUR
 WARMUP = HOUR
-# A severity that needs longer than this at a 100% error ratio (an objective near 50%)
-# is left out of the outage scenario, which says so.
+# A tier that needs longer than this at a 100% error ratio (an objective near 50%) is
+# left out of the outage scenario, which says so.
 MAX_DETECTION = 12 * HOUR
 RATIO_OF_BAD = 0.25  # a bad slice's error ratio under ratio_of: it counts as 0.75 of a good one
 TOLERANCE = 1e-9
@@ -306,12 +306,23 @@ def _alert_selector(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier | None 
     return "ALERTS{" + ", ".join(f'{name_text(k)}="{escape_string(v)}"' for k, v in sorted(labels.items())) + "}"
 
 
-def _deadline(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, slice_: int) -> int | None:
+def _deadline(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, slice_: int) -> int | str:
+    """When the tier must fire after the outage starts, or why it cannot in this scenario."""
     seconds = promtool_detection_time(
         tier, plan.period, plan.error_budget, 1.0, EVAL, slice_, sev.for_seconds or 0, plan.counter_windows, start=WARMUP
     )
-    if not math.isfinite(seconds) or seconds > MAX_DETECTION:
-        return None
+    if plan.min_events:
+        # The guard counts the long window's slices, which fill from the test's start (an
+        # hourly-summed window by whole hours): the tier waits until there are enough.
+        need = plan.min_events * slice_ * (1 + MARGIN)
+        if tier.long_window < need:
+            return f"min_events {plan.min_events} is more slices than its {format_duration(tier.long_window)} window holds"
+        lag = HOUR if source_of(tier.long_window, plan.counter_windows) == "hourly" else slice_ + EVAL
+        seconds = max(seconds, need + lag - WARMUP)
+    if not math.isfinite(seconds):
+        return "it cannot fire at a 100% error ratio"
+    if seconds > MAX_DETECTION:
+        return f"it needs over {format_duration(MAX_DETECTION)}"
     # The first bad slice is judged when it ends; one more tick for the alert to read it.
     return math.ceil((seconds + slice_ + EVAL) / EVAL) * EVAL
 
@@ -323,9 +334,9 @@ def outage(plan: SLOPlan, slice_: int) -> tuple[list[dict], int, list[str]]:
     length = WARMUP + EVAL
     for sev in plan.severities:
         deadlines = {tier: _deadline(plan, sev, tier, slice_) for tier in sev.tiers}
-        reached = {tier: at for tier, at in deadlines.items() if at is not None}
+        reached = {tier: at for tier, at in deadlines.items() if isinstance(at, int)}
+        notes += [f"{tier_label(tier)} not checked: {why}" for tier, why in deadlines.items() if isinstance(why, str)]
         if not reached:
-            notes.append(f"{sev.key}: no tier fires within {format_duration(MAX_DETECTION)} at 100% errors")
             continue
         selector = _alert_selector(plan, sev)
         checks.append({"expr": f"count_over_time({selector}[{format_duration(WARMUP)}])", "eval_time": format_duration(WARMUP), "exp_samples": []})
