@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from slogen.emit.tests.slices import INPUT, SliceInputs, Slices, input_series, pattern, slice_inputs
 from slogen.spec.model import TimeslicesSLI
-from slogen_testing import compile_files, run_promtool
+from slogen_testing import compile_files, run_promtool, run_slogen
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "timeslices"
 ROOT = DATA.parents[2]
@@ -104,6 +104,17 @@ def test_slices_are_judged_before_they_are_counted(promtool: str, tree: Path) ->
     path.write_text(yaml.safe_dump(data, sort_keys=False, width=1 << 20))
     output = _run(promtool, tree)
     assert "FAILED" in output and "slo:sli_error:ratio_rate5m" in output
+
+
+def test_slogen_test_runs_the_slices_file_and_refuses_it_stale(tree: Path) -> None:
+    spec = str(DATA / "spec.yaml")
+    result = run_slogen("test", spec, "--out", str(tree), timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS" in result.stderr and "shop.slices.test.yml" in result.stderr
+    slices = tree / "tests" / "shop.slices.test.yml"
+    slices.write_text(slices.read_text().replace("eval_time: 1h", "eval_time: 2h", 1))
+    result = run_slogen("test", spec, "--out", str(tree))
+    assert result.returncode != 0 and "shop.slices.test.yml: missing or stale" in result.stderr
 
 
 def test_untested_slice_query_says_why(tree: Path) -> None:
