@@ -66,7 +66,12 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
         what = f"p{cond.latency.quantile * 100:g} latency {op} {text}s"
     else:
         query = parse_query(substitute_window(cond.query or "", window), "query").prettify()
-        expr = f"({query}) {op} bool {text}"
+        # A ratio query over a slice without traffic is 0/0, NaN, which a bool comparison
+        # judges bad: such a slice is recorded -1, no slice, as for ratio and latency
+        # (`>= -Inf` keeps every number; `x != x` holds for NaN only).
+        labels = names_text(grouping)
+        group = f"group by ({labels}) " if labels else "group"
+        expr = f"(({query}) >= -Inf) {op} bool {text}\nor {on}\n-1 * {group}(({query}) != ({query}))"
         what = f"query {op} {text}"
     return TimeslicePlan(seconds, expr, f"share of good {window} slices ({what})")
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import promql_parser as pp
+
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.alerts import tier_expr, tier_label
 from slogen.emit.rules.calendar import bound_exprs
@@ -32,15 +34,16 @@ from slogen.emit.tests.series import (
     SeriesError,
     SyntheticSeries,
     histogram_series,
+    inferred_counters,
     ratio_series,
 )
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.timeslices import TS_GOOD
 from slogen.plan.windows import BASE_WINDOW, BurnRateTier, promtool_detection_time, source_of
-from slogen.spec.durations import format_duration
-from slogen.spec.model import TimeslicesSLI
-from slogen.spec.promql import SLIError, escape_string, name_text
+from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.model import RatioSLI, TimeslicesSLI
+from slogen.spec.promql import SLIError, escape_string, name_text, parse_query, substitute_window
 
 SUFFIX = "slices.test.yml"  # output/tests/<service>.slices.test.yml
 EVAL = 60  # every slice is a whole number of minutes, judged every minute
@@ -108,9 +111,62 @@ def slice_inputs(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> SliceInputs:
             good, bad = (under, over) if cond.op in ("lt", "lte") else (over, under)
             series = histogram_series(cond.latency.histogram, cond.threshold, grouping)
             return SliceInputs(series, good, bad)
+        assert cond.query is not None
+        shape = _ratio_query(substitute_window(cond.query, format_duration(parse_duration(ts.slice))), parse_duration(ts.slice))
+        if shape is not None:
+            # The slice's value is r or 1 - r for a share r of the numerator's traffic.
+            ratio, complemented = shape
+            series = ratio_series(ratio, grouping, prefix="good_when.query.")
+            flip = {"lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte"}
+            threshold = float(cond.threshold)
+            good, bad = _sides(1 - threshold, flip[cond.op]) if complemented else _sides(threshold, cond.op)
+            return SliceInputs(series, good, bad)
     except SLIError as err:
         raise SeriesError(err.field, str(err)) from None
-    raise SeriesError("good_when.query", "a slice query has no counters slogen can drive: its slices are not tested")
+    raise SeriesError(
+        "good_when.query",
+        "a slice query other than a ratio of summed counter rates over the slice (`sum(rate(a[{{window}}])) / "
+        "sum(rate(b[{{window}}]))`, or 1 minus one) has no counters slogen can drive: its slices are not tested",
+    )
+
+
+def _matrices(expr: object) -> list[pp.MatrixSelector]:
+    """Every range selector in a parsed query."""
+    if isinstance(expr, pp.MatrixSelector):
+        return [expr]
+    found = []
+    for attr in ("expr", "lhs", "rhs", "args", "param"):
+        child = getattr(expr, attr, None)
+        for item in child if isinstance(child, list) else [child]:
+            if isinstance(item, pp.Expr):
+                found += _matrices(item)
+    return found
+
+
+def _unwrap(expr: pp.Expr) -> pp.Expr:
+    while isinstance(expr, pp.ParenExpr):
+        expr = expr.expr
+    return expr
+
+
+def _ratio_query(query: str, slice_: int) -> tuple[RatioSLI, bool] | None:
+    """A slice query `A / B` or `1 - A / B` of summed counter rates over the slice (OpenSLO's
+    Timeslices ratioMetric of rate queries converts to these): A and B as counters, and
+    whether the value is 1 minus their ratio.  A rate over another range than the slice
+    mixes slices, which the tests' count cannot follow."""
+    expr = _unwrap(parse_query(query, "good_when.query"))
+    ranges = {m.range.total_seconds() for m in _matrices(expr)}
+    if ranges != {slice_}:
+        return None
+    complemented = isinstance(expr, pp.BinaryExpr) and str(expr.op) == "-" and isinstance(_unwrap(expr.lhs), pp.NumberLiteral)
+    if complemented:
+        if _unwrap(expr.lhs).val != 1:
+            return None
+        expr = _unwrap(expr.rhs)
+    if not (isinstance(expr, pp.BinaryExpr) and str(expr.op) == "/" and expr.modifier is None):
+        return None
+    ratio = inferred_counters(_unwrap(expr.lhs).prettify(), _unwrap(expr.rhs).prettify())
+    return (ratio, complemented) if ratio is not None else None
 
 
 # --- the pattern and its brute-force count ------------------------------------------

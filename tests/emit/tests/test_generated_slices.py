@@ -47,7 +47,7 @@ def test_generated_slice_tests_pass(promtool: str, tree: Path) -> None:
     assert not (tree / "tests" / "shop.test.yml").exists()  # no SLO for the main file
     tests = yaml.safe_load((tree / "tests" / "shop.slices.test.yml").read_text())
     names = " | ".join(group["name"] for group in tests["tests"])
-    for slo in ("minutes-cal", "latency-slices", "ratio-slices", "by-route"):
+    for slo in ("minutes-cal", "latency-slices", "ratio-slices", "by-route", "ratio-query"):
         assert f"shop/{slo} slices;" in names and f"shop/{slo} outage;" in names
     assert "query-slices" not in names
 
@@ -125,8 +125,9 @@ def test_untested_slice_query_says_why(tree: Path) -> None:
     (service,), more = compile_all(loaded)
     assert not problems + more
     assert dict(service.untested) == {
-        "query-slices": "cannot synthesize input series for sli.timeslices.good_when.query: "
-        "a slice query has no counters slogen can drive: its slices are not tested"
+        "query-slices": "cannot synthesize input series for sli.timeslices.good_when.query: a slice query other than "
+        "a ratio of summed counter rates over the slice (`sum(rate(a[{{window}}])) / sum(rate(b[{{window}}]))`, or 1 minus one) "
+        "has no counters slogen can drive: its slices are not tested"
     }
 
 
