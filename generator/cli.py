@@ -44,7 +44,7 @@ from slogen.live.status import (
     status_rows,
 )
 from slogen.postmortem.cli import postmortem_app
-from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.durations import parse_duration
 from slogen.spec.errors import Diagnostic, one_line
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.load import LoadedSpec, load_specs

@@ -118,7 +118,7 @@ def check_front_matter(pm: Postmortem) -> list[Issue]:
     at = pm.front_lines.get
     for key in HEADER_KEYS if pm.header_form else REQUIRED_KEYS:
         if key not in front:
-            out.append((1, f"no `# title` line" if pm.header_form and key == "title" else f"front matter has no `{key}:`"))
+            out.append((1, "no `# title` line" if pm.header_form and key == "title" else f"front matter has no `{key}:`"))
     severity = front.get("severity")
     if severity is not None and severity not in SEVERITIES:
         out.append((at("severity", 1), f"severity {severity!r} is not one of {', '.join(SEVERITIES)}"))

@@ -47,7 +47,7 @@ _UTF8_NAMES = st.one_of(
 @given(_UTF8_NAMES, _UTF8_NAMES, st.lists(_UTF8_NAMES, min_size=1, max_size=3, unique=True), _VALUES, _OPS)
 def test_printed_names_parse_back_to_themselves(metric: str, label: str, grouping: list[str], value: str, op: str) -> None:
     """Whatever the names, what slogen prints parses (promql-parser reads Prometheus 3's quoted names) to the same names."""
-    from slogen.spec.promql import Selector, name_text, names_text
+    from slogen.spec.promql import Selector, names_text
 
     assume(label != "__name__")
     if op in ("=~", "!~"):

@@ -25,7 +25,6 @@ from slogen.emit.rules.alerts import distinct, shared_annotations, template_lite
 from slogen.emit.rules.recording import Rule, Scope, split_by
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
-from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, percent_text
 
 
