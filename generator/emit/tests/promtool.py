@@ -48,6 +48,7 @@ from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SeverityPlan, SLOPlan
 from slogen.plan.windows import (
+    COUNTER_WINDOWS,
     BurnRateTier,
     promtool_clean_time,
     promtool_detection_time,
@@ -256,25 +257,27 @@ def _independent(a: _Reader, b: _Reader) -> bool:
 # Pure in its numbers, and SLOs with the same objective and tiers ask the same questions
 # thousands of times: remembering the answers keeps 10,000-SLO trees cheap to test.
 @functools.lru_cache(maxsize=1 << 17)
-def window_ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack: int) -> tuple[float, float]:
+def window_ratio_bounds(
+    window: int, at: float, phases: tuple[Phase, ...], slack: int, counters: frozenset[int] = COUNTER_WINDOWS
+) -> tuple[float, float]:
     """Lower and upper bound of a window's error ratio at `at`, given the smear and tick slack.
 
     A window summed from the hourly series shows its estimator as of the last full hour
     (windows.promtool_seen); on the hour itself promtool 2.x reads one hourly point more
     (its ranges include their start), so there either length is possible.
     """
-    seen = promtool_seen(window, at)
-    low, high = _ratio_bounds(window, seen, phases, slack)
-    if source_of(window) == "hourly" and seen == at:
-        longer = _ratio_bounds(window + HOUR_SECONDS, seen, phases, slack)
+    seen = promtool_seen(window, at, counters)
+    low, high = _ratio_bounds(window, seen, phases, slack, counters)
+    if source_of(window, counters) == "hourly" and seen == at:
+        longer = _ratio_bounds(window + HOUR_SECONDS, seen, phases, slack, counters)
         low, high = min(low, longer[0]), max(high, longer[1])
     return low, high
 
 
-def _ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack: int) -> tuple[float, float]:
-    smear = promtool_smear(window)
+def _ratio_bounds(window: int, at: float, phases: tuple[Phase, ...], slack: int, counters: frozenset[int]) -> tuple[float, float]:
+    smear = promtool_smear(window, counters)
     # The raw 5m ratio is computed at the query tick itself; sums see whole ticks only.
-    slack = INPUT_INTERVAL if source_of(window) == "raw" else slack
+    slack = INPUT_INTERVAL if source_of(window, counters) == "raw" else slack
     # Traffic started at 0: a window holds at most min(window, at) of it, and at least
     # that less the smear still on its way in.
     upper_errors = sum(p.ratio * _overlap(p.start, p.end, at - window - smear - slack, at) for p in phases)
@@ -292,13 +295,16 @@ def _threshold(tier: BurnRateTier, period: int, error_budget: Decimal) -> float:
 
 
 @functools.lru_cache(maxsize=1 << 15)
-def _tier_may_hold(tier_threshold: float, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int) -> bool:
+def _tier_may_hold(
+    tier_threshold: float, tier: BurnRateTier, start: float, end: float, phases: tuple[Phase, ...], slack: int,
+    counters: frozenset[int] = COUNTER_WINDOWS,
+) -> bool:
     threshold = tier_threshold * (1 - BOUND_MARGIN)
     # Alerts are only evaluated on ticks, one evaluation interval (slack less input) apart.
     step = max(slack - INPUT_INTERVAL, 60)
     at = start
     while at <= end:
-        if all(window_ratio_bounds(w, at, phases, slack)[1] > threshold for w in (tier.long_window, tier.short_window)):
+        if all(window_ratio_bounds(w, at, phases, slack, counters)[1] > threshold for w in (tier.long_window, tier.short_window)):
             return True
         at += step
     return False
@@ -306,11 +312,13 @@ def _tier_may_hold(tier_threshold: float, tier: BurnRateTier, start: float, end:
 
 def _others_may_hold(
     period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier,
-    start: float, end: float, phases: tuple[Phase, ...], slack: int,
+    start: float, end: float, phases: tuple[Phase, ...], slack: int, counters: frozenset[int] = COUNTER_WINDOWS,
 ) -> bool:
     """Whether another tier of the severity could hold in [start, end] on this traffic."""
     return any(
-        _tier_may_hold(_threshold(other, period, error_budget), other, start, end, phases, slack) for other in tiers if other != tier
+        _tier_may_hold(_threshold(other, period, error_budget), other, start, end, phases, slack, counters)
+        for other in tiers
+        if other != tier
     )
 
 
@@ -390,7 +398,7 @@ def _group_values(series: tuple[SyntheticSeries, ...], plan: SLOPlan) -> dict[st
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _warmup(tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, eval_interval: int) -> int:
+def _warmup(tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, eval_interval: int, counters: frozenset[int] = COUNTER_WINDOWS) -> int:
     """Good traffic before the errors start.
 
     For tiers summed from 5m rates, the longest such window of the severity, so the
@@ -402,34 +410,35 @@ def _warmup(tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, eval_interval: 
     then holds only the history since the start and crosses sooner: the theoretical
     detection time stays a valid upper bound.
     """
-    if source_of(tier.long_window) == "hourly":
-        return _ceil(promtool_smear(tier.long_window) + eval_interval, HOUR_SECONDS)
-    longest = max(t.long_window for t in tiers if source_of(t.long_window) != "hourly")
-    return _ceil(longest + promtool_smear(longest) + eval_interval, eval_interval)
+    if source_of(tier.long_window, counters) == "hourly":
+        return _ceil(promtool_smear(tier.long_window, counters) + eval_interval, HOUR_SECONDS)
+    longest = max(t.long_window for t in tiers if source_of(t.long_window, counters) != "hourly")
+    return _ceil(longest + promtool_smear(longest, counters) + eval_interval, eval_interval)
 
 
 # The numbers of each scenario are pure in the SLO's numbers (period, budget, tiers,
 # `for`, evaluation interval); SLOs sharing them, most of a large tree, share these.
 @functools.lru_cache(maxsize=1 << 12)
 def _fires_numbers(
-    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, for_seconds: int, e: int
+    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, for_seconds: int, e: int,
+    counters: frozenset[int] = COUNTER_WINDOWS,
 ) -> tuple[float, int, int, bool] | None:
     threshold = _threshold(tier, period, error_budget)
     ratio = min(FIRE_BURN * threshold, 1.0)
     if ratio <= threshold:
         return None  # a tier at a 100% error threshold can never fire; plan.py reports it
-    start = _warmup(tiers, tier, e)
-    deadline = _ceil(promtool_detection_time(tier, period, error_budget, ratio, e, INPUT_INTERVAL, for_seconds, start=start), e)
+    start = _warmup(tiers, tier, e, counters)
+    deadline = _ceil(promtool_detection_time(tier, period, error_budget, ratio, e, INPUT_INTERVAL, for_seconds, counters, start=start), e)
     at = start + deadline
     phases = (Phase(start, at + e, ratio),)
     # The alert may then come from another tier; the tier's own condition is checked anyway.
-    others = _others_may_hold(period, error_budget, tiers, tier, start, at, phases, INPUT_INTERVAL + e)
+    others = _others_may_hold(period, error_budget, tiers, tier, start, at, phases, INPUT_INTERVAL + e, counters)
     return ratio, start, deadline, others
 
 
 def _fires(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario | None:
     plan = text.plan
-    numbers = _fires_numbers(plan.period, plan.error_budget, sev.tiers, tier, sev.for_seconds or 0, e)
+    numbers = _fires_numbers(plan.period, plan.error_budget, sev.tiers, tier, sev.for_seconds or 0, e, plan.counter_windows)
     if numbers is None:
         return None
     ratio, start, deadline, others = numbers
@@ -450,21 +459,22 @@ def _fires(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
 
 @functools.lru_cache(maxsize=1 << 12)
 def _quiet_numbers(
-    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, e: int
+    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, e: int,
+    counters: frozenset[int] = COUNTER_WINDOWS,
 ) -> tuple[float, int, int, bool, str]:
     threshold = _threshold(tier, period, error_budget)
     ratio = QUIET_BURN * threshold
-    start = _warmup(tiers, tier, e)
+    start = _warmup(tiers, tier, e, counters)
     # Until promtool shows the long window holding nothing but the errors.
-    end = start + _ceil(promtool_clean_time(tier.long_window, e, INPUT_INTERVAL, stop=start), e)
+    end = start + _ceil(promtool_clean_time(tier.long_window, e, INPUT_INTERVAL, counters, stop=start), e)
     phases = (Phase(start, end + e, ratio),)
-    others = _others_may_hold(period, error_budget, tiers, tier, 0, end, phases, INPUT_INTERVAL + e)
+    others = _others_may_hold(period, error_budget, tiers, tier, 0, end, phases, INPUT_INTERVAL + e, counters)
     return ratio, start, end, others, fmt_float(0.85 * QUIET_BURN * float(tier.factor(period)))
 
 
 def _quiet(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario:
     plan = text.plan
-    ratio, start, end, others, reached = _quiet_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
+    ratio, start, end, others, reached = _quiet_numbers(plan.period, plan.error_budget, sev.tiers, tier, e, plan.counter_windows)
     phases = (Phase(start, end + e, ratio),)
     span = end
     checks = [
@@ -483,31 +493,36 @@ def _quiet(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: t
 # A search over stop times, pure in the SLO's numbers: SLOs sharing objective, period
 # and tiers (most of a large tree) share the answer.
 @functools.lru_cache(maxsize=1 << 12)
-def _reset_numbers(period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, e: int) -> tuple[float, int, int, int, bool]:
+def _reset_numbers(
+    period: int, error_budget: Decimal, tiers: tuple[BurnRateTier, ...], tier: BurnRateTier, e: int,
+    counters: frozenset[int] = COUNTER_WINDOWS,
+) -> tuple[float, int, int, int, bool]:
     threshold = float(tier.threshold(period, error_budget))
-    start = _warmup(tiers, tier, e)
+    start = _warmup(tiers, tier, e, counters)
     slack = INPUT_INTERVAL + e
     wanted = threshold * (1 + BOUND_MARGIN)
     best = None
     # The listed burns, then 100% errors for tiers whose threshold leaves no room for them.
     for ratio in [b * threshold for b in RESET_BURNS if b * threshold <= 1] + [1.0]:
-        limit = start + 2 * tier.long_window + 2 * promtool_smear(tier.long_window)
-        if source_of(tier.long_window) == "hourly":
+        limit = start + 2 * tier.long_window + 2 * promtool_smear(tier.long_window, counters)
+        if source_of(tier.long_window, counters) == "hourly":
             limit += HOUR_SECONDS  # what promtool shows of the long window lags up to an hour
         stop = start + e
         while stop <= limit:
-            clean = stop + _ceil(promtool_clean_time(tier.short_window, e, INPUT_INTERVAL, stop=stop), e)
+            clean = stop + _ceil(promtool_clean_time(tier.short_window, e, INPUT_INTERVAL, counters, stop=stop), e)
             phases = (Phase(start, stop, ratio),)
             # Firing for sure at the stop (both windows' lower bounds above the threshold),
             # and the long window still above it once the short one is clean.
-            firing = all(window_ratio_bounds(w, stop, phases, slack)[0] > wanted for w in (tier.long_window, tier.short_window))
-            if firing and window_ratio_bounds(tier.long_window, clean, phases, slack)[0] > wanted:
+            firing = all(window_ratio_bounds(w, stop, phases, slack, counters)[0] > wanted for w in (tier.long_window, tier.short_window))
+            if firing and window_ratio_bounds(tier.long_window, clean, phases, slack, counters)[0] > wanted:
                 break
             stop += e
         else:
             continue
         alone = not any(
-            _tier_may_hold(_threshold(other, period, error_budget), other, clean, clean, phases, slack) for other in tiers if other != tier
+            _tier_may_hold(_threshold(other, period, error_budget), other, clean, clean, phases, slack, counters)
+            for other in tiers
+            if other != tier
         )
         candidate = (ratio, start, stop, clean, alone)
         if alone:
@@ -521,7 +536,7 @@ def _reset_numbers(period: int, error_budget: Decimal, tiers: tuple[BurnRateTier
 def _reset(text: _SLOText, sev: SeverityPlan, tier: BurnRateTier, e: int, key: tuple | None = None, eps: float = EVENTS_PER_SECOND) -> Scenario | None:
     plan = text.plan
     try:
-        ratio, start, stop, clean, alone = _reset_numbers(plan.period, plan.error_budget, sev.tiers, tier, e)
+        ratio, start, stop, clean, alone = _reset_numbers(plan.period, plan.error_budget, sev.tiers, tier, e, plan.counter_windows)
     except ValueError:
         return None
     phases = (Phase(start, stop, ratio),)
@@ -680,7 +695,8 @@ def guard_scenario(plan: SLOPlan, sev: SeverityPlan, e: int) -> Scenario:
     longest = max(t.long_window for t in sev.tiers)
     rate = 0.5 * (plan.min_events or 0) / longest
     span = max(
-        promtool_detection_time(t, plan.period, plan.error_budget, 1.0, e, INPUT_INTERVAL, sev.for_seconds or 0, start=0) for t in sev.tiers
+        promtool_detection_time(t, plan.period, plan.error_budget, 1.0, e, INPUT_INTERVAL, sev.for_seconds or 0, plan.counter_windows, start=0)
+        for t in sev.tiers
     )
     end = _ceil(span + 2 * e, e)
     top = max(t.factor(plan.period) for t in sev.tiers)
@@ -703,7 +719,9 @@ def traffic(plan: SLOPlan) -> float:
 
 def _numbers_key(plan: SLOPlan) -> tuple:
     """What an SLO's scenario timings depend on: everything but its names and series."""
-    return (plan.period, plan.error_budget, tuple((sev.tiers, sev.for_seconds) for sev in plan.severities), plan.min_events)
+    return (
+        plan.period, plan.error_budget, tuple((sev.tiers, sev.for_seconds) for sev in plan.severities), plan.min_events, plan.counter_windows
+    )
 
 
 # Ticks per (numbers, interval): services of a large tree repeat a handful of shapes.
@@ -755,11 +773,13 @@ def _least_ticks(plan: SLOPlan, e: int) -> int:
     ticks = 0
     for sev in plan.severities:
         for tier in sev.tiers:
-            start = _warmup(sev.tiers, tier, e)
+            counters = plan.counter_windows
+            start = _warmup(sev.tiers, tier, e, counters)
             threshold = _threshold(tier, plan.period, plan.error_budget)
             ratio = min(FIRE_BURN * threshold, 1.0)
-            fires = promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL, start=start) if ratio > threshold else 0
-            quiet = tier.long_window + promtool_smear(tier.long_window)
+            detection = promtool_detection_time(tier, plan.period, plan.error_budget, ratio, e, INPUT_INTERVAL, counters=counters, start=start)
+            fires = detection if ratio > threshold else 0
+            quiet = tier.long_window + promtool_smear(tier.long_window, counters)
             ticks += int((2 * start + fires + quiet) // e)
     return ticks
 
@@ -999,7 +1019,9 @@ _SLOT = re.compile(rf"(\s{_MARK}M\d+x|{_MARK}\d+x)")
 _TEMPLATES: dict[tuple, "_Template | None"] = {}
 _TEMPLATES_MAX = 1 << 10
 # Stands in for the SLI's rates, which the tests never read.
+# Only whether the fast window is read from the counters (SLOPlan.counter_windows) shapes tests.
 _NO_RATES = BaseRates("", "")
+_FAST_RATES = BaseRates("", "", "fast")
 _SCENARIO, _FIELD = "\x1e", "\x1f"
 
 
@@ -1048,7 +1070,7 @@ def _placeholder_plan(plan: SLOPlan) -> SLOPlan:
         name=placeholder(1),
         description="",
         labels=tuple((key, placeholder(2 + i)) for i, (key, _) in enumerate(plan.labels)),
-        rates=_NO_RATES,
+        rates=_FAST_RATES if plan.rates.fast else _NO_RATES,
         # Annotations are the alert's text, not its behaviour: SLOs differing there share tests.
         severities=tuple(replace(sev, annotations=()) for sev in plan.severities),
     )

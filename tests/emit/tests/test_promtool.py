@@ -87,7 +87,9 @@ def test_fires_deadline_is_the_theoretical_detection_time(services) -> None:
             (phase,) = scenario.phases
             threshold = float(tier.threshold(plan.period, plan.error_budget))
             assert phase.ratio == pytest.approx(FIRE_BURN * threshold)
-            deadline = promtool_detection_time(tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, sev.for_seconds or 0, start=phase.start)
+            deadline = promtool_detection_time(
+                tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, sev.for_seconds or 0, plan.counter_windows, start=phase.start
+            )
             firing = [c for c in scenario.checks if c.expr.startswith("ALERTS{")]
             assert len(firing) == 1
             assert deadline <= firing[0].at - phase.start < deadline + e
@@ -95,6 +97,31 @@ def test_fires_deadline_is_the_theoretical_detection_time(services) -> None:
             assert firing[0].at - phase.start >= promtool_reach_time(tier.long_window, 1 / FIRE_BURN)
             never = [c for c in scenario.checks if c.expr.startswith("count_over_time(ALERTS")]
             assert never[0].at == phase.start and never[0].samples == ()
+
+
+def test_fires_deadline_follows_the_windows_read_from_counters(tmp_path: Path) -> None:
+    # A query without {{window}} cannot be read over 1h: its fast window is summed from the
+    # 5m rates, which reach a step later, and the page's deadline allows for that.
+    spec = tmp_path / "q.yaml"
+    spec.write_text(
+        "service: q\nslos:\n  - name: p\n    objective: 99.9\n    sli:\n      query:\n"
+        '        errors: sum(rate(r_total{code="500"}[5m]))\n'
+        "        total: sum(rate(r_total[5m]))\n"
+    )
+    loaded, _ = load_specs([spec])
+    (compiled,), diagnostics = compile_all(loaded)
+    assert not diagnostics
+    ((plan, series),) = compiled.tests.testable
+    assert plan.counter_windows == frozenset({300})
+    e = 60  # fine enough that the deadlines fall on different ticks
+    scenario = next(s for s in plan_scenarios(plan, series, e) if s.name.endswith("page 1h/5m fires at 1.1x"))
+    (phase,) = scenario.phases
+    tier = next(t for t in plan.severities[0].tiers if t.long_window == HOUR)
+    summed = promtool_detection_time(tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, 0, plan.counter_windows, start=phase.start)
+    raw = promtool_detection_time(tier, plan.period, plan.error_budget, phase.ratio, e, INPUT_INTERVAL, 0, start=phase.start)
+    assert summed > raw + e
+    firing = next(c for c in scenario.checks if c.expr.startswith("ALERTS{"))
+    assert summed <= firing.at - phase.start < summed + e
 
 
 def test_window_model_follows_the_hourly_cadence() -> None:
