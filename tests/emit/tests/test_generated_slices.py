@@ -145,30 +145,37 @@ def _decode(values: str) -> list[float]:
     return out
 
 
-def _judge(slice_: int, errors: list[float], total: list[float], k: int, op: str, threshold: float) -> str:
+def _judge(slice_: int, errors: list[float], total: list[float], k: int, op: str, threshold: float, complemented: bool = False) -> str:
     """Slice k's kind, judged from the decoded counters as the rule judges it."""
     steps = range((k - 1) * slice_ // INPUT, k * slice_ // INPUT)
     moved_total = sum(total[i] for i in steps)
     if moved_total == 0:
         return "idle"
     ratio = sum(errors[i] for i in steps) / moved_total
+    ratio = 1 - ratio if complemented else ratio
     good = {"lt": ratio < threshold, "lte": ratio <= threshold, "gt": ratio > threshold, "gte": ratio >= threshold}[op]
     return "good" if good else "bad"
 
 
-@settings(max_examples=60, deadline=None)
+# The same slice written as a ratio, a ratio query, and 1 minus a ratio query.
+FORMS = {
+    "ratio": lambda: {"ratio": {"errors": "req_errors_total", "total": "req_total"}},
+    "query": lambda: {"query": "sum(rate(req_errors_total[{{window}}])) / sum(rate(req_total[{{window}}]))"},
+    "1 - query": lambda: {"query": "1 - (sum(rate(req_errors_total[{{window}}])) / sum(rate(req_total[{{window}}])))"},
+}
+
+
+@settings(max_examples=80, deadline=None)
 @given(
     slice_minutes=st.sampled_from([1, 2, 3, 5, 10, 15, 30, 60]),
     threshold=st.floats(min_value=1e-5, max_value=0.9),
     op=st.sampled_from(["lt", "lte", "gt", "gte"]),
     hours=st.integers(min_value=1, max_value=3),
+    form=st.sampled_from(sorted(FORMS)),
 )
-def test_inputs_give_the_slices_the_count_expects(slice_minutes: int, threshold: float, op: str, hours: int) -> None:
+def test_inputs_give_the_slices_the_count_expects(slice_minutes: int, threshold: float, op: str, hours: int, form: str) -> None:
     ts = TimeslicesSLI.model_validate(
-        {
-            "slice": f"{slice_minutes}m",
-            "good_when": {"ratio": {"errors": "req_errors_total", "total": "req_total"}, "op": op, "threshold": threshold},
-        }
+        {"slice": f"{slice_minutes}m", "good_when": {**FORMS[form](), "op": op, "threshold": threshold}}
     )
     inputs = slice_inputs(ts, ())
     slice_ = slice_minutes * 60
@@ -181,7 +188,10 @@ def test_inputs_give_the_slices_the_count_expects(slice_minutes: int, threshold:
         increments = [b - a for a, b in zip(values, values[1:])]
         assert min(increments) >= 0
         decoded[series.metric] = increments
-    judged = [_judge(slice_, decoded["req_errors_total"], decoded["req_total"], k, op, threshold) for k in range(1, len(slices.kinds) + 1)]
+    judged = [
+        _judge(slice_, decoded["req_errors_total"], decoded["req_total"], k, op, threshold, form == "1 - query")
+        for k in range(1, len(slices.kinds) + 1)
+    ]
     assert judged == list(slices.kinds)
 
 
