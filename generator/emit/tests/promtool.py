@@ -40,8 +40,16 @@ from slogen.emit.rules.alerts import tier_expr, tier_label
 from slogen.emit.rules.calendar import bound_exprs
 from slogen.emit.rules.recording import coverage_at, promtool_history
 from slogen.emit.targets.base import header
-from slogen.emit.tests.series import SeriesError, SyntheticSeries, fmt_float, label_matches, sli_selectors, sli_series
-from slogen.emit.tests.series import expanded_last as _expanded_last
+from slogen.emit.tests.series import (
+    SeriesError,
+    SyntheticSeries,
+    counter_text,
+    fmt_float,
+    label_matches,
+    merged_runs,
+    sli_selectors,
+    sli_series,
+)
 from slogen.emit.tests.slices import SUFFIX as SLICES_SUFFIX
 from slogen.emit.tests.slices import SliceInputs, slice_groups, slice_inputs, slice_test_text
 from slogen.plan import names
@@ -833,26 +841,12 @@ def series_values(series: SyntheticSeries, phases: tuple[Phase, ...], length: in
 @functools.lru_cache(maxsize=1 << 14)
 def _values_text(base: float, per_error: float, phases: tuple[Phase, ...], length: int, events_per_second: float) -> str:
     steps = length // INPUT_INTERVAL
-    runs: list[tuple[float, int]] = []  # (increment per step, steps), equal neighbours merged
+    runs = []
     for first_step, end_step in _ratio_segments(phases, steps):
         mid = (first_step - 0.5) * INPUT_INTERVAL
         ratio = next((p.ratio for p in phases if p.start <= mid < p.end), 0.0)
-        inc = events_per_second * (base + per_error * ratio) * INPUT_INTERVAL
-        if runs and runs[-1][0] == inc:
-            runs[-1] = (inc, runs[-1][1] + end_step - first_step)
-        else:
-            runs.append((inc, end_step - first_step))
-    parts = ["0"]
-    value = 0.0
-    for inc, run in runs:
-        # Each segment starts exactly where promtool's float expansion of the previous one
-        # ended (never a hair below it): a counter that dips by 1e-12 reads as a reset.
-        first = value + inc
-        first_text = repr(first) if not first.is_integer() else str(int(first))
-        step_text = fmt_float(inc)
-        parts.append(f"{first_text}+{step_text}x{run - 1}" if run > 1 else first_text)
-        value = _expanded_last(float(first_text), float(step_text), run - 1)
-    return " ".join(parts)
+        runs.append((events_per_second * (base + per_error * ratio) * INPUT_INTERVAL, end_step - first_step))
+    return counter_text(merged_runs(runs))
 
 
 def _ratio_segments(phases: tuple[Phase, ...], steps: int) -> list[tuple[int, int]]:

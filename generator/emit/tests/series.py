@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import re._parser as sre_parse  # the stdlib's regex parser: walked to build a matching example
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -334,6 +335,36 @@ def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
 def fmt_float(value: float) -> str:
     """A float as short, exact-enough PromQL text."""
     return f"{value:.12g}"
+
+
+def exact_text(value: float) -> str:
+    """A float as text that reads back as the same float: `12`, `7.949999999999999`."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def merged_runs(runs: Iterable[tuple[float, int]]) -> list[tuple[float, int]]:
+    """(increment, steps) runs of a counter with equal neighbours merged."""
+    out: list[tuple[float, int]] = []
+    for inc, steps in runs:
+        if out and out[-1][0] == inc:
+            out[-1] = (inc, out[-1][1] + steps)
+        else:
+            out.append((inc, steps))
+    return out
+
+
+def counter_text(runs: Iterable[tuple[float, int]], step_text: Callable[[float], str] = fmt_float) -> str:
+    """promtool's expanding notation for a counter from 0 growing by `inc` per input step for
+    `steps` steps, run after run (merged_runs)."""
+    parts, value = ["0"], 0.0
+    for inc, run in runs:
+        # Each run starts exactly where promtool's float expansion of the previous one ended
+        # (never a hair below it): a counter that dips by 1e-12 reads as a reset.
+        first_text = exact_text(value + inc)
+        step = step_text(inc)
+        parts.append(f"{first_text}+{step}x{run - 1}" if run > 1 else first_text)
+        value = expanded_last(float(first_text), float(step), run - 1)
+    return " ".join(parts)
 
 
 @functools.lru_cache(maxsize=1 << 14)

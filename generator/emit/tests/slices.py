@@ -33,8 +33,11 @@ from slogen.emit.targets.base import header
 from slogen.emit.tests.series import (
     SeriesError,
     SyntheticSeries,
+    counter_text,
+    exact_text,
     histogram_series,
     inferred_counters,
+    merged_runs,
     ratio_series,
 )
 from slogen.plan import names
@@ -234,24 +237,6 @@ def _increment(series: SyntheticSeries, share: float) -> float:
     return round(series.rate(EVENTS_PER_SECOND, share) * INPUT / QUANTUM) * QUANTUM
 
 
-def _counter_text(increments: list[float]) -> str:
-    """promtool's expanding notation for a counter growing by `increments` per input step."""
-    runs: list[list] = []
-    for inc in increments:
-        if runs and runs[-1][0] == inc:
-            runs[-1][1] += 1
-        else:
-            runs.append([inc, 1])
-    parts, value = ["0"], 0.0
-    for inc, run in runs:
-        first = value + inc
-        first_text = repr(first) if not first.is_integer() else str(int(first))
-        step_text = repr(inc) if not inc.is_integer() else str(int(inc))
-        parts.append(f"{first_text}+{step_text}x{run - 1}" if run > 1 else first_text)
-        value = first + inc * (run - 1)
-    return " ".join(parts)
-
-
 def input_series(slices: Slices, length: int) -> list[dict]:
     """Every counter of the SLI over `length` seconds: each slice's traffic at its error share."""
     out = []
@@ -263,7 +248,7 @@ def input_series(slices: Slices, length: int) -> list[dict]:
                 increments.append(0.0)
             else:
                 increments.append(_increment(series, slices.inputs.good if kind == "good" else slices.inputs.bad))
-        out.append({"series": series.notation(), "values": _counter_text(increments)})
+        out.append({"series": series.notation(), "values": counter_text(merged_runs((inc, 1) for inc in increments), exact_text)})
     return out
 
 
