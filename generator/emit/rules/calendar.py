@@ -42,6 +42,8 @@ phase (under an hour) before the period does, in every zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slogen.emit.rules.alerts import template_label, template_literal
 from slogen.emit.rules.recording import Rule
 from slogen.plan import names
@@ -130,6 +132,13 @@ def bound_exprs(plan: SLOPlan, clock: int = 0) -> tuple[Expr, Expr, Expr, Expr, 
         guess = Expr(f"vector({recorded} - {off})", lambda t, at=at: at(t) - offset(t))
         bounds.append(utc_expr(cal, Expr(f"vector({recorded})", at.fn), guess))
     return offset, start_local, end_local, bounds[0], bounds[1]
+
+
+def rule_bounds(plan: SLOPlan) -> Callable[[float], tuple[int, int]]:
+    """UTC start and end of the period holding a moment, as the rules compute them (in 1970 too,
+    where tzdata's history, plan/calendar.period_bounds, may differ): for generated tests."""
+    *_, start, end = bound_exprs(plan)
+    return lambda t: (int(start(t)), int(end(t)))
 
 
 def calendar_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:

@@ -37,7 +37,7 @@ from functools import cached_property
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr, tier_label
-from slogen.emit.rules.calendar import bound_exprs
+from slogen.emit.rules.calendar import rule_bounds
 from slogen.emit.rules.recording import coverage_at, promtool_history
 from slogen.emit.targets.base import header
 from slogen.emit.tests.series import (
@@ -608,8 +608,9 @@ def _between(lo: float, hi: float) -> tuple[str, str]:
     return fmt_float((lo + hi) / 2), fmt_float((hi - lo) / 2)
 
 
-def _calendar_budget(plan: SLOPlan, e: int) -> tuple[tuple, float]:
-    """The budget scenario of a calendar SLO, and the share of its period covered at the end.
+def _calendar_budget(plan: SLOPlan, e: int) -> tuple[tuple, float, tuple[int, int]]:
+    """The budget scenario of a calendar SLO, the share of its period covered at the end,
+    and that period's start and end.
 
     Its errors must fall in the period holding the end, which starts inside the test in
     zones west of UTC (New York's January 1970 at 05:00 UTC) and for weeks starting late:
@@ -619,20 +620,20 @@ def _calendar_budget(plan: SLOPlan, e: int) -> tuple[tuple, float]:
     """
     cal = plan.calendar
     assert cal is not None
-    _, _, _, start_of, end_of = bound_exprs(plan)
+    bounds = rule_bounds(plan)
     base = _ceil(promtool_smear(86400) + e, HOUR_SECONDS)
     tail = HOUR_SECONDS if cal.hour_phase else 0
     shift = 0
     for _ in range(4):  # a shift past one period's start can land the end in the next
         end = _budget_numbers(plan.error_budget, e, shift)[2]
-        start = int(start_of(end))
+        start, period_end = bounds(end)
         first = ((start + cal.hour_phase) // HOUR_SECONDS + 1) * HOUR_SECONDS - tail
         if first <= base + shift:
             break
         shift = _ceil(first - base, HOUR_SECONDS)
     numbers = _budget_numbers(plan.error_budget, e, shift, (max(first, HOUR_SECONDS), tail))
     history = promtool_history(end)
-    return numbers, min(history, end - start) / (int(end_of(end)) - start)
+    return numbers, min(history, end - start) / (period_end - start), (start, period_end)
 
 
 def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
@@ -643,8 +644,9 @@ def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
         # cover (`end` is on the hour: the history count is the same whether the hourly
         # group ran at every tick or on the hour, as in the copy the tests load).
         covered = coverage_at(plan, numbers[2], promtool_history(numbers[2]))
+        bounds: tuple[int, int] | None = None
     else:
-        numbers, covered = _calendar_budget(plan, e)
+        numbers, covered, bounds = _calendar_budget(plan, e)
     phase, mid, end, current, period, (low, high, period_burn), note = numbers
     remaining = _between(1 - high * covered, 1 - low * covered)
     note += f", {fmt_float(covered)} of the period covered: budget remaining {fmt_float(1 - period_burn * covered)}"
@@ -657,20 +659,19 @@ def _budget(text: _SLOText, e: int, eps: float = EVENTS_PER_SECOND) -> Scenario:
         Check(mid, between(names.CURRENT_BURN_RATE, current), ((labels, 1.0),)),
         Check(end, between(names.PERIOD_BURN_RATE, period), ((labels, 1.0),)),
         Check(end, between(names.PERIOD_BUDGET_REMAINING, remaining), ((labels, 1.0),)),
-        *_calendar_bounds(plan, end),
+        *_bound_checks(plan, end, bounds),
     )
     return Scenario(f"{plan.service}/{plan.name} budget", end + e, (phase,), checks, (note,), None, eps)
 
 
-def _calendar_bounds(plan: SLOPlan, at: int) -> tuple[Check, ...]:
-    """A calendar SLO's period start and end at `at`, as slogen's model of the zone's rule
-    gives them (tests/emit/rules/test_calendar_rules.py holds the model to tzdata)."""
-    if plan.calendar is None:
+def _bound_checks(plan: SLOPlan, at: int, bounds: tuple[int, int] | None) -> tuple[Check, ...]:
+    """A calendar SLO's period start and end at `at` (calendar.rule_bounds: the model
+    tests/emit/rules/test_calendar_rules.py holds to tzdata); none for a rolling window."""
+    if bounds is None:
         return ()
-    _, _, _, start, end = bound_exprs(plan)
     return tuple(
-        Check(at, f"abs(sum({plan.selector(metric)}) - {int(bound(at))}) < bool 0.5", (("{}", 1.0),))
-        for metric, bound in ((names.CAL_START, start), (names.CAL_END, end))
+        Check(at, f"abs(sum({plan.selector(metric)}) - {bound}) < bool 0.5", (("{}", 1.0),))
+        for metric, bound in zip((names.CAL_START, names.CAL_END), bounds)
     )
 
 

@@ -28,7 +28,7 @@ import promql_parser as pp
 
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.alerts import tier_expr, tier_label
-from slogen.emit.rules.calendar import bound_exprs
+from slogen.emit.rules.calendar import rule_bounds
 from slogen.emit.targets.base import header
 from slogen.emit.tests.series import (
     SeriesError,
@@ -317,8 +317,7 @@ def _calendar_checks(plan: SLOPlan, slices: Slices, at: int) -> list[dict]:
     tests/emit/rules/test_calendar_rules.py) and its slices, from the hourly counts."""
     cal = plan.calendar
     assert cal is not None
-    _, _, _, start_expr, end_expr = bound_exprs(plan)
-    start, end = int(start_expr(at)), int(end_expr(at))
+    start, end = rule_bounds(plan)(at)
     phase = cal.hour_phase
     count, good, seen = 0, 0.0, False
     # Each hourly step s reads the hour's count recorded at s - phase, when past the start.
