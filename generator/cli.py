@@ -443,7 +443,7 @@ def test_rules(
             typer.echo(f"{out / rel}: missing or stale: run `{generate_command()}` before testing", err=True)
         raise typer.Exit(EXIT_STALE)
     untested = _warn_untested(services)
-    loads = {rel: c.tests.rule_paths for c in services if c.tests is not None for rel in c.tests.files(c.service)}
+    loads = {rel: c.tests.rule_paths for c in services if c.tests is not None for rel in c.tests.files}
     tests = [rel for rel in sorted(files) if rel in loads]
     with tempfile.TemporaryDirectory(prefix="slogen-test-") as tmp:
         paths = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from slogen.build.gcpause import paused_gc
 from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
@@ -17,7 +17,6 @@ from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
 from slogen.emit.tests import cadence
 from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
-from slogen.emit.tests.slices import SUFFIX as SLICES_SUFFIX
 from slogen.plan import names
 from slogen.plan.calendar import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
@@ -70,8 +69,8 @@ def compile_service(spec: ServiceSpec, source: str, share_rules: str = "service"
     order = global_eval_order(spec.service, rules.group_names, plans, SHARED) if local else rules.group_names
     tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, order)
     # The tests load promtool's copy of a rule file with an hourly group (cadence.py).
-    own = f"{cadence.FOLDER.removeprefix('tests/')}/{spec.service}.yml" if _slow_groups(spec.service, rules) else f"../rules/{spec.service}.yml"
-    shared = (f"{cadence.FOLDER.removeprefix('tests/')}/{SHARED}.yml",) if local else ()
+    own = cadence.path(spec.service).removeprefix("tests/") if _slow_groups(spec.service, rules) else f"../rules/{spec.service}.yml"
+    shared = (cadence.path(SHARED).removeprefix("tests/"),) if local else ()
     tests = replace(tests, rule_files=(own, *shared))
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
 
@@ -81,6 +80,14 @@ def _slow_groups(service: str, rules: ServiceRules) -> tuple[Group, ...]:
     averages); no per-SLO rule sits in such a group, so the rule templates need not be built."""
     groups = [Group(names.group_name(service, part), interval, shared) for (part, interval, _, _), shared in zip(PARTS, rules.shared) if shared]
     return cadence.slow(groups)
+
+
+def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...], render: Callable[[], str]) -> None:
+    """promtool's copy of rule file `name` (cadence.py), when it has `slow` groups: from the
+    Prometheus rule file among `files`, or rendered now when no target wrote one."""
+    if slow:
+        rule_file = f"{prometheus.FOLDER}/{name}.{prometheus.EXTENSION}"
+        files[cadence.path(name)] = cadence.copy(files.get(rule_file) or render(), slow, rule_file)
 
 
 def render_rule_file(compiled: CompiledService) -> str:
@@ -117,16 +124,13 @@ def service_files(compiled: CompiledService, targets: tuple[str, ...], options: 
     files = target_files([(compiled.service, compiled.source, compiled.groups)], others, options) if others else {}
     if len(others) < len(targets):
         files[f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"] = render_rule_file(compiled)
-    if compiled.tests is not None and (compiled.tests.testable or compiled.tests.slices):
-        if compiled.tests.testable:
-            files[f"tests/{compiled.service}.test.yml"] = render_test_file(compiled.tests, compiled.source)
-        if compiled.tests.slices:
-            files[f"tests/{compiled.service}.{SLICES_SUFFIX}"] = render_slice_test_file(compiled.tests, compiled.source)
-        slow = _slow_groups(compiled.service, compiled.rules)
-        if slow:
-            rule_file = f"{prometheus.FOLDER}/{compiled.service}.{prometheus.EXTENSION}"
-            text = files.get(rule_file) or render_rule_file(compiled)
-            files[f"{cadence.FOLDER}/{compiled.service}.yml"] = cadence.copy(text, slow, rule_file)
+    tests = compiled.tests
+    if tests is not None and tests.files:
+        if tests.testable:
+            files[tests.main_file] = render_test_file(tests, compiled.source)
+        if tests.slices:
+            files[tests.slices_file] = render_slice_test_file(tests, compiled.source)
+        _add_cadence_copy(files, compiled.service, _slow_groups(compiled.service, compiled.rules), lambda: render_rule_file(compiled))
     files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
     return files
 
@@ -144,12 +148,9 @@ def global_files(
     ordered = sorted(services, key=lambda c: c.service)
     if options.share_rules == "global" and ordered:
         groups = global_groups(SHARED, [plan for c in ordered for plan in c.plans])
-        files.update(target_files([(SHARED, "every spec (--share-rules global)", groups)], targets, options))
-        slow = cadence.slow(groups)
-        if slow:
-            rule_file = f"{prometheus.FOLDER}/{SHARED}.{prometheus.EXTENSION}"
-            text = files.get(rule_file) or prometheus.render(SHARED, "every spec (--share-rules global)", groups, options)
-            files[f"{cadence.FOLDER}/{SHARED}.yml"] = cadence.copy(text, slow, rule_file)
+        source = "every spec (--share-rules global)"
+        files.update(target_files([(SHARED, source, groups)], targets, options))
+        _add_cadence_copy(files, SHARED, cadence.slow(groups), lambda: prometheus.render(SHARED, source, groups, options))
     if ordered:
         files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
         # Routing reads every service's alerts: one file, like the overview dashboard.

@@ -38,6 +38,11 @@ NOTE = (
 )
 
 
+def path(name: str) -> str:
+    """Where promtool's copy of rule file `name` goes, relative to the output directory."""
+    return f"{FOLDER}/{name}.yml"
+
+
 def gate(expr: str, interval: int) -> str:
     """`expr` kept only on multiples of `interval` seconds of the test's clock."""
     return f"(\n{expr}\n)\nand on () (vector(time()) % {interval} == 0)"

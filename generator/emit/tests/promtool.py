@@ -146,9 +146,20 @@ class ServiceTests:
         """The rule files the test file loads, relative to output/tests/."""
         return list(self.rule_files) or [f"../rules/{self.service}.yml"]
 
-    def files(self, service: str) -> list[str]:
+    @property
+    def main_file(self) -> str:
+        """The main test file's path, relative to the output directory."""
+        return f"tests/{self.service}.test.yml"
+
+    @property
+    def slices_file(self) -> str:
+        """The timeslice SLOs' test file's path (slices.py), relative to the output directory."""
+        return f"tests/{self.service}.{SLICES_SUFFIX}"
+
+    @property
+    def files(self) -> list[str]:
         """The test files written for the service, relative to the output directory."""
-        return ([f"tests/{service}.test.yml"] if self.testable else []) + ([f"tests/{service}.{SLICES_SUFFIX}"] if self.slices else [])
+        return ([self.main_file] if self.testable else []) + ([self.slices_file] if self.slices else [])
 
     @cached_property
     def series(self) -> dict[str, tuple[SyntheticSeries, ...]]:
