@@ -22,6 +22,7 @@ SLOs whose inputs do not overlap share test groups, as in the main file.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, replace
 
 import promql_parser as pp
@@ -46,7 +47,7 @@ from slogen.plan.timeslices import TS_GOOD
 from slogen.plan.windows import BASE_WINDOW, BurnRateTier, promtool_detection_time, source_of
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.model import RatioSLI, TimeslicesSLI
-from slogen.spec.promql import SLIError, escape_string, name_text, parse_query, substitute_window
+from slogen.spec.promql import SLIError, parse_query, selector_text, substitute_window
 
 SUFFIX = "slices.test.yml"  # output/tests/<service>.slices.test.yml
 EVAL = 60  # every slice is a whole number of minutes, judged every minute
@@ -85,13 +86,17 @@ class SliceInputs:
         return 1.0 if kind == "good" else 0.0
 
 
+# A slice condition's operators (spec.model.SLICE_OPS) in Python.
+_OPS = {"lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge}
+
+
 def _sides(threshold: float, op: str) -> tuple[float, float]:
     """Error ratios just inside (good) and just outside (bad) `op threshold`, within [0, 1]."""
     below = threshold * (1 - MARGIN) if threshold > 0 else -1.0
     above = min(threshold * (1 + MARGIN), (threshold + 1) / 2) if threshold > 0 else MARGIN
     good, bad = (below, above) if op in ("lt", "lte") else (above, below)
-    holds = {"lt": lambda v: v < threshold, "lte": lambda v: v <= threshold, "gt": lambda v: v > threshold, "gte": lambda v: v >= threshold}[op]
-    if not (0 <= good <= 1 and 0 <= bad <= 1 and holds(good) and not holds(bad)):
+    holds = _OPS[op]
+    if not (0 <= good <= 1 and 0 <= bad <= 1 and holds(good, threshold) and not holds(bad, threshold)):
         raise SeriesError("good_when.threshold", f"no error ratio in [0, 1] falls on each side of {op} {threshold:g}")
     return good, bad
 
@@ -343,7 +348,7 @@ def _alert_selector(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier | None 
     labels = {"alertname": plan.alert_name, "alertstate": "firing", **dict(sev.labels), names.LABEL_ID: plan.id}
     if tier is not None:
         labels[names.LABEL_TIER] = tier_label(tier)
-    return "ALERTS{" + ", ".join(f'{name_text(k)}="{escape_string(v)}"' for k, v in sorted(labels.items())) + "}"
+    return selector_text("ALERTS", ((k, "=", v) for k, v in sorted(labels.items())))
 
 
 def _deadline(plan: SLOPlan, sev: SeverityPlan, tier: BurnRateTier, slice_: int) -> int | str:
