@@ -68,10 +68,10 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
         query = parse_query(substitute_window(cond.query or "", window), "query").prettify()
         # A ratio query over a slice without traffic is 0/0, NaN, which a bool comparison
         # judges bad: such a slice is recorded -1, no slice, as for ratio and latency
-        # (`>= -Inf` keeps every number; `x != x` holds for NaN only).
+        # (`>= -Inf` drops NaN alone, and `or` fills in only what it dropped).
         labels = names_text(grouping)
         group = f"group by ({labels}) " if labels else "group"
-        expr = f"(({query}) >= -Inf) {op} bool {text}\nor {on}\n-1 * {group}(({query}) != ({query}))"
+        expr = f"(({query}) >= -Inf) {op} bool {text}\nor {on}\n-1 * {group}({query})"
         what = f"query {op} {text}"
     return TimeslicePlan(seconds, expr, f"share of good {window} slices ({what})")
 
