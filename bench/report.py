@@ -261,7 +261,7 @@ Compiler changes made while benchmarking (each covered by tests):
   overview dashboard, the report) and the jsonnet / Sloth / OpenSLO / Pyrra files, which convert together.
   `tests/build/test_pipeline.py` holds the result byte-identical to one process. Peak RSS went from 1.4 GiB to about
   150 MiB per process, since no process holds the whole output any more.
-- `emit/tests/promtool.py`: the promtool tests of issue 3 were the largest cost (about 10 ms per SLO). Scenario numbers
+- `emit/promtool/service_tests.py`: the promtool tests of issue 3 were the largest cost (about 10 ms per SLO). Scenario numbers
   (detection deadlines, reset searches, budget bounds) are memoised by the SLO's numbers, the SLO's identity
   strings are built once, and the test files are written directly (held to PyYAML's bytes by a test): about
   0.7 ms per SLO now.
@@ -270,14 +270,14 @@ Compiler changes made while benchmarking (each covered by tests):
   spec anyone writes) skip the alias-bomb accounting and PyYAML's constructor; dashboards JSON via orjson, report
   plots drawn once per distinct shape and referenced (`<symbol>`/`<use>`), per-shape dashboard parts memoised.
   That reached 12.2 s wall (22 s CPU) for 10,000 SLOs: the 10 s target missed.
-- `emit/rules/rule_file.py` (new), `emit/tests/promtool.py`: SLOs that share their numbers, label names and alerting share one
+- `emit/rules/rule_file.py` (new), `emit/promtool/service_tests.py`: SLOs that share their numbers, label names and alerting share one
   template for their rule text and one for their promtool scenarios, written once for a stand-in plan whose names
   are placeholders and filled per SLO. A scalar holding an SLO's names or labels is styled again from its real
   text, unless only "inert" service and SLO names sit inside it, away from its ends; the template's expressions
   are parsed once and each SLO's base-rate expressions per SLO. `Rule` objects and scenarios are built only where
   asked for (other targets, `slogen explain`) or for SLOs whose names are not inert. Rules went from ~4 s to
   ~0.85 s of CPU, promtool tests from ~4.5 s to ~1.5 s (`tests/emit/rules/test_rule_file.py`,
-  `tests/emit/tests/test_promtool.py` hold the filled text to PyYAML's text of each SLO's own rules and scenarios,
+  `tests/emit/promtool/test_promtool.py` hold the filled text to PyYAML's text of each SLO's own rules and scenarios,
   odd names, labels, descriptions and annotations included).
 - `promql.py`: selectors are cached by text alone (each was parsed under three field names), a query SLI's query
   is parsed once for its rules and its counters, and a selector in the usual spelling is checked by the parser

@@ -21,8 +21,8 @@ from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
 from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable, write_file
-from slogen.emit.convert import render_native
-from slogen.emit.report.budget import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
+from slogen.emit.native_yaml import render_native
+from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import COLUMNS, markdown_table
 from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import History, render_report
@@ -30,7 +30,7 @@ from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targe
 from slogen.emit.targets.base import SHARE_RULES
 from slogen.emit.targets.operator import parse_label, parse_namespace
 from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
-from slogen.live.prometheus import Prometheus, PrometheusError, Sample
+from slogen.live.prometheus_api import Prometheus, PrometheusError, Sample
 from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
 from slogen.live.status import (
     STATUS_HEADERS,
@@ -43,7 +43,7 @@ from slogen.live.status import (
     status_queries,
     status_rows,
 )
-from slogen.postmortem.cli import postmortem_app
+from slogen.postmortem.commands import postmortem_app
 from slogen.spec.durations import parse_duration
 from slogen.spec.errors import Diagnostic, one_line
 from slogen.spec.formats.jsonnet import JsonnetOptions

@@ -91,7 +91,7 @@ def run(
     """Compile the spec, write a promtool test file, and run it; fail with promtool's output.
 
     As the generated tests do, it loads promtool's copy of the rule file, whose hourly
-    group records on the hour only (emit/tests/cadence.py), and runs the groups in the
+    group records on the hour only (emit/promtool/cadence.py), and runs the groups in the
     file's order: promtool would otherwise run every group at every tick, in random order.
     `as_written`: the rule file itself, every group at every tick (still in order).
     """

@@ -15,10 +15,10 @@ from slogen.emit.rules.rule_file import PARTS, ServiceRules, build_groups, globa
 from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions, check_options, mimir, prometheus, target_files
 from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
-from slogen.emit.tests import cadence
-from slogen.emit.tests.promtool import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
+from slogen.emit.promtool import cadence
+from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
 from slogen.plan import names
-from slogen.plan.calendar import phase_warnings
+from slogen.plan.calendar_periods import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.load import LoadedSpec
@@ -168,7 +168,7 @@ def global_files(
 
 def spec_warnings(item: LoadedSpec) -> tuple[Diagnostic, ...]:
     """What a spec's author should know but need not fix, located: what converting a foreign
-    spec changed, calendar windows whose boundaries are not exact (plan/calendar.py), and for
+    spec changed, calendar windows whose boundaries are not exact (plan/calendar_periods.py), and for
     a native spec, default tiers burning below 1x over its window."""
     found = item.warnings + tuple(item.diagnostic(p) for p in phase_warnings([slo.window for slo in item.spec.slos]))
     if item.locate is not None:  # converted: tier_warnings' fix is not in the source's language

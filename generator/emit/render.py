@@ -188,7 +188,7 @@ def inert(value: str) -> bool:
     return _INERT.match(value) is not None
 
 
-# Templates of rule and test text (emit/rules/rule_file.py, emit/tests/promtool.py) are written for
+# Templates of rule and test text (emit/rules/rule_file.py, emit/promtool/service_tests.py) are written for
 # stand-in plans whose names are these: inert, and unlike anything a spec says.
 PLACEHOLDER_MARK = "slogenslot"
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from slogen.live.prometheus import Sample
+from slogen.live.prometheus_api import Sample
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import HISTORY_READ

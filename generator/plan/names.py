@@ -30,8 +30,8 @@ POLICY_LEVEL = "slo:budget_policy:level"  # index of the active policy state, 0 
 POLICY_STATE = "slo:budget_policy:state"  # one series per state, 1 for the active one, else 0
 LABEL_ACTION = "slo_action"  # names the policy state on POLICY_STATE
 BUDGET_EXHAUSTED_ALERT = "SLOErrorBudgetExhausted"
-NO_DATA_ALERT = "SLONoData"  # opt-in: the SLI reads no series at all (emit/rules/nodata.py)
-# Calendar windows and timeslices (emit/rules/calendar.py).
+NO_DATA_ALERT = "SLONoData"  # opt-in: the SLI reads no series at all (emit/rules/nodata_rules.py)
+# Calendar windows and timeslices (emit/rules/calendar_groups.py).
 CAL_OFFSET = "slo:calendar_utc_offset:seconds"
 CAL_START_LOCAL = "slo:calendar_period_start_local:seconds"
 CAL_END_LOCAL = "slo:calendar_period_end_local:seconds"

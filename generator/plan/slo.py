@@ -10,9 +10,9 @@ from decimal import Decimal
 from functools import cached_property
 
 from slogen.plan import names
-from slogen.plan.calendar import NOMINAL, Calendar, calendar_plan
+from slogen.plan.calendar_periods import NOMINAL, Calendar, calendar_plan
 from slogen.plan.nodata import NoDataPlan, no_data_plan
-from slogen.plan.policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
+from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
 from slogen.plan.timeslices import TimeslicePlan, timeslice_plan
 from slogen.plan.windows import BASE_WINDOW, COUNTER_WINDOWS, DAY, DEFAULT_TIERS, FAST_WINDOW, HOUR, BurnRateTier, scale_seconds, scale_tiers, window_problems

@@ -3,7 +3,7 @@
 A slice is good (1) when its value (error ratio, latency quantile or a query over
 the slice) meets the threshold, else bad (0); a slice without traffic (-1) is neither.  The
 SLO's events are its slices: the 5m base rates count the slices recorded by
-emit/rules/calendar.py (`slo:timeslice_good:bool`), one per slice step of a subquery,
+emit/rules/calendar_groups.py (`slo:timeslice_good:bool`), one per slice step of a subquery,
 so every rolling window, burn-rate tier and calendar period works on slices unchanged.
 """
 

@@ -240,7 +240,7 @@ def reset_time(
 
 # promtool (2.42 and 3.16 alike) ignores each group's `interval:` and evaluates every group
 # at every tick of the test's evaluation_interval.  The generated tests therefore load a
-# copy of the rule file whose hourly group records only on the hour (emit/tests/cadence.py),
+# copy of the rule file whose hourly group records only on the hour (emit/promtool/cadence.py),
 # as Prometheus records it once an hour.  A window summed from the hourly series is then,
 # as on Prometheus, an exact sliding window over the 5m rates (a 5m ramp) as it stood at
 # the last full hour; every other window is computed at every tick (the 3m long group

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from slogen.postmortem.budget import P0_BUDGET_SHARE
+from slogen.postmortem.impact import P0_BUDGET_SHARE
 from slogen.postmortem.model import PLACEHOLDER, SEVERITIES, TEMPLATES, Line, Postmortem, Section, Table, front_date, parse_utc, tables_in
 from slogen.postmortem.templates import IMPACT_FIELDS, PRIORITIES, SECTIONS, STATUSES
 

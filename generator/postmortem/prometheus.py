@@ -6,8 +6,8 @@ from datetime import datetime
 
 import httpx
 from slogen.live.http_config import HTTPConfig
-from slogen.live.prometheus import denied
-from slogen.postmortem.budget import WindowQueries
+from slogen.live.prometheus_api import denied
+from slogen.postmortem.impact import WindowQueries
 
 TIMEOUT_SECONDS = 30.0
 

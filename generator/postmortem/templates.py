@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from slogen.postmortem.budget import BudgetImpact
+from slogen.postmortem.impact import BudgetImpact
 from slogen.postmortem.model import Decision, Incident, format_span, format_utc
 
 STANDARD_SECTIONS = ("Executive Summary", "Timeline (UTC)", "Root Cause Analysis", "Impact", "Action Items")

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from slogen.build.compile import compile_all, output_files
-from slogen.emit.report.budget import budget_json, budget_rows, render_markdown, slo_budget, tier_rows
+from slogen.emit.report.budget_table import budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import markdown_table
 from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import render_report

@@ -25,7 +25,7 @@ import pytest
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
 from prometheus_server import free_port, prometheus_server, served
 from slogen.live.http_config import load_http_config
-from slogen.live.prometheus import Prometheus, PrometheusError
+from slogen.live.prometheus_api import Prometheus, PrometheusError
 
 from slogen_testing import run_slogen, write_spec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from slogen.live.prometheus import Prometheus, PrometheusError
+from slogen.live.prometheus_api import Prometheus, PrometheusError
 
 from live_prometheus import live_slogen_prometheus
 from prometheus_server import free_port

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from slogen.build.compile import compile_all
-from slogen.live.prometheus import Sample
+from slogen.live.prometheus_api import Sample
 from slogen.live.status import status_json, status_queries, status_report, status_rows
 from slogen.plan import names
 from slogen.spec.load import load_specs

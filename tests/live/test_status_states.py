@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from slogen.build.compile import compile_all
-from slogen.live.prometheus import Sample
+from slogen.live.prometheus_api import Sample
 from slogen.live.status import raw_selectors, raw_series_lookbacks, status_queries, status_report
 from slogen.plan import names
 from slogen.spec.load import load_specs

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slogen.emit.rules.calendar import bound_exprs
-from slogen.plan.calendar import Calendar, Expr, offset_expr, parse_posix, period_bounds, zone_problem, zone_rule
+from slogen.emit.rules.calendar_groups import bound_exprs
+from slogen.plan.calendar_periods import Calendar, Expr, offset_expr, parse_posix, period_bounds, zone_problem, zone_rule
 from slogen.plan.slo import plan_service
 from slogen.spec.model import ServiceSpec
 
@@ -110,7 +110,7 @@ def test_bad_starts_are_refused(starts):
 
 
 def test_status_reads_the_calendar_period_and_its_end():
-    from slogen.live.prometheus import Sample
+    from slogen.live.prometheus_api import Sample
     from slogen.live.status import build_status, status_queries
     from slogen.plan import names
 

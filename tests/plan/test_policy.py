@@ -7,7 +7,7 @@ import re
 
 import pytest
 import yaml
-from slogen.plan.policy import DEFAULT_STATES, PolicyPlan
+from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan
 
 from slogen_testing import compile_files, diagnostics_of, run_promtool, write_spec
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from slogen.build.compile import compile_all
-from slogen.emit.convert import render_native
+from slogen.emit.native_yaml import render_native
 from slogen.spec.load import display_path, load_specs
 
 from slogen_testing import compile_files

@@ -4,7 +4,7 @@ where their errors point, and the `convert` and `--ext-*` command lines."""
 from __future__ import annotations
 
 import yaml
-from slogen.emit.convert import native_data
+from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
 
 from promtool_scenarios import counter, near, quiet, run

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from slogen.emit.convert import native_data
+from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
 
 from promtool_scenarios import counter, run

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from slogen.emit.convert import native_data
+from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
 from slogen_testing import diagnostics_of, write_spec
 

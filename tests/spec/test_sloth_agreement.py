@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from slogen.emit.convert import native_data
+from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
 
 from promtool_scenarios import near

@@ -26,9 +26,9 @@ from slogen.emit.dashboards.grafana import (
     target,
     timeseries_panel,
 )
-from slogen.emit.dashboards.calendar import calendar_view
+from slogen.emit.dashboards.calendar_row import calendar_view
 from slogen.plan import names
-from slogen.plan.policy import PolicyPlan
+from slogen.plan.budget_policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BASE_WINDOW, DAY, HOUR, BurnRateTier
 from slogen.spec.durations import format_duration

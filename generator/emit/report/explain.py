@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slogen.emit.tests.promtool import ServiceTests
+from slogen.emit.promtool.service_tests import ServiceTests
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import detection_time
 from slogen.spec.durations import format_duration, humanize_duration

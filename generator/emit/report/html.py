@@ -15,9 +15,9 @@ from functools import lru_cache
 from html import escape
 
 from slogen.build.gcpause import paused_gc
-from slogen.emit.report.budget import BUDGET_HEADERS, TIER_HEADERS, SLOBudget, TierBudget, budget_rows, duration_text, slo_budget, tier_cells
-from slogen.live.prometheus import Sample
-from slogen.plan.policy import PolicyPlan
+from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, SLOBudget, TierBudget, budget_rows, duration_text, slo_budget, tier_cells
+from slogen.live.prometheus_api import Sample
+from slogen.plan.budget_policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BurnRateTier, detection_time, workbook_detection_time
 from slogen.spec.durations import format_duration

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from slogen.plan import names
-from slogen.plan.calendar import period_bounds
+from slogen.plan.calendar_periods import period_bounds
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BASE_WINDOW, FAST_WINDOW, HISTORY_READ, HOUR, LONG_INTERVAL, MID_INTERVAL, interval_of, source_of
 
@@ -356,7 +356,7 @@ def long_rules(scope: Scope) -> list[Rule]:
     by_period = split_by([plan for plan in scope.plans if not plan.calendar], lambda plan: plan.period)
     ratios = [scope.select(names.error_ratio(period), plans) for period, plans in by_period]  # type: ignore[arg-type]
     calendar = [plan for plan in scope.plans if plan.calendar]
-    if calendar:  # the current calendar period's ratio (emit/rules/calendar.py), not a rolling window
+    if calendar:  # the current calendar period's ratio (emit/rules/calendar_groups.py), not a rolling window
         ratios.append(scope.select(names.CALENDAR_ERROR_RATIO, calendar))
     period_ratio = ratios[0] if len(ratios) == 1 else " or ".join(ratios)
     period_burn = divide(f"sum without ({names.LABEL_WINDOW}) ({period_ratio})", scope, scope.plans, join=True)

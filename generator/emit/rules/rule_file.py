@@ -32,9 +32,9 @@ from typing import Callable, Sequence
 
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, block_key, block_scalar, inert, placeholder
 from slogen.emit.rules.alerts import alert_rules, template_literal
-from slogen.emit.rules.calendar import TIMESLICE_INTERVAL, calendar_rules, forecast_alert_rules, timeslice_rules
-from slogen.emit.rules.nodata import no_data_alert_rules
-from slogen.emit.rules.policy import exhausted_alert_rules, policy_rules
+from slogen.emit.rules.calendar_groups import TIMESLICE_INTERVAL, calendar_rules, forecast_alert_rules, timeslice_rules
+from slogen.emit.rules.nodata_rules import no_data_alert_rules
+from slogen.emit.rules.policy_rules import exhausted_alert_rules, policy_rules
 from slogen.emit.rules.recording import (
     Group,
     Rule,

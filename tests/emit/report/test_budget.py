@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from slogen.build.compile import compile_all
-from slogen.emit.report.budget import count_text, duration_text, slo_budget
+from slogen.emit.report.budget_table import count_text, duration_text, slo_budget
 from slogen.plan.windows import detection_time, workbook_detection_time
 from slogen.spec.load import load_specs
 

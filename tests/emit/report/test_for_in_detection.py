@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from slogen.build.compile import compile_all
-from slogen.emit.report.budget import slo_budget
+from slogen.emit.report.budget_table import slo_budget
 from slogen.emit.report.explain import tier_rows
 from slogen.emit.report.html import detection_drawing, detection_shape
 from slogen.spec.load import load_specs

@@ -35,7 +35,7 @@ def test_promtool_running_the_hourly_group_every_tick_would_ticket_within_minute
     # The same outage on the rule file as written: promtool evaluates the hourly group at
     # every tick, its series becomes a sliding 1h average, and the ticket comes five
     # minutes in (2.42 and 3.16 alike, at 30s ticks), 55 minutes before Prometheus could
-    # raise it.  Why the tests load promtool's copy (emit/tests/cadence.py).
+    # raise it.  Why the tests load promtool's copy (emit/promtool/cadence.py).
     series = {OK: counter((60, 600), (120, 0)), ERR: counter((60, 0), (120, 600))}
     run(tmp_path, promtool, AVAILABILITY, series, [fires("ticket", 70)], as_written=True)
 

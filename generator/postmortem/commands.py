@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from slogen.plan.slo import SLOPlan, plan_slo
-from slogen.postmortem.budget import BudgetImpact, estimate_impact, measured_impact, window_queries
+from slogen.postmortem.impact import BudgetImpact, estimate_impact, measured_impact, window_queries
 from slogen.postmortem.files import load_postmortems, read_index, write_index, write_new
 from slogen.postmortem.guide import render_guide
 from slogen.postmortem.index import INDEX_NAME, index_entry, render_index

@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from slogen.emit.tests.series import SeriesError, histogram_series, ratio_series, regex_example, sli_series, solve_label
+from slogen.emit.promtool.series import SeriesError, histogram_series, ratio_series, regex_example, sli_series, solve_label
 from slogen.plan.sli import le_matcher, parse_selector
 from slogen.spec.model import SLI, LatencySLI, QuerySLI, RatioSLI
 

@@ -2,7 +2,7 @@
 
 ``calendar`` (3m, before ``sli-long``, which reads its ratio as the SLO period's):
 
-* ``slo:calendar_utc_offset:seconds``: the zone's UTC offset now (plan/calendar.py);
+* ``slo:calendar_utc_offset:seconds``: the zone's UTC offset now (plan/calendar_periods.py);
 * ``slo:calendar_period_start_local:seconds`` / ``..._end_local:seconds``: local
   wall-clock time the period started and ends;
 * ``slo:calendar_period_start|end:timestamp_seconds``: the period's UTC bounds, local
@@ -33,7 +33,7 @@ quarter-hour zones included: the subquery steps by UTC hour but, in a zone whose
 end off it (Asia/Kolkata's at :30), each step reads the point `offset` by that phase,
 so the summed hours are the zone's own and the first starts at the period's start.
 Australia/Lord_Howe, whose summer time is 30 minutes, keeps its winter grid and is
-warned about (plan/calendar.py, Calendar.phase_warning).  Exact, that is, to the hourly
+warned about (plan/calendar_periods.py, Calendar.phase_warning).  Exact, that is, to the hourly
 points: promtool records one at every tick, so its tests see the hours exactly; Prometheus
 runs the hourly group once an hour at a phase of its own (spread by a hash of the group),
 and each point averages the hour before it, so there a count starts and ends up to that
@@ -60,7 +60,7 @@ from slogen.plan.names import (
     TS_GOOD_1H,
     TS_TOTAL_1H,
 )
-from slogen.plan.calendar import Expr, local_end_expr, local_start_expr, offset_expr, time_expr, utc_expr, zone_rule
+from slogen.plan.calendar_periods import Expr, local_end_expr, local_start_expr, offset_expr, time_expr, utc_expr, zone_rule
 from slogen.plan.slo import SLOPlan
 from slogen.plan.timeslices import TS_GOOD, counted_slices
 from slogen.plan.windows import BASE_WINDOW, HOUR

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slogen.build.compile import compile_all, output_files
-from slogen.emit.tests.promtool import (
+from slogen.emit.promtool.service_tests import (
     EVAL_INTERVALS,
     FIRE_BURN,
     INPUT_INTERVAL,
@@ -23,7 +23,7 @@ from slogen.emit.tests.promtool import (
     plan_scenarios,
     series_values,
 )
-from slogen.emit.tests.series import SyntheticSeries
+from slogen.emit.promtool.series import SyntheticSeries
 from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, promtool_reach_time, promtool_seen, smeared_reach_time
 from slogen.spec.load import load_specs
 
@@ -201,7 +201,7 @@ def test_output_is_deterministic(services) -> None:
 
 
 def test_traffic_clears_min_events(services) -> None:
-    from slogen.emit.tests.promtool import EVENTS_PER_SECOND, traffic
+    from slogen.emit.promtool.service_tests import EVENTS_PER_SECOND, traffic
 
     checkout = next(c for c in services if c.service == "checkout")
     availability = checkout.plans[0]
@@ -222,7 +222,7 @@ def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
     """The direct writer of test files and PyYAML agree byte for byte, odd names included."""
     from slogen.emit.render import slow_yaml
     from slogen.emit.targets.base import header
-    from slogen.emit.tests.promtool import render_test_file, test_file_data
+    from slogen.emit.promtool.service_tests import render_test_file, test_file_data
 
     odd = []
     for compiled in services:
@@ -247,7 +247,7 @@ def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services)
     """Test text from shared templates is the text PyYAML writes for each SLO's own scenarios."""
     from slogen.emit.render import slow_yaml
     from slogen.emit.targets.base import header
-    from slogen.emit.tests.promtool import render_test_file, test_file_data
+    from slogen.emit.promtool.service_tests import render_test_file, test_file_data
 
     bases = [c.tests for c in services if c.tests is not None and c.tests.testable]
 

@@ -1,4 +1,4 @@
-"""The generated tests of timeslice SLOs (emit/tests/slices.py), run by the real promtool.
+"""The generated tests of timeslice SLOs (emit/promtool/slices.py), run by the real promtool.
 
 They pass on slogen's rules, in rolling and calendar windows, and fail on rules broken
 the way a slice SLI breaks: the threshold's direction flipped, slices read a second
@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slogen.emit.tests.slices import INPUT, SliceInputs, Slices, input_series, pattern, slice_inputs
+from slogen.emit.promtool.slices import INPUT, SliceInputs, Slices, input_series, pattern, slice_inputs
 from slogen.spec.model import TimeslicesSLI
 from slogen_testing import compile_files, run_promtool, run_slogen
 

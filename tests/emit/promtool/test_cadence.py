@@ -1,4 +1,4 @@
-"""promtool's copy of a rule file (emit/tests/cadence.py): what promtool does with group
+"""promtool's copy of a rule file (emit/promtool/cadence.py): what promtool does with group
 intervals and order, shown on the real promtool of each engine, and that the copy is the
 rule file with nothing changed but its hourly group's cadence."""
 
@@ -8,7 +8,7 @@ import json
 
 import yaml
 from slogen.build.compile import output_files
-from slogen.emit.tests.cadence import gate
+from slogen.emit.promtool.cadence import gate
 
 from slogen_testing import example_services, run_promtool
 

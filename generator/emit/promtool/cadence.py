@@ -16,7 +16,7 @@ allow for).  Between hours the rule returns nothing and promtool marks its serie
 stale, which only an instant read would notice: the hourly series are read by range
 functions alone (`sum_over_time`, `avg_over_time`, `last_over_time`), which skip
 staleness markers.  The copy is the rule file's text with that group's text replaced,
-nothing else (tests/emit/tests/test_cadence.py).
+nothing else (tests/emit/promtool/test_cadence.py).
 """
 
 from __future__ import annotations

@@ -37,10 +37,10 @@ from functools import cached_property
 from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, inert, placeholder, to_yaml, yaml_number
 from slogen.emit.render import block_scalar as _block_scalar
 from slogen.emit.rules.alerts import tier_expr, tier_label
-from slogen.emit.rules.calendar import rule_bounds
+from slogen.emit.rules.calendar_groups import rule_bounds
 from slogen.emit.rules.recording import coverage_at, promtool_history
 from slogen.emit.targets.base import header
-from slogen.emit.tests.series import (
+from slogen.emit.promtool.series import (
     SeriesError,
     SyntheticSeries,
     counter_text,
@@ -50,8 +50,8 @@ from slogen.emit.tests.series import (
     sli_selectors,
     sli_series,
 )
-from slogen.emit.tests.slices import SUFFIX as SLICES_SUFFIX
-from slogen.emit.tests.slices import SliceInputs, slice_groups, slice_inputs, slice_test_text
+from slogen.emit.promtool.slices import SUFFIX as SLICES_SUFFIX
+from slogen.emit.promtool.slices import SliceInputs, slice_groups, slice_inputs, slice_test_text
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SeverityPlan, SLOPlan
@@ -933,7 +933,7 @@ def render_slice_test_file(tests: ServiceTests, source: str) -> str:
 
 def _test_file_text(tests: ServiceTests) -> str:
     """`to_yaml(test_file_data(tests))` written directly: test files are a third of a
-    large tree's output, and their layout is fixed (tests/emit/tests/test_promtool.py holds
+    large tree's output, and their layout is fixed (tests/emit/promtool/test_promtool.py holds
     the two to the same text)."""
     # Label sets, selectors and counter values repeat across a file's checks: each
     # distinct text is styled once per file.
@@ -1018,7 +1018,7 @@ def _slo_fragments(scenarios: list[Scenario], series: tuple[SyntheticSeries, ...
 # the placeholders then replaced.  Inert values cannot change how YAML styles a scalar
 # (no quotes, escapes, `:`, `#` or spaces; nothing a resolver or an indicator reads at
 # the start; render.inert), and placeholders are inert too, so the styles chosen for the
-# placeholders' text are the styles of the real text (tests/emit/tests/test_promtool.py
+# placeholders' text are the styles of the real text (tests/emit/promtool/test_promtool.py
 # compares the two).
 _MARK = PLACEHOLDER_MARK
 _SLOT = re.compile(rf"(\s{_MARK}M\d+x|{_MARK}\d+x)")

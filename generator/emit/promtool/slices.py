@@ -1,6 +1,6 @@
 """Timeslice SLOs -> promtool tests at slice cadence: pure.
 
-The main test file (promtool.py) drives SLOs at exact burn rates and evaluates every
+The main test file (service_tests.py) drives SLOs at exact burn rates and evaluates every
 10m or so.  A timeslice SLO's error ratio moves by whole slices, each judged once a
 minute, so a service with timeslice SLOs gets a second file,
 `<service>.slices.test.yml`, evaluated every minute, its counters sampled every 15s
@@ -29,9 +29,9 @@ import promql_parser as pp
 
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.alerts import tier_expr, tier_label
-from slogen.emit.rules.calendar import rule_bounds
+from slogen.emit.rules.calendar_groups import rule_bounds
 from slogen.emit.targets.base import header
-from slogen.emit.tests.series import (
+from slogen.emit.promtool.series import (
     SeriesError,
     SyntheticSeries,
     counter_text,
