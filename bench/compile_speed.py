@@ -53,14 +53,13 @@ def _floor(work: Path) -> dict:
 def profile_compile(work: Path, top: int = 15) -> list[dict]:
     """Top cumulative entries of the whole per-file pipeline in one process (no disk writes)."""
     from slogen.build.pipeline import build_tree
-    from slogen.emit.targets import DEFAULT_TARGETS, TargetOptions
 
     profiler = cProfile.Profile()
     cwd = os.getcwd()
     os.chdir(work)
     try:
         profiler.enable()
-        build_tree([Path("specs")], DEFAULT_TARGETS, TargetOptions(), None, jobs=1)
+        build_tree([Path("specs")])
         profiler.disable()
     finally:
         os.chdir(cwd)

@@ -41,12 +41,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
-from slogen.build.compile import compile_all, output_files
+from slogen.build.options import BuildOptions
 from slogen.build.pipeline import build_tree
-from slogen.emit.targets import TargetOptions
 from slogen.emit.render import to_yaml
 from slogen.plan.names import PERIOD_HISTORY
-from slogen.spec.load import load_specs
 
 from .prometheus import Prometheus, free_port, running
 from .shapes import BenchSLO, pyrra_groups, sloth_groups
@@ -190,11 +188,10 @@ def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]
     folder.mkdir(parents=True, exist_ok=True)
     for service, text in specs.items():
         (folder / f"{service}.yaml").write_text(text)
-    loaded, problems = load_specs([folder])
-    services, more = compile_all(loaded)
-    if problems or more:
-        raise RuntimeError(f"slogen rejected the bench specs: {problems + more}")
-    files = output_files(services)
+    tree, problems = build_tree([folder])
+    if tree is None:
+        raise RuntimeError(f"slogen rejected the bench specs: {problems}")
+    files = tree.files
     return {service: yaml.safe_load(files[f"rules/{service}.yml"])["groups"] for service in specs}
 
 
@@ -222,7 +219,7 @@ def rule_counts(sizes: tuple[int, ...] = SIZES, services: int = 10) -> dict:
                 (specs / f"{case['service']}.yaml").write_text(slogen_spec(case))
             row = {}
             for share in ("service", "global"):
-                tree, problems = build_tree([specs], ("prometheus",), TargetOptions(share_rules=share), jobs=1)
+                tree, problems = build_tree([specs], BuildOptions(share_rules=share))
                 assert tree is not None, problems
                 groups = [g for rel, text in tree.files.items() if rel.startswith("rules/") for g in yaml.safe_load(text)["groups"]]
                 slos = services * n

@@ -1,42 +1,49 @@
-"""Spec files -> every output file, across worker processes: the batch path of `generate` and `check`.
+"""Spec paths -> every output file: the one compile path of every command.
+
+    discover -> load (file:line kept) -> per service: plan, rules, tests, dashboards
+             -> cross-file checks (clashes, the targets' run-wide checks)
+             -> the files that read every service -> the sink (output/ is written last)
 
 Once loaded, services are independent, and nearly all of a large tree's time is
 per-service work: parsing, validating, planning, rules, tests, dashboards.  Forked
-workers each take whole spec files through that work and send back text.  This process
-keeps what reads every service (clashes between files, the overview dashboard, the
-report) and the files it cannot hand out: jsonnet and the other formats, whose
-documents are converted together.  The result is the one-process result, byte for
-byte (tests/build/test_pipeline.py holds the two equal).
+workers each take whole spec files through that work and send back text; they never
+write.  This process keeps what reads every service (clashes between files, target
+checks, the overview dashboard, the report) and the files it cannot hand out: jsonnet
+and the other formats, whose documents are converted together.  Files go to `sink` as
+they arrive (generate's stages them beside output/ while workers still compile), so
+writing overlaps compiling but stays the last stage.  The result is the one-process
+result, byte for byte (tests/build/test_pipeline.py holds the two equal).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterable
 
-from slogen.build.compile import Claim, check_targets, claim_of, clashes, compile_service, global_files, service_files, spec_warnings
+from slogen.build.claims import Claim, claim_of, clashes
+from slogen.build.compile import CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings
 from slogen.build.gcpause import paused_gc
-from slogen.build.write import Staged, stage_file, start_writeback
+from slogen.build.options import BuildOptions
 from slogen.emit.report.html import ReportPart, report_part
-from slogen.emit.targets import TargetOptions
+from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
 from slogen.spec.errors import Diagnostic
 from slogen.spec.formats import NATIVE
-from slogen.spec.formats.jsonnet import JsonnetOptions
+from slogen.spec.model import ServiceSpec
 from slogen.spec.load import LoadedSpec, detect_format, discover, display_path, load_file, load_files, nothing_found
-from slogen.spec.options import SpecOptions
 
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
-# Files (results) between early flushes of the staging tree (see write.start_writeback).
-WRITEBACK_EVERY = 100
+
+Sink = Callable[[dict[str, str]], None]
 
 
 @dataclass(frozen=True)
 class ServiceOutput:
-    """One compiled service as text, with what the cross-file checks need."""
+    """One compiled service: its files as text, and what the cross-file checks and commands read."""
 
     service: str
     source: str
@@ -44,83 +51,71 @@ class ServiceOutput:
     plans: tuple[SLOPlan, ...]
     untested: tuple[tuple[str, str], ...]
     problems: tuple[Diagnostic, ...]
-    files: dict[str, str]  # empty when staged
-    staged: tuple[Staged, ...] = ()
+    files: dict[str, str]  # empty once handed to a sink
+    groups: ServiceGroups | None = None
+    group_names: tuple[str, ...] = ()
+    test_loads: tuple[tuple[str, tuple[str, ...]], ...] = ()  # test file -> the rule files it loads (relative to tests/)
     report: ReportPart | None = None  # its share of the report, made alongside its files
     warnings: tuple[Diagnostic, ...] = ()  # compile.spec_warnings: what its spec's author should know
+    compiled: CompiledService | None = None  # with `detail` only (never sent from a worker)
+    spec: ServiceSpec | None = None  # with `detail` only
 
 
 @dataclass(frozen=True)
 class Tree:
-    """Every output file of a spec tree (as text, or staged), and what `generate` reports about it."""
+    """Every output file of a spec tree (unless a sink took them), and what the commands report."""
 
     files: dict[str, str]
     services: tuple[ServiceOutput, ...]
-    staged: tuple[Staged, ...] = ()
 
     @property
     def slos(self) -> int:
         """Number of SLOs compiled."""
         return sum(len(s.plans) for s in self.services)
 
-
-@dataclass(frozen=True)
-class Stage:
-    """Where output goes: files are compared with `out` and, given `staging`, written there."""
-
-    out: Path
-    staging: Path | None
+    @property
+    def plans(self) -> list[SLOPlan]:
+        """Every SLO's plan, services in load order."""
+        return [plan for service in self.services for plan in service.plans]
 
 
-# Directories this process made in the staging tree (each worker has its own copy).
-_MADE: set[Path] = set()
-
-
-def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOptions, stage: Stage | None = None) -> ServiceOutput:
-    """Compile one loaded spec to its files (none when it has problems), staged if asked."""
+def service_output(item: LoadedSpec, options: BuildOptions, detail: bool = False) -> ServiceOutput:
+    """Compile one loaded spec to its files (none when it has problems)."""
     spec, document = item.spec, item.document
-    compiled, problems = compile_service(spec, document.path, options.share_rules)
-    files: dict[str, str] = {}
-    plans: tuple[SLOPlan, ...] = ()
-    untested: tuple[tuple[str, str], ...] = ()
-    report = None
-    if compiled is not None:
-        files = service_files(compiled, targets, options)
-        plans = compiled.plans
-        untested = compiled.untested
-        report = report_part(plans)
-    staged: tuple[Staged, ...] = ()
-    if stage is not None:
-        staged = tuple(stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in files.items())
-        files = {}
+    compiled, problems = compile_service(spec, document.path, options)
+    if compiled is None:
+        return ServiceOutput(spec.service, document.path, claim_of(item), (), (), tuple(item.diagnostic(p) for p in problems), {},
+                             warnings=spec_warnings(item))
+    tests = compiled.tests
+    loads = tuple((rel, tuple(tests.rule_paths)) for rel in tests.files) if tests is not None else ()
     return ServiceOutput(
-        spec.service, document.path, claim_of(item), plans, untested,
-        tuple(item.diagnostic(p) for p in problems), files, staged, report, spec_warnings(item),
+        spec.service, document.path, claim_of(item), compiled.plans, compiled.untested, (), service_files(compiled, options),
+        service_groups(compiled, options), compiled.rules.group_names, loads, report_part(compiled.plans), spec_warnings(item),
+        compiled if detail else None, spec if detail else None,
     )
 
 
-def merge(outputs: list[ServiceOutput]) -> tuple[list[ServiceOutput], list[Diagnostic]]:
-    """Keep the services that clash with no earlier one (compile.clashes); report the rest."""
-    kept, diagnostics = clashes([out.claim for out in outputs])
-    for index in kept:
-        diagnostics += outputs[index].problems
-    return [outputs[index] for index in kept], diagnostics
+def _handed(output: ServiceOutput, sink: Sink | None) -> ServiceOutput:
+    if sink is None or not output.files:
+        return output
+    sink(output.files)
+    return replace(output, files={})
 
 
 # What forked workers need; set in the parent just before the fork, inherited, never pickled.
-_JOB: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None, SpecOptions | None] | None = None
+_JOB: tuple[list[Path], BuildOptions] | None = None
 
 
 def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None:
     """One native spec file through the whole per-service pipeline; None: the parent must load it."""
     assert _JOB is not None
-    paths, targets, options, stage, spec_options = _JOB
+    paths, options = _JOB
     if path.suffix == ".jsonnet":
         return None
-    loaded, foreign, problems = load_file(path, paths, None, spec_options)
+    loaded, foreign, problems = load_file(path, paths, None, options.spec)
     if foreign:
         return None
-    return [service_output(item, targets, options, stage) for item in loaded], problems
+    return [service_output(item, options) for item in loaded], problems
 
 
 def jobs_default() -> int:
@@ -132,45 +127,35 @@ def jobs_default() -> int:
 
 
 def build_tree(
-    paths: list[Path],
-    targets: tuple[str, ...],
-    options: TargetOptions,
-    jsonnet: JsonnetOptions | None = None,
-    jobs: int = 0,
-    stage: Stage | None = None,
-    spec_options: SpecOptions | None = None,
+    paths: list[Path], options: BuildOptions = BuildOptions(), jobs: int = 1, sink: Sink | None = None, detail: bool = False
 ) -> tuple[Tree | None, list[Diagnostic]]:
     """Load, compile and render a spec tree with `jobs` processes (0: one per CPU).
 
-    With `stage`, files are compared with (and written beside) the output directory as
-    they are made, and the tree holds their summaries instead of their text.
-    Raises TargetError for target options or names a target cannot take.
+    Every command's compile: `sink` takes the files as they are made (the tree then holds
+    none); `detail` keeps each service's CompiledService (in this process only).
+    Raises TargetError when a target refuses the run (its run-wide checks).
     """
     with paused_gc():  # millions of short-lived, acyclic objects (see gcpause.py)
-        return _build_tree(paths, targets, options, jsonnet, jobs, stage, spec_options)
+        return _build_tree(paths, options, jobs or jobs_default(), sink, detail)
 
 
 def _build_tree(
-    paths: list[Path], targets: tuple[str, ...], options: TargetOptions, jsonnet: JsonnetOptions | None, jobs: int, stage: Stage | None,
-    spec_options: SpecOptions | None = None,
+    paths: list[Path], options: BuildOptions, jobs: int, sink: Sink | None, detail: bool
 ) -> tuple[Tree | None, list[Diagnostic]]:
-    check_targets(targets, options, [])
-    _MADE.clear()
-    files, diagnostics = discover(paths, spec_options)
-    jobs = jobs or jobs_default()
-    results: list[tuple[list[ServiceOutput], list[Diagnostic]] | None]
-    if jobs > 1 and len(files) >= PARALLEL_FROM:
-        results = _parallel(files, (paths, targets, options, stage, spec_options), jobs)
+    files, diagnostics = discover(paths, options.spec)
+    results: Iterable[tuple[list[ServiceOutput], list[Diagnostic]] | None]
+    if jobs > 1 and len(files) >= PARALLEL_FROM and not detail:
+        results = _parallel(files, (paths, options), jobs, sink)
     else:
         results = [None] * len(files)
     # Files the workers handed back (or all, without workers) load here, together.
     rest = [path for path, result in zip(files, results) if result is None]
-    loaded, found = load_files(rest, paths, jsonnet, spec_options)
+    loaded, found = load_files(rest, paths, options.jsonnet, options.spec)
     diagnostics += found
     by_path: dict[str, list[ServiceOutput]] = {}
     converted: list[ServiceOutput] = []
     for item in loaded:
-        out = service_output(item, targets, options, stage)
+        out = _handed(service_output(item, options, detail), sink)
         if item.locate is None and detect_format(item.document.data) in (NATIVE, None):
             by_path.setdefault(item.document.path, []).append(out)
         else:
@@ -186,36 +171,40 @@ def _build_tree(
     outputs += [out for group in by_path.values() for out in group] + converted
     if not files and not diagnostics:
         diagnostics.append(nothing_found(paths))
-    kept, found = merge(outputs)
-    diagnostics += found
+    kept_at, found = clashes([out.claim for out in outputs])
+    kept = [outputs[index] for index in kept_at]
+    diagnostics += found + [problem for out in kept for problem in out.problems]
     if diagnostics:
         return None, diagnostics
-    check_targets(targets, options, [s.service for s in kept], [(s.service, s.plans) for s in kept])
-    out_files = global_files(kept, {s.service: s.report for s in kept if s.report is not None}, targets, options)
-    if stage is not None:
-        staged = [stage_file(stage.out, stage.staging, rel, text, _MADE) for rel, text in out_files.items()]
-        return Tree({}, tuple(kept), tuple(staged + [s for service in kept for s in service.staged])), []
+    shared = shared_groups(kept, options)
+    checked = [s.groups for s in kept if s.groups is not None]
+    if shared:
+        checked.append(ServiceGroups(SHARED, tuple(len(g.rules) for g in shared) if options.targets.read_groups else ()))
+    options.targets.check(checked)
+    every = global_files(kept, options, {s.service: s.report for s in kept if s.report is not None}, shared)
+    if sink is not None:
+        sink(every)
+        return Tree({}, tuple(kept)), []
     for service in kept:
-        out_files.update(service.files)
-    return Tree(out_files, tuple(kept)), []
+        every.update(service.files)
+    return Tree(every, tuple(kept)), []
 
 
 def _parallel(
-    files: list[Path], job: tuple[list[Path], tuple[str, ...], TargetOptions, Stage | None, SpecOptions | None], jobs: int
+    files: list[Path], job: tuple[list[Path], BuildOptions], jobs: int, sink: Sink | None
 ) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
     global _JOB
     _JOB = job
-    staging = job[3].staging if job[3] is not None else None
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(files))) as pool:
-            # Small chunks keep the workers evenly loaded; results come back in file order.
+            # Small chunks keep the workers evenly loaded; results come back in file order,
+            # and this process hands each file to the sink meanwhile.
             results = []
             for result in pool.imap(_file_job, files, chunksize=max(1, len(files) // (jobs * 64))):
+                if result is not None:
+                    result = ([_handed(out, sink) for out in result[0]], result[1])
                 results.append(result)
-                # This process only waits meanwhile: it can flush what workers staged.
-                if staging is not None and len(results) % WRITEBACK_EVERY == 0:
-                    start_writeback(staging)
             return results
     finally:
         _JOB = None

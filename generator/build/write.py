@@ -380,3 +380,25 @@ def write_file(path: Path, text: str) -> None:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+class Stager:
+    """The last stage of a run: files compared with `out_dir` and, given a staging tree, written there.
+
+    The pipeline hands it each service's files as they are compiled; `commit` then swaps
+    the staging tree in.  Without a staging tree (`slogen check`) it only compares.
+    """
+
+    # Files between early flushes of the staging tree (start_writeback).
+    WRITEBACK_EVERY = 500
+
+    def __init__(self, out_dir: Path, staging: Path | None = None):
+        self.out_dir, self.staging = out_dir, staging
+        self.staged: list[Staged] = []
+        self._made: set[Path] = set()
+
+    def __call__(self, files: dict[str, str]) -> None:
+        before = len(self.staged)
+        self.staged += [stage_file(self.out_dir, self.staging, rel, text, self._made) for rel, text in files.items()]
+        if self.staging is not None and before // self.WRITEBACK_EVERY != len(self.staged) // self.WRITEBACK_EVERY:
+            start_writeback(self.staging)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -48,3 +49,34 @@ def run_promtool_tests(paths: list[Path], jobs: int | None = None) -> list[Promt
     workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda p: _run_one(promtool, p), paths))
+
+
+def run_generated_tests(
+    out: Path, files: dict[str, str], loads: dict[str, tuple[str, ...]], compiled_only: set[str], jobs: int | None = None
+) -> list[PromtoolResult]:
+    """Run every generated test file (`loads`: test file -> the rule files it loads, relative to tests/).
+
+    A test file that loads a rule file in `compiled_only` (one no chosen target writes to
+    `out`) runs from a temporary folder holding it and its rule files, from `files`;
+    every other one runs from `out`, as CI would.  Results name the files in `out`.
+    """
+    tests = [rel for rel in sorted(files) if rel in loads]
+    with tempfile.TemporaryDirectory(prefix="slogen-test-") as tmp:
+        paths = []
+        for rel in tests:
+            rules = [os.path.normpath(f"tests/{path}") for path in loads[rel]]
+            if any(path in compiled_only for path in rules):
+                for path in rules:
+                    _materialize(Path(tmp), path, files[path])
+                paths.append(_materialize(Path(tmp), rel, files[rel]))
+            else:
+                paths.append(out / rel)
+        results = run_promtool_tests(paths, jobs)
+    return [replace(result, path=out / rel) for rel, result in zip(tests, results)]
+
+
+def _materialize(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

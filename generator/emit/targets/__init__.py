@@ -7,41 +7,30 @@
 | mimir, cortex       | mimir/<service>.yaml, cortex/<service>.yaml |
 | thanos              | thanos/<service>.yml                  |
 | vmalert             | vmalert/<service>.yml                 |
+
+A dialect is one module with a `Target` (base.py), registered in `TARGETS` below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from slogen.emit.rules.recording import Group
 from slogen.emit.targets import mimir, operator, prometheus, thanos, vmalert
-from slogen.emit.targets.base import HEADER, TargetError, TargetOptions
+from slogen.emit.targets.base import HEADER, SHARED, Flag, ServiceGroups, Target, TargetError
 
-__all__ = ["DEFAULT_TARGETS", "HEADER", "TARGETS", "TargetError", "TargetOptions", "parse_targets", "target_files"]
-
-Render = Callable[[str, str, tuple[Group, ...], TargetOptions], str]
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a target's files go and how one service's file is rendered."""
-
-    folder: str
-    extension: str
-    render: Render
-
+__all__ = [
+    "DEFAULT_TARGETS", "HEADER", "PROMTOOL", "SHARED", "TARGETS", "Flag", "ServiceGroups", "Target", "TargetError",
+    "Targets", "parse_targets",
+]
 
 TARGETS: dict[str, Target] = {
-    "prometheus": Target(prometheus.FOLDER, prometheus.EXTENSION, prometheus.render),
-    "prometheus-operator": Target(operator.FOLDER, operator.EXTENSION, operator.render),
-    "mimir": Target(mimir.FOLDER, mimir.EXTENSION, mimir.render),
-    # Cortex's ruler and cortextool take the same namespace file as Mimir's.
-    "cortex": Target("cortex", mimir.EXTENSION, mimir.render_cortex),
-    "thanos": Target(thanos.FOLDER, thanos.EXTENSION, thanos.render),
-    "vmalert": Target(vmalert.FOLDER, vmalert.EXTENSION, vmalert.render),
+    target.name: target for target in (prometheus.TARGET, operator.TARGET, mimir.TARGET, mimir.CORTEX, thanos.TARGET, vmalert.TARGET)
 }
-DEFAULT_TARGETS = ("prometheus",)
+DEFAULT_TARGETS = (prometheus.TARGET.name,)
+# The dialect `promtool test rules` loads: the generated tests read its files.
+PROMTOOL = prometheus.TARGET
 
 
 def parse_targets(values: list[str] | None) -> tuple[str, ...]:
@@ -55,20 +44,66 @@ def parse_targets(values: list[str] | None) -> tuple[str, ...]:
     return tuple(name for name in TARGETS if name in names) or DEFAULT_TARGETS
 
 
-def check_options(targets: tuple[str, ...], options: TargetOptions) -> None:
-    """Refuse operator settings when no PrometheusRule is produced: they would silently do nothing."""
-    if "prometheus-operator" not in targets and (options.operator_namespace or options.operator_labels):
-        raise TargetError("--operator-namespace/--operator-label need --target prometheus-operator")
+def all_flags() -> tuple[tuple[Target, Flag], ...]:
+    """Every target's command-line options, in registry order."""
+    return tuple((target, flag) for target in TARGETS.values() for flag in target.flags)
 
 
-def target_files(services: list[tuple[str, str, tuple[Group, ...]]], targets: tuple[str, ...], options: TargetOptions) -> dict[str, str]:
-    """Each target's file for each (service, source, groups), by path under the output directory."""
-    check_options(targets, options)
-    if "prometheus-operator" in targets:
-        operator.check_services([service for service, _, _ in services])
-    files: dict[str, str] = {}
-    for name in targets:
-        target = TARGETS[name]
-        for service, source, groups in sorted(services, key=lambda item: item[0]):
-            files[f"{target.folder}/{service}.{target.extension}"] = target.render(service, source, groups, options)
-    return files
+@dataclass(frozen=True)
+class Targets:
+    """The dialects a run writes, each with its own options (frozen, comparable, in registry order)."""
+
+    chosen: tuple[tuple[str, Any], ...] = ((prometheus.TARGET.name, prometheus.TARGET.options()),)
+
+    @classmethod
+    def of(cls, names: list[str] | None = None, given: dict[str, dict[str, Any]] | None = None) -> "Targets":
+        """The targets named (`--target` values) with the flag values given per target name.
+
+        A flag of a target that is not written would silently do nothing: refused."""
+        chosen = parse_targets(names)
+        for name, values in (given or {}).items():
+            if values and name not in chosen:
+                flags = "/".join(flag.name for flag in TARGETS[name].flags)
+                raise TargetError(f"{flags} need --target {name}")
+        return cls(tuple((name, TARGETS[name].configure((given or {}).get(name, {}))) for name in chosen))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The target names, in registry order."""
+        return tuple(name for name, _ in self.chosen)
+
+    @property
+    def read_groups(self) -> bool:
+        """Whether a chosen target's run-wide check reads the groups' sizes."""
+        return any(TARGETS[name].reads_groups for name in self.names)
+
+    def including(self, target: Target) -> "Targets":
+        """These targets and `target` (with its default options) if it is not among them."""
+        if target.name in self.names:
+            return self
+        return Targets(tuple(sorted((*self.chosen, (target.name, target.options())), key=lambda c: list(TARGETS).index(c[0]))))
+
+    def render(
+        self, service: str, source: str, groups: Callable[[], tuple[Group, ...]], text: Callable[[], str] | None = None
+    ) -> dict[str, str]:
+        """Each chosen target's file of one rule file, by path under the output directory.
+
+        `groups` is called only by a dialect that needs them; `text` is the rule file's
+        own text where a dialect can take it (base.Target.from_text)."""
+        files = {}
+        built: list[tuple[Group, ...]] = []
+
+        def once() -> tuple[Group, ...]:
+            if not built:
+                built.append(groups())
+            return built[0]
+
+        for name, options in self.chosen:
+            target = TARGETS[name]
+            files[target.path(service)] = target.render_file(service, source, once, options, text)
+        return files
+
+    def check(self, services: Sequence[ServiceGroups]) -> None:
+        """Every chosen target's run-wide checks (TargetError), once per run."""
+        for name, options in self.chosen:
+            TARGETS[name].check(services, options)

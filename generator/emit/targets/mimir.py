@@ -18,16 +18,27 @@ defaults are unlimited, so its files are never cut.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Sequence
+
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group, Rule
 from slogen.emit.rules.rule_file import rule_file_data
-from slogen.emit.targets.base import TargetError, TargetOptions, header
+from slogen.emit.targets.base import Flag, ServiceGroups, Target, TargetError, header, positive_int
 from slogen.spec.durations import format_duration
 
 FOLDER = "mimir"
 EXTENSION = "yaml"
 DEFAULT_MAX_RULES_PER_GROUP = 20
 DEFAULT_MAX_GROUPS = 70
+
+
+@dataclass(frozen=True)
+class MimirOptions:
+    """The tenant's ruler limits (0 = no limit): groups are cut to the first, the tenant checked against the second."""
+
+    max_rules_per_group: int = DEFAULT_MAX_RULES_PER_GROUP
+    max_groups: int = DEFAULT_MAX_GROUPS
 
 
 def _reads(rule: Rule, name: str) -> bool:
@@ -59,37 +70,57 @@ def split_group(group: Group, limit: int) -> tuple[list[Group], list[str]]:
     return parts, notes
 
 
-def ruler_groups(groups: tuple[Group, ...], options: TargetOptions) -> tuple[list[Group], list[str]]:
+def ruler_groups(groups: tuple[Group, ...], options: MimirOptions) -> tuple[list[Group], list[str]]:
     """The groups as Mimir's ruler gets them (cut to its rules-per-group limit), with notes."""
     out: list[Group] = []
     notes: list[str] = []
     for group in groups:
-        parts, more = split_group(group, options.mimir_max_rules_per_group)
+        parts, more = split_group(group, options.max_rules_per_group)
         out += parts
         notes += more
     return out, notes
 
 
-def check_tenant(services: list[tuple[str, tuple[Group, ...]]], options: TargetOptions) -> None:
+def parts(rules: int, limit: int) -> int:
+    """How many groups `split_group` makes of a group of `rules` rules."""
+    return 1 if limit <= 0 or rules <= limit else -(-rules // limit)
+
+
+def check_tenant(services: Sequence[ServiceGroups], options: MimirOptions) -> None:
     """Refuse output that a tenant with these limits would reject: too many groups in all."""
-    if options.mimir_max_groups <= 0:
+    if options.max_groups <= 0:
         return
-    total = sum(len(ruler_groups(groups, options)[0]) for _, groups in services)
-    if total > options.mimir_max_groups:
+    total = sum(parts(count, options.max_rules_per_group) for s in services for count in s.rule_counts)
+    if total > options.max_groups:
         raise TargetError(
             f"the mimir target needs {total} rule groups for {len(services)} services, more than the tenant limit of "
-            f"{options.mimir_max_groups} (ruler_max_rule_groups_per_tenant); raise the tenant's limit and pass "
+            f"{options.max_groups} (ruler_max_rule_groups_per_tenant); raise the tenant's limit and pass "
             "--mimir-max-groups, or split the services across tenants"
         )
 
 
-def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+def render(service: str, source: str, groups: tuple[Group, ...], options: MimirOptions = MimirOptions()) -> str:
     """A mimirtool rule file: `namespace: <service>` and the groups, cut to the ruler's limits."""
     parts, notes = ruler_groups(groups, options)
     comment = "".join(note + "\n" for note in notes)
     return to_yaml({"namespace": service, **rule_file_data(tuple(parts))}, header(source) + comment)
 
 
-def render_cortex(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+def render_cortex(service: str, source: str, groups: tuple[Group, ...], options: object = None) -> str:
     """A cortextool rule file: as Mimir's, never cut (Cortex's limits are off by default)."""
     return to_yaml({"namespace": service, **rule_file_data(groups)}, header(source))
+
+
+TARGET = Target(
+    "mimir", FOLDER, EXTENSION, render, MimirOptions,
+    (
+        Flag("--mimir-max-rules-per-group", "max_rules_per_group", "The tenant's ruler_max_rules_per_rule_group: larger groups are cut into parts (0: no limit)",
+             positive_int("--mimir-max-rules-per-group"), metavar="N"),
+        Flag("--mimir-max-groups", "max_groups", "The tenant's ruler_max_rule_groups_per_tenant: more groups in all are refused (0: no limit)",
+             positive_int("--mimir-max-groups"), metavar="N"),
+    ),
+    check_tenant,
+    reads_groups=True,
+)
+# Cortex's ruler and cortextool take the same namespace file as Mimir's, never cut.
+CORTEX = Target("cortex", "cortex", EXTENSION, render_cortex)

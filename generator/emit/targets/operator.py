@@ -9,11 +9,13 @@ are DNS subdomains) and labelled `app.kubernetes.io/managed-by: slogen` plus the
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Sequence
 
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group
 from slogen.emit.rules.rule_file import rule_file_data
-from slogen.emit.targets.base import TargetError, TargetOptions, header
+from slogen.emit.targets.base import Flag, ServiceGroups, Target, TargetError, header
 
 FOLDER = "prometheus-operator"
 EXTENSION = "yaml"
@@ -28,6 +30,14 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+
+
+@dataclass(frozen=True)
+class OperatorOptions:
+    """Where each PrometheusRule goes and what selects it."""
+
+    namespace: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 def object_name(service: str) -> str:
@@ -55,26 +65,26 @@ def parse_label(text: str) -> tuple[str, str]:
     return key, value
 
 
-def check_services(services: list[str]) -> None:
+def check_services(services: Sequence[ServiceGroups], options: OperatorOptions | None = None) -> None:
     """Refuse two services whose PrometheusRules would get the same name."""
     seen: dict[str, str] = {}
-    for service in sorted(services):
+    for service in sorted(s.service for s in services):
         name = object_name(service)
         if name in seen:
             raise TargetError(f"services {seen[name]!r} and {service!r} would both be PrometheusRule {name!r}; rename one")
         seen[name] = service
 
 
-def manifest(service: str, groups: tuple[Group, ...], options: TargetOptions) -> dict:
+def manifest(service: str, groups: tuple[Group, ...], options: OperatorOptions) -> dict:
     """The PrometheusRule object as data."""
     metadata: dict = {"name": object_name(service)}
-    if options.operator_namespace:
-        metadata["namespace"] = options.operator_namespace
-    metadata["labels"] = dict(sorted(dict((MANAGED_BY, *options.operator_labels)).items()))
+    if options.namespace:
+        metadata["namespace"] = options.namespace
+    metadata["labels"] = dict(sorted(dict((MANAGED_BY, *options.labels)).items()))
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": metadata, "spec": rule_file_data(groups)}
 
 
-def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+def render(service: str, source: str, groups: tuple[Group, ...], options: OperatorOptions = OperatorOptions()) -> str:
     """The PrometheusRule manifest for `kubectl apply -f`, refused when too big for the operator."""
     text = to_yaml(manifest(service, groups, options), header(source))
     size = len(text.encode())
@@ -83,3 +93,13 @@ def render(service: str, source: str, groups: tuple[Group, ...], options: Target
             f"service {service!r}: its PrometheusRule is {size // 1024} KiB, over the operator's 512 KiB limit; split its SLOs into several specs"
         )
     return text
+
+
+TARGET = Target(
+    "prometheus-operator", FOLDER, EXTENSION, render, OperatorOptions,
+    (
+        Flag("--operator-namespace", "namespace", "metadata.namespace of each PrometheusRule", parse_namespace, metavar="NAMESPACE"),
+        Flag("--operator-label", "labels", "key=value label on each PrometheusRule (for ruleSelector); repeatable", parse_label, True, "KEY=VALUE"),
+    ),
+    check_services,
+)

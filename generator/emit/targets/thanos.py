@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group
-from slogen.emit.targets.base import TargetOptions, header
+from slogen.emit.targets.base import Target, header
 
 FOLDER = "thanos"
 EXTENSION = "yml"
@@ -24,6 +24,9 @@ def group_data(group: Group) -> dict:
     return {**data, "partial_response_strategy": PARTIAL_RESPONSE_STRATEGY, "rules": rules}
 
 
-def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+def render(service: str, source: str, groups: tuple[Group, ...], options: object = None) -> str:
     """A rule file for `thanos rule --rule-file`."""
     return to_yaml({"groups": [group_data(group) for group in groups]}, header(source))
+
+
+TARGET = Target("thanos", FOLDER, EXTENSION, render)

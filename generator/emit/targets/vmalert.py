@@ -18,7 +18,7 @@ from __future__ import annotations
 import promql_parser as pp
 from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group, Rule
-from slogen.emit.targets.base import TargetOptions, header
+from slogen.emit.targets.base import Target, header
 
 FOLDER = "vmalert"
 EXTENSION = "yml"
@@ -66,7 +66,10 @@ def steps(group: Group) -> list[Group]:
     ]
 
 
-def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
+def render(service: str, source: str, groups: tuple[Group, ...], options: object = None) -> str:
     """A rule file for `vmalert -rule=`."""
     split = [step.as_dict() for group in groups for step in steps(group)]
     return to_yaml({"groups": split}, header(source))
+
+
+TARGET = Target("vmalert", FOLDER, EXTENSION, render)

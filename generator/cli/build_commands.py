@@ -1,0 +1,162 @@
+"""The commands that compile and write or compare files: generate, check, validate, test, convert, schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from slogen.build.fingerprint import inputs_digest, remember, up_to_date
+from slogen.build.options import BuildOptions
+from slogen.build.write import OutputConflict, Stager, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable
+from slogen.cli.app import (
+    EXIT_INPUT, EXIT_IO, EXIT_STALE, app, compile_tree, err_console, generate_command, specs_or_default, warn_specs, warn_untested,
+)
+from slogen.cli.options import JobsOpt, OutOpt, SpecsArg, compiles
+from slogen.emit.native_yaml import render_native
+from slogen.emit.targets import PROMTOOL
+from slogen.live.promtool_run import PromtoolMissing, run_generated_tests
+from slogen.spec.model import json_schema
+
+
+def _check_out(out: Path, paths: list[Path]) -> None:
+    """Refuse an --out that is not a directory (or not writable) before touching anything."""
+    problem = out_dir_problem(out, paths)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}; nothing was written", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    problem = unwritable(out)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}", err=True)
+        raise typer.Exit(EXIT_IO)
+
+
+def _summary(services: int, slos: int) -> str:
+    return f"{services} services, {slos} SLOs"
+
+
+@app.command()
+@compiles
+def generate(specs: SpecsArg = None, out: OutOpt = Path("output"), jobs: JobsOpt = 0, options: BuildOptions = BuildOptions()) -> None:
+    """Compile specs into OUT (atomically; files slogen did not write are kept)."""
+    paths = specs_or_default(specs)
+    _check_out(out, paths)
+    # Options change the output as much as the specs do, so they are part of the inputs.
+    inputs = inputs_digest(paths, options.record_text())
+    last = up_to_date(out, inputs)
+    if last is not None:
+        err_console.print(f"{_summary(last['services'], last['slos'])} -> {out}/ (up to date, specs unchanged)")
+        return
+    try:
+        # Files are staged beside `out` as they are compiled; one swap at the end.
+        with staging_area(out) as staging:
+            stager = Stager(out, staging)
+            tree = compile_tree(paths, options, jobs, stager)
+            changes = commit(out, staging, stager.staged)
+    except OutputConflict as err:
+        typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    warn_specs(tree.services)
+    warn_untested(tree.services)
+    # Remember only inputs that did not change while we compiled them.
+    if inputs is not None and inputs_digest(paths, options.record_text()) == inputs:
+        remember(out, inputs, len(tree.services), tree.slos)
+    done = ", ".join(f"{len(files)} {what}" for what, files in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)))
+    err_console.print(f"{_summary(len(tree.services), tree.slos)} -> {out}/ ({done if changes.any else 'up to date'})")
+
+
+@app.command()
+@compiles
+def check(specs: SpecsArg = None, out: OutOpt = Path("output"), jobs: JobsOpt = 0, options: BuildOptions = BuildOptions()) -> None:
+    """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
+    paths = specs_or_default(specs)
+    problem = out_dir_problem(out, paths)
+    if problem is not None:
+        typer.echo(f"slogen: {problem}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    stager = Stager(out)
+    compile_tree(paths, options, jobs, stager)
+    changes = changes_of(out, stager.staged)
+    if not changes.any:
+        err_console.print(f"{out}/ is up to date")
+        return
+    run = generate_command()
+    for rel in changes.added:
+        typer.echo(f"{out / rel}: missing (run `{run}`)", err=True)
+    for rel in changes.changed:
+        typer.echo(f"{out / rel}: stale (run `{run}`)", err=True)
+    for rel in changes.removed:
+        typer.echo(f"{out / rel}: no longer produced by the specs (run `{run}`)", err=True)
+    raise typer.Exit(EXIT_STALE)
+
+
+@app.command()
+@compiles
+def validate(specs: SpecsArg = None, options: BuildOptions = BuildOptions()) -> None:
+    """Validate specs (and what the targets would refuse); print every problem as path:line:col: message."""
+    tree = compile_tree(specs_or_default(specs), options)
+    warn_specs(tree.services)
+    err_console.print(f"{_summary(len(tree.services), tree.slos)}: valid")
+
+
+@app.command("test")
+@compiles
+def test_rules(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="promtool processes at once (default: CPUs)")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any SLO is untested (README: which SLIs cannot be)")] = False,
+    options: BuildOptions = BuildOptions(),
+) -> None:
+    """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
+    # The tests load the promtool dialect's rule files; with other targets only, those are
+    # compiled here and given to promtool from a temporary folder, never asked of OUT.
+    own = set(options.targets.names)
+    tree = compile_tree(specs_or_default(specs), replace(options, targets=options.targets.including(PROMTOOL)))
+    extra = {rel for rel in tree.files if PROMTOOL.name not in own and rel.startswith(f"{PROMTOOL.folder}/")}
+    changes = diff_output(out, {rel: text for rel, text in tree.files.items() if rel not in extra})
+    stale = [rel for rel in changes.added + changes.changed if rel.startswith(("tests/", f"{PROMTOOL.folder}/"))]
+    if stale:
+        for rel in stale:
+            typer.echo(f"{out / rel}: missing or stale: run `{generate_command()}` before testing", err=True)
+        raise typer.Exit(EXIT_STALE)
+    untested = warn_untested(tree.services)
+    loads = {rel: paths for service in tree.services for rel, paths in service.test_loads}
+    try:
+        results = run_generated_tests(out, tree.files, loads, extra, jobs)
+    except PromtoolMissing as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_STALE)
+    for result in results:
+        if result.passed:
+            err_console.print(f"[green]PASS[/green] {result.path} ({result.seconds:.1f}s)")
+        else:
+            err_console.print(f"[red]FAIL[/red] {result.path} ({result.seconds:.1f}s)")
+            typer.echo(result.output, err=True)
+    failed = sum(not r.passed for r in results)
+    summary = f"{len(results) - failed}/{len(results)} test files passed"
+    if untested:
+        summary += f"; {untested} SLO{'s' if untested != 1 else ''} untested" + (" (--strict)" if strict else "")
+    err_console.print(summary)
+    if failed or (strict and untested):
+        raise typer.Exit(EXIT_STALE)
+
+
+@app.command()
+@compiles
+def convert(
+    specs: Annotated[list[Path], typer.Argument(help="Spec files or directories in any format slogen reads")],
+    options: BuildOptions = BuildOptions(),
+) -> None:
+    """Print the native slogen spec equivalent to Sloth, OpenSLO, Pyrra or jsonnet specs."""
+    tree = compile_tree(list(specs), options, detail=True)
+    services = [s for s in tree.services if s.spec is not None]
+    typer.echo(render_native([s.spec for s in services], [s.source for s in services]), nl=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the native spec."""
+    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))

@@ -1,0 +1,178 @@
+"""The commands that read compiled plans (and a live Prometheus): explain, budget, status, report."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from slogen.build.compile import REPORT_FILE
+from slogen.build.options import BuildOptions
+from slogen.build.write import write_file
+from slogen.cli.app import EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, err_console, out_console, specs_or_default, table, warn_specs, warn_untested
+from slogen.cli.options import OutOpt, SpecsArg, compiles
+from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
+from slogen.emit.report.explain import COLUMNS, markdown_table
+from slogen.emit.report.explain import tier_rows as explain_rows
+from slogen.emit.report.html import render_report
+from slogen.live.fetch import fetch_history, fetch_status
+from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
+from slogen.live.prometheus_api import Prometheus, PrometheusError
+from slogen.live.status import STATUS_HEADERS, fail_on_problem, failing, status_json, status_report, status_rows
+from slogen.spec.durations import parse_duration
+
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")]
+
+
+@app.command()
+@compiles
+def explain(
+    specs: SpecsArg = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print GitHub markdown tables (as in the README)")] = False,
+    options: BuildOptions = BuildOptions(),
+) -> None:
+    """Print each SLO's alert tiers: windows, factor, threshold, detection time, budget burnt."""
+    tree = compile_tree(specs_or_default(specs), options, detail=True)
+    warn_specs(tree.services)
+    for service in tree.services:
+        tests = service.compiled.tests if service.compiled is not None else None
+        for plan in service.plans:
+            if markdown:
+                typer.echo(markdown_table(plan, tests))
+                continue
+            rows = Table(title=f"{plan.service}/{plan.name} ({plan.objective_percent}% {plan.window_text()})")
+            for column in COLUMNS:
+                rows.add_column(column)
+            for row in explain_rows(plan, tests):
+                rows.add_row(*row.cells)
+            # Eight columns do not fit rich's 80-column default for pipes; never wrap cells.
+            Console(highlight=False, width=max(out_console.width, 140)).print(rows)
+    warn_untested(tree.services)
+
+
+@app.command()
+@compiles
+def budget(
+    specs: SpecsArg = None,
+    rps: Annotated[Optional[float], typer.Option("--rps", min=0, help="Traffic in requests/s: adds the requests allowed to fail")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown")] = "table",
+    options: BuildOptions = BuildOptions(),
+) -> None:
+    """Show each SLO's error budget as downtime, failed requests and alert detection times."""
+    if format not in ("table", "json", "markdown"):
+        typer.echo(f"--format: expected table, json or markdown, got {format!r}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    budgets = [slo_budget(plan, rps) for plan in compile_tree(specs_or_default(specs), options).plans]
+    if format == "json":
+        typer.echo(json.dumps(budget_json(budgets), indent=2))
+    elif format == "markdown":
+        typer.echo(render_markdown(budgets, rps), nl=False)
+    else:
+        headers = BUDGET_HEADERS + ([f"failures / window at {rps:g} rps"] if rps is not None else [])
+        out_console.print(table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
+        tiers = [row for b in budgets for row in tier_rows(b)]
+        if tiers:
+            out_console.print(table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
+
+
+@app.command()
+@compiles
+def status(
+    specs: SpecsArg = None,
+    prometheus: Annotated[str, typer.Option("--prometheus", "-p", help="Prometheus base URL, e.g. http://127.0.0.1:9090")] = ...,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    fail_on: Annotated[
+        Optional[str],
+        typer.Option("--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted)"),
+    ] = None,
+    timeout: TimeoutOpt = 10.0,
+    http_config: HTTPConfigOpt = None,
+    tenant: TenantOpt = None,
+    options: BuildOptions = BuildOptions(),
+) -> None:
+    """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
+
+    Exit 0 when all is well, 1 when an SLO is at or past --fail-on, 2 on bad input,
+    3 when Prometheus cannot answer or the rules are not deployed.
+    """
+    if format not in ("table", "json"):
+        typer.echo(f"--format: expected table or json, got {format!r}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    tree = compile_tree(specs_or_default(specs), options)
+    plans = tree.plans
+    problem = fail_on_problem(plans, fail_on)
+    try:
+        client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
+    except ValueError as err:
+        problem = problem or str(err)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        with client:
+            results, loaded = fetch_status(client, plans, time.time())
+    except PrometheusError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_PROMETHEUS)
+    found = status_report(plans, results, loaded, {s.service: s.group_names for s in tree.services})
+    rows, problems = found.rows, found.problems
+    gated = failing(rows, plans, fail_on)
+    if format == "json":
+        typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
+    else:
+        out_console.print(table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+    for line in found.notes:
+        typer.echo(f"note: {line}", err=True)
+    for line in problems:
+        typer.echo(line, err=True)
+    # The worst real state decides: an SLO past the gate fails it even if another has no data.
+    if gated:
+        gate = fail_on or "the last state of its budget policy (budget exhausted)"
+        typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
+        raise typer.Exit(EXIT_GATE)
+    if problems:
+        raise typer.Exit(EXIT_PROMETHEUS)
+
+
+@app.command()
+@compiles
+def report(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    prometheus: Annotated[
+        Optional[str], typer.Option("--prometheus", "-p", help="Add budget burn-down and burn-rate history from this Prometheus")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="History to plot, e.g. 7d (default: each SLO's window)")] = None,
+    timeout: TimeoutOpt = 10.0,
+    http_config: HTTPConfigOpt = None,
+    tenant: TenantOpt = None,
+    options: BuildOptions = BuildOptions(),
+) -> None:
+    """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
+    tree = compile_tree(specs_or_default(specs), options)
+    if prometheus is None:
+        # The page `generate` writes, byte for byte: the one pipeline made it.
+        path = out / REPORT_FILE
+        write_file(path, tree.files[REPORT_FILE])
+        err_console.print(f"{tree.slos} SLOs -> {path}")
+        return
+    try:
+        span = parse_duration(since) if since is not None else None
+        client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
+    except ValueError as err:
+        typer.echo(f"--since: {err}" if "duration" in str(err) else str(err), err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        with client:
+            history = fetch_history(client, tree.plans, span, time.time())
+    except PrometheusError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_PROMETHEUS)
+    # A live page gets its own name so it never makes the generated output look stale.
+    path = out / "report" / "live.html"
+    write_file(path, render_report(tree.plans, history, client.url))
+    err_console.print(f"{tree.slos} SLOs -> {path}")
