@@ -189,7 +189,7 @@ def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]
     for service, text in specs.items():
         (folder / f"{service}.yaml").write_text(text)
     tree, problems = build_tree([folder])
-    if tree is None:
+    if problems:
         raise RuntimeError(f"slogen rejected the bench specs: {problems}")
     files = tree.files
     return {service: yaml.safe_load(files[f"rules/{service}.yml"])["groups"] for service in specs}
@@ -220,7 +220,7 @@ def rule_counts(sizes: tuple[int, ...] = SIZES, services: int = 10) -> dict:
             row = {}
             for share in ("service", "global"):
                 tree, problems = build_tree([specs], BuildOptions(share_rules=share))
-                assert tree is not None, problems
+                assert not problems, problems
                 groups = [g for rel, text in tree.files.items() if rel.startswith("rules/") for g in yaml.safe_load(text)["groups"]]
                 slos = services * n
                 row[share] = {

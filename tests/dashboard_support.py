@@ -6,8 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from slogen.build.compile import compile_all, output_files
-from slogen.spec.load import load_specs
+from slogen_testing import compile_files
 
 DATA = Path(__file__).resolve().parent / "data" / "dashboards"
 SPEC = DATA / "shop.yaml"
@@ -28,10 +27,7 @@ _LEFT_OVER = re.compile(r"\$\{?\w+")
 
 def compile_spec(path: Path = SPEC) -> dict[str, str]:
     """Every output file of one spec file, as `generate` would write it."""
-    loaded, diagnostics = load_specs([path])
-    services, more = compile_all(loaded)
-    assert not diagnostics + more, [str(d) for d in diagnostics + more]
-    return output_files(services)
+    return compile_files([path])
 
 
 def dashboards(files: dict[str, str]) -> dict[str, dict]:

@@ -8,9 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from slogen.build.compile import compile_all, output_files
-from slogen.emit.targets import TargetOptions, parse_targets
-from slogen.spec.load import load_specs
+from slogen.build.compile import CompiledService
+from slogen.build.options import BuildOptions
+from slogen.build.pipeline import build_tree
+from slogen.emit.targets import Targets
+from slogen.spec.errors import Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,11 +43,27 @@ def run_slogen(*args: str, cwd: Path = ROOT, timeout: float | None = 120) -> sub
     return subprocess.run([sys.executable, "-m", "slogen", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def build_options(targets: tuple[str, ...] = ("prometheus",), share_rules: str = "service", flags: dict | None = None) -> BuildOptions:
+    """The options object a command line would build: targets with their flag values by
+    target name and field (e.g. {"mimir": {"max_groups": "1000"}}), and rule sharing."""
+    return BuildOptions(targets=Targets.of(list(targets), flags), share_rules=share_rules)
+
+
+def compile_paths(paths: list[Path], options: BuildOptions = BuildOptions()) -> tuple[list[CompiledService], list[Diagnostic]]:
+    """The services the one pipeline compiles from spec paths (those without problems), and every problem."""
+    tree, diagnostics = build_tree(paths, options, detail=True)
+    return [s.compiled for s in tree.services if s.compiled is not None], diagnostics
+
+
+def warnings_of(paths: list[Path]) -> list[Diagnostic]:
+    """What the pipeline warns of for these spec files (compile.spec_warnings), services in order."""
+    tree, _ = build_tree(paths)
+    return [warning for service in tree.services for warning in service.warnings]
+
+
 def example_services():
     """The compiled services of the repository's own slo_specs/ (no diagnostics allowed)."""
-    loaded, diagnostics = load_specs([ROOT / "slo_specs"])
-    assert not diagnostics
-    services, diagnostics = compile_all(loaded)
+    services, diagnostics = compile_paths([ROOT / "slo_specs"])
     assert not diagnostics
     return services
 
@@ -63,20 +81,16 @@ def write_spec(directory: Path, text: str, name: str = "spec.yaml") -> Path:
     return path
 
 
-def compile_files(paths: list[Path]) -> dict[str, str]:
+def compile_files(paths: list[Path], options: BuildOptions = BuildOptions()) -> dict[str, str]:
     """Compile spec files to output files, failing the test on any diagnostic."""
-    loaded, diagnostics = load_specs(paths)
-    services, more = compile_all(loaded)
-    diagnostics += more
+    tree, diagnostics = build_tree(paths, options)
     assert not diagnostics, "\n".join(map(str, diagnostics))
-    return output_files(services)
+    return tree.files
 
 
 def diagnostics_of(paths: list[Path]) -> list[str]:
     """All diagnostics for the given spec files, as printed lines."""
-    loaded, diagnostics = load_specs(paths)
-    _, more = compile_all(loaded)
-    return [str(d) for d in sorted(diagnostics + more)]
+    return [str(d) for d in sorted(build_tree(paths)[1])]
 
 
 def golden_tree(root: Path, files: dict[str, str]) -> dict[str, str]:
@@ -128,10 +142,7 @@ def emitted_rule_files(directory: Path, target: str, share_rules: str = "service
     trees = {**spec_trees(), "calendar": [write_spec(directory / "calendar-spec", CALENDAR_SPEC, "shop.yaml")]}
     written = []
     for name, specs in trees.items():
-        loaded, problems = load_specs(specs)
-        services, more = compile_all(loaded)
-        assert not problems + more, "\n".join(map(str, problems + more))
-        for rel, text in output_files(services, parse_targets([target]), TargetOptions(share_rules=share_rules)).items():
+        for rel, text in compile_files(specs, build_options((target,), share_rules)).items():
             if rel.startswith(f"{target}/"):
                 path = directory / name / rel
                 path.parent.mkdir(parents=True, exist_ok=True)

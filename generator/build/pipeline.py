@@ -128,11 +128,12 @@ def jobs_default() -> int:
 
 def build_tree(
     paths: list[Path], options: BuildOptions = BuildOptions(), jobs: int = 1, sink: Sink | None = None, detail: bool = False
-) -> tuple[Tree | None, list[Diagnostic]]:
+) -> tuple[Tree, list[Diagnostic]]:
     """Load, compile and render a spec tree with `jobs` processes (0: one per CPU).
 
     Every command's compile: `sink` takes the files as they are made (the tree then holds
-    none); `detail` keeps each service's CompiledService (in this process only).
+    none); `detail` keeps each service's CompiledService (in this process only).  With
+    problems, the tree holds no files but the services that compiled (for their warnings).
     Raises TargetError when a target refuses the run (its run-wide checks).
     """
     with paused_gc():  # millions of short-lived, acyclic objects (see gcpause.py)
@@ -141,7 +142,7 @@ def build_tree(
 
 def _build_tree(
     paths: list[Path], options: BuildOptions, jobs: int, sink: Sink | None, detail: bool
-) -> tuple[Tree | None, list[Diagnostic]]:
+) -> tuple[Tree, list[Diagnostic]]:
     files, diagnostics = discover(paths, options.spec)
     results: Iterable[tuple[list[ServiceOutput], list[Diagnostic]] | None]
     if jobs > 1 and len(files) >= PARALLEL_FROM and not detail:
@@ -175,7 +176,7 @@ def _build_tree(
     kept = [outputs[index] for index in kept_at]
     diagnostics += found + [problem for out in kept for problem in out.problems]
     if diagnostics:
-        return None, diagnostics
+        return Tree({}, tuple(out for out in kept if not out.problems)), diagnostics
     shared = shared_groups(kept, options)
     checked = [s.groups for s in kept if s.groups is not None]
     if shared:

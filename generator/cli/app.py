@@ -57,9 +57,8 @@ def compile_tree(paths: list[Path], options: BuildOptions, jobs: int = 1, sink=N
     except TargetError as err:
         typer.echo(f"slogen: {err}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    if tree is None:
+    if diagnostics:
         fail(diagnostics)
-    assert tree is not None
     return tree
 
 

@@ -111,17 +111,18 @@ def test_rules(
     options: BuildOptions = BuildOptions(),
 ) -> None:
     """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
-    # The tests load the promtool dialect's rule files; with other targets only, those are
-    # compiled here and given to promtool from a temporary folder, never asked of OUT.
-    own = set(options.targets.names)
+    # The tests load the promtool dialect's rule files. Those OUT lacks (other targets were
+    # written) are compiled here and given to promtool from a temporary folder; a test file
+    # or a rule file OUT holds must be what generate writes.
     tree = compile_tree(specs_or_default(specs), replace(options, targets=options.targets.including(PROMTOOL)))
-    extra = {rel for rel in tree.files if PROMTOOL.name not in own and rel.startswith(f"{PROMTOOL.folder}/")}
-    changes = diff_output(out, {rel: text for rel, text in tree.files.items() if rel not in extra})
-    stale = [rel for rel in changes.added + changes.changed if rel.startswith(("tests/", f"{PROMTOOL.folder}/"))]
+    changes = diff_output(out, tree.files)
+    rules = f"{PROMTOOL.folder}/"
+    stale = [rel for rel in changes.added + changes.changed if rel.startswith("tests/") or (rel.startswith(rules) and rel in changes.changed)]
     if stale:
         for rel in stale:
             typer.echo(f"{out / rel}: missing or stale: run `{generate_command()}` before testing", err=True)
         raise typer.Exit(EXIT_STALE)
+    extra = {rel for rel in changes.added if rel.startswith(rules)}
     untested = warn_untested(tree.services)
     loads = {rel: paths for service in tree.services for rel, paths in service.test_loads}
     try:

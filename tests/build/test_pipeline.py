@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 from slogen.build import pipeline, write
-from slogen.build.compile import compile_all, output_files
-from slogen.emit.targets import TargetOptions
-from slogen.spec.load import load_specs
-
-from slogen_testing import ROOT, diagnostics_of, write_spec
+from slogen_testing import ROOT, build_options, compile_paths, diagnostics_of, write_spec
 
 GOOD_SLI = "    sli:\n      ratio:\n        errors: e{code=\"5\"}\n        total: e\n"
 
@@ -21,11 +17,10 @@ def workers_always(monkeypatch):
     monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)
 
 
-def _serial(paths: list[Path], targets=("prometheus",), options=TargetOptions()) -> dict[str, str]:
-    loaded, diagnostics = load_specs(paths)
-    services, more = compile_all(loaded)
-    assert not diagnostics + more
-    return output_files(services, targets, options)
+def _serial(paths: list[Path], targets=("prometheus",)) -> dict[str, str]:
+    tree, diagnostics = pipeline.build_tree(paths, build_options(targets), jobs=1)
+    assert not diagnostics
+    return tree.files
 
 
 def _tree_with_every_format(tmp_path: Path) -> list[Path]:
@@ -53,7 +48,7 @@ def test_workers_give_the_one_process_files(tmp_path, workers_always, monkeypatc
 
     real_load_files = pipeline.load_files
     monkeypatch.setattr(pipeline, "load_files", load_files)
-    tree, diagnostics = pipeline.build_tree(paths, ("prometheus", "thanos"), TargetOptions(), None, jobs)
+    tree, diagnostics = pipeline.build_tree(paths, build_options(("prometheus", "thanos")), jobs)
     # With workers, the parent loads only what refers across files: jsonnet and other formats.
     if jobs > 1:
         assert sorted(in_parent) == ["billing.sloth.yaml", "j.jsonnet", "payments.openslo.yaml"]
@@ -63,8 +58,7 @@ def test_workers_give_the_one_process_files(tmp_path, workers_always, monkeypatc
     expected = _serial(paths, ("prometheus", "thanos"))
     assert sorted(tree.files) == sorted(expected)
     assert tree.files == expected
-    loaded, _ = load_specs(paths)
-    services, _ = compile_all(loaded)
+    services, _ = compile_paths(paths)
     assert [s.service for s in tree.services] == [c.service for c in services]
     assert "from-jsonnet" in [s.service for s in tree.services] and len(services) == 27
     assert tree.slos == sum(len(c.plans) for c in services)
@@ -75,8 +69,8 @@ def test_clashes_across_workers_are_reported_like_one_process(tmp_path, workers_
     b = write_spec(tmp_path, "service: a\nslos:\n  - name: b-c\n    objective: 99\n" + GOOD_SLI, "two.yaml")
     c = write_spec(tmp_path, "service: a\nslos:\n  - name: d\n    objective: 99\n" + GOOD_SLI, "three.yaml")
     d = write_spec(tmp_path, "service: slo-overview\nslos:\n  - name: d\n    objective: 99\n" + GOOD_SLI, "four.yaml")
-    tree, diagnostics = pipeline.build_tree([a, b, c, d], ("prometheus",), TargetOptions(), None, 2)
-    assert tree is None
+    tree, diagnostics = pipeline.build_tree([a, b, c, d], jobs=2)
+    assert not tree.files
     assert sorted(str(x) for x in diagnostics) == diagnostics_of([a, b, c, d])
     assert len(diagnostics) == 3
 
@@ -85,8 +79,8 @@ def test_problems_in_worker_files_are_all_reported(tmp_path, workers_always):
     good = write_spec(tmp_path, "service: ok\nslos:\n  - name: a\n    objective: 99\n" + GOOD_SLI, "ok.yaml")
     bad_yaml = write_spec(tmp_path, "service: [\n", "bad.yaml")
     bad_spec = write_spec(tmp_path, "service: x\nslos:\n  - name: a\n    objective: 101\n" + GOOD_SLI, "x.yaml")
-    tree, diagnostics = pipeline.build_tree([good, bad_yaml, bad_spec], ("prometheus",), TargetOptions(), None, 2)
-    assert tree is None
+    tree, diagnostics = pipeline.build_tree([good, bad_yaml, bad_spec], jobs=2)
+    assert not tree.files
     assert sorted(str(x) for x in diagnostics) == diagnostics_of([good, bad_yaml, bad_spec])
     assert len(diagnostics) == 2
 
@@ -96,8 +90,9 @@ def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, worker
 
     # Flush the staging tree early after every result: the output is the same.
     flushes: list[Path] = []
-    monkeypatch.setattr(pipeline, "WRITEBACK_EVERY", 1)
-    monkeypatch.setattr(pipeline, "start_writeback", lambda root: (flushes.append(root), write.start_writeback(root)))
+    monkeypatch.setattr(write.Stager, "WRITEBACK_EVERY", 1)
+    real = write.start_writeback
+    monkeypatch.setattr(write, "start_writeback", lambda root: (flushes.append(root), real(root)))
     paths = _tree_with_every_format(tmp_path)
     expected_dir, out = tmp_path / "expected", tmp_path / "out"
     write_output(expected_dir, _serial(paths))
@@ -105,9 +100,10 @@ def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, worker
     (out / "mine" / "notes.txt").write_text("a user's file is carried over\n")
     for _ in range(2):  # a fresh output directory, then one that is up to date
         with staging_area(out) as staging:
-            tree, diagnostics = pipeline.build_tree(paths, ("prometheus",), TargetOptions(), None, 2, pipeline.Stage(out, staging))
-            assert not diagnostics and tree is not None and not tree.files
-            changes = commit(out, staging, list(tree.staged))
+            stager = write.Stager(out, staging)
+            tree, diagnostics = pipeline.build_tree(paths, jobs=2, sink=stager)
+            assert not diagnostics and not tree.files
+            changes = commit(out, staging, stager.staged)
     assert not changes.any
     got = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     want = {p.relative_to(expected_dir).as_posix(): p.read_bytes() for p in expected_dir.rglob("*") if p.is_file()}

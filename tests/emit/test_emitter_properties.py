@@ -11,13 +11,12 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from slogen.build.compile import compile_all, output_files
+from slogen.build.pipeline import build_tree
 from slogen.emit.report.budget_table import budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import markdown_table
 from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import render_report
 from slogen.spec.durations import parse_duration
-from slogen.spec.load import load_specs
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
@@ -83,11 +82,11 @@ def test_every_emitter_takes_every_valid_spec(tmp_path: Path) -> None:
     def emits(spec: dict) -> None:
         path = tmp_path / f"spec{next(counter)}.yaml"
         path.write_text(yaml.safe_dump(spec, sort_keys=False))
-        loaded, diagnostics = load_specs([path])
-        services, more = compile_all(loaded)
-        assume(not diagnostics + more)  # invalid specs are another test's business
+        tree, diagnostics = build_tree([path], detail=True)
+        assume(not diagnostics)  # invalid specs are another test's business
         next(valid)
-        files = output_files(services)
+        files = tree.files
+        services = [s.compiled for s in tree.services]
         assert "report/index.html" in files
         plans = [plan for compiled in services for plan in compiled.plans]
         render_report(plans)

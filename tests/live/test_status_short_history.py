@@ -13,11 +13,10 @@ import json
 import pytest
 import yaml
 
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths
 from slogen.live.prometheus_api import Sample
 from slogen.live.status import status_json, status_queries, status_report, status_rows
 from slogen.plan import names
-from slogen.spec.load import load_specs
 
 from live_prometheus import running_prometheus, wait_for
 from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH
@@ -68,8 +67,8 @@ def test_a_fresh_slo_at_5x_is_not_frozen_and_status_says_history_is_short(tmp_pa
 
 
 def _rows(tmp_path, spec: str, **found: list[Sample]):
-    loaded, diagnostics = load_specs([write_spec(tmp_path, spec, "shop.yaml")])
-    (compiled,), more = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([write_spec(tmp_path, spec, "shop.yaml")])
+    more: list = []
     assert not diagnostics + more
     plans = list(compiled.plans)
     labels = {names.LABEL_ID: plans[0].id}

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths
 from slogen.live.prometheus_api import Sample
 from slogen.live.status import raw_selectors, raw_series_lookbacks, status_queries, status_report
 from slogen.plan import names
-from slogen.spec.load import load_specs
 
 SPEC = """\
 service: shop
@@ -27,8 +26,8 @@ slos:
 def _compiled(tmp_path: Path):
     path = tmp_path / "shop.yaml"
     path.write_text(SPEC)
-    loaded, diagnostics = load_specs([path])
-    (compiled,), more = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([path])
+    more: list = []
     assert not diagnostics + more
     return compiled
 
@@ -71,8 +70,7 @@ def test_an_sli_whose_selectors_match_no_series_is_named(tmp_path):
 def test_an_slo_with_data_is_shown_beside_one_without(tmp_path):
     path = tmp_path / "two.yaml"
     path.write_text(SPEC + SPEC.split("slos:\n", 1)[1].replace("checkout", "search").replace('job="shop"', 'job="search"'))
-    loaded_specs, _ = load_specs([path])
-    (two,), _ = compile_all(loaded_specs)
+    (two,), _ = compile_paths([path])
     plans = list(two.plans)
     first = plans[0]
     labels = {names.LABEL_ID: first.id}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths, warnings_of
 from slogen.emit.native_yaml import render_native
 from slogen.spec.load import display_path, load_specs
 
@@ -34,13 +34,12 @@ def test_every_corpus_input_has_a_recorded_outcome():
 
 
 def _outcome(path: Path):
-    loaded, diagnostics = load_specs([path])
-    services, more = compile_all(loaded)
-    diagnostics = sorted(diagnostics + more)
+    services, diagnostics = compile_paths([path])
+    diagnostics = sorted(diagnostics)
     if diagnostics:
         return {"errors": [str(d).replace(display_path(path), "FILE") for d in diagnostics]}, services
     outcome = {"services": len(services), "slos": sum(len(s.plans) for s in services)}
-    warnings = sorted(str(w).replace(display_path(path), "FILE") for item in loaded for w in item.warnings)
+    warnings = sorted(str(w).replace(display_path(path), "FILE") for w in warnings_of([path]))
     if warnings:
         outcome["warnings"] = warnings
     return outcome, services
@@ -82,8 +81,8 @@ def test_refusals_are_the_documented_ones():
 
 def test_sloth_duplicate_ids_across_files_are_reported():
     pair = [ROOT / "sloth" / f"validate-dups-k8s-bad-k8s-1-{kind}.input.yml" for kind in ("original", "duplicate")]
-    loaded, diagnostics = load_specs(pair)
-    _, more = compile_all(loaded)
+    _, diagnostics = compile_paths(pair)
+    more: list = []
     messages = [str(d) for d in diagnostics + more]
     assert len(messages) == 2 and all("is already used by" in m for m in messages), messages
     assert all("bad-k8s-1-duplicate.input.yml" in m for m in messages)

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from slogen.build.compile import compile_all
-from slogen.spec.load import load_specs
+from slogen_testing import compile_paths, warnings_of
 
 from slogen_testing import write_spec
 
@@ -78,9 +77,8 @@ spec: {severity: urgent, condition: {kind: burnrate, op: gt, threshold: 14, look
 
 def _messages(tmp_path: Path, text: str) -> list[str]:
     path = write_spec(tmp_path, text)
-    loaded, diagnostics = load_specs([path])
-    _, more = compile_all(loaded)
-    return [str(d) for d in diagnostics + more] + [str(w) for item in loaded for w in item.warnings]
+    _, diagnostics = compile_paths([path])
+    return [str(d) for d in diagnostics] + [str(w) for w in warnings_of([path])]
 
 
 @pytest.fixture(scope="module")

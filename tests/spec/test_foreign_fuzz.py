@@ -16,8 +16,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slogen.build.compile import compile_all
-from slogen.spec.load import load_specs
+from slogen_testing import compile_paths
 
 DIAGNOSTIC = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -168,8 +167,8 @@ def broken(draw, skeleton):
 def _holds(tmp_path: Path, documents: list) -> None:
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
-    loaded, diagnostics = load_specs([path])
-    _, more = compile_all(loaded)
+    _, diagnostics = compile_paths([path])
+    more: list = []
     for line in map(str, diagnostics + more):
         assert DIAGNOSTIC.match(line), line
 

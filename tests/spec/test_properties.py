@@ -12,11 +12,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from slogen.build.compile import compile_all, render_rule_file
+from slogen_testing import compile_files, compile_paths
 from slogen.cli import app
 from slogen.plan.slo import same_series
 from slogen.spec.durations import parse_duration
-from slogen.spec.load import load_specs
 from slogen.spec.promql import escape_string
 from typer.testing import CliRunner
 
@@ -134,11 +133,11 @@ def promtool() -> str:
 
 
 def _compile(path: Path) -> str:
-    loaded, diagnostics = load_specs([path])
-    services, more = compile_all(loaded)
+    services, diagnostics = compile_paths([path])
+    more: list = []
     assert not diagnostics + more, [str(d) for d in diagnostics + more]
     (service,) = services
-    return render_rule_file(service)
+    return compile_files([path])[f"rules/{service.service}.yml"]
 
 
 def test_valid_specs_compile_deterministically_to_rules_promtool_accepts(tmp_path, promtool):

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import promql_parser as pp
 import pytest
-from slogen.build.compile import compile_all, output_files
+from slogen_testing import compile_files, compile_paths
 from slogen.emit.dashboards.boards import BURN_WINDOWS, dashboard_uid
 from slogen.emit.dashboards.grafana import SCHEMA_VERSION
 from slogen.plan import names
 from slogen.spec.durations import format_duration
-from slogen.spec.load import load_specs
 
 from dashboard_support import DATA, compile_spec, dashboards, panels, queries, substitute
 
@@ -43,9 +42,7 @@ def boards(files: dict[str, str]) -> dict[str, dict]:
 
 
 def _all_repo_boards() -> dict[str, dict]:
-    loaded, _ = load_specs([ROOT / "slo_specs"])
-    services, _ = compile_all(loaded)
-    return dashboards(output_files(services))
+    return dashboards(compile_files([ROOT / "slo_specs"]))
 
 
 def test_one_dashboard_per_service_and_an_overview(boards: dict[str, dict]) -> None:
@@ -253,8 +250,7 @@ def test_overview_links_every_row_to_an_existing_service_dashboard() -> None:
 def test_overview_service_name_is_reserved(tmp_path: Path) -> None:
     spec = (DATA / "shop.yaml").read_text().replace("service: shop", "service: slo-overview")
     (tmp_path / "spec.yaml").write_text(spec)
-    loaded, _ = load_specs([tmp_path / "spec.yaml"])
-    services, diagnostics = compile_all(loaded)
+    services, diagnostics = compile_paths([tmp_path / "spec.yaml"])
     assert not services
     assert [d.message for d in diagnostics] == ["service: service name 'slo-overview' is reserved for the overview dashboard"]
 
@@ -268,10 +264,7 @@ def test_budget_panels_colour_by_the_slos_own_policy(tmp_path: Path) -> None:
         "        - {action: go, above: 25}\n        - {action: careful, above: -50}\n        - {action: stop}\n"
         "  - name: b\n    objective: 99\n    sli: {ratio: {errors: 'x{code=\"500\"}', total: x}}\n"
     )
-    loaded, diagnostics = load_specs([spec])
-    services, more = compile_all(loaded)
-    assert not diagnostics + more
-    board = json.loads(output_files(services)["dashboards/p.json"])
+    board = json.loads(compile_files([spec])["dashboards/p.json"])
     steps = {
         panel["title"] + " " + panel["targets"][0]["expr"]: [(s["value"], s["color"]) for s in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]]
         for panel in panels(board)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 
 import yaml
-from slogen.build.compile import output_files
 from slogen.emit.promtool.cadence import gate
 
-from slogen_testing import example_services, run_promtool
+from slogen_testing import ROOT, compile_files, run_promtool
 
 HOURLY_AND_FAST = """
 groups:
@@ -89,7 +88,7 @@ def test_group_eval_order_runs_a_chain_within_one_tick(tmp_path, promtool):
 
 
 def test_the_copy_changes_only_the_hourly_groups_cadence():
-    files = output_files(example_services())
+    files = compile_files([ROOT / "slo_specs"])
     copies = {path.removeprefix("tests/rules/"): text for path, text in files.items() if path.startswith("tests/rules/")}
     # One copy per test file: every example service's file has an hourly group.
     assert set(copies) == {path.removeprefix("tests/").replace(".test.yml", ".yml") for path in files if path.endswith(".test.yml")}

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from slogen.build.compile import compile_all, output_files
 from slogen.live.promtool_run import find_promtool, run_promtool_tests
-from slogen.spec.load import load_specs
 
 from promtool_scenarios import CALENDAR_MONTH
 from slogen_testing import compile_files, run_slogen, write_spec
@@ -36,10 +34,7 @@ def _write(files: dict[str, str], out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def example_files() -> dict[str, str]:
-    loaded, diagnostics = load_specs([ROOT / "slo_specs"])
-    services, more = compile_all(loaded)
-    assert not diagnostics + more
-    return output_files(services)
+    return compile_files([ROOT / "slo_specs"])
 
 
 def test_generated_tests_pass_on_the_examples(promtool: str, example_files, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slogen.build.compile import compile_all, output_files
+from slogen_testing import compile_files, compile_paths
 from slogen.emit.promtool.service_tests import (
     EVAL_INTERVALS,
     FIRE_BURN,
@@ -25,7 +25,6 @@ from slogen.emit.promtool.service_tests import (
 )
 from slogen.emit.promtool.series import SyntheticSeries
 from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, promtool_reach_time, promtool_seen, smeared_reach_time
-from slogen.spec.load import load_specs
 
 from slogen_testing import example_services
 
@@ -108,8 +107,7 @@ def test_fires_deadline_follows_the_windows_read_from_counters(tmp_path: Path) -
         '        errors: sum(rate(r_total{code="500"}[5m]))\n'
         "        total: sum(rate(r_total[5m]))\n"
     )
-    loaded, _ = load_specs([spec])
-    (compiled,), diagnostics = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([spec])
     assert not diagnostics
     ((plan, series),) = compiled.tests.testable
     assert plan.counter_windows == frozenset({300})
@@ -154,7 +152,7 @@ def test_evaluation_intervals_divide_an_hour() -> None:
 
 
 def test_tick_budget_and_file_shape(services) -> None:
-    files = output_files(services)
+    files = compile_files([ROOT / "slo_specs"])
     for compiled in services:
         tests = compiled.tests
         # promtool runs a group up to its last check: the longest of its SLOs' scenarios.
@@ -178,26 +176,24 @@ def test_query_slo_without_test_block_is_reported_untested(tmp_path: Path) -> No
         "        errors: sum(rate(e_total[{{window}}])) - sum(rate(r_total[{{window}}]))\n"
         "        total: sum(rate(t_total[{{window}}]))\n"
     )
-    loaded, _ = load_specs([spec])
-    (compiled,), diagnostics = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([spec])
     assert not diagnostics
     assert compiled.tests.untested == (("p", "its query SLI has no `test` block naming the counters to drive"),)
-    assert "tests/q.test.yml" not in output_files([compiled])
+    assert "tests/q.test.yml" not in compile_files([spec])
 
 
 def test_bool_slo_is_reported_untested_with_the_reason(tmp_path: Path) -> None:
     spec = tmp_path / "b.yaml"
     spec.write_text("service: b\nslos:\n  - name: up\n    objective: 99\n    sli:\n      bool: {metric: 'up{job=\"x\"}'}\n")
-    loaded, _ = load_specs([spec])
-    (compiled,), diagnostics = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([spec])
     assert not diagnostics
     assert compiled.tests.untested == (
         ("up", "cannot synthesize input series for sli.bool.metric: a 0/1 gauge cannot be driven at an exact burn rate in a promtool test"),
     )
 
 
-def test_output_is_deterministic(services) -> None:
-    assert output_files(services) == output_files(services)
+def test_output_is_deterministic() -> None:
+    assert compile_files([ROOT / "slo_specs"]) == compile_files([ROOT / "slo_specs"])
 
 
 def test_traffic_clears_min_events(services) -> None:
@@ -281,8 +277,8 @@ def _handlers_spec(tmp_path: Path, count: int, extra: str = "") -> Path:
 
 
 def _compiled(spec: Path):
-    loaded, diagnostics = load_specs([spec])
-    (compiled,), more = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([spec])
+    more: list = []
     assert not diagnostics + more
     return compiled
 
@@ -298,7 +294,7 @@ def test_slos_of_a_service_share_test_groups(tmp_path: Path) -> None:
     kinds = {s.name.split(" ", 1)[1] for _, s in forty.scenarios}
     assert kinds >= {s.name.split(" ", 1)[1] for _, s in one.scenarios if "resets" not in s.name}
     assert len(forty.groups) == len(kinds) <= len(one.groups)
-    data = yaml.safe_load(output_files([_compiled(_handlers_spec(tmp_path, 40))])["tests/shop.test.yml"])
+    data = yaml.safe_load(compile_files([_handlers_spec(tmp_path, 40)])["tests/shop.test.yml"])
     assert len(data["tests"]) == len(forty.groups)
     # Each group feeds every SLO its own series and checks each SLO.
     for group in data["tests"]:

@@ -6,17 +6,16 @@ import json
 from decimal import Decimal
 
 import pytest
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths
 from slogen.emit.report.budget_table import count_text, duration_text, slo_budget
 from slogen.plan.windows import detection_time, workbook_detection_time
-from slogen.spec.load import load_specs
 
 from slogen_testing import run_slogen, write_spec
 
 
 def _plans(tmp_path, text: str):
-    loaded, diagnostics = load_specs([write_spec(tmp_path, text)])
-    services, more = compile_all(loaded)
+    services, diagnostics = compile_paths([write_spec(tmp_path, text)])
+    more: list = []
     assert not diagnostics + more
     return [plan for service in services for plan in service.plans]
 

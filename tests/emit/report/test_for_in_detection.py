@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths
 from slogen.emit.report.budget_table import slo_budget
 from slogen.emit.report.explain import tier_rows
 from slogen.emit.report.html import detection_drawing, detection_shape
-from slogen.spec.load import load_specs
 
 SPEC = """\
 service: api
@@ -26,8 +25,8 @@ slos:
 def _plan(tmp_path: Path, page: str):
     path = tmp_path / f"spec{len(page)}.yaml"
     path.write_text(SPEC.format(page=page))
-    loaded, diagnostics = load_specs([path])
-    (compiled,), more = compile_all(loaded)
+    (compiled,), diagnostics = compile_paths([path])
+    more: list = []
     assert not diagnostics + more
     return compiled
 

@@ -7,9 +7,8 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths
 from slogen.emit.report.html import COLOURS, render_report
-from slogen.spec.load import load_specs
 
 from chromium import dump_dom, screenshot
 from live_prometheus import live_slogen_prometheus, wait_for
@@ -19,8 +18,8 @@ GROUPED = ROOT / "tests" / "data" / "grouped" / "spec.yaml"
 
 
 def _plans(paths):
-    loaded, diagnostics = load_specs(paths)
-    services, more = compile_all(loaded)
+    services, diagnostics = compile_paths(paths)
+    more: list = []
     assert not diagnostics + more
     return [plan for service in services for plan in service.plans]
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from slogen.build.compile import compile_all
+from slogen_testing import compile_paths
 from slogen.emit.rules.rule_file import service_rules
 from slogen.emit.rules.recording import base_rules, constant_rules, fast_rules
 from slogen.emit.promtool.service_tests import Phase, series_values
@@ -23,7 +23,6 @@ from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BASE_WINDOW, HOUR
 from slogen.spec.durations import format_duration
-from slogen.spec.load import load_specs
 from slogen.spec.numbers import fmt
 
 from slogen_testing import example_services, run_promtool, run_slogen, write_spec
@@ -79,8 +78,8 @@ slos:
 
 
 def _compile(tmp_path, text: str):
-    loaded, diagnostics = load_specs([write_spec(tmp_path / "specs", text)])
-    services, more = compile_all(loaded)
+    services, diagnostics = compile_paths([write_spec(tmp_path / "specs", text)])
+    more: list = []
     assert not diagnostics + more, diagnostics + more
     return services
 

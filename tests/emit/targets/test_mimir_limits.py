@@ -12,11 +12,9 @@ import textwrap
 
 import pytest
 import yaml
-from slogen.build.compile import compile_all, output_files
-from slogen.emit.targets import TargetError, TargetOptions
-from slogen.emit.targets.mimir import DEFAULT_MAX_GROUPS, DEFAULT_MAX_RULES_PER_GROUP
-from slogen.spec.load import load_specs
-from slogen_testing import run_promtool, write_spec
+from slogen.emit.targets import TargetError
+from slogen.emit.targets.mimir import DEFAULT_MAX_GROUPS, DEFAULT_MAX_RULES_PER_GROUP, MimirOptions
+from slogen_testing import build_options, compile_files, run_promtool, write_spec
 
 
 def _service(name: str, slos: int) -> str:
@@ -36,18 +34,15 @@ def _service(name: str, slos: int) -> str:
     return f"service: {name}\nslos:{body}\n"
 
 
-def _mimir(tmp_path, services: dict[str, int], options: TargetOptions = TargetOptions()) -> dict[str, dict]:
+def _mimir(tmp_path, services: dict[str, int], mimir: dict | None = None) -> dict[str, dict]:
     paths = [write_spec(tmp_path / "specs", _service(name, n), f"{name}.yaml") for name, n in services.items()]
-    loaded, problems = load_specs(paths)
-    compiled, more = compile_all(loaded)
-    assert not problems + more
-    files = output_files(compiled, ("mimir", "prometheus"), options)
+    files = compile_files(paths, build_options(("mimir", "prometheus"), flags={"mimir": mimir or {}}))
     return {rel: yaml.safe_load(text) for rel, text in files.items() if rel.startswith("mimir/")}
 
 
 def test_defaults_are_mimirs():
     assert (DEFAULT_MAX_RULES_PER_GROUP, DEFAULT_MAX_GROUPS) == (20, 70)
-    assert (TargetOptions().mimir_max_rules_per_group, TargetOptions().mimir_max_groups) == (20, 70)
+    assert (MimirOptions().max_rules_per_group, MimirOptions().max_groups) == (20, 70)
 
 
 def test_a_big_service_fits_the_rules_per_group_limit(tmp_path, promtool):
@@ -65,15 +60,13 @@ def test_a_big_service_fits_the_rules_per_group_limit(tmp_path, promtool):
 
 def test_cut_groups_say_which_parts_read_older_series(tmp_path):
     paths = [write_spec(tmp_path / "specs", _service("api", 40), "api.yaml")]
-    loaded, _ = load_specs(paths)
-    compiled, _ = compile_all(loaded)
-    text = output_files(compiled, ("mimir",))["mimir/api.yaml"]
+    text = compile_files(paths, build_options(("mimir",)))["mimir/api.yaml"]
     notes = [line for line in text.splitlines() if line.startswith("# ") and "from earlier parts" in line]
     assert notes and all("old." in note for note in notes)
 
 
 def test_the_limit_follows_the_tenant(tmp_path):
-    files = _mimir(tmp_path, {"api": 40}, TargetOptions(mimir_max_rules_per_group=0))
+    files = _mimir(tmp_path, {"api": 40}, {"max_rules_per_group": "0"})
     (doc,) = files.values()
     assert not any("-part" in group["name"] for group in doc["groups"])
 
@@ -81,12 +74,10 @@ def test_the_limit_follows_the_tenant(tmp_path):
 def test_too_many_groups_for_a_tenant_is_refused(tmp_path):
     with pytest.raises(TargetError, match="tenant limit of 70"):
         _mimir(tmp_path, {f"svc{i}": 1 for i in range(20)})
-    _mimir(tmp_path / "raised", {f"svc{i}": 1 for i in range(20)}, TargetOptions(mimir_max_groups=1000))
+    _mimir(tmp_path / "raised", {f"svc{i}": 1 for i in range(20)}, {"max_groups": "1000"})
 
 
 def test_cortex_files_are_never_cut(tmp_path):
     paths = [write_spec(tmp_path / "specs", _service("api", 40), "api.yaml")]
-    loaded, _ = load_specs(paths)
-    compiled, _ = compile_all(loaded)
-    doc = yaml.safe_load(output_files(compiled, ("cortex",))["cortex/api.yaml"])
+    doc = yaml.safe_load(compile_files(paths, build_options(("cortex",)))["cortex/api.yaml"])
     assert not any("-part" in group["name"] for group in doc["groups"])

@@ -11,17 +11,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from slogen.build.compile import compile_all, output_files
 from slogen.emit.rules.recording import Group, Rule
-from slogen.emit.targets import TARGETS, TargetError, TargetOptions, operator, parse_targets, target_files, vmalert
-from slogen.spec.load import load_specs
+from slogen.emit.targets import TARGETS, TargetError, Targets, operator, parse_targets, vmalert
 
-from slogen_testing import API_SPEC, golden_tree, run_promtool, run_slogen, snapshot, write_spec
+from slogen_testing import API_SPEC, build_options, compile_files, compile_paths, golden_tree, run_promtool, run_slogen, snapshot, write_spec
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "targets"
 CASES = sorted(p.name for p in DATA.iterdir() if (p / "spec.yaml").exists())
 ALL = tuple(TARGETS)
-OPTIONS = TargetOptions(operator_namespace="monitoring", operator_labels=(("release", "kube-prometheus-stack"),))
+OPERATOR = {"prometheus-operator": {"namespace": "monitoring", "labels": ["release=kube-prometheus-stack"]}}
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "schemas" / "prometheusrule-v1.yaml").read_text())
 FOLDERS = {target.folder for target in TARGETS.values()}
 # What each dialect adds to a Prometheus rule file, and nothing more: promtool (strict
@@ -29,15 +27,8 @@ FOLDERS = {target.folder for target in TARGETS.values()}
 DIALECT_GROUP_KEYS = {"thanos": {"partial_response_strategy"}}
 
 
-def compiled(paths: list[Path]):
-    loaded, diagnostics = load_specs(paths)
-    services, more = compile_all(loaded)
-    assert not diagnostics + more
-    return services
-
-
-def rule_files(case: str, targets=ALL, options=OPTIONS) -> dict[str, str]:
-    files = output_files(compiled([DATA / case / "spec.yaml"]), targets, options)
+def rule_files(case: str, targets=ALL, flags=OPERATOR) -> dict[str, str]:
+    files = compile_files([DATA / case / "spec.yaml"], build_options(targets, flags=flags))
     return {path: text for path, text in files.items() if path.split("/")[0] in FOLDERS}
 
 
@@ -99,9 +90,9 @@ def test_every_target_carries_the_same_rules(case):
 
 def test_default_target_layout_is_unchanged():
     specs = [DATA / "http-api" / "spec.yaml"]
-    files = output_files(compiled(specs))
+    files = compile_files(specs)
     assert sorted(p for p in files if p.split("/")[0] in FOLDERS) == ["rules/checkout.yml"]
-    assert files == output_files(compiled(specs), ("prometheus",), TargetOptions())
+    assert files == compile_files(specs, build_options(("prometheus",)))
 
 
 # -- prometheus-operator ---------------------------------------------------------------
@@ -150,7 +141,7 @@ def test_schema_accepts_case_insensitive_strategy_and_integer_expr():
 
 
 def test_operator_without_namespace_leaves_it_to_kubectl():
-    files = rule_files("no-alerts", ("prometheus-operator",), TargetOptions())
+    files = rule_files("no-alerts", ("prometheus-operator",), {})
     (text,) = files.values()
     metadata = yaml.safe_load(text)["metadata"]
     assert "namespace" not in metadata
@@ -163,19 +154,18 @@ def _big_group(rules: int) -> Group:
 
 
 def test_operator_refuses_objects_over_512_kib():
-    fits = operator.render("big", "spec.yaml", (_big_group(100),), TargetOptions())
+    fits = operator.render("big", "spec.yaml", (_big_group(100),), operator.OperatorOptions())
     assert 64 * 1024 < len(fits.encode()) <= operator.MAX_BYTES
     with pytest.raises(TargetError, match=r"service 'big': its PrometheusRule is \d+ KiB, over the operator's 512 KiB limit"):
-        operator.render("big", "spec.yaml", (_big_group(1000),), TargetOptions())
+        operator.render("big", "spec.yaml", (_big_group(1000),), operator.OperatorOptions())
 
 
 def test_operator_names_must_not_clash(tmp_path):
     spec = "service: {name}\nslos:\n  - name: up\n    objective: 99\n    sli:\n      ratio:\n        errors: e_total\n        total: t_total\n"
     paths = [write_spec(tmp_path, spec.format(name=n), f"{n}.yaml") for n in ("pay_api", "pay-api")]
-    services = compiled(paths)
-    assert output_files(services, ("prometheus", "vmalert"))  # only the operator maps both to one name
+    assert compile_files(paths, build_options(("prometheus", "vmalert")))  # only the operator maps both to one name
     with pytest.raises(TargetError, match="services 'pay-api' and 'pay_api' would both be PrometheusRule 'slogen-pay-api'"):
-        output_files(services, ("prometheus-operator",))
+        compile_files(paths, build_options(("prometheus-operator",)))
 
 
 @pytest.mark.parametrize(
@@ -252,7 +242,7 @@ def test_vmalert_split_keeps_order_within_steps_and_names_later_steps():
 
 def test_the_prometheus_groups_do_chain_so_the_split_is_needed():
     # Without chained rules in our groups the vmalert split would be dead code.
-    (service,) = compiled([DATA / "http-api" / "spec.yaml"])
+    (service,), _ = compile_paths([DATA / "http-api" / "spec.yaml"])
     split = {group.name: len(vmalert.steps(group)) for group in service.groups}
     assert split == {
         "slogen-checkout-sli-short": 3,  # events -> errors -> 5m ratio
@@ -280,7 +270,7 @@ def test_parse_targets_refuses_unknown_names(values, message):
 
 def test_operator_options_without_the_operator_target_are_refused():
     with pytest.raises(TargetError, match="need --target prometheus-operator"):
-        target_files([], ("prometheus",), OPTIONS)
+        Targets.of(["prometheus"], OPERATOR)
 
 
 # -- command line ----------------------------------------------------------------------

@@ -52,14 +52,9 @@ def _binary(name: str) -> str:
 
 
 def _vmalert_files(tmp_path: Path) -> dict[str, str]:
-    from slogen.build.compile import compile_all, output_files
-    from slogen.emit.targets import TargetOptions, parse_targets
-    from slogen.spec.load import load_specs
+    from slogen_testing import build_options, compile_files
 
-    loaded, problems = load_specs([write_spec(tmp_path / "specs", SPEC, "shop.yaml")])
-    services, more = compile_all(loaded)
-    assert not problems + more
-    return output_files(services, parse_targets(["vmalert"]), TargetOptions())
+    return compile_files([write_spec(tmp_path / "specs", SPEC, "shop.yaml")], build_options(("vmalert",)))
 
 
 def _samples() -> list[tuple[str, dict[str, str], int, float]]:
@@ -91,15 +86,11 @@ def _instant(url: str, query: str, at: int) -> dict[str, float]:
 def test_every_emitted_vmalert_file_passes_vmalert_dry_run(tmp_path):
     vmalert = _binary("vmalert")
     trees = [ROOT / "slo_specs", *(p for p in (ROOT / "tests" / "data").iterdir() if list(p.glob("*.yaml")))]
-    from slogen.build.compile import compile_all, output_files
-    from slogen.emit.targets import TargetOptions, parse_targets
-    from slogen.spec.load import load_specs
+    from slogen_testing import build_options, compile_files
 
     checked = 0
     for tree in trees:
-        loaded, _ = load_specs([tree])
-        services, _ = compile_all(loaded)
-        for rel, text in output_files(services, parse_targets(["vmalert"]), TargetOptions()).items():
+        for rel, text in compile_files([tree], build_options(("vmalert",))).items():
             if not rel.startswith("vmalert/"):
                 continue
             path = tmp_path / tree.name / rel
