@@ -10,28 +10,30 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Optional, Sequence
+from typing import Annotated, Any, Optional, Sequence
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 from slogen import __version__
 from slogen.build.compile import CompiledService, compile_all, output_files, spec_warnings
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
-from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable, write_file
+from slogen.build.write import Changes, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable, write_file
 from slogen.emit.native_yaml import render_native
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import COLUMNS, markdown_table
 from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import History, render_report
-from slogen.emit.targets import TARGETS, TargetError, TargetOptions, parse_targets
+from slogen.emit.targets import TARGETS, TargetOptions, parse_targets
 from slogen.emit.targets.base import SHARE_RULES
 from slogen.emit.targets.operator import parse_label, parse_namespace
+from slogen.errors import EXIT_CODES, EXIT_FINDINGS, InputError, OptionError, PrometheusError, SlogenError, SpecError, TargetError, exit_code
 from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
-from slogen.live.prometheus_api import Prometheus, PrometheusError, Sample
-from slogen.live.promtool_run import PromtoolMissing, run_promtool_tests
+from slogen.live.prometheus_api import Prometheus, Sample
+from slogen.live.promtool_run import run_promtool_tests
 from slogen.live.status import (
     STATUS_HEADERS,
     raw_series_lookbacks,
@@ -52,7 +54,20 @@ from slogen.spec.options import COMPAT_MODES, SpecOptions
 from slogen.spec.promql import NAME_VALIDATIONS
 from slogen.spec.model import json_schema
 
+
+class _Commands(TyperGroup):
+    """slogen's command group: a SlogenError from any command prints its message and exits with its code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except SlogenError as err:
+            _print_error(err)
+            sys.exit(exit_code(err))
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="slogen",
     help="Compile SLO specs into Prometheus recording rules, burn-rate alerts, tests and dashboards.",
     no_args_is_help=True,
@@ -63,9 +78,10 @@ app.add_typer(postmortem_app, name="postmortem")
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
 
-EXIT_STALE = 1
-EXIT_INPUT = 2
-EXIT_IO = 74  # sysexits' EX_IOERR: output/ (or a file beside it) could not be written
+# Exit codes come from slogen/errors.py's table.
+EXIT_STALE = EXIT_FINDINGS
+EXIT_INPUT = EXIT_CODES[InputError]
+EXIT_IO = EXIT_CODES[OSError]  # sysexits' EX_IOERR: output/ (or a file beside it) could not be written
 
 SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)
@@ -163,11 +179,19 @@ def _specs(paths: Optional[list[Path]]) -> list[Path]:
 
 
 def _fail(diagnostics: list[Diagnostic]) -> None:
-    for diagnostic in sorted(diagnostics):
-        typer.echo(str(diagnostic), err=True)
-    count = len(diagnostics)
-    err_console.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was written[/red]")
-    raise typer.Exit(EXIT_INPUT)
+    raise SpecError(diagnostics)
+
+
+def _print_error(err: SlogenError) -> None:
+    """A SlogenError as the user reads it: one line, or a SpecError's located lines and their count."""
+    if isinstance(err, SpecError):
+        for diagnostic in err.diagnostics:
+            typer.echo(str(diagnostic), err=True)
+        count = len(err.diagnostics)
+        err_console.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was written[/red]")
+    else:
+        # A refused option or target reads `slogen: message`: the program speaks, not a file.
+        typer.echo(f"slogen: {err}" if isinstance(err, (OptionError, TargetError)) else str(err), err=True)
 
 
 def _check_out(out: Path, paths: list[Path]) -> None:
@@ -268,12 +292,8 @@ def build(
     spec_options: SpecOptions | None = None,
     share: str = "service",
 ) -> Tree:
-    """Load, compile and stage a spec tree (in worker processes when large), or print every problem and exit 2."""
-    try:
-        tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels, share), jsonnet, jobs, stage, spec_options)
-    except TargetError as err:
-        typer.echo(f"slogen: {err}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    """Load, compile and stage a spec tree (in worker processes when large), or raise SpecError or TargetError."""
+    tree, diagnostics = build_tree(paths, *_target_options(target, namespace, labels, share), jsonnet, jobs, stage, spec_options)
     if tree is None:
         _fail(diagnostics)
     assert tree is not None
@@ -316,14 +336,10 @@ def generate(
     if last is not None:
         err_console.print(f"{last['services']} services, {last['slos']} SLOs -> {out}/ (up to date, specs unchanged)")
         return
-    try:
-        # Workers write their files beside `out` as they go; one swap at the end.
-        with staging_area(out) as staging, paused_gc(freeze=True):
-            tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging), spec_options, share_rules)
-            changes = commit(out, staging, list(tree.staged))
-    except OutputConflict as err:
-        typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    # Workers write their files beside `out` as they go; one swap at the end.
+    with staging_area(out) as staging, paused_gc(freeze=True):
+        tree = build(paths, jsonnet, target, operator_namespace, operator_label, jobs, Stage(out, staging), spec_options, share_rules)
+        changes = commit(out, staging, list(tree.staged))
     _warn_specs(tree.services)
     _warn_untested(tree.services)
     services, slos = tree.services, tree.slos
@@ -455,11 +471,7 @@ def test_rules(
                 paths.append(_materialize(Path(tmp), rel, files[rel]))
             else:
                 paths.append(out / rel)
-        try:
-            results = run_promtool_tests(paths, jobs)
-        except PromtoolMissing as err:
-            typer.echo(str(err), err=True)
-            raise typer.Exit(EXIT_STALE)
+        results = run_promtool_tests(paths, jobs)
     for rel, result in zip(tests, results):
         shown = out / rel
         if result.passed:
@@ -563,8 +575,8 @@ def budget(
             out_console.print(_table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
 
 
-EXIT_GATE = 1
-EXIT_PROMETHEUS = 3
+EXIT_GATE = EXIT_FINDINGS
+EXIT_PROMETHEUS = EXIT_CODES[PrometheusError]
 
 
 @app.command()
@@ -594,23 +606,19 @@ def status(
     problem = fail_on_problem(plans, fail_on)
     try:
         client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
-    except ValueError as err:
+    except OptionError as err:
         problem = problem or str(err)
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(EXIT_INPUT)
-    try:
-        with client:
-            results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
-            now = time.time()
-            # A raw selector matches when a series had samples within the SLO window.
-            results.update(
-                {f"raw:{text}": [Sample({})] if client.series_exist(text, now - back) else [] for text, back in raw_series_lookbacks(plans).items()}
-            )
-            loaded = client.rule_groups()
-    except PrometheusError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(EXIT_PROMETHEUS)
+    with client:
+        results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
+        now = time.time()
+        # A raw selector matches when a series had samples within the SLO window.
+        results.update(
+            {f"raw:{text}": [Sample({})] if client.series_exist(text, now - back) else [] for text, back in raw_series_lookbacks(plans).items()}
+        )
+        loaded = client.rule_groups()
     found = status_report(plans, results, loaded, {s.service: tuple(g.name for g in s.groups) for s in services})
     rows, problems = found.rows, found.problems
     gated = failing(rows, plans, fail_on)
@@ -652,24 +660,20 @@ def report(
         try:
             span = parse_duration(since) if since is not None else None
             client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
-        except ValueError as err:
+        except (ValueError, OptionError) as err:
             typer.echo(f"--since: {err}" if "duration" in str(err) else str(err), err=True)
             raise typer.Exit(EXIT_INPUT)
         source = client.url
         end = time.time()
         history = {}
-        try:
-            with client:
-                for plan in plans:
-                    start = end - (span or plan.period)
-                    step = max(1.0, (end - start) / 240)  # ~240 points per line whatever the range
-                    found = {
-                        key: tuple(client.query_range(expr, start, end, step)) for key, expr in history_queries(plan).items()
-                    }
-                    history[plan.id] = History(start, end, found["remaining"], found["burn_rate"])
-        except PrometheusError as err:
-            typer.echo(str(err), err=True)
-            raise typer.Exit(EXIT_PROMETHEUS)
+        with client:
+            for plan in plans:
+                start = end - (span or plan.period)
+                step = max(1.0, (end - start) / 240)  # ~240 points per line whatever the range
+                found = {
+                    key: tuple(client.query_range(expr, start, end, step)) for key, expr in history_queries(plan).items()
+                }
+                history[plan.id] = History(start, end, found["remaining"], found["burn_rate"])
     # Without history the page is the one `generate` writes; a live page gets its own name
     # so it never makes the generated output look stale.
     path = out / "report" / ("live.html" if history is not None else "index.html")
@@ -687,22 +691,22 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point: no tracebacks for expected failures."""
+    """Console-script entry point: no tracebacks for expected failures (a SlogenError ends in _Commands.main)."""
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         typer.echo("interrupted; output/ left as it was", err=True)
-        sys.exit(130)
+        sys.exit(exit_code(err))
     except OSError as err:
         # Nothing half-written: a run that fails here left output/ as it was.
         where = f"{err.filename}: " if err.filename else ""
         typer.echo(f"{where}{err.strerror or err}", err=True)
-        sys.exit(EXIT_IO)
+        sys.exit(exit_code(err))
     except Exception as err:  # a slogen bug: say so plainly, details on request
         if os.environ.get("SLOGEN_DEBUG"):
             raise
         typer.echo(f"slogen: internal error: {type(err).__name__}: {err} (set SLOGEN_DEBUG=1 for a traceback)", err=True)
-        sys.exit(70)
+        sys.exit(exit_code(err))
 
 
 if __name__ == "__main__":

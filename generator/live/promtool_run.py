@@ -10,9 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class PromtoolMissing(RuntimeError):
-    """No promtool binary to run the tests with."""
+from slogen.errors import PromtoolMissing
 
 
 @dataclass(frozen=True)
