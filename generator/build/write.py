@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from slogen.errors import OutputConflict
+
 MANIFEST = ".slogen-manifest.json"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -42,10 +44,6 @@ class Changes:
     def any(self) -> bool:
         """Whether output/ differs from what the specs produce."""
         return bool(self.added or self.changed or self.removed)
-
-
-class OutputConflict(Exception):
-    """A file slogen would write exists but was not written by slogen."""
 
 
 def _manifest(digests: dict[str, str]) -> str:
@@ -319,7 +317,7 @@ def commit(out_dir: Path, staging: Path, staged: list[Staged]) -> Changes:
     """
     changes = changes_of(out_dir, staged)
     if changes.conflicts:
-        raise OutputConflict(", ".join(changes.conflicts))
+        raise OutputConflict(f"{out_dir}: refusing to overwrite files slogen did not write: {', '.join(changes.conflicts)}")
     if not changes.any:
         return changes
     owned = read_manifest(out_dir)

@@ -6,7 +6,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Optional, Sequence
+from typing import Annotated, Any, Optional, Sequence
 
 import typer
 from rich.console import Console
@@ -14,11 +14,25 @@ from rich.table import Table
 from slogen import __version__
 from slogen.build.options import BuildOptions
 from slogen.build.pipeline import ServiceOutput, Tree, build_tree
-from slogen.emit.targets import TargetError
+from slogen.errors import EXIT_CODES, EXIT_FINDINGS, InputError, OptionError, PrometheusError, SlogenError, SpecError, TargetError, exit_code
 from slogen.postmortem.commands import postmortem_app
-from slogen.spec.errors import Diagnostic, one_line
+from slogen.spec.errors import one_line
+from typer.core import TyperGroup
+
+
+class _Commands(TyperGroup):
+    """slogen's command group: a SlogenError from any command prints its message and exits with its code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except SlogenError as err:
+            print_error(err)
+            sys.exit(exit_code(err))
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="slogen",
     help="Compile SLO specs into Prometheus recording rules, burn-rate alerts, tests and dashboards.",
     no_args_is_help=True,
@@ -29,11 +43,11 @@ app.add_typer(postmortem_app, name="postmortem")
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
 
-EXIT_STALE = 1
-EXIT_GATE = 1
-EXIT_INPUT = 2
-EXIT_PROMETHEUS = 3
-EXIT_IO = 74  # sysexits' EX_IOERR: output/ (or a file beside it) could not be written
+# Exit codes come from slogen/errors.py's table.
+EXIT_STALE = EXIT_GATE = EXIT_FINDINGS
+EXIT_INPUT = EXIT_CODES[InputError]
+EXIT_PROMETHEUS = EXIT_CODES[PrometheusError]
+EXIT_IO = EXIT_CODES[OSError]  # sysexits' EX_IOERR: output/ (or a file beside it) could not be written
 
 
 def specs_or_default(paths: Optional[list[Path]]) -> list[Path]:
@@ -41,24 +55,23 @@ def specs_or_default(paths: Optional[list[Path]]) -> list[Path]:
     return list(paths) if paths else [Path("slo_specs")]
 
 
-def fail(diagnostics: list[Diagnostic]) -> None:
-    """Print every problem, one line each, and exit 2."""
-    for diagnostic in sorted(diagnostics):
-        typer.echo(str(diagnostic), err=True)
-    count = len(diagnostics)
-    err_console.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was written[/red]")
-    raise typer.Exit(EXIT_INPUT)
+def print_error(err: SlogenError) -> None:
+    """A SlogenError as the user reads it: one line, or a SpecError's located lines and their count."""
+    if isinstance(err, SpecError):
+        for diagnostic in err.diagnostics:
+            typer.echo(str(diagnostic), err=True)
+        count = len(err.diagnostics)
+        err_console.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was written[/red]")
+    else:
+        # A refused option or target reads `slogen: message`: the program speaks, not a file.
+        typer.echo(f"slogen: {err}" if isinstance(err, (OptionError, TargetError)) else str(err), err=True)
 
 
 def compile_tree(paths: list[Path], options: BuildOptions, jobs: int = 1, sink=None, detail: bool = False) -> Tree:
-    """Every command's compile (pipeline.build_tree), or every problem printed and exit 2."""
-    try:
-        tree, diagnostics = build_tree(paths, options, jobs, sink, detail)
-    except TargetError as err:
-        typer.echo(f"slogen: {err}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    """Every command's compile (pipeline.build_tree); SpecError with every problem, or TargetError."""
+    tree, diagnostics = build_tree(paths, options, jobs, sink, detail)
     if diagnostics:
-        fail(diagnostics)
+        raise SpecError(diagnostics)
     return tree
 
 
@@ -136,19 +149,19 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point: no tracebacks for expected failures."""
+    """Console-script entry point: no tracebacks for expected failures (a SlogenError ends in _Commands.main)."""
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         typer.echo("interrupted; output/ left as it was", err=True)
-        sys.exit(130)
+        sys.exit(exit_code(err))
     except OSError as err:
         # Nothing half-written: a run that fails here left output/ as it was.
         where = f"{err.filename}: " if err.filename else ""
         typer.echo(f"{where}{err.strerror or err}", err=True)
-        sys.exit(EXIT_IO)
+        sys.exit(exit_code(err))
     except Exception as err:  # a slogen bug: say so plainly, details on request
         if os.environ.get("SLOGEN_DEBUG"):
             raise
         typer.echo(f"slogen: internal error: {type(err).__name__}: {err} (set SLOGEN_DEBUG=1 for a traceback)", err=True)
-        sys.exit(70)
+        sys.exit(exit_code(err))

@@ -10,14 +10,14 @@ from typing import Annotated, Optional
 import typer
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.options import BuildOptions
-from slogen.build.write import OutputConflict, Stager, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable
+from slogen.build.write import Stager, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable
 from slogen.cli.app import (
     EXIT_INPUT, EXIT_IO, EXIT_STALE, app, compile_tree, err_console, generate_command, specs_or_default, warn_specs, warn_untested,
 )
 from slogen.cli.options import JobsOpt, OutOpt, SpecsArg, compiles
 from slogen.emit.native_yaml import render_native
 from slogen.emit.targets import PROMTOOL
-from slogen.live.promtool_run import PromtoolMissing, run_generated_tests
+from slogen.live.promtool_run import run_generated_tests
 from slogen.spec.model import json_schema
 
 
@@ -49,15 +49,11 @@ def generate(specs: SpecsArg = None, out: OutOpt = Path("output"), jobs: JobsOpt
     if last is not None:
         err_console.print(f"{_summary(last['services'], last['slos'])} -> {out}/ (up to date, specs unchanged)")
         return
-    try:
-        # Files are staged beside `out` as they are compiled; one swap at the end.
-        with staging_area(out) as staging:
-            stager = Stager(out, staging)
-            tree = compile_tree(paths, options, jobs, stager)
-            changes = commit(out, staging, stager.staged)
-    except OutputConflict as err:
-        typer.echo(f"{out}: refusing to overwrite files slogen did not write: {err}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    # Files are staged beside `out` as they are compiled; one swap at the end.
+    with staging_area(out) as staging:
+        stager = Stager(out, staging)
+        tree = compile_tree(paths, options, jobs, stager)
+        changes = commit(out, staging, stager.staged)
     warn_specs(tree.services)
     warn_untested(tree.services)
     # Remember only inputs that did not change while we compiled them.
@@ -125,11 +121,7 @@ def test_rules(
     extra = {rel for rel in changes.added if rel.startswith(rules)}
     untested = warn_untested(tree.services)
     loads = {rel: paths for service in tree.services for rel, paths in service.test_loads}
-    try:
-        results = run_generated_tests(out, tree.files, loads, extra, jobs)
-    except PromtoolMissing as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(EXIT_STALE)
+    results = run_generated_tests(out, tree.files, loads, extra, jobs)
     for result in results:
         if result.passed:
             err_console.print(f"[green]PASS[/green] {result.path} ({result.seconds:.1f}s)")

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 from slogen.build.options import SHARE_RULES, BuildOptions
-from slogen.emit.targets import TARGETS, TargetError, Targets, all_flags
+from slogen.emit.targets import TARGETS, Targets, all_flags
+from slogen.errors import OptionError
 from slogen.spec.durations import parse_duration
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.options import COMPAT_MODES, SpecOptions
@@ -27,14 +28,6 @@ SpecsArg = Annotated[
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large trees (0: one per CPU)")]
-
-
-class OptionError(ValueError):
-    """A command-line value slogen cannot take; `prefixed`: say `slogen: ` first."""
-
-    def __init__(self, message: str, prefixed: bool = False):
-        super().__init__(message)
-        self.prefixed = prefixed
 
 
 def _shared() -> list[tuple[str, Any, Any]]:
@@ -89,12 +82,7 @@ def compiles(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def command(**kwargs: Any) -> Any:
         values = {name: kwargs.pop(name) for name, _, _ in SHARED}
-        try:
-            options = build_options(values)
-        except OptionError as err:
-            typer.echo(f"slogen: {err}" if err.prefixed else str(err), err=True)
-            raise typer.Exit(2)
-        return func(options=options, **kwargs)
+        return func(options=build_options(values), **kwargs)
 
     parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
     del command.__wrapped__  # typer must read the signature below, not the command's own
@@ -104,21 +92,17 @@ def compiles(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_options(values: dict[str, Any]) -> BuildOptions:
-    """The one options object from the shared options' values, or an OptionError."""
+    """The one options object from the shared options' values; OptionError or TargetError."""
     spec = spec_options(values)
     jsonnet = JsonnetOptions(pairs("--ext-str", values["ext_str"]), pairs("--ext-code", values["ext_code"]))
     if values["share_rules"] not in SHARE_RULES:
-        raise OptionError(f"--share-rules {values['share_rules']!r}: choose from {', '.join(SHARE_RULES)}", prefixed=True)
+        raise OptionError(f"--share-rules {values['share_rules']!r}: choose from {', '.join(SHARE_RULES)}")
     given: dict[str, dict[str, Any]] = {}
     for target, flag in all_flags():
         value = values[_param(flag.name)]
         if value is not None and value != []:
             given.setdefault(target.name, {})[flag.field] = value
-    try:
-        targets = Targets.of(values["target"], given)
-    except TargetError as err:
-        raise OptionError(str(err), prefixed=True)
-    return BuildOptions(spec, jsonnet, targets, values["share_rules"])
+    return BuildOptions(spec, jsonnet, Targets.of(values["target"], given), values["share_rules"])
 
 
 def spec_options(values: dict[str, Any]) -> SpecOptions:

@@ -21,7 +21,8 @@ from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import render_report
 from slogen.live.fetch import fetch_history, fetch_status
 from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
-from slogen.live.prometheus_api import Prometheus, PrometheusError
+from slogen.errors import OptionError
+from slogen.live.prometheus_api import Prometheus
 from slogen.live.status import STATUS_HEADERS, fail_on_problem, failing, status_json, status_report, status_rows
 from slogen.spec.durations import parse_duration
 
@@ -107,17 +108,13 @@ def status(
     problem = fail_on_problem(plans, fail_on)
     try:
         client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
-    except ValueError as err:
+    except OptionError as err:
         problem = problem or str(err)
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(EXIT_INPUT)
-    try:
-        with client:
-            results, loaded = fetch_status(client, plans, time.time())
-    except PrometheusError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(EXIT_PROMETHEUS)
+    with client:
+        results, loaded = fetch_status(client, plans, time.time())
     found = status_report(plans, results, loaded, {s.service: s.group_names for s in tree.services})
     rows, problems = found.rows, found.problems
     gated = failing(rows, plans, fail_on)
@@ -163,15 +160,11 @@ def report(
     try:
         span = parse_duration(since) if since is not None else None
         client = Prometheus(prometheus, timeout, load_http_config(http_config, tenant))
-    except ValueError as err:
+    except (ValueError, OptionError) as err:
         typer.echo(f"--since: {err}" if "duration" in str(err) else str(err), err=True)
         raise typer.Exit(EXIT_INPUT)
-    try:
-        with client:
-            history = fetch_history(client, tree.plans, span, time.time())
-    except PrometheusError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(EXIT_PROMETHEUS)
+    with client:
+        history = fetch_history(client, tree.plans, span, time.time())
     # A live page gets its own name so it never makes the generated output look stale.
     path = out / "report" / "live.html"
     write_file(path, render_report(tree.plans, history, client.url))

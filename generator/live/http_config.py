@@ -21,6 +21,8 @@ import httpx
 import typer
 import yaml
 
+from slogen.errors import OptionError
+
 TENANT_HEADER = "X-Scope-OrgID"
 
 _KEYS = {
@@ -57,7 +59,7 @@ class HTTPConfig:
             if self.cert_file:
                 context.load_cert_chain(self.cert_file, self.key_file)
         except (OSError, ssl.SSLError) as err:
-            raise ValueError(f"{self.source}: tls_config: cannot load the certificates: {err}") from None
+            raise OptionError(f"{self.source}: tls_config: cannot load the certificates: {err}") from None
         return context
 
     def client(self, base_url: str, timeout: float) -> httpx.Client:
@@ -71,17 +73,17 @@ class HTTPConfig:
 def _secret(section: str, values: dict, inline: str, file_key: str, env_key: str, source: str) -> str | None:
     given = [k for k in (inline, file_key, env_key) if values.get(k) is not None]
     if len(given) > 1:
-        raise ValueError(f"{source}: {section}: give one of {', '.join(given)}")
+        raise OptionError(f"{source}: {section}: give one of {', '.join(given)}")
     if values.get(file_key) is not None:
         path = _path(values[file_key], source)
         try:
             return path.read_text().strip()
         except OSError as err:
-            raise ValueError(f"{source}: {section}.{file_key}: cannot read {path}: {err.strerror}") from None
+            raise OptionError(f"{source}: {section}.{file_key}: cannot read {path}: {err.strerror}") from None
     if values.get(env_key) is not None:
         name = str(values[env_key])
         if name not in os.environ:
-            raise ValueError(f"{source}: {section}.{env_key}: environment variable {name} is not set")
+            raise OptionError(f"{source}: {section}.{env_key}: environment variable {name} is not set")
         return os.environ[name]
     return None if values.get(inline) is None else str(values[inline])
 
@@ -95,49 +97,49 @@ def _path(value: Any, source: str) -> Path:
 def _section(data: dict, key: str, source: str) -> dict:
     values = data.get(key) or {}
     if not isinstance(values, dict):
-        raise ValueError(f"{source}: {key}: expected a mapping")
+        raise OptionError(f"{source}: {key}: expected a mapping")
     unknown = sorted(set(values) - _KEYS[key])
     if unknown:
-        raise ValueError(f"{source}: {key}: unknown key {unknown[0]!r}")
+        raise OptionError(f"{source}: {key}: unknown key {unknown[0]!r}")
     return values
 
 
 def load_http_config(path: Path | None, tenant: str | None = None) -> HTTPConfig:
-    """The config in `path` (Prometheus http_config YAML) plus a tenant header; ValueError says what is wrong."""
+    """The config in `path` (Prometheus http_config YAML) plus a tenant header; OptionError says what is wrong."""
     data: Any = {}
     source = str(path) if path is not None else "--tenant"
     if path is not None:
         try:
             data = yaml.safe_load(path.read_text()) or {}
         except OSError as err:
-            raise ValueError(f"--http.config.file {path}: cannot read it: {err.strerror}") from None
+            raise OptionError(f"--http.config.file {path}: cannot read it: {err.strerror}") from None
         except yaml.YAMLError as err:
-            raise ValueError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
+            raise OptionError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of http_config keys (basic_auth, authorization, tls_config, http_headers)")
+            raise OptionError(f"{path}: expected a mapping of http_config keys (basic_auth, authorization, tls_config, http_headers)")
         unknown = sorted(set(data) - _TOP)
         if unknown:
-            raise ValueError(f"{path}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_TOP))}")
+            raise OptionError(f"{path}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_TOP))}")
     headers: dict[str, str] = {}
     given_headers = data.get("http_headers") or {}
     if not isinstance(given_headers, dict):
-        raise ValueError(f"{source}: http_headers: expected a mapping of header names to `values: [value]`")
+        raise OptionError(f"{source}: http_headers: expected a mapping of header names to `values: [value]`")
     for name, spec in given_headers.items():
         values = spec.get("values") if isinstance(spec, dict) else None
         if not (isinstance(values, list) and len(values) == 1):
-            raise ValueError(f"{source}: http_headers.{name}: expected `values: [one value]` (secrets and files are not supported)")
+            raise OptionError(f"{source}: http_headers.{name}: expected `values: [one value]` (secrets and files are not supported)")
         headers[str(name)] = str(values[0])
     basic = _section(data, "basic_auth", source)
     authz = _section(data, "authorization", source)
     if basic and (authz or data.get("bearer_token_file")):
-        raise ValueError(f"{source}: give basic_auth or authorization, not both")
+        raise OptionError(f"{source}: give basic_auth or authorization, not both")
     auth = None
     if basic:
         username = _secret("basic_auth", basic, "username", "username_file", "username_env", source) or ""
         auth = (username, _secret("basic_auth", basic, "password", "password_file", "password_env", source) or "")
     if data.get("bearer_token_file"):
         if authz:
-            raise ValueError(f"{source}: give authorization or bearer_token_file, not both")
+            raise OptionError(f"{source}: give authorization or bearer_token_file, not both")
         authz = {"credentials_file": data["bearer_token_file"]}
     if authz:
         token = _secret("authorization", authz, "credentials", "credentials_file", "credentials_env", source)
@@ -146,10 +148,10 @@ def load_http_config(path: Path | None, tenant: str | None = None) -> HTTPConfig
     tls = _section(data, "tls_config", source)
     files = {k: str(_path(tls[k], source)) for k in ("ca_file", "cert_file", "key_file") if tls.get(k)}
     if ("cert_file" in files) != ("key_file" in files):
-        raise ValueError(f"{source}: tls_config: cert_file and key_file go together")
+        raise OptionError(f"{source}: tls_config: cert_file and key_file go together")
     if tenant is not None:
         if not tenant.strip():
-            raise ValueError("--tenant: must not be empty")
+            raise OptionError("--tenant: must not be empty")
         headers[TENANT_HEADER] = tenant
     return HTTPConfig(
         headers=tuple(sorted(headers.items())),

@@ -1,7 +1,9 @@
 """A thin client of Prometheus' HTTP API: instant and range queries, one-line errors.
 
-The only module that talks to the network.  Every failure becomes a
-`PrometheusError` whose message is one line a person can act on.
+The only module that talks to the network: `status`, `report --prometheus` and
+`postmortem new --prometheus` all query through `Prometheus`.  Every failure becomes a
+`PrometheusError` (slogen/errors.py: connection, HTTP or query) whose message is one
+line a person can act on.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from slogen.errors import OptionError, PrometheusConnectionError, PrometheusError, PrometheusHTTPError, PrometheusQueryError
 from slogen.live.http_config import HTTPConfig
 
-
-class PrometheusError(Exception):
-    """Prometheus could not be reached or did not answer a query; the message is one line."""
+__all__ = ["Prometheus", "PrometheusError", "Sample", "check_url"]
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,10 @@ class Sample:
 
 
 def check_url(url: str) -> str:
-    """The base URL without a trailing slash, or a ValueError saying what is wrong."""
+    """The base URL without a trailing slash, or an OptionError saying what is wrong."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"--prometheus {url!r}: expected an http(s) URL such as http://127.0.0.1:9090")
+        raise OptionError(f"--prometheus {url!r}: expected an http(s) URL such as http://127.0.0.1:9090")
     return url.rstrip("/")
 
 
@@ -63,23 +64,23 @@ class Prometheus:
         try:
             response = self._client.get(path, params=params)
         except httpx.ConnectError as err:
-            raise PrometheusError(f"cannot reach Prometheus at {self.url}: {_reason(err)}") from None
+            raise PrometheusConnectionError(f"cannot reach Prometheus at {self.url}: {_reason(err)}") from None
         except httpx.TimeoutException:
-            raise PrometheusError(f"Prometheus at {self.url} did not answer {what} in time") from None
+            raise PrometheusConnectionError(f"Prometheus at {self.url} did not answer {what} in time") from None
         except httpx.HTTPError as err:
-            raise PrometheusError(f"Prometheus at {self.url}: {type(err).__name__}: {_reason(err)}") from None
+            raise PrometheusConnectionError(f"Prometheus at {self.url}: {type(err).__name__}: {_reason(err)}") from None
         if response.status_code in (401, 403):
-            raise PrometheusError(denied(self.url, response))
+            raise PrometheusHTTPError(denied(self.url, response))
         try:
             body = response.json()
         except ValueError:
-            raise PrometheusError(
+            raise PrometheusHTTPError(
                 f"{self.url}{path} answered HTTP {response.status_code} without JSON: is this the Prometheus URL?"
             ) from None
         if not isinstance(body, dict) or body.get("status") != "success":
             error = body.get("error", "no error message") if isinstance(body, dict) else "unexpected answer"
             kind = body.get("errorType", f"HTTP {response.status_code}") if isinstance(body, dict) else ""
-            raise PrometheusError(f"Prometheus at {self.url} failed {what}: {kind}: {error}")
+            raise PrometheusQueryError(f"Prometheus at {self.url} failed {what}: {kind}: {error}")
         return body["data"]
 
     def query(self, expr: str, at: float | None = None) -> list[Sample]:
@@ -89,7 +90,7 @@ class Prometheus:
             params["time"] = repr(at)
         data = self._get("/api/v1/query", params)
         if data.get("resultType") != "vector":
-            raise PrometheusError(f"query {expr!r} returned a {data.get('resultType')}, not a vector")
+            raise PrometheusQueryError(f"query {expr!r} returned a {data.get('resultType')}, not a vector")
         return [Sample(item["metric"], _number(item["value"][1])) for item in data["result"]]
 
     def series_exist(self, selector: str, since: float) -> bool:

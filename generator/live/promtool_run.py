@@ -11,9 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-
-class PromtoolMissing(RuntimeError):
-    """No promtool binary to run the tests with."""
+from slogen.errors import PromtoolMissing
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from slogen.errors import EXIT_CODES, EXIT_FINDINGS, InputError, OptionError, PrometheusError
 from slogen.plan.slo import SLOPlan, plan_slo
-from slogen.postmortem.impact import BudgetImpact, estimate_impact, measured_impact, window_queries
+from slogen.postmortem.impact import BudgetImpact, WindowQueries, estimate_impact, measured_impact, window_queries
 from slogen.postmortem.files import load_postmortems, read_index, write_index, write_new
 from slogen.postmortem.guide import render_guide
 from slogen.postmortem.index import INDEX_NAME, index_entry, render_index
 from slogen.postmortem.lint import DEFAULT_SEVERITY, lint_postmortem, parse_severities
 from slogen.postmortem.model import Incident, decide, incident_problems, parse_utc
 from slogen.live.http_config import HTTPConfig, HTTPConfigOpt, TenantOpt, load_http_config
-from slogen.postmortem.prometheus import PrometheusError, fetch_window_rates
+from slogen.live.prometheus_api import Prometheus
 from slogen.postmortem.templates import render_postmortem
 from slogen.spec.load import load_specs
 from slogen.spec.model import SLO
@@ -26,8 +28,9 @@ postmortem_app = typer.Typer(
     no_args_is_help=True,
 )
 
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
+# A Prometheus that cannot measure the incident is bad input here (exit 2, not 3): --prometheus is optional.
+EXIT_INPUT = EXIT_CODES[InputError]
+QUERY_TIMEOUT = 30.0  # seconds per query: the window queries read a whole incident's raw samples
 DEFAULT_DIR = Path("postmortems")
 
 DirOpt = Annotated[Path, typer.Option("--dir", "-d", help="Postmortem directory")]
@@ -67,10 +70,27 @@ def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None, h
         _fail(["--prometheus: the incident has no duration to measure (--end equals --start)"])
     try:
         queries = window_queries(spec_slo.sli, incident.duration)
-        bad, events = fetch_window_rates(prometheus, queries, incident.end, http)
-    except (PrometheusError, SLIError) as err:
+        with Prometheus(prometheus, QUERY_TIMEOUT, http) as client:
+            events = _rate(client, queries.events, incident.end)
+            if events is None or events <= 0:
+                _fail([f"{prometheus}: no events for {queries.events} at {incident.end:%Y-%m-%dT%H:%M:%SZ}; is the SLI's data in this Prometheus?"])
+            bad = _bad_rate(client, queries, incident.end, events)
+    except (OptionError, PrometheusError, SLIError) as err:
         _fail([str(err)])
     return measured_impact(plan, incident.duration, bad, events)
+
+
+def _rate(client: Prometheus, expr: str, at: datetime) -> float | None:
+    """The summed value of an instant query at `at`; None when it returns no series."""
+    samples = client.query(expr, at.timestamp())
+    return sum(s.value for s in samples) if samples else None
+
+
+def _bad_rate(client: Prometheus, queries: WindowQueries, at: datetime, events: float) -> float:
+    # No error series means no errors; no good series means nothing was good.
+    if queries.bad is not None:
+        return _rate(client, queries.bad, at) or 0.0
+    return max(events - (_rate(client, queries.good or "", at) or 0.0), 0.0)
 
 
 @postmortem_app.command()
@@ -111,7 +131,7 @@ def new(
         problems.append(f"--name-validation {name_validation!r}: expected one of {', '.join(NAME_VALIDATIONS)}")
     try:
         http = load_http_config(http_config, tenant)
-    except ValueError as err:
+    except OptionError as err:
         problems.append(str(err))
     if problems:
         _fail(problems)

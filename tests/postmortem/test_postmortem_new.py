@@ -160,5 +160,22 @@ def test_new_reports_missing_data_and_unreachable_prometheus(tmp_path: Path, pro
     assert before.returncode == 2 and "no events for" in before.stderr and "Traceback" not in before.stderr
     down = run_slogen("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2024-03-01T14:00Z", "--end", "2024-03-01T14:30Z",
                   "--slo", "checkout/availability", "--prometheus", f"http://127.0.0.1:{free_port}", "--dir", str(tmp_path))
-    assert down.returncode == 2 and "cannot query Prometheus" in down.stderr and "Traceback" not in down.stderr
+    # One client for status, report and postmortem: the same words for the same failure.
+    assert down.returncode == 2 and down.stderr.startswith(f"cannot reach Prometheus at http://127.0.0.1:{free_port}: ")
+    assert "Traceback" not in down.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_new_refuses_a_prometheus_it_cannot_use_before_querying(tmp_path: Path) -> None:
+    config = tmp_path / "http.yml"
+    config.write_text("tls_config:\n  ca_file: missing-ca.pem\n")
+    new = ("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2024-03-01T14:00Z", "--end", "2024-03-01T14:30Z",
+           "--slo", "checkout/availability", "--dir", str(tmp_path / "pm"))
+    # The certificates are loaded as the client is made: a bad file is bad input, not an internal error.
+    unusable = run_slogen(*new, "--prometheus", "http://127.0.0.1:1", "--http.config.file", str(config))
+    assert unusable.returncode == 2, unusable.stderr
+    assert unusable.stderr.startswith(f"{config}: tls_config: cannot load the certificates: ")
+    no_scheme = run_slogen(*new, "--prometheus", "127.0.0.1:9090")
+    assert no_scheme.returncode == 2
+    assert no_scheme.stderr.strip() == "--prometheus '127.0.0.1:9090': expected an http(s) URL such as http://127.0.0.1:9090"
+    assert not (tmp_path / "pm").exists()
