@@ -20,7 +20,8 @@ from slogen.build.compile import CompiledService, compile_all, output_files, spe
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.gcpause import paused_gc
 from slogen.build.pipeline import ServiceOutput, Stage, Tree, build_tree
-from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable, write_file
+from slogen.build.out_dir import Access, out_dir_problem, unwritable
+from slogen.build.write import Changes, OutputConflict, changes_of, commit, diff_output, staging_area, write_file
 from slogen.emit.native_yaml import render_native
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import COLUMNS, markdown_table
@@ -170,13 +171,21 @@ def _fail(diagnostics: list[Diagnostic]) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
-def _check_out(out: Path, paths: list[Path]) -> None:
-    """Refuse an --out that is not a directory (or not writable) before touching anything."""
-    problem = out_dir_problem(out, paths)
+def _check_out(out: Path, paths: list[Path], access: Access = "replace", adopt: bool = False) -> None:
+    """Refuse an unsafe --out (the root, a home, a repository's top, the specs, an empty value...) before touching anything."""
+    typed = str(out)
+    if out == Path("."):  # typer reads `--out ""` as Path("."): look at the value as typed
+        args = sys.argv[1:]
+        for index, arg in enumerate(args[:args.index("--")] if "--" in args else args):
+            if arg in ("--out", "-o") and index + 1 < len(args):
+                typed = args[index + 1]
+            elif arg.startswith("--out="):
+                typed = arg[len("--out="):]
+    problem = out_dir_problem(typed, paths, access, adopt)
     if problem is not None:
         typer.echo(f"slogen: {problem}; nothing was written", err=True)
         raise typer.Exit(EXIT_INPUT)
-    problem = unwritable(out)
+    problem = unwritable(out) if access != "read" else None
     if problem is not None:
         typer.echo(f"slogen: {problem}", err=True)
         raise typer.Exit(EXIT_IO)
@@ -303,10 +312,13 @@ def generate(
     label_compat: CompatOpt = None,
     share_rules: ShareOpt = "service",
     name_validation: NameValidationOpt = "legacy",
+    adopt_out: Annotated[
+        bool, typer.Option("--adopt-out", help="Take over an existing non-empty directory as the output; files slogen did not write are kept")
+    ] = False,
 ) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = _specs(specs)
-    _check_out(out, paths)
+    _check_out(out, paths, adopt=adopt_out)
     jsonnet = _jsonnet(ext_str, ext_code)
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     # Options change the output as much as the specs do, so they are part of the inputs.
@@ -357,10 +369,7 @@ def check(
 ) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
-    problem = out_dir_problem(out, _specs(specs))
-    if problem is not None:
-        typer.echo(f"slogen: {problem}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    _check_out(out, _specs(specs), "read")
     with paused_gc(freeze=True):
         tree = build(_specs(specs), _jsonnet(ext_str, ext_code), target, operator_namespace, operator_label, jobs, Stage(out, None), spec_options, share_rules)
     changes = changes_of(out, list(tree.staged))
@@ -431,6 +440,7 @@ def test_rules(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any SLO is untested (README: which SLIs cannot be)")] = False,
 ) -> None:
     """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
+    _check_out(out, _specs(specs), "read")
     spec_options = _spec_options(default_slo_period, extra_labels, disable_alerts, include, exclude, label_compat, name_validation)
     services = compile_specs(_specs(specs), None, spec_options)
     files = output_files(services)
@@ -645,6 +655,7 @@ def report(
     name_validation: NameValidationOpt = "legacy",
 ) -> None:
     """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
+    _check_out(out, _specs(specs), "write")
     plans = _plans(specs, name_validation)
     history = None
     source = ""
