@@ -204,21 +204,22 @@ def _carry_over(src: Path, dst: Path, skip: set[str]) -> list[tuple[Path, os.sta
     """
     device = os.lstat(src).st_dev
     directories = [(dst, os.lstat(src))]
-    pending = [Path()]
+    pending = [""]  # relative directories, as "a/b/": strings, as a large tree has many entries
     while pending:
         rel_dir = pending.pop()
-        with os.scandir(src / rel_dir) as entries:
+        with os.scandir(src / rel_dir if rel_dir else src) as entries:
             for entry in entries:
-                rel, target = rel_dir / entry.name, dst / rel_dir / entry.name
+                rel = rel_dir + entry.name
                 if entry.is_dir(follow_symlinks=False):
                     status = _same_device(entry, device)
+                    target = dst / rel
                     target.mkdir(exist_ok=True)
                     directories.append((target, status))
-                    pending.append(rel)
-                elif rel.as_posix() in skip:
+                    pending.append(rel + "/")
+                elif rel in skip:
                     continue
-                elif not os.path.lexists(target):  # else slogen staged a directory where a link was; it replaces it
-                    _link_or_copy(Path(entry.path), target, _same_device(entry, device))
+                elif not os.path.lexists(dst / rel):  # else slogen staged a directory where a link was; it replaces it
+                    _link_or_copy(Path(entry.path), dst / rel, _same_device(entry, device))
     return directories
 
 
