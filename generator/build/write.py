@@ -3,7 +3,8 @@
 A run either replaces output/ as a whole or leaves it exactly as it was: the new
 tree is built beside it and exchanged with renameat2(RENAME_EXCHANGE), so a crash,
 a kill or a full disk at any point leaves one complete tree.  Files slogen did not
-write (not in the manifest) are carried over untouched.
+write (not in the manifest) are carried over untouched, directories with their modes,
+never across a file system.  Which directories may be output/ at all: out_dir.py.
 """
 
 from __future__ import annotations

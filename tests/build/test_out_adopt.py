@@ -7,16 +7,13 @@ import os
 from pathlib import Path
 
 from slogen_testing import API_SPEC, run_slogen, write_spec
-from unprivileged import NOBODY, as_nobody, give_to_nobody, shared_tree, tree_state  # noqa: F401 (a fixture)
+from unprivileged import NOBODY, as_nobody, give_to_nobody, private_folder, shared_tree, tree_state  # noqa: F401 (a fixture)
 
 
 def _site(root: Path) -> Path:
     """A user's folder with private, executable, read-only and linked entries."""
     site = root / "site"
-    (site / "private").mkdir(parents=True)
-    (site / "private" / "key").write_text("secret\n")
-    (site / "private" / "key").chmod(0o600)
-    (site / "private").chmod(0o700)
+    private_folder(site / "private", "key")
     (site / "bin").mkdir()
     (site / "bin" / "run.sh").write_text("#!/bin/sh\n")
     (site / "bin" / "run.sh").chmod(0o750)

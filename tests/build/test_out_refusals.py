@@ -12,16 +12,13 @@ from pathlib import Path
 
 import pytest
 from slogen_testing import API_SPEC, write_spec
-from unprivileged import as_nobody, give_to_nobody, shared_tree, tree_state  # noqa: F401 (a fixture)
+from unprivileged import as_nobody, give_to_nobody, private_folder, shared_tree, tree_state  # noqa: F401 (a fixture)
 
 
 def _home(root: Path) -> Path:
     """A user's home: private .ssh, a git repository with its hooks and slo_specs, a notes folder holding specs."""
     home = root / "home"
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "id_ed25519").write_text("secret\n")
-    (home / ".ssh" / "id_ed25519").chmod(0o600)
-    (home / ".ssh").chmod(0o700)
+    private_folder(home / ".ssh", "id_ed25519")
     project = home / "project"
     (project / ".git" / "hooks").mkdir(parents=True)
     (project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")

@@ -45,6 +45,14 @@ def give_to_nobody(root: Path) -> None:
         os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
 
 
+def private_folder(directory: Path, secret: str) -> None:
+    """A folder only its owner may enter (0700), holding one file only they may read (0600), as ~/.ssh."""
+    directory.mkdir(parents=True)
+    (directory / secret).write_text("secret\n")
+    (directory / secret).chmod(0o600)
+    directory.chmod(0o700)
+
+
 def tree_state(root: Path) -> dict[str, tuple[int, int, bytes]]:
     """Every entry under root with its mode, owner and bytes (a link's target): what a refused run must leave alone."""
     state = {}
