@@ -371,19 +371,21 @@ def commit(out_dir: Path, staging: Path, staged: list[Staged]) -> Changes:
     if not changes.any:
         return changes
     owned = read_manifest(out_dir)
-    carried = _carry_over(out_dir, staging, owned | changes.produced | {MANIFEST}) if out_dir.exists() else []
+    # The directory itself is swapped, not a symbolic link naming it (the staging tree is beside the directory).
+    target = out_dir.resolve()
+    carried = _carry_over(target, staging, owned | changes.produced | {MANIFEST}) if target.exists() else []
     stage_file(out_dir, staging, MANIFEST, changes.manifest)
     _prune_empty_dirs(staging, owned - changes.produced)
     os.chmod(staging, 0o755)  # a new output directory (the staging tree was made 0700)
     _restore_directories(carried)
     _sync_tree(staging)
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-    elif not _exchange(staging, out_dir):
+    if not target.exists():
+        os.rename(staging, target)
+    elif not _exchange(staging, target):
         # No renameat2 here: two renames, with a window where out_dir is absent.
-        os.rename(out_dir, _backup(staging))
-        os.rename(staging, out_dir)
-    _fsync_dir(out_dir.resolve().parent)
+        os.rename(target, _backup(staging))
+        os.rename(staging, target)
+    _fsync_dir(target.parent)
     return changes
 
 
