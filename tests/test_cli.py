@@ -72,7 +72,11 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
     (tmp_path / "output/rules").mkdir(parents=True)
     (tmp_path / "output/rules/api.yml").write_text("# someone's own rules\n")
+    # A directory slogen did not write is refused as a whole, unless taken over with --adopt-out;
+    # even then slogen writes none of the files it finds there.
     result = run_slogen("generate", cwd=tmp_path)
+    assert result.returncode == 2 and "pass --adopt-out to take it over" in result.stderr, result.stderr
+    result = run_slogen("generate", "--adopt-out", cwd=tmp_path)
     assert result.returncode == 2
     assert "refusing to overwrite files slogen did not write: rules/api.yml" in result.stderr
     assert (tmp_path / "output/rules/api.yml").read_text() == "# someone's own rules\n"

@@ -3,7 +3,8 @@
 A run either replaces output/ as a whole or leaves it exactly as it was: the new
 tree is built beside it and exchanged with renameat2(RENAME_EXCHANGE), so a crash,
 a kill or a full disk at any point leaves one complete tree.  Files slogen did not
-write (not in the manifest) are carried over untouched.
+write (not in the manifest) are carried over untouched, directories with their modes,
+never across a file system.  Which directories may be output/ at all: out_dir.py.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 from slogen.errors import OutputConflict
 
@@ -126,49 +128,52 @@ def changes_of(out_dir: Path, staged: list[Staged]) -> Changes:
 
 @contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock beside the output directory for the whole run."""
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    lock_path = parent / f".{out_dir.resolve().name}.slogen.lock"
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    """Hold an exclusive lock beside the output directory for the whole run.
+
+    The lock file is removed before it is released, and the directories made to hold
+    it are removed again unless out_dir now exists: no run leaves a lock behind, and a
+    failed one leaves nothing at all.
+    """
+    resolved = out_dir.resolve()
+    made = [p for p in (resolved.parent, *resolved.parent.parents) if not p.exists()]
+    lock_path = resolved.parent / f".{resolved.name}.slogen.lock"
+    try:
+        handle = _lock_file(lock_path)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            lock_path.unlink(missing_ok=True)
+            handle.close()
+    finally:
+        if not resolved.exists():
+            for directory in made:  # deepest first
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
 
 
-def out_dir_problem(out_dir: Path, specs: list[Path]) -> str | None:
-    """Why `out_dir` cannot be generate's output directory, before anything is touched.
+def _lock_file(lock_path: Path) -> IO[str]:
+    """Open and flock the lock file, the one at lock_path once we hold it.
 
-    It must be a directory, or not exist yet; never a spec file or inside the specs
-    (the next run would read the output as specs), never `-`.
+    A run that held the lock removed its file before releasing it: a run that was
+    waiting on that file holds a lock on nothing and must lock the path's file anew.
     """
-    if str(out_dir) == "-":
-        return "--out -: generate writes a directory tree, not one stream; give a directory"
-    if out_dir.is_symlink() and not out_dir.exists():
-        return f"--out {out_dir}: a broken symbolic link (to {os.readlink(out_dir)})"
-    if out_dir.exists() and not out_dir.is_dir():
-        return f"--out {out_dir}: an existing file, not a directory; give a directory (it is created if missing)"
-    resolved = out_dir.resolve()
-    for spec in specs:
-        root = spec.resolve()
-        if resolved == root or resolved.is_relative_to(root) or (spec.is_file() and root.is_relative_to(resolved)):
-            return f"--out {out_dir}: inside the specs ({spec}); the next run would read the output as specs"
-    return None
-
-
-def unwritable(out_dir: Path) -> str | None:
-    """Why generate could not write `out_dir` (or create it), or None."""
-    existing = out_dir if out_dir.exists() else next((p for p in out_dir.resolve().parents if p.exists()), None)
-    if existing is None:
-        return None
-    if existing == out_dir and not os.access(out_dir, os.W_OK | os.X_OK):
-        return f"{out_dir}: not writable (permission denied); nothing was written"
-    parent = out_dir.resolve().parent if existing == out_dir else existing
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"{parent}: not writable (permission denied): {out_dir} is replaced beside it; nothing was written"
-    return None
+    while True:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = open(lock_path, "a")
+        except FileNotFoundError:  # a failed run removed the directory it had made
+            continue
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            current = os.stat(lock_path)
+            held = os.fstat(handle.fileno())
+            if (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+                return handle
+        except FileNotFoundError:
+            pass
+        handle.close()
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -188,31 +193,74 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-def _carry_over(src: Path, dst: Path, skip: set[str]) -> None:
-    """Recreate src's tree in dst, hard-linking (or copying) every file not in `skip`."""
-    for root, dirs, names in os.walk(src):
-        rel_root = Path(root).relative_to(src)
-        for name in dirs:
-            path = Path(root) / name
-            if not path.is_symlink():
-                (dst / rel_root / name).mkdir(exist_ok=True)
-            elif not (dst / rel_root / name).exists():
-                os.symlink(os.readlink(path), dst / rel_root / name)
-            # else: slogen staged files there; its directory replaces the link.
-        dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink()]
-        for name in names:
-            rel = (rel_root / name).as_posix()
-            if rel in skip:
-                continue
-            path = Path(root) / name
-            target = dst / rel_root / name
-            if path.is_symlink():
-                os.symlink(os.readlink(path), target)
-                continue
-            try:
-                os.link(path, target)
-            except OSError:
-                shutil.copy2(path, target)
+def _carry_over(src: Path, dst: Path, skip: set[str]) -> list[tuple[Path, os.stat_result]]:
+    """Recreate src's tree in dst, hard-linking (or copying) every file not in `skip`.
+
+    Returns each directory of dst with the stat of its original, whose mode and owner it
+    gets back once slogen's files are in (see _restore_directories).  Never crosses into
+    another file system: the old tree is removed after the swap, and whatever is mounted
+    inside it would go with it.
+    """
+    device = os.lstat(src).st_dev
+    directories = [(dst, os.lstat(src))]
+    pending = [""]  # relative directories, as "a/b/": strings, as a large tree has many entries
+    while pending:
+        rel_dir = pending.pop()
+        with os.scandir(src / rel_dir if rel_dir else src) as entries:
+            for entry in entries:
+                rel = rel_dir + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    status = _same_device(entry, device)
+                    target = dst / rel
+                    target.mkdir(exist_ok=True)
+                    directories.append((target, status))
+                    pending.append(rel + "/")
+                elif rel in skip:
+                    continue
+                elif not os.path.lexists(dst / rel):  # else slogen staged a directory where a link was; it replaces it
+                    _link_or_copy(Path(entry.path), dst / rel, _same_device(entry, device))
+    return directories
+
+
+def _same_device(entry: os.DirEntry, device: int) -> os.stat_result:
+    status = entry.stat(follow_symlinks=False)
+    if status.st_dev != device:
+        raise OSError(errno.EXDEV, "another file system is mounted here; slogen never carries files across file systems", entry.path)
+    return status
+
+
+def _link_or_copy(path: Path, target: Path, status: os.stat_result) -> None:
+    """Carry one file (or symbolic link) over as itself: a hard link, else a copy with its mode and owner."""
+    try:
+        os.link(path, target, follow_symlinks=False)
+        return
+    except OSError:
+        if stat.S_ISLNK(status.st_mode):
+            os.symlink(os.readlink(path), target)
+        elif stat.S_ISREG(status.st_mode):
+            shutil.copy2(path, target, follow_symlinks=False)
+        else:
+            raise  # a fifo, socket or device: copying it would read it, forever for a fifo
+    _chown_like(target, status)
+
+
+def _chown_like(path: Path, status: os.stat_result) -> None:
+    """Give path its original's owner when we may (as root); otherwise it stays ours."""
+    current = os.lstat(path)
+    if (current.st_uid, current.st_gid) != (status.st_uid, status.st_gid):
+        try:
+            os.chown(path, status.st_uid, status.st_gid, follow_symlinks=False)
+        except PermissionError:
+            pass
+
+
+def _restore_directories(directories: list[tuple[Path, os.stat_result]]) -> None:
+    """Give carried-over directories their modes and owners back, deepest first (a
+    read-only one is filled before it becomes read-only)."""
+    for directory, status in reversed(directories):
+        if directory.is_dir():  # else pruned: it only held files slogen no longer writes
+            _chown_like(directory, status)
+            os.chmod(directory, stat.S_IMODE(status.st_mode))
 
 
 def start_writeback(root: Path) -> None:
@@ -321,19 +369,21 @@ def commit(out_dir: Path, staging: Path, staged: list[Staged]) -> Changes:
     if not changes.any:
         return changes
     owned = read_manifest(out_dir)
-    if out_dir.exists():
-        _carry_over(out_dir, staging, owned | changes.produced | {MANIFEST})
+    # The directory itself is swapped, not a symbolic link naming it (the staging tree is beside the directory).
+    target = out_dir.resolve()
+    carried = _carry_over(target, staging, owned | changes.produced | {MANIFEST}) if target.exists() else []
     stage_file(out_dir, staging, MANIFEST, changes.manifest)
     _prune_empty_dirs(staging, owned - changes.produced)
+    os.chmod(staging, 0o755)  # a new output directory (the staging tree was made 0700)
+    _restore_directories(carried)
     _sync_tree(staging)
-    os.chmod(staging, 0o755)
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-    elif not _exchange(staging, out_dir):
+    if not target.exists():
+        os.rename(staging, target)
+    elif not _exchange(staging, target):
         # No renameat2 here: two renames, with a window where out_dir is absent.
-        os.rename(out_dir, _backup(staging))
-        os.rename(staging, out_dir)
-    _fsync_dir(out_dir.resolve().parent)
+        os.rename(target, _backup(staging))
+        os.rename(staging, target)
+    _fsync_dir(target.parent)
     return changes
 
 

@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 import typer
 from slogen.build.fingerprint import inputs_digest, remember, up_to_date
 from slogen.build.options import BuildOptions
-from slogen.build.write import Stager, changes_of, commit, diff_output, out_dir_problem, staging_area, unwritable
+from slogen.build.out_dir import Access, out_dir_problem, unwritable
+from slogen.build.write import Stager, changes_of, commit, diff_output, staging_area
 from slogen.cli.app import (
     EXIT_INPUT, EXIT_IO, EXIT_STALE, app, compile_tree, err_console, generate_command, specs_or_default, warn_specs, warn_untested,
 )
@@ -21,13 +22,13 @@ from slogen.live.promtool_run import run_generated_tests
 from slogen.spec.model import json_schema
 
 
-def _check_out(out: Path, paths: list[Path]) -> None:
-    """Refuse an --out that is not a directory (or not writable) before touching anything."""
-    problem = out_dir_problem(out, paths)
+def check_out(out: Path, paths: list[Path], access: Access = "replace", adopt: bool = False) -> None:
+    """Refuse an unsafe --out (the root, a home, a repository's top, the specs...) before touching anything."""
+    problem = out_dir_problem(out, paths, access, adopt)
     if problem is not None:
         typer.echo(f"slogen: {problem}; nothing was written", err=True)
         raise typer.Exit(EXIT_INPUT)
-    problem = unwritable(out)
+    problem = unwritable(out) if access != "read" else None
     if problem is not None:
         typer.echo(f"slogen: {problem}", err=True)
         raise typer.Exit(EXIT_IO)
@@ -39,10 +40,18 @@ def _summary(services: int, slos: int) -> str:
 
 @app.command()
 @compiles
-def generate(specs: SpecsArg = None, out: OutOpt = Path("output"), jobs: JobsOpt = 0, options: BuildOptions = BuildOptions()) -> None:
+def generate(
+    specs: SpecsArg = None,
+    out: OutOpt = Path("output"),
+    jobs: JobsOpt = 0,
+    adopt_out: Annotated[
+        bool, typer.Option("--adopt-out", help="Take over an existing non-empty directory as the output; files slogen did not write are kept")
+    ] = False,
+    options: BuildOptions = BuildOptions(),
+) -> None:
     """Compile specs into OUT (atomically; files slogen did not write are kept)."""
     paths = specs_or_default(specs)
-    _check_out(out, paths)
+    check_out(out, paths, adopt=adopt_out)
     # Options change the output as much as the specs do, so they are part of the inputs.
     inputs = inputs_digest(paths, options.record_text())
     last = up_to_date(out, inputs)
@@ -68,10 +77,7 @@ def generate(specs: SpecsArg = None, out: OutOpt = Path("output"), jobs: JobsOpt
 def check(specs: SpecsArg = None, out: OutOpt = Path("output"), jobs: JobsOpt = 0, options: BuildOptions = BuildOptions()) -> None:
     """Validate specs and exit 1 when OUT differs from what generate (with the same options) would write."""
     paths = specs_or_default(specs)
-    problem = out_dir_problem(out, paths)
-    if problem is not None:
-        typer.echo(f"slogen: {problem}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    check_out(out, paths, "read")
     stager = Stager(out)
     compile_tree(paths, options, jobs, stager)
     changes = changes_of(out, stager.staged)
@@ -107,6 +113,7 @@ def test_rules(
     options: BuildOptions = BuildOptions(),
 ) -> None:
     """Run the generated promtool tests in OUT/tests with the real promtool (give the options generate had)."""
+    check_out(out, specs_or_default(specs), "read")
     # The tests load the promtool dialect's rule files. Those OUT lacks (other targets were
     # written) are compiled here and given to promtool from a temporary folder; a test file
     # or a rule file OUT holds must be what generate writes.

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 from slogen.build.options import SHARE_RULES, BuildOptions
+from slogen.build.out_dir import out_dir_problem
 from slogen.emit.targets import TARGETS, Targets, all_flags
 from slogen.errors import OptionError
 from slogen.spec.durations import parse_duration
@@ -26,7 +27,15 @@ from slogen.spec.promql import NAME_VALIDATIONS
 SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)
 ]
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory")]
+def _out_dir(text: str | Path) -> Path:
+    # Path("") is Path("."): an empty --out (an unset variable in CI) would silently be the
+    # working directory, so it is refused while its text is still at hand.
+    if str(text) == "":
+        raise OptionError(f"{out_dir_problem('', [])}; nothing was written")
+    return Path(text)
+
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory", parser=_out_dir)]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large trees (0: one per CPU)")]
 
 

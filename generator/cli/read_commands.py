@@ -14,6 +14,7 @@ from slogen.build.compile import REPORT_FILE
 from slogen.build.options import BuildOptions
 from slogen.build.write import write_file
 from slogen.cli.app import EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, err_console, out_console, specs_or_default, table, warn_specs, warn_untested
+from slogen.cli.build_commands import check_out
 from slogen.cli.options import OutOpt, SpecsArg, compiles
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
 from slogen.emit.report.explain import COLUMNS, markdown_table
@@ -150,6 +151,7 @@ def report(
     options: BuildOptions = BuildOptions(),
 ) -> None:
     """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
+    check_out(out, specs_or_default(specs), "write")
     tree = compile_tree(specs_or_default(specs), options)
     if prometheus is None:
         # The page `generate` writes, byte for byte: the one pipeline made it.

@@ -129,6 +129,20 @@ def test_concurrent_runs_do_not_interleave(tmp_path):
         assert snapshot(out) in (tree_a, tree_b)
 
 
+def test_an_output_directory_named_by_a_link_is_replaced_and_the_link_kept(tmp_path):
+    specs = tmp_path / "specs"
+    make_specs(specs, 2, "99.9")
+    (tmp_path / "real").mkdir(mode=0o750)
+    (tmp_path / "link").symlink_to("real")
+    for objective in ("99.9", "99.5"):  # a new output, then a changed one
+        make_specs(specs, 2, objective)
+        result = subprocess.run(command(specs, tmp_path / "link"), capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "link").is_symlink() and (tmp_path / "real" / "rules" / "svc0.yml").is_file()
+        assert oct((tmp_path / "real").stat().st_mode & 0o777) == "0o750"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".real.slogen-inputs.json", "link", "real", "specs"]
+
+
 def test_repo_root_is_importable_for_subprocesses():
     # The subprocess tests run `python -m slogen.cli` from temp dirs: the package
     # must be importable from anywhere, as it is once installed.
