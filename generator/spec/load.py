@@ -391,7 +391,7 @@ def _clean_message(message: str) -> str:
 
 
 def _pattern_message(error: dict) -> str:
-    from slogen.spec.model import ALERT_NAME_PATTERN, NAME_PATTERN
+    from slogen.spec.fields import ALERT_NAME_PATTERN, NAME_PATTERN
 
     value = error.get("input")
     pattern = (error.get("ctx") or {}).get("pattern")

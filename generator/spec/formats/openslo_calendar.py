@@ -16,9 +16,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from slogen.spec.calendar_window import QUARTER_START_MONTHS, WEEKDAY_NAMES
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.formats.source import Reader, normalise_window
-from slogen.spec.model import QUARTER_START_MONTHS, WEEKDAY_NAMES
 
 _UNITS = {"1w": "week", "7d": "week", "1M": "month", "1Q": "quarter", "3M": "quarter"}
 
