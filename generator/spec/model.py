@@ -109,7 +109,7 @@ class Alerting(Strict):
         description="The tiers (default or given) and `for` durations are made for an SLO window of this length: "
         "scale their windows to this SLO's window, keeping each tier's burn factor (as Pyrra does; its table is for 28d)",
     )
-    # Literal, not bool: a bad mapping is then reported at its own keys only (load.py drops literal branches).
+    # Literal, not bool: a bad mapping is then reported at its own keys only (validation_messages.py drops literal branches).
     no_data: NoData | Literal[True, False] = Field(
         False,
         description="Opt in (`true`, or a mapping to set `for`, labels, annotations): alert while the SLI's series are gone, "
