@@ -239,7 +239,7 @@ def compile_all(loaded: list[LoadedSpec]) -> tuple[list[CompiledService], list[D
     kept, diagnostics = clashes([claim_of(item) for item in loaded])
     for index in kept:
         item = loaded[index]
-        compiled, problems = compile_service(item.spec, item.document.path)
+        compiled, problems = compile_service(item.spec, item.source)
         diagnostics += [item.diagnostic(p) for p in problems]
         if compiled is not None:
             services.append(compiled)

@@ -79,7 +79,7 @@ _MADE: set[Path] = set()
 def service_output(item: LoadedSpec, targets: tuple[str, ...], options: TargetOptions, stage: Stage | None = None) -> ServiceOutput:
     """Compile one loaded spec to its files (none when it has problems), staged if asked."""
     spec, document = item.spec, item.document
-    compiled, problems = compile_service(spec, document.path, options.share_rules)
+    compiled, problems = compile_service(spec, item.source, options.share_rules)
     files: dict[str, str] = {}
     plans: tuple[SLOPlan, ...] = ()
     untested: tuple[tuple[str, str], ...] = ()

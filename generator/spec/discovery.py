@@ -111,6 +111,27 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def source_name(path: Path, paths: list[Path]) -> str:
+    """How generated output names a spec file: relative to the top of the git repository
+    holding it, else relative to the named directory it was found under (its file name
+    when it was named itself), so output depends neither on the working directory nor on
+    where the specs or the repository sit."""
+    try:
+        resolved = path.resolve()
+        in_repository = _repository_path(resolved)
+        if in_repository is not None:
+            return in_repository
+        for given in paths:
+            # As found first: a file reached through a directory link resolves outside the
+            # directory it was found under.
+            for inner, outer in ((path.absolute(), given.absolute()), (resolved, given.resolve())):
+                if given.is_dir() and inner.is_relative_to(outer):
+                    return inner.relative_to(outer).as_posix()
+    except (OSError, ValueError):
+        pass
+    return path.name
+
+
 def _repository_path(resolved: Path) -> str | None:
     """A resolved file's path relative to the top of the git repository holding it, if one does."""
     top = _repository_top(resolved.parent)

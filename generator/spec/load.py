@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 from slogen.spec import formats
-from slogen.spec.discovery import discover, display_path, nothing_found, spec_root
+from slogen.spec.discovery import discover, display_path, nothing_found, source_name, spec_root
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
 from slogen.spec.formats.source import ConvertedSLO
@@ -51,6 +51,11 @@ class LoadedSpec:
     def diagnostic(self, problem: Problem) -> Diagnostic:
         """Where a problem found in this spec is, in its source file."""
         return self.locate(problem) if self.locate else problem_diagnostic(self.document, problem)
+
+    @property
+    def source(self) -> str:
+        """How generated output names the spec's file (discovery.source_name)."""
+        return self.document.source
 
 
 def load_specs(
@@ -95,14 +100,14 @@ def load_file(
     text, problems = read_text(path)
     if text is None:
         return [], [], problems
-    name = display_path(path)
+    name, source = display_path(path), source_name(path, paths)
     if path.suffix == ".jsonnet":
         # jsonnet imports may not leave the spec directory the file was found under.
         values, found = evaluate(path, name, spec_root(path, paths), jsonnet or JsonnetOptions())
-        documents = [Document(name, i, value, None) for i, value in enumerate(values) if value is not None]
+        documents = [Document(name, i, value, None, source) for i, value in enumerate(values) if value is not None]
     else:
         documents, found = parse_yaml_documents(name, text)
-        documents = expand_lists(documents)
+        documents = expand_lists([replace(document, source=source) for document in documents])
     problems += found
     if not documents and not found:
         problems.append(Diagnostic(name, 1, 1, "file holds no spec"))

@@ -32,6 +32,8 @@ class Document:
     index: int
     data: Any
     node: yaml.Node | None
+    # How generated output names the file (discovery.source_name); the loader sets it.
+    source: str = ""
 
 
 def read_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
