@@ -19,10 +19,28 @@ def test_every_package_folder_is_listed_in_pyproject():
     assert listed == folders
 
 
-def test_no_stage_folder_holds_more_than_about_ten_modules():
-    for folder in [p.parent for p in (ROOT / "generator").rglob("__init__.py")]:
-        modules = [p for p in folder.glob("*.py") if p.name != "__init__.py"]
-        assert len(modules) <= 11, f"{folder.relative_to(ROOT)} holds {len(modules)} modules"
+MAX_MODULE_LINES = 500
+# Modules still over the limit while they are being split (issue #25): each leaves this
+# list when it is split; the list checks itself, so a split module cannot stay on it.
+OVERSIZED = {
+    "generator/emit/promtool/service_tests.py",  # scenarios, sharing lanes and file writing apart
+}
+
+
+def _module_lines() -> dict[str, int]:
+    return {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines()) for p in sorted((ROOT / "generator").rglob("*.py"))}
+
+
+def test_no_module_is_over_the_size_limit():
+    # A module past a screenful of concepts splits along a seam the pipeline has (STYLE.md).
+    over = {name: lines for name, lines in _module_lines().items() if lines > MAX_MODULE_LINES and name not in OVERSIZED}
+    assert not over, f"modules over {MAX_MODULE_LINES} lines: {over}"
+
+
+def test_the_oversized_list_names_only_modules_still_over_the_limit():
+    lines = _module_lines()
+    stale = {name: lines.get(name) for name in OVERSIZED if lines.get(name, 0) <= MAX_MODULE_LINES}
+    assert not stale, f"split or gone, take them off OVERSIZED: {stale}"
 
 
 def test_stage_packages_say_what_enters_and_leaves():

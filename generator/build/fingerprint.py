@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from slogen.build.write import MANIFEST, output_lock
-from slogen.spec.load import discover, display_path
+from slogen.spec.discovery import discover, source_name
 
 _LIBRARIES = ("PyYAML", "promql-parser", "pydantic")
 
@@ -62,7 +62,8 @@ def inputs_digest(paths: list[Path], options: str = "") -> str | None:
     try:
         for path in files:
             data = path.read_bytes()
-            digest.update(f"{display_path(path)}\0{len(data)}\0".encode() + data)
+            # Named as generated output names it: a name change is an output change.
+            digest.update(f"{source_name(path, paths)}\0{len(data)}\0".encode() + data)
     except OSError:
         return None
     return digest.hexdigest()

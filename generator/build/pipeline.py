@@ -82,7 +82,7 @@ class Tree:
 def service_output(item: LoadedSpec, options: BuildOptions, detail: bool = False) -> ServiceOutput:
     """Compile one loaded spec to its files (none when it has problems)."""
     spec, document = item.spec, item.document
-    compiled, problems = compile_service(spec, document.path, options)
+    compiled, problems = compile_service(spec, item.source, options)
     if compiled is None:
         return ServiceOutput(spec.service, document.path, claim_of(item), (), (), tuple(item.diagnostic(p) for p in problems), {},
                              warnings=spec_warnings(item))

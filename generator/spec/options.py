@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slogen.spec.model import NAME_VALIDATION
+from slogen.spec.fields import NAME_VALIDATION
 
 COMPAT_MODES = ("sloth", "pyrra")
 

@@ -16,9 +16,11 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from slogen.spec.calendar_window import QUARTER_START_MONTHS, WEEKDAY_NAMES
 from slogen.spec.durations import format_duration, parse_duration
+from slogen.spec.formats.openslo_objects import Objects
+from slogen.spec.formats.openslo_sli import NEGATE, SLISpec, is_selector, query_source
 from slogen.spec.formats.source import Reader, normalise_window
-from slogen.spec.model import QUARTER_START_MONTHS, WEEKDAY_NAMES
 
 _UNITS = {"1w": "week", "7d": "week", "1M": "month", "1Q": "quarter", "3M": "quarter"}
 
@@ -86,20 +88,18 @@ def _target(r: Reader, objective: dict, loc: tuple) -> Decimal | None:
     return target
 
 
-def timeslices_sli(slo: Any, sli: tuple, objective: dict, loc: tuple, method: str) -> dict | None:
-    """The native timeslice SLI of one objective of a Timeslices or RatioTimeslices SLO."""
-    from slogen.spec.formats.openslo import _NEGATE, _is_selector, _query_source
-
+def timeslices_sli(objects: Objects, slo_reader: Reader, sli: SLISpec, objective: dict, loc: tuple, method: str) -> dict | None:
+    """The native timeslice SLI of one objective of a Timeslices or RatioTimeslices SLO (`slo_reader`: the SLO's document)."""
     spec, reader, _, base = sli
-    slice_ = _slice(slo.reader, objective, loc)
+    slice_ = _slice(slo_reader, objective, loc)
     if "thresholdMetric" in spec:
-        query = _query_source(reader, spec["thresholdMetric"], base + ("thresholdMetric",), slo.objects)
+        query = query_source(reader, spec["thresholdMetric"], base + ("thresholdMetric",), objects)
         op, value = objective.get("op"), objective.get("value")
         if method != "Timeslices":
-            slo.reader.problem(loc, f"{method} needs a ratioMetric: a threshold has no success ratio per slice")
+            slo_reader.problem(loc, f"{method} needs a ratioMetric: a threshold has no success ratio per slice")
             return None
-        if op not in _NEGATE or not isinstance(value, (int, float)) or isinstance(value, bool):
-            slo.reader.problem(loc, "a thresholdMetric objective needs op (lte, lt, gte or gt) and a numeric value")
+        if op not in NEGATE or not isinstance(value, (int, float)) or isinstance(value, bool):
+            slo_reader.problem(loc, "a thresholdMetric objective needs op (lte, lt, gte or gt) and a numeric value")
             return None
         if query is None or slice_ is None:
             return None
@@ -110,12 +110,12 @@ def timeslices_sli(slo: Any, sli: tuple, objective: dict, loc: tuple, method: st
         reader.problem(ratio_loc, f"{method} needs a ratioMetric with total and exactly one of good or bad")
         return None
     which = "good" if "good" in ratio else "bad"
-    part = _query_source(reader, ratio[which], ratio_loc + (which,), slo.objects)
-    total = _query_source(reader, ratio["total"], ratio_loc + ("total",), slo.objects)
-    target = _target(slo.reader, objective, loc) if method == "Timeslices" else Decimal(1)
+    part = query_source(reader, ratio[which], ratio_loc + (which,), objects)
+    total = query_source(reader, ratio["total"], ratio_loc + ("total",), objects)
+    target = _target(slo_reader, objective, loc) if method == "Timeslices" else Decimal(1)
     if part is None or total is None or slice_ is None or target is None:
         return None
-    if _is_selector(part) and _is_selector(total):
+    if is_selector(part) and is_selector(total):
         counters = {"good" if which == "good" else "errors": part.strip(), "total": total.strip()}
         if method == "RatioTimeslices":
             return {"timeslices": {"slice": slice_, "ratio_of": counters}}

@@ -1,0 +1,75 @@
+"""The native spec's building blocks: names, labels, durations, PromQL text, strict models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
+from slogen.spec.promql import NUMBER_WORDS, number_name_problem, utf8_name_invalid, utf8_name_problem
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+# Same language as label names, spelled differently so messages can tell them apart.
+ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+# The context key of `ServiceSpec.model_validate` saying which names the target engine takes
+# (promql.NAME_VALIDATIONS); without it, legacy: rules that also load on Prometheus 2.
+NAME_VALIDATION = "name_validation"
+
+
+def utf8_names(info: ValidationInfo) -> bool:
+    """Whether this validation is for an engine that takes UTF-8 names (Prometheus 3, `--name-validation utf8`)."""
+    return bool(info.context) and info.context.get(NAME_VALIDATION) == "utf8"
+
+
+_LEGACY_LABEL = re.compile(LABEL_NAME_PATTERN)
+
+
+def _label_name(value: str, info: ValidationInfo) -> str:
+    if utf8_names(info):
+        problem = utf8_name_invalid("label", value)
+        if problem:
+            raise ValueError(problem)
+    elif not _LEGACY_LABEL.match(value):
+        if not value:
+            raise ValueError(f"{value!r} is not a valid label name: use letters, digits and '_', not starting with a digit")
+        raise ValueError(utf8_name_problem("label", value))  # Prometheus 3 would take it quoted: say so
+    elif value.lower() in NUMBER_WORDS:
+        raise ValueError(number_name_problem(value))
+    return value
+
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=63)]
+LabelName = Annotated[
+    str,
+    StringConstraints(max_length=128),
+    AfterValidator(_label_name),
+    Field(description="letters, digits and '_', not starting with a digit; any UTF-8 text with --name-validation utf8"),
+]
+LabelValue = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Labels = dict[LabelName, LabelValue]
+Annotations = dict[LabelName, str]
+Duration = Annotated[
+    str,
+    Field(description="Prometheus duration, e.g. 30d, 6h, 5m", examples=["30d", "1h"]),
+]
+PromQL = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
+
+# slogen's own labels; a spec may not set them, or series would collide.
+RESERVED_LABEL_PREFIX = "slo_"
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; specs are values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def reserved_label_problem(name: str) -> str | None:
+    """Why a label name may not be set by a spec, if it may not."""
+    if name.startswith("__"):
+        return f"label name {name!r} is reserved for Prometheus internals"
+    if name.startswith(RESERVED_LABEL_PREFIX):
+        return f"label name {name!r} is reserved: slogen sets the slo_* labels itself"
+    return None
