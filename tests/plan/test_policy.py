@@ -9,7 +9,8 @@ import pytest
 import yaml
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan
 
-from slogen_testing import compile_files, diagnostics_of, run_promtool, write_spec
+from promtool_scenarios import check_rule_test
+from slogen_testing import compile_files, diagnostics_of, write_spec
 
 DAILY = """
 service: shop
@@ -84,8 +85,7 @@ def test_state_follows_the_remaining_budget_through_all_four_states(tmp_path, pr
         for _ in range(PHASE):
             ok.append(ok[-1] + 1000 - bad)
             err.append(err[-1] + bad)
-    files = compile_files([write_spec(tmp_path / "specs", DAILY)])
-    (tmp_path / "rules.yml").write_text(files["rules/shop.yml"])
+    rules = compile_files([write_spec(tmp_path / "specs", DAILY)])["rules/shop.yml"]
     checks = [_state_is("normal", 90), _scalar('count(slo:budget_policy:state{slo_id="shop-availability"})', 90, 4)]
     expected = [("normal", 0.8, 0), ("postpone-risky", 0.3, 1), ("freeze", 0.05, 2), ("feature-freeze", -1.0, 3)]
     for phase, (action, remaining, level) in enumerate(expected):
@@ -103,25 +103,10 @@ def test_state_follows_the_remaining_budget_through_all_four_states(tmp_path, pr
             ),
             _exhausted(end, firing=action == "feature-freeze"),
         ]
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": f"{STEP}m",
-        "tests": [
-            {
-                # Samples every minute, evaluation every STEP: Prometheus 3's left-open
-                # range (t-5m, t] must hold two samples for a 5m rate.
-                "interval": "1m",
-                "input_series": [
-                    {"series": OK, "values": " ".join(repr(v) for v in _per_minute(ok))},
-                    {"series": ERR, "values": " ".join(repr(v) for v in _per_minute(err))},
-                ],
-                "promql_expr_test": checks,
-            }
-        ],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    series = {OK: " ".join(repr(v) for v in _per_minute(ok)), ERR: " ".join(repr(v) for v in _per_minute(err))}
+    # Samples every minute, evaluation every STEP: Prometheus 3's left-open range (t-5m, t]
+    # must hold two samples for a 5m rate.
+    check_rule_test(tmp_path, promtool, rules, series, promql=checks, evaluation=f"{STEP}m", interval="1m")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from slogen.live.promtool_run import find_promtool, run_promtool_tests
 from slogen.spec.load import load_specs
 
 from promtool_scenarios import CALENDAR_MONTH
-from slogen_testing import compile_files, run_slogen, write_spec
+from slogen_testing import compile_files, run_promtool, run_slogen, write_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -93,7 +93,7 @@ def _run(example_files, tmp_path: Path, rules: str, tier_prefix: str) -> subproc
     (tmp_path / "tests" / "rules" / "checkout.yml").write_text(rules)
     test_file = tmp_path / "tests" / "checkout.test.yml"
     test_file.write_text(_only(example_files["tests/checkout.test.yml"], tier_prefix))
-    return subprocess.run([find_promtool(), "test", "rules", str(test_file)], capture_output=True, text=True)
+    return run_promtool(find_promtool(), "test", "rules", str(test_file))
 
 
 PAGE_1H = "checkout/availability page 1h/5m "
@@ -269,13 +269,12 @@ def test_calendar_bounds_are_checked_and_fail_an_hour_off(promtool: str, tmp_pat
     test_file = tmp_path / "tests" / "shop.test.yml"
     test_file.write_text(_only(files["tests/shop.test.yml"], "shop/availability budget"))
     assert "slo:calendar_period_start:timestamp_seconds" in test_file.read_text()
-    run = [promtool, "test", "rules", str(test_file)]
-    proc = subprocess.run(run, capture_output=True, text=True)
+    proc = run_promtool(promtool, "test", "rules", str(test_file))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     copy = tmp_path / "tests" / "rules" / "shop.yml"
     assert "* 3600 - 18000" in copy.read_text()  # the offset, and the bounds reading it
     copy.write_text(copy.read_text().replace("* 3600 - 18000", "* 3600 - 14400"))
-    proc = subprocess.run(run, capture_output=True, text=True)
+    proc = run_promtool(promtool, "test", "rules", str(test_file))
     assert proc.returncode != 0 and "calendar_period_start" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
@@ -312,5 +311,5 @@ def test_calendar_budgets_pass_in_every_kind_of_zone(promtool: str, tmp_path: Pa
     data["tests"] = [group for group in data["tests"] if " budget;" in group["name"]]
     assert sum(group["name"].count(" budget;") for group in data["tests"]) == 6
     test_file.write_text(yaml.safe_dump(data, sort_keys=False, width=1 << 20))
-    proc = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+    proc = run_promtool(promtool, "test", "rules", str(test_file))
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -7,10 +7,8 @@ covers (recording.py: history_rule, remaining_expr).  An SLO an hour old burning
 
 from __future__ import annotations
 
-import yaml
-
-from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH
-from slogen_testing import compile_files, run_promtool, write_spec
+from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH, check_rule_test, file_order
+from slogen_testing import compile_files, write_spec
 
 OK = 'http_requests_total{job="shop", code="200"}'
 ERR = 'http_requests_total{job="shop", code="500"}'
@@ -65,20 +63,11 @@ def _history(minutes: int, hours: int) -> dict:
 
 
 def _run(tmp_path, promtool, spec: str, series: dict[str, str], checks: list[dict], evaluation: str) -> None:
-    files = compile_files([write_spec(tmp_path / "specs", spec)])
-    (tmp_path / "rules.yml").write_text(files["rules/shop.yml"])
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": evaluation,
-        # In file order, as the generated tests run them: promtool's own order is random, and at
-        # evaluations further apart than the 5m lookback a group reading one run after it sees nothing.
-        "group_eval_order": [group["name"] for group in yaml.safe_load(files["rules/shop.yml"])["groups"]],
-        # Samples every minute: Prometheus 3's left-open (t-5m, t] holds several for a 5m rate.
-        "tests": [{"interval": "1m", "input_series": [{"series": k, "values": v} for k, v in series.items()], "promql_expr_test": checks}],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    rules = compile_files([write_spec(tmp_path / "specs", spec)])["rules/shop.yml"]
+    # In file order, as the generated tests run them: promtool's own order is random, and at
+    # evaluations further apart than the 5m lookback a group reading one run after it sees nothing.
+    # Samples every minute: Prometheus 3's left-open (t-5m, t] holds several for a 5m rate.
+    check_rule_test(tmp_path, promtool, rules, series, promql=checks, evaluation=evaluation, interval="1m", order=file_order(rules))
 
 
 def test_an_hour_at_5x_spends_a_sliver_of_the_budget_and_freezes_nothing(tmp_path, promtool):
