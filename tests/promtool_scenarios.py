@@ -14,30 +14,12 @@ from pathlib import Path
 import yaml
 
 from slogen_testing import compile_files, run_promtool, write_spec
+from spec_literals import shop_slo, shop_spec
 
-AVAILABILITY = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+AVAILABILITY = shop_spec()
 
 # AVAILABILITY over the calendar month, in UTC.
-CALENDAR_MONTH = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: {calendar: month, time_zone: UTC}
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+CALENDAR_MONTH = shop_spec(shop_slo(window="{calendar: month, time_zone: UTC}"))
 
 LATENCY = """
 service: shop

@@ -11,20 +11,10 @@ from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan
 
 from promtool_scenarios import check_rule_test
 from slogen_testing import compile_files, diagnostics_of, write_spec
+from spec_literals import shop_slo, shop_spec
 
-DAILY = """
-service: shop
-slos:
-  - name: availability
-    objective: 99
-    window: 1d
-    # The default burn-rate tiers need windows up to 3d; only the policy matters here.
-    alerting: {page: false, ticket: {tiers: [{budget_percent: 50, long_window: 6h}]}}
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+# The default burn-rate tiers need windows up to 3d; only the policy matters here.
+DAILY = shop_spec(shop_slo(objective="99", window="1d", more="    alerting: {page: false, ticket: {tiers: [{budget_percent: 50, long_window: 6h}]}}\n"))
 
 OK = 'http_requests_total{job="shop", code="200"}'
 ERR = 'http_requests_total{job="shop", code="500"}'
@@ -119,31 +109,17 @@ def test_default_policy_boundaries_give_the_stricter_state(remaining, action):
     assert policy.states[policy.level_at(remaining)].action == action
 
 
-CUSTOM = """
-service: shop
-policy:
+CUSTOM = shop_spec(
+    shop_slo(),
+    shop_slo("own", "99", more="    policy:\n      states: [{action: fine, above: 0}, {action: broke}]\n      alert: false\n"),
+    service_keys="""policy:
   states:
     - {action: go, above: 25, description: ship}
     - {action: careful, above: -50}
     - {action: stop, description: "only {{ fixes }}"}
   alert: {labels: {severity: page-the-lead}, annotations: {runbook_url: https://runbooks.example.com/budget}}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-  - name: own
-    objective: 99
-    policy:
-      states: [{action: fine, above: 0}, {action: broke}]
-      alert: false
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+""",
+)
 
 
 def test_service_policy_applies_and_slo_policy_overrides_it(tmp_path):
@@ -180,17 +156,7 @@ def test_exhausted_alert_takes_the_slo_ticket_labels_by_default(tmp_path):
     assert alert["expr"].startswith("slo:period_error_budget_remaining:ratio{")
 
 
-POLICY_SLO = """service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-    policy:
-      states:
-"""
+POLICY_SLO = shop_spec(shop_slo(more="    policy:\n      states:\n"))
 
 
 @pytest.mark.parametrize(

@@ -9,22 +9,10 @@ from slogen.spec.load import load_specs
 
 from promtool_scenarios import ERR, OK, counter, fires, quiet, run
 from slogen_testing import run_slogen, write_spec
-
-SPEC = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: {window}
-    sli:
-      ratio:
-        errors: http_requests_total{{job="shop", code=~"5.."}}
-        total: http_requests_total{{job="shop"}}
-{alerting}"""
-
+from spec_literals import shop_slo, shop_spec
 
 def _spec(window: str = "7d", alerting: str = "") -> str:
-    return SPEC.format(window=window, alerting=alerting)
+    return shop_spec(shop_slo(window=window, more=alerting))
 
 
 def _warnings(tmp_path, text: str) -> list[str]:

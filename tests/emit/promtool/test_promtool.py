@@ -28,6 +28,7 @@ from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, pr
 from slogen.spec.load import load_specs
 
 from slogen_testing import example_services
+from spec_literals import shop_slo
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -313,8 +314,7 @@ def test_slos_of_a_service_share_test_groups(tmp_path: Path) -> None:
 def test_an_slo_reading_another_slos_series_gets_its_own_groups(tmp_path: Path) -> None:
     # The service-wide SLO's selectors match the per-handler SLOs' series: fed together,
     # each would see the other's errors.
-    extra = ("  - name: all\n    objective: 99\n    sli:\n      ratio:\n"
-             '        errors: http_requests_total{job="shop", code=~"5.."}\n        total: http_requests_total{job="shop"}\n')
+    extra = shop_slo("all", "99")
     tests = _compiled(_handlers_spec(tmp_path, 3, extra)).tests
     names = [[tests.testable[i][0].name for i in lane] for lane in tests.lanes]
     assert names == [["h0", "h1", "h2"], ["all"]]

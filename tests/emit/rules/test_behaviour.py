@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from promtool_scenarios import AVAILABILITY, ERR, LATENCY, OK, counter, fires, near, quiet, run, sample_text
+from spec_literals import shop_slo, shop_spec
 
 
 def test_full_outage_pages_within_minutes_and_not_before(tmp_path, promtool):
@@ -126,17 +127,7 @@ def test_errors_absent_until_the_first_error_means_zero_not_no_data(tmp_path, pr
     run(tmp_path, promtool, AVAILABILITY, series, checks)
 
 
-WEEKLY = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: 7d
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+WEEKLY = shop_spec(shop_slo(window="7d"))
 
 
 def _diurnal(minute: int) -> float:
