@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from engines import NAMES, Engine, engine as engine_named
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-golden`: rewrite the golden files from what slogen emits now, then review the diff."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files (tests/data/**/expected, the README's tier tables) instead of comparing",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hand --update-golden to slogen_testing.updating_golden()."""
+    if config.getoption("update_golden"):
+        os.environ["SLOGEN_UPDATE_GOLDEN"] = "1"
 
 
 @pytest.fixture(scope="session", params=NAMES)

@@ -15,7 +15,7 @@ from slogen.live.promtool_run import find_promtool, run_promtool_tests
 from slogen.spec.load import load_specs
 
 from promtool_scenarios import CALENDAR_MONTH
-from slogen_testing import compile_files, run_promtool, run_slogen, write_spec
+from slogen_testing import compile_files, run_promtool, run_slogen, updating_golden, write_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -252,12 +252,12 @@ def test_readme_table_matches_explain() -> None:
     assert proc.returncode == 0, proc.stderr
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Generated alert tests") :]
-    if os.environ.get("SLOGEN_UPDATE_GOLDEN"):
+    if updating_golden():
         start, end = section.index("<!-- explain:begin -->"), section.index("<!-- explain:end -->")
         new = section[: start + len("<!-- explain:begin -->")] + "\n" + proc.stdout + section[end:]
         (ROOT / "README.md").write_text(readme.replace(section, new))
         return
-    assert proc.stdout in section, "README tier tables are stale: rerun with SLOGEN_UPDATE_GOLDEN=1"
+    assert proc.stdout in section, "README tier tables are stale: rerun with pytest --update-golden"
 
 
 def test_calendar_bounds_are_checked_and_fail_an_hour_off(promtool: str, tmp_path: Path) -> None:
