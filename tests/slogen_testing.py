@@ -85,6 +85,15 @@ def updating_golden() -> bool:
     return os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1"
 
 
+# Examples per property test in the fast tier (`pytest --fast`, make test-fast).
+FAST_EXAMPLES = 20
+
+
+def examples(full: int) -> int:
+    """A property test's hypothesis budget: `full`, or at most FAST_EXAMPLES under --fast (conftest.py)."""
+    return min(full, FAST_EXAMPLES) if os.environ.get("SLOGEN_FAST_TESTS") == "1" else full
+
+
 def golden_tree(root: Path, files: dict[str, str]) -> dict[str, str]:
     """The expected files under `root`; with --update-golden they are first rewritten to `files`."""
     if updating_golden():

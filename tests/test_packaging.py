@@ -9,6 +9,8 @@ import sys
 import tomllib
 import zipfile
 
+import pytest
+
 from slogen_testing import ROOT
 
 
@@ -44,6 +46,7 @@ def test_stage_packages_say_what_enters_and_leaves():
             assert re.search(r"\S in -> \S.* out\b", first), f"{package}'s docstring does not say 'what in -> what out': {first!r}"
 
 
+@pytest.mark.slow
 def test_wheel_ships_slogen_not_generator(tmp_path):
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path), str(ROOT)],

@@ -78,6 +78,7 @@ def test_explain_shows_the_scaled_tiers(tmp_path):
         assert row in result.stdout
 
 
+@pytest.mark.slow
 def test_a_steady_burn_well_inside_the_budget_holds_a_week_slo_ticket_open(tmp_path, promtool):
     # 0.04% errors on a 99.9% SLO spend 40% of a week's budget in a week. The default 3d
     # tier (0.2333x over 7d) tickets it and never lets go; scaled, its 1008m/84m tier at 1x

@@ -42,6 +42,7 @@ def example_files() -> dict[str, str]:
     return output_files(services)
 
 
+@pytest.mark.slow
 def test_generated_tests_pass_on_the_examples(promtool: str, example_files, tmp_path: Path) -> None:
     _write(example_files, tmp_path)
     paths = sorted((tmp_path / "tests").glob("*.test.yml"))
@@ -124,6 +125,7 @@ BROKEN = {
 }
 
 
+@pytest.mark.slow
 def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_path: Path) -> None:
     for prefix in (PAGE_1H, TICKET_3D, "checkout/availability page quiet below min_events"):
         proc = _run(example_files, tmp_path, example_files["tests/rules/checkout.yml"], prefix)
@@ -131,6 +133,7 @@ def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_
 
 
 @pytest.mark.parametrize("name", list(BROKEN))
+@pytest.mark.slow
 def test_broken_rules_fail_the_generated_tests(promtool: str, example_files, tmp_path: Path, name: str) -> None:
     prefix, severity, old, new, failure = BROKEN[name]
     rules = _break(example_files["tests/rules/checkout.yml"], "checkout-availability", severity, old, new)
@@ -185,6 +188,7 @@ slos:
 """
 
 
+@pytest.mark.slow
 def test_slogen_test_cli(promtool: str, tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "shop.yaml").write_text(FAST_SPEC)
@@ -223,6 +227,7 @@ def test_slogen_test_without_promtool(tmp_path: Path) -> None:
     assert "Traceback" not in env_run.stderr
 
 
+@pytest.mark.slow
 def test_unsynthesizable_selector_is_reported_untested(promtool: str, tmp_path: Path) -> None:
     # Contradictory matchers still compile to valid rules (that select nothing): the
     # rules are generated, and `slogen test` says loudly that this SLO is untested.
@@ -303,6 +308,7 @@ slos:
 )
 
 
+@pytest.mark.slow
 def test_calendar_budgets_pass_in_every_kind_of_zone(promtool: str, tmp_path: Path) -> None:
     files = compile_files([write_spec(tmp_path / "specs", ZONES, "zones.yaml")])
     _write(files, tmp_path)

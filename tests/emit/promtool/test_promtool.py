@@ -27,7 +27,7 @@ from slogen.emit.promtool.series import SyntheticSeries
 from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, promtool_reach_time, promtool_seen, smeared_reach_time
 from slogen.spec.load import load_specs
 
-from slogen_testing import example_services
+from slogen_testing import example_services, examples
 from spec_literals import shop_slo
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -252,7 +252,7 @@ def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services)
 
     bases = [c.tests for c in services if c.tests is not None and c.tests.testable]
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.data())
     def agree(data) -> None:
         base = data.draw(st.sampled_from(bases))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from promtool_scenarios import AVAILABILITY, ERR, LATENCY, OK, counter, fires, near, quiet, run, sample_text
 from spec_literals import shop_slo, shop_spec
 
@@ -62,6 +64,7 @@ def test_short_outage_pages_then_clears(tmp_path, promtool):
     run(tmp_path, promtool, AVAILABILITY, series, checks)
 
 
+@pytest.mark.slow
 def test_steady_5x_burn_opens_a_ticket_but_never_pages(tmp_path, promtool):
     # A day of clean traffic, then 0.5% errors = 5x the 99.9% budget rate: under the
     # page factors (14.4, 6), over the ticket factors (3 over 1d, 1 over 3d).
@@ -136,6 +139,7 @@ def _diurnal(minute: int) -> float:
     return 120 + 11880 * max(0.0, math.sin(math.pi * (hour - 6) / 12)) ** 2
 
 
+@pytest.mark.slow
 def test_period_budget_is_traffic_weighted(tmp_path, promtool):
     # Eight days of diurnal traffic, 0.05% errors, and a 2h total outage at 03:00 on
     # day 5, when traffic is at its lowest.  Sloth-style averaging of 5m ratios would

@@ -143,6 +143,7 @@ def _hour_up(seconds: int) -> int:
 
 
 @pytest.mark.parametrize("case", sorted(BOUNDARIES))
+@pytest.mark.slow
 def test_period_sums_restart_exactly_at_the_boundary(tmp_path, promtool, case):
     # Per-minute traffic: 10 events/s; errors 0.125/s up to the boundary (before the test
     # too), 0.5/s after it: binary fractions, so promtool 2.42's exact comparisons hold.
@@ -247,6 +248,7 @@ def _minute_pattern(minutes: int) -> list[str]:
     return kinds
 
 
+@pytest.mark.slow
 def test_timeslices_match_a_brute_force_count(tmp_path, promtool):
     # Counters sampled every 15s, their rates changing on the minute: minute k (the slice
     # (k-1m, k]) is good when its error ratio is under 1%, idle minutes are not slices.

@@ -147,6 +147,7 @@ def _groups(compiled, plan: SLOPlan) -> list[dict[str, str]]:
     return [dict(g) for g in {tuple((k, dict(s.labels)[k]) for k in plan.grouping) for s in series}] or [{}]
 
 
+@pytest.mark.slow
 def test_recorded_label_sets_are_each_slos_own(promtool, tmp_path):
     services = example_services() + _compile(tmp_path, MIXED)
     for compiled in services:
@@ -252,6 +253,7 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(promtool, tmp_path):
     """`--share-rules global`: services keep their base rates and constants, one file holds the rest."""
     out = tmp_path / "out"
@@ -310,6 +312,7 @@ def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promto
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_a_page_names_its_tier_and_the_time_left_at_its_burn(promtool, tmp_path):
     """Two clean days, then 70 minutes at 20x on billing's 99.9%/30d SLO: only the 1h/5m page tier
     holds, and its description says how long the remaining budget lasts at that burn."""

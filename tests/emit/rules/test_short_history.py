@@ -7,6 +7,8 @@ covers (recording.py: history_rule, remaining_expr).  An SLO an hour old burning
 
 from __future__ import annotations
 
+import pytest
+
 from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH, check_rule_test, file_order
 from slogen_testing import compile_files, write_spec
 
@@ -88,6 +90,7 @@ def test_an_hour_at_5x_spends_a_sliver_of_the_budget_and_freezes_nothing(tmp_pat
     _run(tmp_path, promtool, AVAILABILITY, _traffic(2 * HOUR_M + 5, 5.0), checks, "1m")
 
 
+@pytest.mark.slow
 def test_thirty_days_at_5x_exhaust_the_budget_on_the_sixth_day(tmp_path, promtool):
     # Budget spent grows with the history: 5 x d / 30 after d days, all of it on day 6.
     day = DAY_M
@@ -109,6 +112,7 @@ def test_thirty_days_at_5x_exhaust_the_budget_on_the_sixth_day(tmp_path, promtoo
     _run(tmp_path, promtool, AVAILABILITY, _traffic(30 * day + 5, 5.0), checks, "30m")
 
 
+@pytest.mark.slow
 def test_calendar_month_counts_the_elapsed_part_and_history_that_starts_late(tmp_path, promtool):
     # January 1970 in UTC (promtool's clock starts at its first second): 31 days.  Traffic
     # from day 10 only: on day 10 plus 1h, one hour of history covers 1/744 of the month

@@ -110,6 +110,7 @@ def test_vmalert_dry_run_rejects_a_broken_rule(tmp_path):
     assert result.returncode != 0
 
 
+@pytest.mark.slow
 def test_vmalert_records_the_same_sli_as_prometheus(tmp_path):
     files = _vmalert_files(tmp_path)
     (rule_file,) = [rel for rel in files if rel.startswith("vmalert/")]
