@@ -72,9 +72,9 @@ test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
 	$(PY) -m pytest -q
 
 # The inner loop, under 3 minutes on 2 cores; `make test` (what CI runs) stays the whole suite.
-# `pytest --fast` (tests/conftest.py) selects: every test not marked `slow` (slow = starts a
-# server or browser, builds a wheel, or takes over about 5 s alone), the engine-parametrized
-# ones on Prometheus 3 only, and property tests at 20 examples each (slogen_testing.examples).
+# `pytest --fast` (tests/conftest.py) selects every test not marked `slow` (the marker in
+# pyproject.toml: more than a few seconds alone here), runs the engine-parametrized ones on
+# Prometheus 3 only, and property tests at 20 examples each (slogen_testing.examples).
 test-fast: $(STAMP) promtool engines
 	$(PY) -m pytest -q --fast
 
