@@ -9,15 +9,13 @@ import pytest
 import yaml
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan
 
-from promtool_scenarios import check_rule_test
+from promtool_scenarios import ERR, OK, check_rule_test
 from slogen_testing import compile_files, diagnostics_of, write_spec
 from spec_literals import shop_slo, shop_spec
 
 # The default burn-rate tiers need windows up to 3d; only the policy matters here.
 DAILY = shop_spec(shop_slo(objective="99", window="1d", more="    alerting: {page: false, ticket: {tiers: [{budget_percent: 50, long_window: 6h}]}}\n"))
 
-OK = 'http_requests_total{job="shop", code="200"}'
-ERR = 'http_requests_total{job="shop", code="500"}'
 STEP = 5  # minutes per sample
 PHASE = 26 * 60 // STEP  # steps per phase: more than the 1d window plus the hourly lag
 

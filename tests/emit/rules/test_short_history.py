@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH, check_rule_test, file_order
+from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH, ERR, OK, check_rule_test, file_order
 from slogen_testing import compile_files, write_spec
 
-OK = 'http_requests_total{job="shop", code="200"}'
-ERR = 'http_requests_total{job="shop", code="500"}'
 ID = 'slo_id="shop-availability"'
 LABELS = f'{ID}, slo_name="availability", slo_service="shop"'
 EXHAUSTED = 'ALERTS{alertname="SLOErrorBudgetExhausted", alertstate="firing"}'
