@@ -14,7 +14,7 @@ OUT ?= output
 TARGETS ?= prometheus
 TARGET_OPTS ?=
 
-.PHONY: generate test check validate bench promtool chromium grafana-schema venv clean
+.PHONY: generate test test-fast check validate bench promtool chromium grafana-schema venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ check: $(STAMP)
 # engines: Prometheus 3 (and the other Go-built engines) in .tools/bin/, tools/engines.mk.
 test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
 	$(PY) -m pytest -q
+
+# The inner loop, under 3 minutes on 2 cores; `make test` (what CI runs) stays the whole suite.
+# `pytest --fast` (tests/conftest.py) selects every test not marked `slow` (the marker in
+# pyproject.toml: more than a few seconds alone here), runs the engine-parametrized ones on
+# Prometheus 3 only, and property tests at 20 examples each (slogen_testing.examples).
+test-fast: $(STAMP) promtool engines
+	$(PY) -m pytest -q --fast
 
 # Benchmarks (the compile rounds, then about 25 minutes): compile throughput at 10,000 SLOs, rule evaluation
 # cost in a real Prometheus against Sloth's and Pyrra's rule shapes, the alerts' detection and reset times on an

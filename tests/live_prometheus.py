@@ -14,6 +14,7 @@ import yaml
 from engines import Engine
 from prometheus_server import prometheus_server
 from slogen_testing import compile_files, write_spec
+from spec_literals import shop_slo, shop_spec
 
 
 @contextlib.contextmanager
@@ -38,22 +39,16 @@ def wait_for(url: str, query: str, count: int, timeout: float = 15) -> None:
     pytest.fail(f"{query} never returned {count} series")
 
 
-SHOP = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-  - name: checkout
+SHOP = shop_spec(
+    shop_slo(),
+    """  - name: checkout
     objective: 99
     sli:
       ratio:
         errors: checkout_total{job="shop", code=~"5.."}
         total: checkout_total{job="shop"}
-"""
+""",
+)
 
 EDGE = """
 service: edge

@@ -1,34 +1,25 @@
-"""promtool scenarios shared by the behaviour tests: a spec, counters, checks, one run."""
+"""The one promtool-scenario harness: rule files, input series and expectations written as a
+promtool test and run by the real promtool of the engine under test.
+
+`run_rule_test` writes and runs one test file and returns promtool's result; `check_rule_test`
+also asserts it passed; `run` compiles a spec first, as the behaviour tests do.
+"""
 
 from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import yaml
 
 from slogen_testing import compile_files, run_promtool, write_spec
+from spec_literals import shop_slo, shop_spec
 
-AVAILABILITY = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+AVAILABILITY = shop_spec()
 
 # AVAILABILITY over the calendar month, in UTC.
-CALENDAR_MONTH = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: {calendar: month, time_zone: UTC}
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+CALENDAR_MONTH = shop_spec(shop_slo(window="{calendar: month, time_zone: UTC}"))
 
 LATENCY = """
 service: shop
@@ -85,6 +76,54 @@ def near(expr: str, minutes: int, expected: float, tolerance: float) -> dict:
     }
 
 
+def file_order(rules: str) -> list[str]:
+    """The group names of a rule file, in the file's order (for `group_eval_order`)."""
+    return [group["name"] for group in yaml.safe_load(rules)["groups"]]
+
+
+def run_rule_test(
+    tmp_path: Path,
+    promtool: str,
+    rules: str | Mapping[str, str],
+    series: Mapping[str, str],
+    *,
+    promql: Sequence[dict] = (),
+    alerts: Sequence[dict] = (),
+    evaluation: str = "1m",
+    interval: str = "1m",
+    order: Sequence[str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Write the rule file(s) and one promtool test of them into `tmp_path`, and run it.
+
+    `rules` is one file's text (rules.yml) or texts by file name, loaded in that order;
+    `series` maps each input series to its values in promtool notation, sampled every
+    `interval`; the rules run every `evaluation`; `promql` and `alerts` are the
+    promql_expr_test and alert_rule_test entries. `order` is the group_eval_order: without
+    it promtool runs the groups in random order at each tick.
+    """
+    assert promql or alerts, "a promtool test with no expectations proves nothing"
+    files = {"rules.yml": rules} if isinstance(rules, str) else dict(rules)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    test: dict = {"rule_files": list(files), "evaluation_interval": evaluation}
+    if order is not None:
+        test["group_eval_order"] = list(order)
+    case: dict = {"interval": interval, "input_series": [{"series": name, "values": values} for name, values in series.items()]}
+    if alerts:
+        case["alert_rule_test"] = list(alerts)
+    if promql:
+        case["promql_expr_test"] = list(promql)
+    test["tests"] = [case]
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
+    return run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
+
+
+def check_rule_test(tmp_path: Path, promtool: str, rules: str | Mapping[str, str], series: Mapping[str, str], **test) -> None:
+    """run_rule_test, failing with promtool's output unless the test passes."""
+    result = run_rule_test(tmp_path, promtool, rules, series, **test)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def run(
     tmp_path, promtool, spec: str, series: dict[str, str], checks: list[dict], interval: str = "1m", as_written: bool = False
 ):
@@ -98,22 +137,7 @@ def run(
     files = compile_files([write_spec(tmp_path / "specs", spec)])
     service = next(path for path in files if path.startswith("rules/")).removeprefix("rules/")
     rules = files[f"rules/{service}"] if as_written else files.get(f"tests/rules/{service}") or files[f"rules/{service}"]
-    (tmp_path / "rules.yml").write_text(rules)
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": interval,
-        "group_eval_order": [group["name"] for group in yaml.safe_load(rules)["groups"]],
-        "tests": [
-            {
-                "interval": interval,
-                "input_series": [{"series": name, "values": values} for name, values in series.items()],
-                "promql_expr_test": checks,
-            }
-        ],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    check_rule_test(tmp_path, promtool, rules, series, promql=checks, evaluation=interval, interval=interval, order=file_order(rules))
 
 
 OK = 'http_requests_total{job="shop", code="200"}'

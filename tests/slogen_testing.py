@@ -93,9 +93,24 @@ def diagnostics_of(paths: list[Path]) -> list[str]:
     return [str(d) for d in sorted(build_tree(paths)[1])]
 
 
+def updating_golden() -> bool:
+    """Whether this run rewrites the golden files instead of comparing (`pytest --update-golden`, conftest.py)."""
+    # An environment variable, so SLOGEN_UPDATE_GOLDEN=1 (the older spelling) works too.
+    return os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1"
+
+
+# Examples per property test in the fast tier (`pytest --fast`, make test-fast).
+FAST_EXAMPLES = 20
+
+
+def examples(full: int) -> int:
+    """A property test's hypothesis budget: `full`, or at most FAST_EXAMPLES under --fast (conftest.py)."""
+    return min(full, FAST_EXAMPLES) if os.environ.get("SLOGEN_FAST_TESTS") == "1" else full
+
+
 def golden_tree(root: Path, files: dict[str, str]) -> dict[str, str]:
-    """The expected files under `root`; with SLOGEN_UPDATE_GOLDEN=1 they are first rewritten to `files`."""
-    if os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1":
+    """The expected files under `root`; with --update-golden they are first rewritten to `files`."""
+    if updating_golden():
         for old in root.rglob("*") if root.exists() else []:
             if old.is_file() and old.relative_to(root).as_posix() not in files:
                 old.unlink()

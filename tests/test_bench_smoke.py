@@ -9,9 +9,13 @@ import math
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from bench import alert_quality, compile_speed, eval_cost
 from bench.shapes import BenchSLO, pyrra_groups, sloth_groups, sloth_sli_expr
+
+# Each runs a benchmark end to end (a real Prometheus for the evaluation one).
+pytestmark = pytest.mark.slow
 
 REFERENCE = Path(__file__).resolve().parent.parent / "bench" / "reference"
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 from slogen.spec.formats import detect_format
 
@@ -187,6 +188,7 @@ def test_strict_test_fails_when_an_slo_is_untested(tmp_path):
     assert "1 SLO untested (--strict)" in strict.stderr
 
 
+@pytest.mark.slow
 def test_tests_run_for_prometheus_operator_output_alone(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
     result = run_slogen("generate", "--target", "prometheus-operator", cwd=tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from slogen.build.fingerprint import record_path
 
 from slogen_testing import run_slogen, write_spec
@@ -31,6 +32,7 @@ def _generate(tmp_path: Path) -> str:
     return result.stderr
 
 
+@pytest.mark.slow
 def test_second_run_skips_and_changes_are_compiled(tmp_path):
     spec = write_spec(tmp_path / "specs", SPEC, "web.yaml")
     assert SKIPPED not in _generate(tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from slogen.build.pipeline import build_tree
 
 SLI = {
@@ -34,6 +35,7 @@ def _seconds_per_slo(directory: Path, slos: int) -> float:
     return elapsed / slos
 
 
+@pytest.mark.slow
 def test_time_per_slo_does_not_grow_with_the_number_of_slos(tmp_path):
     _tree(tmp_path / "small", 100)
     _tree(tmp_path / "large", 1000)

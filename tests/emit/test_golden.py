@@ -1,6 +1,6 @@
 """Golden files: each tests/data/<case>/spec.yaml and the files slogen emits for it.
 
-Run with SLOGEN_UPDATE_GOLDEN=1 to rewrite the expected files after a deliberate change,
+Run with `pytest --update-golden` to rewrite the expected files after a deliberate change,
 then review the diff.
 """
 

@@ -86,6 +86,7 @@ def _generate(tmp_path: Path, name: str, spec: str, target: str = "prometheus") 
     return tmp_path / name / "out"
 
 
+@pytest.mark.slow
 def test_promtool_3_checks_and_runs_the_generated_rules_and_tests(tmp_path):
     three = engine(PROMETHEUS_3).promtool
     for name, spec in (("shop", SPEC), ("more", MORE)):
@@ -162,6 +163,7 @@ def _until(what: str, check, timeout: float = 90):
         time.sleep(0.5)
 
 
+@pytest.mark.slow
 def test_prometheus_3_records_the_sli_of_dotted_series_and_expands_dotted_labels(tmp_path):
     out = _generate(tmp_path, "shop", SPEC)
     # Every group each second, so the test takes seconds: the rules themselves are as generated.

@@ -9,24 +9,13 @@ import pytest
 import yaml
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan
 
-from slogen_testing import compile_files, diagnostics_of, run_promtool, write_spec
+from promtool_scenarios import ERR, OK, check_rule_test
+from slogen_testing import compile_files, diagnostics_of, write_spec
+from spec_literals import shop_slo, shop_spec
 
-DAILY = """
-service: shop
-slos:
-  - name: availability
-    objective: 99
-    window: 1d
-    # The default burn-rate tiers need windows up to 3d; only the policy matters here.
-    alerting: {page: false, ticket: {tiers: [{budget_percent: 50, long_window: 6h}]}}
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+# The default burn-rate tiers need windows up to 3d; only the policy matters here.
+DAILY = shop_spec(shop_slo(objective="99", window="1d", more="    alerting: {page: false, ticket: {tiers: [{budget_percent: 50, long_window: 6h}]}}\n"))
 
-OK = 'http_requests_total{job="shop", code="200"}'
-ERR = 'http_requests_total{job="shop", code="500"}'
 STEP = 5  # minutes per sample
 PHASE = 26 * 60 // STEP  # steps per phase: more than the 1d window plus the hourly lag
 
@@ -84,8 +73,7 @@ def test_state_follows_the_remaining_budget_through_all_four_states(tmp_path, pr
         for _ in range(PHASE):
             ok.append(ok[-1] + 1000 - bad)
             err.append(err[-1] + bad)
-    files = compile_files([write_spec(tmp_path / "specs", DAILY)])
-    (tmp_path / "rules.yml").write_text(files["rules/shop.yml"])
+    rules = compile_files([write_spec(tmp_path / "specs", DAILY)])["rules/shop.yml"]
     checks = [_state_is("normal", 90), _scalar('count(slo:budget_policy:state{slo_id="shop-availability"})', 90, 4)]
     expected = [("normal", 0.8, 0), ("postpone-risky", 0.3, 1), ("freeze", 0.05, 2), ("feature-freeze", -1.0, 3)]
     for phase, (action, remaining, level) in enumerate(expected):
@@ -103,25 +91,10 @@ def test_state_follows_the_remaining_budget_through_all_four_states(tmp_path, pr
             ),
             _exhausted(end, firing=action == "feature-freeze"),
         ]
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": f"{STEP}m",
-        "tests": [
-            {
-                # Samples every minute, evaluation every STEP: Prometheus 3's left-open
-                # range (t-5m, t] must hold two samples for a 5m rate.
-                "interval": "1m",
-                "input_series": [
-                    {"series": OK, "values": " ".join(repr(v) for v in _per_minute(ok))},
-                    {"series": ERR, "values": " ".join(repr(v) for v in _per_minute(err))},
-                ],
-                "promql_expr_test": checks,
-            }
-        ],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    series = {OK: " ".join(repr(v) for v in _per_minute(ok)), ERR: " ".join(repr(v) for v in _per_minute(err))}
+    # Samples every minute, evaluation every STEP: Prometheus 3's left-open range (t-5m, t]
+    # must hold two samples for a 5m rate.
+    check_rule_test(tmp_path, promtool, rules, series, promql=checks, evaluation=f"{STEP}m", interval="1m")
 
 
 @pytest.mark.parametrize(
@@ -134,31 +107,17 @@ def test_default_policy_boundaries_give_the_stricter_state(remaining, action):
     assert policy.states[policy.level_at(remaining)].action == action
 
 
-CUSTOM = """
-service: shop
-policy:
+CUSTOM = shop_spec(
+    shop_slo(),
+    shop_slo("own", "99", more="    policy:\n      states: [{action: fine, above: 0}, {action: broke}]\n      alert: false\n"),
+    service_keys="""policy:
   states:
     - {action: go, above: 25, description: ship}
     - {action: careful, above: -50}
     - {action: stop, description: "only {{ fixes }}"}
   alert: {labels: {severity: page-the-lead}, annotations: {runbook_url: https://runbooks.example.com/budget}}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-  - name: own
-    objective: 99
-    policy:
-      states: [{action: fine, above: 0}, {action: broke}]
-      alert: false
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+""",
+)
 
 
 def test_service_policy_applies_and_slo_policy_overrides_it(tmp_path):
@@ -195,17 +154,7 @@ def test_exhausted_alert_takes_the_slo_ticket_labels_by_default(tmp_path):
     assert alert["expr"].startswith("slo:period_error_budget_remaining:ratio{")
 
 
-POLICY_SLO = """service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-    policy:
-      states:
-"""
+POLICY_SLO = shop_spec(shop_slo(more="    policy:\n      states:\n"))
 
 
 @pytest.mark.parametrize(

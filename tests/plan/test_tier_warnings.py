@@ -9,22 +9,10 @@ from slogen.spec.load import load_specs
 
 from promtool_scenarios import ERR, OK, counter, fires, quiet, run
 from slogen_testing import run_slogen, write_spec
-
-SPEC = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: {window}
-    sli:
-      ratio:
-        errors: http_requests_total{{job="shop", code=~"5.."}}
-        total: http_requests_total{{job="shop"}}
-{alerting}"""
-
+from spec_literals import shop_slo, shop_spec
 
 def _spec(window: str = "7d", alerting: str = "") -> str:
-    return SPEC.format(window=window, alerting=alerting)
+    return shop_spec(shop_slo(window=window, more=alerting))
 
 
 def _warnings(tmp_path, text: str) -> list[str]:
@@ -90,6 +78,7 @@ def test_explain_shows_the_scaled_tiers(tmp_path):
         assert row in result.stdout
 
 
+@pytest.mark.slow
 def test_a_steady_burn_well_inside_the_budget_holds_a_week_slo_ticket_open(tmp_path, promtool):
     # 0.04% errors on a 99.9% SLO spend 40% of a week's budget in a week. The default 3d
     # tier (0.2333x over 7d) tickets it and never lets go; scaled, its 1008m/84m tier at 1x

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from slogen.plan import names
 from slogen.spec.durations import format_duration
 
 from dashboard_support import DATA, compile_spec, dashboards, panels, queries, substitute
+from slogen_testing import golden_tree
 
 ROOT = Path(__file__).resolve().parents[3]
 EXPECTED = DATA / "expected"
@@ -51,16 +51,10 @@ def test_one_dashboard_per_service_and_an_overview(boards: dict[str, dict]) -> N
 
 def test_golden_files(files: dict[str, str]) -> None:
     produced = {path.removeprefix("dashboards/"): text for path, text in files.items() if path.startswith("dashboards/")}
-    if os.environ.get("SLOGEN_UPDATE_GOLDEN") == "1":
-        EXPECTED.mkdir(parents=True, exist_ok=True)
-        for stale in EXPECTED.glob("*.json"):
-            stale.unlink()
-        for name, text in produced.items():
-            (EXPECTED / name).write_text(text)
-    expected = {path.name: path.read_text() for path in EXPECTED.glob("*.json")}
-    assert sorted(expected) == sorted(produced), "set SLOGEN_UPDATE_GOLDEN=1 to rewrite tests/data/dashboards/expected"
+    expected = golden_tree(EXPECTED, produced)
+    assert sorted(expected) == sorted(produced), "run pytest --update-golden to rewrite tests/data/dashboards/expected"
     for name in produced:
-        assert produced[name] == expected[name], f"{name} differs from its golden file (SLOGEN_UPDATE_GOLDEN=1 to accept)"
+        assert produced[name] == expected[name], f"{name} differs from its golden file (pytest --update-golden to accept)"
 
 
 def test_output_is_deterministic(files: dict[str, str]) -> None:

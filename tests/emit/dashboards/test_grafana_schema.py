@@ -9,6 +9,9 @@ import pytest
 from grafana_types import VERSIONS, package, typecheck
 from slogen_testing import ROOT, compile_files
 
+# Each runs tsc over Grafana's published types.
+pytestmark = pytest.mark.slow
+
 DATA = ROOT / "tests" / "data"
 
 

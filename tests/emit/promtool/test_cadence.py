@@ -9,6 +9,7 @@ import json
 import yaml
 from slogen.emit.promtool.cadence import gate
 
+from promtool_scenarios import run_rule_test
 from slogen_testing import ROOT, compile_files, run_promtool
 
 HOURLY_AND_FAST = """
@@ -27,15 +28,7 @@ groups:
 
 
 def _test(tmp_path, promtool, rules: str, checks: list[dict], interval: str = "15s", order: list[str] | None = None):
-    (tmp_path / "rules.yml").write_text(rules)
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": interval,
-        **({"group_eval_order": order} if order else {}),
-        "tests": [{"interval": "1m", "input_series": [{"series": "up", "values": "1+0x300"}], "promql_expr_test": checks}],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
-    return run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
+    return run_rule_test(tmp_path, promtool, rules, {"up": "1+0x300"}, promql=checks, evaluation=interval, interval="1m", order=order)
 
 
 def _count(expr: str, at: str, value: float) -> dict:

@@ -13,7 +13,7 @@ import yaml
 from slogen.live.promtool_run import find_promtool, run_promtool_tests
 
 from promtool_scenarios import CALENDAR_MONTH
-from slogen_testing import compile_files, run_slogen, write_spec
+from slogen_testing import compile_files, run_promtool, run_slogen, updating_golden, write_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,6 +37,7 @@ def example_files() -> dict[str, str]:
     return compile_files([ROOT / "slo_specs"])
 
 
+@pytest.mark.slow
 def test_generated_tests_pass_on_the_examples(promtool: str, example_files, tmp_path: Path) -> None:
     _write(example_files, tmp_path)
     paths = sorted((tmp_path / "tests").glob("*.test.yml"))
@@ -88,7 +89,7 @@ def _run(example_files, tmp_path: Path, rules: str, tier_prefix: str) -> subproc
     (tmp_path / "tests" / "rules" / "checkout.yml").write_text(rules)
     test_file = tmp_path / "tests" / "checkout.test.yml"
     test_file.write_text(_only(example_files["tests/checkout.test.yml"], tier_prefix))
-    return subprocess.run([find_promtool(), "test", "rules", str(test_file)], capture_output=True, text=True)
+    return run_promtool(find_promtool(), "test", "rules", str(test_file))
 
 
 PAGE_1H = "checkout/availability page 1h/5m "
@@ -119,6 +120,7 @@ BROKEN = {
 }
 
 
+@pytest.mark.slow
 def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_path: Path) -> None:
     for prefix in (PAGE_1H, TICKET_3D, "checkout/availability page quiet below min_events"):
         proc = _run(example_files, tmp_path, example_files["tests/rules/checkout.yml"], prefix)
@@ -126,6 +128,7 @@ def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_
 
 
 @pytest.mark.parametrize("name", list(BROKEN))
+@pytest.mark.slow
 def test_broken_rules_fail_the_generated_tests(promtool: str, example_files, tmp_path: Path, name: str) -> None:
     prefix, severity, old, new, failure = BROKEN[name]
     rules = _break(example_files["tests/rules/checkout.yml"], "checkout-availability", severity, old, new)
@@ -180,6 +183,7 @@ slos:
 """
 
 
+@pytest.mark.slow
 def test_slogen_test_cli(promtool: str, tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "shop.yaml").write_text(FAST_SPEC)
@@ -218,6 +222,7 @@ def test_slogen_test_without_promtool(tmp_path: Path) -> None:
     assert "Traceback" not in env_run.stderr
 
 
+@pytest.mark.slow
 def test_unsynthesizable_selector_is_reported_untested(promtool: str, tmp_path: Path) -> None:
     # Contradictory matchers still compile to valid rules (that select nothing): the
     # rules are generated, and `slogen test` says loudly that this SLO is untested.
@@ -247,12 +252,12 @@ def test_readme_table_matches_explain() -> None:
     assert proc.returncode == 0, proc.stderr
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Generated alert tests") :]
-    if os.environ.get("SLOGEN_UPDATE_GOLDEN"):
+    if updating_golden():
         start, end = section.index("<!-- explain:begin -->"), section.index("<!-- explain:end -->")
         new = section[: start + len("<!-- explain:begin -->")] + "\n" + proc.stdout + section[end:]
         (ROOT / "README.md").write_text(readme.replace(section, new))
         return
-    assert proc.stdout in section, "README tier tables are stale: rerun with SLOGEN_UPDATE_GOLDEN=1"
+    assert proc.stdout in section, "README tier tables are stale: rerun with pytest --update-golden"
 
 
 def test_calendar_bounds_are_checked_and_fail_an_hour_off(promtool: str, tmp_path: Path) -> None:
@@ -264,13 +269,12 @@ def test_calendar_bounds_are_checked_and_fail_an_hour_off(promtool: str, tmp_pat
     test_file = tmp_path / "tests" / "shop.test.yml"
     test_file.write_text(_only(files["tests/shop.test.yml"], "shop/availability budget"))
     assert "slo:calendar_period_start:timestamp_seconds" in test_file.read_text()
-    run = [promtool, "test", "rules", str(test_file)]
-    proc = subprocess.run(run, capture_output=True, text=True)
+    proc = run_promtool(promtool, "test", "rules", str(test_file))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     copy = tmp_path / "tests" / "rules" / "shop.yml"
     assert "* 3600 - 18000" in copy.read_text()  # the offset, and the bounds reading it
     copy.write_text(copy.read_text().replace("* 3600 - 18000", "* 3600 - 14400"))
-    proc = subprocess.run(run, capture_output=True, text=True)
+    proc = run_promtool(promtool, "test", "rules", str(test_file))
     assert proc.returncode != 0 and "calendar_period_start" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
@@ -299,6 +303,7 @@ slos:
 )
 
 
+@pytest.mark.slow
 def test_calendar_budgets_pass_in_every_kind_of_zone(promtool: str, tmp_path: Path) -> None:
     files = compile_files([write_spec(tmp_path / "specs", ZONES, "zones.yaml")])
     _write(files, tmp_path)
@@ -307,5 +312,5 @@ def test_calendar_budgets_pass_in_every_kind_of_zone(promtool: str, tmp_path: Pa
     data["tests"] = [group for group in data["tests"] if " budget;" in group["name"]]
     assert sum(group["name"].count(" budget;") for group in data["tests"]) == 6
     test_file.write_text(yaml.safe_dump(data, sort_keys=False, width=1 << 20))
-    proc = subprocess.run([promtool, "test", "rules", str(test_file)], capture_output=True, text=True)
+    proc = run_promtool(promtool, "test", "rules", str(test_file))
     assert proc.returncode == 0, proc.stdout + proc.stderr

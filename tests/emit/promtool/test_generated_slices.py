@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from slogen.emit.promtool.slices import INPUT, SliceInputs, Slices, input_series, pattern, slice_inputs
 from slogen.spec.model import TimeslicesSLI
-from slogen_testing import compile_files, run_promtool, run_slogen
+from slogen_testing import compile_files, examples, run_promtool, run_slogen
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "timeslices"
 ROOT = DATA.parents[2]
@@ -42,6 +42,7 @@ def _run(promtool: str, out: Path, file: str = "shop.slices.test.yml") -> str:
     return result.stdout + result.stderr if result.returncode else ""
 
 
+@pytest.mark.slow
 def test_generated_slice_tests_pass(promtool: str, tree: Path) -> None:
     assert _run(promtool, tree) == ""
     assert not (tree / "tests" / "shop.test.yml").exists()  # no SLO for the main file
@@ -84,6 +85,7 @@ def _break(out: Path, old: str, new: str, count: int = 1) -> None:
         ("zone offset", "* 3600 - 18000", "* 3600 - 14400", "slo:calendar_period_start", "slices"),
     ],
 )
+@pytest.mark.slow
 def test_generated_slice_tests_fail_on_broken_rules(
     promtool: str, tree: Path, broken: str, old: str, new: str, expect: str, scenario: str
 ) -> None:
@@ -93,6 +95,7 @@ def test_generated_slice_tests_fail_on_broken_rules(
     assert "FAILED" in output and expect in output, broken
 
 
+@pytest.mark.slow
 def test_slices_are_judged_before_they_are_counted(promtool: str, tree: Path) -> None:
     # The timeslices group runs first: in the old order (after the base rates) every
     # reader in promtool missed the slice judged at its own tick.
@@ -106,6 +109,7 @@ def test_slices_are_judged_before_they_are_counted(promtool: str, tree: Path) ->
     assert "FAILED" in output and "slo:sli_error:ratio_rate5m" in output
 
 
+@pytest.mark.slow
 def test_slogen_test_runs_the_slices_file_and_refuses_it_stale(tree: Path) -> None:
     spec = str(DATA / "spec.yaml")
     result = run_slogen("test", spec, "--out", str(tree), timeout=600)
@@ -164,7 +168,7 @@ FORMS = {
 }
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     slice_minutes=st.sampled_from([1, 2, 3, 5, 10, 15, 30, 60]),
     threshold=st.floats(min_value=1e-5, max_value=0.9),

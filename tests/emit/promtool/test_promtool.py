@@ -26,7 +26,8 @@ from slogen.emit.promtool.service_tests import (
 from slogen.emit.promtool.series import SyntheticSeries
 from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, promtool_reach_time, promtool_seen, smeared_reach_time
 
-from slogen_testing import example_services
+from slogen_testing import example_services, examples
+from spec_literals import shop_slo
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -247,7 +248,7 @@ def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services)
 
     bases = [c.tests for c in services if c.tests is not None and c.tests.testable]
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.data())
     def agree(data) -> None:
         base = data.draw(st.sampled_from(bases))
@@ -309,8 +310,7 @@ def test_slos_of_a_service_share_test_groups(tmp_path: Path) -> None:
 def test_an_slo_reading_another_slos_series_gets_its_own_groups(tmp_path: Path) -> None:
     # The service-wide SLO's selectors match the per-handler SLOs' series: fed together,
     # each would see the other's errors.
-    extra = ("  - name: all\n    objective: 99\n    sli:\n      ratio:\n"
-             '        errors: http_requests_total{job="shop", code=~"5.."}\n        total: http_requests_total{job="shop"}\n')
+    extra = shop_slo("all", "99")
     tests = _compiled(_handlers_spec(tmp_path, 3, extra)).tests
     names = [[tests.testable[i][0].name for i in lane] for lane in tests.lanes]
     assert names == [["h0", "h1", "h2"], ["all"]]

@@ -113,6 +113,7 @@ def test_user_text_is_escaped():
     assert '"quotes"' not in page
 
 
+@pytest.mark.slow
 def test_report_renders_in_chromium(tmp_path):
     write_spec(tmp_path / "slo_specs", GROUPED.read_text(), "gateway.yaml")
     (tmp_path / "slo_specs" / "checkout.yaml").write_text((ROOT / "slo_specs" / "checkout.yaml").read_text())
@@ -141,6 +142,7 @@ def live(tmp_path_factory, engine):
         yield found
 
 
+@pytest.mark.slow
 def test_live_report_plots_history(live, tmp_path):
     url, root = live
     # On a busy machine the first evaluations may be only a few seconds old: wait for

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from promtool_scenarios import AVAILABILITY, ERR, LATENCY, OK, counter, fires, near, quiet, run, sample_text
+from spec_literals import shop_slo, shop_spec
 
 
 def test_full_outage_pages_within_minutes_and_not_before(tmp_path, promtool):
@@ -61,6 +64,7 @@ def test_short_outage_pages_then_clears(tmp_path, promtool):
     run(tmp_path, promtool, AVAILABILITY, series, checks)
 
 
+@pytest.mark.slow
 def test_steady_5x_burn_opens_a_ticket_but_never_pages(tmp_path, promtool):
     # A day of clean traffic, then 0.5% errors = 5x the 99.9% budget rate: under the
     # page factors (14.4, 6), over the ticket factors (3 over 1d, 1 over 3d).
@@ -126,17 +130,7 @@ def test_errors_absent_until_the_first_error_means_zero_not_no_data(tmp_path, pr
     run(tmp_path, promtool, AVAILABILITY, series, checks)
 
 
-WEEKLY = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    window: 7d
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+WEEKLY = shop_spec(shop_slo(window="7d"))
 
 
 def _diurnal(minute: int) -> float:
@@ -145,6 +139,7 @@ def _diurnal(minute: int) -> float:
     return 120 + 11880 * max(0.0, math.sin(math.pi * (hour - 6) / 12)) ** 2
 
 
+@pytest.mark.slow
 def test_period_budget_is_traffic_weighted(tmp_path, promtool):
     # Eight days of diurnal traffic, 0.05% errors, and a 2h total outage at 03:00 on
     # day 5, when traffic is at its lowest.  Sloth-style averaging of 5m ratios would

@@ -6,6 +6,7 @@ Expectations come from counting samples and requests by hand, not from running t
 from __future__ import annotations
 
 from promtool_scenarios import ERR, OK, counter, fires, near, quiet, run
+from spec_literals import shop_slo, shop_spec
 
 PROBES = """
 service: edge
@@ -69,17 +70,7 @@ def test_bool_sli_healthy_gauge_is_quiet_with_zero_errors(tmp_path, promtool):
     run(tmp_path, promtool, spec, series, checks)
 
 
-GROUPED = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    grouping: [route]
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+GROUPED = shop_spec(shop_slo(grouping="[route]"))
 
 
 def _route(series: str, route: str) -> str:

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from slogen.emit.rules.calendar_groups import calendar_rules, forecast_alert_rules, timeslice_rules
 from slogen.emit.rules.recording import Group
@@ -24,7 +23,7 @@ from slogen.plan.names import CAL_END, CAL_ERRORS, CAL_EVENTS, CAL_OFFSET, CAL_S
 from slogen.plan.timeslices import TS_GOOD
 from slogen.plan.slo import plan_service
 from slogen.spec.model import ServiceSpec
-from slogen_testing import run_promtool
+from promtool_scenarios import check_rule_test
 
 HOUR = 3600
 
@@ -53,21 +52,7 @@ def _utc(*args: int) -> int:
 
 
 def _run(tmp_path, promtool, groups: list[Group], series: dict[str, str], checks: list[dict], interval: str = "1m") -> None:
-    (tmp_path / "rules.yml").write_text(rule_file_text(tuple(groups)))
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": interval,
-        "tests": [
-            {
-                "interval": interval,
-                "input_series": [{"series": name, "values": values} for name, values in series.items()],
-                "promql_expr_test": checks,
-            }
-        ],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    check_rule_test(tmp_path, promtool, rule_file_text(tuple(groups)), series, promql=checks, evaluation=interval, interval=interval)
 
 
 def _value(metric: str, minutes: int, value: float) -> dict:
@@ -158,6 +143,7 @@ def _hour_up(seconds: int) -> int:
 
 
 @pytest.mark.parametrize("case", sorted(BOUNDARIES))
+@pytest.mark.slow
 def test_period_sums_restart_exactly_at_the_boundary(tmp_path, promtool, case):
     # Per-minute traffic: 10 events/s; errors 0.125/s up to the boundary (before the test
     # too), 0.5/s after it: binary fractions, so promtool 2.42's exact comparisons hold.
@@ -262,6 +248,7 @@ def _minute_pattern(minutes: int) -> list[str]:
     return kinds
 
 
+@pytest.mark.slow
 def test_timeslices_match_a_brute_force_count(tmp_path, promtool):
     # Counters sampled every 15s, their rates changing on the minute: minute k (the slice
     # (k-1m, k]) is good when its error ratio is under 1%, idle minutes are not slices.

@@ -6,6 +6,7 @@ import json
 
 import yaml
 
+from promtool_scenarios import check_rule_test
 from slogen_testing import compile_files, run_promtool, write_spec
 
 NASTY = 'a"b\\c\n{{ $labels.slo_id }} }} {{ .Value }} {{ template "x" }}'
@@ -52,52 +53,41 @@ def test_hostile_text_is_inert_everywhere(tmp_path, promtool):
             json.loads(text)
 
     # Only errors, from the start: every window's ratio is exactly 1, the burn exactly 100.
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": 'req_total{code="500", path="/a\\"b{{x}}"}', "values": "0+60x30"}],
-                "alert_rule_test": [
-                    {
-                        "eval_time": "20m",
-                        "alertname": "SLOErrorBudgetBurn",
-                        # Both page tiers hold (every ratio is 1): one alert each, named by slo_tier.
-                        # 20 minutes at 100x, an hour of history: 1 - 100/720 of the budget left, 30d x that / 100.
-                        "exp_alerts": [
-                            {
-                                "exp_labels": {
-                                    "severity": "page",
-                                    "owner": "{{ $value }}",
-                                    "slo_id": "inj-avail",
-                                    "slo_name": "avail",
-                                    "slo_service": "inj",
-                                    "slo_tier": tier,
-                                    "team": NASTY,
-                                },
-                                "exp_annotations": {
-                                    "summary": "inj/avail: error budget burning fast",
-                                    "description": (
-                                        "SLO inj/avail (99% over 30d) is burning its error budget at 100.00x the sustainable "
-                                        "rate. This page alert fires when 2% of the budget burns in 1h (14.4x, confirmed "
-                                        "over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m); its slo_tier label "
-                                        "names the tier that fired. At this burn rate the remaining error budget is gone in 6h 12m 0s. SLI: " + NASTY
-                                    ),
-                                    "runbook_url": "https://runbooks.example.com/{{ $labels.team }}",
-                                    "note": NASTY,
-                                },
-                            }
-                            for tier in ("1h/5m", "6h/30m")
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    series = {'req_total{code="500", path="/a\\"b{{x}}"}': "0+60x30"}
+    alerts = [
+        {
+            "eval_time": "20m",
+            "alertname": "SLOErrorBudgetBurn",
+            # Both page tiers hold (every ratio is 1): one alert each, named by slo_tier.
+            # 20 minutes at 100x, an hour of history: 1 - 100/720 of the budget left, 30d x that / 100.
+            "exp_alerts": [
+                {
+                    "exp_labels": {
+                        "severity": "page",
+                        "owner": "{{ $value }}",
+                        "slo_id": "inj-avail",
+                        "slo_name": "avail",
+                        "slo_service": "inj",
+                        "slo_tier": tier,
+                        "team": NASTY,
+                    },
+                    "exp_annotations": {
+                        "summary": "inj/avail: error budget burning fast",
+                        "description": (
+                            "SLO inj/avail (99% over 30d) is burning its error budget at 100.00x the sustainable "
+                            "rate. This page alert fires when 2% of the budget burns in 1h (14.4x, confirmed "
+                            "over 5m) or 5% of the budget burns in 6h (6x, confirmed over 30m); its slo_tier label "
+                            "names the tier that fired. At this burn rate the remaining error budget is gone in 6h 12m 0s. SLI: " + NASTY
+                        ),
+                        "runbook_url": "https://runbooks.example.com/{{ $labels.team }}",
+                        "note": NASTY,
+                    },
+                }
+                for tier in ("1h/5m", "6h/30m")
+            ],
+        }
+    ]
+    check_rule_test(tmp_path, promtool, rules_text, series, alerts=alerts)
 
 
 def test_text_ending_in_a_brace_stays_text_beside_another_slos(tmp_path, promtool):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import yaml
 
+from promtool_scenarios import check_rule_test
 from slogen_testing import compile_files, diagnostics_of, run_promtool, write_spec
 
 SPEC = """
@@ -73,74 +74,46 @@ def _alerts(minutes: int, *labels: dict) -> dict:
 
 def test_no_data_fires_while_the_series_are_gone_and_only_then(tmp_path, promtool):
     files = compile_files([write_spec(tmp_path / "specs", SPEC)])
-    (tmp_path / "rules.yml").write_text(files["rules/shop.yml"])
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": name, "values": values} for name, values in SERIES.items()],
-                "alert_rule_test": [
-                    _alerts(25),  # everything scraped; idle has not moved for 15m
-                    # gone's rate is missing from 35m (fewer than two samples in 5m): pending, not yet 10m.
-                    _alerts(40),
-                    _alerts(50, GONE),
-                    _alerts(60, GONE),
-                    _alerts(75),  # scraped again from 61m
-                ],
-                "promql_expr_test": [
-                    {
-                        "expr": 'count(ALERTS{alertname="SLONoData", alertstate="pending", slo_id="shop-gone"})',
-                        "eval_time": "40m",
-                        "exp_samples": [{"labels": "{}", "value": 1}],
-                    },
-                ],
-            }
-        ],
+    alerts = [
+        _alerts(25),  # everything scraped; idle has not moved for 15m
+        # gone's rate is missing from 35m (fewer than two samples in 5m): pending, not yet 10m.
+        _alerts(40),
+        _alerts(50, GONE),
+        _alerts(60, GONE),
+        _alerts(75),  # scraped again from 61m
+    ]
+    pending = {
+        "expr": 'count(ALERTS{alertname="SLONoData", alertstate="pending", slo_id="shop-gone"})',
+        "eval_time": "40m",
+        "exp_samples": [{"labels": "{}", "value": 1}],
     }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    check_rule_test(tmp_path, promtool, files["rules/shop.yml"], SERIES, alerts=alerts, promql=[pending])
 
 
 def test_a_grouped_slo_alerts_once_every_group_is_gone_with_its_own_labels_and_annotations(tmp_path, promtool):
     files = compile_files([write_spec(tmp_path / "specs", SPEC)])
-    (tmp_path / "rules.yml").write_text(files["rules/shop.yml"])
     series = {**SERIES, 'routes_total{code="200", route="/a"}': "0+60x30 _x60"}
     routes = {"slo_id": "shop-routes", "slo_name": "routes", "slo_service": "shop", "team": "web", "severity": "info", "channel": "#shop"}
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": [{"series": name, "values": values} for name, values in series.items()],
-                "alert_rule_test": [
-                    {
-                        "eval_time": "50m",
-                        "alertname": "SLONoData",
-                        "exp_alerts": [
-                            {"exp_labels": GONE, "exp_annotations": GONE_TEXT},
-                            {
-                                "exp_labels": routes,
-                                "exp_annotations": {
-                                    "summary": "shop/routes: no data, the series its SLI reads are gone",
-                                    "description": "SLO shop/routes has recorded no events rate (slo:sli_events:rate5m) for at least 5m: "
-                                    "the series its SLI reads are gone (a scrape target down, a metric or label renamed), "
-                                    "so its burn-rate alerts cannot fire. Events: sum by (route) (rate(routes_total[5m]))",
-                                    "runbook_url": "https://runbooks.example/{{nodata}}",
-                                },
-                            },
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    alerts = [
+        {
+            "eval_time": "50m",
+            "alertname": "SLONoData",
+            "exp_alerts": [
+                {"exp_labels": GONE, "exp_annotations": GONE_TEXT},
+                {
+                    "exp_labels": routes,
+                    "exp_annotations": {
+                        "summary": "shop/routes: no data, the series its SLI reads are gone",
+                        "description": "SLO shop/routes has recorded no events rate (slo:sli_events:rate5m) for at least 5m: "
+                        "the series its SLI reads are gone (a scrape target down, a metric or label renamed), "
+                        "so its burn-rate alerts cannot fire. Events: sum by (route) (rate(routes_total[5m]))",
+                        "runbook_url": "https://runbooks.example/{{nodata}}",
+                    },
+                },
+            ],
+        }
+    ]
+    check_rule_test(tmp_path, promtool, files["rules/shop.yml"], series, alerts=alerts)
 
 
 def test_rules_with_no_data_pass_promtool_lint(tmp_path, promtool):
@@ -159,9 +132,17 @@ slos:
 """
 
 
+def _no_data_alerts(rules: str) -> list[dict]:
+    return [rule for group in yaml.safe_load(rules)["groups"] for rule in group["rules"] if rule.get("alert") == "SLONoData"]
+
+
 def test_no_data_is_off_unless_asked(tmp_path):
-    files = compile_files([write_spec(tmp_path, PLAIN)])
-    assert "SLONoData" not in files["rules/api.yml"]
+    off = compile_files([write_spec(tmp_path / "off", PLAIN)])["rules/api.yml"]
+    assert "SLONoData" not in off
+    # Not vacuous: the same spec asking for it gets the alert, on the SLO's recorded events.
+    on = compile_files([write_spec(tmp_path / "on", PLAIN + "    alerting:\n      no_data: true\n")])["rules/api.yml"]
+    (alert,) = _no_data_alerts(on)
+    assert 'slo:sli_events:rate5m{slo_service="api"}' in alert["expr"] and alert["for"] == "10m", alert
 
 
 def test_no_data_problems_are_located(tmp_path):

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slogen.emit.render import _fast_yaml, slow_yaml, to_yaml
 
+from slogen_testing import examples
+
 ROOT = Path(__file__).resolve().parents[3]
 # Rule files and generated promtool test files (floats, empty lists, lists of strings).
 RULE_FILES = sorted((ROOT / "output" / "rules").glob("*.yml")) + sorted((ROOT / "tests" / "data").rglob("*.yml"))
@@ -77,7 +79,7 @@ _doc = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.dictionaries(_text, _doc, min_size=1, max_size=4))
 def test_any_document_matches_pyyaml(doc):
     assert to_yaml(doc) == slow_yaml(doc)

@@ -13,7 +13,7 @@ from slogen.emit.rules import rule_file
 from slogen.emit.rules.rule_file import build_groups, rule_file_data, rule_file_text, service_rules
 from slogen.plan.sli import BaseRates
 
-from slogen_testing import example_services
+from slogen_testing import example_services, examples
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -69,7 +69,7 @@ _NAME = st.one_of(
 def test_slos_sharing_a_shape_get_their_own_names_labels_and_text(plans_by_service):
     """Templates filled for other SLOs (names, labels, descriptions, annotations, rates) are the direct text."""
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.data())
     def agree(data) -> None:
         base = data.draw(st.sampled_from(plans_by_service))

@@ -25,6 +25,7 @@ from slogen.plan.windows import BASE_WINDOW, HOUR
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt
 
+from promtool_scenarios import run_rule_test
 from slogen_testing import example_services, run_promtool, run_slogen, write_spec
 
 # One service mixing what shared rules must keep apart: objectives, periods, tiers,
@@ -115,28 +116,16 @@ def _expected(plan: SLOPlan, groups: list[dict[str, str]]) -> set[frozenset]:
     return out
 
 
-def _promtool_test(promtool, tmp_path, rules_text: str, group_order, inputs: list[dict], **checks):
-    """Run one promtool test of `rules_text` on `inputs` at a 1m interval, with `checks` (promql_expr_test, alert_rule_test)."""
-    (tmp_path / "rules.yml").write_text(rules_text)
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": "1m",
-        "group_eval_order": list(group_order),
-        "tests": [{"interval": "1m", "input_series": inputs, **checks}],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False))
-    return run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-
-
 def _recorded(promtool, tmp_path, compiled, rules_text: str) -> set[frozenset]:
     """The label sets promtool recorded for a service after 2h of traffic (all SLOs at once)."""
     tests = compiled.tests
     series = [(s, plan) for plan, slo_series in tests.testable for s in slo_series]
-    inputs = [{"series": s.notation(), "values": series_values(s, (Phase(3600, 7200, 0.01),), 7200)} for s, _ in series]
+    inputs = {s.notation(): series_values(s, (Phase(3600, 7200, 0.01),), 7200) for s, _ in series}
+    assert len(inputs) == len(series)  # each input series once: no SLO's series hides another's
     query = f'label_replace({{__name__=~"slo:.+|{names.INFO}", slo_service="{compiled.service}"}}, "recorded", "$1", "__name__", "(.+)") ^ 0'
     # promtool prints the samples it got when they differ: ask for none, read what came.
-    result = _promtool_test(
-        promtool, tmp_path, rules_text, tests.group_order, inputs, promql_expr_test=[{"expr": query, "eval_time": "2h", "exp_samples": []}]
+    result = run_rule_test(
+        tmp_path, promtool, rules_text, inputs, order=tests.group_order, promql=[{"expr": query, "eval_time": "2h", "exp_samples": []}]
     )
     got = result.stdout + result.stderr
     assert "got:" in got, got
@@ -157,6 +146,7 @@ def _groups(compiled, plan: SLOPlan) -> list[dict[str, str]]:
     return [dict(g) for g in {tuple((k, dict(s.labels)[k]) for k in plan.grouping) for s in series}] or [{}]
 
 
+@pytest.mark.slow
 def test_recorded_label_sets_are_each_slos_own(promtool, tmp_path):
     services = example_services() + _compile(tmp_path, MIXED)
     for compiled in services:
@@ -204,11 +194,11 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
     check = run_promtool(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
     assert check.returncode == 0 and "duplicate" not in check.stdout + check.stderr, check.stdout + check.stderr
     checkout, search, latency = compiled.plans
-    inputs = [
+    inputs = {
         # Only errors from the start: every window's ratio is 1, the burn 1/budget.
-        {"series": 'shop_requests_total{code="500", handler="checkout"}', "values": "0+60x40"},
-        {"series": 'shop_requests_total{code="500", handler="search", region="eu"}', "values": "0+60x40"},
-    ]
+        'shop_requests_total{code="500", handler="checkout"}': "0+60x40",
+        'shop_requests_total{code="500", handler="search", region="eu"}': "0+60x40",
+    }
 
     def alert(plan: SLOPlan, severity: str, objective: str, period: str, tiers: str, burn: str, extra: dict, sli: str = "") -> list[dict]:
         who = f"shop/{plan.name}" + (" region=eu" if plan.grouping else "")
@@ -258,10 +248,11 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
         ),
     ]
     checks = [{"eval_time": "30m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": expected}]
-    result = _promtool_test(promtool, tmp_path, compiled.rules.text(), compiled.rules.group_names, inputs, alert_rule_test=checks)
+    result = run_rule_test(tmp_path, promtool, compiled.rules.text(), inputs, order=compiled.rules.group_names, alerts=checks)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(promtool, tmp_path):
     """`--share-rules global`: services keep their base rates and constants, one file holds the rest."""
     out = tmp_path / "out"
@@ -301,11 +292,11 @@ def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promto
     assert ("group_left" in first_alert.expr) == (objectives == "mixed")
     gone = 'slo_id="shop-gone", slo_name="gone", slo_service="shop", team="web"'
     # What its rules recorded until they were removed, still inside every range: only errors.
-    inputs = [
-        {"series": f"slo:{kind}:rate{window}{{{gone}, slo_window=\"{window}\"}}", "values": "1+0x300"}
+    inputs = {
+        f"slo:{kind}:rate{window}{{{gone}, slo_window=\"{window}\"}}": "1+0x300"
         for kind in ("sli_events", "sli_errors")
         for window in ("5m", "1h")
-    ]
+    }
     absent = [
         f'{name}{{slo_id="shop-gone"}}'
         for name in (
@@ -316,18 +307,19 @@ def test_an_slo_removed_from_the_specs_stops_alerting_and_burning_at_once(promto
     checks = [{"expr": expr, "eval_time": "4h", "exp_samples": []} for expr in absent]
     # Not vacuous: its shorter windows (summed from 5m rates) still see it, and would fire without the gate.
     checks.append({"expr": 'count(slo:sli_error:ratio_rate30m{slo_id="shop-gone"} == 1)', "eval_time": "4h", "exp_samples": [{"labels": "{}", "value": 1}]})
-    result = _promtool_test(promtool, tmp_path, compiled.rules.text(), compiled.rules.group_names, inputs, promql_expr_test=checks)
+    result = run_rule_test(tmp_path, promtool, compiled.rules.text(), inputs, order=compiled.rules.group_names, promql=checks)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_a_page_names_its_tier_and_the_time_left_at_its_burn(promtool, tmp_path):
     """Two clean days, then 70 minutes at 20x on billing's 99.9%/30d SLO: only the 1h/5m page tier
     holds, and its description says how long the remaining budget lasts at that burn."""
     billing = next(c for c in example_services() if c.service == "billing")
-    inputs = [
-        {"series": 'http_requests_total{code="500", handler="/invoices", job="billing-api"}', "values": "0+0x2880 12+12x70"},
-        {"series": 'http_requests_total{code="200", handler="/invoices", job="billing-api"}', "values": "0+600x2880 1728588+588x70"},
-    ]
+    inputs = {
+        'http_requests_total{code="500", handler="/invoices", job="billing-api"}': "0+0x2880 12+12x70",
+        'http_requests_total{code="200", handler="/invoices", job="billing-api"}': "0+600x2880 1728588+588x70",
+    }
     # The period burn promtool 2.42 records at 2950m is 0.2583 (the hourly windows lag the spike),
     # over 50 hours of history: remaining 1 - 0.2583 x 50/720 = 0.98206, 30d x 0.98206 / 20 = 127275s.
     checks = [
@@ -338,11 +330,11 @@ def test_a_page_names_its_tier_and_the_time_left_at_its_burn(promtool, tmp_path)
             "value": 1,
         }]},
     ]
-    result = _promtool_test(promtool, tmp_path, billing.rules.text(), billing.rules.group_names, inputs, promql_expr_test=checks)
+    result = run_rule_test(tmp_path, promtool, billing.rules.text(), inputs, order=billing.rules.group_names, promql=checks)
     assert result.returncode == 0, result.stdout + result.stderr
     # The annotation, as Prometheus renders it (promtool prints it on a failed expectation).
     wrong = [{"eval_time": "2950m", "alertname": "BillingInvoiceBudgetBurn", "exp_alerts": []}]
-    result = _promtool_test(promtool, tmp_path, billing.rules.text(), billing.rules.group_names, inputs, alert_rule_test=wrong)
+    result = run_rule_test(tmp_path, promtool, billing.rules.text(), inputs, order=billing.rules.group_names, alerts=wrong)
     output = result.stdout + result.stderr
     assert "burning its error budget at 20.00x" in output, output
     # 1d 11h 21m 15s on 2.42, 1d 11h 20m 44s on 3.x (left-open ranges: burn 0.264): about 35.3h either way.

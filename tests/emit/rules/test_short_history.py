@@ -7,13 +7,11 @@ covers (recording.py: history_rule, remaining_expr).  An SLO an hour old burning
 
 from __future__ import annotations
 
-import yaml
+import pytest
 
-from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH
-from slogen_testing import compile_files, run_promtool, write_spec
+from promtool_scenarios import AVAILABILITY, CALENDAR_MONTH, ERR, OK, check_rule_test, file_order
+from slogen_testing import compile_files, write_spec
 
-OK = 'http_requests_total{job="shop", code="200"}'
-ERR = 'http_requests_total{job="shop", code="500"}'
 ID = 'slo_id="shop-availability"'
 LABELS = f'{ID}, slo_name="availability", slo_service="shop"'
 EXHAUSTED = 'ALERTS{alertname="SLOErrorBudgetExhausted", alertstate="firing"}'
@@ -65,20 +63,11 @@ def _history(minutes: int, hours: int) -> dict:
 
 
 def _run(tmp_path, promtool, spec: str, series: dict[str, str], checks: list[dict], evaluation: str) -> None:
-    files = compile_files([write_spec(tmp_path / "specs", spec)])
-    (tmp_path / "rules.yml").write_text(files["rules/shop.yml"])
-    test = {
-        "rule_files": ["rules.yml"],
-        "evaluation_interval": evaluation,
-        # In file order, as the generated tests run them: promtool's own order is random, and at
-        # evaluations further apart than the 5m lookback a group reading one run after it sees nothing.
-        "group_eval_order": [group["name"] for group in yaml.safe_load(files["rules/shop.yml"])["groups"]],
-        # Samples every minute: Prometheus 3's left-open (t-5m, t] holds several for a 5m rate.
-        "tests": [{"interval": "1m", "input_series": [{"series": k, "values": v} for k, v in series.items()], "promql_expr_test": checks}],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    rules = compile_files([write_spec(tmp_path / "specs", spec)])["rules/shop.yml"]
+    # In file order, as the generated tests run them: promtool's own order is random, and at
+    # evaluations further apart than the 5m lookback a group reading one run after it sees nothing.
+    # Samples every minute: Prometheus 3's left-open (t-5m, t] holds several for a 5m rate.
+    check_rule_test(tmp_path, promtool, rules, series, promql=checks, evaluation=evaluation, interval="1m", order=file_order(rules))
 
 
 def test_an_hour_at_5x_spends_a_sliver_of_the_budget_and_freezes_nothing(tmp_path, promtool):
@@ -99,6 +88,7 @@ def test_an_hour_at_5x_spends_a_sliver_of_the_budget_and_freezes_nothing(tmp_pat
     _run(tmp_path, promtool, AVAILABILITY, _traffic(2 * HOUR_M + 5, 5.0), checks, "1m")
 
 
+@pytest.mark.slow
 def test_thirty_days_at_5x_exhaust_the_budget_on_the_sixth_day(tmp_path, promtool):
     # Budget spent grows with the history: 5 x d / 30 after d days, all of it on day 6.
     day = DAY_M
@@ -120,6 +110,7 @@ def test_thirty_days_at_5x_exhaust_the_budget_on_the_sixth_day(tmp_path, promtoo
     _run(tmp_path, promtool, AVAILABILITY, _traffic(30 * day + 5, 5.0), checks, "30m")
 
 
+@pytest.mark.slow
 def test_calendar_month_counts_the_elapsed_part_and_history_that_starts_late(tmp_path, promtool):
     # January 1970 in UTC (promtool's clock starts at its first second): 31 days.  Traffic
     # from day 10 only: on day 10 plus 1h, one hour of history covers 1/744 of the month

@@ -65,10 +65,19 @@ def test_cut_groups_say_which_parts_read_older_series(tmp_path):
     assert notes and all("old." in note for note in notes)
 
 
+def _whole(doc: dict, tmp_path, name: str, slos: int) -> None:
+    """Not vacuous: the groups are the Prometheus rule file's, whole, though some hold more rules than Mimir's default."""
+    prometheus = yaml.safe_load(compile_files([write_spec(tmp_path / "whole", _service(name, slos), f"{name}.yaml")])[f"rules/{name}.yml"])
+    got = [(group["name"], group["rules"]) for group in doc["groups"]]
+    assert got == [(group["name"], group["rules"]) for group in prometheus["groups"]]
+    assert max(len(rules) for _, rules in got) > DEFAULT_MAX_RULES_PER_GROUP
+
+
 def test_the_limit_follows_the_tenant(tmp_path):
     files = _mimir(tmp_path, {"api": 40}, {"max_rules_per_group": "0"})
     (doc,) = files.values()
     assert not any("-part" in group["name"] for group in doc["groups"])
+    _whole(doc, tmp_path, "api", 40)
 
 
 def test_too_many_groups_for_a_tenant_is_refused(tmp_path):
@@ -81,3 +90,4 @@ def test_cortex_files_are_never_cut(tmp_path):
     paths = [write_spec(tmp_path / "specs", _service("api", 40), "api.yaml")]
     doc = yaml.safe_load(compile_files(paths, build_options(("cortex",)))["cortex/api.yaml"])
     assert not any("-part" in group["name"] for group in doc["groups"])
+    _whole(doc, tmp_path, "api", 40)

@@ -1,7 +1,7 @@
 """Deployment targets: golden files per dialect, promtool on the unwrapped rules, and each dialect's own rules.
 
 Golden cases are tests/data/targets/<case>/spec.yaml with expected/<target folder>/...;
-run with SLOGEN_UPDATE_GOLDEN=1 to rewrite them after a deliberate change, then review the diff.
+run with `pytest --update-golden` to rewrite them after a deliberate change, then review the diff.
 """
 
 from __future__ import annotations

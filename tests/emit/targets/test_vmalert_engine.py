@@ -19,23 +19,14 @@ import yaml
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
 from prometheus_server import free_port, prometheus_server, served
 from slogen_testing import ROOT, write_spec
+from spec_literals import shop_slo, shop_spec
 
 # Agreement between MetricsQL and PromQL on the same samples: VictoriaMetrics' rate()
 # does not extrapolate to the window's edges and Prometheus' does, which moves a 5m
 # ratio of steady counters by well under 1%.
 TOLERANCE = 0.01
 
-SPEC = """
-service: shop
-slos:
-  - name: availability
-    objective: 99.9
-    grouping: [route]
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+SPEC = shop_spec(shop_slo(grouping="[route]"))
 
 START = 1_767_225_600  # 2026-01-01T00:00:00Z: fixed, so the data is the same every run
 STEP = 15
@@ -110,6 +101,7 @@ def test_vmalert_dry_run_rejects_a_broken_rule(tmp_path):
     assert result.returncode != 0
 
 
+@pytest.mark.slow
 def test_vmalert_records_the_same_sli_as_prometheus(tmp_path):
     files = _vmalert_files(tmp_path)
     (rule_file,) = [rel for rel in files if rel.startswith("vmalert/")]

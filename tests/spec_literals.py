@@ -1,0 +1,27 @@
+"""Spec texts many tests start from, written once: the `shop` service's availability SLO
+(5xx of job="shop"'s http_requests_total) and its variants.
+
+Line numbers matter to the tests that check located messages: shop_slo puts `window` on
+the SLO's third line and the keys given in `more` right after its `sli` block.
+"""
+
+from __future__ import annotations
+
+SHOP_ERRORS = 'http_requests_total{job="shop", code=~"5.."}'
+SHOP_TOTAL = 'http_requests_total{job="shop"}'
+
+
+def shop_slo(name: str = "availability", objective: str = "99.9", *, window: str = "", grouping: str = "", more: str = "") -> str:
+    """One SLO of the shop service's requests, as a YAML list item; `more`: further keys, indented four spaces."""
+    lines = [f"  - name: {name}", f"    objective: {objective}"]
+    if window:
+        lines.append(f"    window: {window}")
+    if grouping:
+        lines.append(f"    grouping: {grouping}")
+    lines += ["    sli:", "      ratio:", f"        errors: {SHOP_ERRORS}", f"        total: {SHOP_TOTAL}"]
+    return "\n".join(lines) + "\n" + more
+
+
+def shop_spec(*slos: str, service_keys: str = "") -> str:
+    """The shop service spec holding `slos` (default: shop_slo()'s one SLO); `service_keys` go before `slos:`."""
+    return "service: shop\n" + service_keys + "slos:\n" + "".join(slos or (shop_slo(),))
