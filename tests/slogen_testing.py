@@ -174,3 +174,14 @@ def broken_rule_file(directory: Path, target: str, old: str, new: str) -> Path:
     path = directory / f"broken{good.suffix}"
     path.write_text(text.replace(old, new, 1))
     return path
+
+
+def document_paths(value, prefix: tuple = ()):
+    """Every path (keys and list indexes) into a parsed YAML document, the root's () first."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from document_paths(child, prefix + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from document_paths(child, prefix + (index,))

@@ -1,5 +1,5 @@
 """Spec texts many tests start from, written once: the `shop` service's availability SLO
-(5xx of job="shop"'s http_requests_total) and its variants.
+(5xx of job="shop"'s http_requests_total) and its variants, and its OpenSLO form.
 
 Line numbers matter to the tests that check located messages: shop_slo puts `window` on
 the SLO's third line and the keys given in `more` right after its `sli` block.
@@ -25,3 +25,29 @@ def shop_slo(name: str = "availability", objective: str = "99.9", *, window: str
 def shop_spec(*slos: str, service_keys: str = "") -> str:
     """The shop service spec holding `slos` (default: shop_slo()'s one SLO); `service_keys` go before `slos:`."""
     return "service: shop\n" + service_keys + "slos:\n" + "".join(slos or (shop_slo(),))
+
+
+def _prometheus_source(query: str) -> str:
+    return "{metricSource: {type: Prometheus, spec: {query: '" + query + "'}}}"
+
+
+def openslo_shop(good: str, total: str, *, counter: bool = False) -> str:
+    """The shop availability SLO as an OpenSLO v1 document: `good` over `total` queries, 99% over a rolling 28d."""
+    lines = [
+        "apiVersion: openslo/v1",
+        "kind: SLO",
+        "metadata: {name: availability}",
+        "spec:",
+        "  service: shop",
+        "  budgetingMethod: Occurrences",
+        "  timeWindow: [{duration: 28d, isRolling: true}]",
+        "  objectives: [{target: 0.99}]",
+        "  indicator:",
+        "    metadata: {name: ratio}",
+        "    spec:",
+        "      ratioMetric:",
+    ]
+    if counter:
+        lines.append("        counter: true")
+    lines += [f"        good: {_prometheus_source(good)}", f"        total: {_prometheus_source(total)}"]
+    return "\n".join(lines) + "\n"

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from slogen_testing import ROOT
 
 SERVICE = """service: svc{n}
@@ -57,6 +59,7 @@ def expected_tree(tmp_path: Path, specs: Path, name: str) -> dict[str, bytes]:
     return snapshot(out)
 
 
+@pytest.mark.slow
 def test_killed_runs_leave_the_old_or_the_new_tree_never_a_mix(tmp_path):
     specs_a, specs_b = tmp_path / "a", tmp_path / "b"
     make_specs(specs_a, 40, "99.9")
@@ -113,6 +116,7 @@ def test_full_disk_fails_cleanly_and_keeps_the_old_output(tmp_path):
     assert not list(tmp_path.glob(".out.slogen-staging-*"))
 
 
+@pytest.mark.slow
 def test_concurrent_runs_do_not_interleave(tmp_path):
     specs_a, specs_b = tmp_path / "a", tmp_path / "b"
     make_specs(specs_a, 30, "99.9")

@@ -206,6 +206,7 @@ def gateway(tmp_path_factory) -> Iterator[str]:
             server.server_close()
 
 
+@pytest.mark.slow
 def test_tenant_header(gateway, tmp_path):
     spec = write_spec(tmp_path / "slo_specs", SPEC)
     ok = run_slogen("report", str(spec), "--out", str(tmp_path / "out"), "-p", gateway, "--tenant", "team-a", cwd=tmp_path)

@@ -36,6 +36,7 @@ COUNTERS = {
 }
 
 
+@pytest.mark.slow
 def test_a_fresh_slo_at_5x_is_not_frozen_and_status_says_history_is_short(tmp_path, engine):
     specs = tmp_path / "slo_specs"
     files = compile_files([write_spec(specs, AVAILABILITY, "shop.yaml")])

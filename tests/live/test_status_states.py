@@ -11,16 +11,9 @@ from slogen.live.prometheus_api import Sample
 from slogen.live.status import raw_selectors, raw_series_lookbacks, status_queries, status_report
 from slogen.plan import names
 
-SPEC = """\
-service: shop
-slos:
-  - name: checkout
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="shop", code=~"5.."}
-        total: http_requests_total{job="shop"}
-"""
+from spec_literals import shop_slo, shop_spec
+
+SPEC = shop_spec(shop_slo("checkout"))
 
 
 def _compiled(tmp_path: Path):

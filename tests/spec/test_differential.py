@@ -33,8 +33,8 @@ from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.formats.source import normalise_window
 from slogen.spec.promql import substitute_window
 
-from promtool_scenarios import counter
-from slogen_testing import compile_files, run_promtool
+from promtool_scenarios import check_rule_test, counter
+from slogen_testing import compile_files
 
 CONFORMANCE = Path(__file__).resolve().parents[1] / "conformance"
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
@@ -116,16 +116,8 @@ def _rules_file(groups: list[dict], prefix: str) -> str:
 
 def _run(tmp_path: Path, promtool, spec_path: Path, other: str, series: dict[str, str], checks: list[dict]) -> None:
     files = compile_files([spec_path])
-    (tmp_path / "slogen.yml").write_text(next(text for path, text in files.items() if path.startswith("rules/")))
-    (tmp_path / "other.yml").write_text(other)
-    test = {
-        "rule_files": ["slogen.yml", "other.yml"],
-        "evaluation_interval": "1m",
-        "tests": [{"interval": "1m", "input_series": [{"series": k, "values": v} for k, v in series.items()], "promql_expr_test": checks}],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    ours = next(text for path, text in files.items() if path.startswith("rules/"))
+    check_rule_test(tmp_path, promtool, {"slogen.yml": ours, "other.yml": other}, series, promql=checks)
 
 
 def _same(expr_a: str, expr_b: str, at: str, tolerance: float = 1e-9) -> dict:

@@ -12,6 +12,7 @@ import yaml
 from slogen_testing import compile_paths, warnings_of
 
 from slogen_testing import write_spec
+from spec_literals import openslo_shop
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -19,22 +20,7 @@ TABLE = README[README.index("<!-- foreign-features -->"): README.index("<!-- /fo
 ROWS = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in TABLE.splitlines() if line.startswith("| ") and "---" not in line][1:]
 EXCERPTS = [(row[0], row[1], re.sub(r"^`|`$", "", row[3])) for row in ROWS if len(row) == 4 and row[3]]
 
-OPENSLO = """
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: availability}
-spec:
-  service: shop
-  budgetingMethod: Occurrences
-  timeWindow: [{duration: 28d, isRolling: true}]
-  objectives: [{target: 0.99}]
-  indicator:
-    metadata: {name: ratio}
-    spec:
-      ratioMetric:
-        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(ok_total[{{.Window}}]))'}}}
-        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(all_total[{{.Window}}]))'}}}
-"""
+OPENSLO = openslo_shop("sum(rate(ok_total[{{.Window}}]))", "sum(rate(all_total[{{.Window}}]))")
 
 PYRRA = """
 apiVersion: pyrra.dev/v1alpha1

@@ -18,8 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slogen_testing import compile_paths
 
+from slogen_testing import document_paths, examples
+
 DIAGNOSTIC = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 SLOTH = {
     "version": "prometheus/v1",
@@ -128,16 +130,6 @@ WRONG = st.one_of(
 )
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _paths(child, prefix + (key,))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _paths(child, prefix + (index,))
-
-
 def _replace(value, path, new):
     if not path:
         return new
@@ -149,7 +141,7 @@ def _replace(value, path, new):
 def broken(draw, skeleton):
     """The skeleton with some values replaced by values of other types, or keys dropped."""
     doc = copy.deepcopy(skeleton)
-    paths = [p for p in _paths(doc) if p]
+    paths = [p for p in document_paths(doc) if p]
     for path in draw(st.lists(st.sampled_from(paths), min_size=1, max_size=6)):
         try:
             if draw(st.booleans()) and isinstance(path[-1], str):

@@ -3,6 +3,7 @@ where their errors point, and the `convert` and `--ext-*` command lines."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
@@ -305,6 +306,7 @@ local slo = import 'lib/slo.libsonnet';
 """
 
 
+@pytest.mark.slow
 def test_jsonnet_stamps_services_with_ext_vars_from_the_cli(tmp_path):
     specs = tmp_path / "specs"
     write_spec(specs / "lib", LIB, "slo.libsonnet")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
 
 from promtool_scenarios import counter, run
 from slogen_testing import compile_files, diagnostics_of, run_slogen, write_spec
+from spec_literals import openslo_shop
 
 REAL = Path(__file__).resolve().parents[1] / "conformance"
 
@@ -91,23 +93,7 @@ def test_sloth_raw_ratio_by_is_grouped_too(tmp_path):
     assert slo["grouping"] == ["host"] and slo["sli"]["query"]["total"].startswith("count by (host)(")
 
 
-OPENSLO_GOOD_TOTAL = """
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: availability}
-spec:
-  service: shop
-  budgetingMethod: Occurrences
-  timeWindow: [{duration: 28d, isRolling: true}]
-  objectives: [{target: 0.99}]
-  indicator:
-    metadata: {name: ratio}
-    spec:
-      ratioMetric:
-        counter: true
-        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total{code!~"5.."}[{{.Window}}]))'}}}
-        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total[{{.Window}}]))'}}}
-"""
+OPENSLO_GOOD_TOTAL = openslo_shop('sum(rate(http_requests_total{code!~"5.."}[{{.Window}}]))', "sum(rate(http_requests_total[{{.Window}}]))", counter=True)
 
 
 def test_openslo_missing_good_series_is_all_bad(tmp_path, promtool):
@@ -331,6 +317,7 @@ def test_a_list_mixing_objects_and_other_data_names_the_item(tmp_path):
     assert message.endswith("spec.yaml:1:1: a YAML list is read as OpenSLO, Pyrra or Sloth objects, but item [1] is not one (recognised by its apiVersion and kind)")
 
 
+@pytest.mark.slow
 def test_converted_pyrra_spec_passes_its_generated_promtool_tests(tmp_path, promtool):
     """Pyrra's tiers carry a `for`: the generated reset scenarios must not expect a pending alert to fire."""
     specs = tmp_path / "specs"

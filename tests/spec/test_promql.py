@@ -7,6 +7,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from slogen.spec.promql import _parse_selector, _parse_selector_fully
 
+from slogen_testing import examples
+
 _NAMES = st.sampled_from(["m", "http_requests_total", "job:rate5m", "sum", "rate", "on", "by", "bool", "offset", "inf", "nan", "x1", "_a", "A"])
 _LABELS = st.sampled_from(["job", "code", "__name__", "le", "a", "A_1", "on", "by"])
 _VALUES = st.one_of(st.text(st.characters(codec="utf-8", exclude_characters='\\"\n'), max_size=6), st.sampled_from(["", "x", "5..", "(", "a|b", 'q\\"t', "\\n", "\\q"]))
@@ -25,7 +27,7 @@ def selectors(draw) -> str:
     return s + name + s + braces + draw(st.sampled_from(["", " ", "[5m]", " offset 5m", " or m"]))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(selectors())
 @example('{__name__="m", job="a"}')
 @example('m{__name__="x"}')
@@ -43,7 +45,7 @@ _UTF8_NAMES = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(_UTF8_NAMES, _UTF8_NAMES, st.lists(_UTF8_NAMES, min_size=1, max_size=3, unique=True), _VALUES, _OPS)
 def test_printed_names_parse_back_to_themselves(metric: str, label: str, grouping: list[str], value: str, op: str) -> None:
     """Whatever the names, what slogen prints parses (promql-parser reads Prometheus 3's quoted names) to the same names."""

@@ -20,9 +20,9 @@ from slogen.spec.promql import escape_string
 from typer.testing import CliRunner
 
 from engines import PROMETHEUS_2, engine
-from slogen_testing import run_promtool
+from slogen_testing import document_paths, examples, run_promtool
 
-EXAMPLES = 1000
+EXAMPLES = examples(1000)
 DIAGNOSTIC = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
@@ -185,16 +185,6 @@ junk = st.recursive(
 )
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _paths(child, prefix + (key,))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _paths(child, prefix + (index,))
-
-
 @st.composite
 def mutated(draw) -> str:
     """A broken document: a mutated valid spec, truncated YAML, random text or deep nesting."""
@@ -205,7 +195,7 @@ def mutated(draw) -> str:
         depth = draw(st.integers(60, 400))
         return "service: x\nslos: " + "[" * depth + "]" * depth + "\n"
     doc = yaml.safe_load(yaml.safe_dump(GOOD))
-    paths = [p for p in _paths(doc) if p]
+    paths = [p for p in document_paths(doc) if p]
     target = draw(st.sampled_from(paths))
     parent = doc
     for key in target[:-1]:

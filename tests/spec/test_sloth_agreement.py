@@ -20,9 +20,9 @@ import yaml
 from slogen.emit.native_yaml import native_data
 from slogen.spec.load import load_specs
 
-from promtool_scenarios import near
+from promtool_scenarios import check_rule_test, near
 from engines import PROMETHEUS_2, engine
-from slogen_testing import compile_files, run_promtool
+from slogen_testing import compile_files
 
 SLOTH = Path(__file__).resolve().parents[1] / "conformance" / "sloth"
 
@@ -127,8 +127,10 @@ def _alert_check(at: int, ours: str, sloth: str, firing: bool) -> list[dict]:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_slogen_agrees_with_sloth(tmp_path, promtool, case):
     ids, alerts, window = CASES[case]
-    (tmp_path / "slogen.yml").write_text(_slogen_rules(tmp_path, case, window))
-    (tmp_path / "sloth.yml").write_text(yaml.safe_dump({"groups": _sloth_groups(case)}, sort_keys=False, width=1 << 20))
+    rules = {
+        "slogen.yml": _slogen_rules(tmp_path, case, window),
+        "sloth.yml": yaml.safe_dump({"groups": _sloth_groups(case)}, sort_keys=False, width=1 << 20),
+    }
     checks = []
     for slo_id in ids:
         ours, theirs = f'slo_id="{slo_id}"', f'sloth_id="{slo_id}"'
@@ -154,14 +156,7 @@ def test_slogen_agrees_with_sloth(tmp_path, promtool, case):
                     ours_alert = f'ALERTS{{alertstate="firing", alertname="myServiceAlert", severity="{severity}", {ours}}}'
                     their_alert = f'ALERTS{{alertstate="firing", alertname="SlothmyServiceAlert", sloth_severity="{severity}", {theirs}}}'
                     checks += _alert_check(at, ours_alert, their_alert, firing)
-    test = {
-        "rule_files": ["slogen.yml", "sloth.yml"],
-        "evaluation_interval": f"{STEP}m",
-        "tests": [{"interval": f"{STEP}m", "input_series": [{"series": k, "values": v} for k, v in _series().items()], "promql_expr_test": checks}],
-    }
-    (tmp_path / "test.yml").write_text(yaml.safe_dump(test, sort_keys=False, width=1 << 20))
-    result = run_promtool(promtool, "test", "rules", "test.yml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    check_rule_test(tmp_path, promtool, rules, _series(), promql=checks, evaluation=f"{STEP}m", interval=f"{STEP}m")
 
 
 def test_checkpoints_separate_the_states():

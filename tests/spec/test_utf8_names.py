@@ -9,6 +9,7 @@ from pathlib import Path
 from engines import PROMETHEUS_2, PROMETHEUS_3, engine
 from test_validation import OTEL_SPEC
 
+from promtool_scenarios import check_rule_test
 from slogen_testing import run_slogen
 
 RULES = """groups:
@@ -18,20 +19,12 @@ RULES = """groups:
         expr: sum by ("service.name") (rate({"http.server.request.duration_count", "http.response.status_code"=~"5.."}[5m]))
 """
 
-TEST = """rule_files: [rules.yml]
-evaluation_interval: 1m
-tests:
-  - interval: 1m
-    input_series:
-      - series: '{"http.server.request.duration_count", "service.name"="shop", "http.response.status_code"="500"}'
-        values: '0+60x10'
-    promql_expr_test:
-      - expr: service:http_errors:rate5m
-        eval_time: 10m
-        exp_samples:
-          - labels: '{__name__="service:http_errors:rate5m", "service.name"="shop"}'
-            value: 1
-"""
+SERIES = {'{"http.server.request.duration_count", "service.name"="shop", "http.response.status_code"="500"}': "0+60x10"}
+CHECK = {
+    "expr": "service:http_errors:rate5m",
+    "eval_time": "10m",
+    "exp_samples": [{"labels": '{__name__="service:http_errors:rate5m", "service.name"="shop"}', "value": 1}],
+}
 
 
 def _promtool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -40,11 +33,9 @@ def _promtool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_quoted_names_load_on_prometheus_3_only(tmp_path):
     (tmp_path / "rules.yml").write_text(RULES)
-    (tmp_path / "test.yml").write_text(TEST)
     three = _promtool(PROMETHEUS_3, "check", "rules", "rules.yml", cwd=tmp_path)
     assert three.returncode == 0, three.stdout + three.stderr
-    evaluated = _promtool(PROMETHEUS_3, "test", "rules", "test.yml", cwd=tmp_path)
-    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+    check_rule_test(tmp_path, engine(PROMETHEUS_3).promtool, RULES, SERIES, promql=[CHECK])
     two = _promtool(PROMETHEUS_2, "check", "rules", "rules.yml", cwd=tmp_path)
     assert two.returncode != 0 and "unexpected" in (two.stdout + two.stderr), two.stdout + two.stderr
 
