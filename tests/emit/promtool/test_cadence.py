@@ -10,7 +10,7 @@ import yaml
 from slogen.emit.promtool.cadence import gate
 
 from promtool_scenarios import run_rule_test
-from slogen_testing import ROOT, compile_files, run_promtool
+from slogen_testing import ROOT, compile_files
 
 HOURLY_AND_FAST = """
 groups:
