@@ -1,4 +1,4 @@
-"""The `slogen` command line: parse arguments, call the pipeline, print. No logic here.
+"""Arguments in -> lines printed and exit codes out: the `slogen` command line, with no logic of its own.
 
 `app.py` holds the app, printing and exit codes; `options.py` the options every compiling
 command shares (one BuildOptions); the commands register themselves on import.

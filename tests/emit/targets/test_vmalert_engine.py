@@ -18,7 +18,7 @@ import pytest
 import yaml
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
 from prometheus_server import free_port, prometheus_server, served
-from slogen_testing import ROOT, write_spec
+from slogen_testing import write_spec
 from spec_literals import shop_slo, shop_spec
 
 # Agreement between MetricsQL and PromQL on the same samples: VictoriaMetrics' rate()
@@ -76,19 +76,19 @@ def _instant(url: str, query: str, at: int) -> dict[str, float]:
 
 def test_every_emitted_vmalert_file_passes_vmalert_dry_run(tmp_path):
     vmalert = _binary("vmalert")
-    trees = [ROOT / "slo_specs", *(p for p in (ROOT / "tests" / "data").iterdir() if list(p.glob("*.yaml")))]
-    from slogen_testing import build_options, compile_files
+    from slogen_testing import build_options, compile_files, spec_trees
 
+    trees = spec_trees()
     checked = 0
-    for tree in trees:
-        for rel, text in compile_files([tree], build_options(("vmalert",))).items():
+    for name, specs in trees.items():
+        for rel, text in compile_files(specs, build_options(("vmalert",))).items():
             if not rel.startswith("vmalert/"):
                 continue
-            path = tmp_path / tree.name / rel
+            path = tmp_path / name / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             result = subprocess.run([vmalert, "-dryRun", f"-rule={path}"], capture_output=True, text=True, timeout=120)
-            assert result.returncode == 0, f"{tree.name}/{rel}:\n{result.stdout}{result.stderr}"
+            assert result.returncode == 0, f"{name}/{rel}:\n{result.stdout}{result.stderr}"
             checked += 1
     assert checked >= 7
 
