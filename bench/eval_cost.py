@@ -44,7 +44,7 @@ import yaml
 from slogen.build.compile import compile_all, output_files
 from slogen.build.pipeline import build_tree
 from slogen.emit.targets import TargetOptions
-from slogen.emit.render import to_yaml
+from slogen.emit.text.documents import render_yaml
 from slogen.plan.names import PERIOD_HISTORY
 from slogen.spec.load import load_specs
 
@@ -272,7 +272,7 @@ def merged_for_backfill(rules: list[dict]) -> list[dict]:
 
 
 def _rule_file(groups: list[dict]) -> str:
-    return to_yaml({"groups": groups})
+    return render_yaml({"groups": groups})
 
 
 # ---- backfill ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Callable, Mapping, Protocol, Sequence
 from slogen.build.gcpause import paused_gc
 from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
 from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
-from slogen.emit.render import FastPathUnsupported, to_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.recording import Group
 from slogen.emit.rules.rule_file import PARTS, ServiceRules, build_groups, global_eval_order, global_groups, service_rules
@@ -17,6 +16,7 @@ from slogen.emit.targets.base import SHARED, header
 from slogen.emit.targets.operator import check_services as operator_check_services
 from slogen.emit.promtool import cadence
 from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
+from slogen.emit.text.documents import render_json
 from slogen.plan import names
 from slogen.plan.calendar_periods import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
@@ -92,10 +92,7 @@ def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...],
 
 def render_rule_file(compiled: CompiledService) -> str:
     """The Prometheus rule file of one service (from templates where they apply; see rule_file.py)."""
-    try:
-        return header(compiled.source) + compiled.rules.text()
-    except FastPathUnsupported:
-        return prometheus.render(compiled.service, compiled.source, compiled.groups, TargetOptions())
+    return compiled.rules.text(header(compiled.source))
 
 
 def output_files(
@@ -131,7 +128,7 @@ def service_files(compiled: CompiledService, targets: tuple[str, ...], options: 
         if tests.slices:
             files[tests.slices_file] = render_slice_test_file(tests, compiled.source)
         _add_cadence_copy(files, compiled.service, _slow_groups(compiled.service, compiled.rules), lambda: render_rule_file(compiled))
-    files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
+    files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans))
     return files
 
 
@@ -144,7 +141,7 @@ def global_files(
     """The files that read every service: the schema, the overview dashboard, the report
     (from the services' `report_parts` where made already, by service name), and with
     `--share-rules global` the rules shared by every service's SLOs, per target."""
-    files: dict[str, str] = {"schema/service-v1.json": to_json(json_schema())}
+    files: dict[str, str] = {"schema/service-v1.json": render_json(json_schema())}
     ordered = sorted(services, key=lambda c: c.service)
     if options.share_rules == "global" and ordered:
         groups = global_groups(SHARED, [plan for c in ordered for plan in c.plans])
@@ -152,7 +149,7 @@ def global_files(
         files.update(target_files([(SHARED, source, groups)], targets, options))
         _add_cadence_copy(files, SHARED, cadence.slow(groups), lambda: prometheus.render(SHARED, source, groups, options))
     if ordered:
-        files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
+        files[f"dashboards/{OVERVIEW_FILE}.json"] = render_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
         # Routing reads every service's alerts: one file, like the overview dashboard.
         routing = routing_text([plan for c in ordered for plan in c.plans])
         if routing is not None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-from slogen.emit.render import to_yaml
-from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import rule_file_data
+from slogen.emit.rules.recording import Group, rule_file_data
 from slogen.emit.targets.base import TargetError, TargetOptions, header
+from slogen.emit.text.documents import render_yaml
 
 FOLDER = "prometheus-operator"
 EXTENSION = "yaml"
@@ -76,7 +75,7 @@ def manifest(service: str, groups: tuple[Group, ...], options: TargetOptions) ->
 
 def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
     """The PrometheusRule manifest for `kubectl apply -f`, refused when too big for the operator."""
-    text = to_yaml(manifest(service, groups, options), header(source))
+    text = render_yaml(manifest(service, groups, options), header(source))
     size = len(text.encode())
     if size > MAX_BYTES:
         raise TargetError(

@@ -16,9 +16,9 @@ against the shortest alert window (5m) and the alerts' `for`.
 from __future__ import annotations
 
 import promql_parser as pp
-from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group, Rule
 from slogen.emit.targets.base import TargetOptions, header
+from slogen.emit.text.documents import render_yaml
 
 FOLDER = "vmalert"
 EXTENSION = "yml"
@@ -69,4 +69,4 @@ def steps(group: Group) -> list[Group]:
 def render(service: str, source: str, groups: tuple[Group, ...], options: TargetOptions) -> str:
     """A rule file for `vmalert -rule=`."""
     split = [step.as_dict() for group in groups for step in steps(group)]
-    return to_yaml({"groups": split}, header(source))
+    return render_yaml({"groups": split}, header(source))
