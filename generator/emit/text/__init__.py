@@ -3,7 +3,7 @@
 Every emitted YAML file is made here, and nowhere else decides how a scalar looks:
 
 * `scalars.py`: how PyYAML styles one scalar, key or number, decided without PyYAML;
-  `Unstyled` when it cannot say (it never leaves this package);
+  `Unstyled` when it cannot say (no render_* function raises it);
 * `documents.py`: `render_yaml(data)` for any document, `render_layout` for a document
   whose layout is fixed (rule and promtool test files), both falling back to PyYAML in
   one place; `render_json`;

@@ -79,6 +79,23 @@ def rule_lines(rules: Sequence[Rule], out: list[str], style: Styler = block_scal
             out.append(_block("annotations", rule.annotations, style))
 
 
+# Label and annotation blocks repeat on every rule of an SLO: written once, bounded.
+_BLOCKS: dict[tuple, str] = {}
+_BLOCKS_MAX = 1 << 14
+
+
 def _block(key: str, pairs: tuple[tuple[str, str], ...], style: Styler) -> str:
     """`    key:` and its string mapping, as lines at a rule's indentation."""
+    if style is not block_scalar:
+        return _block_text(key, pairs, style)
+    cached = _BLOCKS.get((key, pairs))
+    if cached is None:
+        cached = _block_text(key, pairs, style)
+        if len(_BLOCKS) >= _BLOCKS_MAX:
+            _BLOCKS.clear()
+        _BLOCKS[(key, pairs)] = cached
+    return cached
+
+
+def _block_text(key: str, pairs: tuple[tuple[str, str], ...], style: Styler) -> str:
     return "\n".join([f"    {key}:"] + [f"      {block_key(k)}:{style(v, 6)}" for k, v in dict(pairs).items()])

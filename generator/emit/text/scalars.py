@@ -3,8 +3,8 @@
 Rule and test files are large (about 8 and 17 KB per SLO) and PyYAML spends most of its
 time in its pure-Python representer and resolver, not in the C emitter.  These functions
 choose each plain ASCII scalar's style by PyYAML's own rules and raise `Unstyled` for
-anything else; documents.py then hands the whole document to PyYAML, so callers outside
-this package never see `Unstyled`.
+anything else; documents.py, the only place that catches it, then hands the whole
+document to PyYAML, so no render_* function raises it.
 """
 
 from __future__ import annotations

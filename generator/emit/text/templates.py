@@ -18,6 +18,9 @@ Filling is exact by construction.  The writer styles every scalar through the st
   the placeholder text and the real text;
 * restyled: the scalar is styled again from its real text at fill time.
 
+Placeholders in text the writer does not style (a test group's raw name, joined and
+styled later) are replaced by the real values as they are.
+
 A template's sections (parts of the file its caller interleaves with other SLOs') are
 joined by a control character that styled YAML never holds raw, and split again when
 filled.  tests/emit/text/test_templates.py holds filled text to the text written
