@@ -43,7 +43,7 @@ from pathlib import Path
 import yaml
 from slogen.build.options import BuildOptions
 from slogen.build.pipeline import build_tree
-from slogen.emit.render import to_yaml
+from slogen.emit.text.documents import render_yaml
 from slogen.plan.names import PERIOD_HISTORY
 
 from .prometheus import Prometheus, free_port, running
@@ -269,7 +269,7 @@ def merged_for_backfill(rules: list[dict]) -> list[dict]:
 
 
 def _rule_file(groups: list[dict]) -> str:
-    return to_yaml({"groups": groups})
+    return render_yaml({"groups": groups})
 
 
 # ---- backfill ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
 from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from slogen.emit.promtool import cadence
 from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
-from slogen.emit.render import to_json
+from slogen.emit.text.documents import render_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.recording import Group
 from slogen.emit.rules.rule_file import PARTS, ServiceRules, global_eval_order, global_groups, service_rules
@@ -116,7 +116,7 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
         slow = _slow_groups(compiled.service, rules)
         if slow:
             _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text)
-    files[f"dashboards/{compiled.service}.json"] = to_json(service_dashboard(compiled.service, compiled.plans))
+    files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans))
     return files
 
 
@@ -134,13 +134,13 @@ def global_files(
     """The files that read every service: the schema, the overview dashboard, the report
     (from the services' `report_parts` where made already, by service name), and with
     `--share-rules global` the `shared` rules of every service's SLOs, per target."""
-    files: dict[str, str] = {SCHEMA_FILE: to_json(json_schema())}
+    files: dict[str, str] = {SCHEMA_FILE: render_json(json_schema())}
     ordered = sorted(services, key=lambda c: c.service)
     if shared:
         files.update(options.targets.render(SHARED, SHARED_SOURCE, lambda: shared))
         _add_cadence_copy(files, SHARED, cadence.slow(shared), SHARED_SOURCE, shared)
     if ordered:
-        files[f"dashboards/{OVERVIEW_FILE}.json"] = to_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
+        files[f"dashboards/{OVERVIEW_FILE}.json"] = render_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
         # Routing reads every service's alerts: one file, like the overview dashboard.
         routing = routing_text([plan for c in ordered for plan in c.plans])
         if routing is not None:

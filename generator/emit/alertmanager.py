@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
-from slogen.emit.render import to_yaml
+from slogen.emit.text.documents import render_yaml
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.spec.promql import escape_string
@@ -136,4 +136,4 @@ def routing_text(plans: Sequence[SLOPlan]) -> str | None:
             "# them apart); give them their own severity label to route them as tickets:\n"
             + "".join(f"#   {line}\n" for line in seen)
         )
-    return to_yaml(data, header)
+    return render_yaml(data, header)

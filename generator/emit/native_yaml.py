@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from slogen.emit.render import to_yaml
+from slogen.emit.text.documents import render_yaml
 from slogen.spec.model import ServiceSpec
 
 
@@ -32,5 +32,5 @@ def render_native(specs: list[ServiceSpec], sources: list[str]) -> str:
     parts = []
     for spec, source in zip(specs, sources):
         header = f"# Converted by slogen from {source}\n"
-        parts.append(to_yaml(native_data(spec), header))
+        parts.append(render_yaml(native_data(spec), header))
     return "---\n".join(parts)

@@ -24,9 +24,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from slogen.emit.render import FastPathUnsupported, to_yaml
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import rule_file_data, rule_file_text
+from slogen.emit.text.rule_layout import rule_file_text
 from slogen.plan.windows import HOURLY_INTERVAL
 
 # A rule file holding a group this slow or slower gets a copy for the tests.
@@ -60,11 +59,7 @@ def slow(groups: Sequence[Group]) -> tuple[Group, ...]:
 
 def _text(group: Group) -> str:
     """One group's lines as the rule file writes them (after `groups:`)."""
-    try:
-        text = rule_file_text((group,))
-    except FastPathUnsupported:
-        text = to_yaml(rule_file_data((group,)), "")
-    return text.removeprefix("groups:\n")
+    return rule_file_text((group,)).removeprefix("groups:\n")
 
 
 def copy(rule_text: str, groups: Sequence[Group], original: str) -> str:

@@ -14,7 +14,6 @@ from decimal import Decimal
 from functools import lru_cache
 from html import escape
 
-from slogen.build.gcpause import paused_gc
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, SLOBudget, TierBudget, budget_rows, duration_text, slo_budget, tier_cells
 from slogen.live.prometheus_api import Sample
 from slogen.plan.budget_policy import PolicyPlan
@@ -322,8 +321,7 @@ section.slo{content-visibility:auto;contain-intrinsic-size:auto 1500px}
 
 def render_report(plans: list[SLOPlan], history: dict[str, History] | None = None, source: str = "") -> str:
     """The whole HTML page: a summary table, then one section per SLO."""
-    with paused_gc():  # thousands of short-lived rows and budgets, no cycles (see gcpause.py)
-        return assemble_report([report_part(plans, history)], history is not None, source)
+    return assemble_report([report_part(plans, history)], history is not None, source)
 
 
 @dataclass(frozen=True)

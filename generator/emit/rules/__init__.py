@@ -1,1 +1,1 @@
-"""Plans in -> Prometheus rule groups out: recording rules, burn-rate alerts, policy rules, and the rule file's text."""
+"""Plans in -> Prometheus rule groups out: recording rules, burn-rate alerts, policy rules, and the rule templates (text: emit/text/)."""

@@ -90,6 +90,11 @@ class Group:
         }
 
 
+def rule_file_data(groups: Sequence[Group]) -> dict:
+    """`groups:` in Prometheus' rule-file shape; every target starts from this."""
+    return {"groups": [group.as_dict() for group in groups]}
+
+
 @dataclass(frozen=True)
 class Scope:
     """The SLOs a set of shared rules serves: one service's, or (service None) every service's."""

@@ -1,36 +1,31 @@
-"""Plans -> a service's rule groups, and its Prometheus rule file written from shared templates.
+"""Plans -> a service's rule groups, as data and, for its Prometheus rule file, as shared templates.
 
 The rules of SLOs that share their numbers, label names and alerting differ only in
 their identity (service, name, label values, description, annotation values) and in
-their SLI's base-rate expressions.  Such SLOs share one template per part (group) of
-the rule file: the text written, the usual way, for a stand-in plan whose identity is
-placeholders, with holes where the real SLO's text goes.  A 10,000-SLO tree comes down
-to a few dozen templates; filling them skips building and styling ~250,000 rules.
+their SLI's base-rate expressions.  Such SLOs share one template (emit/text/templates.py)
+with a section per part (group) of the rule file: the text written for a stand-in plan
+whose identity is placeholders.  A 10,000-SLO tree comes down to a few dozen templates;
+filling them skips building and styling ~250,000 rules.  Filling is exact:
 
-Filling is exact by construction:
-
-* a scalar holding identity text is styled again from its real text at fill time,
-  unless the only identity in it is the service and SLO name, both "inert"
-  (render.inert), and it starts and ends with template text and holds a character no
-  YAML resolver accepts: then its style cannot depend on them and they are pasted in;
+* the template engine pastes the service and SLO name (when both are inert) only into
+  scalars whose style cannot depend on them, and restyles every other scalar holding
+  identity text from its real text;
 * every template's expressions were parsed (promql.expression_problem); the real
   ones differ only in the values of `slo_id="..."` matchers, which cannot make an
   expression invalid, and the base-rate expressions (user input) are parsed per SLO.
 
 An SLO whose name or service is not inert (or whose description would need Go
 template escaping) takes the direct path: its service's rules are built as `Rule`
-objects and written by `rule_file_text` below, as every other target's always are.
+objects and written by text/rule_layout.py, as every other target's always are.
 tests/emit/rules/test_rule_file.py holds the two paths to the same text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable, Sequence
 
-from slogen.emit.render import PLACEHOLDER_MARK, FastPathUnsupported, block_key, block_scalar, inert, placeholder
 from slogen.emit.rules.alerts import alert_rules, template_literal
 from slogen.emit.rules.calendar_groups import TIMESLICE_INTERVAL, calendar_rules, forecast_alert_rules, timeslice_rules
 from slogen.emit.rules.nodata_rules import no_data_alert_rules
@@ -45,14 +40,17 @@ from slogen.emit.rules.recording import (
     hourly_rules,
     long_rules,
     mid_rules,
+    rule_file_data,
     short_rules,
 )
+from slogen.emit.text.rule_layout import rule_file_text, rules_text, templated_rule_file_text
+from slogen.emit.text.templates import MARK, Template, cached, compile_template, placeholder
 from slogen.plan import names
 from slogen.plan.sli import BaseRates
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import ALERT_INTERVAL, BASE_WINDOW, FAST_WINDOW, HOURLY_INTERVAL, LONG_INTERVAL, MID_INTERVAL, SHORT_INTERVAL
-from slogen.spec.durations import format_duration
 from slogen.spec.promql import expression_problem
+
 
 def _none(plan: SLOPlan) -> list[Rule]:
     return []
@@ -133,50 +131,9 @@ def expression_problems(groups: list[Group] | tuple[Group, ...]) -> list[str]:
     return problems
 
 
-_MARK = PLACEHOLDER_MARK
-_HOLE = re.compile(rf"( {_MARK}D\d+x|{_MARK}\d+x)")
-_PLACEHOLDER = re.compile(rf"{_MARK}(\d+)x")
-_ENDS_WITH_PLACEHOLDER = re.compile(rf"{_MARK}\d+x\Z")
-# Identity values 0 and 1 (service, SLO name) may be pasted into a scalar's styled text.
-_PASTED = 2
-# No YAML 1.1 resolver (bool, int, float, null, timestamp, merge, value) reads these.
-_UNRESOLVABLE = re.compile(r'[{}"(),]')
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """One SLO's rules of one part as text: literal pieces with holes at `holes`' positions."""
-
-    pieces: tuple[str, ...]
-    # (position, index): an identity value to paste (index >= 0) or restyled scalar ~index.
-    holes: tuple[tuple[int, int], ...]
-
-    def fill(self, values: list[str], styled: list[str]) -> str:
-        """The text for one SLO's identity values and restyled scalars."""
-        out = list(self.pieces)
-        for position, index in self.holes:
-            out[position] = values[index] if index >= 0 else styled[~index]
-        return "".join(out)
-
-
-@dataclass(frozen=True)
-class _Template:
-    """The chunks of one SLO shape, per part (None where it has no rules), and its expressions' problems."""
-
-    chunks: tuple[_Chunk | None, ...]
-    # Scalars styled per SLO from their real text: pieces (literal or identity index) and indentation.
-    restyled: tuple[tuple[tuple[str | int, ...], int], ...]
-    problems: tuple[tuple[str, str, str], ...]  # (rule, part, parser message)
-
-    def styled(self, values: list[str]) -> list[str]:
-        """Each restyled scalar for one SLO (the same label value on every rule is styled once);
-        raises FastPathUnsupported like block_scalar."""
-        return [block_scalar("".join(values[p] if type(p) is int else p for p in parts), indent) for parts, indent in self.restyled]  # type: ignore[misc]
-
-
 def _identity(plan: SLOPlan) -> list[str] | None:
     """The values the placeholders stand for, or None when the plan must take the direct path."""
-    if not (inert(plan.service) and inert(plan.name)) or "{{" in plan.description:
+    if "{{" in plan.description:
         return None
     values = [plan.service, plan.name, *(value for _, value in plan.labels)]
     if plan.description:
@@ -184,6 +141,11 @@ def _identity(plan: SLOPlan) -> list[str] | None:
     values += [plan.rates.events, plan.rates.errors] + ([plan.rates.fast] if plan.rates.fast else [])
     values += [template_literal(value) for sev in plan.severities for _, value in sev.annotations]
     return values
+
+
+# Identity values 0 and 1 (service, SLO name) may be pasted into a scalar's styled text
+# (templates.py): the template is only filled for SLOs whose both are inert.
+_PASTED = 2
 
 
 def _holder(plan: SLOPlan) -> SLOPlan:
@@ -208,24 +170,21 @@ def _holder(plan: SLOPlan) -> SLOPlan:
     )
 
 
-_TEMPLATES: dict[SLOPlan, _Template | None] = {}
-_TEMPLATES_MAX = 1 << 10
+@dataclass(frozen=True)
+class _Shape:
+    """The per-SLO rules of SLOs of one shape: their template (a section per part, empty where
+    the part has none), and the problems of their expressions (rule, part, parser message)."""
+
+    template: Template
+    parts: tuple[bool, ...]
+    problems: tuple[tuple[str, str, str], ...]
 
 
-def _template(holder: SLOPlan) -> _Template | None:
-    template = _TEMPLATES.get(holder, False)
-    if template is False:
-        try:
-            template = _make_template(holder)
-        except FastPathUnsupported:
-            template = None  # a key or literal the fast writer leaves to PyYAML
-        if len(_TEMPLATES) >= _TEMPLATES_MAX:
-            _TEMPLATES.clear()
-        _TEMPLATES[holder] = template
-    return template  # type: ignore[return-value]
+def _shape(holder: SLOPlan) -> _Shape | None:
+    return cached(("rules", holder), lambda: _make_shape(holder))
 
 
-def _make_template(holder: SLOPlan) -> _Template | None:
+def _make_shape(holder: SLOPlan) -> _Shape | None:
     literal = replace(
         holder,
         service="",
@@ -235,57 +194,20 @@ def _make_template(holder: SLOPlan) -> _Template | None:
         rates=BaseRates("", "", ""),
         severities=tuple(replace(sev, annotations=tuple((key, "") for key, _ in sev.annotations)) for sev in holder.severities),
     )
-    if _MARK in repr(literal):
+    if MARK in repr(literal):
         return None  # a literal part (a label name, an alert label) reads like a placeholder
-    chunks: list[_Chunk | None] = []
     problems: list[tuple[str, str, str]] = []
-    restyled: dict[tuple[tuple[str | int, ...], int], int] = {}
-    for part, _, build, _ in PARTS:
-        rules = build(holder)
-        if not rules:
-            chunks.append(None)
-            continue
+    per_part = [(part, build(holder)) for part, _, build, _ in PARTS]
+    for part, rules in per_part:
         for rule in rules:
             # The base-rate expressions are placeholders here; service_rules checks the real ones.
             problem = expression_problem(rule.expr)
             if problem:
                 problems.append((rule.record or rule.alert or "", part, problem))
-        chunks.append(_chunk(rules, restyled))
-    return _Template(tuple(chunks), tuple(restyled), tuple(problems))
-
-
-def _chunk(rules: list[Rule], restyled: dict[tuple[tuple[str | int, ...], int], int]) -> _Chunk:
-    def style(text: str, indent: int) -> str:
-        if _MARK not in text or _pastable(text):
-            return block_scalar(text, indent)
-        index = restyled.setdefault((_split(text), indent), len(restyled))
-        return f" {_MARK}D{index}x"
-
-    out: list[str] = []
-    rule_lines(rules, out, style)
-    pieces = _HOLE.split("\n".join(out) + "\n")
-    holes = []
-    for position in range(1, len(pieces), 2):
-        token = pieces[position].strip()[len(_MARK):-1]
-        holes.append((position, ~int(token[1:]) if token.startswith("D") else int(token)))
-    return _Chunk(tuple(pieces), tuple(holes))
-
-
-def _pastable(text: str) -> bool:
-    """Whether the real text of this scalar can be pasted into its template's styled text."""
-    indices = [int(i) for i in _PLACEHOLDER.findall(text)]
-    return (
-        all(i < _PASTED for i in indices)
-        and not text.startswith(_MARK)
-        and not _ENDS_WITH_PLACEHOLDER.search(text)
-        and bool(_UNRESOLVABLE.search(text))
-    )
-
-
-def _split(text: str) -> tuple[str | int, ...]:
-    """Literal pieces and identity indices, in order."""
-    parts = _PLACEHOLDER.split(text)
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts) if p or i % 2)
+    template = compile_template(lambda style: [rules_text(rules, style) if rules else "" for _, rules in per_part], _PASTED)
+    if template is None:
+        return None  # a key or literal the fast writer leaves to PyYAML
+    return _Shape(template, tuple(bool(rules) for _, rules in per_part), tuple(problems))
 
 
 @dataclass(frozen=True)
@@ -295,7 +217,7 @@ class ServiceRules:
 
     service: str
     plans: tuple[SLOPlan, ...]
-    filled: tuple[tuple[_Template, list[str]], ...] | None
+    filled: tuple[tuple[_Shape, list[str]], ...] | None
     group_names: tuple[str, ...]
     problems: tuple[str, ...]
     direct: list[Group] | None = field(default=None, compare=False)
@@ -308,25 +230,13 @@ class ServiceRules:
             return tuple(self.direct)
         return tuple(build_groups(self.service, self.plans, shared=any(self.shared)))
 
-    def text(self) -> str:
-        """The Prometheus rule file's text: `rule_file_text(self.groups)`."""
+    def text(self, header: str = "") -> str:
+        """`header` and the Prometheus rule file: the text of `rule_file_data(self.groups)`."""
         if self.filled is None:
-            return rule_file_text(self.groups)
-        slos = [(template, values, template.styled(values)) for template, values in self.filled]
-        out = ["groups:\n"]
-        for index, (part, interval, _, _) in enumerate(PARTS):
-            chunks = [(template.chunks[index], values, styled) for template, values, styled in slos if template.chunks[index] is not None]
-            shared = self.shared[index]
-            if not chunks and not shared:
-                continue
-            out.append("- name:" + block_scalar(names.group_name(self.service, part), 2) + "\n")
-            out.append("  interval:" + block_scalar(format_duration(interval), 2) + "\n  rules:\n")
-            out += [chunk.fill(values, styled) for chunk, values, styled in chunks]  # type: ignore[union-attr]
-            if shared:
-                lines: list[str] = []
-                rule_lines(shared, lines)
-                out.append("\n".join(lines) + "\n")
-        return "".join(out)
+            return rule_file_text(self.groups, header)
+        parts = [(names.group_name(self.service, part), interval, shared) for (part, interval, _, _), shared in zip(PARTS, self.shared)]
+        slos = [(shape.template, values) for shape, values in self.filled]
+        return templated_rule_file_text(parts, slos, lambda: rule_file_data(self.groups), header)
 
 
 def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> ServiceRules:
@@ -334,17 +244,17 @@ def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> Ser
     rules too unless `share` is False (they are then written for every service at once)."""
     shared = shared_rules(service, plans) if share else tuple(() for _ in PARTS)
     shared_problems = expression_problems([Group(names.group_name(service, part), 0, rules) for (part, *_), rules in zip(PARTS, shared)])
-    filled: list[tuple[_Template, list[str]]] = []
+    filled: list[tuple[_Shape, list[str]]] = []
     for plan in plans:
         values = _identity(plan)
-        template = _template(_holder(plan)) if values is not None else None
-        if template is None:
+        shape = _shape(_holder(plan)) if values is not None else None
+        if shape is None or not shape.template.fits(values):  # type: ignore[arg-type]
             groups = build_groups(service, plans, share)
             return ServiceRules(service, tuple(plans), None, tuple(g.name for g in groups), tuple(expression_problems(groups)), groups, shared)
-        filled.append((template, values))  # type: ignore[arg-type]
+        filled.append((shape, values))  # type: ignore[arg-type]
     found: list[tuple[str, str, str]] = []
-    for (template, _), plan in zip(filled, plans):
-        found += template.problems
+    for (shape, _), plan in zip(filled, plans):
+        found += shape.problems
         for record, expr in (
             (names.events_rate(BASE_WINDOW), plan.rates.events),
             (names.errors_rate(BASE_WINDOW), plan.rates.errors),
@@ -359,63 +269,6 @@ def service_rules(service: str, plans: list[SLOPlan], share: bool = True) -> Ser
     group_names = tuple(
         names.group_name(service, part)
         for index, (part, *_) in enumerate(PARTS)
-        if shared[index] or any(t.chunks[index] is not None for t, _ in filled)
+        if shared[index] or any(shape.parts[index] for shape, _ in filled)
     )
     return ServiceRules(service, tuple(plans), tuple(filled), group_names, tuple(dict.fromkeys(problems)), shared=shared)
-
-
-# The direct path: `Rule` objects -> text. Every target starts from these.
-
-def rule_file_data(groups: tuple[Group, ...]) -> dict:
-    """`groups:` in Prometheus' rule-file shape; the other targets start from this."""
-    return {"groups": [group.as_dict() for group in groups]}
-
-
-# Label and annotation blocks repeat on every rule of an SLO: rendered once, bounded.
-_BLOCKS: dict[tuple, str] = {}
-_BLOCKS_MAX = 1 << 14
-
-
-def _block(key: str, pairs: tuple[tuple[str, str], ...], style: Callable[[str, int], str] = block_scalar) -> str:
-    """`    key:` and its string mapping, as lines at a rule's indentation."""
-    if style is not block_scalar:
-        return _block_text(key, pairs, style)
-    cached = _BLOCKS.get((key, pairs))
-    if cached is None:
-        cached = _block_text(key, pairs, style)
-        if len(_BLOCKS) >= _BLOCKS_MAX:
-            _BLOCKS.clear()
-        _BLOCKS[(key, pairs)] = cached
-    return cached
-
-
-def _block_text(key: str, pairs: tuple[tuple[str, str], ...], style: Callable[[str, int], str]) -> str:
-    return "\n".join([f"    {key}:"] + [f"      {block_key(k)}:{style(v, 6)}" for k, v in dict(pairs).items()])
-
-
-def rule_file_text(groups: tuple[Group, ...]) -> str:
-    """`to_yaml(rule_file_data(groups))` written directly (rule files are the bulk of a
-    large tree; tests/emit/rules/test_render_fast.py holds the two to the same text)."""
-    out = ["groups:"]
-    for group in groups:
-        out.append("- name:" + block_scalar(group.name, 2))
-        out.append("  interval:" + block_scalar(format_duration(group.interval), 2))
-        if not group.rules:
-            out.append("  rules: []")
-            continue
-        out.append("  rules:")
-        rule_lines(group.rules, out)
-    return "\n".join(out) + "\n"
-
-
-def rule_lines(rules: Sequence[Rule], out: list[str], style: Callable[[str, int], str] = block_scalar) -> None:
-    """Append the lines of `rules` as items of a group's `rules:`, scalars written by `style`."""
-    for rule in rules:
-        out.append("  - record:" + style(rule.record, 4) if rule.record else "  - alert:" + style(rule.alert or "", 4))
-        out.append("    expr:" + style(rule.expr, 4))
-        if rule.for_:
-            out.append("    for:" + style(rule.for_, 4))
-        if rule.labels:
-            out.append(_block("labels", rule.labels, style))
-        if rule.annotations:
-            out.append(_block("annotations", rule.annotations, style))

@@ -84,7 +84,7 @@ class Targets:
         return Targets(tuple(sorted((*self.chosen, (target.name, target.options())), key=lambda c: list(TARGETS).index(c[0]))))
 
     def render(
-        self, service: str, source: str, groups: Callable[[], tuple[Group, ...]], text: Callable[[], str] | None = None
+        self, service: str, source: str, groups: Callable[[], tuple[Group, ...]], text: Callable[[str], str] | None = None
     ) -> dict[str, str]:
         """Each chosen target's file of one rule file, by path under the output directory.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
-from slogen.emit.render import FastPathUnsupported
 from slogen.emit.rules.recording import Group
 
 from slogen.errors import TargetError
@@ -52,7 +51,7 @@ Render = Callable[[str, str, tuple[Group, ...], Any], str]
 Check = Callable[[Sequence[ServiceGroups], Any], None]
 # A dialect whose file *is* the rule file's own text (rule_file.ServiceRules.text, from
 # templates) writes it from that text, so the groups never need building.
-FromText = Callable[[str, Callable[[], str]], str]
+FromText = Callable[[str, Callable[[str], str]], str]
 
 
 def _no_check(services: Sequence[ServiceGroups], options: Any) -> None:
@@ -80,13 +79,10 @@ class Target:
         return f"{self.folder}/{service}.{self.extension}"
 
     def render_file(self, service: str, source: str, groups: tuple[Group, ...] | Callable[[], tuple[Group, ...]], options: Any = None,
-                    text: Callable[[], str] | None = None) -> str:
+                    text: Callable[[str], str] | None = None) -> str:
         """One file of this dialect, from the rule file's `text` where it can, else from the groups."""
         if text is not None and self.from_text is not None:
-            try:
-                return self.from_text(source, text)
-            except FastPathUnsupported:
-                pass
+            return self.from_text(source, text)
         return self.render(service, source, groups() if callable(groups) else groups, self.options() if options is None else options)
 
     def configure(self, given: dict[str, Any]) -> Any:

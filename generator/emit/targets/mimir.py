@@ -21,9 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from slogen.emit.render import to_yaml
-from slogen.emit.rules.recording import Group, Rule
-from slogen.emit.rules.rule_file import rule_file_data
+from slogen.emit.rules.recording import Group, Rule, rule_file_data
+from slogen.emit.text.documents import render_yaml
 from slogen.emit.targets.base import Flag, ServiceGroups, Target, TargetError, header, positive_int
 from slogen.spec.durations import format_duration
 
@@ -103,12 +102,12 @@ def render(service: str, source: str, groups: tuple[Group, ...], options: MimirO
     """A mimirtool rule file: `namespace: <service>` and the groups, cut to the ruler's limits."""
     parts, notes = ruler_groups(groups, options)
     comment = "".join(note + "\n" for note in notes)
-    return to_yaml({"namespace": service, **rule_file_data(tuple(parts))}, header(source) + comment)
+    return render_yaml({"namespace": service, **rule_file_data(tuple(parts))}, header(source) + comment)
 
 
 def render_cortex(service: str, source: str, groups: tuple[Group, ...], options: object = None) -> str:
     """A cortextool rule file: as Mimir's, never cut (Cortex's limits are off by default)."""
-    return to_yaml({"namespace": service, **rule_file_data(groups)}, header(source))
+    return render_yaml({"namespace": service, **rule_file_data(groups)}, header(source))
 
 
 TARGET = Target(

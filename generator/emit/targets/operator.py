@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from slogen.emit.render import to_yaml
-from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import rule_file_data
+from slogen.emit.rules.recording import Group, rule_file_data
+from slogen.emit.text.documents import render_yaml
 from slogen.emit.targets.base import Flag, ServiceGroups, Target, TargetError, header
 
 FOLDER = "prometheus-operator"
@@ -86,7 +85,7 @@ def manifest(service: str, groups: tuple[Group, ...], options: OperatorOptions) 
 
 def render(service: str, source: str, groups: tuple[Group, ...], options: OperatorOptions = OperatorOptions()) -> str:
     """The PrometheusRule manifest for `kubectl apply -f`, refused when too big for the operator."""
-    text = to_yaml(manifest(service, groups, options), header(source))
+    text = render_yaml(manifest(service, groups, options), header(source))
     size = len(text.encode())
     if size > MAX_BYTES:
         raise TargetError(

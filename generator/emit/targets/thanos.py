@@ -8,8 +8,8 @@ whole SLO period, so one ratio recorded from half the stores skews the budget fo
 
 from __future__ import annotations
 
-from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group
+from slogen.emit.text.documents import render_yaml
 from slogen.emit.targets.base import Target, header
 
 FOLDER = "thanos"
@@ -26,7 +26,7 @@ def group_data(group: Group) -> dict:
 
 def render(service: str, source: str, groups: tuple[Group, ...], options: object = None) -> str:
     """A rule file for `thanos rule --rule-file`."""
-    return to_yaml({"groups": [group_data(group) for group in groups]}, header(source))
+    return render_yaml({"groups": [group_data(group) for group in groups]}, header(source))
 
 
 TARGET = Target("thanos", FOLDER, EXTENSION, render)

@@ -16,8 +16,8 @@ against the shortest alert window (5m) and the alerts' `for`.
 from __future__ import annotations
 
 import promql_parser as pp
-from slogen.emit.render import to_yaml
 from slogen.emit.rules.recording import Group, Rule
+from slogen.emit.text.documents import render_yaml
 from slogen.emit.targets.base import Target, header
 
 FOLDER = "vmalert"
@@ -69,7 +69,7 @@ def steps(group: Group) -> list[Group]:
 def render(service: str, source: str, groups: tuple[Group, ...], options: object = None) -> str:
     """A rule file for `vmalert -rule=`."""
     split = [step.as_dict() for group in groups for step in steps(group)]
-    return to_yaml({"groups": split}, header(source))
+    return render_yaml({"groups": split}, header(source))
 
 
 TARGET = Target("vmalert", FOLDER, EXTENSION, render)

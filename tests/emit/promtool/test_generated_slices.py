@@ -17,7 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slogen.emit.promtool.slices import INPUT, SliceInputs, Slices, input_series, pattern, slice_inputs
+from slogen.emit.promtool.slice_inputs import SliceInputs, slice_inputs
+from slogen.emit.promtool.slices import INPUT, Slices, input_series, pattern
 from slogen.spec.model import TimeslicesSLI
 from slogen_testing import compile_files, examples, run_promtool, run_slogen
 

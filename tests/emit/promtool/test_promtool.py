@@ -12,17 +12,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slogen_testing import compile_files, compile_paths
-from slogen.emit.promtool.service_tests import (
-    EVAL_INTERVALS,
-    FIRE_BURN,
-    INPUT_INTERVAL,
-    sharing_lanes,
-    tick_budget,
-    QUIET_BURN,
-    Phase,
-    plan_scenarios,
-    series_values,
-)
+from slogen.emit.promtool.eval_interval import EVAL_INTERVALS, tick_budget
+from slogen.emit.promtool.inputs import INPUT_INTERVAL, Phase, series_values
+from slogen.emit.promtool.lanes import sharing_lanes
+from slogen.emit.promtool.scenarios import plan_scenarios
+from slogen.emit.promtool.timing import FIRE_BURN, QUIET_BURN
 from slogen.emit.promtool.series import SyntheticSeries
 from slogen.plan.windows import DEFAULT_TIERS, HOUR, promtool_detection_time, promtool_reach_time, promtool_seen, smeared_reach_time
 
@@ -198,7 +192,8 @@ def test_output_is_deterministic() -> None:
 
 
 def test_traffic_clears_min_events(services) -> None:
-    from slogen.emit.promtool.service_tests import EVENTS_PER_SECOND, traffic
+    from slogen.emit.promtool.inputs import EVENTS_PER_SECOND
+    from slogen.emit.promtool.scenarios import traffic
 
     checkout = next(c for c in services if c.service == "checkout")
     availability = checkout.plans[0]
@@ -217,9 +212,9 @@ def test_traffic_clears_min_events(services) -> None:
 
 def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
     """The direct writer of test files and PyYAML agree byte for byte, odd names included."""
-    from slogen.emit.render import slow_yaml
-    from slogen.emit.targets.base import header
     from slogen.emit.promtool.service_tests import render_test_file, test_file_data
+    from slogen.emit.targets.base import header
+    from slogen.emit.text.documents import pyyaml_text
 
     odd = []
     for compiled in services:
@@ -229,7 +224,7 @@ def test_test_files_are_written_as_pyyaml_would_write_their_documents(services):
         for service in ("on", "a: b", "it's", "é"):
             odd.append(replace(tests, service=service))
     for tests in [c.tests for c in services] + odd:
-        assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests)), tests.service
+        assert render_test_file(tests, "x.yaml") == header("x.yaml") + pyyaml_text(test_file_data(tests)), tests.service
 
 
 # Names and label values: inert ones (shared templates fill them in), and ones YAML
@@ -242,9 +237,9 @@ _IDENTITY = st.one_of(
 
 def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services):
     """Test text from shared templates is the text PyYAML writes for each SLO's own scenarios."""
-    from slogen.emit.render import slow_yaml
-    from slogen.emit.targets.base import header
     from slogen.emit.promtool.service_tests import render_test_file, test_file_data
+    from slogen.emit.targets.base import header
+    from slogen.emit.text.documents import pyyaml_text
 
     bases = [c.tests for c in services if c.tests is not None and c.tests.testable]
 
@@ -260,8 +255,8 @@ def test_slos_sharing_numbers_share_test_text_but_keep_their_own_names(services)
                 labels = tuple((key, data.draw(_IDENTITY)) for key, _ in plan.labels)
                 series = tuple(replace(s, labels=tuple((k, data.draw(_IDENTITY)) for k, _ in s.labels)) for s in series)
                 testable.append((replace(plan, service=data.draw(_IDENTITY), name=name, labels=labels), series))
-        tests = replace(base, testable=tuple(testable))
-        assert render_test_file(tests, "x.yaml") == header("x.yaml") + slow_yaml(test_file_data(tests))
+        tests = replace(base, testable=tuple(testable), lanes=sharing_lanes(tuple(testable)))
+        assert render_test_file(tests, "x.yaml") == header("x.yaml") + pyyaml_text(test_file_data(tests))
 
     agree()
 

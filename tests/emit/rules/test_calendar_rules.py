@@ -16,7 +16,8 @@ import pytest
 
 from slogen.emit.rules.calendar_groups import calendar_rules, forecast_alert_rules, timeslice_rules
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import build_groups, rule_file_text, service_rules
+from slogen.emit.rules.rule_file import build_groups, service_rules
+from slogen.emit.text.rule_layout import rule_file_text
 from slogen.plan import names
 from slogen.plan.calendar_periods import period_bounds
 from slogen.plan.names import CAL_END, CAL_ERRORS, CAL_EVENTS, CAL_OFFSET, CAL_START, FORECAST_ALERT, TS_GOOD_1H, TS_TOTAL_1H

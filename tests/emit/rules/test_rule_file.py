@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slogen.emit.render import FastPathUnsupported, placeholder, slow_yaml
-from slogen.emit.rules import rule_file
-from slogen.emit.rules.rule_file import build_groups, rule_file_data, rule_file_text, service_rules
+from slogen.emit.rules.recording import rule_file_data
+from slogen.emit.rules.rule_file import build_groups, service_rules
+from slogen.emit.text.documents import pyyaml_text
+from slogen.emit.text.rule_layout import rule_file_text
 from slogen.plan.sli import BaseRates
 
 from slogen_testing import example_services, examples
@@ -27,20 +28,14 @@ def plans_by_service():
 def _direct(service: str, plans) -> str:
     """PyYAML's text of the rule groups built the direct way (the reference)."""
     groups = tuple(build_groups(service, plans))
-    text = slow_yaml(rule_file_data(groups))
-    try:
-        assert rule_file_text(groups) == text
-    except FastPathUnsupported:  # non-ASCII: both paths hand the file to PyYAML
-        pass
+    text = pyyaml_text(rule_file_data(groups))
+    assert rule_file_text(groups) == text
     return text
 
 
 def _fast(rules) -> str:
-    """What compile.render_rule_file writes from templates (falling back as it does)."""
-    try:
-        return rules.text()
-    except FastPathUnsupported:
-        return slow_yaml(rule_file_data(rules.groups))
+    """What the prometheus target writes from templates (PyYAML where they do not apply)."""
+    return rules.text()
 
 
 def test_every_example_service_takes_the_template_path(plans_by_service):
@@ -101,7 +96,7 @@ def test_slos_sharing_a_shape_get_their_own_names_labels_and_text(plans_by_servi
 
 def test_a_broken_expression_in_a_template_is_reported_with_the_real_service(plans_by_service, monkeypatch):
     plans = list(plans_by_service[0])
-    monkeypatch.setattr(rule_file, "_TEMPLATES", {})
+    monkeypatch.setattr("slogen.emit.text.templates._CACHE", {})
     monkeypatch.setattr("slogen.spec.promql._PARSED_SHAPES", set())
     broken = [replace(plans[0], rates=BaseRates("rate(x[5m]", plans[0].rates.errors))] + plans[1:]
     rules = service_rules(plans[0].service, broken)
@@ -137,12 +132,3 @@ def test_odd_identities_fill_templates_exactly(plans_by_service, service, name, 
     assert _fast(rules) == _direct(service, plans)
     if service == "2024":
         assert "slo_id: '2024-01-10'" in _fast(rules)
-
-
-def test_only_names_inside_unambiguous_scalars_are_pasted():
-    mark = placeholder
-    assert rule_file._pastable(f'x{{slo_id="{mark(0)}-{mark(1)}"}}')
-    assert not rule_file._pastable(f"{mark(0)}-{mark(1)}")  # a whole value: styled from its real text
-    assert not rule_file._pastable(f"1{mark(0)}2")  # "132" would read as an int
-    assert not rule_file._pastable(f'x{{a="{mark(2)}"}}')  # a label value: may need quoting
-    assert not rule_file._pastable(f"summary of {mark(0)}")  # ends with a name

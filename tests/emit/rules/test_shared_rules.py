@@ -17,7 +17,7 @@ import yaml
 from slogen_testing import compile_paths
 from slogen.emit.rules.rule_file import service_rules
 from slogen.emit.rules.recording import base_rules, constant_rules, fast_rules
-from slogen.emit.promtool.service_tests import Phase, series_values
+from slogen.emit.promtool.inputs import Phase, series_values
 from slogen.live.promtool_run import run_promtool_tests
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
