@@ -28,8 +28,9 @@ def running_prometheus(directory: Path, rules: str, engine: Engine | None = None
         yield url
 
 
-def wait_for(url: str, query: str, count: int, timeout: float = 15) -> None:
-    """Wait until an instant query returns `count` series (the rules have been evaluated)."""
+def wait_for(url: str, query: str, count: int, timeout: float = 45) -> None:
+    """Wait until an instant query returns `count` series (the rules have been evaluated); a
+    readiness bound, not a behaviour check: the first Prometheus of a cold run can take a while."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = httpx.get(url + "/api/v1/query", params={"query": query}, timeout=2, trust_env=False).json()
