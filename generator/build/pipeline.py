@@ -27,6 +27,7 @@ from slogen.build.claims import Claim, claim_of, clashes
 from slogen.build.compile import CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings
 from slogen.build.gcpause import paused_gc
 from slogen.build.options import BuildOptions
+from slogen.build.write import Encoded
 from slogen.emit.report.html import ReportPart, report_part
 from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
@@ -102,20 +103,24 @@ def _handed(output: ServiceOutput, sink: Sink | None) -> ServiceOutput:
     return replace(output, files={})
 
 
-# What forked workers need; set in the parent just before the fork, inherited, never pickled.
-_JOB: tuple[list[Path], BuildOptions] | None = None
+# What forked workers need; set in the parent just before the fork, inherited, never pickled:
+# the paths, the options, and whether files go to a sink (then they travel encoded).
+_JOB: tuple[list[Path], BuildOptions, bool] | None = None
 
 
 def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None:
     """One native spec file through the whole per-service pipeline; None: the parent must load it."""
     assert _JOB is not None
-    paths, options = _JOB
+    paths, options, encode = _JOB
     if path.suffix == ".jsonnet":
         return None
     loaded, foreign, problems = load_file(path, paths, None, options.spec)
     if foreign:
         return None
-    return [service_output(item, options) for item in loaded], problems
+    outputs = [service_output(item, options) for item in loaded]
+    if encode:  # bytes and digests made here, in parallel; the sink only writes them
+        outputs = [replace(out, files={rel: Encoded.of(text) for rel, text in out.files.items()}) for out in outputs]
+    return outputs, problems
 
 
 def jobs_default() -> int:
@@ -146,7 +151,7 @@ def _build_tree(
     files, diagnostics = discover(paths, options.spec)
     results: Iterable[tuple[list[ServiceOutput], list[Diagnostic]] | None]
     if jobs > 1 and len(files) >= PARALLEL_FROM and not detail:
-        results = _parallel(files, (paths, options), jobs, sink)
+        results = _parallel(files, (paths, options, sink is not None), jobs, sink)
     else:
         results = [None] * len(files)
     # Files the workers handed back (or all, without workers) load here, together.
@@ -192,7 +197,7 @@ def _build_tree(
 
 
 def _parallel(
-    files: list[Path], job: tuple[list[Path], BuildOptions], jobs: int, sink: Sink | None
+    files: list[Path], job: tuple[list[Path], BuildOptions, bool], jobs: int, sink: Sink | None
 ) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
     global _JOB
     _JOB = job

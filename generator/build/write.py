@@ -61,13 +61,25 @@ class Staged:
     state: str  # "added": not in out_dir; "changed"; "same"
 
 
-def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str, made: set[Path] | None = None) -> Staged:
-    """Compare one file with out_dir and, given a staging tree, write it there.
+@dataclass(frozen=True)
+class Encoded:
+    """A file's bytes and digest, made where its text was (a worker process), so the
+    writer in the parent only writes: encoding and hashing hundreds of MB stay parallel."""
 
-    Returns only a small summary, so worker processes can stage files of their own
-    and send back just that (see pipeline.py).
-    """
-    data = text.encode("utf-8")
+    data: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, text: str) -> "Encoded":
+        """The UTF-8 bytes of `text` and their SHA-256."""
+        data = text.encode("utf-8")
+        return cls(data, hashlib.sha256(data).hexdigest())
+
+
+def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str | Encoded, made: set[Path] | None = None) -> Staged:
+    """Compare one file with out_dir and, given a staging tree, write it there; a small summary back."""
+    encoded = text if isinstance(text, Encoded) else Encoded.of(text)
+    data = encoded.data
     target = out_dir / rel
     if not target.exists():
         state = "added"
@@ -84,7 +96,7 @@ def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str, made: s
                 made.add(path.parent)
         with open(path, "wb") as handle:
             handle.write(data)
-    return Staged(rel, hashlib.sha256(data).hexdigest(), state)
+    return Staged(rel, encoded.digest, state)
 
 
 def read_manifest(out_dir: Path) -> set[str]:
@@ -445,7 +457,7 @@ class Stager:
         self.staged: list[Staged] = []
         self._made: set[Path] = set()
 
-    def __call__(self, files: dict[str, str]) -> None:
+    def __call__(self, files: dict[str, str] | dict[str, Encoded]) -> None:
         before = len(self.staged)
         self.staged += [stage_file(self.out_dir, self.staging, rel, text, self._made) for rel, text in files.items()]
         if self.staging is not None and before // self.WRITEBACK_EVERY != len(self.staged) // self.WRITEBACK_EVERY:
