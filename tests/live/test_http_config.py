@@ -11,7 +11,6 @@ certificate, a tenant header and a query path prefix, each against a real server
 
 from __future__ import annotations
 
-import crypt
 import http.server
 import ssl
 import subprocess
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import bcrypt
 import httpx
 import pytest
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
@@ -51,7 +51,10 @@ def _certificates(directory: Path) -> None:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
     directory.mkdir(parents=True, exist_ok=True)
     ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=slogen test CA", cwd=directory)
+    # Python 3.13's default context verifies strictly (VERIFY_X509_STRICT): a CA without a key
+    # usage extension is refused, so the CA states its constraints and key usage as real ones do.
+    ca = ("-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    _openssl("req", "-x509", *ec, *ca, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=slogen test CA", cwd=directory)
     for name, extension in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"), ("client", "extendedKeyUsage=clientAuth\n")):
         (directory / f"{name}.ext").write_text(extension)
         _openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN=slogen test {name}", cwd=directory)
@@ -67,7 +70,8 @@ def secured(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("secured")
     certs = root / "certs"
     _certificates(certs)
-    hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))
+    # Prometheus' web config takes bcrypt hashes; cost 4, the least Go's bcrypt allows, keeps the test fast.
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     web = root / "web.yml"
     web.write_text(
         f"tls_server_config:\n  cert_file: {certs / 'server.crt'}\n  key_file: {certs / 'server.key'}\n"
