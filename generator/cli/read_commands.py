@@ -24,7 +24,8 @@ from slogen.live.fetch import fetch_history, fetch_status
 from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
 from slogen.errors import OptionError
 from slogen.live.prometheus_api import Prometheus
-from slogen.live.status import STATUS_HEADERS, fail_on_problem, failing, status_json, status_report, status_rows
+from slogen.live.status import STATUS_HEADERS, status_json, status_report, status_rows
+from slogen.live.status_gate import fail_on_problem, failing, gate_failures
 from slogen.spec.durations import parse_duration
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")]
@@ -89,7 +90,9 @@ def status(
     format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     fail_on: Annotated[
         Optional[str],
-        typer.Option("--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted)"),
+        typer.Option(
+            "--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted); a firing page always exits 1"
+        ),
     ] = None,
     timeout: TimeoutOpt = 10.0,
     http_config: HTTPConfigOpt = None,
@@ -98,8 +101,8 @@ def status(
 ) -> None:
     """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
 
-    Exit 0 when all is well, 1 when an SLO is at or past --fail-on, 2 on bad input,
-    3 when Prometheus cannot answer or the rules are not deployed.
+    Exit 0 when all is well, 1 when an SLO is at or past --fail-on or a page is firing,
+    2 on bad input, 3 when Prometheus cannot answer or the rules are not deployed.
     """
     if format not in ("table", "json"):
         typer.echo(f"--format: expected table or json, got {format!r}", err=True)
@@ -127,10 +130,11 @@ def status(
         typer.echo(f"note: {line}", err=True)
     for line in problems:
         typer.echo(line, err=True)
-    # The worst real state decides: an SLO past the gate fails it even if another has no data.
-    if gated:
-        gate = fail_on or "the last state of its budget policy (budget exhausted)"
-        typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
+    # The worst real state decides: an SLO past the gate, or paging, fails it even if another has no data.
+    reasons = gate_failures(rows, gated, fail_on)
+    for line in reasons:
+        typer.echo(line, err=True)
+    if reasons:
         raise typer.Exit(EXIT_GATE)
     if problems:
         raise typer.Exit(EXIT_PROMETHEUS)

@@ -4,20 +4,48 @@ from __future__ import annotations
 
 from slogen.emit.report.html import History
 from slogen.live.prometheus_api import Prometheus, Sample
-from slogen.live.status import history_queries, raw_series_lookbacks, status_queries
+from slogen.live.series_match import Matcher, SeriesLabels, batches, local_matcher, split_by_selector
+from slogen.live.sli_series import boundaries, good_buckets, raw_series_lookbacks
+from slogen.live.status import history_queries, status_queries
 from slogen.plan.slo import SLOPlan
 
 POINTS = 240  # points per history line, whatever the range
 
 
-def fetch_status(client: Prometheus, plans: list[SLOPlan], now: float) -> tuple[dict[str, list[Sample]], object]:
-    """Every status query's samples, whether each raw selector has series, and the loaded rule groups."""
+def fetch_status(client: Prometheus, plans: list[SLOPlan], now: float) -> tuple[dict[str, list[Sample]], dict[str, float]]:
+    """Every status query's samples, whether each raw selector has series, the `le` boundaries of
+    histograms whose good bucket has none, and the loaded rule groups."""
     results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
     # A raw selector matches when a series had samples within the SLO window.
-    results.update(
-        {f"raw:{text}": [Sample({})] if client.series_exist(text, now - back) else [] for text, back in raw_series_lookbacks(plans).items()}
-    )
+    lookbacks = raw_series_lookbacks(plans)
+    found = series_of(client, lookbacks, now)
+    results.update({f"raw:{text}": [Sample({})] if found[text] else [] for text in lookbacks})
+    # A threshold that is no bucket boundary: which boundaries the histogram has.
+    unmatched = {text: bucket for text, bucket in good_buckets(plans).items() if not found.get(text, True)}
+    histograms = series_of(client, {bucket.buckets: lookbacks[text] for text, bucket in unmatched.items()}, now)
+    results.update({f"le:{text}": [Sample({"le": le}) for le in boundaries(histograms[bucket.buckets])] for text, bucket in unmatched.items()})
     return results, client.rule_groups()
+
+
+def series_of(client: Prometheus, lookbacks: dict[str, int], now: float) -> dict[str, list[SeriesLabels]]:
+    """The series each selector matches among those with samples in its lookback (seconds before `now`).
+
+    One request per batch of selectors with the same lookback (the series API takes many
+    `match[]`), each selector's own series picked from the union here; a selector whose
+    regex only Prometheus can judge is asked alone.
+    """
+    out: dict[str, list[SeriesLabels]] = {}
+    by_lookback: dict[int, list[str]] = {}
+    for text, back in sorted(lookbacks.items()):
+        by_lookback.setdefault(back, []).append(text)
+    for back, texts in sorted(by_lookback.items()):
+        matchers = {text: local_matcher(text) for text in texts}
+        for text in (t for t, m in matchers.items() if m is None):
+            out[text] = client.series([text], now - back)
+        local: dict[str, Matcher] = {text: m for text, m in matchers.items() if m is not None}
+        for batch in batches(local):
+            out.update(split_by_selector(client.series(batch, now - back), {text: local[text] for text in batch}))
+    return out
 
 
 def fetch_history(client: Prometheus, plans: list[SLOPlan], span: float | None, end: float) -> dict[str, History]:

@@ -172,18 +172,23 @@ def test_bad_http_config_is_input_error(tmp_path, text, message):
 
 
 class _TenantGateway(http.server.BaseHTTPRequestHandler):
-    """Forwards GETs to `upstream` for tenant team-a only, like a Mimir/Cortex gateway."""
+    """Forwards GETs and POSTs (status asks for series by POST) to `upstream` for tenant team-a only, like a Mimir/Cortex gateway."""
 
     upstream = ""
 
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.do_GET()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         tenant = self.headers.get("X-Scope-OrgID")
+        form = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if tenant != "team-a":
             status, body = (401, b"no org id\n") if tenant is None else (403, f"tenant {tenant!r} is not allowed\n".encode())
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
         else:
-            answer = httpx.get(self.upstream + self.path, timeout=30, trust_env=False)
+            headers = {"Content-Type": self.headers.get("Content-Type", "")} if form else {}
+            answer = httpx.request(self.command, self.upstream + self.path, content=form, headers=headers, timeout=30, trust_env=False)
             status, body = answer.status_code, answer.content
             self.send_response(status)
             self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
@@ -226,6 +231,13 @@ def test_tenant_header(gateway, tmp_path):
     )
     missing = run_slogen("status", str(spec), "-p", gateway, cwd=tmp_path)
     assert missing.returncode == 3 and "HTTP 401: no org id" in missing.stderr
+    # team-a gets through, the series asked by POST too; this Prometheus has no rules.
+    allowed = run_slogen("status", str(spec), "-p", gateway, "--tenant", "team-a", cwd=tmp_path)
+    assert allowed.returncode == 3
+    assert allowed.stderr.strip() == (
+        'shop/availability: no slogen_slo_info{slo_id="shop-availability"} series: '
+        "the rules of output/rules/shop.yml are not loaded into this Prometheus"
+    )
 
     # postmortem new --prometheus sends the tenant too: refused for team-b; let through for team-a (no data there).
     postmortem = ("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2026-01-01T00:00Z", "--end", "2026-01-01T01:00Z",
