@@ -171,9 +171,12 @@ def test_report_errors_are_one_line(tmp_path):
 def test_report_beside_generated_output_survives_generate_and_check(tmp_path):
     # `make generate` runs generate then report into the same output/.
     write_spec(tmp_path / "slo_specs", GROUPED.read_text(), "gateway.yaml")
-    assert run_slogen("generate", cwd=tmp_path).returncode == 0
-    assert run_slogen("report", cwd=tmp_path).returncode == 0
+    generated = run_slogen("generate", cwd=tmp_path)
+    assert generated.returncode == 0 and "1 service, 1 SLO -> output/ (" in generated.stderr, generated.stderr
+    reported = run_slogen("report", cwd=tmp_path)
+    assert reported.returncode == 0 and "1 SLO -> output/report/index.html" in reported.stderr, reported.stderr
     report = (tmp_path / "output" / "report" / "index.html").read_bytes()
-    assert run_slogen("generate", cwd=tmp_path).returncode == 0
+    again = run_slogen("generate", cwd=tmp_path)
+    assert again.returncode == 0 and "1 service, 1 SLO -> output/ (up to date" in again.stderr, again.stderr
     assert (tmp_path / "output" / "report" / "index.html").read_bytes() == report
     assert run_slogen("check", cwd=tmp_path).returncode == 0
