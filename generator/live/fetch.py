@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slogen.emit.report.html import History
+from slogen.emit.report.charts import History
 from slogen.live.prometheus_api import Prometheus, Sample
 from slogen.live.status import history_queries, raw_series_lookbacks, status_queries
 from slogen.plan.slo import SLOPlan

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 from slogen_testing import compile_paths
-from slogen.emit.report.html import COLOURS, render_report
+from slogen.emit.report.charts import COLOURS
+from slogen.emit.report.html import render_report
 
 from chromium import dump_dom, screenshot
 from live_prometheus import live_slogen_prometheus, wait_for
