@@ -68,7 +68,7 @@ _FRAME = f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HE
 
 
 def _svg_open(label: str) -> str:
-    return _svg_tag(label) + _FRAME
+    return _svg_tag(label) + "\n" + _FRAME
 
 
 def _path(points: list[tuple[float, float]]) -> str:
@@ -95,7 +95,7 @@ def detection_shape(plan: SLOPlan) -> DetectionShape:
 def detection_plot(plan: SLOPlan) -> str:
     """SVG: time from a step to each error rate until each tier fires (solid: worst case, dashed: workbook)."""
     drawing, legend = detection_drawing(detection_shape(plan))
-    return _svg_tag(_detection_label(plan)) + drawing + "</svg>" + legend
+    return _svg_tag(_detection_label(plan)) + "\n" + drawing + "</svg>\n" + legend
 
 
 def _detection_label(plan: SLOPlan) -> str:
@@ -106,7 +106,8 @@ def _detection_label(plan: SLOPlan) -> str:
 # tiers); each curve costs ~100 detection-time evaluations, so draw each shape once.
 @lru_cache(maxsize=256)
 def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
-    """The inside of a detection plot's <svg> (frame, axes, curves) and its legend."""
+    """The inside of a detection plot's <svg> (frame, axes, curves) and its legend: a tick (grid line
+    and label) or a curve a line, so that a changed drawing reads as a short diff."""
     with_for, period, budget = shape
     tiers = tuple(tier for tier, _ in with_for)
     thresholds = [float(t.threshold(period, budget)) for t in tiers]
@@ -128,13 +129,17 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
         value = 10.0**decade
         if low_x <= value <= 1:
             x = LEFT + sx(value)
-            out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}" stroke="#eee"/>')
-            out.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle">{_percent_tick(value)}</text>')
+            out.append(
+                f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM}" stroke="#eee"/>'
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle">{_percent_tick(value)}</text>'
+            )
     for tick in _TIME_TICKS:
         if low_y <= tick <= high_y:
             y = TOP + sy(tick)
-            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#eee"/>')
-            out.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{format_duration(tick)}</text>')
+            out.append(
+                f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#eee"/>'
+                f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{format_duration(tick)}</text>'
+            )
     for index, (tier, kind, points) in enumerate(curves):
         colour = COLOURS[(index // 2) % len(COLOURS)]
         dash = ' stroke-dasharray="5,4"' if kind == "workbook" else ""
@@ -148,13 +153,13 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
         f"{escape(t.severity)} {format_duration(t.long_window)}/{format_duration(t.short_window)}</span>"
         for i, t in enumerate(tiers)
     )
-    return "".join(out), f'<p class="legend">{legend} <span class="key">solid: slogen worst case, dashed: SRE workbook</span></p>'
+    return "".join(line + "\n" for line in out), f'<p class="legend">{legend} <span class="key">solid: slogen worst case, dashed: SRE workbook</span></p>\n'
 
 
 def detection_reference(plan: SLOPlan, shape: DetectionShape, symbol: str) -> str:
     """A detection plot that shows the shared drawing `symbol` of `shape` (see render_report)."""
     _, legend = detection_drawing(shape)
-    return _svg_tag(_detection_label(plan)) + f'<use href="#{symbol}"/></svg>' + legend
+    return _svg_tag(_detection_label(plan)) + f'<use href="#{symbol}"/></svg>\n' + legend
 
 
 def _group_name(sample: Sample, plan: SLOPlan) -> str:
@@ -211,4 +216,4 @@ def history_plot(plan: SLOPlan, series: tuple[Sample, ...], start: float, end: f
         for i, s in enumerate(ordered)
     )
     out.append(f'<p class="legend">{legend}</p>' if values else '<p class="empty">no data in this range</p>')
-    return "".join(out)
+    return "".join(line + "\n" for line in out)

@@ -34,12 +34,12 @@ def _rows(rows: list[list[str]], anchors: list[str] | None = None) -> str:
             f'<td><a href="#{escape(anchor)}">{escape(row[0])}</a></td>' + "".join(f"<td>{escape(c)}</td>" for c in row[1:])
             for row, anchor in zip(rows, anchors)
         ]
-    return "".join(f"<tr>{row}</tr>" for row in cells)
+    return "".join(f"<tr>{row}</tr>\n" for row in cells)
 
 
 def _table_around(headers: list[str], body: str, cls: str) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="{cls}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n'
 
 
 # The tables below depend only on numbers most SLOs share: rendered once per value.
@@ -78,36 +78,33 @@ def _policy_rows(policy: PolicyPlan) -> list[list[str]]:
 
 
 def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, shape: DetectionShape, symbol: str) -> str:
-    parts = [f'<section class="slo" id="{escape(plan.id)}"><h2>{escape(plan.service)}/{escape(plan.name)}</h2>']
+    """One SLO's section, one element or table row a line (so a changed SLO is a small diff)."""
+    parts = [f'<section class="slo" id="{escape(plan.id)}">\n<h2>{escape(plan.service)}/{escape(plan.name)}</h2>\n']
     if plan.description:
-        parts.append(f"<p>{escape(plan.description)}</p>")
+        parts.append(f"<p>{escape(plan.description)}</p>\n")
     parts.append(
         f"<p>Objective <b>{fmt(plan.objective_percent)}%</b> over "
         f"{escape(plan.calendar.describe()) + ' (budget arithmetic per ' + format_duration(plan.period) + ')' if plan.calendar else format_duration(plan.period)} "
         f"({escape(plan.sli_kind)} SLI{', per ' + escape(', '.join(plan.grouping)) if plan.grouping else ''}); "
-        f"error budget <b>{fmt(plan.error_budget * 100)}%</b>.</p>"
+        f"error budget <b>{fmt(plan.error_budget * 100)}%</b>.</p>\n"
     )
     downtime = _downtime_table(plan.period, budget.downtime_period, budget.downtime_month, budget.downtime_year)
-    parts.append("<h3>Allowed downtime (full outage)</h3>" + downtime)
-    parts.append("<h3>Budget policy</h3>" + _policy_table(plan.policy))
+    parts.append("<h3>Allowed downtime (full outage)</h3>\n" + downtime)
+    parts.append("<h3>Budget policy</h3>\n" + _policy_table(plan.policy))
     if budget.tiers:
-        parts.append("<h3>Alert tiers (detection at 100% errors)</h3>" + _tiers_table(budget.tiers))
-        parts.append('<h3>Detection time vs error rate</h3><figure class="detection">' + detection_reference(plan, shape, symbol) + "</figure>")
+        parts.append("<h3>Alert tiers (detection at 100% errors)</h3>\n" + _tiers_table(budget.tiers))
+        parts.append(_figure("Detection time vs error rate", "detection", detection_reference(plan, shape, symbol)))
     else:
-        parts.append("<p>No burn-rate alerts.</p>")
+        parts.append("<p>No burn-rate alerts.</p>\n")
     if history is not None:
-        parts.append(
-            '<h3>Budget burn-down</h3><figure class="burndown">'
-            + history_plot(plan, history.remaining, history.start, history.end, "Budget remaining", bands=True)
-            + "</figure>"
-        )
-        parts.append(
-            '<h3>Burn rate (1h window)</h3><figure class="burnrate">'
-            + history_plot(plan, history.burn_rate, history.start, history.end, "Burn rate", bands=False)
-            + "</figure>"
-        )
-    parts.append("</section>")
+        parts.append(_figure("Budget burn-down", "burndown", history_plot(plan, history.remaining, history.start, history.end, "Budget remaining", bands=True)))
+        parts.append(_figure("Burn rate (1h window)", "burnrate", history_plot(plan, history.burn_rate, history.start, history.end, "Burn rate", bands=False)))
+    parts.append("</section>\n")
     return "".join(parts)
+
+
+def _figure(title: str, cls: str, body: str) -> str:
+    return f'<h3>{title}</h3>\n<figure class="{cls}">\n{body}</figure>\n'
 
 
 # content-visibility: Chromium lays out and paints only the sections near the screen,
@@ -171,17 +168,19 @@ def assemble_report(parts: list[ReportPart], live: bool, source: str = "") -> st
     # Page CSS does not reach into a <use>d copy: the text style is set on the drawing.
     shapes = dict.fromkeys(shape for part in parts for shape in part.shapes)
     drawings = "".join(
-        f'<symbol id="{symbol_id(shape)}" viewBox="0 0 {WIDTH} {HEIGHT}"><g font-size="11px" fill="#444">{detection_drawing(shape)[0]}</g></symbol>'
+        f'<symbol id="{symbol_id(shape)}" viewBox="0 0 {WIDTH} {HEIGHT}"><g font-size="11px" fill="#444">\n{detection_drawing(shape)[0]}</g></symbol>\n'
         for shape in shapes
     )
-    defs = f'<svg class="plot-defs" xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true">{drawings}</svg>' if shapes else ""
+    defs = f'<svg class="plot-defs" xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true">\n{drawings}</svg>\n' if shapes else ""
     summary = _table_around(BUDGET_HEADERS, "".join(part.rows for part in parts), "summary")
     sections = "".join(part.sections for part in parts)
+    # One element, table row or SVG shape a line, in spec order: a one-SLO change is a
+    # diff of that SLO's lines (and of its detection drawing, when that changes).
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>SLO error budgets</title><style>{CSS}</style></head><body>"
-        f"{defs}<h1>SLO error budgets</h1>{note}<h2>Summary</h2>{summary}{sections}"
-        "<footer><p class=\"note\">Generated by slogen. Downtime is the length of a full outage the budget allows.</p></footer>"
-        "</body></html>\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>SLO error budgets</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"{defs}<h1>SLO error budgets</h1>\n{note}\n<h2>Summary</h2>\n{summary}{sections}"
+        "<footer><p class=\"note\">Generated by slogen. Downtime is the length of a full outage the budget allows.</p></footer>\n"
+        "</body>\n</html>\n"
     )
