@@ -15,7 +15,7 @@ from html import escape
 from slogen.live.prometheus_api import Sample
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BurnRateTier, detection_time, workbook_detection_time
-from slogen.spec.durations import format_duration
+from slogen.spec.durations import format_duration, humanize_duration
 from slogen.spec.numbers import human
 
 WIDTH, HEIGHT = 640, 300
@@ -23,16 +23,20 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
 COLOURS = ("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 # Policy states from healthiest to exhausted; dashboards use the same order.
 STATE_COLOURS = ("#e6f4ea", "#fff4ce", "#fde0c5", "#f8d0d0", "#f0c0c0", "#e8b0b0")
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 _TIME_TICKS = (1, 10, 60, 300, 600, 1800, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400)
 POINTS = 80
 
 
 @dataclass(frozen=True)
 class History:
-    """Live series of one SLO from Prometheus over [start, end]: per group, (time, value) points."""
+    """Live series of one SLO from Prometheus, asked for over [start, end]: per group, (time, value)
+    points.  `since`: where its recorded history starts in that range (`start` when it covers
+    it all), None when Prometheus holds none yet."""
 
     start: float
     end: float
+    since: float | None
     remaining: tuple[Sample, ...]
     burn_rate: tuple[Sample, ...]  # over 1h
 
@@ -166,54 +170,93 @@ def _group_name(sample: Sample, plan: SLOPlan) -> str:
     return " ".join(f"{k}={sample.labels.get(k, '')}" for k in plan.grouping) or plan.name
 
 
-def history_plot(plan: SLOPlan, series: tuple[Sample, ...], start: float, end: float, what: str, bands: bool) -> str:
-    """SVG of live series over time: budget remaining (with policy bands) or burn rate (with the 1x line)."""
-    values = [v for s in series for _, v in s.values if math.isfinite(v)]
-    times = [t for s in series for t, v in s.values if math.isfinite(v)]
-    # A young Prometheus has less history than asked for: plot what exists.
-    start = max(start, min(times, default=start))
-    if bands:
-        low, high = min([0.0, *values]) - 0.05, max([1.0, *values]) + 0.05
-    else:
-        low, high = 0.0, max([1.5, *values]) * 1.1
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    sx, sy = _linear(start, end, plot_w), _linear(low, high, plot_h, flip=True)
-    out = [_svg_open(f"{what} for {plan.service}/{plan.name}")]
-    if bands:
-        edges = [high] + [float(s.above) for s in plan.policy.states[:-1]] + [low]
-        for index, state in enumerate(plan.policy.states):
-            top, bottom = min(edges[index], high), max(edges[index + 1], low)
-            if top <= bottom:
-                continue
-            y = TOP + sy(top)
+def span_text(history: History) -> str:
+    """What a history chart spans: `last 30d`, or `last 12.1min of 30d` while history is shorter."""
+    asked = format_duration(max(1, round(history.end - history.start)))
+    if history.since is None or history.since <= history.start:
+        return f"last {asked}"
+    return f"last {humanize_duration(history.end - history.since)} of {asked}"
+
+
+def burndown_plot(plan: SLOPlan, history: History) -> str:
+    """SVG of the budget remaining since history starts, over the policy's state bands."""
+    values = _values(history.remaining)
+    low, high = min([0.0, *values]) - 0.05, max([1.0, *values]) + 0.05
+    sy = _linear(low, high, PLOT_H, flip=True)
+    out = [_svg_open(f"Budget remaining for {plan.service}/{plan.name}")]
+    edges = [high] + [float(s.above) for s in plan.policy.states[:-1]] + [low]
+    for index, state in enumerate(plan.policy.states):
+        top, bottom = min(edges[index], high), max(edges[index + 1], low)
+        if top > bottom:
             out.append(
-                f'<rect class="band" x="{LEFT}" y="{y:.1f}" width="{plot_w}" height="{sy(bottom) - sy(top):.1f}" '
+                f'<rect class="band" x="{LEFT}" y="{TOP + sy(top):.1f}" width="{PLOT_W}" height="{sy(bottom) - sy(top):.1f}" '
                 f'fill="{STATE_COLOURS[min(index, len(STATE_COLOURS) - 1)]}"><title>{escape(state.action)}</title></rect>'
             )
-        guides = [1.0] + [float(s.above) for s in plan.policy.states[:-1]] + ([low + 0.05] if low < -0.05 else [])
-    else:
-        guides = [1.0, max(values)] if values and max(values) > 1.2 else [1.0]
-    for guide in guides:
-        if low <= guide <= high:
-            y = TOP + sy(guide)
-            text = _percent_tick(guide) if bands else f"{fmt_float(guide)}x"
-            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#888" stroke-dasharray="3,3"/>')
-            out.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
+    guides = [1.0] + [float(s.above) for s in plan.policy.states[:-1]] + ([low + 0.05] if low < -0.05 else [])
+    out += [_guide(TOP + sy(guide), _percent_tick(guide)) for guide in guides if low <= guide <= high]
+    return _time_chart(plan, history, history.remaining, sy, out)
+
+
+def burn_rate_plot(plan: SLOPlan, history: History) -> str:
+    """SVG of the 1h burn rate since history starts, on a log scale with the 1x line.
+
+    Log, because a burn rate spans decades: on a linear axis a 100x outage flattens 0.5x and
+    1x onto one line.  Rates under the axis' floor (0 when nothing failed) lie on the floor.
+    """
+    values = _values(history.burn_rate)
+    positive = [v for v in values if v > 0]
+    low = min(0.1, max(0.001, 10.0 ** math.floor(math.log10(min(positive, default=0.1)))))
+    high = max([10.0, *values]) * 1.5
+    scale = _log_scale(low, high, PLOT_H, flip=True)
+
+    def sy(value: float) -> float:
+        return scale(min(max(value, low), high))
+
+    out = [_svg_open(f"Burn rate for {plan.service}/{plan.name}")]
+    for decade in range(round(math.log10(low)), math.floor(math.log10(high)) + 1):
+        value = 10.0**decade
+        if value != 1:
+            text = ("<=" if value == low and any(v < low for v in values) else "") + f"{fmt_float(value)}x"
+            y = TOP + sy(value)
+            out.append(
+                f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#eee"/>'
+                f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(text)}</text>'
+            )
+    out.append(_guide(TOP + sy(1.0), "1x"))  # the sustainable rate: the whole budget over the window
+    out.append(f'<text x="{LEFT + 4}" y="{TOP + 12}">burn rate (log)</text>')
+    return _time_chart(plan, history, history.burn_rate, sy, out)
+
+
+def _values(series: tuple[Sample, ...]) -> list[float]:
+    return [v for s in series for _, v in s.values if math.isfinite(v)]
+
+
+def _guide(y: float, text: str) -> str:
+    return (
+        f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#888" stroke-dasharray="3,3" shape-rendering="crispEdges"/>'
+        f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{escape(text)}</text>'
+    )
+
+
+def _time_chart(plan: SLOPlan, history: History, series: tuple[Sample, ...], sy, out: list[str]) -> str:
+    """The curves of `series` from where history starts to its end (x), over the chart `out` so far; its legend."""
+    since = history.start if history.since is None else history.since
+    sx = _linear(since, history.end, PLOT_W)
     ordered = sorted(series, key=lambda s: _group_name(s, plan))
     for index, sample in enumerate(ordered):
         points = [(LEFT + sx(t), TOP + sy(v)) for t, v in sample.values if math.isfinite(v)]
         if points:
-            colour = COLOURS[index % len(COLOURS)]
+            # A single point (history one evaluation old) still shows: as a dot, by the round cap.
+            d = _path(points if len(points) > 1 else points * 2)
             out.append(
-                f'<path class="curve" d="{_path(points)}" fill="none" stroke="{colour}" stroke-width="2">'
+                f'<path class="curve" d="{d}" fill="none" stroke="{COLOURS[index % len(COLOURS)]}" stroke-width="2" stroke-linecap="round">'
                 f"<title>{escape(_group_name(sample, plan))}</title></path>"
             )
-    span = format_duration(max(1, int(end - start)))
-    out.append(f'<text x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 6}" text-anchor="middle">last {span}</text>')
+    out.append(f'<text x="{LEFT + PLOT_W / 2:.0f}" y="{HEIGHT - 6}" text-anchor="middle">{escape(span_text(history))}</text>')
     out.append("</svg>")
     legend = "".join(
         f'<span class="key"><i style="background:{COLOURS[i % len(COLOURS)]}"></i>{escape(_group_name(s, plan))}</span>'
         for i, s in enumerate(ordered)
     )
-    out.append(f'<p class="legend">{legend}</p>' if values else '<p class="empty">no data in this range</p>')
+    out.append(f'<p class="legend">{legend}</p>' if _values(series) else f'<p class="empty">no points in the {escape(span_text(history))}</p>')
     return "".join(line + "\n" for line in out)

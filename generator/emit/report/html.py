@@ -15,7 +15,9 @@ from html import escape
 
 from slogen.build.gcpause import paused_gc
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, SLOBudget, TierBudget, budget_rows, duration_text, slo_budget, tier_cells
-from slogen.emit.report.charts import HEIGHT, WIDTH, DetectionShape, History, detection_drawing, detection_reference, detection_shape, history_plot
+from slogen.emit.report.charts import (
+    HEIGHT, WIDTH, DetectionShape, History, burn_rate_plot, burndown_plot, detection_drawing, detection_reference, detection_shape, span_text,
+)
 from slogen.plan.budget_policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
 from slogen.spec.durations import format_duration
@@ -96,9 +98,15 @@ def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, shap
         parts.append(_figure("Detection time vs error rate", "detection", detection_reference(plan, shape, symbol)))
     else:
         parts.append("<p>No burn-rate alerts.</p>\n")
-    if history is not None:
-        parts.append(_figure("Budget burn-down", "burndown", history_plot(plan, history.remaining, history.start, history.end, "Budget remaining", bands=True)))
-        parts.append(_figure("Burn rate (1h window)", "burnrate", history_plot(plan, history.burn_rate, history.start, history.end, "Burn rate", bands=False)))
+    if history is not None and history.since is None:
+        # Rules deployed minutes ago, or not at all: say so rather than draw empty charts.
+        parts.append(
+            f'<h3>History</h3>\n<p class="empty">No history yet: Prometheus holds no budget or burn rate of this SLO '
+            f"in the {escape(span_text(history))}.</p>\n"
+        )
+    elif history is not None:
+        parts.append(_figure("Budget burn-down", "burndown", burndown_plot(plan, history)))
+        parts.append(_figure("Burn rate (1h window)", "burnrate", burn_rate_plot(plan, history)))
     parts.append("</section>\n")
     return "".join(parts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -160,6 +161,42 @@ def test_live_report_plots_history(live, tmp_path):
     assert f"Live data from {url}." in page.read_text()
     pixels = screenshot(page, tmp_path / "profile", tmp_path / "live.png", 1000, 2000)
     assert sum(1 for row in pixels for p in row if p != (255, 255, 255)) > 0.05 * 1000 * 2000
+
+
+GHOST = """
+service: ghost
+slos:
+  - name: probe
+    objective: 99
+    sli:
+      ratio: {errors: 'ghost_total{code="500"}', total: ghost_total}
+"""
+
+
+def test_live_report_with_short_history_draws_what_exists(live, tmp_path):
+    # The default --since is each SLO's window (30d) and Prometheus holds seconds of it:
+    # each chart starts where the history does and says so; an SLO whose rules were
+    # never loaded says it has no history yet.
+    url, root = live
+    wait_for(url, "min(count_over_time(slo:period_error_budget_remaining:ratio[10m])) >= 5", 1, timeout=60)
+    shutil.copytree(root / "slo_specs", tmp_path / "slo_specs")
+    write_spec(tmp_path / "slo_specs", GHOST, "ghost.yaml")
+    result = run_slogen("report", "--prometheus", url, cwd=tmp_path)
+    assert result.returncode == 0 and "4 SLOs -> output/report/live.html" in result.stderr, result.stderr
+    page = tmp_path / "output" / "report" / "live.html"
+    text = page.read_text()
+    dom = outline(dump_dom(page, tmp_path / "profile"))
+    assert set(dom.sections) == {"edge-routes", "ghost-probe", "shop-availability", "shop-checkout"}
+    for section in ("edge-routes", "shop-availability", "shop-checkout"):
+        lines = [[float(x) for x in re.findall(r"[ML]([\d.]+),", d)] for figure in ("burndown", "burnrate") for d in dom.paths[(section, figure)]]
+        # Several points a line, up to the right edge; the SLO's first point (of either
+        # chart: the 1h burn rate may be recorded an evaluation earlier) at the left edge.
+        assert all(len(xs) >= 5 and max(xs) > 600 for xs in lines), (section, lines)
+        assert min(min(xs) for xs in lines) == 64, (section, lines)
+    spans = re.findall(r'text-anchor="middle">last ([^<]+)</text>', text)
+    assert len(spans) == 6 and all(re.fullmatch(r"[\d.]+(s|min) of 30d", span) for span in spans), spans
+    assert ("ghost-probe", "burndown") not in dom.paths and ("ghost-probe", "burnrate") not in dom.paths
+    assert "No history yet: Prometheus holds no budget or burn rate of this SLO in the last 30d." in text
 
 
 def test_report_errors_are_one_line(tmp_path):
