@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -197,6 +198,29 @@ def test_live_report_with_short_history_draws_what_exists(live, tmp_path):
     assert len(spans) == 6 and all(re.fullmatch(r"[\d.]+(s|min) of 30d", span) for span in spans), spans
     assert ("ghost-probe", "burndown") not in dom.paths and ("ghost-probe", "burnrate") not in dom.paths
     assert "No history yet: Prometheus holds no budget or burn rate of this SLO in the last 30d." in text
+
+
+def test_live_page_is_ignored_by_the_readme_gitignore(live, tmp_path):
+    # The README's .gitignore block, in a fresh repository that commits output/: after
+    # `report --prometheus` nothing is untracked (the live page is a moment of a Prometheus).
+    url, root = live
+    block = re.search(r"```gitignore\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block is not None
+    shutil.copytree(root / "slo_specs", tmp_path / "slo_specs")
+    (tmp_path / ".gitignore").write_text(block.group(1))
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    git("init", "-q")
+    assert run_slogen("generate", cwd=tmp_path).returncode == 0
+    git("add", "-A")
+    git("commit", "-q", "-m", "specs and output")
+    result = run_slogen("report", "--prometheus", url, "--since", "1m", cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "output" / "report" / "live.html").exists(), result.stderr
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
 
 
 def test_report_errors_are_one_line(tmp_path):
