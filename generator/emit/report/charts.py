@@ -68,7 +68,7 @@ def _svg_tag(label: str) -> str:
     )
 
 
-_FRAME = f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" fill="#fff" stroke="#999"/>'
+_FRAME = f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" height="{PLOT_H}" fill="#fff" stroke="#999"/>'
 
 
 def _svg_open(label: str) -> str:
@@ -126,8 +126,7 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
             curves.append((tier, kind, [(r, t) for r, t in points if math.isfinite(t) and t > 0]))
     times = [t for _, _, pts in curves for _, t in pts] or [60.0, 86400.0]
     low_y, high_y = max(min(times) / 1.5, 0.5), max(times) * 1.5
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    sx, sy = _log_scale(low_x, 1.0, plot_w), _log_scale(low_y, high_y, plot_h, flip=True)
+    sx, sy = _log_scale(low_x, 1.0, PLOT_W), _log_scale(low_y, high_y, PLOT_H, flip=True)
     out = [_FRAME]
     for decade in range(-6, 1):
         value = 10.0**decade
@@ -150,7 +149,7 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
         xy = [(LEFT + sx(r), TOP + sy(t)) for r, t in points]
         name = f"{tier.severity} {format_duration(tier.long_window)}/{format_duration(tier.short_window)} ({kind})"
         out.append(f'<path class="curve" d="{_path(xy)}" fill="none" stroke="{colour}" stroke-width="2"{dash}><title>{escape(name)}</title></path>')
-    out.append(f'<text x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 6}" text-anchor="middle">error rate (log)</text>')
+    out.append(f'<text x="{LEFT + PLOT_W / 2:.0f}" y="{HEIGHT - 6}" text-anchor="middle">error rate (log)</text>')
     out.append(f'<text x="{LEFT + 4}" y="{TOP + 12}">time to fire (log)</text>')
     legend = "".join(
         f'<span class="key"><i style="background:{COLOURS[i % len(COLOURS)]}"></i>'
