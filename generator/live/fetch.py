@@ -31,8 +31,8 @@ def _history(client: Prometheus, queries: dict[str, str], start: float, end: flo
 
     A young Prometheus holds minutes of a 30d window: at 240 points over 30d (a 3h step)
     that is one point or none.  So when the first point found leaves most of the range
-    empty, ask again from just before it, until the points cover at least half the
-    range asked: a few queries, each step a fraction of the last (3h, 45s, 3s for 12min).
+    empty, ask again from just before it, until the points fill at least half the range
+    queried: a few queries, each step a fraction of the last (3h, 45s, 3s for 12min).
     """
     low = start
     for _ in range(ZOOMS):
