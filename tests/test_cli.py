@@ -86,7 +86,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
 def test_validate_and_missing_paths(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
     ok = run_slogen("validate", cwd=tmp_path)
-    assert ok.returncode == 0 and "1 services, 1 SLOs: valid" in ok.stderr
+    assert ok.returncode == 0 and "1 service, 1 SLO: valid" in ok.stderr
     missing = run_slogen("validate", "nope", cwd=tmp_path)
     assert missing.returncode == 2 and "nope:1:1: no such file or directory" in missing.stderr
 

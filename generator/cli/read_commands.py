@@ -13,7 +13,7 @@ from rich.table import Table
 from slogen.build.compile import REPORT_FILE
 from slogen.build.options import BuildOptions
 from slogen.build.write import write_file
-from slogen.cli.app import EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, err_console, out_console, specs_or_default, table, warn_specs, warn_untested
+from slogen.cli.app import EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, counted, err_console, out_console, specs_or_default, table, warn_specs, warn_untested
 from slogen.cli.build_commands import check_out
 from slogen.cli.options import OutOpt, SpecsArg, compiles
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
@@ -161,7 +161,7 @@ def report(
         # The page `generate` writes, byte for byte: the one pipeline made it.
         path = out / REPORT_FILE
         write_file(path, tree.files[REPORT_FILE])
-        err_console.print(f"{tree.slos} SLOs -> {path}")
+        err_console.print(f"{counted(tree.slos, 'SLO')} -> {path}")
         return
     try:
         span = parse_duration(since) if since is not None else None
@@ -174,4 +174,4 @@ def report(
     # A live page gets its own name so it never makes the generated output look stale.
     path = out / "report" / "live.html"
     write_file(path, render_report(tree.plans, history, client.url))
-    err_console.print(f"{tree.slos} SLOs -> {path}")
+    err_console.print(f"{counted(tree.slos, 'SLO')} -> {path}")

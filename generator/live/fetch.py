@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slogen.emit.report.html import History
+from slogen.emit.report.charts import History
 from slogen.live.prometheus_api import Prometheus, Sample
 from slogen.live.series_match import Matcher, SeriesLabels, batches, local_matcher, split_by_selector
 from slogen.live.sli_series import boundaries, good_buckets, raw_series_lookbacks
@@ -10,6 +10,7 @@ from slogen.live.status import history_queries, status_queries
 from slogen.plan.slo import SLOPlan
 
 POINTS = 240  # points per history line, whatever the range
+ZOOMS = 5  # range queries per series at most: 30d down to seconds takes 3
 
 
 def fetch_status(client: Prometheus, plans: list[SLOPlan], now: float) -> tuple[dict[str, list[Sample]], dict[str, float]]:
@@ -50,10 +51,27 @@ def series_of(client: Prometheus, lookbacks: dict[str, int], now: float) -> dict
 
 def fetch_history(client: Prometheus, plans: list[SLOPlan], span: float | None, end: float) -> dict[str, History]:
     """Budget burn-down and burn-rate history per SLO, over `span` seconds (default: its window)."""
-    history = {}
-    for plan in plans:
-        start = end - (span or plan.period)
-        step = max(1.0, (end - start) / POINTS)
-        found = {key: tuple(client.query_range(expr, start, end, step)) for key, expr in history_queries(plan).items()}
-        history[plan.id] = History(start, end, found["remaining"], found["burn_rate"])
-    return history
+    return {plan.id: _history(client, history_queries(plan), end - (span or plan.period), end) for plan in plans}
+
+
+def _history(client: Prometheus, queries: dict[str, str], start: float, end: float) -> History:
+    """The history over [start, end], read where it exists.
+
+    A young Prometheus holds minutes of a 30d window: at 240 points over 30d (a 3h step)
+    that is one point or none.  So when the first point found leaves most of the range
+    empty, ask again from just before it, until the points fill at least half the range
+    queried: a few queries, each step a fraction of the last (3h, 45s, 3s for 12min).
+    """
+    low = start
+    for _ in range(ZOOMS):
+        step = max(1.0, (end - low) / POINTS)
+        found = {key: tuple(client.query_range(expr, low, end, step)) for key, expr in queries.items()}
+        first = min((t for series in found.values() for sample in series for t, _ in sample.values), default=None)
+        if first is None:
+            return History(start, end, None, found["remaining"], found["burn_rate"])
+        if first - low < step / 2:  # a point at the range's first step: history reaches back that far
+            break
+        if end - first >= (end - low) / 2 or step == 1.0:
+            return History(start, end, first, found["remaining"], found["burn_rate"])
+        low = max(start, first - step)
+    return History(start, end, start if low == start else first, found["remaining"], found["burn_rate"])
