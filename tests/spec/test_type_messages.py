@@ -141,6 +141,10 @@ SLI = "    sli:\n      ratio: {errors: 'x{code=\"5\"}', total: 'x'}\n"
         ("    sli:\n      timeslices: {good_when: {latency: {histogram: h, quantile: p99}, op: lt, threshold: 1}}\n",
          "6:66: slos[0].sli.timeslices.good_when.latency.quantile: expected a number, got 'p99'"),
         ("    sli: ratio\n", "5:10: slos[0].sli: expected a mapping, got 'ratio'"),
+        # Was exit 70 in test generation: only a latency condition takes a duration.
+        ("    sli:\n      timeslices: {good_when: {ratio: {errors: x, total: y}, op: lt, threshold: 300ms}}\n",
+         "6:81: slos[0].sli.timeslices.good_when.threshold: threshold '300ms' is a duration, which only a latency condition takes; "
+         "compare an error ratio or a query with a number, e.g. 0.01"),
     ],
 )
 def test_the_messages_of_likely_slips(tmp_path, text, expected):
