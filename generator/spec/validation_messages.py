@@ -53,6 +53,10 @@ def _message(error: dict, path: SpecPath) -> str:
     if kind == "too_short":
         least = (error.get("ctx") or {}).get("min_length")
         return "must not be empty" if least == 1 else f"needs at least {least} items, got {len(value)}"
+    if kind == "string_too_long":
+        return f"must be at most {(error.get('ctx') or {}).get('max_length')} characters long, got {len(value)}"
+    if kind == "too_long":
+        return f"must have at most {(error.get('ctx') or {}).get('max_length')} items, got {len(value)}"
     message = _clean_message(error["msg"])
     if message.startswith("Input should be "):  # a bound: `must be greater than 0, got -1`
         return f"must be {message[len('Input should be '):]}, got {shown(value)}"

@@ -70,7 +70,7 @@ PATHS = list(_paths(FULL))
 # booleans as text, a list for a mapping and the reverse; and what YAML makes of `key:` and dates.
 WRONG = [
     30, 2.5, -1, "99.9%", "100 requests", "300 ms", "30", "yes", "true", True, False, None, "",
-    ["a"], [{"a": 1}], {"a": 1}, datetime.date(2024, 1, 1), datetime.datetime(2024, 1, 1, 3, 4), float("inf"),
+    ["a"], [{"a": 1}], {"a": 1}, datetime.date(2024, 1, 1), datetime.datetime(2024, 1, 1, 3, 4), float("inf"), "a" * 100,
 ]
 
 
@@ -164,3 +164,8 @@ def test_an_empty_list_and_a_missing_value(tmp_path):
     assert diagnostics_of([write_spec(tmp_path, "service: api\nslos: []\n")]) == [f"{tmp_path}/spec.yaml:2:7: slos: must not be empty"]
     got = diagnostics_of([write_spec(tmp_path, SLO.replace("99.9", "") + SLI)])
     assert got == [f"{tmp_path}/spec.yaml:4:15: slos[0].objective: objective must be a number in percent, e.g. 99.9"]
+
+
+def test_a_name_too_long(tmp_path):
+    got = diagnostics_of([write_spec(tmp_path, SLO.replace("name: a", "name: " + "a" * 70) + SLI)])
+    assert got == [f"{tmp_path}/spec.yaml:3:11: slos[0].name: must be at most 63 characters long, got 70"]
