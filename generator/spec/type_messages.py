@@ -48,6 +48,11 @@ class SpecPath:
     annotation: Any
     field: FieldInfo | None
 
+    @property
+    def members(self) -> list[Any]:
+        """The types a value here may have (a union's members, Optional's None left out)."""
+        return _members(self.annotation)
+
 
 def spec_path(loc: tuple) -> SpecPath:
     """Walk a pydantic error path down the native spec's types."""
@@ -66,11 +71,6 @@ def spec_path(loc: tuple) -> SpecPath:
         annotation, field = _step(members, part, field)
         written.append(part)
     return SpecPath(tuple(written), tuple(unions), annotation, field)
-
-
-def members_at(loc: tuple) -> list[Any]:
-    """The types a value at this pydantic path may have (a union's members, Optional's None left out)."""
-    return _members(spec_path(loc).annotation)
 
 
 def _members(annotation: Any) -> list[Any]:

@@ -12,7 +12,7 @@ import difflib
 from pydantic import BaseModel, ValidationError
 from slogen.spec.errors import Problem
 from slogen.spec.fields import ALERT_NAME_PATTERN, NAME_PATTERN
-from slogen.spec.type_messages import TYPE_ERRORS, SpecPath, members_at, shown, spec_path, type_message
+from slogen.spec.type_messages import TYPE_ERRORS, SpecPath, shown, spec_path, type_message
 
 
 def validation_problems(err: ValidationError) -> list[Problem]:
@@ -32,12 +32,12 @@ def validation_problems(err: ValidationError) -> list[Problem]:
         if union is not None:
             # Every alternative failed on the value's kind: one message naming them all.
             index, written = union
-            problems.append(Problem(written, type_message(members_at(loc[:index]), spec_path(loc[:index]).field, e["input"])))
+            union_path = spec_path(loc[:index])
+            problems.append(Problem(written, type_message(union_path.members, union_path.field, e["input"])))
             continue
         # The written path: a model check's error ends in the union member's name (`function-after[...]`).
         problems.append(Problem(path.written, _message(e, path)))
-    unique = list(dict.fromkeys(problems))
-    return unique
+    return list(dict.fromkeys(problems))
 
 
 def _message(error: dict, path: SpecPath) -> str:
@@ -49,7 +49,7 @@ def _message(error: dict, path: SpecPath) -> str:
     if kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
         return "must not be empty"
     if kind in TYPE_ERRORS:
-        return type_message(members_at(tuple(error["loc"])), path.field, value)
+        return type_message(path.members, path.field, value)
     if kind == "too_short":
         least = (error.get("ctx") or {}).get("min_length")
         return "must not be empty" if least == 1 else f"needs at least {least} items, got {len(value)}"
@@ -96,7 +96,7 @@ def _whole_union(i: int, errors: list[dict], paths: list[SpecPath]) -> tuple[int
 
 def known_keys(loc: tuple) -> list[str]:
     """The keys the native spec allows in the mapping at `loc` (a pydantic error's path)."""
-    models = [m for m in members_at(loc[:-1]) if isinstance(m, type) and issubclass(m, BaseModel)]
+    models = [m for m in spec_path(loc[:-1]).members if isinstance(m, type) and issubclass(m, BaseModel)]
     return sorted({f.alias or name for model in models for name, f in model.model_fields.items()})
 
 
