@@ -109,6 +109,23 @@ def table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     return out
 
 
+# Wider than any table slogen draws: a table takes its own width on a console this wide.
+_UNWRAPPED = 100_000
+
+
+def print_table(rows: Table) -> None:
+    """Print a table on stdout: as wide as the terminal (or COLUMNS, when set) allows, and
+    when stdout is a pipe or a file (a CI log), whole, every row on one line.
+
+    rich draws for 80 columns when stdout is not a terminal, and folded each row of
+    `budget`, `status` and `explain` over several lines of a CI log.
+    """
+    if out_console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        out_console.print(rows)
+    else:
+        Console(highlight=False, soft_wrap=True, width=_UNWRAPPED).print(rows)
+
+
 def generate_command() -> str:
     """The `generate` command matching the check/test command being run, to name in messages."""
     args = sys.argv[1:]

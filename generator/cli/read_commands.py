@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from slogen.build.compile import REPORT_FILE
 from slogen.build.options import BuildOptions
 from slogen.build.write import write_file
-from slogen.cli.app import EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, counted, err_console, out_console, specs_or_default, table, warn_specs, warn_untested
+from slogen.cli.app import (
+    EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, counted, err_console, out_console, print_table, specs_or_default, table,
+    warn_specs, warn_untested,
+)
 from slogen.cli.build_commands import check_out
 from slogen.cli.options import OutOpt, SpecsArg, compiles
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
@@ -52,8 +54,7 @@ def explain(
                 rows.add_column(column)
             for row in explain_rows(plan, tests):
                 rows.add_row(*row.cells)
-            # Eight columns do not fit rich's 80-column default for pipes; never wrap cells.
-            Console(highlight=False, width=max(out_console.width, 140)).print(rows)
+            print_table(rows)
     warn_untested(tree.services)
 
 
@@ -76,10 +77,10 @@ def budget(
         typer.echo(render_markdown(budgets, rps), nl=False)
     else:
         headers = BUDGET_HEADERS + ([f"failures / window at {rps:g} rps"] if rps is not None else [])
-        out_console.print(table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
+        print_table(table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
         tiers = [row for b in budgets for row in tier_rows(b)]
         if tiers:
-            out_console.print(table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
+            print_table(table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
 
 
 @app.command()
@@ -125,7 +126,7 @@ def status(
     if format == "json":
         typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
     else:
-        out_console.print(table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+        print_table(table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
     for line in found.notes:
         typer.echo(f"note: {line}", err=True)
     for line in problems:
