@@ -174,7 +174,9 @@ def _build_tree(
         diagnostics.append(nothing_found(paths))
     kept_at, found = clashes([out.claim for out in outputs])
     kept = [outputs[index] for index in kept_at]
-    diagnostics += found + [problem for out in kept for problem in out.problems]
+    # Every file's own problems too, not only those of the files that clash with none:
+    # every problem in one pass, across files.
+    diagnostics += found + [problem for out in outputs for problem in out.problems]
     if diagnostics:
         return Tree({}, tuple(out for out in kept if not out.problems)), diagnostics
     shared = shared_groups(kept, options)
