@@ -13,7 +13,7 @@ from slogen.build.compile import REPORT_FILE
 from slogen.build.options import BuildOptions
 from slogen.build.write import write_file
 from slogen.cli.app import (
-    EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, counted, err_console, out_console, print_table, specs_or_default, table,
+    EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, counted, err_console, print_table, specs_or_default, table,
     warn_specs, warn_untested,
 )
 from slogen.cli.build_commands import check_out
