@@ -85,12 +85,15 @@ def warn_specs(services: Sequence[ServiceOutput]) -> None:
 
 
 def warn_untested(services: Sequence[ServiceOutput]) -> int:
-    """One warning per SLO without generated tests; how many."""
+    """One warning per SLO without generated tests and no recorded reason, one note per SLO
+    whose spec records why (`untested:`); how many warnings."""
     count = 0
     for compiled in services:
         for name, reason in compiled.untested:
             err_console.print(f"[yellow]warning:[/yellow] {compiled.source}: SLO {compiled.service}/{name} is UNTESTED: {reason}")
             count += 1
+        for name, reason in compiled.acknowledged:
+            err_console.print(f"note: {compiled.source}: SLO {compiled.service}/{name} is untested, as its spec records: {reason}")
     return count
 
 

@@ -184,6 +184,12 @@ class SLO(Strict):
     allow_low_objective: bool = Field(
         False, description="An objective below 50% is refused as a likely ratio (0.999 for 99.9) unless this is true"
     )
+    untested: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None,
+        description="Why this SLO has no generated tests (a bool probe, a timeslice query slogen cannot drive): "
+        "recorded here, `slogen test --strict` still passes and names it",
+        examples=["probe_success is checked by the blackbox exporter's own end-to-end suite"],
+    )
 
     @field_validator("objective", mode="before")
     @classmethod
