@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -86,7 +89,7 @@ def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):
 def test_validate_and_missing_paths(tmp_path):
     write_spec(tmp_path / "slo_specs", SPEC, "api.yaml")
     ok = run_slogen("validate", cwd=tmp_path)
-    assert ok.returncode == 0 and "1 services, 1 SLOs: valid" in ok.stderr
+    assert ok.returncode == 0 and "1 service, 1 SLO: valid" in ok.stderr
     missing = run_slogen("validate", "nope", cwd=tmp_path)
     assert missing.returncode == 2 and "nope:1:1: no such file or directory" in missing.stderr
 
@@ -233,3 +236,34 @@ def test_output_is_identical_whatever_the_working_directory(tmp_path):
     assert snapshot(tmp_path / "out2") == at_top
     from_below = run_slogen("check", ".", "--out", "../output", cwd=repo / "slo_specs")
     assert from_below.returncode == 0, from_below.stderr
+
+
+def _piped(*args: str, columns: str | None = None) -> subprocess.CompletedProcess:
+    """The CLI with stdout a pipe, as in a CI log: no COLUMNS unless given."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | ({"COLUMNS": columns} if columns else {})
+    result = subprocess.run([sys.executable, "-m", "slogen", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _table_rows(text: str) -> list[str]:
+    """The body lines of rich tables; a row folded over several lines leaves its first cell empty on the rest."""
+    return [line for line in text.splitlines() if line.startswith("│")]
+
+
+def test_tables_in_a_ci_log_keep_every_row_on_one_line():
+    """Issue 33: piped, rich drew for 80 columns and folded each row of `budget` over several lines."""
+    budgets = json.loads(_piped("budget", "slo_specs", "--format", "json").stdout)
+    tiers = sum(len(b["tiers"]) for b in budgets)
+    budget = _table_rows(_piped("budget", "slo_specs").stdout)
+    explain = _table_rows(_piped("explain", "slo_specs").stdout)
+    for rows, expected in ((budget, len(budgets) + tiers), (explain, sum(max(1, len(b["tiers"])) for b in budgets))):
+        assert len(rows) == expected, "\n".join(rows)
+        assert all(not row[1:].startswith("  ") for row in rows), "\n".join(rows)
+    assert max(len(line) for line in budget) > 80
+
+
+def test_tables_keep_to_columns_when_it_is_set():
+    for command in ("budget", "explain"):
+        lines = _piped(command, "slo_specs", columns="100").stdout.splitlines()
+        assert lines and max(len(line) for line in lines) <= 100, command

@@ -31,7 +31,7 @@ from slogen.build.write import Encoded
 from slogen.emit.report.html import ReportPart, report_part
 from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
-from slogen.spec.errors import Diagnostic
+from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.formats import NATIVE
 from slogen.spec.model import ServiceSpec
 from slogen.spec.load import LoadedSpec, detect_format, discover, display_path, load_file, load_files, nothing_found
@@ -50,7 +50,7 @@ class ServiceOutput:
     source: str
     claim: Claim
     plans: tuple[SLOPlan, ...]
-    untested: tuple[tuple[str, str], ...]
+    untested: tuple[tuple[str, str], ...]  # SLOs without generated tests, and why, that record no reason of their own
     problems: tuple[Diagnostic, ...]
     files: dict[str, str]  # empty once handed to a sink
     groups: ServiceGroups | None = None
@@ -60,6 +60,8 @@ class ServiceOutput:
     warnings: tuple[Diagnostic, ...] = ()  # compile.spec_warnings: what its spec's author should know
     compiled: CompiledService | None = None  # with `detail` only (never sent from a worker)
     spec: ServiceSpec | None = None  # with `detail` only
+    # SLOs without generated tests whose spec says why (`untested:`), with that reason.
+    acknowledged: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,20 @@ def service_output(item: LoadedSpec, options: BuildOptions, detail: bool = False
                              warnings=spec_warnings(item))
     tests = compiled.tests
     loads = tuple((rel, tuple(tests.rule_paths)) for rel in tests.files) if tests is not None else ()
+    recorded = {slo.name: (index, slo.untested) for index, slo in enumerate(spec.slos) if slo.untested}
+    untested = tuple((name, why) for name, why in compiled.untested if name not in recorded)
+    acknowledged = tuple((name, recorded[name][1]) for name, _ in compiled.untested if name in recorded)
+    # A reason recorded for an SLO that does have tests would hide nothing today, and
+    # everything the day its tests break: said, located.
+    tested = sorted(set(recorded) - {name for name, _ in compiled.untested}, key=lambda name: recorded[name][0])
+    stale = tuple(
+        item.diagnostic(Problem(("slos", recorded[name][0], "untested"), f"SLO {name!r} has generated tests; drop `untested:`", at_key=True))
+        for name in tested
+    )
     return ServiceOutput(
-        spec.service, document.path, claim_of(item), compiled.plans, compiled.untested, (), service_files(compiled, options),
-        service_groups(compiled, options), compiled.rules.group_names, loads, report_part(compiled.plans), spec_warnings(item),
-        compiled if detail else None, spec if detail else None,
+        spec.service, document.path, claim_of(item), compiled.plans, untested, (), service_files(compiled, options),
+        service_groups(compiled, options), compiled.rules.group_names, loads, report_part(compiled.plans), spec_warnings(item) + stale,
+        compiled if detail else None, spec if detail else None, acknowledged,
     )
 
 
@@ -179,7 +191,9 @@ def _build_tree(
         diagnostics.append(nothing_found(paths))
     kept_at, found = clashes([out.claim for out in outputs])
     kept = [outputs[index] for index in kept_at]
-    diagnostics += found + [problem for out in kept for problem in out.problems]
+    # Every file's own problems too, not only those of the files that clash with none:
+    # every problem in one pass, across files.
+    diagnostics += found + [problem for out in outputs for problem in out.problems]
     if diagnostics:
         return Tree({}, tuple(out for out in kept if not out.problems)), diagnostics
     shared = shared_groups(kept, options)

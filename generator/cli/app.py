@@ -85,12 +85,15 @@ def warn_specs(services: Sequence[ServiceOutput]) -> None:
 
 
 def warn_untested(services: Sequence[ServiceOutput]) -> int:
-    """One warning per SLO without generated tests; how many."""
+    """One warning per SLO without generated tests and no recorded reason, one note per SLO
+    whose spec records why (`untested:`); how many warnings."""
     count = 0
     for compiled in services:
         for name, reason in compiled.untested:
             err_console.print(f"[yellow]warning:[/yellow] {compiled.source}: SLO {compiled.service}/{name} is UNTESTED: {reason}")
             count += 1
+        for name, reason in compiled.acknowledged:
+            err_console.print(f"note: {compiled.source}: SLO {compiled.service}/{name} is untested, as its spec records: {reason}")
     return count
 
 
@@ -107,6 +110,23 @@ def table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     for row in rows:
         out.add_row(*row)
     return out
+
+
+# Wider than any table slogen draws: a table takes its own width on a console this wide.
+_UNWRAPPED = 100_000
+
+
+def print_table(rows: Table) -> None:
+    """Print a table on stdout: as wide as the terminal (or COLUMNS, when set) allows, and
+    when stdout is a pipe or a file (a CI log), whole, every row on one line.
+
+    rich draws for 80 columns when stdout is not a terminal, and folded each row of
+    `budget`, `status` and `explain` over several lines of a CI log.
+    """
+    if out_console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        out_console.print(rows)
+    else:
+        Console(highlight=False, soft_wrap=True, width=_UNWRAPPED).print(rows)
 
 
 def generate_command() -> str:

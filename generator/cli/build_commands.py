@@ -13,7 +13,7 @@ from slogen.build.options import BuildOptions
 from slogen.build.out_dir import Access, out_dir_problem, unwritable
 from slogen.build.write import Stager, changes_of, commit, diff_output, staging_area
 from slogen.cli.app import (
-    EXIT_INPUT, EXIT_IO, EXIT_STALE, app, compile_tree, err_console, generate_command, specs_or_default, warn_specs, warn_untested,
+    EXIT_INPUT, EXIT_IO, EXIT_STALE, app, compile_tree, counted, err_console, generate_command, specs_or_default, warn_specs, warn_untested,
 )
 from slogen.cli.options import JobsOpt, OutOpt, SpecsArg, compiles
 from slogen.emit.native_yaml import render_native
@@ -35,7 +35,7 @@ def check_out(out: Path, paths: list[Path], access: Access = "replace", adopt: b
 
 
 def _summary(services: int, slos: int) -> str:
-    return f"{services} services, {slos} SLOs"
+    return f"{counted(services, 'service')}, {counted(slos, 'SLO')}"
 
 
 @app.command()
@@ -138,7 +138,7 @@ def test_rules(
     failed = sum(not r.passed for r in results)
     summary = f"{len(results) - failed}/{len(results)} test files passed"
     if untested:
-        summary += f"; {untested} SLO{'s' if untested != 1 else ''} untested" + (" (--strict)" if strict else "")
+        summary += f"; {counted(untested, 'SLO')} untested" + (" (--strict)" if strict else "")
     err_console.print(summary)
     if failed or (strict and untested):
         raise typer.Exit(EXIT_STALE)

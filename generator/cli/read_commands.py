@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from slogen.build.compile import REPORT_FILE
 from slogen.build.options import BuildOptions
 from slogen.build.write import write_file
-from slogen.cli.app import EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, err_console, out_console, specs_or_default, table, warn_specs, warn_untested
+from slogen.cli.app import (
+    EXIT_GATE, EXIT_INPUT, EXIT_PROMETHEUS, app, compile_tree, counted, err_console, print_table, specs_or_default, table,
+    warn_specs, warn_untested,
+)
 from slogen.cli.build_commands import check_out
 from slogen.cli.options import OutOpt, SpecsArg, compiles
 from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget_json, budget_rows, render_markdown, slo_budget, tier_rows
@@ -24,7 +26,8 @@ from slogen.live.fetch import fetch_history, fetch_status
 from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
 from slogen.errors import OptionError
 from slogen.live.prometheus_api import Prometheus
-from slogen.live.status import STATUS_HEADERS, fail_on_problem, failing, status_json, status_report, status_rows
+from slogen.live.status import STATUS_HEADERS, status_json, status_report, status_rows
+from slogen.live.status_gate import fail_on_problem, failing, gate_failures
 from slogen.spec.durations import parse_duration
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")]
@@ -51,8 +54,7 @@ def explain(
                 rows.add_column(column)
             for row in explain_rows(plan, tests):
                 rows.add_row(*row.cells)
-            # Eight columns do not fit rich's 80-column default for pipes; never wrap cells.
-            Console(highlight=False, width=max(out_console.width, 140)).print(rows)
+            print_table(rows)
     warn_untested(tree.services)
 
 
@@ -75,10 +77,10 @@ def budget(
         typer.echo(render_markdown(budgets, rps), nl=False)
     else:
         headers = BUDGET_HEADERS + ([f"failures / window at {rps:g} rps"] if rps is not None else [])
-        out_console.print(table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
+        print_table(table("Error budgets (downtime = a full outage)", headers, [budget_rows(b) for b in budgets]))
         tiers = [row for b in budgets for row in tier_rows(b)]
         if tiers:
-            out_console.print(table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
+            print_table(table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
 
 
 @app.command()
@@ -89,7 +91,9 @@ def status(
     format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     fail_on: Annotated[
         Optional[str],
-        typer.Option("--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted)"),
+        typer.Option(
+            "--fail-on", help="Exit 1 when an SLO is in this policy state or a later one (default: budget exhausted); a firing page always exits 1"
+        ),
     ] = None,
     timeout: TimeoutOpt = 10.0,
     http_config: HTTPConfigOpt = None,
@@ -98,8 +102,8 @@ def status(
 ) -> None:
     """Show every SLO's live SLI, budget left, burn rates, policy state and firing alerts.
 
-    Exit 0 when all is well, 1 when an SLO is at or past --fail-on, 2 on bad input,
-    3 when Prometheus cannot answer or the rules are not deployed.
+    Exit 0 when all is well, 1 when an SLO is at or past --fail-on or a page is firing,
+    2 on bad input, 3 when Prometheus cannot answer or the rules are not deployed.
     """
     if format not in ("table", "json"):
         typer.echo(f"--format: expected table or json, got {format!r}", err=True)
@@ -122,15 +126,16 @@ def status(
     if format == "json":
         typer.echo(json.dumps(status_json(rows, gated, problems), indent=2))
     else:
-        out_console.print(table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
+        print_table(table(f"SLO status from {client.url}", STATUS_HEADERS, status_rows(rows, gated)))
     for line in found.notes:
         typer.echo(f"note: {line}", err=True)
     for line in problems:
         typer.echo(line, err=True)
-    # The worst real state decides: an SLO past the gate fails it even if another has no data.
-    if gated:
-        gate = fail_on or "the last state of its budget policy (budget exhausted)"
-        typer.echo(f"{len(gated)} SLO{'s' if len(gated) != 1 else ''} at or past {gate}: " + ", ".join(r.slo for r in gated), err=True)
+    # The worst real state decides: an SLO past the gate, or paging, fails it even if another has no data.
+    reasons = gate_failures(rows, gated, fail_on)
+    for line in reasons:
+        typer.echo(line, err=True)
+    if reasons:
         raise typer.Exit(EXIT_GATE)
     if problems:
         raise typer.Exit(EXIT_PROMETHEUS)
@@ -157,7 +162,7 @@ def report(
         # The page `generate` writes, byte for byte: the one pipeline made it.
         path = out / REPORT_FILE
         write_file(path, tree.files[REPORT_FILE])
-        err_console.print(f"{tree.slos} SLOs -> {path}")
+        err_console.print(f"{counted(tree.slos, 'SLO')} -> {path}")
         return
     try:
         span = parse_duration(since) if since is not None else None
@@ -170,4 +175,4 @@ def report(
     # A live page gets its own name so it never makes the generated output look stale.
     path = out / "report" / "live.html"
     write_file(path, render_report(tree.plans, history, client.url))
-    err_console.print(f"{tree.slos} SLOs -> {path}")
+    err_console.print(f"{counted(tree.slos, 'SLO')} -> {path}")

@@ -60,9 +60,14 @@ class Prometheus:
         self.close()
 
     def _get(self, path: str, params: dict[str, str]) -> dict:
+        return self._send("GET", path, params)
+
+    def _send(self, method: str, path: str, params: dict) -> dict:
         what = f"query {params.get('query', '')!r}" if "query" in params else path
         try:
-            response = self._client.get(path, params=params)
+            # POST carries the parameters as a form: no URL length limit on the way.
+            sent = {"params": params} if method == "GET" else {"data": params}
+            response = self._client.request(method, path, **sent)
         except httpx.ConnectError as err:
             raise PrometheusConnectionError(f"cannot reach Prometheus at {self.url}: {_reason(err)}") from None
         except httpx.TimeoutException:
@@ -96,6 +101,10 @@ class Prometheus:
     def series_exist(self, selector: str, since: float) -> bool:
         """Whether any series matching `selector` has had a sample since the unix time `since` (metadata only)."""
         return bool(self._get("/api/v1/series", {"match[]": selector, "start": repr(since)}))
+
+    def series(self, selectors: list[str], since: float) -> list[dict[str, str]]:
+        """The label sets of the series matching any of `selectors` with samples since the unix time `since` (one POST)."""
+        return self._send("POST", "/api/v1/series", {"match[]": selectors, "start": repr(since)})
 
     def rule_groups(self) -> dict[str, float]:
         """The rule groups Prometheus has loaded: name -> evaluation interval in seconds."""

@@ -1,9 +1,10 @@
 """Live status of SLOs from the series slogen's rules record: pure queries in, rows out.
 
-`status_queries` says what to ask Prometheus; `build_status` turns the answers into
-one row per SLO (per group of a grouped SLO) and the problems found, such as rules
-that were never deployed; `failing` applies a `--fail-on` gate.  The HTTP calls are
-in prometheus.py, the printing in cli.py.
+`status_queries` says what to ask Prometheus; `status_report` turns the answers into
+one row per SLO (per group of a grouped SLO), each showing what is known and saying
+what is missing, and the problems found, such as rules that were never deployed.
+The deploy gate is in status_gate.py, what the raw SLI series say in sli_series.py,
+the HTTP calls in fetch.py, the printing in cli/read_commands.py.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from slogen.live.prometheus_api import Sample
+from slogen.live.sli_series import selector_findings, unmatched
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import HISTORY_READ
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, human
-from slogen.spec.promql import selectors_read
 
 BURN_WINDOWS = (5 * 60, 3600, 6 * 3600)  # recorded for every SLO (plan.STANDARD_WINDOWS)
 
@@ -41,6 +42,11 @@ class SLOStatus:
     # Seconds of recorded history the budget counts, and of the period it should cover by now
     # (the window, or a calendar period's elapsed part): None when the rules record no history.
     history: tuple[float, float] | None = None
+    pages: tuple[str, ...] = ()  # the firing alerts that are the SLO's pages: each fails the gate
+    # Why the period numbers (SLI, budget left, period burn rate, policy state) are absent:
+    # `waiting (up to 60 min)` after a deploy, `rules not loaded`, ...; None when they are there.
+    missing: str | None = None
+    waiting: bool = False  # the period numbers come with the next evaluations
 
     @property
     def short_history(self) -> str | None:
@@ -77,19 +83,8 @@ def _ids(plans: list[SLOPlan]) -> str:
     return "|".join(sorted(plan.id for plan in plans))
 
 
-def raw_selectors(plan: SLOPlan) -> dict[str, tuple[str, ...]]:
-    """The selectors of scraped series the SLI reads, by side (`total`, `errors`); slogen's own series left out."""
-    out = {}
-    for side, text in (("total", plan.rates.events), ("errors", plan.rates.errors)):
-        # The errors rule falls back to the recorded events rate: not a scraped series.
-        found = [s.render() for s in selectors_read(text) if not (s.name or "").startswith("slo:")]
-        out[side] = tuple(dict.fromkeys(found))
-    return out
-
-
 def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
-    """The instant queries status needs, by purpose: one per metric for all SLOs at once,
-    and one per raw SLI selector (does anything match it?)."""
+    """The instant queries status needs, by purpose: one per metric for all SLOs at once."""
     match = f'{names.LABEL_ID}=~"{_ids(plans)}"'
     periods = sorted({plan.period for plan in plans})
     queries = {
@@ -110,17 +105,6 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
     return queries
 
 
-def raw_series_lookbacks(plans: list[SLOPlan]) -> dict[str, int]:
-    """Every raw SLI selector, with how far back (seconds: the longest SLO window reading it)
-    a series must have existed for it to count as matching."""
-    out: dict[str, int] = {}
-    for plan in plans:
-        for selectors in raw_selectors(plan).values():
-            for text in selectors:
-                out[text] = max(out.get(text, 0), plan.period)
-    return out
-
-
 @dataclass(frozen=True)
 class StatusReport:
     """What `status` found: rows, problems (exit 3) and notes (said, not failing)."""
@@ -130,70 +114,62 @@ class StatusReport:
     notes: list[str]
 
 
-def _unmatched(plan: SLOPlan, results: dict[str, list[Sample]]) -> dict[str, tuple[str, ...]]:
-    """Per SLI side, the raw selectors no series matches (unknown when not asked: `raw:<selector>` results)."""
-    return {
-        side: tuple(t for t in selectors if f"raw:{t}" in results and not results[f"raw:{t}"])
-        for side, selectors in raw_selectors(plan).items()
-    }
-
-
-def _waiting_row(plan: SLOPlan, minutes: int) -> SLOStatus:
-    return SLOStatus(
-        service=plan.service, name=plan.name, group=(), objective_percent=fmt(plan.objective_percent),
-        window=format_duration(plan.period), sli=None, remaining=None, burn_rates=(), action=f"waiting (up to {minutes} min)",
-        level=None, alerts=(),
-    )
-
-
 def status_report(
     plans: list[SLOPlan], results: dict[str, list[Sample]], loaded: dict[str, float] | None = None, groups: dict[str, tuple[str, ...]] | None = None
 ) -> StatusReport:
-    """Every SLO's row, even without data: `loaded` is Prometheus' rule groups (name: interval
-    seconds), `groups` the rule group names of each service, to tell "not loaded" from "not
-    evaluated yet"."""
-    rows, problems = build_status(plans, results)
-    notes: list[str] = [
+    """A row for every SLO, saying what is missing where data is: `loaded` is Prometheus' rule
+    groups (name: interval seconds), `groups` the rule group names of each service, to tell
+    "not loaded" from "not evaluated yet"."""
+    answers = _Answers(results)
+    rows: list[SLOStatus] = []
+    problems: list[str] = []
+    kept: list[str] = []
+    notes: list[str] = []
+    for plan in plans:
+        intervals = None if loaded is None else [loaded[g] for g in (groups or {}).get(plan.service, ()) if g in loaded]
+        found, said, about_series, noted = _plan_status(plan, answers, intervals)
+        rows += found
+        problems += said
+        kept += about_series
+        notes += noted
+    history_notes = [
         f"{row.slo}: {row.short_history}: the budget counts errors so far against the budget of the whole "
         "period's traffic expected at the rate seen so far"
         for row in rows
         if row.short_history
     ]
-    kept: list[str] = []
-    shown = {(r.service, r.name) for r in rows}
-    for plan in plans:
-        who = f"{plan.service}/{plan.name}"
-        names_of_service = (groups or {}).get(plan.service, ())
-        intervals = [loaded[g] for g in names_of_service if loaded is not None and g in loaded]
-        # Rules not loaded at all: that is the problem to fix first (build_status says it).
-        unmatched = _unmatched(plan, results) if intervals or loaded is None else {}
-        if _index(results.get(f"ratio:{BURN_WINDOWS[0]}", []), plan):
-            # The 5m ratio has data: `total` matched series (recently enough for a rate).
-            unmatched["total"] = ()
-        for text in unmatched.get("total", ()):
-            kept.append(f"{who}: the SLI's selector {text} matches no series: check the metric name and labels, and that the target is scraped")
-        for text in unmatched.get("errors", ()):
-            notes.append(f"{who}: the SLI's error selector {text} matches no series: a typo, or no error counted yet (the SLI then reads 100%)")
-        mine = [p for p in problems if p.startswith(who + ":")]
-        if (plan.service, plan.name) in shown or not mine:
-            continue
-        if intervals and not unmatched.get("total"):
-            # Loaded, scraped, not evaluated yet: the slowest group decides when.
-            minutes = max(1, math.ceil(max(intervals) / 60))
-            notes.append(f"{who}: rules loaded, waiting for the first evaluations (up to {minutes} min)")
-            rows.append(_waiting_row(plan, minutes))
-            problems = [p for p in problems if p not in mine]
-        elif unmatched.get("total"):
-            problems = [p for p in problems if p not in mine]  # said better above
-    return StatusReport(rows, problems + kept, notes)
+    return StatusReport(rows, problems + kept, history_notes + notes)
+
+
+def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tuple[list[SLOStatus], list[str]]:
+    """Every SLO's rows and the problems found, from the query answers alone (rule groups unknown)."""
+    report = status_report(plans, results)
+    return report.rows, report.problems
+
+
+class _Answers:
+    """The answers by query and SLO id, indexed once: every SLO reads every query's answer."""
+
+    def __init__(self, results: dict[str, list[Sample]]):
+        self.results = results
+        self._by_id: dict[str, dict[str, list[Sample]]] = {}
+
+    def samples(self, key: str, plan: SLOPlan) -> list[Sample]:
+        """One query's samples of one SLO."""
+        table = self._by_id.get(key)
+        if table is None:
+            table = self._by_id[key] = {}
+            for sample in self.results.get(key, ()):
+                table.setdefault(sample.labels.get(names.LABEL_ID, ""), []).append(sample)
+        return table.get(plan.id, [])
+
+    def of(self, key: str, plan: SLOPlan) -> dict[tuple, Sample]:
+        """One query's samples of one SLO, by its group."""
+        return {_key(plan, s.labels): s for s in self.samples(key, plan)}
 
 
 def _key(plan: SLOPlan, labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((label, labels.get(label, "")) for label in plan.grouping)
-
-
-def _index(samples: list[Sample], plan: SLOPlan) -> dict[tuple, Sample]:
-    return {_key(plan, s.labels): s for s in samples if s.labels.get(names.LABEL_ID) == plan.id}
 
 
 def _value(samples: dict[tuple, Sample], key: tuple) -> float | None:
@@ -201,77 +177,114 @@ def _value(samples: dict[tuple, Sample], key: tuple) -> float | None:
     return None if sample is None else sample.value
 
 
-def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tuple[list[SLOStatus], list[str]]:
-    """Rows for every SLO found, and one line per SLO whose series are missing."""
-    rows: list[SLOStatus] = []
-    problems: list[str] = []
-    for plan in plans:
-        who = f"{plan.service}/{plan.name}"
-        if not _index(results["info"], plan):
-            problems.append(
-                f"{who}: no {names.INFO}{{{names.LABEL_ID}=\"{plan.id}\"}} series: "
-                f"the rules of output/rules/{plan.service}.yml are not loaded into this Prometheus"
+def _plan_status(plan: SLOPlan, answers: _Answers, intervals: list[float] | None) -> tuple[list[SLOStatus], list[str], list[str], list[str]]:
+    """One SLO's rows, problems, problems of its SLI's selectors, and notes; `intervals` are those
+    of its service's rule groups Prometheus has loaded (None: not known)."""
+    who = f"{plan.service}/{plan.name}"
+    info, remaining = answers.of("info", plan), answers.of("remaining", plan)
+    # Rules not loaded at all: that is the problem to fix first.
+    missing = unmatched(plan, answers.results) if intervals is None or intervals else {}
+    if answers.of(f"ratio:{BURN_WINDOWS[0]}", plan):
+        # The 5m ratio has data: `total` matched series (recently enough for a rate).
+        missing["total"] = ()
+    about_series, notes = selector_findings(plan, missing, answers.results)
+    if info and remaining:
+        rows = _plan_rows(plan, answers, "waiting", True)
+        problems = [
+            f"{who}: no {names.POLICY_STATE} series: the deployed rules predate budget policies; "
+            "run `slogen generate` and deploy output/rules/"
+        ] if any(row.missing is None and row.action is None for row in rows) else []
+        return rows, problems, about_series, notes
+    waiting, problems = False, []
+    if intervals and not missing.get("total"):
+        # Loaded, scraped, not evaluated yet: the slowest group decides when.
+        minutes = max(1, math.ceil(max(intervals) / 60))
+        notes.append(
+            f"{who}: rules loaded; the SLI over the window, the budget left and the policy state wait for "
+            f"their first evaluations (up to {minutes} min)"
+        )
+        reason, waiting = f"waiting (up to {minutes} min)", True
+    elif missing.get("total"):
+        reason = "the SLI's selector matches no series"  # its problem names the selector
+    elif not info:
+        reason = "rules not loaded"
+        problems.append(
+            f"{who}: no {names.INFO}{{{names.LABEL_ID}=\"{plan.id}\"}} series: "
+            f"the rules of output/rules/{plan.service}.yml are not loaded into this Prometheus"
+        )
+    else:
+        reason = "no events yet"
+        problems.append(
+            f"{who}: no {names.PERIOD_BUDGET_REMAINING} series yet: the SLI has no events in Prometheus "
+            "(check the SLI selectors and that the target is scraped)"
+        )
+    return _plan_rows(plan, answers, reason, waiting), problems, about_series, notes
+
+
+def _is_page(plan: SLOPlan, labels: dict[str, str]) -> bool:
+    """Whether a firing alert of the SLO carries its page severity's labels (they differ from the ticket's)."""
+    page = next((sev for sev in plan.severities if sev.key == "page"), None)
+    return page is not None and all(labels.get(label) == value for label, value in page.labels)
+
+
+def _plan_rows(plan: SLOPlan, answers: _Answers, missing: str, waiting: bool) -> list[SLOStatus]:
+    """The rows of one SLO: a group whose period numbers are absent still shows its burn rates
+    and firing alerts, its other cells say `missing`; with nothing at all, one row saying it."""
+    remaining = answers.of("remaining", plan)
+    states = answers.of("state", plan)
+    ratios = {w: answers.of(f"ratio:{w}", plan) for w in set(BURN_WINDOWS) | {plan.period}}
+    period_burn = answers.of("period_burn", plan)
+    alerts = answers.samples("alerts", plan)  # several per group
+    history = answers.of("history", plan)
+    window = format_duration(plan.period)
+    if plan.calendar:
+        needed = next((sample.value for sample in answers.of("calendar_elapsed", plan).values()), math.nan)
+        # One end per SLO (the series carries no grouping labels).
+        end = next((sample.value for sample in answers.of("calendar_end", plan).values()), None)
+        window = f"{plan.calendar.unit} ({plan.calendar.time_zone})"
+        if end is not None and math.isfinite(end):
+            window += f" until {datetime.fromtimestamp(end, timezone.utc):%Y-%m-%d %H:%M} UTC"
+    else:
+        needed = float(plan.period)
+    period_ratio = answers.of("calendar_ratio", plan) if plan.calendar else ratios[plan.period]
+    # A group shows once anything is recorded for it: a new group burns before its period numbers exist.
+    keys = set(remaining) | {k for w in BURN_WINDOWS for k in ratios[w]} | {_key(plan, a.labels) for a in alerts}
+    rows = []
+    for key in sorted(keys) or [()]:
+        state = states.get(key)
+        action = state.labels.get(names.LABEL_ACTION) if state else None
+        ratio = _value(period_ratio, key)
+        covered = _value(history, key)
+        burns = tuple(
+            (format_duration(w), None if (r := _value(ratios[w], key)) is None else r / float(plan.error_budget))
+            for w in BURN_WINDOWS
+        ) + (("period", _value(period_burn, key)),)
+        firing = [a.labels for a in alerts if _key(plan, a.labels) == key]
+        known = key in remaining
+        rows.append(
+            SLOStatus(
+                service=plan.service,
+                name=plan.name,
+                group=key,
+                objective_percent=fmt(plan.objective_percent),
+                window=window,
+                sli=None if ratio is None or math.isnan(ratio) else 1 - ratio,
+                remaining=_value(remaining, key),
+                burn_rates=burns,
+                action=action,
+                level=None if action is None else plan.policy.level_of(action),
+                alerts=_alert_names(firing),
+                history=None if covered is None or math.isnan(needed) else (covered, needed),
+                pages=_alert_names([labels for labels in firing if _is_page(plan, labels)]),
+                missing=None if known else missing,
+                waiting=not known and waiting,
             )
-            continue
-        remaining = _index(results["remaining"], plan)
-        if not remaining:
-            problems.append(
-                f"{who}: no {names.PERIOD_BUDGET_REMAINING} series yet: the SLI has no events in Prometheus "
-                "(check the SLI selectors and that the target is scraped)"
-            )
-            continue
-        states = _index(results["state"], plan)
-        ratios = {w: _index(results[f"ratio:{w}"], plan) for w in set(BURN_WINDOWS) | {plan.period}}
-        period_burn = _index(results["period_burn"], plan)
-        alerts = [s for s in results["alerts"] if s.labels.get(names.LABEL_ID) == plan.id]
-        history = _index(results.get("history", []), plan)
-        for key in sorted(remaining):
-            state = states.get(key)
-            action = state.labels.get(names.LABEL_ACTION) if state else None
-            if action is None:
-                problems.append(
-                    f"{who}: no {names.POLICY_STATE} series: the deployed rules predate budget policies; "
-                    "run `slogen generate` and deploy output/rules/"
-                )
-            ratio = _value(ratios[plan.period], key)
-            window = format_duration(plan.period)
-            covered, needed = _value(history, key), float(plan.period)
-            if plan.calendar:
-                needed = next((sample.value for sample in _index(results.get("calendar_elapsed", []), plan).values()), math.nan)
-                ratio = _value(_index(results["calendar_ratio"], plan), key)
-                # One end per SLO (the series carries no grouping labels).
-                end = next((sample.value for sample in _index(results["calendar_end"], plan).values()), None)
-                window = f"{plan.calendar.unit} ({plan.calendar.time_zone})"
-                if end is not None and math.isfinite(end):
-                    window += f" until {datetime.fromtimestamp(end, timezone.utc):%Y-%m-%d %H:%M} UTC"
-            burns = tuple(
-                (format_duration(w), None if (r := _value(ratios[w], key)) is None else r / float(plan.error_budget))
-                for w in BURN_WINDOWS
-            ) + (("period", _value(period_burn, key)),)
-            firing = sorted(
-                {
-                    f"{a.labels.get('alertname', '?')}/{a.labels.get('severity', '-')}"
-                    for a in alerts
-                    if _key(plan, a.labels) == key
-                }
-            )
-            rows.append(
-                SLOStatus(
-                    service=plan.service,
-                    name=plan.name,
-                    group=key,
-                    objective_percent=fmt(plan.objective_percent),
-                    window=window,
-                    sli=None if ratio is None or math.isnan(ratio) else 1 - ratio,
-                    remaining=_value(remaining, key),
-                    burn_rates=burns,
-                    action=action,
-                    level=None if action is None else plan.policy.level_of(action),
-                    alerts=tuple(firing),
-                    history=None if covered is None or math.isnan(needed) else (covered, needed),
-                )
-            )
-    return rows, problems
+        )
+    return rows
+
+
+def _alert_names(alerts: list[dict[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted({f"{labels.get('alertname', '?')}/{labels.get('severity', '-')}" for labels in alerts}))
 
 
 def history_queries(plan: SLOPlan) -> dict[str, str]:
@@ -281,31 +294,6 @@ def history_queries(plan: SLOPlan) -> dict[str, str]:
         "remaining": plan.selector(names.PERIOD_BUDGET_REMAINING),
         "burn_rate": f"sum without ({names.LABEL_WINDOW}) ({ratio}) / {fmt(plan.error_budget)}",
     }
-
-
-def fail_on_problem(plans: list[SLOPlan], action: str | None) -> str | None:
-    """Why a `--fail-on` action cannot gate these SLOs, if it cannot."""
-    if action is None:
-        return None
-    lacking = [f"{p.service}/{p.name}" for p in plans if p.policy.level_of(action) is None]
-    if lacking:
-        known = sorted({s.action for p in plans for s in p.policy.states})
-        if len(lacking) == len(plans):
-            return f"--fail-on {action!r} is not a state of any budget policy (states: {', '.join(known)})"
-        return f"--fail-on {action!r} is not a state of the budget policy of {', '.join(lacking)} (states: {', '.join(known)})"
-    return None
-
-
-def failing(rows: list[SLOStatus], plans: list[SLOPlan], action: str | None) -> list[SLOStatus]:
-    """Rows at or past the gate: `action` in their policy, else the policy's last state (budget exhausted)."""
-    by_id = {(p.service, p.name): p for p in plans}
-    out = []
-    for row in rows:
-        policy = by_id[(row.service, row.name)].policy
-        gate = policy.level_of(action) if action is not None else len(policy.states) - 1
-        if row.level is not None and gate is not None and row.level >= gate:
-            out.append(row)
-    return out
 
 
 def ratio_percent(value: float | None, digits: int = 4) -> str:
@@ -324,20 +312,26 @@ def burn_text(value: float | None) -> str:
     return f"{human(value)}x"
 
 
+def _unknown(row: SLOStatus, text: str) -> str:
+    # A period number not there yet: say it waits, or `-` when it will not come by itself.
+    return "waiting" if row.waiting and text == "-" else text
+
+
 def status_rows(rows: list[SLOStatus], failing_rows: list[SLOStatus]) -> list[list[str]]:
-    """Table cells per row; gated rows are marked."""
+    """Table cells per row; gated rows and firing pages are marked."""
     out = []
     for row in rows:
         mark = " (fails gate)" if row in failing_rows else ""
+        burns = [f"{w}:{_unknown(row, burn_text(b)) if w == 'period' else burn_text(b)}" for w, b in row.burn_rates]
         out.append(
             [
                 row.slo,
                 f"{row.objective_percent}% / {row.window}",
-                ratio_percent(row.sli, 6),
-                ratio_percent(row.remaining) + (f" ({row.short_history})" if row.short_history else ""),
-                " ".join(f"{w}:{burn_text(b)}" for w, b in row.burn_rates),
-                (row.action or "-") + mark,
-                ", ".join(row.alerts) or "-",
+                _unknown(row, ratio_percent(row.sli, 6)),
+                _unknown(row, ratio_percent(row.remaining)) + (f" ({row.short_history})" if row.short_history else ""),
+                " ".join(burns),
+                (row.action or row.missing or "-") + mark,
+                ", ".join(f"{a} (fails gate)" if a in row.pages else a for a in row.alerts) or "-",
             ]
         )
     return out
@@ -347,7 +341,8 @@ STATUS_HEADERS = ["SLO", "objective / window", "SLI", "budget left", "burn rate"
 
 
 def status_json(rows: list[SLOStatus], failing_rows: list[SLOStatus], problems: list[str]) -> dict:
-    """Machine-readable status: numbers as numbers (null when unknown or not finite)."""
+    """Machine-readable status: numbers as numbers (null when unknown or not finite: `missing` says
+    why the period numbers are null, `waiting` whether they come by themselves)."""
 
     def num(value: float | None) -> float | None:
         return None if value is None or not math.isfinite(value) else value
@@ -371,10 +366,12 @@ def status_json(rows: list[SLOStatus], failing_rows: list[SLOStatus], problems: 
                 "policy_state": r.action,
                 "policy_level": r.level,
                 "firing_alerts": list(r.alerts),
-                "fails_gate": r in failing_rows,
+                "firing_pages": list(r.pages),
+                "missing": r.missing,
+                "waiting": r.waiting,
+                "fails_gate": r in failing_rows or bool(r.pages),
             }
             for r in rows
         ],
         "problems": problems,
     }
-

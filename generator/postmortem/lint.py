@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
+from slogen.postmortem.blame import find_blame, vocabulary
 from slogen.postmortem.impact import P0_BUDGET_SHARE
 from slogen.postmortem.model import PLACEHOLDER, SEVERITIES, TEMPLATES, Line, Postmortem, Section, Table, front_date, parse_utc, tables_in
 from slogen.postmortem.templates import IMPACT_FIELDS, PRIORITIES, SECTIONS, STATUSES
@@ -39,32 +40,6 @@ _ARROW = re.compile(r"(?:→|->)\s*(.*)$")
 _DONE = re.compile(r"✅|✔|\[x\]|~~.+~~|\bdone\b", re.IGNORECASE)
 _ROOT_CAUSE = re.compile(r"^\s*(?:[-*]\s+)?\*\*root cause:?\*\*:?\s*(.*)$", re.IGNORECASE)
 _BUDGET = re.compile(r"^(?:<=\s*)?(\d+(?:\.\d+)?)%$")
-
-_WHAT_ALLOWED = 'ask "what conditions allowed this?" instead of "who caused this?"'
-_PERSON = 'name the action and the conditions, not the person: "a config change was deployed without a canary", not "@bob broke prod"'
-BLAME_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwho (?:caused|broke|did this|messed up|(?:is|was) (?:responsible|to blame))\b", re.I), _WHAT_ALLOWED),
-    (
-        re.compile(r"\b(?:human|operator|user|engineer|developer) error\b", re.I),
-        "name the condition that made the mistake possible (a missing guardrail, an unclear runbook) instead of blaming people",
-    ),
-    (
-        re.compile(r"\b(?:careless(?:ly|ness)?|sloppy|negligen(?:t|ce)|incompeten(?:t|ce)|lazy|reckless(?:ly)?|stupid)\b", re.I),
-        'describe the conditions, not a person\'s character: "the procedure had no check for ..."',
-    ),
-    (
-        re.compile(r"\bshould(?: have|'ve) (?:known|noticed|caught|seen|checked|realized|realised)\b", re.I),
-        'hindsight bias: say what was not visible at the time: "the dashboard did not show ..."',
-    ),
-    (
-        re.compile(r"\b(?:(?:his|her|their)|\w+'s) (?:fault|mistake)\b|\b(?:fault|mistake) of\b|\bto blame\b|\bblamed?\b", re.I),
-        'describe what in the system allowed it: "the deploy went out without review", not "X\'s mistake"',
-    ),
-    (re.compile(r"@[A-Za-z0-9][\w.-]*\s+(?:caused|broke|forgot|ignored|missed|neglected|messed up|screwed up)\b", re.I), _PERSON),
-    (re.compile(r"\b(?:caused|broken|triggered|introduced) by @[A-Za-z0-9][\w.-]*|\bbecause @[A-Za-z0-9][\w.-]*", re.I), _PERSON),
-    (re.compile(r"\b[A-Z][a-z]+ (?:forgot|neglected|ignored|messed up|screwed up|failed to notice)\b"), _PERSON),
-)
-
 
 @dataclass(frozen=True, order=True)
 class Finding:
@@ -332,17 +307,8 @@ def _prose(pm: Postmortem) -> list[Line]:
 
 
 def check_blameless(pm: Postmortem) -> list[Issue]:
-    """Blame-focused language, each with the blameless rewording."""
-    out: list[Issue] = []
-    for line in _prose(pm):
-        given: set[str] = set()
-        for pattern, advice in BLAME_PATTERNS:
-            match = pattern.search(line.text)
-            # One finding per piece of advice and line: "because @bob broke" is one problem, not two.
-            if match and advice not in given:
-                given.add(advice)
-                out.append((line.number, f"blame-focused language {match.group(0)!r}: {advice}"))
-    return out
+    """Blame-focused language and people blamed by name, each with the blameless rewording."""
+    return find_blame(_prose(pm), vocabulary(pm.lines, (pm.front or {}).get("slo")))
 
 
 def check_placeholders(pm: Postmortem) -> list[Issue]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from slogen.spec.fields import Strict
 
 CALENDAR_UNITS = ("week", "month", "quarter")
@@ -25,25 +25,32 @@ class CalendarWindow(Strict):
         "quarter: the month the first quarter starts (january, february or march); months start on the 1st",
     )
 
-    @model_validator(mode="after")
-    def _starts(self) -> CalendarWindow:
-        if self.starts is not None:
-            week_start(self) if self.calendar == "week" else quarter_start(self)
-        return self
+    @field_validator("starts")
+    @classmethod
+    def _starts(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A field check, not a model check, so a bad `starts` is reported at its own line.
+        calendar = info.data.get("calendar")
+        if value is not None and calendar is not None:
+            _week_start(value) if calendar == "week" else _quarter_start(calendar, value)
+        return value
 
 
 def week_start(window: CalendarWindow) -> tuple[int, int]:
     """(weekday, 0 = Monday; second of the day) a calendar week starts."""
     if window.calendar != "week" or window.starts is None:
         return (0, 0)
-    day, _, at = window.starts.strip().lower().partition(" ")
+    return _week_start(window.starts)
+
+
+def _week_start(starts: str) -> tuple[int, int]:
+    day, _, at = starts.strip().lower().partition(" ")
     if day not in WEEKDAY_NAMES:
-        raise ValueError(f"starts {window.starts!r}: a week starts on a weekday name and an optional HH:MM, e.g. saturday 12:00")
+        raise ValueError(f"starts {starts!r}: a week starts on a weekday name and an optional HH:MM, e.g. saturday 12:00")
     if not at:
         return (WEEKDAY_NAMES.index(day), 0)
     hours, _, minutes = at.strip().partition(":")
     if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
-        raise ValueError(f"starts {window.starts!r}: the time must be HH:MM, e.g. saturday 12:00")
+        raise ValueError(f"starts {starts!r}: the time must be HH:MM, e.g. saturday 12:00")
     return (WEEKDAY_NAMES.index(day), int(hours) * 3600 + int(minutes) * 60)
 
 
@@ -51,8 +58,12 @@ def quarter_start(window: CalendarWindow) -> int:
     """The month (1-3) the first quarter of the year starts."""
     if window.starts is None or window.calendar == "week":
         return 1
-    if window.calendar != "quarter" or window.starts.strip().lower() not in QUARTER_START_MONTHS:
+    return _quarter_start(window.calendar, window.starts)
+
+
+def _quarter_start(calendar: str, starts: str) -> int:
+    if calendar != "quarter" or starts.strip().lower() not in QUARTER_START_MONTHS:
         raise ValueError(
             "starts is for weeks (a weekday) and quarters (january, february or march); months start on the 1st"
         )
-    return QUARTER_START_MONTHS.index(window.starts.strip().lower()) + 1
+    return QUARTER_START_MONTHS.index(starts.strip().lower()) + 1

@@ -16,6 +16,9 @@ def parse_duration(text: str) -> int:
     Units must come largest first, as Prometheus requires; sub-second units are
     not accepted because no SLO window or alert window is that short.
     """
+    if isinstance(text, str) and text.strip().isdigit() and int(text) > 0:
+        number = text.strip()
+        raise ValueError(f"invalid duration {text!r}: a duration needs a unit, e.g. {number}d, {number}h or {number}m")
     if not isinstance(text, str) or not _WHOLE.match(text):
         raise ValueError(f"invalid duration {text!r}: expected e.g. 30d, 6h, 5m")
     total = 0

@@ -50,10 +50,9 @@ LabelName = Annotated[
 LabelValue = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Labels = dict[LabelName, LabelValue]
 Annotations = dict[LabelName, str]
-Duration = Annotated[
-    str,
-    Field(description="Prometheus duration, e.g. 30d, 6h, 5m", examples=["30d", "1h"]),
-]
+# No examples here: a duration valid for one field (a 30d window) is not for another (a 1m slice);
+# each field gives its own, and tests/spec/test_schema_examples.py validates them in a spec.
+Duration = Annotated[str, Field(description="Prometheus duration, e.g. 30d, 6h, 5m")]
 PromQL = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
 
 # slogen's own labels; a spec may not set them, or series would collide.

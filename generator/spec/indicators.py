@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from slogen.spec.durations import parse_duration
 from slogen.spec.fields import Duration, PromQL, Strict, utf8_names
+from slogen.spec.numbers import human
 from slogen.spec.promql import SLIError, check_histogram, names_problem, parse_selector, user_query
 
 
@@ -49,8 +50,17 @@ class LatencySLI(Strict):
     histogram: PromQL = Field(
         description="Selector of the histogram's base name, e.g. http_request_duration_seconds{job=\"api\"}"
     )
+    # Before `threshold`: pydantic validates fields in order, and the threshold's check reads it.
+    buckets: list[float] | None = Field(
+        None,
+        min_length=1,
+        description="Optional: the histogram's bucket boundaries in seconds (its `le` values); "
+        "when given, the threshold must be one of them",
+        examples=[[0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]],
+    )
     threshold: float | str = Field(
-        description="Latency threshold in seconds (0.3) or as a duration (300ms); must be a bucket boundary"
+        description="Latency threshold in seconds (0.3) or as a duration (300ms); must be a bucket boundary",
+        examples=[0.25, "250ms"],
     )
 
     @field_validator("histogram")
@@ -59,14 +69,29 @@ class LatencySLI(Strict):
         _raise_plain(check_histogram, value, info)
         return value
 
+    @field_validator("buckets")
+    @classmethod
+    def _boundaries(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and any(b != b for b in value):
+            raise ValueError("a bucket boundary must be a number of seconds, not NaN")
+        return value
+
     @field_validator("threshold")
     @classmethod
-    def _positive(cls, value: float | str) -> float | str:
+    def _positive(cls, value: float | str, info: ValidationInfo) -> float | str:
         seconds = threshold_seconds(value)
         if seconds != seconds or seconds == float("inf"):
             raise ValueError("threshold must be a finite number of seconds, a bucket boundary such as 0.3")
         if not seconds > 0:
             raise ValueError("threshold must be greater than 0")
+        buckets = info.data.get("buckets")
+        # A threshold between boundaries has no `le` bucket: the good events read 0 and the SLO pages.
+        if buckets and seconds not in buckets:
+            histogram = info.data.get("histogram", "the histogram")
+            raise ValueError(
+                f"{human(seconds)} is not a bucket boundary of {histogram}; the boundaries are "
+                + ", ".join("+Inf" if b == float("inf") else human(b) for b in sorted(set(buckets)))
+            )
         return value
 
 
@@ -134,8 +159,11 @@ class SliceCondition(Strict):
 
     @field_validator("threshold")
     @classmethod
-    def _threshold(cls, value: float | str) -> float | str:
+    def _threshold(cls, value: float | str, info: ValidationInfo) -> float | str:
         threshold_seconds(value)
+        # A key in info.data was given or defaulted; one that failed its own check is not there.
+        if isinstance(value, str) and "latency" in info.data and info.data["latency"] is None:
+            raise ValueError(f"threshold {value!r} is a duration, which only a latency condition takes; compare an error ratio or a query with a number, e.g. 0.01")
         return value
 
     @model_validator(mode="after")
@@ -149,7 +177,7 @@ class SliceCondition(Strict):
 class TimeslicesSLI(Strict):
     """The share of good slices (e.g. minutes): a slice is good when its value meets the threshold."""
 
-    slice: Duration = Field("1m", description="Slice length: a whole number of minutes that divides 1h")
+    slice: Duration = Field("1m", description="Slice length: a whole number of minutes that divides 1h", examples=["1m", "5m"])
     good_when: SliceCondition | None = Field(None, description="When a slice counts as good (OpenSLO Timeslices)")
     ratio_of: RatioSLI | None = Field(
         None, description="Instead of good_when: each slice counts as its success ratio, 1 - errors/total (OpenSLO RatioTimeslices)"
@@ -218,4 +246,9 @@ def threshold_seconds(value: float | str) -> float:
                 return float(Decimal(number) * Decimal(str(scale)))
             except Exception:
                 break
-    raise ValueError(f"threshold {value!r} is not a number of seconds or a duration like 300ms")
+    try:
+        float(text)
+        quoted = ": write the number without quotes"
+    except ValueError:
+        quoted = ""
+    raise ValueError(f"threshold {value!r} is not a number of seconds or a duration like 300ms{quoted}")

@@ -46,8 +46,10 @@ class Tier(Strict):
     burn_rate: Decimal | None = Field(
         None, gt=0, description="Instead of budget_percent: the burn factor itself, e.g. 14 (as Sloth and Pyrra state tiers)"
     )
-    long_window: Duration
-    short_window: Duration | None = Field(None, description="Default: long_window / 12, the SRE workbook's advice")
+    long_window: Duration = Field(examples=["1h", "6h"])
+    short_window: Duration | None = Field(
+        None, description="Default: long_window / 12, the SRE workbook's advice", examples=["5m", "30m"]
+    )
 
     _long = field_validator("long_window")(_check_duration)
 
@@ -72,7 +74,7 @@ class Severity(Strict):
 
     labels: Labels = {}
     annotations: Annotations = {}
-    for_: Duration | None = Field(None, alias="for", description="Optional `for` duration of the alert rule")
+    for_: Duration | None = Field(None, alias="for", description="Optional `for` duration of the alert rule", examples=["2m"])
     tiers: list[Tier] | None = Field(None, min_length=1, description="Default: the SRE workbook's tiers")
 
     @field_validator("for_")
@@ -86,7 +88,9 @@ class NoData(Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    for_: Duration = Field("10m", alias="for", description="How long the events rate must be missing before the alert fires")
+    for_: Duration = Field(
+        "10m", alias="for", description="How long the events rate must be missing before the alert fires", examples=["10m"]
+    )
     labels: Labels = Field({}, description="Default: the SLO's ticket labels, or severity=ticket")
     annotations: Annotations = {}
 
@@ -108,6 +112,7 @@ class Alerting(Strict):
         None,
         description="The tiers (default or given) and `for` durations are made for an SLO window of this length: "
         "scale their windows to this SLO's window, keeping each tier's burn factor (as Pyrra does; its table is for 28d)",
+        examples=["28d"],
     )
     # Literal, not bool: a bad mapping is then reported at its own keys only (validation_messages.py drops literal branches).
     no_data: NoData | Literal[True, False] = Field(
@@ -163,7 +168,11 @@ class SLO(Strict):
 
     name: Name
     objective: Decimal = Field(description="Target in percent, 0 < objective < 100, e.g. 99.9")
-    window: Duration | CalendarWindow = Field("30d", description="A rolling duration (30d) or a calendar window")
+    window: Duration | CalendarWindow = Field(
+        "30d",
+        description="A rolling duration (30d) or a calendar window",
+        examples=["30d", "28d", {"calendar": "month", "time_zone": "Europe/Berlin"}],
+    )
     description: str = ""
     labels: Labels = {}
     sli: SLI
@@ -174,6 +183,12 @@ class SLO(Strict):
     policy: BudgetPolicy | None = Field(None, description="Error-budget policy of this SLO (default: the service's)")
     allow_low_objective: bool = Field(
         False, description="An objective below 50% is refused as a likely ratio (0.999 for 99.9) unless this is true"
+    )
+    untested: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None,
+        description="Why this SLO has no generated tests (a bool probe, a timeslice query slogen cannot drive): "
+        "recorded here, `slogen test --strict` still passes and names it",
+        examples=["probe_success is checked by the blackbox exporter's own end-to-end suite"],
     )
 
     @field_validator("objective", mode="before")

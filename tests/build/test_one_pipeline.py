@@ -90,3 +90,15 @@ def test_every_compiling_command_declares_the_same_options():
     source = "".join(p.read_text() for p in sorted((Path(__file__).parents[2] / "generator" / "cli").glob("*.py")))
     for flag in ("--name-validation", "--share-rules", "--default-slo-period", "--extra-labels", "--ext-str", "--target"):
         assert len(re.findall(rf'Option\(\s*"{flag}"', source)) == 1, flag
+
+
+def test_a_clash_between_files_hides_no_problem_inside_them(tmp_path):
+    one = API_SPEC.replace("name: availability", "name: a")
+    two = API_SPEC + API_SPEC.split("slos:\n", 1)[1]  # the same SLO twice: a duplicate name
+    write_spec(tmp_path / "specs", one, "a.yaml")
+    write_spec(tmp_path / "specs", two, "b.yaml")
+    ran = run_slogen("validate", str(tmp_path / "specs"))
+    assert ran.returncode == 2
+    assert "service 'api' is already defined in" in ran.stderr
+    assert "SLO name 'availability' is already used by slos[0] of this service" in ran.stderr
+    assert "2 problems" in ran.stderr

@@ -11,7 +11,6 @@ certificate, a tenant header and a query path prefix, each against a real server
 
 from __future__ import annotations
 
-import crypt
 import http.server
 import ssl
 import subprocess
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import bcrypt
 import httpx
 import pytest
 from engines import PROMETHEUS_2, TOOLS_BIN, engine
@@ -51,7 +51,10 @@ def _certificates(directory: Path) -> None:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
     directory.mkdir(parents=True, exist_ok=True)
     ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=slogen test CA", cwd=directory)
+    # Python 3.13's default context verifies strictly (VERIFY_X509_STRICT): a CA without a key
+    # usage extension is refused, so the CA states its constraints and key usage as real ones do.
+    ca = ("-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    _openssl("req", "-x509", *ec, *ca, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=slogen test CA", cwd=directory)
     for name, extension in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"), ("client", "extendedKeyUsage=clientAuth\n")):
         (directory / f"{name}.ext").write_text(extension)
         _openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN=slogen test {name}", cwd=directory)
@@ -67,7 +70,8 @@ def secured(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("secured")
     certs = root / "certs"
     _certificates(certs)
-    hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))
+    # Prometheus' web config takes bcrypt hashes; cost 4, the least Go's bcrypt allows, keeps the test fast.
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     web = root / "web.yml"
     web.write_text(
         f"tls_server_config:\n  cert_file: {certs / 'server.crt'}\n  key_file: {certs / 'server.key'}\n"
@@ -168,18 +172,23 @@ def test_bad_http_config_is_input_error(tmp_path, text, message):
 
 
 class _TenantGateway(http.server.BaseHTTPRequestHandler):
-    """Forwards GETs to `upstream` for tenant team-a only, like a Mimir/Cortex gateway."""
+    """Forwards GETs and POSTs (status asks for series by POST) to `upstream` for tenant team-a only, like a Mimir/Cortex gateway."""
 
     upstream = ""
 
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.do_GET()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         tenant = self.headers.get("X-Scope-OrgID")
+        form = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if tenant != "team-a":
             status, body = (401, b"no org id\n") if tenant is None else (403, f"tenant {tenant!r} is not allowed\n".encode())
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
         else:
-            answer = httpx.get(self.upstream + self.path, timeout=30, trust_env=False)
+            headers = {"Content-Type": self.headers.get("Content-Type", "")} if form else {}
+            answer = httpx.request(self.command, self.upstream + self.path, content=form, headers=headers, timeout=30, trust_env=False)
             status, body = answer.status_code, answer.content
             self.send_response(status)
             self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
@@ -222,6 +231,13 @@ def test_tenant_header(gateway, tmp_path):
     )
     missing = run_slogen("status", str(spec), "-p", gateway, cwd=tmp_path)
     assert missing.returncode == 3 and "HTTP 401: no org id" in missing.stderr
+    # team-a gets through, the series asked by POST too; this Prometheus has no rules.
+    allowed = run_slogen("status", str(spec), "-p", gateway, "--tenant", "team-a", cwd=tmp_path)
+    assert allowed.returncode == 3
+    assert allowed.stderr.strip() == (
+        'shop/availability: no slogen_slo_info{slo_id="shop-availability"} series: '
+        "the rules of output/rules/shop.yml are not loaded into this Prometheus"
+    )
 
     # postmortem new --prometheus sends the tenant too: refused for team-b; let through for team-a (no data there).
     postmortem = ("postmortem", "new", "--title", "x", "--severity", "SEV2", "--start", "2026-01-01T00:00Z", "--end", "2026-01-01T01:00Z",

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from slogen_testing import compile_paths
 from slogen.live.prometheus_api import Sample
-from slogen.live.status import raw_selectors, raw_series_lookbacks, status_queries, status_report
+from slogen.live.sli_series import raw_selectors, raw_series_lookbacks
+from slogen.live.status import status_queries, status_report, status_rows
+from slogen.live.status_gate import failing, gate_failures
 from slogen.plan import names
 
 from spec_literals import shop_slo, shop_spec
@@ -40,8 +43,11 @@ def test_right_after_a_deploy_status_says_it_is_waiting_not_that_selectors_are_w
     loaded = {g.name: 60.0 for g in compiled.groups} | {compiled.groups[2].name: 3600.0}
     report = status_report(plans, results, loaded, {"shop": tuple(g.name for g in compiled.groups)})
     assert report.problems == []
-    assert "shop/checkout: rules loaded, waiting for the first evaluations (up to 60 min)" in report.notes
-    assert [(r.slo, r.action) for r in report.rows] == [("shop/checkout", "waiting (up to 60 min)")]
+    assert (
+        "shop/checkout: rules loaded; the SLI over the window, the budget left and the policy state wait for "
+        "their first evaluations (up to 60 min)"
+    ) in report.notes
+    assert [(r.slo, r.action, r.missing, r.waiting) for r in report.rows] == [("shop/checkout", None, "waiting (up to 60 min)", True)]
     # The same answers without the rule groups: the rules are not loaded.
     assert any("are not loaded" in p for p in status_report(plans, results, {}, {"shop": ()}).problems)
 
@@ -75,6 +81,59 @@ def test_an_slo_with_data_is_shown_beside_one_without(tmp_path):
         **{f"raw:{raw_selectors(first)['total'][0]}": [Sample({}, 3.0)]},
     )
     report = status_report(plans, results, {g.name: 60.0 for g in two.groups}, {"shop": tuple(g.name for g in two.groups)})
-    assert [r.name for r in report.rows] == ["checkout"]
+    # Every SLO gets a row; the one without series says so.
+    assert [(r.name, r.missing) for r in report.rows] == [("checkout", None), ("search", "the SLI's selector matches no series")]
     assert report.rows[0].level == len(first.policy.states) - 1
     assert any(p.startswith("shop/search: the SLI's selector") for p in report.problems)
+
+
+PAGED = """\
+service: shop
+slos:
+  - name: checkout
+    objective: 99.9
+    grouping: [route]
+    sli:
+      ratio:
+        errors: http_requests_total{job="shop", code=~"5.."}
+        total: http_requests_total{job="shop"}
+    alerting:
+      name: CheckoutBurn
+      page: {labels: {severity: critical}}
+      ticket: {labels: {severity: warning}}
+"""
+
+
+def _paged(tmp_path: Path, **found: list[Sample]):
+    path = tmp_path / "paged.yaml"
+    path.write_text(PAGED)
+    (compiled,), diagnostics = compile_paths([path])
+    assert not diagnostics
+    plans = list(compiled.plans)
+    report = status_report(plans, _answers(plans, **found), {g.name: 60.0 for g in compiled.groups}, {"shop": tuple(g.name for g in compiled.groups)})
+    return plans, report
+
+
+def test_a_page_is_known_by_its_severity_labels_and_fails_the_gate_before_the_budget_is_known(tmp_path):
+    ids = {names.LABEL_ID: "shop-checkout"}
+    a, b = {**ids, "route": "/a"}, {**ids, "route": "/b"}
+    plans, report = _paged(
+        tmp_path,
+        info=[Sample(ids, 1.0)],
+        remaining=[Sample(a, 0.9)],
+        state=[Sample({**a, names.LABEL_ACTION: "normal"}, 1.0)],
+        **{"ratio:300": [Sample(a, 0.0001), Sample(b, 1.0)]},
+        # /a: a ticket (warning) only; /b, new since the last hourly evaluation: the page (critical).
+        alerts=[Sample({**a, "alertname": "CheckoutBurn", "severity": "warning"}, 3.0), Sample({**b, "alertname": "CheckoutBurn", "severity": "critical"}, 1000.0)],
+    )
+    assert report.problems == []
+    first, new = report.rows
+    assert (first.slo, first.action, first.alerts, first.pages, first.missing) == ("shop/checkout route=/a", "normal", ("CheckoutBurn/warning",), (), None)
+    assert (new.slo, new.remaining, new.action, new.pages, new.missing, new.waiting) == ("shop/checkout route=/b", None, None, ("CheckoutBurn/critical",), "waiting", True)
+    assert dict(new.burn_rates)["5m"] == pytest.approx(1000)
+    assert gate_failures(report.rows, failing(report.rows, plans, None), None) == [
+        "1 SLO paging (a page alert is firing): shop/checkout route=/b (CheckoutBurn/critical)"
+    ]
+    cells = status_rows(report.rows, [])
+    assert cells[1][2:] == ["waiting", "waiting", "5m:1000x 1h:- 6h:- period:waiting", "waiting", "CheckoutBurn/critical (fails gate)"]
+    assert cells[0][6] == "CheckoutBurn/warning"

@@ -172,8 +172,8 @@ POLICY_SLO = shop_spec(shop_slo(more="    policy:\n      states:\n"))
         (["{action: a, above: 10}", "{action: b, above: 5}"], "12:30: slos[0].policy.states[1].above: the last state applies whenever"),
         (["{action: a}", "{action: b}"], "11:11: slos[0].policy.states[0]: every state but the last needs `above`"),
         (["{action: Bad State, above: 1}", "{action: b}"], "11:20: slos[0].policy.states[0].action: 'Bad State' is not a valid name"),
-        (["{action: a, above: 100}", "{action: b}"], "11:30: slos[0].policy.states[0].above: Input should be less than 100"),
-        (["{action: a}"], "11:9: slos[0].policy.states: List should have at least 2 items"),
+        (["{action: a, above: 100}", "{action: b}"], "11:30: slos[0].policy.states[0].above: must be less than 100, got 100"),
+        (["{action: a}"], "11:9: slos[0].policy.states: needs at least 2 items, got 1"),
     ],
 )
 def test_policy_validation_points_at_the_state(tmp_path, states, message):

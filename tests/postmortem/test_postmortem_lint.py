@@ -151,6 +151,7 @@ FAILING = [
     ("blameless", change("3. Why was the list empty?", "3. Why was the list empty? Human error."), 34, "missing guardrail"),
     ("blameless", change("4. Why did that reach production?", "4. Why did that reach production? Because @bob broke the check."), 35, "not the person"),
     ("blameless", change("- **Support tickets:** 14", "- **Support tickets:** 14, all Mallory's fault"), 45, "describe what in the system allowed it"),
+    ("blameless", change("| 14:09 | Page:", "| 14:09 | Bob made a config typo; page:"), 25, "'Bob made a config typo': name the action"),
     ("placeholders", change("| 14:50 | Rollback complete", "| 14:50 | [[TODO: what stopped the impact]]"), 26, "placeholder left from the template: [[TODO: what stopped the impact]]"),
 ]
 
@@ -227,3 +228,80 @@ def test_open_items_without_a_status_column_are_those_without_a_done_marker() ->
     entry = index_entry(parse_postmortem("pm.md", STANDARD_FORM))
     assert entry.open_actions == 1  # the ✅ row is done
     assert entry.duration == "45 min"
+
+
+# Issue 33: "careless" was flagged but "Bob made a typo" was not. A capitalised name as the
+# subject of a mistake verb blames a person by name; each replaces GOOD's 14:05 event.
+NAMED = [
+    ("Bob made a typo in the config", "Bob made a typo"),
+    ("Bob made a small config typo", "Bob made a small config typo"),
+    ("Bob Smith pushed a bad config", "Bob Smith pushed a bad config"),
+    ("Priya forgot to run the canary", "Priya forgot"),
+    ("Config pushed because Ana accidentally deleted the list", "Ana accidentally deleted"),
+    ("Jean-Luc failed to check the diff", "Jean-Luc failed to"),
+    ("Config pushed; O'Brien caused the outage", "O'Brien caused"),
+    ("Config pushed. Then Dana didn't check the canary", "Dana didn't check"),
+    ("**Emily** missed the page", "Emily missed"),
+    ("José rolled out a faulty build", "José rolled out a faulty build"),
+    ("Bob then broke checkout", "Bob then broke"),
+]
+NOT_NAMED = [
+    "The deploy broke checkout",
+    "Grafana failed to render the panel",
+    "Checkout failed to reach the provider",  # the incident's own service (slo: checkout/...)
+    "It caused 503s; we missed the first page",
+    "Validation missed the empty list",
+    "Kubernetes failed to schedule the pod",
+    "Google Cloud failed to attach the disk",
+    "CI failed to run",
+    "PagerDuty failed to page",
+    "Detected: Alertmanager failed to route the page",
+    "Redis Sentinel missed the failover",
+    "then the Checkout broke",
+    "Someone forgot to rotate the certificate",  # no one named
+    "He forgot the flag",  # a pronoun names no one; left to the review
+    "CheckoutAvailabilityBurnRate missed the first minute",
+    "Bob deployed version 1.2",  # an action, not a mistake
+    "Rollback caused a second spike",
+    "The blameless review found the generator dropped unknown regions",
+]
+
+
+@pytest.mark.parametrize("event, words", NAMED, ids=[w for _, w in NAMED])
+def test_blameless_flags_a_person_blamed_by_name(event: str, words: str) -> None:
+    findings = lint(change("Config pushed; 5xx rate rises", event))
+    assert [(f.check, f.line) for f in findings] == [("blameless", 24)], findings
+    assert f"blame-focused language {words!r}: name the action and the conditions, not the person" in findings[0].message
+
+
+@pytest.mark.parametrize("event", NOT_NAMED)
+def test_blameless_leaves_systems_and_sentence_starts_alone(event: str) -> None:
+    assert lint(change("Config pushed; 5xx rate rises", event)) == []
+
+
+def test_a_sentence_start_the_document_writes_in_lower_case_is_no_name() -> None:
+    ledger = change("Config pushed; 5xx rate rises", "Ledger failed to flush")
+    assert [f.check for f in lint(ledger)] == ["blameless"]  # unknown word, shaped like a name
+    assert lint(change("about 12% of checkout attempts", "about 12% of checkout attempts and the ledger", ledger)) == []
+    # In mid-sentence a capital is a name whatever else the document writes.
+    will = change("Config pushed; 5xx rate rises", "Config pushed because Will forgot the canary")
+    assert [f.check for f in lint(change("about 12% of", "about 12% (will be fewer) of", will))] == ["blameless"]
+
+
+def test_an_owner_handle_does_not_make_a_name_a_word() -> None:
+    text = change("| @platform |", "| @dana |", change("Config pushed; 5xx rate rises", "Dana forgot the canary"))
+    assert [(f.check, f.line) for f in lint(text)] == [("blameless", 24)]
+
+
+SEED_POSTMORTEMS = sorted(
+    [p for p in (Path(__file__).parents[2] / "postmortems").glob("*.md") if p.name != "README.md"] + list(Path(__file__).parent.glob("*.md"))
+)
+
+
+@pytest.mark.parametrize("path", SEED_POSTMORTEMS, ids=[p.name for p in SEED_POSTMORTEMS])
+def test_the_seed_postmortems_are_not_flagged_as_blaming(path: Path) -> None:
+    assert [f for f in lint(path.read_text(), str(path)) if f.check == "blameless"] == []
+
+
+def test_there_are_seed_postmortems() -> None:
+    assert len(SEED_POSTMORTEMS) >= 2

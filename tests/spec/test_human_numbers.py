@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from slogen.emit.report.explain import _percent
-from slogen.emit.report.html import fmt_float
+from slogen.emit.report.charts import fmt_float
 from slogen.live.status import burn_text, ratio_percent
 from slogen.spec.numbers import human
 

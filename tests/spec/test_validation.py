@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slogen_testing import diagnostics_of, write_spec
+from slogen_testing import compile_files, diagnostics_of, write_spec
 
 GOOD_SLI = """\
     sli:
@@ -30,7 +30,8 @@ def _slo(extra: str = "", objective: str = "99.9", sli: str = GOOD_SLI) -> str:
         ("0", "spec.yaml:4:16: slos[0].objective: objective must be a percentage between 0 and 100 (exclusive), got 0"),
         ("-3", "spec.yaml:4:16: slos[0].objective: objective must be a percentage between 0 and 100 (exclusive)"),
         ("yes", "spec.yaml:4:16: slos[0].objective: objective must be a number in percent, e.g. 99.9"),
-        (".nan", "spec.yaml:4:16: slos[0].objective: Input should be a finite number"),
+        (".nan", "spec.yaml:4:16: slos[0].objective: must be a finite number, got .nan"),
+        ("99.9%", "spec.yaml:4:16: slos[0].objective: expected a number, got '99.9%': drop the %"),
     ],
 )
 def test_objective_range(tmp_path, objective, message):
@@ -286,3 +287,40 @@ def test_a_ratio_objective_with_a_custom_tier_is_one_located_problem(tmp_path):
     alerting = "    alerting:\n      page:\n        tiers:\n          - {budget_percent: 33, long_window: 1d}\n      ticket: false\n"
     got = _check(tmp_path, _slo(objective="0.999", extra=alerting))
     assert len(got) == 1 and "slos[0].objective: objective 0.999 is a percentage below 50%: did you mean 99.9?" in got[0]
+
+
+LATENCY = '    sli:\n      latency:\n        histogram: h{job="a"}\n        buckets: [0.1, 0.25, 0.5, 1, .inf]\n        threshold: %s\n'
+
+
+@pytest.mark.parametrize("threshold", ["200ms", "0.2"])
+def test_a_latency_threshold_must_be_one_of_the_stated_buckets(tmp_path, threshold):
+    # Issue 33: with no `le` bucket at the threshold the good events read 0 and the SLO pages.
+    assert _check(tmp_path, _slo(sli=LATENCY % threshold)) == [
+        f'{tmp_path}/spec.yaml:9:20: slos[0].sli.latency.threshold: 0.2 is not a bucket boundary of h{{job="a"}}; '
+        "the boundaries are 0.1, 0.25, 0.5, 1, +Inf"
+    ]
+
+
+@pytest.mark.parametrize("threshold", ["250ms", "0.25", "1", "1s"])
+def test_a_latency_threshold_on_a_stated_bucket_is_valid(tmp_path, threshold):
+    assert _check(tmp_path, _slo(sli=LATENCY % threshold)) == []
+
+
+def test_stated_buckets_change_no_generated_file(tmp_path):
+    with_buckets = compile_files([write_spec(tmp_path, _slo(sli=LATENCY % "250ms"))])
+    without = compile_files([write_spec(tmp_path, _slo(sli=(LATENCY % "250ms").replace("        buckets: [0.1, 0.25, 0.5, 1, .inf]\n", "")))])
+    assert with_buckets == without
+
+
+@pytest.mark.parametrize(
+    "buckets, message",
+    [("[]", "8:18: slos[0].sli.latency.buckets: must not be empty"), ("[.nan]", "8:18: slos[0].sli.latency.buckets: a bucket boundary must be a number of seconds, not NaN")],
+)
+def test_stated_buckets_are_numbers(tmp_path, buckets, message):
+    sli = (LATENCY % "0.25").replace("[0.1, 0.25, 0.5, 1, .inf]", buckets)
+    assert _check(tmp_path, _slo(sli=sli)) == [f"{tmp_path}/spec.yaml:{message}"]
+
+
+def test_a_week_start_is_reported_at_its_own_line(tmp_path):
+    got = _check(tmp_path, _slo(extra="    window:\n      calendar: week\n      starts: sunday 25:00\n"))
+    assert got == [f"{tmp_path}/spec.yaml:7:15: slos[0].window.starts: starts 'sunday 25:00': the time must be HH:MM, e.g. saturday 12:00"]

@@ -17,12 +17,11 @@ from functools import lru_cache
 from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import COUNTER_WINDOWS, DAY, BurnRateTier, budget_consumed_at_fire, detection_time, workbook_detection_time
 from slogen.spec.durations import format_duration, humanize_duration
-from slogen.spec.numbers import exact, fmt
+from slogen.spec.numbers import exact, fmt, human
 
 MONTH = 30 * DAY  # the reality-check table's month
 YEAR = 365 * DAY
 _THREE = Context(prec=3)
-_FOUR = Context(prec=4)  # burn factors: 13.44, 0.9333
 _UNITS = (("d", DAY, 48 * 3600), ("h", 3600, 90 * 60), ("min", 60, 90), ("s", 1, 0))
 
 
@@ -126,7 +125,7 @@ def _seconds(value: float) -> float | None:
 
 
 def budget_json(budgets: list[SLOBudget]) -> list[dict]:
-    """Machine-readable budgets: seconds as numbers, decimals as canonical strings."""
+    """Machine-readable budgets: seconds as numbers, decimals as strings (derived ones rounded as in the table)."""
     return [
         {
             "service": b.service,
@@ -149,10 +148,12 @@ def budget_json(budgets: list[SLOBudget]) -> list[dict]:
             "tiers": [
                 {
                     "severity": t.severity,
-                    "budget_percent": fmt(t.budget_percent),
+                    # Derived shares and factors (10.7142857142857) are rounded as everywhere
+                    # people read them; the objective and budget are the spec's own exact values.
+                    "budget_percent": human(t.budget_percent),
                     "long_window": format_duration(t.long_window),
                     "short_window": format_duration(t.short_window),
-                    "burn_factor": fmt(t.factor),
+                    "burn_factor": human(t.factor),
                     "detection_seconds_at_100_percent_errors": {
                         "workbook": _seconds(t.workbook_detection),
                         "worst_case": _seconds(t.worst_detection),
@@ -200,9 +201,9 @@ def tier_cells(t: TierBudget) -> list[str]:
     """One tier's cells of the tier table, without the SLO column."""
     return [
         t.severity,
-        f"{fmt(t.budget_percent)}%",
+        f"{human(t.budget_percent)}%",
         f"{format_duration(t.long_window)} / {format_duration(t.short_window)}",
-        f"{format(_FOUR.create_decimal(t.factor).normalize(), 'f')}x",
+        f"{human(t.factor)}x",
         humanize_duration(t.workbook_detection) if math.isfinite(t.workbook_detection) else "never",
         humanize_duration(t.worst_detection) if math.isfinite(t.worst_detection) else "never",
     ]

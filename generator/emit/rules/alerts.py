@@ -69,13 +69,15 @@ def exhaustion_text(plan: SLOPlan) -> str:
 
     Templates have no arithmetic, so Prometheus works it out: period x remaining / burn,
     with the remaining budget of the alert's own series (its id and grouping labels).
+    The sentence brings its own leading space: without a remaining budget it is left
+    out, and the sentences around it stay one space apart.
     """
     matchers = ", ".join(f"{name_text(label)}=%q" for label in (names.LABEL_ID, *plan.grouping))
     args = " ".join(_template_arg(label) for label in (names.LABEL_ID, *plan.grouping))
     query = f"clamp_min({names.PERIOD_BUDGET_REMAINING}{{{matchers}}}, 0) * {plan.period} / %g"
     return (
         f'{{{{ with printf "{escape_string(query)}" {args} $value | query }}}}'
-        "At this burn rate the remaining error budget is gone in {{ . | first | value | humanizeDuration }}."
+        " At this burn rate the remaining error budget is gone in {{ . | first | value | humanizeDuration }}."
         "{{ end }}"
     )
 
@@ -92,7 +94,7 @@ def _annotations(plan: SLOPlan, sev: SeverityPlan) -> dict[str, str]:
     description = (
         f"SLO {who(plan)} ({percent_text(plan.objective_percent)} {plan.window_text()}) "
         f'is burning its error budget at {{{{ $value | printf "%.2f" }}}}x the sustainable rate. '
-        f"This {sev.key} alert fires when {tiers}; its slo_tier label names the tier that fired. "
+        f"This {sev.key} alert fires when {tiers}; its slo_tier label names the tier that fired."
         f"{exhaustion_text(plan)}"
     )
     if plan.description:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
-from slogen_testing import compile_paths
-from slogen.emit.report.budget_table import count_text, duration_text, slo_budget
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from slogen_testing import ROOT, compile_paths
+from slogen.emit.report.budget_table import budget_json, budget_rows, count_text, duration_text, render_markdown, slo_budget, tier_rows
+from slogen.emit.report.explain import markdown_table
+from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.plan.windows import detection_time, workbook_detection_time
+from slogen.spec.numbers import HUMAN_DIGITS
 
 from slogen_testing import run_slogen, write_spec
 
@@ -102,3 +108,88 @@ def test_budget_command_reports_bad_specs_and_formats(tmp_path):
     write_spec(tmp_path / "slo_specs", _spec("99"), "api.yaml")
     assert run_slogen("budget", "--format", "xml", cwd=tmp_path).returncode == 2
 
+
+
+# What people read: `human` keeps exact short decimals (99.95, 6.9048) and rounds the rest
+# to HUMAN_DIGITS, so no number with a fraction shows more than six significant digits.
+# Whole numbers (request counts, seconds) carry no false precision and are not counted.
+_MOST_DIGITS = 6
+_BURN_RATE_3X = "    alerting: {page: false, ticket: {tiers: [{burn_rate: 3, long_window: 1d}]}}\n"
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _overlong_numbers(text: str) -> list[str]:
+    """Numbers in `text` with a fraction and more significant digits than people are shown."""
+    return [n for n in _NUMBER.findall(text) if "." in n and len(n.replace(",", "").replace(".", "").lstrip("0")) > _MOST_DIGITS]
+
+
+def _json_numbers(value) -> list:
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _json_numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _json_numbers(v)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def _json_strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _json_strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@st.composite
+def _rounding_specs(draw) -> tuple[str, int]:
+    """Any objective 90..99.999 with three decimals, any window 1d..90d, default, scaled
+    or custom tiers (a factor or window that does not divide the period makes repeating decimals)."""
+    objective = Decimal(draw(st.integers(90_000, 99_999))) / 1000
+    days = draw(st.integers(1, 90))
+    shape = draw(st.sampled_from(["default", "scaled", "budget_percent", "burn_rate"]))
+    if shape == "default":
+        alerting = ""
+    elif shape == "scaled":
+        alerting = "    alerting: {scale_from: 30d}\n"
+    else:
+        value = draw(st.sampled_from(["0.5", "1", "2", "3", "5", "10", "14.4", "33"]))
+        hours = draw(st.integers(1, 24 * days))
+        alerting = f"    alerting: {{page: false, ticket: {{tiers: [{{{shape}: {value}, long_window: {hours}h}}]}}}}\n"
+    return _spec(str(objective), f"{days}d") + alerting, draw(st.integers(1, 10_000))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(_rounding_specs())
+# The repository's search SLOs: a 3x factor over 1d of 28d burns 10.7142857142857%.
+@example((_spec("99.95", "28d") + _BURN_RATE_3X, 50))
+def test_budget_and_explain_print_no_unrounded_numbers(tmp_path_factory, case):
+    text, rps = case
+    services, diagnostics = compile_paths([write_spec(tmp_path_factory.mktemp("spec"), text)])
+    assume(not diagnostics)  # objectives a default page tier cannot reach are another test's business
+    (service,) = services
+    (plan,) = service.plans
+    budget = slo_budget(plan, float(rps))
+    table = [*budget_rows(budget), *(cell for row in tier_rows(budget) for cell in row)]
+    explained = [cell for row in explain_rows(plan, service.tests) for cell in row.cells]
+    document = budget_json([budget])
+    printed = [*table, *explained, render_markdown([budget], float(rps)), markdown_table(plan, service.tests), *_json_strings(document)]
+    assert [n for text in printed for n in _overlong_numbers(text)] == []
+    # JSON numbers are seconds and requests: exact products of budget, window and traffic
+    # (three decimals at most for a three-decimal objective) or detection at 0.1 s.
+    assert [n for n in _json_numbers(document) if Decimal(repr(n)).as_tuple().exponent < -3] == []
+
+
+def test_tier_shares_and_factors_are_rounded_for_people(tmp_path):
+    """The issue's `9.9702380952381%`: a derived share shows HUMAN_DIGITS digits in every format."""
+    (plan,) = _plans(tmp_path, _spec("99.95", "28d") + _BURN_RATE_3X)
+    budget = slo_budget(plan)
+    assert budget.tiers[0].budget_percent == Decimal("10.7142857142857")  # the arithmetic keeps 15 digits
+    cells = tier_rows(budget)[0]
+    assert cells[2] == "10.71%" and len(cells[2].rstrip("%").replace(".", "")) == HUMAN_DIGITS
+    assert budget_json([budget])[0]["tiers"][0]["budget_percent"] == "10.71"
+    assert "| 10.71% |" in render_markdown([budget], None)
+
+
+def test_repository_budget_prints_no_unrounded_numbers():
+    result = run_slogen("budget", "slo_specs", "--format", "markdown", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert _overlong_numbers(result.stdout) == [] and "10.71%" in result.stdout

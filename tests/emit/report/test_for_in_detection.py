@@ -7,7 +7,7 @@ from pathlib import Path
 from slogen_testing import compile_paths
 from slogen.emit.report.budget_table import slo_budget
 from slogen.emit.report.explain import tier_rows
-from slogen.emit.report.html import detection_drawing, detection_shape
+from slogen.emit.report.charts import detection_drawing, detection_shape
 
 SPEC = """\
 service: api

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
 from slogen_testing import compile_paths
-from slogen.emit.report.html import COLOURS, render_report
+from slogen.emit.report.charts import COLOURS
+from slogen.emit.report.html import render_report
 
 from chromium import dump_dom, screenshot
 from live_prometheus import live_slogen_prometheus, wait_for
@@ -163,6 +166,65 @@ def test_live_report_plots_history(live, tmp_path):
     assert sum(1 for row in pixels for p in row if p != (255, 255, 255)) > 0.05 * 1000 * 2000
 
 
+GHOST = """
+service: ghost
+slos:
+  - name: probe
+    objective: 99
+    sli:
+      ratio: {errors: 'ghost_total{code="500"}', total: ghost_total}
+"""
+
+
+def test_live_report_with_short_history_draws_what_exists(live, tmp_path):
+    # The default --since is each SLO's window (30d) and Prometheus holds seconds of it:
+    # each chart starts where the history does and says so; an SLO whose rules were
+    # never loaded says it has no history yet.
+    url, root = live
+    wait_for(url, "min(count_over_time(slo:period_error_budget_remaining:ratio[10m])) >= 5", 1, timeout=60)
+    shutil.copytree(root / "slo_specs", tmp_path / "slo_specs")
+    write_spec(tmp_path / "slo_specs", GHOST, "ghost.yaml")
+    result = run_slogen("report", "--prometheus", url, cwd=tmp_path)
+    assert result.returncode == 0 and "4 SLOs -> output/report/live.html" in result.stderr, result.stderr
+    page = tmp_path / "output" / "report" / "live.html"
+    text = page.read_text()
+    dom = outline(dump_dom(page, tmp_path / "profile"))
+    assert set(dom.sections) == {"edge-routes", "ghost-probe", "shop-availability", "shop-checkout"}
+    for section in ("edge-routes", "shop-availability", "shop-checkout"):
+        lines = [[float(x) for x in re.findall(r"[ML]([\d.]+),", d)] for figure in ("burndown", "burnrate") for d in dom.paths[(section, figure)]]
+        # Several points a line, up to the right edge; the SLO's first point (of either
+        # chart: the 1h burn rate may be recorded an evaluation earlier) at the left edge.
+        assert all(len(xs) >= 5 and max(xs) > 600 for xs in lines), (section, lines)
+        assert min(min(xs) for xs in lines) == 64, (section, lines)
+    spans = re.findall(r'text-anchor="middle">last ([^<]+)</text>', text)
+    assert len(spans) == 6 and all(re.fullmatch(r"[\d.]+(s|min) of 30d", span) for span in spans), spans
+    assert ("ghost-probe", "burndown") not in dom.paths and ("ghost-probe", "burnrate") not in dom.paths
+    assert "No history yet: Prometheus holds no budget or burn rate of this SLO in the last 30d." in text
+
+
+def test_live_page_is_ignored_by_the_readme_gitignore(live, tmp_path):
+    # The README's .gitignore block, in a fresh repository that commits output/: after
+    # `report --prometheus` nothing is untracked (the live page is a moment of a Prometheus).
+    url, root = live
+    block = re.search(r"```gitignore\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block is not None
+    shutil.copytree(root / "slo_specs", tmp_path / "slo_specs")
+    (tmp_path / ".gitignore").write_text(block.group(1))
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    git("init", "-q")
+    assert run_slogen("generate", cwd=tmp_path).returncode == 0
+    git("add", "-A")
+    git("commit", "-q", "-m", "specs and output")
+    result = run_slogen("report", "--prometheus", url, "--since", "1m", cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "output" / "report" / "live.html").exists(), result.stderr
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+
+
 def test_report_errors_are_one_line(tmp_path):
     write_spec(tmp_path / "slo_specs", GROUPED.read_text(), "gateway.yaml")
     bad = run_slogen("report", "--prometheus", "http://127.0.0.1:1", cwd=tmp_path)
@@ -173,9 +235,12 @@ def test_report_errors_are_one_line(tmp_path):
 def test_report_beside_generated_output_survives_generate_and_check(tmp_path):
     # `make generate` runs generate then report into the same output/.
     write_spec(tmp_path / "slo_specs", GROUPED.read_text(), "gateway.yaml")
-    assert run_slogen("generate", cwd=tmp_path).returncode == 0
-    assert run_slogen("report", cwd=tmp_path).returncode == 0
+    generated = run_slogen("generate", cwd=tmp_path)
+    assert generated.returncode == 0 and "1 service, 1 SLO -> output/ (" in generated.stderr, generated.stderr
+    reported = run_slogen("report", cwd=tmp_path)
+    assert reported.returncode == 0 and "1 SLO -> output/report/index.html" in reported.stderr, reported.stderr
     report = (tmp_path / "output" / "report" / "index.html").read_bytes()
-    assert run_slogen("generate", cwd=tmp_path).returncode == 0
+    again = run_slogen("generate", cwd=tmp_path)
+    assert again.returncode == 0 and "1 service, 1 SLO -> output/ (up to date" in again.stderr, again.stderr
     assert (tmp_path / "output" / "report" / "index.html").read_bytes() == report
     assert run_slogen("check", cwd=tmp_path).returncode == 0
