@@ -71,7 +71,7 @@ def test_wheel_ships_slogen_not_generator(tmp_path):
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("slogen-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "slogen/cli.py" in names and "slogen/emit/rules/rule_file.py" in names
+    assert "slogen/cli/app.py" in names and "slogen/emit/rules/rule_file.py" in names
     assert not [n for n in names if n.startswith("generator/")]
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "slogen = slogen.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
