@@ -11,6 +11,7 @@ from typing import Mapping, Protocol, Sequence
 
 from slogen.build.options import BuildOptions
 from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
+from slogen.emit.gates import gate_files
 from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from slogen.emit.promtool import cadence
 from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
@@ -117,6 +118,7 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
         if slow:
             _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text)
     files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans))
+    files.update(gate_files(compiled.service, compiled.source, compiled.plans, options.gates))
     return files
 
 

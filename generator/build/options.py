@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from slogen.emit.gates import GateOptions
 from slogen.emit.targets import Targets
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.options import SpecOptions
@@ -21,12 +22,13 @@ SHARE_RULES = ("service", "global")
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """Spec options, jsonnet variables, targets with their options, and rule sharing."""
+    """Spec options, jsonnet variables, targets with their options, rule sharing and release gates."""
 
     spec: SpecOptions = field(default_factory=SpecOptions)
     jsonnet: JsonnetOptions = field(default_factory=JsonnetOptions)
     targets: Targets = field(default_factory=Targets)
     share_rules: str = "service"
+    gates: GateOptions = field(default_factory=GateOptions)
 
     def __post_init__(self) -> None:
         if self.share_rules not in SHARE_RULES:
@@ -39,4 +41,4 @@ class BuildOptions:
 
     def record_text(self) -> str:
         """A stable text of every option, for the no-change record."""
-        return repr((self.spec, sorted(self.jsonnet.ext_vars.items()), sorted(self.jsonnet.ext_codes.items()), self.targets, self.share_rules))
+        return repr((self.spec, sorted(self.jsonnet.ext_vars.items()), sorted(self.jsonnet.ext_codes.items()), self.targets, self.share_rules, self.gates))

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from slogen.build.claims import Claim, claim_of, clashes
+from slogen.emit.gates import check_names
 from slogen.build.compile import CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings
 from slogen.build.gcpause import paused_gc
 from slogen.build.options import BuildOptions
@@ -201,6 +202,7 @@ def _build_tree(
     if shared:
         checked.append(ServiceGroups(SHARED, tuple(len(g.rules) for g in shared) if options.targets.read_groups else ()))
     options.targets.check(checked)
+    check_names([s.service for s in kept], options.gates)
     every = global_files(kept, options, {s.service: s.report for s in kept if s.report is not None}, shared)
     if sink is not None:
         sink(every)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 from slogen.build.options import SHARE_RULES, BuildOptions
 from slogen.build.out_dir import out_dir_problem
+from slogen.emit.gates import TOOLS as GATE_TOOLS, gate_options
 from slogen.emit.targets import TARGETS, Targets, all_flags
 from slogen.errors import OptionError
 from slogen.spec.durations import parse_duration
@@ -53,6 +54,15 @@ def _shared() -> list[tuple[str, Any, Any]]:
             "--share-rules",
             help="service: rules shared by SLOs are written once per service; global: once for every service, in <target>/_shared "
             "(one Prometheus or one Mimir tenant evaluating every service)")], "service"),
+        ("gate", Annotated[Optional[list[str]], typer.Option(
+            "--gate", help=f"Also write release gates (README \"Release gates\"), repeatable or comma-separated: {', '.join(GATE_TOOLS)}",
+            show_default=False)], None),
+        ("gate_prometheus", Annotated[Optional[str], typer.Option(
+            "--gate-prometheus", metavar="URL", help="The Prometheus (query API) the release gates ask", show_default=False)], None),
+        ("gate_fail_on", Annotated[Optional[str], typer.Option(
+            "--gate-fail-on", metavar="STATE",
+            help="Policy state at and past which a gate stops a release [default: each policy's last state, budget exhausted]",
+            show_default=False)], None),
         ("ext_str", Annotated[Optional[list[str]], typer.Option("--ext-str", help="Jsonnet external variable as a string: NAME=VALUE (repeatable)")], None),
         ("ext_code", Annotated[Optional[list[str]], typer.Option("--ext-code", help="Jsonnet external variable as code: NAME=EXPR (repeatable)")], None),
         # Sloth's global flags, for every spec of the run (README: "Migrating from Sloth / Pyrra / OpenSLO").
@@ -111,7 +121,8 @@ def build_options(values: dict[str, Any]) -> BuildOptions:
         value = values[_param(flag.name)]
         if value is not None and value != []:
             given.setdefault(target.name, {})[flag.field] = value
-    return BuildOptions(spec, jsonnet, Targets.of(values["target"], given), values["share_rules"])
+    gates = gate_options(values["gate"], values["gate_prometheus"], values["gate_fail_on"])
+    return BuildOptions(spec, jsonnet, Targets.of(values["target"], given), values["share_rules"], gates)
 
 
 def spec_options(values: dict[str, Any]) -> SpecOptions:
