@@ -85,7 +85,7 @@ $(TOOLS_BIN)/sloth: $(ENGINES_DIR)/sloth/go.mod $(ENGINES_DIR)/sloth/go.sum
 # 30 minutes cold on 2 cores, so they are opt-in (`make engines-all`); the two rule
 # checkers are minutes at most. pyrra does not build here, mimir/mimirtool not in
 # reasonable time (tools/engines/README.md).
-ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check mimir-rules-check)
+ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check mimir-rules-check gate-eval)
 
 .PHONY: engines engines-all engines-clean
 engines: $(ENGINE_BINS)
@@ -112,3 +112,29 @@ $(TOOLS_BIN)/mimir: $(MIMIR_DEPS)
 # module (rulescheck/). It compiles the rule parser, not the rest of mimirtool.
 $(TOOLS_BIN)/mimir-rules-check: $(MIMIR_DEPS) $(ENGINES_DIR)/mimir/rulescheck/main.go
 	$(call engine_build,mimir,netgo,,./rulescheck)
+
+# Release gates (tools/engines/gates): gate-eval gives Argo Rollouts' and Flagger's verdict
+# on a Prometheus answer (Argo's conditions through the expr-lang/expr it pins), and the
+# tools' CRDs come out of their pinned module zips, found with `go mod download -json`.
+GATES_DEPS := $(ENGINES_DIR)/gates/go.mod $(ENGINES_DIR)/gates/go.sum
+TOOLS_CRDS := .tools/crds
+GATE_CRDS := $(TOOLS_CRDS)/argo-rollouts-analysis-template.yaml $(TOOLS_CRDS)/flagger.yaml
+
+$(TOOLS_BIN)/gate-eval: $(GATES_DEPS) $(ENGINES_DIR)/gates/gateeval/main.go
+	$(call engine_build,gates,,,./gateeval)
+
+# $(call module_file,MODULE,PATH) copies PATH from MODULE's zip (the version gates/go.mod pins) into $@.
+define module_file
+@mkdir -p $(TOOLS_CRDS)
+dir=$$(cd $(ENGINES_DIR)/gates && $(ENGINE_GOENV) $(GO) mod download -json $(1) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p') \
+  && test -n "$$dir" && cat "$$dir/$(2)" > $@.tmp
+@mv -f $@.tmp $@
+endef
+
+$(TOOLS_CRDS)/argo-rollouts-analysis-template.yaml: $(GATES_DEPS)
+	$(call module_file,github.com/argoproj/argo-rollouts,manifests/crds/analysis-template-crd.yaml)
+
+$(TOOLS_CRDS)/flagger.yaml: $(GATES_DEPS)
+	$(call module_file,github.com/fluxcd/flagger,artifacts/flagger/crd.yaml)
+
+engines: $(GATE_CRDS)
