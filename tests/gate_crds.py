@@ -45,6 +45,7 @@ def crd(kind: str) -> dict:
     return found[0]
 
 
+@cache
 def validator(api_version: str, kind: str) -> jsonschema.Draft4Validator:
     """A validator for objects of `kind` at `api_version` (a version the CRD serves)."""
     definition = crd(kind)
