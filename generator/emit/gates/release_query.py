@@ -44,8 +44,18 @@ def gate_level(plan: SLOPlan, fail_on: str | None) -> int:
     return level
 
 
+def value_text(value: str) -> str:
+    """A label value as a PromQL string's content that survives Flagger, which collapses every
+    run of whitespace in a query to one space before sending it: tabs, carriage returns, form
+    feeds and a space after a space are written as escapes (newlines already are)."""
+    out = escape_string(value).replace("\t", "\\t").replace("\r", "\\r").replace("\f", "\\f")
+    while "  " in out:
+        out = out.replace("  ", " \\x20")
+    return out
+
+
 def _with(selector: str, matchers: Sequence[tuple[str, str]]) -> str:
-    extra = ", ".join(f'{name_text(label)}="{escape_string(value)}"' for label, value in matchers)
+    extra = ", ".join(f'{name_text(label)}="{value_text(value)}"' for label, value in matchers)
     return f"{selector[:-1]}, {extra}}}"
 
 

@@ -19,7 +19,7 @@ from slogen_testing import examples, write_spec
 
 PROPERTY = settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 ACTIONS = ["go", "careful", "freeze", "stop"]
-VALUES = st.text(st.sampled_from(['a', 'Z', '"', "\\", "é", " ", "{", "}", "-", "$"]), min_size=1, max_size=6)
+VALUES = st.text(st.sampled_from(['a', 'Z', '"', "\\", "é", " ", "\t", "{", "}", "-", "$"]), min_size=1, max_size=6)
 
 
 @st.composite
