@@ -1,7 +1,7 @@
 """The rule engines the tests run on: Debian's Prometheus 2.42 and a pinned 3.x built from Go modules.
 
 `make test` installs the first (apt) and builds the second into .tools/bin/ (tools/engines.mk),
-with the other Go-built checkers (`tool`: Thanos' and mimirtool's rule checks).
+with the other Go-built checkers (`tool`: Thanos' and Cortex's rule checks).
 A missing engine fails the run; it is never skipped.
 """
 

@@ -83,9 +83,9 @@ $(TOOLS_BIN)/sloth: $(ENGINES_DIR)/sloth/go.mod $(ENGINES_DIR)/sloth/go.sum
 
 # What `make test` needs. The full thanos and sloth binaries build too but take over
 # 30 minutes cold on 2 cores, so they are opt-in (`make engines-all`); the two rule
-# checkers are minutes at most. pyrra does not build here, mimir/mimirtool not in
-# reasonable time (tools/engines/README.md).
-ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check mimir-rules-check gate-eval)
+# checkers are minutes at most. pyrra does not build here; Mimir is AGPL-3.0 and is not
+# built (tools/engines/README.md).
+ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check cortex-rules-check gate-eval)
 
 .PHONY: engines engines-all engines-clean
 engines: $(ENGINE_BINS)
@@ -95,23 +95,14 @@ engines-all: $(ENGINE_BINS) $(addprefix $(TOOLS_BIN)/,thanos sloth)
 engines-clean:
 	rm -rf .tools
 
-# Mimir (mimir and mimirtool are not in `engines`: see tools/engines/README.md): its
-# module pins a pseudo-version of the default branch (Mimir's release tags are not Go
-# module versions) and repeats Mimir's replace lines.
-MIMIR_MODVERSION := $(call engine_version,mimir,github.com/grafana/mimir)
-MIMIR_DEPS := $(ENGINES_DIR)/mimir/go.mod $(ENGINES_DIR)/mimir/go.sum
+# Cortex (Apache-2.0): its ruler's acceptance of a rule group (the API's read, the ruler
+# manager's validation with Cortex's PromQL parser, the limits, the protobuf round trip) over
+# Cortex's own packages, in the pinned module (rulescheck/). It checks the cortex and mimir
+# targets' namespace files; Grafana Mimir is AGPL-3.0 and is not built into these tools.
+CORTEX_DEPS := $(ENGINES_DIR)/cortex/go.mod $(ENGINES_DIR)/cortex/go.sum
 
-$(TOOLS_BIN)/mimirtool: $(MIMIR_DEPS)
-	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimirtool)
-
-$(TOOLS_BIN)/mimir: $(MIMIR_DEPS)
-	$(call engine_build,mimir,netgo,,github.com/grafana/mimir/cmd/mimir)
-
-# `mimirtool rules check` and `rules lint --dry-run` alone: their code from
-# pkg/mimirtool/commands over Mimir's own pkg/mimirtool/rules, in the same pinned
-# module (rulescheck/). It compiles the rule parser, not the rest of mimirtool.
-$(TOOLS_BIN)/mimir-rules-check: $(MIMIR_DEPS) $(ENGINES_DIR)/mimir/rulescheck/main.go
-	$(call engine_build,mimir,netgo,,./rulescheck)
+$(TOOLS_BIN)/cortex-rules-check: $(CORTEX_DEPS) $(ENGINES_DIR)/cortex/rulescheck/main.go
+	$(call engine_build,cortex,netgo,,./rulescheck)
 
 # Release gates (tools/engines/gates): gate-eval gives Argo Rollouts' and Flagger's verdict
 # on a Prometheus answer (Argo's conditions through the expr-lang/expr it pins), and the

@@ -3,7 +3,7 @@
 Mimir cannot be built here in reasonable time (tools/engines/README.md), so the files
 are held to the documented defaults of `ruler_max_rules_per_rule_group` and
 `ruler_max_rule_groups_per_tenant`, and every part of a cut group is checked by promtool.
-(The file format itself goes through mimirtool's own parser: test_mimir_rules_check.py.)
+(The file format itself goes through Cortex's ruler code: test_cortex_rules_check.py.)
 """
 
 from __future__ import annotations
