@@ -65,8 +65,7 @@ DELIBERATE = {
     "an SLI needs exactly one of events, raw or plugin": 1,
     # Real files: OpenSLO objects that refer to files not given (validated alone, as here).
     "in the spec files": 5,
-    "queries must be plain counter selectors": 2,
-    "metric source type 'BigQuery' is not supported": 1,  # slogen reads Prometheus sources  # counters without rate() (or no window)
+    "metric source type 'BigQuery' is not supported": 1,  # slogen reads Prometheus sources
     "ranges only allowed for vector selectors": 2,  # invalid PromQL in the user's file
 }
 

@@ -29,7 +29,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader
+from slogen.spec.formats.source import PYRRA_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates
 from slogen.spec.numbers import fmt
 from slogen.spec.promql import Selector, SLIError, parse_selector
 
@@ -241,4 +241,4 @@ def _alerting(r: Reader, value: Any, loc: tuple, annotations: dict, target: Deci
         out["name"] = alerting["name"]
     if annotations:
         out["annotations"] = annotations
-    return out
+    return keep_alert_templates(out, PYRRA_LABELS)
