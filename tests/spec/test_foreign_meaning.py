@@ -277,3 +277,17 @@ def test_nobl9_counter_sums_compile_and_a_max_is_refused_where_written(tmp_path)
         doc["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"]["spec"]["query"] = 'max(http_requests_total{code="200"})'
         [line] = diagnostics_of([write_spec(tmp_path, yaml.safe_dump(doc, sort_keys=False))])
         assert "spec.indicator.spec.ratioMetric.good: counter: true: slogen takes the rate of a sum of counters" in line, line
+
+
+def test_openslos_own_counter_example_judges_slices_on_rates(tmp_path, promtool):
+    """OpenSLO's v1 example (counter: true, sum(http_requests{...}), Timeslices of 1m): after 30
+    minutes of heavy success, failures alone make bad slices although the totals stay 99.7% good."""
+    spec = (REAL / "openslo/real/openslo-v1-examples-counter-sum-timeslices.yaml").read_text()
+    web = 'http_requests{k8s_cluster="prod", component="web", code="%s"}'
+    series = {web % "2xx": "0+30000x60 1800000x20", web % "5xx": "0x60 0+300x20"}
+    judged = 'sum(slo:timeslice_good:bool{slo_id="web-web-availability"})'
+    checks = [
+        {"expr": judged, "eval_time": "20m", "exp_samples": [{"labels": "{}", "value": 1}]},
+        {"expr": judged, "eval_time": "38m", "exp_samples": [{"labels": "{}", "value": 0}]},
+    ]
+    run(tmp_path, promtool, spec, series, checks, interval="30s")
