@@ -138,6 +138,7 @@ service: myservice
 slos:
   - name: requests-availability
     objective: 99.9
+    labels: {category: availability}
     sli:
       events:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
@@ -147,6 +148,7 @@ slos:
       labels:
         service: "{{ $labels.sloth_service }}"
         slo: '{{ index $labels "sloth_slo" }}'
+        sli_type: "{{ $labels.category }}"
       annotations:
         title: "(page) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast."
       page_alert:
@@ -179,7 +181,7 @@ def test_sloth_alert_templates_expand_to_sloths_values(tmp_path, promtool, compa
     """Routing labels and annotations reading sloth_service / sloth_slo expand to the service and
     SLO names, as under Sloth, with and without --label-compat sloth."""
     options = BuildOptions(spec=SpecOptions(compat=compat))
-    labels = {"service": "myservice", "slo": "requests-availability", "severity": "critical"}
+    labels = {"service": "myservice", "slo": "requests-availability", "sli_type": "availability", "severity": "critical"}
     report = _alert_run(tmp_path, promtool, SLOTH_TEMPLATES, FAILING, "MyServiceHighErrorRate", labels, options)
     assert 'title="(page) myservice requests-availability SLO error budget burn rate is too fast."' in report, report
 
@@ -227,13 +229,16 @@ def test_kuadrant_grouped_summary_keeps_its_template(tmp_path):
     assert "High latency on HTTPRoute requests responses {{$labels.request_host}}" in files[next(f for f in files if f.startswith("rules/"))]
 
 
-def test_pyrra_annotation_templates_read_slogens_labels(tmp_path):
-    """rhobs' real Pyrra SLO links its dashboard with {{$labels.namespace}}; Pyrra's `slo` label reads slo_name."""
+def test_pyrra_annotation_templates_expand_to_pyrras_values(tmp_path, promtool):
+    """rhobs' real Pyrra SLO links its dashboard with {{$labels.namespace}}: Pyrra's series carry
+    the total selector's `namespace="observatorium-mst-production"`, so the link names it; so must
+    slogen's.  Pyrra's `slo` label reads slogen's slo_name."""
     text = (REAL / "pyrra/real/rhobs-mst-rules-sync-availability-995-v1alpha1.yaml").read_text()
     text = text.replace("var-interval=5m", "var-interval=5m&slo={{ $labels.slo }}")
-    files = compile_files([write_spec(tmp_path, text)])
-    rules = files[next(f for f in files if f.startswith("rules/"))]
-    assert "var-namespace={{$labels.namespace}}" in rules and "&slo={{ $labels.slo_name }}" in rules
+    selector = 'client_api_requests_total{client="reload", container="thanos-rule-syncer", namespace="observatorium-mst-production", code="%s"}'
+    series = {selector % "500": "0+600x30", selector % "200": "0+600x30"}
+    report = _alert_run(tmp_path, promtool, text, series, "APIRulesSyncAvailabilityErrorBudgetBurning", {"severity": "critical"})
+    assert "var-namespace=observatorium-mst-production&var-job=All&var-pod=All&var-interval=5m&slo=api-rules-sync-availability-slo" in report, report
 
 
 # --- 2. OpenSLO `counter: true`: both budgeting methods rate the counters

@@ -148,9 +148,21 @@ def convert_pyrra(doc: tuple[str, int], data: dict) -> Conversion:
     slo["sli"], grouping = sli
     if grouping:
         slo["grouping"] = grouping
-    slo["alerting"] = alerting
+    slo["alerting"] = keep_alert_templates(alerting, PYRRA_LABELS, _rule_labels(slo["sli"], grouping)) if alerting else alerting
     out.slos.append(ConvertedSLO(service, slo, origins, r.at(service_loc), warnings))
     return out
+
+
+def _rule_labels(sli: dict, grouping: list) -> dict[str, str]:
+    """The labels Pyrra puts on an SLO's series besides `slo`: its total selector's `=` matchers
+    (but the grouping labels), which its alert templates can read."""
+    body = next(iter(sli.values()))
+    text = body.get("total") or body.get("histogram") or body.get("metric") or ""
+    try:
+        matchers = parse_selector(text, "total").matchers
+    except SLIError:
+        return {}
+    return {name: value for name, op, value in matchers if op == "=" and name != "__name__" and name not in grouping}
 
 
 def _indicator(r: Reader, value: Any, loc: tuple, origins: dict):
@@ -241,4 +253,4 @@ def _alerting(r: Reader, value: Any, loc: tuple, annotations: dict, target: Deci
         out["name"] = alerting["name"]
     if annotations:
         out["annotations"] = annotations
-    return keep_alert_templates(out, PYRRA_LABELS)
+    return out

@@ -8,6 +8,7 @@ the planner is reported at the line the user wrote, in the user's own format.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,19 +159,23 @@ SLOTH_LABELS = {"sloth_id": "slo_id", "sloth_service": "slo_service", "sloth_slo
 PYRRA_LABELS = {"slo": "slo_name"}
 
 
-def keep_alert_templates(alerting: dict, renames: dict[str, str]) -> dict:
+def keep_alert_templates(alerting: dict, renames: dict[str, str], constants: dict[str, str] | None = None) -> dict:
     """A converted `alerting` whose labels and annotations stay Prometheus templates, as Sloth and
     Pyrra leave them: `templates: true` when any holds one, each reading the label slogen writes
     where it read the source tool's (`$labels.sloth_service` -> `$labels.slo_service`), so it
-    expands to the same value with or without --label-compat."""
-    names = "|".join(map(re.escape, renames))
+    expands to the same value with or without --label-compat.  `constants`: labels the source
+    tool's series carry with one value per SLO that slogen's do not, read as that value."""
+    constants = constants or {}
+    renames = {**renames, **{name: json.dumps(value) for name, value in constants.items()}}
+    names = "|".join(map(re.escape, sorted(renames, key=len, reverse=True)))
     # `$labels.x`, `.Labels.x` and `index $labels "x"`; a longer name (`sloth_slo_x`) is not x.
     pattern = re.compile(rf'(\$labels\.|\.Labels\.)({names})\b|(index\s+(?:\$labels|\.Labels)\s+)"({names})"')
 
     def rename(match: re.Match) -> str:
-        if match.group(1):
-            return match.group(1) + renames[match.group(2)]
-        return f'{match.group(3)}"{renames[match.group(4)]}"'
+        name = match.group(2) or match.group(4)
+        if name in constants:
+            return renames[name]  # a Go string literal: `{{ "monitoring" }}` prints it
+        return match.group(1) + renames[name] if match.group(1) else f'{match.group(3)}"{renames[name]}"'
 
     found = False
     for part in [alerting] + [alerting[key] for key in ("page", "ticket") if isinstance(alerting.get(key), dict)]:
