@@ -63,6 +63,8 @@ class SLOPlan:
     timeslice: TimeslicePlan | None = None
     # The opt-in alert while the SLI reads no series at all (plan/nodata.py).
     no_data: NoDataPlan | None = None
+    # Alert labels and annotations are Prometheus templates (alerting.templates), not inert text.
+    alert_templates: bool = False
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -360,6 +362,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         calendar=calendar,
         timeslice=timeslice_plan(slo.sli.timeslices, tuple(slo.grouping)) if slo.sli.timeslices else None,
         no_data=no_data,
+        alert_templates=alerting is not False and alerting.templates,
     )
     return plan, []
 

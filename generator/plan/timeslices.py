@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import promql_parser as pp
+
 from slogen.spec.durations import format_duration, just_under, parse_duration
 from slogen.spec.model import SLICE_OPS, RatioSLI, TimeslicesSLI, threshold_seconds
 from slogen.spec.promql import check_histogram, names_text, parse_query, parse_selector, substitute_window
@@ -65,7 +67,7 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
         expr = f"({quantile} {op} bool {text})\nand {on}\n({count} > 0)\nor {on}\n{_IDLE.format(count)}"
         what = f"p{cond.latency.quantile * 100:g} latency {op} {text}s"
     else:
-        query = parse_query(substitute_window(cond.query or "", window), "query").prettify()
+        query = missing_part_reads_zero(parse_query(substitute_window(cond.query or "", window), "query"))
         # A ratio query over a slice without traffic is 0/0, NaN, which a bool comparison
         # judges bad: such a slice is recorded -1, no slice, as for ratio and latency
         # (`>= -Inf` drops NaN alone, and `or` fills in only what it dropped).
@@ -74,6 +76,58 @@ def timeslice_plan(ts: TimeslicesSLI, grouping: tuple[str, ...]) -> TimeslicePla
         expr = f"(({query}) >= -Inf) {op} bool {text}\nor {on}\n-1 * {group}({query})"
         what = f"query {op} {text}"
     return TimeslicePlan(seconds, expr, f"share of good {window} slices ({what})")
+
+
+def missing_part_reads_zero(expr: pp.Expr) -> str:
+    """A slice query whose ratio (`good / total`, `1 - bad / total`) reads a missing numerator as 0.
+
+    When every request fails, `sum(rate(x{code="200"}[1m]))` has no series: its slice would
+    vanish instead of counting as bad (and a missing `bad` would drop a good slice), where an
+    occurrence SLI reads the missing part as 0 beside a total with data.  The numerator is
+    filled in from the denominator's series, so a slice without traffic stays 0/0 (no slice).
+    """
+    filled = _fill_numerator(expr)
+    if filled is not None:
+        try:
+            pp.parse(filled)
+            return filled
+        except ValueError:
+            pass  # a scalar side: `or` takes vectors only, and a scalar is never missing
+    return expr.prettify()
+
+
+def _fill_numerator(expr: pp.Expr) -> str | None:
+    """The query's text with the numerator of its outer ratio filled in; None if it has none."""
+    if isinstance(expr, pp.ParenExpr):
+        inner = _fill_numerator(expr.expr)
+        return None if inner is None else f"({inner})"
+    if not isinstance(expr, pp.BinaryExpr):
+        return None
+    op, modifier = str(expr.op), expr.modifier
+    if op == "/":
+        matching = f" {modifier.matching}" if modifier is not None and modifier.matching is not None else ""
+        spelt = f" {modifier}" if modifier is not None else ""
+        numerator, denominator = _operand(expr.lhs), _operand(expr.rhs)
+        return f"({numerator} or{matching} 0 * {denominator}) /{spelt} {denominator}"
+    # `1 - ratio`, `100 * ratio`: arithmetic with a number keeps the ratio's meaning.
+    if op in ("+", "-", "*") and (modifier is None or not modifier.return_bool):
+        lhs, rhs = expr.lhs, expr.rhs
+        if isinstance(lhs, pp.NumberLiteral) or isinstance(rhs, pp.NumberLiteral):
+            number_first = isinstance(lhs, pp.NumberLiteral)
+            inner = _fill_numerator(rhs if number_first else lhs)
+            if inner is None:
+                return None
+            number = (lhs if number_first else rhs).prettify()
+            return f"{number} {op} {inner}" if number_first else f"{inner} {op} {number}"
+    return None
+
+
+def _operand(expr: pp.Expr) -> str:
+    """A side of a binary operator as text, in parentheses only where it is itself one."""
+    while isinstance(expr, pp.ParenExpr):
+        expr = expr.expr
+    text = expr.prettify()
+    return f"({text})" if isinstance(expr, pp.BinaryExpr) or "\n" in text else text
 
 
 def counted_slices(slice_: int, good_ref: str, window: str) -> str:

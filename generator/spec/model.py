@@ -103,6 +103,11 @@ class Alerting(Strict):
     name: Annotated[str, StringConstraints(pattern=ALERT_NAME_PATTERN, max_length=128)] = "SLOErrorBudgetBurn"
     labels: Labels = {}
     annotations: Annotations = {}
+    templates: bool = Field(
+        False,
+        description="Alert labels and annotations are Prometheus templates, expanded per alert ({{ $labels.x }}), as in "
+        "Sloth and Pyrra files; by default they are plain text",
+    )
     page: Severity | Literal[False] = Severity()
     ticket: Severity | Literal[False] = Severity()
     min_events: int | None = Field(

@@ -51,6 +51,8 @@ INLINE = {
     "pyrra-medium-burn": PYRRA + "  alerting: {severities: {fastBurn: critical, mediumBurn: high}}\n",
     "pyrra-same-severities": PYRRA + "  alerting: {severities: {fastBurn: warning}}\n",
     "openslo-policy-string": OPENSLO + "  alertPolicies: [Some-Name]\n",
+    "openslo-no-window": openslo_shop("sum(ok_total)", "sum(all_total)"),
+    "openslo-counter-max": openslo_shop("max(ok_total)", "sum(all_total)", counter=True),
     "openslo-composite": OPENSLO.replace("objectives: [{target: 0.99}]", "objectives: [{target: 0.99, compositeWeight: 1}]"),
     "openslo-severity": OPENSLO + """---
 apiVersion: openslo/v1

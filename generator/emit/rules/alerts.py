@@ -31,6 +31,12 @@ def template_literal(text: str) -> str:
     return out[:-1] + '{{ "{" }}' if out.endswith("{") else out
 
 
+def alert_text(plan: SLOPlan, text: str) -> str:
+    """A user's alert label or annotation: a template Prometheus expands when the spec says so
+    (`alerting.templates`, Sloth's and Pyrra's meaning), else inert text."""
+    return text if plan.alert_templates else template_literal(text)
+
+
 def template_label(label: str) -> str:
     """Go template text reading one of the alert's labels: `$labels.job`, or `index $labels "service.name"`
     for a UTF-8 name, which no Go field access can spell (Go reads PromQL's string escapes)."""
@@ -103,7 +109,7 @@ def _annotations(plan: SLOPlan, sev: SeverityPlan) -> dict[str, str]:
         "summary": f"{who(plan)}: error budget burning {speed}",
         "description": description,
     }
-    out.update({key: template_literal(value) for key, value in sev.annotations})
+    out.update({key: alert_text(plan, value) for key, value in sev.annotations})
     return out
 
 
@@ -168,9 +174,11 @@ def distinct(rules: list[Rule]) -> list[Rule]:
 def alert_rules(scope: Scope) -> list[Rule]:
     """One alert rule per alert name, severity labels, `for` and annotation keys, for every SLO sharing them."""
     found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities]
-    classes = split_by(found, lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2])))
+    classes = split_by(
+        found, lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2]), item[0].alert_templates)
+    )
     rules = []
-    for (alert_name, labels, for_seconds, _), members in classes:  # type: ignore[misc]
+    for (alert_name, labels, for_seconds, _, _), members in classes:  # type: ignore[misc]
         blocks = split_by(
             [(plan, tier) for plan, sev, _ in members for tier in sev.tiers],
             lambda item: (item[1].long_window, item[1].short_window, item[1].factor(item[0].period)),
@@ -187,9 +195,9 @@ def alert_rules(scope: Scope) -> list[Rule]:
                 alert=alert_name,  # type: ignore[arg-type]
                 expr=expr,
                 for_=format_duration(for_seconds) if for_seconds else None,  # type: ignore[arg-type]
-                # Alert labels are Go templates too: user values must stay inert.  The
-                # slo_* labels come with the series.
-                labels=tuple(sorted((k, template_literal(v)) for k, v in labels)),  # type: ignore[union-attr]
+                # Alert labels are Go templates too: user values stay inert unless the spec
+                # says they are templates.  The slo_* labels come with the series.
+                labels=tuple(sorted((k, alert_text(members[0][0], v)) for k, v in labels)),  # type: ignore[union-attr]
                 annotations=shared_annotations([(plan, annotations) for plan, _, annotations in members]),
             )
         )

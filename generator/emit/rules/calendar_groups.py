@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slogen.emit.rules.alerts import template_label, template_literal
+from slogen.emit.rules.alerts import alert_text, template_label, template_literal
 from slogen.emit.rules.recording import Rule
 from slogen.plan import names
 from slogen.plan.names import (
@@ -196,13 +196,13 @@ def forecast_alert_rules(plan: SLOPlan, clock: int = 0) -> list[Rule]:
             f"will end the period at an error ratio of {{{{ $value | humanizePercentage }}}} if the last {window}'s "
             f"error and event rates hold, more than its error budget of {fmt(plan.error_budget * 100)}%."
         ),
-        **{key: template_literal(value) for key, value in ticket.annotations},
+        **{key: alert_text(plan, value) for key, value in ticket.annotations},
     }
     return [
         Rule(
             alert=FORECAST_ALERT,
             expr=f"{errors}\n/\n{events}\n> {fmt(plan.error_budget)}",
-            labels=tuple(sorted({**{k: template_literal(v) for k, v in ticket.labels}, **dict(plan.id_labels)}.items())),
+            labels=tuple(sorted({**{k: alert_text(plan, v) for k, v in ticket.labels}, **dict(plan.id_labels)}.items())),
             annotations=tuple(annotations.items()),
         )
     ]

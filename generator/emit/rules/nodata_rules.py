@@ -14,7 +14,7 @@ than any `for` worth having, so it needs no window of its own.
 
 from __future__ import annotations
 
-from slogen.emit.rules.alerts import distinct, shared_annotations, template_literal
+from slogen.emit.rules.alerts import alert_text, distinct, shared_annotations, template_literal
 from slogen.emit.rules.recording import Rule, Scope, split_by
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
@@ -41,7 +41,7 @@ def _annotations(plan: SLOPlan) -> dict[str, str]:
             f"Events: {template_literal(plan.rates.events)}"
         ),
     }
-    out.update({key: template_literal(value) for key, value in plan.no_data.annotations})
+    out.update({key: alert_text(plan, value) for key, value in plan.no_data.annotations})
     return out
 
 
@@ -49,15 +49,15 @@ def no_data_alert_rules(scope: Scope) -> list[Rule]:
     """The no-data alert of every SLO of the scope that asks for it, one rule per labels, `for` and annotation keys."""
     found = [(plan, _annotations(plan)) for plan in scope.plans if plan.no_data is not None]
     rules = []
-    for (labels, for_seconds, _), members in split_by(  # type: ignore[misc]
-        found, lambda item: (item[0].no_data.labels, item[0].no_data.for_seconds, tuple(item[1]))  # type: ignore[union-attr]
+    for (labels, for_seconds, _, _), members in split_by(  # type: ignore[misc]
+        found, lambda item: (item[0].no_data.labels, item[0].no_data.for_seconds, tuple(item[1]), item[0].alert_templates)  # type: ignore[union-attr]
     ):
         rules.append(
             Rule(
                 alert=names.NO_DATA_ALERT,
                 expr=no_data_expr(scope, [plan for plan, _ in members]),
                 for_=format_duration(for_seconds),
-                labels=tuple((key, template_literal(value)) for key, value in labels),
+                labels=tuple((key, alert_text(members[0][0], value)) for key, value in labels),
                 annotations=shared_annotations(members),
             )
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from slogen.emit.rules.alerts import distinct, shared_annotations, template_literal, who
+from slogen.emit.rules.alerts import alert_text, distinct, shared_annotations, template_literal, who
 from slogen.emit.rules.recording import Rule, Scope, split_by
 from slogen.plan import names
 from slogen.plan.slo import SLOPlan
@@ -69,7 +69,7 @@ def _exhausted_annotations(plan: SLOPlan) -> dict[str, str]:
             f"has {{{{ $value | humanizePercentage }}}} of its error budget left. "
             f"At or below {fmt(threshold * 100)}% the error budget policy says {what}."
         ),
-        **{key: template_literal(value) for key, value in policy.alert_annotations},
+        **{key: alert_text(plan, value) for key, value in policy.alert_annotations},
     }
 
 
@@ -78,14 +78,16 @@ def exhausted_alert_rules(scope: Scope) -> list[Rule]:
     whose policy has it, one rule per alert labels and annotation keys."""
     found = [(plan, _exhausted_annotations(plan)) for plan in scope.plans if plan.policy.alert_labels is not None]
     rules = []
-    for (labels, _), members in split_by(found, lambda item: (item[0].policy.alert_labels, tuple(item[1]))):  # type: ignore[misc]
+    by_labels = split_by(found, lambda item: (item[0].policy.alert_labels, tuple(item[1]), item[0].alert_templates))
+    for (labels, _, _), members in by_labels:  # type: ignore[misc]
         blocks = split_by([plan for plan, _ in members], lambda plan: plan.policy.states[-2].above)
         parts = [f"{scope.select(names.PERIOD_BUDGET_REMAINING, plans)} <= {fmt(threshold)}" for threshold, plans in blocks]  # type: ignore[arg-type]
         rules.append(
             Rule(
                 alert=names.BUDGET_EXHAUSTED_ALERT,
                 expr=parts[0] if len(parts) == 1 else "\nor\n".join(parts),
-                labels=tuple(sorted(labels)),  # type: ignore[arg-type]
+                # Inert as every other alert's labels, unless the spec's are templates.
+                labels=tuple(sorted((k, alert_text(members[0][0], v)) for k, v in labels)),  # type: ignore[union-attr]
                 annotations=shared_annotations(members),
             )
         )

@@ -133,7 +133,7 @@ def expression_problems(groups: list[Group] | tuple[Group, ...]) -> list[str]:
 
 def _identity(plan: SLOPlan) -> list[str] | None:
     """The values the placeholders stand for, or None when the plan must take the direct path."""
-    if "{{" in plan.description:
+    if "{{" in plan.description or plan.alert_templates:
         return None
     values = [plan.service, plan.name, *(value for _, value in plan.labels)]
     if plan.description:

@@ -19,7 +19,7 @@ from typing import Any
 from slogen.spec.calendar_window import QUARTER_START_MONTHS, WEEKDAY_NAMES
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.formats.openslo_objects import Objects
-from slogen.spec.formats.openslo_sli import NEGATE, SLISpec, is_selector, query_source
+from slogen.spec.formats.openslo_sli import NEGATE, SLISpec, counter_rates, is_selector, query_source
 from slogen.spec.formats.source import Reader, normalise_window
 
 _UNITS = {"1w": "week", "7d": "week", "1M": "month", "1Q": "quarter", "3M": "quarter"}
@@ -123,7 +123,11 @@ def timeslices_sli(objects: Objects, slo_reader: Reader, sli: SLISpec, objective
     if method == "RatioTimeslices":
         reader.problem(ratio_loc, "RatioTimeslices needs plain counter selectors for good (or bad) and total")
         return None
-    # Rate queries (a fixed range or {{window}}, the slice): the slice's success ratio.
-    part, total = normalise_window(part), normalise_window(total)
+    # Rate queries (a fixed range or {{window}}, the slice): the slice's success ratio; counters
+    # (`counter: true`) are rated over the slice, as the Occurrences path rates them over its window.
+    rates = counter_rates(reader, ratio_loc, ratio, which, part, total)
+    if rates is None:
+        return None
+    part, total = rates
     good = f"({part}) / ({total})" if which == "good" else f"1 - ({part}) / ({total})"
     return {"timeslices": {"slice": slice_, "good_when": {"query": good, "op": "gte", "threshold": float(target)}}}

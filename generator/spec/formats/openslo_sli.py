@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import promql_parser as pp
+
 from slogen.spec.formats.openslo_objects import ENVELOPE, Objects
 from slogen.spec.formats.source import Origin, Reader, good_total_errors, normalise_window, raw_ratio_sli
-from slogen.spec.promql import SLIError, parse_selector
+from slogen.spec.promql import SLIError, output_grouping, parse_query, parse_selector
 
 # The comparison that makes an event bad, for each `op` under which it is good.
 NEGATE = {"lte": ">", "lt": ">=", "gte": "<", "gt": "<="}
@@ -93,12 +95,94 @@ def occurrence_sli(objects: Objects, slo_reader: Reader, sli: SLISpec, objective
         return None
     if is_selector(part) and is_selector(total):
         return {"ratio": {"good" if which == "good" else "errors": part.strip(), "total": total.strip()}}
-    part, total = normalise_window(part), normalise_window(total)
+    rates = counter_rates(reader, loc, ratio, which, part, total)
+    if rates is None:
+        return None
+    part, total = rates
     if "{{window}}" not in part + total:
         reader.problem(loc, "queries must be plain counter selectors, or rate queries over {{window}}, e.g. sum(rate(x[{{window}}]))")
         return None
     errors = part if which == "bad" else good_total_errors(part, total)
     return {"query": {"errors": errors, "total": total}}
+
+
+def counter_rates(reader: Reader, loc: tuple, ratio: dict, which: str, part: str, total: str) -> tuple[str, str] | None:
+    """A ratioMetric's queries as rates over `{{window}}` (the window, or a timeslice's slice).
+
+    `counter: true` says the queries read monotonically increasing counters, so the source
+    means their increase over the window, not the ratio of their totals since each process
+    started: `sum(x{a="b"})` becomes `sum(rate(x{a="b"}[{{window}}]))`, and a plain selector
+    beside such a query is summed as slogen sums a pair of them.  Queries that already read a
+    range are the user's own rates, and other queries are left as they are.
+    """
+    part, total = normalise_window(part), normalise_window(total)
+    if ratio.get("counter") is not True or _reads_range(part) or _reads_range(total):
+        return part, total
+    rated = []
+    for name, query in ((which, part), ("total", total)):
+        expr = parse_query(query, name) if _parses(query) else None
+        text = None if expr is None else _rate_of_sum(expr)
+        if text is None:
+            reader.problem(loc + (name,), f"counter: true: slogen takes the rate of a sum of counters (sum, sum by (...), +, -) "
+                           f"over the window, which {query!r} is not; write the rate yourself, e.g. sum(rate(x[{{{{window}}}}]))")
+            return None
+        rated.append(f"sum(rate({text}[{{{{window}}}}]))" if isinstance(expr, pp.VectorSelector) else text)
+    kept = [output_grouping(query) for query in rated]
+    if kept[0] != kept[1]:
+        reader.problem(loc, f"{which} keeps the labels ({', '.join(kept[0] or ())}) but total keeps ({', '.join(kept[1] or ())}): "
+                       "their rates would never match; aggregate both by the same labels")
+        return None
+    return rated[0], rated[1]
+
+
+def _parses(query: str) -> bool:
+    try:
+        parse_query(query, "query")
+        return True
+    except SLIError:
+        return False
+
+
+def _reads_range(query: str) -> bool:
+    return "{{window}}" in query or (_parses(query) and _has_range(parse_query(query, "query")))
+
+
+def _has_range(expr: Any) -> bool:
+    if isinstance(expr, (pp.MatrixSelector, pp.SubqueryExpr)):
+        return True
+    children = [getattr(expr, attr, None) for attr in ("expr", "lhs", "rhs", "param")] + list(getattr(expr, "args", None) or ())
+    return any(isinstance(child, pp.Expr) and _has_range(child) for child in children)
+
+
+def _rate_of_sum(expr: Any) -> str | None:
+    """The query with every counter read as its rate over `{{window}}`, when rates add up as the
+    counters do (a sum, a difference, a multiple); None otherwise (max, count, a ratio, a function)."""
+    if isinstance(expr, pp.VectorSelector):
+        # A selector alone is the counter itself; rate() needs it bare (no offset or @).
+        return None if expr.offset or expr.at else expr.prettify()
+    if isinstance(expr, pp.ParenExpr):
+        inner = _rate_of_sum(expr.expr)
+        return None if inner is None else f"({inner})"
+    if isinstance(expr, pp.AggregateExpr) and str(expr.op) == "sum":
+        inner = _rate_of_sum(expr.expr)
+        inner = f"rate({inner}[{{{{window}}}}])" if isinstance(expr.expr, pp.VectorSelector) and inner else inner
+        modifier = f" {expr.modifier}" if expr.modifier is not None else ""
+        return None if inner is None else f"sum{modifier} ({inner})"
+    if isinstance(expr, pp.BinaryExpr) and str(expr.op) in ("+", "-", "*"):
+        sides = []
+        for side, other in ((expr.lhs, expr.rhs), (expr.rhs, expr.lhs)):
+            if isinstance(side, pp.NumberLiteral):
+                if str(expr.op) != "*" or isinstance(other, pp.NumberLiteral):
+                    return None  # counter + 1 is no counter
+                sides.append(side.prettify())
+                continue
+            inner = _rate_of_sum(side)
+            if inner is None:
+                return None
+            sides.append(f"rate({inner}[{{{{window}}}}])" if isinstance(side, pp.VectorSelector) else inner)
+        modifier = f" {expr.modifier}" if expr.modifier is not None else ""
+        return f"{sides[0]} {expr.op}{modifier} {sides[1]}"
+    return None
 
 
 def query_source(reader: Reader, source: Any, loc: tuple, objects: Objects) -> str | None:

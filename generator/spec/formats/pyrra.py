@@ -29,7 +29,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader
+from slogen.spec.formats.source import PYRRA_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates
 from slogen.spec.numbers import fmt
 from slogen.spec.promql import Selector, SLIError, parse_selector
 
@@ -148,9 +148,21 @@ def convert_pyrra(doc: tuple[str, int], data: dict) -> Conversion:
     slo["sli"], grouping = sli
     if grouping:
         slo["grouping"] = grouping
-    slo["alerting"] = alerting
+    slo["alerting"] = keep_alert_templates(alerting, PYRRA_LABELS, _rule_labels(slo["sli"], grouping)) if alerting else alerting
     out.slos.append(ConvertedSLO(service, slo, origins, r.at(service_loc), warnings))
     return out
+
+
+def _rule_labels(sli: dict, grouping: list) -> dict[str, str]:
+    """The labels Pyrra puts on an SLO's series besides `slo`: its total selector's `=` matchers
+    (but the grouping labels), which its alert templates can read."""
+    body = next(iter(sli.values()))
+    text = body.get("total") or body.get("histogram") or body.get("metric") or ""
+    try:
+        matchers = parse_selector(text, "total").matchers
+    except SLIError:
+        return {}
+    return {name: value for name, op, value in matchers if op == "=" and name != "__name__" and name not in grouping}
 
 
 def _indicator(r: Reader, value: Any, loc: tuple, origins: dict):

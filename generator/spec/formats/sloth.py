@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, normalise_window, raw_ratio_sli
+from slogen.spec.formats.source import SLOTH_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates, normalise_window, raw_ratio_sli
 from slogen.spec.promql import output_grouping
 
 PROMETHEUS_V1 = "prometheus/v1"
@@ -232,7 +232,7 @@ def _alerting(reader: Reader, alerting: Any, loc: tuple, keys: _Keys, origins: d
         # Sloth tells its two alerts apart by the label it always adds; so does slogen here.
         for native in ("page", "ticket"):
             out[native]["labels"] = {**out[native].get("labels", {}), "sloth_severity": native}
-    return out if enabled else False
+    return keep_alert_templates(out, SLOTH_LABELS) if enabled else False
 
 
 def _same_labels(alerting: dict) -> bool:

@@ -8,6 +8,8 @@ the planner is reported at the line the user wrote, in the user's own format.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,3 +152,38 @@ def good_total_errors(good: str, total: str) -> str:
 def normalise_window(query: str) -> str:
     """Sloth's `{{.window}}` spelled the native way, `{{window}}`."""
     return _WINDOW_VAR.sub("{{window}}", query).strip()
+
+
+# The labels a source tool's series carry, by the label slogen writes for the same value.
+SLOTH_LABELS = {"sloth_id": "slo_id", "sloth_service": "slo_service", "sloth_slo": "slo_name"}
+PYRRA_LABELS = {"slo": "slo_name"}
+
+
+def keep_alert_templates(alerting: dict, renames: dict[str, str], constants: dict[str, str] | None = None) -> dict:
+    """A converted `alerting` whose labels and annotations stay Prometheus templates, as Sloth and
+    Pyrra leave them: `templates: true` when any holds one, each reading the label slogen writes
+    where it read the source tool's (`$labels.sloth_service` -> `$labels.slo_service`), so it
+    expands to the same value with or without --label-compat.  `constants`: labels the source
+    tool's series carry with one value per SLO that slogen's do not, read as that value."""
+    constants = constants or {}
+    renames = {**renames, **{name: json.dumps(value) for name, value in constants.items()}}
+    names = "|".join(map(re.escape, sorted(renames, key=len, reverse=True)))
+    # `$labels.x`, `.Labels.x` and `index $labels "x"`; a longer name (`sloth_slo_x`) is not x.
+    pattern = re.compile(rf'(\$labels\.|\.Labels\.)({names})\b|(index\s+(?:\$labels|\.Labels)\s+)"({names})"')
+
+    def rename(match: re.Match) -> str:
+        name = match.group(2) or match.group(4)
+        if name in constants:
+            return renames[name]  # a Go string literal: `{{ "monitoring" }}` prints it
+        return match.group(1) + renames[name] if match.group(1) else f'{match.group(3)}"{renames[name]}"'
+
+    found = False
+    for part in [alerting] + [alerting[key] for key in ("page", "ticket") if isinstance(alerting.get(key), dict)]:
+        for key in ("labels", "annotations"):
+            values = part.get(key)
+            if isinstance(values, dict) and any("{{" in str(v) for v in values.values()):
+                found = True
+                part[key] = {k: pattern.sub(rename, v) if isinstance(v, str) else v for k, v in values.items()}
+    if found:
+        alerting["templates"] = True
+    return alerting
