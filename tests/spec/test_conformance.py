@@ -60,7 +60,7 @@ DELIBERATE = {
     "unknown function with name 'histogram_share'": 1,  # MetricsQL, not PromQL
     "unsupported Sloth spec version": 1,
     "objective must be a percentage": 3,  # Sloth's own bad fixtures
-    "is not a valid alert name": 2,
+    "the alert name is empty": 1,  # Sloth requires it too
     "required key is missing": 1,
     "an SLI needs exactly one of events, raw or plugin": 1,
     # Real files: OpenSLO objects that refer to files not given (validated alone, as here).

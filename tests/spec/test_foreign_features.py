@@ -51,6 +51,10 @@ INLINE = {
     "pyrra-medium-burn": PYRRA + "  alerting: {severities: {fastBurn: critical, mediumBurn: high}}\n",
     "pyrra-same-severities": PYRRA + "  alerting: {severities: {fastBurn: warning}}\n",
     "openslo-policy-string": OPENSLO + "  alertPolicies: [Some-Name]\n",
+    "openslo-v2alpha": OPENSLO.replace("openslo/v1", "openslo.com/v2alpha"),
+    "sloth-x-key": "x-owner: web\n" + SLOTH.replace("by (host, route)", "by (host)"),
+    "openslo-no-op": OPENSLO + "  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec:\n        conditions:\n"
+    "          - kind: AlertCondition\n            metadata: {name: c}\n            spec: {severity: page, condition: {kind: burnrate, threshold: 14, lookbackWindow: 1h}}\n",
     "openslo-composite": OPENSLO.replace("objectives: [{target: 0.99}]", "objectives: [{target: 0.99, compositeWeight: 1}]"),
     "openslo-severity": OPENSLO + """---
 apiVersion: openslo/v1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from slogen.spec.formats import openslo, pyrra, sloth
-from slogen.spec.formats.source import Conversion
+from slogen.spec.formats.source import Conversion, written
 
 NATIVE = "native"
 
@@ -50,16 +50,21 @@ def unknown_format_hint(data: Any) -> str | None:
         return None
     version, api, kind = data.get("version"), data.get("apiVersion"), data.get("kind")
     if isinstance(version, str) and version.startswith("prometheus/"):
-        return f"unsupported Sloth spec version {version!r}: expected \"prometheus/v1\""
+        return f"unsupported Sloth spec version {written(version)}: expected \"prometheus/v1\""
     if api == "sloth.slok.dev/v1" and kind == "AlertWindows":
         return (
             "a Sloth AlertWindows catalog is not an SLO spec: slogen's tiers are set per SLO "
             "(alerting.page.tiers / alerting.ticket.tiers)"
         )
+    if isinstance(api, str) and api.startswith(("openslo/v2", "openslo.com/v2")):
+        return (
+            f"OpenSLO {api} is not supported: v2alpha is a draft that still changes (`sli`/`sliRef`, `dataSourceRef`); "
+            "slogen reads openslo/v1 (or openslo.com/v1) objects: write this one as v1"
+        )
     if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
-        return f"unsupported OpenSLO document {api}/{kind}: slogen reads openslo/v1 objects and openslo/v1alpha SLOs"
+        return f"unsupported OpenSLO document {api}, kind {written(kind)}: slogen reads openslo/v1 (or openslo.com/v1) objects and openslo/v1alpha SLOs"
     if isinstance(api, str) and api.startswith("pyrra.dev/"):
-        return f"unsupported Pyrra object {api}/{kind}: slogen reads pyrra.dev/v1alpha1 ServiceLevelObjective"
+        return f"unsupported Pyrra object {api}, kind {written(kind)}: slogen reads pyrra.dev/v1alpha1 ServiceLevelObjective"
     return None
 
 
@@ -79,8 +84,10 @@ def convert_all(documents: list[tuple[tuple[str, int], str, Any]]) -> Conversion
             continue
         out.slos += part.slos
         out.problems += part.problems
+        out.warnings += part.warnings
     if open_slo:
         part = openslo.convert_openslo(open_slo)
         out.slos += part.slos
         out.problems += part.problems
+        out.warnings += part.warnings
     return out
