@@ -40,6 +40,11 @@ def detect_format(data: Any) -> str | None:
 
 def unknown_format_hint(data: Any) -> str | None:
     """Why a document with a familiar header is still not loadable, if it is one of those."""
+    if isinstance(data, list):
+        # A list of objects slogen does not read (OpenSLO v2alpha): the first one's reason.
+        hint = next(((i, unknown_format_hint(item)) for i, item in enumerate(data) if isinstance(item, dict) and unknown_format_hint(item)), None)
+        if hint is not None and all(detect_format(item) in (NATIVE, None) for item in data):
+            return f"item [{hint[0]}]: {hint[1]}"
     if isinstance(data, list) and any(detect_format(item) not in (NATIVE, None) for item in data):
         index = next(i for i, item in enumerate(data) if detect_format(item) in (NATIVE, None))
         return (

@@ -121,10 +121,11 @@ def query_source(reader: Reader, source: Any, loc: tuple, objects: Objects) -> s
         reader.problem(loc + ("type",) if "type" in source else loc, f"metric source type {written(kind)} is not supported: slogen reads Prometheus sources")
         return None
     spec = source.get("spec")
-    # `query` in the OpenSLO examples, `promql` in Nobl9's.
-    query = (spec.get("query") or spec.get("promql")) if isinstance(spec, dict) else None
+    # `query` in the OpenSLO examples, `promql` in Nobl9's; the osko operator (which reads
+    # openslo.com/v1) writes the query as the spec itself.
+    query = (spec.get("query") or spec.get("promql")) if isinstance(spec, dict) else spec
     if not isinstance(query, str) or not query.strip():
-        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query (or spec.promql)")
+        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query (or spec.promql, or the query as the spec)")
         return None
     return query
 
