@@ -157,8 +157,6 @@ def global_files(
 def spec_warnings(item: LoadedSpec) -> tuple[Diagnostic, ...]:
     """What a spec's author should know but need not fix, located: what converting a foreign
     spec changed, calendar windows whose boundaries are not exact (plan/calendar_periods.py), and for
-    a native spec, default tiers burning below 1x over its window."""
+    any spec, native or converted, default tiers burning below 1x over its window."""
     found = item.warnings + tuple(item.diagnostic(p) for p in phase_warnings([slo.window for slo in item.spec.slos]))
-    if item.locate is not None:  # converted: tier_warnings' fix is not in the source's language
-        return found
-    return found + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec))
+    return found + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec, converted=item.locate is not None))

@@ -152,6 +152,7 @@ def convert(
 ) -> None:
     """Print the native slogen spec equivalent to Sloth, OpenSLO, Pyrra or jsonnet specs."""
     tree = compile_tree(list(specs), options, detail=True)
+    warn_specs(tree.services)  # on stderr, located in the files read, as validate and generate say them
     services = [s for s in tree.services if s.spec is not None]
     typer.echo(render_native([s.spec for s in services], [s.source for s in services]), nl=False)
 

@@ -371,14 +371,15 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
 DEFAULT_TIERS_WINDOW = 30 * DAY
 
 
-def tier_warnings(service: ServiceSpec) -> list[Problem]:
+def tier_warnings(service: ServiceSpec, converted: bool = False) -> list[Problem]:
     """SLOs whose default tiers, made for 30d, burn below 1x over their own window: located at the window.
 
     A tier's factor is its budget share x the window / its long window, so a shorter
     window lowers it: over 7d the default ticket tiers are 0.7x and 0.2333x, and a
     steady error rate spending only a quarter of the budget by the window's end holds
     a ticket open.  Not an error (the rules are valid, and some want the early ticket);
-    the fix is `alerting.scale_from`, which scales the tiers' windows instead.
+    the fix is `alerting.scale_from`, which scales the tiers' windows instead: a spec
+    `converted` from Sloth or OpenSLO has no such key, so the fix is said in both languages.
     """
     out = []
     for index, slo in enumerate(service.slos):
@@ -410,8 +411,10 @@ def tier_warnings(service: ServiceSpec) -> list[Problem]:
                 f"the default alert tiers are made for a {format_duration(DEFAULT_TIERS_WINDOW)} window: over {window} the {severities} "
                 f"tier{'s' if len(low) > 1 else ''} {shares} burn{'' if len(low) > 1 else 's'} at factor{'s' if len(low) > 1 else ''} "
                 f"{factors}, below 1, so a steady error rate that would spend only {human(lowest * 100)}% of the error budget by the "
-                f"window's end keeps the alert firing; add `alerting.scale_from: {format_duration(DEFAULT_TIERS_WINDOW)}` to scale the "
-                f"default tiers' windows to {window}, keeping their factors (as Pyrra scales its table), or give the tiers explicitly",
+                f"window's end keeps the alert firing; add `alerting.scale_from: {format_duration(DEFAULT_TIERS_WINDOW)}` "
+                f"{'to the native spec `slogen convert` prints ' if converted else ''}to scale the "
+                f"default tiers' windows to {window}, keeping their factors (as Pyrra scales its table), or give the tiers explicitly"
+                f"{' (in OpenSLO, AlertPolicies with burnrate conditions)' if converted else ''}",
             )
         )
     return out

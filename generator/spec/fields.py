@@ -10,8 +10,9 @@ from slogen.spec.promql import NUMBER_WORDS, number_name_problem, utf8_name_inva
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
-# Same language as label names, spelled differently so messages can tell them apart.
-ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Prometheus takes any alert name (it is a label value); Sloth and Pyrra users write '-' in
+# them.  Letters, digits, '_' and '-' keep names readable in Alertmanager matchers.
+ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 
 # The context key of `ServiceSpec.model_validate` saying which names the target engine takes
 # (promql.NAME_VALIDATIONS); without it, legacy: rules that also load on Prometheus 2.
@@ -55,8 +56,14 @@ Annotations = dict[LabelName, str]
 Duration = Annotated[str, Field(description="Prometheus duration, e.g. 30d, 6h, 5m")]
 PromQL = Annotated[str, StringConstraints(min_length=1, max_length=16384)]
 
-# slogen's own labels; a spec may not set them, or series would collide.
-RESERVED_LABEL_PREFIX = "slo_"
+# The labels slogen writes on its series, alerts and dashboard queries (plan/names.py, the
+# info series, the overview table); a spec may not set them, or series would collide.  Other
+# `slo_*` names (a team's `slo_version`) are the user's: tests/spec/test_reserved_labels.py
+# checks this list against every label the emitted files carry.
+RESERVED_LABELS = (
+    "slo_action", "slo_dashboard", "slo_description", "slo_id", "slo_name", "slo_objective", "slo_period",
+    "slo_service", "slo_sli_kind", "slo_tier", "slo_window",
+)
 
 
 class Strict(BaseModel):
@@ -69,6 +76,6 @@ def reserved_label_problem(name: str) -> str | None:
     """Why a label name may not be set by a spec, if it may not."""
     if name.startswith("__"):
         return f"label name {name!r} is reserved for Prometheus internals"
-    if name.startswith(RESERVED_LABEL_PREFIX):
-        return f"label name {name!r} is reserved: slogen sets the slo_* labels itself"
+    if name in RESERVED_LABELS:
+        return f"label name {name!r} is reserved: slogen writes it itself (its labels: {', '.join(RESERVED_LABELS)})"
     return None

@@ -19,7 +19,7 @@ from slogen.spec.discovery import discover, display_path, nothing_found, source_
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
 from slogen.spec.formats.source import ConvertedSLO
-from slogen.spec.locate import conversion_locator, problem_diagnostic
+from slogen.spec.locate import conversion_locator, once_per_node, problem_diagnostic
 from slogen.spec.model import ServiceSpec
 from slogen.spec.options import SpecOptions
 from slogen.spec.safe_yaml import Document, parse_yaml_documents, read_text
@@ -176,8 +176,10 @@ def load_foreign(documents: list[tuple[Document, str]], options: SpecOptions | N
         try:
             spec = ServiceSpec.model_validate(data, context=(options or SpecOptions()).validation_context)
         except ValidationError as err:
-            problems += [locate(p) for p in validation_problems(err)]
+            problems += once_per_node([locate(p) for p in validation_problems(err)])
             continue
-        warnings = tuple(problem_diagnostic(by_key[w.origin.doc], w.problem) for s in slos for w in s.warnings)
+        read = {origin.doc for s in slos for origin in (s.service_origin, *s.origins.values())}
+        found = [w for s in slos for w in s.warnings] + [w for w in conversion.warnings if w.origin.doc in read]
+        warnings = tuple(problem_diagnostic(by_key[w.origin.doc], w.problem) for w in dict.fromkeys(found))
         loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate, warnings))
     return loaded, problems

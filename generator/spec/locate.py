@@ -7,7 +7,9 @@ spec converted from another format is mapped back to the foreign node it came fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -38,20 +40,26 @@ def node_at(root: yaml.Node | None, loc: Loc, at_key: bool = False) -> tuple[Any
         last = i == len(loc) - 1
         if isinstance(node, yaml.MappingNode):
             hit = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
-            if hit is None:
-                if isinstance(part, str) and last:
-                    shown.append(part)  # a missing key: point at its parent
+            if hit is None and union_member(part):
                 continue  # a union member's name that pydantic put in the path
-            shown.append(part)
-            if last and at_key:
-                return hit[0].start_mark, loc_text(tuple(shown))
-            node = hit[1]
-            mark = node.start_mark
+            if hit is not None:
+                shown.append(part)
+                if last and at_key:
+                    return hit[0].start_mark, loc_text(tuple(shown))
+                node = hit[1]
+                mark = node.start_mark
+                continue
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             shown.append(part)
             node = node.value[part]
             mark = node.start_mark
-        # Anything else (a union member's name, an index past the end) stays on this node.
+            continue
+        elif union_member(part) or part == "[key]":  # pydantic's marker of a mapping's key
+            continue
+        # A key or index the document lacks (a missing key, and every key below it): the path
+        # names them all, the mark stays on the last node that exists.
+        shown += [p for p in loc[i:] if not union_member(p)]
+        break
     return mark, loc_text(tuple(shown))
 
 
@@ -60,6 +68,19 @@ def problem_diagnostic(document: Document, problem: Problem) -> Diagnostic:
     mark, shown = node_at(document.node, problem.loc, problem.at_key)
     prefix = f"{shown}: " if shown else ""
     return mark_diagnostic(document.path, mark, prefix + problem.message)
+
+
+_NATIVE = " (slogen: {})"
+
+
+def once_per_node(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """A foreign node that became several native fields (a Sloth raw ratio is both the errors and
+    the total query) with the same problem: one diagnostic, without the native fields' names."""
+    groups: dict[tuple, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        message = re.sub(re.escape(_NATIVE).replace(r"\{\}", "[^()]*") + "$", "", diagnostic.message)
+        groups.setdefault((diagnostic.path, diagnostic.line, diagnostic.col, message), []).append(diagnostic)
+    return [found[0] if len(found) == 1 else replace(found[0], message=key[3]) for key, found in groups.items()]
 
 
 def conversion_locator(documents: dict[tuple[str, int], Document], slos: list[ConvertedSLO]) -> Callable[[Problem], Diagnostic]:
@@ -75,7 +96,7 @@ def conversion_locator(documents: dict[tuple[str, int], Document], slos: list[Co
             origin = slos[0].origin_of(())
         # Name the native field too: the source may spell it differently, or not at all.
         native = loc_text(loc)
-        message = f"{problem.message} (slogen: {native})" if native and origin.loc != tuple(loc) else problem.message
+        message = f"{problem.message}{_NATIVE.format(native)}" if native and origin.loc != tuple(loc) else problem.message
         return problem_diagnostic(documents[origin.doc], Problem(origin.loc, message, problem.at_key and origin.loc == tuple(loc)))
 
     return locate

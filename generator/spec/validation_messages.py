@@ -117,6 +117,8 @@ def _pattern_message(error: dict) -> str:
     pattern = (error.get("ctx") or {}).get("pattern")
     if pattern == NAME_PATTERN:
         return f"{value!r} is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit"
+    if pattern == ALERT_NAME_PATTERN and value == "":
+        return "the alert name is empty: give one (letters, digits, '_' and '-'), or turn the alerts off"
     if pattern == ALERT_NAME_PATTERN:
-        return f"{value!r} is not a valid alert name: use letters, digits and '_', not starting with a digit"
+        return f"{value!r} is not a valid alert name: use letters, digits, '_' and '-', starting with a letter or '_'"
     return _clean_message(error["msg"])

@@ -53,6 +53,10 @@ INLINE = {
     "openslo-policy-string": OPENSLO + "  alertPolicies: [Some-Name]\n",
     "openslo-no-window": openslo_shop("sum(ok_total)", "sum(all_total)"),
     "openslo-counter-max": openslo_shop("max(ok_total)", "sum(all_total)", counter=True),
+    "openslo-v2alpha": OPENSLO.replace("openslo/v1", "openslo.com/v2alpha"),
+    "sloth-x-key": "x-owner: web\n" + SLOTH.replace("by (host, route)", "by (host)"),
+    "openslo-no-op": OPENSLO + "  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec:\n        conditions:\n"
+    "          - kind: AlertCondition\n            metadata: {name: c}\n            spec: {severity: page, condition: {kind: burnrate, threshold: 14, lookbackWindow: 1h}}\n",
     "openslo-composite": OPENSLO.replace("objectives: [{target: 0.99}]", "objectives: [{target: 0.99, compositeWeight: 1}]"),
     "openslo-severity": OPENSLO + """---
 apiVersion: openslo/v1

@@ -239,10 +239,11 @@ def test_utf8_names_are_located_errors_naming_the_engine(tmp_path):
 
 
 def test_reserved_labels_reported_per_key(tmp_path):
-    text = "service: api\nlabels: {slo_team: x, __a: b}\nslos:\n  - name: a\n    objective: 99\n" + GOOD_SLI
+    text = "service: api\nlabels: {slo_id: x, __a: b, slo_version: '2'}\nslos:\n  - name: a\n    objective: 99\n" + GOOD_SLI
     assert _check(tmp_path, text) == [
-        f"{tmp_path}/spec.yaml:2:10: labels.slo_team: label name 'slo_team' is reserved: slogen sets the slo_* labels itself",
-        f"{tmp_path}/spec.yaml:2:23: labels.__a: label name '__a' is reserved for Prometheus internals",
+        f"{tmp_path}/spec.yaml:2:10: labels.slo_id: label name 'slo_id' is reserved: slogen writes it itself (its labels: "
+        "slo_action, slo_dashboard, slo_description, slo_id, slo_name, slo_objective, slo_period, slo_service, slo_sli_kind, slo_tier, slo_window)",
+        f"{tmp_path}/spec.yaml:2:21: labels.__a: label name '__a' is reserved for Prometheus internals",
     ]
 
 

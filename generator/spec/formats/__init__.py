@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from slogen.spec.formats import openslo, pyrra, sloth
-from slogen.spec.formats.source import Conversion
+from slogen.spec.formats.source import Conversion, written
 
 NATIVE = "native"
 
@@ -40,6 +40,11 @@ def detect_format(data: Any) -> str | None:
 
 def unknown_format_hint(data: Any) -> str | None:
     """Why a document with a familiar header is still not loadable, if it is one of those."""
+    if isinstance(data, list):
+        # A list of objects slogen does not read (OpenSLO v2alpha): the first one's reason.
+        hint = next(((i, unknown_format_hint(item)) for i, item in enumerate(data) if isinstance(item, dict) and unknown_format_hint(item)), None)
+        if hint is not None and all(detect_format(item) in (NATIVE, None) for item in data):
+            return f"item [{hint[0]}]: {hint[1]}"
     if isinstance(data, list) and any(detect_format(item) not in (NATIVE, None) for item in data):
         index = next(i for i, item in enumerate(data) if detect_format(item) in (NATIVE, None))
         return (
@@ -50,16 +55,21 @@ def unknown_format_hint(data: Any) -> str | None:
         return None
     version, api, kind = data.get("version"), data.get("apiVersion"), data.get("kind")
     if isinstance(version, str) and version.startswith("prometheus/"):
-        return f"unsupported Sloth spec version {version!r}: expected \"prometheus/v1\""
+        return f"unsupported Sloth spec version {written(version)}: expected \"prometheus/v1\""
     if api == "sloth.slok.dev/v1" and kind == "AlertWindows":
         return (
             "a Sloth AlertWindows catalog is not an SLO spec: slogen's tiers are set per SLO "
             "(alerting.page.tiers / alerting.ticket.tiers)"
         )
+    if isinstance(api, str) and api.startswith(("openslo/v2", "openslo.com/v2")):
+        return (
+            f"OpenSLO {api} is not supported: v2alpha is a draft that still changes (`sli`/`sliRef`, `dataSourceRef`); "
+            "slogen reads openslo/v1 (or openslo.com/v1) objects: write this one as v1"
+        )
     if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
-        return f"unsupported OpenSLO document {api}/{kind}: slogen reads openslo/v1 objects and openslo/v1alpha SLOs"
+        return f"unsupported OpenSLO document {api}, kind {written(kind)}: slogen reads openslo/v1 (or openslo.com/v1) objects and openslo/v1alpha SLOs"
     if isinstance(api, str) and api.startswith("pyrra.dev/"):
-        return f"unsupported Pyrra object {api}/{kind}: slogen reads pyrra.dev/v1alpha1 ServiceLevelObjective"
+        return f"unsupported Pyrra object {api}, kind {written(kind)}: slogen reads pyrra.dev/v1alpha1 ServiceLevelObjective"
     return None
 
 
@@ -79,8 +89,10 @@ def convert_all(documents: list[tuple[tuple[str, int], str, Any]]) -> Conversion
             continue
         out.slos += part.slos
         out.problems += part.problems
+        out.warnings += part.warnings
     if open_slo:
         part = openslo.convert_openslo(open_slo)
         out.slos += part.slos
         out.problems += part.problems
+        out.warnings += part.warnings
     return out

@@ -25,10 +25,10 @@ from typing import Any
 from slogen.spec.durations import parse_duration
 from slogen.spec.formats.openslo_alerts import alert_policies, burn_rate_condition, policy_conditions
 from slogen.spec.formats.openslo_calendar import calendar_window, timeslices_sli
-from slogen.spec.formats.openslo_objects import ENVELOPE, V1, V1ALPHA, Key, Objects, object_name
+from slogen.spec.formats.openslo_objects import ENVELOPE, V1, V1_K8S, V1ALPHA, Key, Objects, object_name
 from slogen.spec.formats.openslo_sli import indicator, indicator_spec, occurrence_sli
 from slogen.spec.formats.openslo_v1alpha import convert_v1alpha
-from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader
+from slogen.spec.formats.source import Conversion, ConvertedSLO, Reader, written
 
 _KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
 _METHODS = ("Occurrences", "Timeslices", "RatioTimeslices")
@@ -38,12 +38,13 @@ def is_openslo(data: Any) -> bool:
     """An OpenSLO v1 object, or a Sloth-era v1alpha SLO."""
     if not isinstance(data, dict):
         return False
-    return (data.get("apiVersion") == V1 and data.get("kind") in _KINDS) or (data.get("apiVersion") == V1ALPHA and data.get("kind") == "SLO")
+    return (data.get("apiVersion") in (V1, V1_K8S) and data.get("kind") in _KINDS) or (data.get("apiVersion") == V1ALPHA and data.get("kind") == "SLO")
 
 
 def convert_openslo(documents: list[tuple[Key, dict]]) -> Conversion:
     """Every OpenSLO document of the spec tree -> native SLOs; references resolve across files."""
     out = Conversion()
+    documents = [(key, {**data, "apiVersion": V1} if data.get("apiVersion") == V1_K8S else data) for key, data in documents]
     objects = Objects(documents, out)
     for key, data in documents:
         if data.get("kind") != "SLO":
@@ -62,7 +63,7 @@ def convert_openslo(documents: list[tuple[Key, dict]]) -> Conversion:
         elif kind == "AlertCondition":
             burn_rate_condition(reader, data, (), None)
         elif kind == "SLI":
-            reader.mapping(data, (), ENVELOPE)
+            reader.mapping(data, (), ENVELOPE, tool="OpenSLO")
             indicator_spec(objects, reader, (), data.get("spec"))
     return out
 
@@ -100,7 +101,7 @@ def _percent(reader: Reader, objective: dict, loc: tuple) -> tuple[Any, tuple] |
 
 def _convert_slo(r: Reader, data: dict, objects: Objects) -> None:
     """Append one native SLO per objective of a v1 SLO object, or problems."""
-    r.mapping(data, (), ENVELOPE)
+    r.mapping(data, (), ENVELOPE, tool="OpenSLO")
     spec = r.mapping(data.get("spec"), ("spec",), (
         "description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives", "alertPolicies",
     ))
@@ -111,7 +112,7 @@ def _convert_slo(r: Reader, data: dict, objects: Objects) -> None:
     if method not in _METHODS:
         r.problem(("spec", "budgetingMethod"),
                   "budgetingMethod is required: Occurrences, Timeslices or RatioTimeslices" if method is None else
-                  f"budgetingMethod {method!r} is not supported: use Occurrences, Timeslices or RatioTimeslices")
+                  f"budgetingMethod {written(method)} is not supported: use Occurrences, Timeslices or RatioTimeslices")
     sli = indicator(objects, r, spec)
     alerting = alert_policies(objects, r, spec, window)
     objectives = spec.get("objectives")
@@ -182,6 +183,6 @@ def _window(r: Reader, spec: dict) -> str | dict | None:
     try:
         parse_duration(duration)
     except ValueError:
-        r.problem(loc + ("duration",), f"duration {duration!r} is not supported: use a rolling duration in d, w or h, e.g. 28d")
+        r.problem(loc + ("duration",), f"duration {written(duration)} is not supported: use a rolling duration in d, w or h, e.g. 28d")
         return None
     return duration

@@ -12,7 +12,7 @@ from typing import Any
 
 from slogen.spec.durations import parse_duration
 from slogen.spec.formats.openslo_objects import ENVELOPE, Objects
-from slogen.spec.formats.source import Reader
+from slogen.spec.formats.source import Reader, written
 from slogen.spec.calendar_window import CALENDAR_NOMINAL_SECONDS
 
 # OpenSLO leaves severities free; these are the spellings seen (Nobl9 writes High/Medium/Low).
@@ -67,7 +67,7 @@ def alert_policies(objects: Objects, r: Reader, spec: dict, window: str | dict |
 
 def policy_conditions(objects: Objects, reader: Reader, loc: tuple, policy: dict, window: str | dict | None) -> list:
     """Each condition of an AlertPolicy: (severity, tier, alertAfter, label, origin), or None where it has a problem."""
-    reader.mapping(policy, loc, ("kind",) + ENVELOPE)
+    reader.mapping(policy, loc, ("kind",) + ENVELOPE, tool="OpenSLO")
     body = reader.mapping(policy.get("spec"), loc + ("spec",), (
         "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets",
     ))
@@ -85,30 +85,40 @@ def policy_conditions(objects: Objects, reader: Reader, loc: tuple, policy: dict
 
 def burn_rate_condition(reader: Reader, condition: Any, loc: tuple, window: str | dict | None):
     """(severity key, tier, alertAfter, severity label) of one burn-rate AlertCondition."""
-    condition = reader.mapping(condition, loc, ("kind",) + ENVELOPE)
+    condition = reader.mapping(condition, loc, ("kind",) + ENVELOPE, tool="OpenSLO")
     spec = reader.mapping(condition.get("spec"), loc + ("spec",), ("description", "severity", "condition"))
     body = reader.mapping(spec.get("condition"), loc + ("spec", "condition"), ("kind", "op", "threshold", "lookbackWindow", "alertAfter"))
     at = loc + ("spec", "condition")
-    severity = str(spec.get("severity", ""))
-    key = "page" if severity.lower() in _PAGE else "ticket" if severity.lower() in _TICKET else None
-    if key is None:
-        reader.problem(loc + ("spec", "severity"), f"severity {severity!r} is not one slogen maps: use page, critical or high (page alert), ticket, warning, info, medium or low (ticket alert)")
-        return None
+    # Every field is checked, so one run names every problem of a condition.
+    ok = True
+    severity = spec.get("severity")
+    key = "page" if str(severity).lower() in _PAGE else "ticket" if str(severity).lower() in _TICKET else None
+    if severity is None:
+        reader.problem(loc + ("spec", "severity"), "severity is required: page, critical or high (page alert), ticket, warning, info, medium or low (ticket alert)")
+    elif key is None:
+        reader.problem(loc + ("spec", "severity"), f"severity {written(severity)} is not one slogen maps: use page, critical or high (page alert), ticket, warning, info, medium or low (ticket alert)")
     if body.get("kind", "burnrate") != "burnrate":
-        reader.problem(at + ("kind",), f"condition kind {body.get('kind')!r} is not supported: only burnrate")
-        return None
-    if body.get("op") not in ("gt", "gte"):
-        reader.problem(at + ("op",), f"op {body.get('op')!r} is not supported: a burn-rate alert fires when the rate is above the threshold (gt or gte)")
-        return None
+        reader.problem(at + ("kind",), f"condition kind {written(body.get('kind'))} is not supported: only burnrate")
+        ok = False
+    op = body.get("op")
+    if op is None:
+        reader.problem(at + ("op",), "op is required: gt or gte (a burn-rate alert fires when the rate is above the threshold)")
+    elif op not in ("gt", "gte"):
+        reader.problem(at + ("op",), f"op {written(op)} is not supported: a burn-rate alert fires when the rate is above the threshold (gt or gte)")
     threshold, lookback = body.get("threshold"), body.get("lookbackWindow")
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold <= 0:
+    if threshold is None:
+        reader.problem(at + ("threshold",), "threshold is required: a positive burn rate, e.g. 14.4")
+    elif not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold <= 0:
         reader.problem(at + ("threshold",), "threshold must be a positive burn rate, e.g. 14.4")
-        return None
-    try:
-        long_window = parse_duration(lookback)
-    except ValueError:
-        reader.problem(at + ("lookbackWindow",), f"lookbackWindow {lookback!r} is not a duration like 1h")
-        return None
+        ok = False
+    long_window = None
+    if lookback is None:
+        reader.problem(at + ("lookbackWindow",), "lookbackWindow is required: a duration like 1h")
+    else:
+        try:
+            long_window = parse_duration(lookback)
+        except ValueError:
+            reader.problem(at + ("lookbackWindow",), f"lookbackWindow {written(lookback)} is not a duration like 1h")
     after = body.get("alertAfter") or ""
     if after:
         try:
@@ -116,9 +126,11 @@ def burn_rate_condition(reader: Reader, condition: Any, loc: tuple, window: str 
                 after = ""
         except ValueError:
             if after not in ("0", "0m", "0s"):
-                reader.problem(at + ("alertAfter",), f"alertAfter {after!r} is not a duration like 5m")
-                return None
+                reader.problem(at + ("alertAfter",), f"alertAfter {written(after)} is not a duration like 5m")
+                ok = False
             after = ""
+    if not ok or key is None or op not in ("gt", "gte") or threshold is None or long_window is None:
+        return None
     if window is None:
         return None
     # burn rate x lookback / period = the share of the budget the lookback window spends.

@@ -20,7 +20,7 @@ from slogen.spec.calendar_window import QUARTER_START_MONTHS, WEEKDAY_NAMES
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.formats.openslo_objects import Objects
 from slogen.spec.formats.openslo_sli import NEGATE, SLISpec, counter_rates, is_selector, query_source
-from slogen.spec.formats.source import Reader, normalise_window
+from slogen.spec.formats.source import Reader, normalise_window, written
 
 _UNITS = {"1w": "week", "7d": "week", "1M": "month", "1Q": "quarter", "3M": "quarter"}
 
@@ -30,7 +30,7 @@ def calendar_window(r: Reader, window: dict, loc: tuple) -> dict | None:
     duration = window.get("duration")
     unit = _UNITS.get(str(duration))
     if unit is None:
-        r.problem(loc + ("duration",), f"calendar duration {duration!r} is not supported: use 1w, 1M or 1Q")
+        r.problem(loc + ("duration",), f"calendar duration {written(duration)} is not supported: use 1w, 1M or 1Q")
         return None
     calendar = window.get("calendar") or {}
     if not isinstance(calendar, dict):
@@ -44,15 +44,15 @@ def calendar_window(r: Reader, window: dict, loc: tuple) -> dict | None:
     try:
         moment = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
     except ValueError:
-        r.problem(at, f"startTime {start!r} is not a date and time like 2022-01-01 00:00:00")
+        r.problem(at, f"startTime {written(start)} is not a date and time like 2022-01-01 00:00:00")
         return None
     if moment.second:
-        r.problem(at, f"startTime {start!r}: a period starts on a whole minute")
+        r.problem(at, f"startTime {written(start)}: a period starts on a whole minute")
         return None
     if unit == "week":
         out["starts"] = f"{WEEKDAY_NAMES[moment.weekday()]} {moment:%H:%M}"
     elif moment.day != 1 or moment.hour or moment.minute:
-        r.problem(at, f"startTime {start!r}: calendar months and quarters start on the 1st at 00:00")
+        r.problem(at, f"startTime {written(start)}: calendar months and quarters start on the 1st at 00:00")
         return None
     elif unit == "quarter":
         out["starts"] = QUARTER_START_MONTHS[(moment.month - 1) % 3]
@@ -69,7 +69,7 @@ def _slice(r: Reader, objective: dict, loc: tuple) -> str | None:
     except ValueError:
         seconds = 0
     if not seconds or seconds % 60 or 3600 % seconds:
-        r.problem(loc + ("timeSliceWindow",), f"timeSliceWindow {value!r} is not supported: slices are whole minutes dividing 1h, e.g. 1m or 5m")
+        r.problem(loc + ("timeSliceWindow",), f"timeSliceWindow {written(value)} is not supported: slices are whole minutes dividing 1h, e.g. 1m or 5m")
         return None
     return format_duration(seconds)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slogen.spec.formats.source import Conversion, Reader
+from slogen.spec.formats.source import Conversion, Reader, written
 
 V1 = "openslo/v1"
+# The API group of OpenSLO's Kubernetes CRDs, which vendors write: the same v1 objects.
+V1_K8S = "openslo.com/v1"
 V1ALPHA = "openslo/v1alpha"
 ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 
@@ -41,7 +43,7 @@ class Objects:
                 continue
             if (data["kind"], name) in self.by_name:
                 first = self.by_name[(data["kind"], name)][0]
-                Reader(key, out).problem(("metadata", "name"), f"{data['kind']} {name!r} is already defined in {first[0]}")
+                Reader(key, out).problem(("metadata", "name"), f"{data['kind']} {written(name)} is already defined in {first[0]}")
                 continue
             self.by_name[(data["kind"], name)] = (key, data)
 
@@ -56,7 +58,7 @@ class Objects:
             return None
         hit = self.by_name.get((kind, ref))
         if hit is None:
-            reader.problem(loc, f"no {kind} named {ref!r} in the spec files")
+            reader.problem(loc, f"no {kind} named {written(ref)} in the spec files")
         return hit
 
     def inline_or_ref(self, reader: Reader, item: Any, loc: tuple, kind: str, ref_key: str) -> tuple[Reader, tuple, dict] | None:
@@ -67,7 +69,7 @@ class Objects:
                 return None
             return Reader(hit[0], self.out), (), hit[1]
         if not isinstance(item, dict):
-            shown = f"{item!r}" if isinstance(item, str) else "a name"
+            shown = f"{written(item)}" if isinstance(item, str) else "a name"
             reader.problem(loc, f"expected an inline {kind} or a reference `{ref_key}: {shown}`")
             return None
         return reader, loc, item

@@ -16,7 +16,7 @@ from typing import Any
 import promql_parser as pp
 
 from slogen.spec.formats.openslo_objects import ENVELOPE, Objects
-from slogen.spec.formats.source import Origin, Reader, good_total_errors, normalise_window, raw_ratio_sli
+from slogen.spec.formats.source import Origin, Reader, good_total_errors, normalise_window, raw_ratio_sli, written
 from slogen.spec.promql import SLIError, output_grouping, parse_query, parse_selector
 
 # The comparison that makes an event bad, for each `op` under which it is good.
@@ -40,7 +40,7 @@ def indicator(objects: Objects, r: Reader, spec: dict) -> SLISpec | None:
         if hit is None:
             return None
         reader, base = Reader(hit[0], objects.out), ()
-        reader.mapping(hit[1], (), ENVELOPE)
+        reader.mapping(hit[1], (), ENVELOPE, tool="OpenSLO")
         sli = hit[1].get("spec")
     # Timeslice budgets read their own query shapes (a slice's ratio over a fixed range);
     # openslo_calendar.timeslices_sli checks those, not the occurrence shapes.
@@ -67,16 +67,18 @@ def occurrence_sli(objects: Objects, slo_reader: Reader, sli: SLISpec, objective
     if "thresholdMetric" in spec:
         query = query_source(reader, spec["thresholdMetric"], base + ("thresholdMetric",), objects)
         op, value = objective.get("op"), objective.get("value")
-        if op not in NEGATE:
-            slo_reader.problem(objective_loc + ("op",), "a thresholdMetric objective needs op: lte, lt, gte or gt")
-            return None
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            slo_reader.problem(objective_loc + ("value",), "a thresholdMetric objective needs a numeric value")
-            return None
-        if query is None:
+        if op is None:
+            slo_reader.problem(objective_loc + ("op",), "op is required: a thresholdMetric objective compares with lte, lt, gte or gt")
+        elif op not in NEGATE:
+            slo_reader.problem(objective_loc + ("op",), f"op {written(op)} is not supported: use lte, lt, gte or gt")
+        if value is None:
+            slo_reader.problem(objective_loc + ("value",), "value is required: the number a thresholdMetric objective compares with")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool):
+            slo_reader.problem(objective_loc + ("value",), f"value {written(value)} is not a number: a thresholdMetric objective compares with a number")
+        if query is None or op not in NEGATE or not isinstance(value, (int, float)) or isinstance(value, bool):
             return None
         text = normalise_window(query)
-        return {"query": {"errors": f"({text}) {NEGATE[op]} bool {value!r}", "total": f"count({text})"}}
+        return {"query": {"errors": f"({text}) {NEGATE[op]} bool {written(value)}", "total": f"count({text})"}}
     loc = base + ("ratioMetric",)
     ratio = reader.mapping(spec["ratioMetric"], loc, ("counter", "good", "bad", "total", "rawType", "raw"))
     if "raw" in ratio:
@@ -195,18 +197,19 @@ def query_source(reader: Reader, source: Any, loc: tuple, objects: Objects) -> s
         name = source["metricSourceRef"]
         ref = objects.get("DataSource", name)
         if ref is None:
-            reader.problem(loc + ("metricSourceRef",), f"no DataSource named {name!r} in the spec files")
+            reader.problem(loc + ("metricSourceRef",), f"no DataSource named {written(name)} in the spec files")
             return None
         spec = ref[1].get("spec")
         kind = spec.get("type") if isinstance(spec, dict) else None
     if not isinstance(kind, str) or kind.lower() != "prometheus":
-        reader.problem(loc + ("type",) if "type" in source else loc, f"metric source type {kind!r} is not supported: slogen reads Prometheus sources")
+        reader.problem(loc + ("type",) if "type" in source else loc, f"metric source type {written(kind)} is not supported: slogen reads Prometheus sources")
         return None
     spec = source.get("spec")
-    # `query` in the OpenSLO examples, `promql` in Nobl9's.
-    query = (spec.get("query") or spec.get("promql")) if isinstance(spec, dict) else None
+    # `query` in the OpenSLO examples, `promql` in Nobl9's; the osko operator (which reads
+    # openslo.com/v1) writes the query as the spec itself.
+    query = (spec.get("query") or spec.get("promql")) if isinstance(spec, dict) else spec
     if not isinstance(query, str) or not query.strip():
-        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query (or spec.promql)")
+        reader.problem(loc + ("spec",), "a Prometheus metric source needs spec.query (or spec.promql, or the query as the spec)")
         return None
     return query
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from slogen.spec.formats.openslo_objects import ENVELOPE, object_name
-from slogen.spec.formats.source import ConvertedSLO, Reader, good_total_errors, normalise_window
+from slogen.spec.formats.source import ConvertedSLO, Reader, good_total_errors, normalise_window, written
 
 
 def convert_v1alpha(reader: Reader, data: dict) -> None:
     """Sloth's openslo/v1alpha SLOs: one SLO `<name>-<index>` per ratio objective, as Sloth names them."""
-    reader.mapping(data, (), ENVELOPE)
+    reader.mapping(data, (), ENVELOPE, tool="OpenSLO")
     spec = reader.mapping(data.get("spec"), ("spec",), ("service", "description", "budgetingMethod", "objectives", "timeWindows"))
     name, service = object_name(data), reader.text(spec.get("service"), ("spec", "service"))
     window: str | None = "30d"
@@ -25,7 +25,7 @@ def convert_v1alpha(reader: Reader, data: dict) -> None:
         else:
             window = f"{count}d"
     if spec.get("budgetingMethod", "Occurrences") != "Occurrences":
-        reader.problem(("spec", "budgetingMethod"), f"budgetingMethod {spec['budgetingMethod']!r} is not supported: slogen budgets by occurrences")
+        reader.problem(("spec", "budgetingMethod"), f"budgetingMethod {written(spec['budgetingMethod'])} is not supported: slogen budgets by occurrences")
         window = None
     for index, objective in enumerate(reader.sequence(spec.get("objectives"), ("spec", "objectives"))):
         loc = ("spec", "objectives", index)

@@ -29,7 +29,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from slogen.spec.formats.source import PYRRA_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates
+from slogen.spec.formats.source import PYRRA_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates, written, written_text
 from slogen.spec.numbers import fmt
 from slogen.spec.promql import Selector, SLIError, parse_selector
 
@@ -88,7 +88,7 @@ def _slo_name(r: Reader, value: Any, warnings: list) -> str | None:
         return None
     native = re.sub(r"[^a-z0-9_-]", "-", name.lower())
     if native != name:
-        warnings.append(r.warning(("metadata", "name"), f"SLO name {name!r} is spelt {native!r} in slogen's labels (lowercase letters, digits, '-' and '_')"))
+        warnings.append(r.warning(("metadata", "name"), f"SLO name {written(name)} is spelt {written(native)} in slogen's labels (lowercase letters, digits, '-' and '_')"))
     return native
 
 
@@ -100,10 +100,10 @@ def _target(r: Reader, target: Any) -> Decimal | None:
     try:
         value = Decimal(str(target).strip())
     except InvalidOperation:
-        r.problem(("spec", "target"), f"target {target!r} is not a number in percent, e.g. '99.9'")
+        r.problem(("spec", "target"), f"target {written(target)} is not a number in percent, e.g. '99.9'")
         return None
     if not value.is_finite():
-        r.problem(("spec", "target"), f"target {target!r} is not a finite number in percent, e.g. '99.9'")
+        r.problem(("spec", "target"), f"target {written(target)} is not a finite number in percent, e.g. '99.9'")
         return None
     return value
 
@@ -112,7 +112,7 @@ def convert_pyrra(doc: tuple[str, int], data: dict) -> Conversion:
     """One ServiceLevelObjective -> one native SLO of the service named after its namespace."""
     out = Conversion()
     r = Reader(doc, out)
-    r.mapping(data, (), ("apiVersion", "kind", "metadata", "spec", "status"))
+    r.mapping(data, (), ("apiVersion", "kind", "metadata", "spec", "status"), tool="Pyrra")
     meta = data.get("metadata")
     if not isinstance(meta, dict):
         r.problem(("metadata",), "required key is missing" if meta is None else "expected a mapping")
@@ -211,14 +211,18 @@ def _alerting(r: Reader, value: Any, loc: tuple, annotations: dict, target: Deci
     ok = True
     for native, (first, second, default) in (("page", ("fastBurn", "mediumBurn", "critical")), ("ticket", ("slowBurn", "longTermBurn", "warning"))):
         # An unset mediumBurn / longTermBurn follows fastBurn / slowBurn (one label per slogen alert).
-        a = str(severities.get(first) or default)
-        b = str(severities.get(second) or a)
+        for key in (first, second):
+            if isinstance(severities.get(key), (list, dict)):
+                r.problem(loc + ("severities", key), f"{key} must be a severity name, e.g. {default}, not {written(severities[key])}")
+                ok = False
+        a = written_text(severities.get(first)) or default
+        b = written_text(severities.get(second)) or a
         if a != b:
-            r.problem(loc + ("severities", second), f"{second} {b!r} differs from {first} {a!r}: slogen's {native} alert has one severity for both of its tiers; give them the same value")
+            r.problem(loc + ("severities", second), f"{second} {written(b)} differs from {first} {written(a)}: slogen's {native} alert has one severity for both of its tiers; give them the same value")
             ok = False
         chosen[native] = a
     if chosen["page"] == chosen["ticket"]:
-        r.problem(loc + ("severities",), f"fastBurn and slowBurn are both {chosen['page']!r}: slogen's page and ticket alerts need different severity labels")
+        r.problem(loc + ("severities",), f"fastBurn and slowBurn are both {written(chosen['page'])}: slogen's page and ticket alerts need different severity labels")
         ok = False
     if alerting.get("disabled") is True or alerting.get("burnrates") is False:
         return False if ok else None

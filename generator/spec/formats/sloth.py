@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slogen.spec.formats.source import SLOTH_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates, normalise_window, raw_ratio_sli
+from slogen.spec.formats.source import SLOTH_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates, normalise_window, raw_ratio_sli, written
 from slogen.spec.promql import output_grouping
 
 PROMETHEUS_V1 = "prometheus/v1"
@@ -75,7 +75,7 @@ def convert_sloth(doc: tuple[str, int], data: dict) -> Conversion:
     """A Sloth `prometheus/v1` document -> native SLOs."""
     out = Conversion()
     reader = Reader(doc, out)
-    reader.mapping(data, (), ("version", "service", "labels", "slo_plugins", "slos"), _Keys(False).hint)
+    reader.mapping(data, (), ("version", "service", "labels", "slo_plugins", "slos"), _Keys(False).hint, tool="Sloth")
     _service(reader, data, (), _Keys(False))
     return out
 
@@ -84,7 +84,7 @@ def convert_sloth_k8s(doc: tuple[str, int], data: dict) -> Conversion:
     """A Sloth `PrometheusServiceLevel` object -> native SLOs (metadata is for the rule object, not the rules)."""
     out = Conversion()
     reader = Reader(doc, out)
-    reader.mapping(data, (), ("apiVersion", "kind", "metadata", "spec", "status"))
+    reader.mapping(data, (), ("apiVersion", "kind", "metadata", "spec", "status"), tool="Sloth")
     spec = data.get("spec")
     if not isinstance(spec, dict):
         reader.problem(("spec",), "required key is missing" if spec is None else "expected a mapping")
@@ -104,7 +104,7 @@ def _plugins(reader: Reader, value: Any, loc: tuple) -> None:
         plugin_id = plugin.get("id") if isinstance(plugin, dict) else None
         reader.problem(
             loc + ("chain", index, "id"),
-            f"Sloth SLO plugin {plugin_id!r} is not supported: slogen does not run Sloth's Go plugins; "
+            f"Sloth SLO plugin {written(plugin_id)} is not supported: slogen does not run Sloth's Go plugins; "
             "express what it adds in the spec (labels, tiers) instead",
         )
 
@@ -166,7 +166,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
         plugin_id = plugin.get("id") if isinstance(plugin, dict) else None
         reader.problem(
             loc + ("plugin", "id") if plugin_id else loc + ("plugin",),
-            f"Sloth SLI plugin {plugin_id!r} is not supported: slogen does not run Sloth's Go plugins; "
+            f"Sloth SLI plugin {written(plugin_id)} is not supported: slogen does not run Sloth's Go plugins; "
             "paste the query the plugin would generate as sli.events or sli.raw",
         )
         return None

@@ -8,10 +8,14 @@ the planner is reported at the line the user wrote, in the user's own format.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+
+import yaml
 
 from slogen.spec.errors import Loc, Problem
 from slogen.spec.promql import _WINDOW_VAR
@@ -66,6 +70,9 @@ class Conversion:
 
     slos: list[ConvertedSLO] = field(default_factory=list)
     problems: list[LocatedProblem] = field(default_factory=list)
+    # Warnings about a document rather than one SLO (keys its tool ignores); the loader gives
+    # them to the services whose SLOs read that document.
+    warnings: list[LocatedProblem] = field(default_factory=list)
 
 
 class Reader:
@@ -87,18 +94,33 @@ class Reader:
         """A warning at a path of this document, for the SLO it concerns."""
         return LocatedProblem(self.at(loc), message)
 
-    def mapping(self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None) -> dict:
-        """A mapping whose keys are all known: unknown keys are reported, never dropped silently."""
+    def mapping(self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None, tool: str | None = None) -> dict:
+        """A mapping whose keys are all known: unknown keys are reported, never dropped silently
+        (at a document's top, with its `tool` named, they are warnings: top_level)."""
         if value is None:
             return {}
         if not isinstance(value, dict):
             self.problem(loc, "expected a mapping")
             return {}
+        if tool and not loc:
+            self.top_level(value, allowed, tool, hint)
+            return value
         for key in value:
             if key not in allowed:
                 extra = f" ({hint[key]})" if hint and key in hint else ""
-                self.problem(tuple(loc) + (str(key),), f"unknown key {key!r}{extra}", at_key=True)
+                self.problem(tuple(loc) + (str(key),), f"unknown key {written(key)}{extra}", at_key=True)
         return value
+
+    def top_level(self, value: dict, allowed: tuple[str, ...], tool: str, hint: dict[str, str] | None = None) -> None:
+        """A document's own keys: one its tool ignores (`x-*` keys, blocks holding YAML anchors) is
+        a warning, as the tool reads the file anyway; a known key in another spelling stays an error."""
+        for key in value:
+            if key in allowed:
+                continue
+            if hint and key in hint:
+                self.problem((str(key),), f"unknown key {written(key)} ({hint[key]})", at_key=True)
+            else:
+                self.out.warnings.append(LocatedProblem(self.at((str(key),)), f"unknown key {written(key)} is ignored, as {tool} ignores it", True))
 
     def sequence(self, value: Any, loc: Loc) -> list:
         """A list (None: empty), or a problem and an empty list."""
@@ -187,3 +209,20 @@ def keep_alert_templates(alerting: dict, renames: dict[str, str], constants: dic
     if found:
         alerting["templates"] = True
     return alerting
+def written(value: Any) -> str:
+    """A value for a message, as the user wrote it in YAML, never as a Python repr: text is
+    quoted, anything else (a date, true, null, a list) is written as YAML writes it."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, Decimal)):
+        return str(value)
+    return yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True).strip().removesuffix("\n...").strip()
+
+
+def written_text(value: Any) -> str:
+    """A scalar as the text it stands for in YAML (true, 1.5, a date), '' for null or a collection."""
+    if value is None or isinstance(value, (list, dict)):
+        return ""
+    return value if isinstance(value, str) else written(value)
