@@ -149,5 +149,5 @@ def test_no_data_problems_are_located(tmp_path):
     got = "\n".join(diagnostics_of([write_spec(tmp_path, PLAIN + "    alerting:\n      no_data: {for: 0m, severity: page}\n")]))
     assert "spec.yaml:7:22: slos[0].alerting.no_data.for: invalid duration '0m': must be greater than zero" in got, got
     assert "slos[0].alerting.no_data.severity" in got, got
-    got = "\n".join(diagnostics_of([write_spec(tmp_path, PLAIN + "    alerting:\n      no_data: {labels: {slo_kind: x}}\n")]))
-    assert "slos[0].alerting.no_data.labels.slo_kind: label name 'slo_kind' is reserved" in got, got
+    got = "\n".join(diagnostics_of([write_spec(tmp_path, PLAIN + "    alerting:\n      no_data: {labels: {slo_tier: x}}\n")]))
+    assert "slos[0].alerting.no_data.labels.slo_tier: label name 'slo_tier' is reserved" in got, got
