@@ -63,6 +63,8 @@ class SLOPlan:
     timeslice: TimeslicePlan | None = None
     # The opt-in alert while the SLI reads no series at all (plan/nodata.py).
     no_data: NoDataPlan | None = None
+    # Who owns the service (spec `team:`, else its `team` label): only periodic reports read it.
+    team: str | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -360,6 +362,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         calendar=calendar,
         timeslice=timeslice_plan(slo.sli.timeslices, tuple(slo.grouping)) if slo.sli.timeslices else None,
         no_data=no_data,
+        team=service.team or service.labels.get("team"),
     )
     return plan, []
 
