@@ -240,7 +240,10 @@ def test_csv_carries_the_json_numbers_and_html_opens_with_the_misses(backfilled)
     assert [r["service"] for r in table if r["slo_id"] == "*"] == ["ledger", "shop"]
     # The same numbers on every run: read `@` the period's end.
     assert _report(url, root, name, "--format", "json") == json.dumps(report, indent=2) + "\n"
+    # Written beside the generated output, the page leaves it up to date (as live.html does).
+    assert run_slogen("generate", cwd=root).returncode == 0
     _report(url, root, name, "--out", "output")
+    assert run_slogen("check", cwd=root).returncode == 0
     page = (root / "output" / "report" / f"period-{name}.html").read_text()
     head = page.split("<h2>By service</h2>")[0]
     assert "1 of 3 SLOs missed their objective" in head and "shop-availability" in head
