@@ -100,3 +100,14 @@ def test_cli_refuses_bad_period_options_in_one_line_with_exit_2(tmp_path, args, 
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert not (tmp_path / "output").exists()
+
+
+def test_team_is_the_spec_field_else_the_team_label_and_is_a_checked_name(tmp_path):
+    from slogen_testing import compile_paths, diagnostics_of
+
+    spec = "service: shop\n{}labels: {{team: core}}\nslos:\n  - name: a\n    objective: 99\n    sli: {{ratio: {{errors: 'x{{c=\"5\"}}', total: x}}}}\n"
+    (field,), _ = compile_paths([write_spec(tmp_path / "a", spec.format("team: payments\n"))])
+    (label,), _ = compile_paths([write_spec(tmp_path / "b", spec.format(""))])
+    assert [p.team for p in field.plans] == ["payments"] and [p.team for p in label.plans] == ["core"]
+    (line,) = diagnostics_of([write_spec(tmp_path / "c", spec.format("team: Pay Ments\n"))])
+    assert line.startswith(f"{tmp_path / 'c' / 'spec.yaml'}:2:7: ") and "team" in line
