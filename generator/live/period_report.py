@@ -44,20 +44,20 @@ def hours_with_data(seconds: int, end: int) -> str:
     return f"max by ({names.LABEL_ID}) (count_over_time({_over(inner, seconds, end)}))"
 
 
-def _state(seconds: int, end: int, fold: str, inner: str) -> str:
-    by = f"{names.LABEL_ID}, {names.LABEL_ACTION}"
-    state = f"max by ({by}) ({_HOURLY.format(metric=names.POLICY_STATE)})"
-    return f"{fold.split('_')[0]} by ({by}) ({fold}({_over(inner.format(state=state), seconds, end)}))"
+_BY_STATE = f"{names.LABEL_ID}, {names.LABEL_ACTION}"
+# Per SLO and state, 1 for a clock hour whose last recorded state was it (any group of a grouped SLO), else 0.
+_HOUR_STATE = f"max by ({_BY_STATE}) ({_HOURLY.format(metric=names.POLICY_STATE)})"
 
 
 def state_hours(seconds: int, end: int) -> str:
-    """Per SLO and policy state, the clock hours ending in the state (any of a grouped SLO's groups in it)."""
-    return _state(seconds, end, "sum_over_time", "{state}")
+    """Per SLO and policy state, the clock hours ending in the state."""
+    return f"sum by ({_BY_STATE}) (sum_over_time({_over(_HOUR_STATE, seconds, end)}))"
 
 
 def state_first(seconds: int, end: int) -> str:
-    """Per SLO and policy state, the end of the first clock hour ending in the state (unix time)."""
-    return _state(seconds, end, "min_over_time", "timestamp({state} == 1)")
+    """Per SLO and policy state, the end of the first clock hour ending in the state (unix time):
+    inside a subquery, `timestamp` of a computed sample is the step's time."""
+    return f"min by ({_BY_STATE}) (min_over_time({_over(f'timestamp({_HOUR_STATE} == 1)', seconds, end)}))"
 
 
 def queries(period: Period) -> dict[str, str]:
@@ -94,10 +94,10 @@ def fetch_period(client: Prometheus, plans: list[SLOPlan], period: Period, postm
     """One row per SLO of `plans` over `period`; a PrometheusQueryError when no SLO has data in it."""
     found = {key: client.query(expr) for key, expr in queries(period).items()}
     errors, events, hours = _by_id(found["errors"]), _by_id(found["events"]), _by_id(found["hours"])
-    spells: dict[str, dict[str, list[float]]] = {}
+    spells: dict[str, dict[str, dict[str, float]]] = {}
     for key in ("state_hours", "state_first"):
         for s in found[key]:
-            spells.setdefault(s.labels.get(names.LABEL_ID, ""), {}).setdefault(s.labels.get(names.LABEL_ACTION, ""), []).append(s.value)
+            spells.setdefault(s.labels.get(names.LABEL_ID, ""), {}).setdefault(s.labels.get(names.LABEL_ACTION, ""), {})[key] = s.value
     daily = {day.date: (_by_id(found[f"errors:{day.date}"]), _by_id(found[f"events:{day.date}"])) for day in period.days}
     rows = []
     for plan in plans:
@@ -127,13 +127,13 @@ def fetch_period(client: Prometheus, plans: list[SLOPlan], period: Period, postm
     return rows
 
 
-def _spells(found: dict[str, list[float]], plan: SLOPlan) -> tuple[StateSpell, ...]:
+def _spells(found: dict[str, dict[str, float]], plan: SLOPlan) -> tuple[StateSpell, ...]:
     # A state with hours has a first hour too: both queries read the same points.
     level = {state.action: n for n, state in enumerate(plan.policy.states)}
     out = [
-        StateSpell(action, int(values[1]), int(values[0]))
+        StateSpell(action, int(values["state_first"]), int(values["state_hours"]))
         for action, values in found.items()
-        if len(values) == 2 and values[0] > 0
+        if values.get("state_hours", 0) > 0 and "state_first" in values
     ]
     return tuple(sorted(out, key=lambda s: (s.first, level.get(s.action, len(level)), s.action)))
 
