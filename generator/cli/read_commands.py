@@ -22,12 +22,17 @@ from slogen.emit.report.budget_table import BUDGET_HEADERS, TIER_HEADERS, budget
 from slogen.emit.report.explain import COLUMNS, markdown_table
 from slogen.emit.report.explain import tier_rows as explain_rows
 from slogen.emit.report.html import render_report
+from slogen.emit.report.period_html import render_period_html
+from slogen.emit.report.period_model import Period, parse_period, render_csv, render_json
 from slogen.live.fetch import fetch_history, fetch_status
 from slogen.live.http_config import HTTPConfigOpt, TenantOpt, load_http_config
 from slogen.errors import OptionError
+from slogen.live.period_report import fetch_period, postmortems_naming
 from slogen.live.prometheus_api import Prometheus
 from slogen.live.status import STATUS_HEADERS, status_json, status_report, status_rows
 from slogen.live.status_gate import fail_on_problem, failing, gate_failures
+from slogen.postmortem.files import load_postmortems
+from slogen.postmortem.index import index_entry
 from slogen.spec.durations import parse_duration
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each query")]
@@ -150,14 +155,28 @@ def report(
         Optional[str], typer.Option("--prometheus", "-p", help="Add budget burn-down and burn-rate history from this Prometheus")
     ] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="History to plot, e.g. 7d (default: each SLO's window)")] = None,
+    period: Annotated[
+        Optional[str], typer.Option("--period", help="With --prometheus: report a past period, 2026-11, 2026-W45, 2026-Q4 or 2026")
+    ] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="With --period: totals per team or service (default)")] = None,
+    format: Annotated[Optional[str], typer.Option("--format", "-f", help="With --period: html (a file in OUT/report/), csv or json (printed)")] = None,
+    time_zone: Annotated[Optional[str], typer.Option("--time-zone", help="With --period: the zone its days start in (default UTC)")] = None,
+    postmortems: Annotated[
+        Optional[Path], typer.Option("--postmortems", help="With --period: the postmortems directory (default: postmortems/, if present)")
+    ] = None,
     timeout: TimeoutOpt = 10.0,
     http_config: HTTPConfigOpt = None,
     tenant: TenantOpt = None,
     options: BuildOptions = BuildOptions(),
 ) -> None:
-    """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history."""
+    """Write OUT/report/index.html (as generate does), or with --prometheus OUT/report/live.html with history,
+    or with --prometheus and --period a report of a past calendar period."""
+    chosen = _period_choice(prometheus, since, period, by, format, time_zone, postmortems)
     check_out(out, specs_or_default(specs), "write")
     tree = compile_tree(specs_or_default(specs), options)
+    if chosen is not None:
+        _period_report(tree.plans, out, chosen, prometheus or "", timeout, load_http_config(http_config, tenant))
+        return
     if prometheus is None:
         # The page `generate` writes, byte for byte: the one pipeline made it.
         path = out / REPORT_FILE
@@ -176,3 +195,49 @@ def report(
     path = out / "report" / "live.html"
     write_file(path, render_report(tree.plans, history, client.url))
     err_console.print(f"{counted(tree.slos, 'SLO')} -> {path}")
+
+
+def _period_choice(
+    prometheus: str | None, since: str | None, period: str | None, by: str | None, format: str | None, zone: str | None, pms: Path | None
+) -> tuple[Period, str, str, Path | None] | None:
+    """The period report asked for (period, by, format, postmortems directory), None for the other reports; OptionError on a bad value."""
+    if period is None:
+        given = [name for name, value in (("--by", by), ("--format", format), ("--time-zone", zone), ("--postmortems", pms)) if value is not None]
+        if given:
+            raise OptionError(f"{given[0]} needs --period (a periodic report)")
+        return None
+    if prometheus is None:
+        raise OptionError("--period needs --prometheus: a periodic report reads the period's numbers from Prometheus")
+    if since is not None:
+        raise OptionError("--since plots history for the live page; a --period report covers exactly its period: give one of them")
+    if (by or "service") not in ("team", "service"):
+        raise OptionError(f"--by: expected team or service, got {by!r}")
+    if (format or "html") not in ("html", "csv", "json"):
+        raise OptionError(f"--format: expected html, csv or json, got {format!r}")
+    if pms is not None and not pms.is_dir():
+        raise OptionError(f"--postmortems {str(pms)!r}: no such directory")
+    return parse_period(period, zone or "UTC", time.time()), by or "service", format or "html", pms
+
+
+def _period_report(plans: list, out: Path, chosen: tuple[Period, str, str, Path | None], url: str, timeout: float, http) -> None:
+    """Read the period from Prometheus; write the HTML page, or print CSV or JSON."""
+    period, by, format, pms = chosen
+    directory = pms if pms is not None else Path("postmortems")
+    entries = []
+    if directory.is_dir():
+        found, problems = load_postmortems([directory])
+        for line in problems:
+            typer.echo(line, err=True)
+        if problems:
+            raise typer.Exit(EXIT_INPUT)
+        entries = [index_entry(pm) for pm in found]
+    with Prometheus(url, timeout, http) as client:
+        rows = fetch_period(client, plans, period, postmortems_naming(entries, period))
+    if format == "csv":
+        typer.echo(render_csv(rows, period, by), nl=False)
+    elif format == "json":
+        typer.echo(render_json(rows, period, by), nl=False)
+    else:
+        path = out / "report" / f"period-{period.name}{'-by-team' if by == 'team' else ''}.html"
+        write_file(path, render_period_html(rows, period, by, client.url))
+        err_console.print(f"{counted(len(rows), 'SLO')} over {period.name} -> {path}")

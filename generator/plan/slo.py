@@ -65,6 +65,8 @@ class SLOPlan:
     no_data: NoDataPlan | None = None
     # Alert labels and annotations are Prometheus templates (alerting.templates), not inert text.
     alert_templates: bool = False
+    # Who owns the service (spec `team:`, else its `team` label): only periodic reports read it.
+    team: str | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -363,6 +365,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         timeslice=timeslice_plan(slo.sli.timeslices, tuple(slo.grouping)) if slo.sli.timeslices else None,
         no_data=no_data,
         alert_templates=alerting is not False and alerting.templates,
+        team=service.team or service.labels.get("team"),
     )
     return plan, []
 

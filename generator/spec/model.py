@@ -244,6 +244,9 @@ class ServiceSpec(Strict):
 
     version: Literal[1] = 1
     service: Name
+    team: Name | None = Field(
+        None, description="The team that owns the service, for `slogen report --period --by team` (default: the `team` label)"
+    )
     labels: Labels = {}
     policy: BudgetPolicy | None = Field(None, description="Error-budget policy of every SLO (default: slogen's)")
     slos: list[SLO] = Field(min_length=1)

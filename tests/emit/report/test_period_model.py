@@ -1,0 +1,113 @@
+"""Periods of `report --period`, their one-line refusals, and how rows add up (pure); the
+CLI's refusals of option combinations (exit 2, one line, nothing written)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from slogen_testing import API_SPEC, run_slogen, write_spec
+
+from slogen.emit.report.period_model import SLORow, parse_period, render_csv, render_json, totals
+from slogen.errors import OptionError
+
+
+def _utc(*args: int) -> int:
+    return int(datetime(*args, tzinfo=timezone.utc).timestamp())
+
+
+@pytest.mark.parametrize(
+    "text, first, last, start, end",
+    [
+        ("2026-11", date(2026, 11, 1), date(2026, 11, 30), _utc(2026, 11, 1), _utc(2026, 12, 1)),
+        ("2026-12", date(2026, 12, 1), date(2026, 12, 31), _utc(2026, 12, 1), _utc(2027, 1, 1)),
+        ("2026-W45", date(2026, 11, 2), date(2026, 11, 8), _utc(2026, 11, 2), _utc(2026, 11, 9)),
+        ("2026-W01", date(2025, 12, 29), date(2026, 1, 4), _utc(2025, 12, 29), _utc(2026, 1, 5)),
+        ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31), _utc(2026, 10, 1), _utc(2027, 1, 1)),
+        ("2028-Q1", date(2028, 1, 1), date(2028, 3, 31), _utc(2028, 1, 1), _utc(2028, 4, 1)),
+        ("2026", date(2026, 1, 1), date(2026, 12, 31), _utc(2026, 1, 1), _utc(2027, 1, 1)),
+    ],
+)
+def test_periods_are_calendar_periods_in_utc(text, first, last, start, end):
+    period = parse_period(text)
+    assert (period.days[0].date, period.days[-1].date, period.start, period.end) == (first, last, start, end)
+    assert all(a.end == b.start for a, b in zip(period.days, period.days[1:]))
+
+
+def test_a_time_zone_moves_the_bounds_and_a_dst_month_has_745_hours():
+    period = parse_period("2026-10", "Europe/Berlin")
+    assert (period.start, period.end) == (_utc(2026, 9, 30, 22), _utc(2026, 10, 31, 23))
+    assert period.seconds == 745 * 3600
+    assert period.days[24].end - period.days[24].start == 25 * 3600  # 25 October: clocks go back
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-W54", "2026-Q5", "Nov 2026", "2026-11-01", "", "1969-12"])
+def test_a_bad_period_is_one_line_naming_the_forms(text):
+    with pytest.raises(OptionError) as err:
+        parse_period(text)
+    assert "\n" not in str(err.value) and f"--period {text!r}" in str(err.value)
+
+
+def test_a_period_not_ended_is_refused_with_its_end():
+    with pytest.raises(OptionError, match=r"has not ended yet \(it ends 2027-01-01T00:00Z\)"):
+        parse_period("2026-12", now=_utc(2026, 12, 31, 23, 59))
+    assert parse_period("2026-12", now=_utc(2027, 1, 1)).name == "2026-12"
+
+
+def test_a_bad_time_zone_is_refused():
+    with pytest.raises(OptionError, match="--time-zone 'Mars/Olympus'"):
+        parse_period("2026-11", "Mars/Olympus")
+
+
+def _row(slo_id: str, team: str, objective: float, events: float, errors: float) -> SLORow:
+    service, _, name = slo_id.partition("-")
+    return SLORow(slo_id, service, name, team, objective, events, errors, 720, None, None)
+
+
+def test_totals_are_traffic_weighted_and_judged_on_the_budgets_allowed():
+    rows = [_row("a-x", "t", 99.9, 1_000_000, 2_000), _row("b-y", "t", 99, 100_000, 10)]
+    (total,) = totals(rows, "team")
+    # An average of the two SLIs would be 99.895%; summed events weigh the busy SLO.
+    assert total.sli == pytest.approx(1 - 2_010 / 1_100_000)
+    assert total.budget_spent == pytest.approx(2_010 / (1_000 + 1_000))
+    assert [r.missed for r in rows] == [True, False]
+
+
+def test_csv_and_json_keep_one_order_whatever_the_rows_order():
+    rows = [_row("b-y", "t2", 99, 10, 1), _row("a-x", "t1", 99.9, 10, 0)]
+    period = parse_period("2026-11")
+    assert render_csv(rows, period, "team") == render_csv(rows[::-1], period, "team")
+    assert render_json(rows, period, "service") == render_json(rows[::-1], period, "service")
+    assert render_csv(rows, period, "team").splitlines()[1].split(",")[4] == "a-x"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--period", "2026-11"], "--period needs --prometheus"),
+        (["--by", "team"], "--by needs --period"),
+        (["--format", "csv"], "--format needs --period"),
+        (["-p", "http://127.0.0.1:9", "--period", "2026-11", "--by", "owner"], "--by: expected team or service, got 'owner'"),
+        (["-p", "http://127.0.0.1:9", "--period", "2026-11", "--format", "pdf"], "--format: expected html, csv or json, got 'pdf'"),
+        (["-p", "http://127.0.0.1:9", "--period", "2026-11", "--since", "7d"], "give one of them"),
+        (["-p", "http://127.0.0.1:9", "--period", "November"], "--period 'November': expected a month (2026-11)"),
+        (["-p", "http://127.0.0.1:9", "--period", "2999-01"], "the period has not ended yet"),
+    ],
+)
+def test_cli_refuses_bad_period_options_in_one_line_with_exit_2(tmp_path, args, message):
+    write_spec(tmp_path / "slo_specs", API_SPEC)
+    result = run_slogen("report", *args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_team_is_the_spec_field_else_the_team_label_and_is_a_checked_name(tmp_path):
+    from slogen_testing import compile_paths, diagnostics_of
+
+    spec = "service: shop\n{}labels: {{team: core}}\nslos:\n  - name: a\n    objective: 99\n    sli: {{ratio: {{errors: 'x{{c=\"5\"}}', total: x}}}}\n"
+    (field,), _ = compile_paths([write_spec(tmp_path / "a", spec.format("team: payments\n"))])
+    (label,), _ = compile_paths([write_spec(tmp_path / "b", spec.format(""))])
+    assert [p.team for p in field.plans] == ["payments"] and [p.team for p in label.plans] == ["core"]
+    (line,) = diagnostics_of([write_spec(tmp_path / "c", spec.format("team: Pay Ments\n"))])
+    assert line.startswith(f"{tmp_path / 'c' / 'spec.yaml'}:2:7: ") and "team" in line
