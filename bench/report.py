@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .alert_quality import MARK_END, MARK_START
 
-COMPILE_TARGET_S = 10.0
+COMPILE_TARGET_S = 7.0  # issue #27: 10,000 SLOs in under 7 s on a quiet machine
 FLOOR_TARGET = 3.0
 COST_TARGET = 0.1  # of the cheaper of Sloth and Pyrra, at 1 raw series and COMPARE_SIZE SLOs per service
 EXACT_TARGET = 0.001
@@ -25,7 +25,24 @@ def _ok(good: bool) -> str:
 
 
 def _samples(run: dict) -> str:
-    return ", ".join(f"{s['wall_s']:.1f}/{s['cpu_s']:.1f}" for s in run["samples"])
+    return ", ".join(
+        f"{s['wall_s']:.1f}/{s['cpu_s']:.1f}" + (f" (load {s['load_before']:.1f})" if "load_before" in s else "") for s in run["samples"]
+    )
+
+
+def _range(run: dict, key: str) -> str:
+    """`median [min..max]` of a run's samples, when the JSON has its spread (bench/load.py)."""
+    spread = run.get("spread", {}).get(key)
+    return f"{run[key]:.2f} [{spread['min']:.2f}..{spread['max']:.2f}]" if spread else f"{run[key]:.2f}"
+
+
+def _busy(run: dict) -> bool:
+    return bool(run.get("busy"))
+
+
+def _verdict(good: bool, run: dict) -> str:
+    """A target's verdict, or none: a busy machine's wall time says nothing about a quiet one's."""
+    return "busy machine (load above half the CPUs): no verdict" if _busy(run) else _ok(good)
 
 
 def compile_section(c: dict) -> list[str]:
@@ -40,20 +57,21 @@ def compile_section(c: dict) -> list[str]:
         f"Median of {c['rounds']} rounds; each run is a fresh `slogen generate` process with its default worker processes, one per CPU "
         "(wall; CPU = user + sys of it and its workers; peak RSS of its largest process).",
         "",
-        "| run | wall s | CPU s | peak RSS MiB |",
+        "| run | wall s, median [min..max] | CPU s, median [min..max] | peak RSS MiB |",
         "|---|---:|---:|---:|",
-        f"| `slogen generate`, full (no output, no record) | {full['wall_s']:.2f} | {full['cpu_s']:.2f} | {full['peak_rss_mib']:.0f} |",
-        f"| `slogen generate`, no change | {rerun['wall_s']:.2f} | {rerun['cpu_s']:.2f} | {rerun['peak_rss_mib']:.0f} |",
+        f"| `slogen generate`, full (no output, no record) | {_range(full, 'wall_s')} | {_range(full, 'cpu_s')} | {full['peak_rss_mib']:.0f} |",
+        f"| `slogen generate`, no change | {_range(rerun, 'wall_s')} | {_range(rerun, 'cpu_s')} | {rerun['peak_rss_mib']:.0f} |",
         f"| I/O floor: CSafeLoader on the specs + CSafeDumper of every output document | {floor['wall_s']:.2f} | {floor['cpu_s']:.2f} | |",
         "",
-        f"Every sample (wall s / CPU s): full {_samples(full)}; floor {_samples(floor)}. "
+        f"Every sample (wall s / CPU s, with the load average it started at): full {_samples(full)}; floor {_samples(floor)}. "
         f"Load average at the end: {', '.join(f'{x:.1f}' for x in c['loadavg_at_end'])} on {c['cpu_count']} CPUs "
-        "(other developers' test runs share the machine: wall time is inflated, CPU time much less so).",
+        "(other developers' test runs share the machine: wall time is inflated, CPU time much less so)."
+        + (" **Taken on a busy machine** (load above half the CPUs): these are not quiet-machine figures." if _busy(full) else ""),
         "",
         "| target | measured | |",
         "|---|---|---|",
         f"| {c['slos']:,} SLOs in under {COMPILE_TARGET_S:.0f} s on this machine | {full['wall_s']:.1f} s wall ({full['cpu_s']:.1f} s CPU on "
-        f"{c['cpu_count']} CPUs) | {_ok(full['wall_s'] < COMPILE_TARGET_S)} |",
+        f"{c['cpu_count']} CPUs) | {_verdict(full['wall_s'] < COMPILE_TARGET_S, full)} |",
         f"| within {FLOOR_TARGET:.0f}x of the I/O floor | {c['full_over_floor_wall']:.2f}x wall, {c['full_over_floor_cpu']:.2f}x CPU | "
         f"{_ok(c['full_over_floor_cpu'] <= FLOOR_TARGET)} |",
         f"| no-change re-run much faster | {rerun['wall_s']:.2f} s = {c['rerun_over_full_wall']:.1%} of a full run | "
@@ -166,7 +184,10 @@ def eval_section(e: dict) -> list[str]:
         "own series, diurnal traffic (10%..190% of the mean) with a one-hour 50%-error outage in the quiet hour 3 days ago. "
         "slogen's groups hold the whole service; Sloth's and Pyrra's hold one SLO each, as they generate them.",
         "",
-        f"Load average while sampling: {_load(e)} on {e.get('cpus') or os.cpu_count()} CPUs shared with other work.",
+        f"Load average while sampling: {_load(e)} on {e.get('cpus') or os.cpu_count()} CPUs shared with other work"
+        + (f" (1-minute load {', '.join(f'{x:.1f}' for x in e['load_while_sampling'])} as sampling began and ended)" if "load_while_sampling" in e else "")
+        + (". **Taken on a busy machine** (load above half the CPUs): the tools ran side by side, so their ratios hold better "
+           "than their absolute costs, but neither is a quiet-machine figure." if _busy(e) else "."),
         "",
         "CPU-seconds per hour per SLO = sum over a tool's groups of (median group evaluation time x evaluations per hour "
         "at the group's native interval) / SLOs; the q1..q3 column is the same sum over every group's lower and upper "
@@ -204,7 +225,7 @@ def eval_section(e: dict) -> list[str]:
             samples_ratio = tools["slogen"]["samples_per_hour_per_slo"] / min(
                 tools["sloth"]["samples_per_hour_per_slo"], tools["pyrra"]["samples_per_hour_per_slo"])
             query_ratio = _query_cpu_hour(tools["slogen"]) / min(_query_cpu_hour(tools["sloth"]), _query_cpu_hour(tools["pyrra"]))
-            target = f"(target <= {COST_TARGET} at 1 raw series): {_ok(ratio <= COST_TARGET)}" if case["replicas"] == 1 else "(no target)"
+            target = f"(target <= {COST_TARGET} at 1 raw series): {_verdict(ratio <= COST_TARGET, e)}" if case["replicas"] == 1 else "(no target)"
             lines.append(
                 f"- slogen / cheaper of Sloth and Pyrra, CPU-s per hour per SLO: **{ratio:.2f}** {target}; "
                 f"from query timings alone: {query_ratio:.2f}; samples touched per hour: {samples_ratio:.3f}. "
