@@ -77,14 +77,35 @@ def compile_section(c: dict) -> list[str]:
         f"| no-change re-run much faster | {rerun['wall_s']:.2f} s = {c['rerun_over_full_wall']:.1%} of a full run | "
         f"{_ok(c['rerun_over_full_wall'] < 0.2)} |",
         "",
+        *_against_lines(c),
         "Where a full compile's time goes (cProfile of the whole per-file pipeline, `--jobs 1`, no disk writes; "
-        "cumulative seconds include the profiler's overhead, shares are what matter):",
+        "cumulative seconds include the profiler's overhead, shares are what matter"
+        + (f"; load {c['profile_load'][0]:.1f} as it began, {c['profile_load'][1]:.1f} as it ended):" if "profile_load" in c else "):"),
         "",
         "| cumulative s | share | calls | function |",
         "|---:|---:|---:|---|",
     ]
     lines += [f"| {r['cumtime_s']:.2f} | {r['cum_share']:.0%} | {r['calls']:,} | `{r['function']}` |" for r in c.get("profile", [])]
     return lines + [""]
+
+
+def _against_lines(c: dict) -> list[str]:
+    """The comparison with another checkout, run interleaved with this one (compile_speed --against)."""
+    if "against" not in c:
+        return []
+    a, ratio = c["against"], c["against"]["this_over_against"]
+    rows = [
+        f"Interleaved with `{a['checkout']}` (A B A B, {c['rounds']} rounds; per round this run over the other's):",
+        "",
+        "| full run | this | other | this / other, median [min..max] |",
+        "|---|---:|---:|---:|",
+    ]
+    rows += [
+        f"| {label} | {_range(c['full'], key)} | {_range(a['full'], key)} | {ratio[key]['median']:.3f} [{ratio[key]['min']:.3f}..{ratio[key]['max']:.3f}] |"
+        for key, label in (("wall_s", "wall s"), ("cpu_s", "CPU s"))
+    ]
+    busy = _busy(c["full"]) or _busy(a["full"])
+    return rows + ["", "Taken on a busy machine: CPU time is the measure, wall time says nothing of a quiet machine." if busy else "", ""]
 
 
 def _query_cpu_hour(s: dict) -> float:
@@ -277,8 +298,8 @@ Compiler changes made while benchmarking (each covered by tests):
 - `plan.py`, `durations.py`: values derived from a frozen plan, and window durations, are computed once.
 
 - `pipeline.py` (new): `generate` and `check` hand whole spec files to forked worker processes, one per CPU. Each
-  worker loads, plans and renders its services and writes their files into the staging tree beside the output
-  directory, sending back only digests; the main process keeps what reads every service (cross-file clashes, the
+  worker loads, plans and renders its services and (then; since issue #25 the workers send encoded text and the
+  main process alone writes the staging tree) wrote their files into the staging tree, sending back only digests; the main process keeps what reads every service (cross-file clashes, the
   overview dashboard, the report) and the jsonnet / Sloth / OpenSLO / Pyrra files, which convert together.
   `tests/build/test_pipeline.py` holds the result byte-identical to one process. Peak RSS went from 1.4 GiB to about
   150 MiB per process, since no process holds the whole output any more.
@@ -300,6 +321,16 @@ Compiler changes made while benchmarking (each covered by tests):
   ~0.85 s of CPU, promtool tests from ~4.5 s to ~1.5 s (`tests/emit/rules/test_rule_file.py`,
   `tests/emit/promtool/test_promtool.py` hold the filled text to PyYAML's text of each SLO's own rules and scenarios,
   odd names, labels, descriptions and annotations included).
+- `promql.py` (issue #27 item 3): every PromQL text is parsed once per process, and what only differs in matcher
+  values once per shape: a query SLI's validation and its rules share one parse and re-print of the same text at 5m
+  (the read-back check is a shape check); `selectors_read` (test lanes) parses a shape whose values are numbered
+  slots and reads the values back from the text; the self-check's shapes also mask regex values that are plain-word
+  alternations (`svc-a|svc-b`, as the shared rules select slo_ids), so services no longer each add two shapes.
+  Values are found by a pattern that reads every double-quoted string as PromQL's lexer does (a regex value ending
+  in `=` no longer shifts it). Parses at 10,000 SLOs: 72,083 -> about 18,600 in one process (4 per query SLO in a
+  worker, and a few hundred shapes per process; `tests/spec/test_promql.py` holds the shape path to the parser's own result).
+- `emit/promtool/lanes.py`: the two lane sets of a service (SLI selectors size the evaluation interval, the rules'
+  selectors lay out the file) share what each SLO feeds, and one grouping serves both where the two agree.
 - `promql.py`: selectors are cached by text alone (each was parsed under three field names), a query SLI's query
   is parsed once for its rules and its counters, and a selector in the usual spelling is checked by the parser
   once per masked shape, its values read from the text (`tests/spec/test_promql.py` holds it to the parser's result).
@@ -308,6 +339,14 @@ Compiler changes made while benchmarking (each covered by tests):
   ~0.03 s instead of ~0.3 s, and the finished tree is frozen rather than walked by the cycle collector.
 - `fingerprint.py`: a no-change run trusts output files whose size, modification time and inode are as recorded
   (as git's index does) and hashes only the others, instead of hashing all 500 MB.
+
+In a run with workers the parent process also receives every file's bytes from them (~430 MB through a pipe) and
+writes them into the staging tree: about 5 s of the ~32 s CPU of a 10,000-SLO run at load 17-20 (`getrusage` of the
+parent against its workers, 2026-12-07). Letting the workers write their own files into the private staging tree
+would remove most of it, but issue #25 moved that writing into the parent on purpose (writing `output/` is the last
+stage, not a side effect inside the workers): left as it is. To compare with another checkout, interleaved:
+`make bench BENCH_AGAINST=<checkout>`, or alone
+`python -m bench.compile_speed --rounds 5 --against <checkout> --no-floor --no-profile`.
 
 Where a full compile still spends its time (profile above): spec parsing and validation about a quarter (the
 C loader's node tree, then pydantic), planning (base-rate queries) an eighth, promtool test and rule text an
