@@ -147,7 +147,7 @@ def run(services: int, slos: int, rounds: int, profile: bool = True, against: Pa
 
 def _summary(samples: list[dict]) -> dict:
     """Medians at the top level (what the report reads), and bench/load.py's spread, loads and busy mark."""
-    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and not k.startswith("load_")]
+    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and k not in ("load_before", "load_after")]
     out = {k: statistics.median(s[k] for s in samples) for k in keys}
     spread = summary(samples, tuple(keys))
     out["spread"] = {k: spread[k] for k in keys}
