@@ -75,6 +75,7 @@ def test_compile_benchmark_runs():
 def test_evaluation_benchmark_runs():
     result = eval_cost.run(replicas=(1,), days=0.1, measure_s=12, sizes=(1, eval_cost.COMPARE_SIZE))
     assert set(result["cases"]["r1-n1"]["tools"]) == {"slogen"}  # the others' cost per SLO does not depend on the size
+    assert len(result["load_while_sampling"]) == 2 and isinstance(result["busy"], bool)  # how busy the machine was, kept
     tools = result["cases"][f"r1-n{eval_cost.COMPARE_SIZE}"]["tools"]
     assert set(tools) == set(eval_cost.TOOLS)
     for tool, summary in [*tools.items(), ("slogen", result["cases"]["r1-n1"]["tools"]["slogen"])]:
