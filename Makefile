@@ -85,13 +85,15 @@ test-fast: $(STAMP) promtool engines
 BENCH_SERVICES ?= 1000
 BENCH_SLOS ?= 10
 BENCH_ROUNDS ?= 3
+# Another slogen checkout (e.g. a worktree of main) to run interleaved with this one: `make bench BENCH_AGAINST=../main`.
+BENCH_AGAINST ?=
 BENCH_DAYS ?= 30
 BENCH_MEASURE ?= 420
 # Generated-test cost: one service of each size, its promtool tests timed (a few minutes).
 BENCH_TEST_SLOS ?= 1,10,50
 bench: $(STAMP) promtool
 	@mkdir -p build
-	$(PY) -m bench.compile_speed --services $(BENCH_SERVICES) --slos $(BENCH_SLOS) --rounds $(BENCH_ROUNDS) --json build/bench-compile.json
+	$(PY) -m bench.compile_speed --services $(BENCH_SERVICES) --slos $(BENCH_SLOS) --rounds $(BENCH_ROUNDS) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST)) --json build/bench-compile.json
 	$(PY) -m bench.eval_cost --days $(BENCH_DAYS) --measure $(BENCH_MEASURE) --json build/bench-eval.json
 	$(PY) -m bench.test_cost --slos $(BENCH_TEST_SLOS) --json build/bench-tests.json
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json

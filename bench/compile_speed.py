@@ -1,11 +1,16 @@
 """Compile throughput: `slogen generate` end to end on a synthetic tree, against the YAML floor.
 
 Each round, in one temp dir: a full generate (no output, no record) and a no-change
-re-run; medians are reported.  Then, once, the floor (bench/yaml_floor.py: the same
-spec files through CSafeLoader, every output document through CSafeDumper).  A cProfile of the in-process
-compile says where the time goes.
+re-run; medians with their spread and the load each run started and ended at are
+reported (bench/load.py), and BUSY when the machine was.  With `--against CHECKOUT`
+(another slogen checkout, e.g. a worktree of main) its runs are interleaved with
+this one's, round by round (A B A B ...), so both see the same machine.  Then, once,
+the floor (bench/yaml_floor.py: the same spec files through CSafeLoader, every output
+document through CSafeDumper).  A cProfile of the in-process compile says where the
+time goes.
 
     python -m bench.compile_speed --services 1000 --slos 10 --rounds 3 --json out.json
+    python -m bench.compile_speed --rounds 5 --against ../main --no-floor --no-profile
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .load import describe, interleaved, load_now, summary
 from .measure import measure
 from .synthetic import write_spec_tree
 
@@ -75,19 +81,33 @@ def profile_compile(work: Path, top: int = 15) -> list[dict]:
     return [r for r in rows if r["cum_share"] < 0.99][:top]
 
 
-def run(services: int, slos: int, rounds: int, profile: bool = True) -> dict:
-    """Measure full runs, no-change re-runs and the floor; medians and every raw sample."""
+def _importing(checkout: Path, work: Path, name: str) -> Path:
+    """A directory that imports `slogen` from `checkout` (its package lives in generator/)."""
+    shim = work / "import" / name
+    shim.mkdir(parents=True, exist_ok=True)
+    (shim / "slogen").symlink_to(checkout.resolve() / "generator")
+    return shim
+
+
+def run(services: int, slos: int, rounds: int, profile: bool = True, against: Path | None = None, floor: bool = True) -> dict:
+    """Measure full runs, no-change re-runs (interleaved with `against`'s) and the floor; medians, spread, loads."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-compile-"))
     try:
         write_spec_tree(work / "specs", services, slos)
-        full, rerun = [], []
-        for _ in range(rounds):
-            _clear(work)
-            full.append(measure(_slogen("generate", "specs", "--out", "out"), work))
-            rerun.append(measure(_slogen("generate", "specs", "--out", "out"), work))
-        # The floor is the same work every time, and minutes of it (hundreds of MB
-        # through CSafeDumper): measured once.
-        floor = [_floor(work)]
+        checkouts = {"this": ROOT, **({"against": against} if against is not None else {})}
+        runs = {}
+        for name, checkout in checkouts.items():
+            imports = _importing(checkout, work, name)
+
+            def full(imports: Path = imports) -> dict:
+                _clear(work)
+                return measure(_slogen("generate", "specs", "--out", "out"), work, imports)
+
+            def rerun(imports: Path = imports) -> dict:
+                return measure(_slogen("generate", "specs", "--out", "out"), work, imports)
+
+            runs[f"{name} full"], runs[f"{name} rerun"] = full, rerun
+        samples = interleaved(runs, rounds)
         output_bytes = sum(p.stat().st_size for p in (work / "out").rglob("*") if p.is_file())
         spec_bytes = sum(p.stat().st_size for p in (work / "specs").rglob("*") if p.is_file())
         result = {
@@ -96,26 +116,42 @@ def run(services: int, slos: int, rounds: int, profile: bool = True) -> dict:
             "rounds": rounds,
             "spec_bytes": spec_bytes,
             "output_bytes": output_bytes,
-            "full": _summary(full),
-            "rerun": _summary(rerun),
-            "floor": _summary(floor),
+            "full": _summary(samples["this full"]),
+            "rerun": _summary(samples["this rerun"]),
             "cpu_count": os.cpu_count(),
-            "loadavg_at_end": os.getloadavg(),
         }
-        result["full_over_floor_wall"] = result["full"]["wall_s"] / result["floor"]["wall_s"]
-        result["full_over_floor_cpu"] = result["full"]["cpu_s"] / result["floor"]["cpu_s"]
+        if against is not None:
+            result["against"] = {"checkout": str(against), "full": _summary(samples["against full"]), "rerun": _summary(samples["against rerun"])}
+            # Per round, this run over the other's taken just before or after it: the ratio's spread.
+            pairs = list(zip(samples["this full"], samples["against full"]))
+            result["against"]["this_over_against"] = {
+                key: summary([{key: a[key] / b[key]} for a, b in pairs], (key,))[key] for key in ("wall_s", "cpu_s")
+            }
+        if floor:
+            # The floor is the same work every time, and minutes of it (hundreds of MB
+            # through CSafeDumper): measured once.
+            load = load_now()
+            result["floor"] = _summary([{**_floor(work), "load_before": load, "load_after": load_now()}])
+            result["full_over_floor_wall"] = result["full"]["wall_s"] / result["floor"]["wall_s"]
+            result["full_over_floor_cpu"] = result["full"]["cpu_s"] / result["floor"]["cpu_s"]
         result["rerun_over_full_wall"] = result["rerun"]["wall_s"] / result["full"]["wall_s"]
+        result["loadavg_at_end"] = os.getloadavg()
         if profile:
+            load = load_now()
             result["profile"] = profile_compile(work)
+            result["profile_load"] = [load, load_now()]
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _summary(samples: list[dict]) -> dict:
-    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float))]
+    """Medians at the top level (what the report reads), and bench/load.py's spread, loads and busy mark."""
+    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and k not in ("load_before", "load_after")]
     out = {k: statistics.median(s[k] for s in samples) for k in keys}
-    out["samples"] = samples
+    spread = summary(samples, tuple(keys))
+    out["spread"] = {k: spread[k] for k in keys}
+    out.update(load=spread["load"], busy=spread["busy"], cpus=spread["cpus"], samples=samples)
     return out
 
 
@@ -125,13 +161,24 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--slos", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", type=Path, help="another slogen checkout, run interleaved with this one")
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the YAML floor (minutes)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    result = run(args.services, args.slos, args.rounds)
-    for key in ("full", "rerun", "floor"):
-        r = result[key]
-        print(f"{key:6s} wall {r['wall_s']:6.2f}s  cpu {r['cpu_s']:6.2f}s" + (f"  peak {r['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in r else ""))
-    print(f"full/floor: wall {result['full_over_floor_wall']:.2f}x cpu {result['full_over_floor_cpu']:.2f}x; rerun/full {result['rerun_over_full_wall']:.3f}")
+    result = run(args.services, args.slos, args.rounds, args.profile, args.against, args.floor)
+    rows = [("this", result)] + ([("against", result["against"])] if "against" in result else [])
+    for who, runs in rows:
+        for key in ("full", "rerun"):
+            for measure_key in ("wall_s", "cpu_s"):
+                print(describe(f"{who} {key}", {**runs[key]["spread"], "load": runs[key]["load"], "busy": runs[key]["busy"], "cpus": runs[key]["cpus"]}, measure_key))
+    if "against" in result:
+        for key, ratio in result["against"]["this_over_against"].items():
+            print(f"this/against {key}: median {ratio['median']:.3f} [{ratio['min']:.3f}..{ratio['max']:.3f}] over {ratio['n']} interleaved rounds")
+    if "floor" in result:
+        print(f"floor wall {result['floor']['wall_s']:.2f}s cpu {result['floor']['cpu_s']:.2f}s; "
+              f"full/floor: wall {result['full_over_floor_wall']:.2f}x cpu {result['full_over_floor_cpu']:.2f}x")
+    print(f"rerun/full {result['rerun_over_full_wall']:.3f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

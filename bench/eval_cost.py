@@ -46,6 +46,7 @@ from slogen.build.pipeline import build_tree
 from slogen.emit.text.documents import render_yaml
 from slogen.plan.names import PERIOD_HISTORY
 
+from .load import busy, cpus, load_now
 from .prometheus import Prometheus, free_port, running
 from .shapes import BenchSLO, pyrra_groups, sloth_groups
 from .traffic import DAY, quiet_hour_outage, series_of
@@ -331,23 +332,32 @@ def sample_group_times(prom: Prometheus, seconds: float, poll: float = 5.0) -> d
     return {name: list(evals.values()) for name, evals in seen.items()}
 
 
-def rule_stats(prom: Prometheus, groups: list[dict], at: float, repeats: int = 3) -> list[dict]:
-    """Per rule: samples touched, query time (median of repeats), series out."""
-    out = []
-    for group in groups:
-        for rule in group["rules"]:
-            timings, samples, series = [], 0, 0
-            for _ in range(repeats):
-                data = prom.query(rule["expr"], at, stats=True)
-                stats = data.get("stats", {})
-                timings.append(stats.get("timings", {}).get("evalTotalTime", 0.0))
-                samples = stats.get("samples", {}).get("totalQueryableSamples", 0)
-                series = len(data["result"]) if isinstance(data["result"], list) else 1
-            out.append({
-                "group": group["name"], "interval_s": _interval_s(group["interval"]),
-                "rule": rule.get("record") or rule.get("alert"), "recording": "record" in rule,
-                "samples": samples, "query_s": statistics.median(timings), "series": series,
-            })
+def rule_stats(prom: Prometheus, tools: dict[str, list[dict]], at: float, repeats: int = 3) -> dict[str, list[dict]]:
+    """Per tool, per rule: samples touched, query time (median of repeats), series out.
+
+    The tools' queries run in turn, repeat by repeat (A B C A B C ...), so a busy
+    spell of the shared machine falls on every tool alike, not on whichever ran last."""
+    seen: dict[str, dict[tuple[int, int], list[dict]]] = {tool: {} for tool in tools}
+    for _ in range(repeats):
+        for tool, groups in tools.items():
+            for g, group in enumerate(groups):
+                for r, rule in enumerate(group["rules"]):
+                    seen[tool].setdefault((g, r), []).append(prom.query(rule["expr"], at, stats=True))
+    out: dict[str, list[dict]] = {}
+    for tool, groups in tools.items():
+        out[tool] = []
+        for g, group in enumerate(groups):
+            for r, rule in enumerate(group["rules"]):
+                answers = seen[tool][(g, r)]
+                stats = answers[-1].get("stats", {})
+                result = answers[-1]["result"]
+                out[tool].append({
+                    "group": group["name"], "interval_s": _interval_s(group["interval"]),
+                    "rule": rule.get("record") or rule.get("alert"), "recording": "record" in rule,
+                    "samples": stats.get("samples", {}).get("totalQueryableSamples", 0),
+                    "query_s": statistics.median(a.get("stats", {}).get("timings", {}).get("evalTotalTime", 0.0) for a in answers),
+                    "series": len(result) if isinstance(result, list) else 1,
+                })
     return out
 
 
@@ -490,7 +500,11 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
                 (prom.rules / f"{tool}.yml").write_text(_rule_file([g for gs in per_service.values() for g in gs]))
             prom.reload()
             began = time.perf_counter()
+            # Every tool's groups are evaluated side by side in one Prometheus while
+            # sampling: the same machine conditions for all of them.
+            loads = [load_now()]
             group_times = sample_group_times(prom, measure_s)
+            loads.append(load_now())
             timings["sampling_s"] = time.perf_counter() - began
             load = os.getloadavg()  # how busy the shared machine was while sampling
 
@@ -499,10 +513,12 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             for case in all_cases:
                 service = case["service"]
                 per_tool = {}
+                case_tools = {tool: per_service[service] for tool, per_service in tools.items() if service in per_service}
+                all_stats = rule_stats(prom, case_tools, at)
                 for tool, per_service in tools.items():
                     if service not in per_service:
                         continue
-                    stats = rule_stats(prom, per_service[service], at)
+                    stats = all_stats[tool]
                     summary = summarise(stats, group_times, len(case["slos"]))
                     summary["rules"] = stats
                     summary["period_sli"] = {}
@@ -516,7 +532,8 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
                 }
         return {
             "days": days, "step_s": STEP, "history_samples": samples, "measure_s": measure_s,
-            "sizes": list(sizes), "compare_size": COMPARE_SIZE, "load_average": load, "cpus": os.cpu_count(),
+            "sizes": list(sizes), "compare_size": COMPARE_SIZE, "load_average": load, "cpus": cpus(),
+            "load_while_sampling": loads, "busy": any(busy(x, cpus()) for x in loads),
             "timings": timings, "cases": results, "prometheus": _version(), "rule_counts": rule_counts(sizes),
         }
     finally:

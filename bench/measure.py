@@ -18,21 +18,25 @@ import time
 from pathlib import Path
 
 
-def measure(argv: list[str], cwd: Path) -> dict:
-    """Run argv under a fresh wrapper; wall_s, cpu_s (user + sys) and peak_rss_mib of argv."""
+def measure(argv: list[str], cwd: Path, pythonpath: Path | None = None) -> dict:
+    """Run argv under a fresh wrapper; wall_s, cpu_s (user + sys) and peak_rss_mib of argv.
+
+    `pythonpath`: a directory to import first (compile_speed.py's way to run another checkout)."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.measure", "--", *argv], cwd=cwd, capture_output=True, text=True, env=_env()
+        [sys.executable, "-m", "bench.measure", "--", *argv], cwd=cwd, capture_output=True, text=True, env=_env(pythonpath)
     )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _env() -> dict:
+def _env(first: Path | None = None) -> dict:
     # The wrapper runs from the benchmark's temp dir: point it at this checkout.
-    root = str(Path(__file__).resolve().parent.parent)
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    paths = [str(first)] if first is not None else []
+    paths.append(str(Path(__file__).resolve().parent.parent))
+    if os.environ.get("PYTHONPATH"):
+        paths.append(os.environ["PYTHONPATH"])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def main() -> None:

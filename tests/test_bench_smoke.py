@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bench import alert_quality, compile_speed, eval_cost
+from bench import alert_quality, compile_speed, eval_cost, report
 from bench.shapes import BenchSLO, pyrra_groups, sloth_groups, sloth_sli_expr
 
 # Each runs a benchmark end to end (a real Prometheus for the evaluation one).
@@ -57,18 +57,25 @@ def test_pyrra_shape_matches_pyrras_own_output():
 
 
 def test_compile_benchmark_runs():
-    result = compile_speed.run(services=20, slos=3, rounds=1)
+    # Against this same checkout: the interleaved comparison's plumbing, end to end.
+    result = compile_speed.run(services=20, slos=3, rounds=1, against=REFERENCE.parent.parent)
     assert result["slos"] == 60
     assert result["output_bytes"] > result["spec_bytes"] > 0
-    for key in ("full", "rerun", "floor"):
-        assert result[key]["wall_s"] > 0 and result[key]["cpu_s"] > 0
+    for run in (result, result["against"]):
+        for key in ("full", "rerun"):
+            assert run[key]["wall_s"] > 0 and run[key]["cpu_s"] > 0
+            assert run[key]["spread"]["wall_s"]["n"] == 1 and run[key]["load"]["n"] == 2 and "busy" in run[key]
+    assert result["floor"]["wall_s"] > 0 and result["floor"]["cpu_s"] > 0
+    assert result["against"]["this_over_against"]["cpu_s"]["median"] > 0
     assert result["full"]["peak_rss_mib"] > 0
     assert any("compile" in row["function"] for row in result["profile"])
+    assert "busy machine" in "\n".join(report.compile_section(result)) or not result["full"]["busy"]
 
 
 def test_evaluation_benchmark_runs():
     result = eval_cost.run(replicas=(1,), days=0.1, measure_s=12, sizes=(1, eval_cost.COMPARE_SIZE))
     assert set(result["cases"]["r1-n1"]["tools"]) == {"slogen"}  # the others' cost per SLO does not depend on the size
+    assert len(result["load_while_sampling"]) == 2 and isinstance(result["busy"], bool)  # how busy the machine was, kept
     tools = result["cases"][f"r1-n{eval_cost.COMPARE_SIZE}"]["tools"]
     assert set(tools) == set(eval_cost.TOOLS)
     for tool, summary in [*tools.items(), ("slogen", result["cases"]["r1-n1"]["tools"]["slogen"])]:

@@ -262,31 +262,40 @@ def parse_query(template: str, field: str) -> pp.Expr:
     return parsed
 
 
-# A query SLI's queries are parsed for its rules, then again to find its counters.
-@lru_cache(maxsize=1 << 10)
+# A query SLI's queries are parsed to validate the spec, then again for its rules (the
+# same text at 5m), to find its counters and to check names: each text parsed once.
 def _parse_query(template: str) -> pp.Expr | str:
-    return _parsed(substitute_window(template, BASE))
+    return _parsed_query(substitute_window(template, BASE))
+
+
+@lru_cache(maxsize=1 << 10)
+def _parsed_query(text: str) -> pp.Expr | str:
+    return _parsed(text)
 
 
 def user_query(template: str, field: str) -> str:
     """Parse a free-form query at the base window and re-print it from its tree."""
-    expr = parse_query(template, field)
-    if isinstance(expr, (pp.MatrixSelector, pp.SubqueryExpr)):
-        raise SLIError(field, "the query must return an instant vector of per-second rates, not a range")
-    if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
-        raise SLIError(field, "the query must return an instant vector of per-second rates, not a literal")
-    text = expr.prettify()
-    if not _reads_back(text):
-        # promql-parser (0.12) prints a quoted "nan" or "inf" in by (...) bare, which no parser reads.
-        raise SLIError(field, "promql-parser re-prints this query as PromQL it cannot read back (a label named nan or inf in by (...)?): rename the label")
-    return text
+    printed, problem = _printed_query(substitute_window(template, BASE))
+    if problem:
+        raise SLIError(field, problem)
+    return printed
 
 
 @lru_cache(maxsize=1 << 10)
-def _reads_back(text: str) -> bool:
-    return not isinstance(_parsed(text), str)
-
-
+def _printed_query(text: str) -> tuple[str, str]:
+    """(the query re-printed from its tree, "") or ("", what is wrong with it): validation and planning ask alike."""
+    expr = _parsed_query(text)
+    if isinstance(expr, str):
+        return "", expr
+    if isinstance(expr, (pp.MatrixSelector, pp.SubqueryExpr)):
+        return "", "the query must return an instant vector of per-second rates, not a range"
+    if isinstance(expr, (pp.NumberLiteral, pp.StringLiteral)):
+        return "", "the query must return an instant vector of per-second rates, not a literal"
+    printed = expr.prettify()
+    if expression_problem(printed) is not None:
+        # promql-parser (0.12) prints a quoted "nan" or "inf" in by (...) bare, which no parser reads.
+        return "", "promql-parser re-prints this query as PromQL it cannot read back (a label named nan or inf in by (...)?): rename the label"
+    return printed, ""
 
 
 def _output_grouping(expr: pp.Expr) -> tuple[str, ...] | None:
@@ -329,19 +338,30 @@ def check_histogram(text: str, field: str = "histogram") -> Selector:
 
 
 # The values of `=` and `!=` matchers cannot make an expression invalid, and they are
-# what differs between the rules of different SLOs (slo_id, job, ...).  Masked, 10,000
-# SLOs' expressions come down to a few hundred shapes, each parsed once per process.
-# Kept as they are: regex values (`=~`, `!~`: an invalid regex is a parse error), empty
-# values (a selector needs one non-empty matcher) and values with unusual escapes.
-_EQ_VALUE = re.compile(r'(?<==)"(?:[^"\\\n]|\\[\\"n])+"')
+# what differs between the rules of different SLOs (slo_id, job, ...); nor can a regex
+# value that is an alternation of plain words (`svc-a|svc-b`, as slogen writes slo_ids):
+# always a valid regex, never matching the empty string.  Masked, 10,000 SLOs'
+# expressions come down to a few hundred shapes, each parsed once per process.  Kept as
+# they are: other regex values (an invalid regex is a parse error), empty values (a
+# selector needs one non-empty matcher) and values with unusual escapes.  The pattern
+# reads every double-quoted string in order, as PromQL's lexer does, capturing those
+# that cannot change the parse with their operator.
+_STRINGS = re.compile(
+    r'(?=[="!])(?:(=)"((?:[^"\\\n]|\\[\\"n])+)"|([=!]~)"([A-Za-z0-9_:.-]+(?:\|[A-Za-z0-9_:.-]+)*)"|"(?:[^"\\]|\\.)*")', re.S
+)
 _PARSED_SHAPES: set[str] = set()
 
 
+def _maskable(expr: str) -> bool:
+    """Whether `expr`'s strings can be found by pattern (no other quotes, no comment)."""
+    return not ("'" in expr or "`" in expr or "#" in expr)
+
+
 def expression_shape(expr: str) -> str:
-    """The expression with every equality matcher's value replaced by "x" (`=~` values never match)."""
-    if "'" in expr or "`" in expr:
-        return expr  # other string quotes: parse it as it is
-    return _EQ_VALUE.sub('"x"', expr)
+    """The expression with every matcher value that cannot change its parse replaced by "x"."""
+    if not _maskable(expr):
+        return expr
+    return _STRINGS.sub(lambda m: m[0] if m.lastindex is None else f'{m[1] or m[3]}"x"', expr)
 
 
 def expression_problem(expr: str) -> str | None:
@@ -376,6 +396,42 @@ def vector_selectors(expr: pp.Expr) -> list[Selector]:
 
 @lru_cache(maxsize=1 << 12)
 def selectors_read(text: str) -> tuple[Selector, ...]:
-    """The plain selectors a PromQL expression reads; () when it does not parse."""
+    """The plain selectors a PromQL expression reads; () when it does not parse.
+
+    Parsed once per shape: the masked values (expression_shape) become numbered slots,
+    read back into the shape's selectors (tests/spec/test_promql.py holds this to the
+    parser's own result)."""
+    if not _maskable(text) or _SLOT in text:
+        return _selectors_of(text) or ()
+    values: list[str] = []
+
+    def slot(match: re.Match[str]) -> str:
+        if match.lastindex is None:
+            return match[0]
+        values.append(_unquoted(match[2]) if match[1] else match[4])
+        return f'{match[1] or match[3]}"{_SLOT}{len(values) - 1}"'
+
+    shape = _STRINGS.sub(slot, text)
+    found = _selectors_of(shape)
+    if not found:  # does not parse (nor then does the text), or reads nothing
+        return ()
+    filled = {f"{_SLOT}{i}": value for i, value in enumerate(values)}
+    return tuple(
+        Selector(filled.get(s.name, s.name) if s.name else s.name, tuple((label, op, filled.get(v, v)) for label, op, v in s.matchers))
+        for s in found
+    )
+
+
+_SLOT = "__slogen_slot_"
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unquoted(value: str) -> str:
+    """A masked value as the parser reads it (only \\\\, \\" and \\n escapes are masked)."""
+    return _ESCAPE.sub(lambda m: "\n" if m[1] == "n" else m[1], value) if "\\" in value else value
+
+
+@lru_cache(maxsize=1 << 10)
+def _selectors_of(text: str) -> tuple[Selector, ...] | None:
     expr = _parsed(text)
-    return () if isinstance(expr, str) else tuple(vector_selectors(expr))
+    return None if isinstance(expr, str) else tuple(vector_selectors(expr))

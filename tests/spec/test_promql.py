@@ -59,3 +59,42 @@ def test_printed_names_parse_back_to_themselves(metric: str, label: str, groupin
     tree = pp.parse(f"sum by ({names_text(grouping)}) (m)")
     assert list(tree.modifier.labels) == grouping
 
+
+
+# Expressions as slogen writes and reads them: selectors inside functions, aggregations
+# and binary operators, with values that look like syntax (quotes, `=`, escapes, `|`).
+_ANY_VALUES = st.one_of(_VALUES, st.sampled_from(["a=", '=\\"', "b\\\\", "x|y-1", "svc-a|svc-b.c", "a||b", "|a", "a|", ".", "__slogen_slot_0"]))
+_WRAPS = st.sampled_from(["%s", "sum(rate(%s[5m]))", "sum by (a) (rate(%s[{{window}}]))", "%s / 0.001", "%s or on () 0 * x", "(%s)", "%s # c"])
+
+
+@st.composite
+def expressions(draw) -> str:
+    """A few selectors (and near misses) joined by operators, each wrapped."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        matchers = [f"{draw(_LABELS)}{draw(_OPS)}\"{draw(_ANY_VALUES)}\"" for _ in range(draw(st.integers(0, 3)))]
+        name = draw(st.one_of(st.just(""), _NAMES))
+        parts.append(draw(_WRAPS) % (name + draw(st.sampled_from(["{%s}", "{%s}", "{%s"])) % ", ".join(matchers)))
+    return draw(st.sampled_from([" + ", " / ", " or ", "\n/\n"])).join(parts)
+
+
+def _parses(text: str) -> bool:
+    try:
+        pp.parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(expressions())
+@example('x{a=~"a=", b="c"}')
+@example('x{a="b\\"c\\\\d\\ne"} / y{slo_id=~"svc-a|svc-b"}')
+@example('x{__name__="m", a!="v"}')
+@example('{__name__="__slogen_slot_0"}')
+def test_selectors_read_by_shape_is_what_the_parser_reads(text: str) -> None:
+    from slogen.spec.promql import _selectors_of, expression_shape, selectors_read
+
+    assert selectors_read.__wrapped__(text) == (_selectors_of.__wrapped__(text) or ())
+    # What the shape caches of expression_problem and selectors_read rest on.
+    assert _parses(expression_shape(text)) == _parses(text)

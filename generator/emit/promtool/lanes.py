@@ -25,12 +25,8 @@ class _Reader:
     series: tuple[tuple[str, dict[str, str]], ...]  # (metric, labels with __name__)
 
 
-def _reader(selectors: tuple[Selector, ...], series: tuple[SyntheticSeries, ...]) -> _Reader:
-    return _Reader(
-        selectors,
-        frozenset(s.notation() for s in series),
-        tuple((s.metric, {"__name__": s.metric, **dict(s.labels)}) for s in series),
-    )
+def _fed(series: tuple[SyntheticSeries, ...]) -> tuple[frozenset[str], tuple[tuple[str, dict[str, str]], ...]]:
+    return frozenset(s.notation() for s in series), tuple((s.metric, {"__name__": s.metric, **dict(s.labels)}) for s in series)
 
 
 def _reads(selectors: tuple[Selector, ...], series: tuple[tuple[str, dict[str, str]], ...]) -> bool:
@@ -55,13 +51,28 @@ def sharing_lanes(
     since feeding both at once would change the rates the other one sees.  `reads`: the
     selectors each SLO's SLI reads (series.sli_selectors), else parsed from its rules.
     """
+    selectors = reads if reads is not None else [_rate_selectors(plan.rates) for plan, _ in testable]
+    return _lanes([_Reader(r, *_fed(series)) for r, (_, series) in zip(selectors, testable)])
+
+
+def lanes_both(
+    testable: tuple[tuple[SLOPlan, tuple[SyntheticSeries, ...]], ...], reads: list[tuple[Selector, ...]]
+) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
+    """`sharing_lanes` by the SLIs' selectors and by the rules' own: what each SLO feeds
+    worked out once, and one grouping for both where every SLO's two sets agree."""
+    fed = [_fed(series) for _, series in testable]
+    by_rules = [_rate_selectors(plan.rates) for plan, _ in testable]
+    by_sli = _lanes([_Reader(r, *f) for r, f in zip(reads, fed)])
+    if all(set(a) == set(b) for a, b in zip(reads, by_rules)):  # _lanes reads selectors as a set
+        return by_sli, by_sli
+    return by_sli, _lanes([_Reader(r, *f) for r, f in zip(by_rules, fed)])
+
+
+def _lanes(readers: list[_Reader]) -> tuple[tuple[int, ...], ...]:
     lanes: list[list[int]] = []
-    readers: list[_Reader] = []
-    for index, (plan, series) in enumerate(testable):
-        selectors = reads[index] if reads is not None else _rate_selectors(plan.rates)
-        readers.append(_reader(selectors, series))
+    for index, reader in enumerate(readers):
         for lane in lanes:
-            if selectors and all(_independent(readers[index], readers[other]) for other in lane):
+            if reader.selectors and all(_independent(reader, readers[other]) for other in lane):
                 lane.append(index)
                 break
         else:

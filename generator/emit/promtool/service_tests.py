@@ -14,7 +14,7 @@ from functools import cached_property
 
 from slogen.emit.promtool.eval_interval import choose_eval_interval
 from slogen.emit.promtool.inputs import INPUT_INTERVAL, series_values
-from slogen.emit.promtool.lanes import sharing_lanes
+from slogen.emit.promtool.lanes import lanes_both, sharing_lanes
 from slogen.emit.promtool.scenarios import Scenario, plan_scenarios, slo_scenarios
 from slogen.emit.promtool.series import SeriesError, SyntheticSeries, sli_selectors, sli_series
 from slogen.emit.promtool.slice_inputs import SliceInputs, slice_inputs
@@ -132,11 +132,11 @@ def build_service_tests(service: str, plans: list[SLOPlan], slis: dict[str, SLI]
         testable.append((plan, series))
         reads.append(sli_selectors(sli))
     by_name = {plan.name: series for plan, series in testable}
-    e = choose_eval_interval([plan for plan, _ in testable], by_name, sharing_lanes(tuple(testable), reads))
     # The interval is sized with lanes of the selectors each SLI reads, but the file has
     # always been written with lanes of the selectors its rules' base rates read (a query
     # SLI's may differ): kept so, as the generated files are.
-    lanes = sharing_lanes(tuple(testable))
+    sized_by, lanes = lanes_both(tuple(testable), reads)
+    e = choose_eval_interval([plan for plan, _ in testable], by_name, sized_by)
     slice_lanes = sharing_lanes(tuple((plan, inputs.series) for plan, inputs in slices), slice_reads)
     return ServiceTests(
         service, e, tuple(testable), lanes, tuple(untested), group_order, slices=tuple(slices), slice_lanes=slice_lanes

@@ -119,8 +119,10 @@ _CACHE_MAX = 1 << 11
 
 def cached(key: Hashable, make: Callable[[], T]) -> T:
     """`make()`, remembered under `key` (callers put their file kind in it)."""
-    if key in _CACHE:
-        return _CACHE[key]  # type: ignore[return-value]
+    # One lookup: a key holds a whole plan, whose hash is computed afresh each time.
+    value = _CACHE.get(key, _CACHE)
+    if value is not _CACHE:
+        return value  # type: ignore[return-value]
     value = make()
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()

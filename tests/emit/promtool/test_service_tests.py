@@ -41,3 +41,14 @@ def test_lanes_travel_with_the_tests_and_must_cover_every_slo(tests):
         replace(tests, lanes=((0,),))
     with pytest.raises(ValueError, match="exactly once"):
         replace(tests, lanes=((0, 1), (1,)))
+
+
+
+def test_both_lane_sets_come_out_as_two_separate_groupings_would(tests):
+    from slogen.emit.promtool.lanes import _rate_selectors, lanes_both
+
+    by_rules = [_rate_selectors(plan.rates) for plan, _ in tests.testable]
+    # The SLIs' selectors agree with the rules' (one grouping serves both), and do not.
+    for reads in (by_rules, [tuple(reversed(r)) for r in by_rules], [() for _ in by_rules]):
+        assert lanes_both(tests.testable, reads) == (sharing_lanes(tests.testable, reads), sharing_lanes(tests.testable))
+    assert lanes_both(tests.testable, [() for _ in by_rules])[0] == ((0,), (1,))
