@@ -372,3 +372,33 @@ def test_jsonnet_evaluation_is_bounded_in_time_and_memory(tmp_path, monkeypatch)
         f"{tmp_path}/huge.jsonnet:1:1: jsonnet evaluation needed more than 512 MiB; stopped",
         f"{tmp_path}/slow.jsonnet:1:1: jsonnet evaluation took longer than 2s; stopped",
     ], got
+
+
+PYRRA_NATIVE = """
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-latency, namespace: web}
+spec:
+  target: '99'
+  window: 2w
+  indicator:
+    latencyNative:
+      latency: %s
+      total: {metric: 'http_duration_seconds{job="api"}'}
+      grouping: [route]
+"""
+
+
+def test_pyrra_latency_native_becomes_a_native_latency_sli(tmp_path):
+    # Issue 29: Pyrra's share of the native histogram at or below `latency`.
+    [spec] = _native([write_spec(tmp_path, PYRRA_NATIVE % "300ms")])
+    slo = spec["slos"][0]
+    assert slo["sli"] == {"latency": {"histogram": 'http_duration_seconds{job="api"}', "format": "native", "threshold": "300ms"}}
+    assert slo["grouping"] == ["route"]
+    rules = compile_files([write_spec(tmp_path, PYRRA_NATIVE % "300ms")])["rules/web.yml"]
+    assert 'histogram_fraction(-Inf, 0.3, sum by (route) (rate(http_duration_seconds{job="api"}[5m])))' in rules
+
+
+def test_pyrra_latency_native_in_an_unreadable_unit_is_located(tmp_path):
+    path = write_spec(tmp_path, PYRRA_NATIVE % "1h")
+    assert diagnostics_of([path]) == [f"{path}:9:16: spec.indicator.latencyNative.latency: latency '1h': slogen reads a latency in ms, s or m, e.g. 300ms"]
