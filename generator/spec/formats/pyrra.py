@@ -177,7 +177,8 @@ def _indicator(r: Reader, value: Any, loc: tuple, origins: dict):
         origins[("sli", "bool", "metric")] = r.at(at + ("metric",))
         return ({"bool": {"metric": metric}}, grouping) if metric else None
     if kind == "latencyNative":
-        return _native_latency(r, body, at, origins), grouping
+        native = _native_latency(r, body, at, origins)
+        return (native, grouping) if native else None
     first = "errors" if kind == "ratio" else "success"
     part, total = _metric(r, body.get(first), at + (first,)), _metric(r, body.get("total"), at + ("total",))
     if part is None or total is None:
