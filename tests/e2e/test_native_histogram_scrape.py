@@ -13,7 +13,7 @@ import yaml
 from engines import PROMETHEUS_3, engine
 from metrics_target import every_second, metrics_target
 from prometheus_server import prometheus_server
-from slogen_testing import compile_files, write_spec
+from slogen_testing import compile_files, run_slogen, write_spec
 
 RPS = 100.0
 # Cumulative share of requests at or below each bound: 90% within 0.3s, the threshold.
@@ -86,3 +86,10 @@ def test_prometheus_3_records_the_sli_of_a_histogram_converted_to_nhcb(tmp_path)
             assert "histogram" in stored, stored
             assert _query(url, 'http_request_duration_seconds_count{job="shop"}') == []
             assert _query(url, 'slo:sli_events:rate5m{slo_id="shop-classic"}') == []
+            # `slogen status` reads the native series: only the classic SLO's selectors match nothing.
+            status = run_slogen("status", "--prometheus", url, str(tmp_path / "specs"))
+            text = status.stdout + status.stderr
+            rows = {line.split("│")[1].strip(): line for line in status.stdout.splitlines() if line.startswith("│ shop/")}
+            assert "│ 90% │" in rows["shop/native"] and "│ 90% │" in rows["shop/auto"], text
+            assert 'shop/classic: the SLI\'s selector http_request_duration_seconds_count{job="shop"} matches no series' in text
+            assert "shop/native: the SLI's" not in text and "shop/auto: the SLI's" not in text
