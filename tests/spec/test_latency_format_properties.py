@@ -64,3 +64,25 @@ def test_latency_formats(tmp_path):
     formats()
     result = run_promtool(engine(PROMETHEUS_3).promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, checked))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@PROPERTY
+@given(
+    selectors(),
+    st.sampled_from([0.005, 0.1, 0.25, 0.3, 1, 2.5, 10]),
+    st.sampled_from(["", " by (route)", " by (route, code)"]),
+    st.sampled_from(["0", "-Inf"]),
+    st.integers(0, 2),
+)
+def test_native_histogram_queries_read_back_as_their_threshold(histogram, threshold, by, low, shape):
+    from slogen.spec.formats.native_latency import native_latency
+
+    summed = f"sum{by} (rate({histogram}[{{{{window}}}}]))"
+    count, fraction = f"histogram_count({summed})", f"histogram_fraction({low}, {threshold}, {summed})"
+    bad = [f"{count} * (1 - {fraction})", f"{count} - {fraction} * {count}", f"{count} - ({count} * {fraction})"][shape]
+    got = native_latency(bad, count, good=False)
+    assert got is not None and got["latency"]["threshold"] == threshold and got["latency"]["format"] == "native"
+    assert native_latency(f"{fraction} * {count}", count, good=True) == got
+    # The good events given as the bad ones (or a band from a non-zero lower bound) are not a latency SLI.
+    assert native_latency(f"{fraction} * {count}", count, good=False) is None
+    assert native_latency(bad.replace(f"({low}, ", "(0.001, "), count, good=False) is None
