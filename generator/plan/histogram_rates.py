@@ -26,11 +26,13 @@ def threshold_text(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
 
 
-def native_events_good(hist: Selector, seconds: float, by: str, window: str) -> tuple[str, str]:
-    """(events, good) per second over `window` from native histograms, summed by `by`."""
+def native_events_good(hist: Selector, seconds: float, by: str, window: str, on: str = "", events_ref: str = "") -> tuple[str, str]:
+    """(events, good) per second over `window` from native histograms, summed by `by`; good
+    scales `events_ref` (the events rate recorded just before) so the histogram is read once."""
     summed = f"{by}(rate({hist.render()}[{window}]))"
     events = f"histogram_count({summed})"
-    return events, f"(histogram_fraction(-Inf, {threshold_text(seconds)}, {summed}) * {events})"
+    scale = f"{on} {events_ref}" if events_ref else events
+    return events, f"(histogram_fraction(-Inf, {threshold_text(seconds)}, {summed}) * {scale})"
 
 
 def auto_events_good(hist: Selector, bucket: str, seconds: float, by: str, window: str) -> tuple[str, str]:

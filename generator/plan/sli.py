@@ -88,7 +88,7 @@ def _rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, selector: str, 
             raise SLIError("threshold", "threshold must be finite")
         bucket = hist.render("_bucket", (le_matcher(seconds),))
         if sli.latency.format == "native":
-            events, good = native_events_good(hist, seconds, by, window)
+            events, good = native_events_good(hist, seconds, by, window, on, events_ref)
         elif sli.latency.format == "auto":
             events, read = auto_events_good(hist, bucket, seconds, by, window)
             good = f"({read} or {on} {zero})"
