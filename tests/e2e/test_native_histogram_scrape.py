@@ -93,3 +93,10 @@ def test_prometheus_3_records_the_sli_of_a_histogram_converted_to_nhcb(tmp_path)
             assert "│ 90% │" in rows["shop/native"] and "│ 90% │" in rows["shop/auto"], text
             assert 'shop/classic: the SLI\'s selector http_request_duration_seconds_count{job="shop"} matches no series' in text
             assert "shop/native: the SLI's" not in text and "shop/auto: the SLI's" not in text
+            # And the live report: a page per run, with each SLO's current SLI.
+            report = run_slogen("report", str(tmp_path / "specs"), "--out", str(tmp_path / "out"), "--prometheus", url)
+            assert report.returncode == 0, report.stdout + report.stderr
+            page = (tmp_path / "out" / "report" / "live.html").read_text()
+            # History for the two SLOs reading the native series; none for the classic one.
+            assert page.count("Burn rate (1h window)") == 2 and page.count("No history yet") == 1, page[-3000:]
+            assert page.index("No history yet") > page.index("<h2>shop/classic</h2>")
