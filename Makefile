@@ -96,6 +96,7 @@ bench: $(STAMP) promtool
 	$(PY) -m bench.compile_speed --services $(BENCH_SERVICES) --slos $(BENCH_SLOS) --rounds $(BENCH_ROUNDS) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST)) --json build/bench-compile.json
 	$(PY) -m bench.eval_cost --days $(BENCH_DAYS) --measure $(BENCH_MEASURE) --json build/bench-eval.json
 	$(PY) -m bench.test_cost --slos $(BENCH_TEST_SLOS) --json build/bench-tests.json
+	$(PY) -m bench.native_cost --json build/bench-native.json
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"

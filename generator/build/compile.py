@@ -67,6 +67,7 @@ def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = Buil
     service shares (`global_files`), and the service's promtool tests load that file too.
     """
     plans, problems = plan_service(spec)
+    problems += options.targets.refusals(spec)
     if problems:
         return None, problems
     local = options.share_globally

@@ -105,12 +105,19 @@ def boundaries(series: list[dict[str, str]]) -> list[str]:
     return sorted({labels["le"] for labels in series if "le" in labels}, key=order)
 
 
+def _alternatives(plan: SLOPlan) -> bool:
+    # A latency SLI on native histograms (plan/histogram_rates.py): under `auto` its native and
+    # classic series stand in for each other, so a side reads nothing only when none match.
+    return plan.sli_kind == "latency" and "histogram_count(" in plan.rates.events
+
+
 def unmatched(plan: SLOPlan, results: dict[str, list[Sample]]) -> dict[str, tuple[str, ...]]:
     """Per SLI side, the raw selectors no series matches (unknown when not asked: `raw:<selector>` results)."""
-    return {
-        side: tuple(t for t in selectors if f"raw:{t}" in results and not results[f"raw:{t}"])
-        for side, selectors in raw_selectors(plan).items()
-    }
+    out = {}
+    for side, selectors in raw_selectors(plan).items():
+        missing = tuple(t for t in selectors if f"raw:{t}" in results and not results[f"raw:{t}"])
+        out[side] = missing if not _alternatives(plan) or len(missing) == len(selectors) else ()
+    return out
 
 
 def selector_findings(plan: SLOPlan, missing: dict[str, tuple[str, ...]], results: dict[str, list[Sample]]) -> tuple[list[str], list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from slogen.plan.histogram_rates import auto_events_good, native_events_good
 from slogen.plan.timeslices import TS_GOOD, slice_count
 from slogen.plan.windows import FAST_WINDOW
 from slogen.spec.durations import format_duration, parse_duration
@@ -85,8 +86,15 @@ def _rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, selector: str, 
         seconds = threshold_seconds(sli.latency.threshold)
         if not math.isfinite(seconds):
             raise SLIError("threshold", "threshold must be finite")
-        events = f"{by}(rate({hist.render('_count')}[{window}]))"
-        good = f"({by}(rate({hist.render('_bucket', (le_matcher(seconds),))}[{window}])) or {on} {zero})"
+        bucket = hist.render("_bucket", (le_matcher(seconds),))
+        if sli.latency.format == "native":
+            events, good = native_events_good(hist, seconds, by, window, on, events_ref)
+        elif sli.latency.format == "auto":
+            events, read = auto_events_good(hist, bucket, seconds, by, window)
+            good = f"({read} or {on} {zero})"
+        else:
+            events = f"{by}(rate({hist.render('_count')}[{window}]))"
+            good = f"({by}(rate({bucket}[{window}])) or {on} {zero})"
         return events, f"{events_ref} - {on} {good}", good
     if sli.bool_ is not None:
         # One event per sample of the gauge, a bad event per sample equal to 0, both per

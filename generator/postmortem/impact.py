@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from slogen.plan.histogram_rates import auto_events_good, native_events_good
 from slogen.plan.sli import le_matcher
 from slogen.plan.slo import SLOPlan
 from slogen.spec.durations import format_duration
@@ -96,7 +97,13 @@ def window_queries(sli: SLI, seconds: int) -> WindowQueries:
         return WindowQueries(events, None, f"sum(rate({parse_selector(sli.ratio.good or '', 'good').render()}[{window}]))")
     if sli.latency is not None:
         hist = parse_selector(sli.latency.histogram, "histogram")
-        good = hist.render("_bucket", (le_matcher(threshold_seconds(sli.latency.threshold)),))
+        seconds = threshold_seconds(sli.latency.threshold)
+        good = hist.render("_bucket", (le_matcher(seconds),))
+        if sli.latency.format != "classic":
+            # The rules' own reads (plan/histogram_rates.py), summed over every label.
+            reads = native_events_good if sli.latency.format == "native" else lambda h, t, b, w: auto_events_good(h, good, t, b, w)
+            events, good_rate = reads(hist, seconds, "sum", window)
+            return WindowQueries(events, None, good_rate)
         return WindowQueries(f"sum(rate({hist.render('_count')}[{window}]))", None, f"sum(rate({good}[{window}]))")
     assert sli.query is not None
     events = parse_expr(substitute_window(sli.query.total, window), "total").prettify()

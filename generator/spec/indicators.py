@@ -45,10 +45,16 @@ class RatioSLI(Strict):
 
 
 class LatencySLI(Strict):
-    """A classic histogram: good events are those in the bucket le=threshold."""
+    """A histogram: good events are those at or below the threshold (classic: the bucket le=threshold)."""
 
     histogram: PromQL = Field(
         description="Selector of the histogram's base name, e.g. http_request_duration_seconds{job=\"api\"}"
+    )
+    format: Literal["classic", "native", "auto"] = Field(
+        "classic",
+        description="Which series the histogram is: classic (`_bucket`/`_count`), native (one series of "
+        "native histograms, exponential or custom buckets), or auto (for a migration: per series, native once "
+        "it covers the whole rate window, classic while it is still scraped)",
     )
     # Before `threshold`: pydantic validates fields in order, and the threshold's check reads it.
     buckets: list[float] | None = Field(

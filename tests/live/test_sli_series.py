@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from slogen.build.options import BuildOptions
 from slogen.live.prometheus_api import Sample
-from slogen.live.sli_series import GoodBucket, boundaries, good_buckets, raw_selectors, selector_findings
+from slogen.live.sli_series import GoodBucket, boundaries, good_buckets, raw_selectors, selector_findings, unmatched
 from slogen.spec.options import SpecOptions
 
 from slogen_testing import compile_paths, write_spec
@@ -73,3 +73,17 @@ def test_boundaries_are_in_numeric_order_and_a_boundary_spelt_otherwise_is_not_c
     (good,) = raw_selectors(plan)["good"]
     problems, notes = selector_findings(plan, {"good": (good,)}, {f"le:{good}": [Sample({"le": "0.20"}), Sample({"le": "+Inf"})]})
     assert problems == [] and len(notes) == 1
+
+
+@pytest.mark.parametrize("fmt", ["native", "auto"])
+def test_a_native_histogram_side_is_missing_only_when_none_of_its_series_match(tmp_path, fmt):
+    # Issue 29: after a migration the classic `_count` is gone and the native series reads;
+    # before it, the other way round. Neither is a missing selector; both gone is.
+    plan = _plan(tmp_path, "'http_request_duration_seconds{job=\"api\"}'", f"0.25\n        format: {fmt}")
+    selectors = raw_selectors(plan)
+    assert 'http_request_duration_seconds{job="api"}' in selectors["total"] and 'http_request_duration_seconds{job="api"}' in selectors["good"]
+    assert ('http_request_duration_seconds_count{job="api"}' in selectors["total"]) == (fmt == "auto")
+    native_only = {f"raw:{t}": [] if "_count" in t or "_bucket" in t else [Sample({})] for side in selectors.values() for t in side}
+    assert unmatched(plan, native_only) == {"total": (), "good": ()}
+    nothing = {f"raw:{t}": [] for side in selectors.values() for t in side}
+    assert unmatched(plan, nothing) == selectors

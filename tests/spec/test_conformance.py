@@ -56,7 +56,6 @@ DELIBERATE = {
     "Sloth SLI plugin": 4,  # Go code slogen does not run
     "Sloth SLO plugin": 7,
     "unknown key 'pageAlert'": 9,  # camelCase keys Sloth silently drops from prometheus/v1 files
-    "latencyNative": 2,  # native histograms: untestable with promtool 2.42
     "unknown function with name 'histogram_share'": 1,  # MetricsQL, not PromQL
     "unsupported Sloth spec version": 1,
     "objective must be a percentage": 3,  # Sloth's own bad fixtures

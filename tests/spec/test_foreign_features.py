@@ -50,6 +50,7 @@ INLINE = {
     "sloth-alert-windows": "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n",
     "pyrra-medium-burn": PYRRA + "  alerting: {severities: {fastBurn: critical, mediumBurn: high}}\n",
     "pyrra-same-severities": PYRRA + "  alerting: {severities: {fastBurn: warning}}\n",
+    "pyrra-native-latency-unit": PYRRA.replace("indicator: {ratio: {errors: {metric: 'x_total{code=\"500\"}'}, total: {metric: x_total}}}", "indicator: {latencyNative: {latency: 1h, total: {metric: h}}}"),
     "openslo-policy-string": OPENSLO + "  alertPolicies: [Some-Name]\n",
     "openslo-no-window": openslo_shop("sum(ok_total)", "sum(all_total)"),
     "openslo-counter-max": openslo_shop("max(ok_total)", "sum(all_total)", counter=True),

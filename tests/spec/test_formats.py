@@ -372,3 +372,88 @@ def test_jsonnet_evaluation_is_bounded_in_time_and_memory(tmp_path, monkeypatch)
         f"{tmp_path}/huge.jsonnet:1:1: jsonnet evaluation needed more than 512 MiB; stopped",
         f"{tmp_path}/slow.jsonnet:1:1: jsonnet evaluation took longer than 2s; stopped",
     ], got
+
+
+PYRRA_NATIVE = """
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-latency, namespace: web}
+spec:
+  target: '99'
+  window: 2w
+  indicator:
+    latencyNative:
+      latency: %s
+      total: {metric: 'http_duration_seconds{job="api"}'}
+      grouping: [route]
+"""
+
+
+def test_pyrra_latency_native_becomes_a_native_latency_sli(tmp_path):
+    # Issue 29: Pyrra's share of the native histogram at or below `latency`.
+    [spec] = _native([write_spec(tmp_path, PYRRA_NATIVE % "300ms")])
+    slo = spec["slos"][0]
+    assert slo["sli"] == {"latency": {"histogram": 'http_duration_seconds{job="api"}', "format": "native", "threshold": "300ms"}}
+    assert slo["grouping"] == ["route"]
+    rules = compile_files([write_spec(tmp_path, PYRRA_NATIVE % "300ms")])["rules/web.yml"]
+    assert 'histogram_fraction(-Inf, 0.3, sum by (route) (rate(http_duration_seconds{job="api"}[5m])))' in rules
+
+
+def test_pyrra_latency_native_in_an_unreadable_unit_is_located(tmp_path):
+    path = write_spec(tmp_path, PYRRA_NATIVE % "1h")
+    assert diagnostics_of([path]) == [f"{path}:9:16: spec.indicator.latencyNative.latency: latency '1h': slogen reads a latency in ms, s or m, e.g. 300ms"]
+
+
+SLOTH_NATIVE = """
+version: "prometheus/v1"
+service: shop
+slos:
+  - name: latency
+    objective: 99
+    sli:
+      events:
+        error_query: %s
+        total_query: histogram_count(sum%s(rate(h{job="shop"}[{{.window}}])))
+"""
+S = 'sum%s(rate(h{job="shop"}[{{.window}}]))'
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [
+        f"histogram_count({S}) * (1 - histogram_fraction(0, 0.3, {S}))",
+        f"histogram_count({S}) - histogram_fraction(-Inf, 0.3, {S}) * histogram_count({S})",
+        f"histogram_count({S}) - (histogram_count({S}) * histogram_fraction(0, 0.3, {S}))",
+    ],
+)
+@pytest.mark.parametrize("by", ["", " by (route)"])
+def test_sloth_native_histogram_queries_read_as_a_native_latency_sli(tmp_path, errors, by):
+    # Issue 29: understood, so slogen can test it; grouped by the queries' `by`.
+    [spec] = _native([write_spec(tmp_path, SLOTH_NATIVE % (errors.replace("%s", by), by))])
+    slo = spec["slos"][0]
+    assert slo["sli"] == {"latency": {"histogram": 'h{job="shop"}', "format": "native", "threshold": 0.3}}
+    assert slo.get("grouping", []) == (["route"] if by else [])
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [
+        f'histogram_count({S}) * (1 - histogram_fraction(0, 0.3, sum(rate(h{{job="other"}}[{{{{.window}}}}]))))',  # another histogram
+        f"histogram_count({S}) * (1 - histogram_fraction(0.1, 0.3, {S}))",  # a band, not a latency threshold
+        f"histogram_count({S}) * histogram_fraction(0, 0.3, {S})",  # the good events as errors
+    ],
+)
+def test_other_histogram_queries_stay_query_slis(tmp_path, errors):
+    [spec] = _native([write_spec(tmp_path, SLOTH_NATIVE % (errors.replace("%s", ""), ""))])
+    assert set(spec["slos"][0]["sli"]) == {"query"}
+
+
+def test_openslo_native_histogram_good_over_total_reads_as_a_native_latency_sli(tmp_path):
+    write_spec(tmp_path, OPENSLO_SLO, "slo.yaml")
+    summed = 'sum(rate(h{job="checkout"}[{{window}}]))'
+    good = f"histogram_fraction(0, 0.25, {summed}) * histogram_count({summed})"
+    sli = OPENSLO_SLI.replace("    counter: true\n", "").replace("bad: {metricSource: {metricSourceRef: prom}}", "good: {metricSource: {metricSourceRef: prom, spec: {query: '" + good + "'}}}")
+    sli = sli.replace("""query: 'http_requests_total{job="checkout"}'""", f"query: 'histogram_count({summed})'")
+    write_spec(tmp_path, sli, "sli.yaml")
+    [spec] = _native([tmp_path])
+    assert spec["slos"][0]["sli"] == {"latency": {"histogram": 'h{job="checkout"}', "format": "native", "threshold": 0.25}}

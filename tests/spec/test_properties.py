@@ -56,7 +56,9 @@ def slis(draw) -> dict:
         return {"ratio": {kind: part, "total": total}}
     if kind == "latency":
         threshold = draw(st.sampled_from([0.05, 0.1, 0.25, 0.3, 1, 2.5, 10, "300ms", "2s"]))
-        return {"latency": {"histogram": draw(selectors()), "threshold": threshold}}
+        latency = {"histogram": draw(selectors()), "threshold": threshold}
+        fmt = draw(st.sampled_from([None, "classic", "native", "auto"]))
+        return {"latency": latency if fmt is None else {**latency, "format": fmt}}
     errors, total = draw(selectors()), draw(selectors())
     return {
         "query": {

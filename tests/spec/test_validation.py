@@ -302,6 +302,22 @@ def test_a_latency_threshold_must_be_one_of_the_stated_buckets(tmp_path, thresho
     ]
 
 
+@pytest.mark.parametrize("fmt", ["native", "auto"])
+def test_a_native_threshold_must_be_one_of_the_stated_buckets(tmp_path, fmt):
+    # Issue 29: stated buckets on a native histogram are custom buckets (NHCB), where
+    # histogram_fraction would interpolate linearly between boundaries: refused, listed.
+    sli = (LATENCY % "0.2").replace("        buckets:", f"        format: {fmt}\n        buckets:")
+    assert _check(tmp_path, _slo(sli=sli)) == [
+        f'{tmp_path}/spec.yaml:10:20: slos[0].sli.latency.threshold: 0.2 is not a bucket boundary of h{{job="a"}}; '
+        "the boundaries are 0.1, 0.25, 0.5, 1, +Inf"
+    ]
+
+
+def test_a_latency_format_is_one_of_three(tmp_path):
+    sli = (LATENCY % "0.25").replace("        buckets:", "        format: exponential\n        buckets:")
+    assert _check(tmp_path, _slo(sli=sli)) == [f"{tmp_path}/spec.yaml:8:17: slos[0].sli.latency.format: expected classic, native or auto, got 'exponential'"]
+
+
 @pytest.mark.parametrize("threshold", ["250ms", "0.25", "1", "1s"])
 def test_a_latency_threshold_on_a_stated_bucket_is_valid(tmp_path, threshold):
     assert _check(tmp_path, _slo(sli=LATENCY % threshold)) == []

@@ -18,6 +18,7 @@ from slogen.emit.dashboards.grafana import (
     dashboard,
     dashboards_link,
     gauge_panel,
+    heatmap_panel,
     override,
     row_panel,
     stat_panel,
@@ -33,6 +34,7 @@ from slogen.plan.slo import SLOPlan
 from slogen.plan.windows import BASE_WINDOW, DAY, HOUR, BurnRateTier
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, human, percent_text
+from slogen.spec.promql import selectors_read
 
 OVERVIEW_UID = "slogen-overview"
 OVERVIEW_FILE = "slo-overview"
@@ -275,14 +277,41 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
             "no alerts",
         )
     )
+    histogram = native_histogram(plan)
+    if histogram:
+        panels.append(
+            heatmap_panel(
+                "Latency distribution (native histogram)",
+                f"Requests per second in each bucket of {histogram}, the histogram the SLI reads.",
+                Grid(0, y + _ROW_HEIGHT, 24, _HEATMAP_HEIGHT),
+                [target("A", f"sum(rate({histogram}[$__rate_interval]))", _legend(plan, "requests/s"))],
+            )
+        )
     return panels
+
+
+_HEATMAP_HEIGHT = 8
+
+
+def native_histogram(plan: SLOPlan) -> str | None:
+    """The native histogram selector a latency SLI reads (format native or auto), else None."""
+    if plan.sli_kind != "latency" or "histogram_count(" not in plan.rates.events:
+        return None
+    return next(s.render() for s in selectors_read(plan.rates.events) if not (s.name or "").endswith("_count"))
+
+
+def row_height(plan: SLOPlan) -> int:
+    """Grid rows one SLO takes: its row, plus the heatmap of a native histogram."""
+    return _ROW_HEIGHT + (_HEATMAP_HEIGHT if native_histogram(plan) else 0)
 
 
 def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
     """One service's dashboard: a collapsible row per SLO."""
     panels: list[dict] = []
-    for index, plan in enumerate(plans):
-        panels += slo_panels(plan, index * _ROW_HEIGHT)
+    y = 0
+    for plan in plans:
+        panels += slo_panels(plan, y)
+        y += row_height(plan)
     slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} {p.window_text()})" for p in plans)
     return dashboard(
         uid=dashboard_uid(service),

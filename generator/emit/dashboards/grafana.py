@@ -210,6 +210,21 @@ def table_panel(title: str, description: str, grid: Grid, targets: list[dict], t
     return panel
 
 
+_HEATMAP_OPTIONS = {
+    "calculate": False,
+    "cellGap": 1,
+    "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64},
+    "legend": {"show": True},
+    "tooltip": {"mode": "single", "yHistogram": True},
+    "yAxis": {"axisPlacement": "left", "unit": "s"},
+}
+
+
+def heatmap_panel(title: str, description: str, grid: Grid, targets: list[dict]) -> dict:
+    """A heatmap of a native histogram's buckets over time (Grafana reads the histogram itself)."""
+    return _panel("heatmap", title, description, grid, targets, {"defaults": {}, "overrides": []}, _HEATMAP_OPTIONS)
+
+
 def row_panel(title: str, y: int) -> dict:
     """A collapsible row header spanning the grid; the panels after it belong to it."""
     return {"collapsed": False, "gridPos": Grid(0, y, 24, 1).as_dict(), "panels": [], "title": title, "type": "row"}

@@ -44,6 +44,10 @@ class SyntheticSeries:
     labels: tuple[tuple[str, str], ...]
     base: float
     per_error: float
+    # A native histogram with custom buckets (NHCB): its bounds as written, and each bucket's
+    # (base, per_error) like a counter's; `base`/`per_error` are then its count's.
+    bounds: tuple[str, ...] = ()
+    buckets: tuple[tuple[float, float], ...] = ()
 
     def notation(self) -> str:
         """The series in promtool's `metric{label="value"}` notation."""
@@ -243,6 +247,19 @@ def histogram_series(histogram: str, threshold: float | str, grouping: tuple[str
     return tuple(out)
 
 
+def native_histogram_series(histogram: str, threshold: float | str, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ...]:
+    """A native histogram with custom buckets at half, one and two thresholds: the classic
+    series' buckets in one series, so the threshold is a boundary and the good share exact."""
+    selector = parse_selector(histogram, "histogram")
+    name = _named(selector, "histogram")
+    labels = solve_labels(selector.matchers, grouping, "histogram")
+    seconds = threshold_seconds(threshold)
+    bounds = tuple(le_text(b) for b in (seconds / 2, seconds, seconds * 2))
+    # Per bucket, not cumulative: good events split below and at the threshold, bad ones above.
+    buckets = ((0.5, -0.5), (0.5, -0.5), (0.0, 0.5), (0.0, 0.5))
+    return (SyntheticSeries(name, tuple(sorted(labels.items())), 1.0, 0.0, bounds, buckets),)
+
+
 def _summed_rate_selector(query: str) -> str | None:
     """The selector of `sum [by (...)] (rate(SELECTOR[{{window}}]))`, the commonest query shape."""
     try:
@@ -276,7 +293,10 @@ def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ..
         if sli.ratio is not None:
             return ratio_series(sli.ratio, grouping)
         if sli.latency is not None:
-            return histogram_series(sli.latency.histogram, sli.latency.threshold, grouping)
+            # `auto` is driven as the classic histogram it starts from, so every promtool runs it;
+            # tests/emit/rules/test_native_histograms.py drives its switch to native.
+            make = native_histogram_series if sli.latency.format == "native" else histogram_series
+            return make(sli.latency.histogram, sli.latency.threshold, grouping)
         if sli.bool_ is not None:
             # A 0/1 gauge gives an error ratio of (down series) / (all series) per sample, so an
             # exact burn such as 1.1 x 1.44% would need hundreds of synthetic targets.
@@ -316,7 +336,9 @@ def sli_selectors(sli: SLI) -> tuple[Selector, ...]:
         if sli.ratio is not None:
             return ratio_selectors(sli.ratio)
         if sli.latency is not None:
-            return histogram_selectors(sli.latency.histogram)
+            native = (parse_selector(sli.latency.histogram, ""),)
+            classic = histogram_selectors(sli.latency.histogram)
+            return {"classic": classic, "native": native, "auto": classic + native}[sli.latency.format]
         if sli.timeslices is not None:
             ts = sli.timeslices
             inner = ts.ratio_of or (ts.good_when.ratio if ts.good_when else None)

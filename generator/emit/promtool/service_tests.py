@@ -31,6 +31,11 @@ from slogen.spec.model import SLI
 from slogen.spec.promql import Selector
 
 
+# promtool 2 cannot read native histogram input series ("unexpected character in series
+# sequence"); `slogen test` reads this line to say so instead of running it there.
+NEEDS_PROMTOOL_3 = "# Needs promtool 3: native histogram input series (`slogen test` with SLOGEN_PROMTOOL set to it).\n"
+
+
 @dataclass(frozen=True)
 class ServiceTests:
     """The generated tests of one service, and the SLOs left untested (and why)."""
@@ -191,7 +196,8 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
     def lanes(style: Styler) -> list[list[list[str]]]:
         return [[_slo_sections(*tests.testable[index], tests.eval_interval, style) for index in lane] for lane in tests.lanes]
 
-    return promtool_file_text(head, format_duration(INPUT_INTERVAL), lanes, lambda: test_file_data(tests), header(source))
+    native = any(s.bounds for _, series in tests.testable for s in series)
+    return promtool_file_text(head, format_duration(INPUT_INTERVAL), lanes, lambda: test_file_data(tests), header(source) + (NEEDS_PROMTOOL_3 if native else ""))
 
 
 def render_slice_test_file(tests: ServiceTests, source: str) -> str:
@@ -236,7 +242,7 @@ def _template(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int) -> Tem
     """The shared text of SLOs like this one (None when its stand-in's text cannot be one)."""
     # Everything the scenarios read from the plan but its identity (placeholders here).
     holder = _placeholder_plan(plan)
-    key = ("tests", holder, plan.grouping, tuple((s.base, s.per_error) for s in series), e)
+    key = ("tests", holder, plan.grouping, tuple((s.base, s.per_error, s.bounds, s.buckets) for s in series), e)
     return cached(key, lambda: _make_template(holder, series, e))
 
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 from slogen.emit.rules.recording import Group
 from slogen.emit.targets import mimir, operator, prometheus, thanos, vmalert
 from slogen.emit.targets.base import HEADER, SHARED, Flag, ServiceGroups, Target, TargetError
+from slogen.spec.errors import Problem
 
 __all__ = [
     "DEFAULT_TARGETS", "HEADER", "PROMTOOL", "SHARED", "TARGETS", "Flag", "ServiceGroups", "Target", "TargetError",
@@ -102,6 +103,10 @@ class Targets:
             target = TARGETS[name]
             files[target.path(service)] = target.render_file(service, source, once, options, text)
         return files
+
+    def refusals(self, spec: Any) -> list[Problem]:
+        """What the chosen targets' engines cannot evaluate in one spec, located in it."""
+        return [problem for name in self.names if TARGETS[name].refuse is not None for problem in TARGETS[name].refuse(spec)]
 
     def check(self, services: Sequence[ServiceGroups]) -> None:
         """Every chosen target's run-wide checks (TargetError), once per run."""

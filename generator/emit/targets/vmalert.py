@@ -19,6 +19,8 @@ import promql_parser as pp
 from slogen.emit.rules.recording import Group, Rule
 from slogen.emit.text.documents import render_yaml
 from slogen.emit.targets.base import Target, header
+from slogen.spec.errors import Problem
+from slogen.spec.model import ServiceSpec
 
 FOLDER = "vmalert"
 EXTENSION = "yml"
@@ -72,4 +74,22 @@ def render(service: str, source: str, groups: tuple[Group, ...], options: object
     return render_yaml({"groups": split}, header(source))
 
 
-TARGET = Target("vmalert", FOLDER, EXTENSION, render)
+# Checked on VictoriaMetrics v1.151 (tools/engines/victoriametrics): it ingests no native
+# histograms (upstream issue 10743), and vmalert refuses `histogram_count` ("unsupported
+# function"; MetricsQL has `histogram_fraction` since v1.137, over bucket series only).
+NATIVE = (
+    "vmalert: VictoriaMetrics stores no native histograms and MetricsQL has no histogram_count, "
+    "so `format: {format}` cannot be evaluated there; use `format: classic` for this target"
+)
+
+
+def refuse(spec: ServiceSpec) -> list[Problem]:
+    """A latency SLI reading native histograms, which VictoriaMetrics cannot serve, located at its `format`."""
+    return [
+        Problem(("slos", index, "sli", "latency", "format"), NATIVE.format(format=slo.sli.latency.format))
+        for index, slo in enumerate(spec.slos)
+        if slo.sli.latency is not None and slo.sli.latency.format != "classic"
+    ]
+
+
+TARGET = Target("vmalert", FOLDER, EXTENSION, render, refuse=refuse)

@@ -15,6 +15,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from slogen.spec.formats.native_latency import native_latency
 from slogen.spec.formats.openslo_objects import ENVELOPE, Objects
 from slogen.spec.formats.source import Origin, Reader, good_total_errors, normalise_window, raw_ratio_sli, written
 from slogen.spec.promql import SLIError, output_grouping, parse_query, parse_selector
@@ -104,6 +105,10 @@ def occurrence_sli(objects: Objects, slo_reader: Reader, sli: SLISpec, objective
     if "{{window}}" not in part + total:
         reader.problem(loc, "queries must be plain counter selectors, or rate queries over {{window}}, e.g. sum(rate(x[{{window}}]))")
         return None
+    # A grouped one stays a query: this SLI's grouping is read from its queries elsewhere.
+    native = native_latency(part, total, which == "good") if not output_grouping(total) else None
+    if native is not None:
+        return native
     errors = part if which == "bad" else good_total_errors(part, total)
     return {"query": {"errors": errors, "total": total}}
 

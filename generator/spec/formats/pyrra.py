@@ -7,8 +7,8 @@ name the SLO name.  Mapping:
 * `ratio` errors/total -> a `ratio` SLI; `latency` success (`_bucket{le=...}`) / total
   (`_count`) -> a `latency` SLI when both come from one histogram, else a `ratio` SLI
   with `good`; `bool_gauge` -> a `bool` SLI; each indicator's `grouping` -> `grouping`;
-* `latencyNative` -> an error: native histograms cannot be tested with the promtool
-  slogen is proven against (2.42), so slogen would emit rules nobody checked;
+* `latencyNative` (total: a native histogram, latency: a duration) -> a `latency` SLI with
+  `format: native`: the share of the histogram at or below the latency, as Pyrra reads it;
 * alerting: Pyrra's own four tiers (burn factors 14 and 7 page, 2 and 1 ticket), their
   windows scaled to the SLO window as Pyrra scales them (plan/windows.py `scale_tiers`);
   a tier that can never fire at a low target (factor x (1 - target) >= 1, e.g. 14x at
@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slogen.spec.formats.source import PYRRA_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates, written, written_text
+from slogen.spec.indicators import threshold_seconds
 from slogen.spec.numbers import fmt
 from slogen.spec.promql import Selector, SLIError, parse_selector
 
@@ -175,16 +176,21 @@ def _indicator(r: Reader, value: Any, loc: tuple, origins: dict):
     at = loc + (kind,)
     origins[("sli",)] = r.at(at)
     origins[("grouping",)] = r.at(at + ("grouping",))
-    if kind == "latencyNative":
-        r.problem(at, "latencyNative (native histograms) is not supported: use a classic histogram `latency` indicator")
-        return None
-    allowed = {"ratio": ("errors", "total", "grouping"), "latency": ("success", "total", "grouping"), "bool_gauge": ("metric", "grouping")}[kind]
+    allowed = {
+        "ratio": ("errors", "total", "grouping"),
+        "latency": ("success", "total", "grouping"),
+        "latencyNative": ("total", "latency", "grouping"),
+        "bool_gauge": ("metric", "grouping"),
+    }[kind]
     body = r.mapping(indicator[kind], at, allowed)
     grouping = body.get("grouping") or []
     if kind == "bool_gauge":
         metric = r.text(body.get("metric"), at + ("metric",))
         origins[("sli", "bool", "metric")] = r.at(at + ("metric",))
         return ({"bool": {"metric": metric}}, grouping) if metric else None
+    if kind == "latencyNative":
+        native = _native_latency(r, body, at, origins)
+        return (native, grouping) if native else None
     first = "errors" if kind == "ratio" else "success"
     part, total = _metric(r, body.get(first), at + (first,)), _metric(r, body.get("total"), at + ("total",))
     if part is None or total is None:
@@ -200,6 +206,22 @@ def _indicator(r: Reader, value: Any, loc: tuple, origins: dict):
     origins[("sli", "ratio", "good")] = r.at(at + ("success", "metric"))
     origins[("sli", "ratio", "total")] = r.at(at + ("total", "metric"))
     return {"ratio": {"good": part, "total": total}}, grouping
+
+
+def _native_latency(r: Reader, body: dict, at: tuple, origins: dict) -> dict | None:
+    """latencyNative: Pyrra's share of the native histogram `total` at or below `latency`."""
+    histogram = _metric(r, body.get("total"), at + ("total",))
+    latency = r.text(body.get("latency"), at + ("latency",))
+    if histogram is None or latency is None:
+        return None
+    try:
+        threshold_seconds(latency)
+    except ValueError:
+        r.problem(at + ("latency",), f"latency {latency!r}: slogen reads a latency in ms, s or m, e.g. 300ms")
+        return None
+    origins[("sli", "latency")] = r.at(at + ("total", "metric"))
+    origins[("sli", "latency", "threshold")] = r.at(at + ("latency",))
+    return {"latency": {"histogram": histogram, "threshold": latency, "format": "native"}}
 
 
 def _alerting(r: Reader, value: Any, loc: tuple, annotations: dict, target: Decimal | None, warnings: list, origins: dict):

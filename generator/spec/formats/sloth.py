@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slogen.spec.formats.native_latency import native_latency
 from slogen.spec.formats.source import SLOTH_LABELS, Conversion, ConvertedSLO, Reader, keep_alert_templates, normalise_window, raw_ratio_sli, written
 from slogen.spec.promql import output_grouping
 
@@ -191,7 +192,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
             return None
         if grouping:
             origins[("grouping",)] = reader.at(loc + ("events", keys.error_query))
-        return {"query": {"errors": errors, "total": total}}, grouping
+        return native_latency(errors, total, good=False) or {"query": {"errors": errors, "total": total}}, grouping
     raw = reader.mapping(sli["raw"], loc + ("raw",), (keys.error_ratio_query,), keys.hint)
     ratio = reader.text(raw.get(keys.error_ratio_query), loc + ("raw", keys.error_ratio_query))
     if ratio is None:
