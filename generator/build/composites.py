@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from slogen.plan.slo import SLOPlan
+from slogen.spec.durations import format_duration
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.load import LoadedSpec
 
@@ -25,6 +26,7 @@ class CompositeRef:
 
     slo_id: str
     method: str
+    windows: tuple[int, ...]  # what a worst composite reads of each member
     members: tuple[tuple[str, str, Diagnostic], ...]  # (member slo_id, `service/slo`, where)
 
 
@@ -40,7 +42,7 @@ def composite_refs(item: LoadedSpec, plans: Sequence[SLOPlan]) -> tuple[Composit
             (m.id, f"{m.service}/{m.name}", item.diagnostic(Problem(at + (i,), _HOLE)))
             for i, m in enumerate(plan.composite.members)
         )
-        out.append(CompositeRef(plan.id, plan.composite.method, members))
+        out.append(CompositeRef(plan.id, plan.composite.method, plan.windows, members))
     return tuple(out)
 
 
@@ -48,13 +50,20 @@ def _at(where: Diagnostic, message: str) -> Diagnostic:
     return replace(where, message=where.message.replace(_HOLE, message))
 
 
-def _combine_problem(method: str, member: SLOPlan) -> str | None:
+def _combine_problem(ref: CompositeRef, member: SLOPlan) -> str | None:
+    method = ref.method
     if member.grouping:
         return f"is grouped by {', '.join(member.grouping)}: a composite combines whole SLOs, so its members take no grouping"
     if method == "events" and member.sli_kind in _NOT_REQUESTS:
         return f"counts {_NOT_REQUESTS[member.sli_kind]}, not requests: pooling them with other members' events means nothing; use method weighted"
-    if method == "events" and member.composite is not None and member.composite.method == "weighted":
-        return "is a weighted composite, whose events are seconds, not requests; use method weighted"
+    if method == "events" and member.composite is not None and member.composite.method != "events":
+        return f"is a {member.composite.method} composite, whose events are seconds, not requests; use method weighted"
+    missing = [w for w in ref.windows if w not in member.windows] if method == "worst" else []
+    if missing:
+        return (
+            f"records no {', '.join(format_duration(w) for w in missing)} window, which the worst of its windows needs: "
+            f"give the composite the member's window ({format_duration(member.period)}), or the member an alert tier over it"
+        )
     return None
 
 
@@ -76,7 +85,7 @@ def composite_problems(plans: Sequence[SLOPlan], refs: Sequence[CompositeRef], f
                     known = ", ".join(sorted(p.name for p in plans if p.service == service))
                     problems.append(_at(where, f"member {text!r} does not exist: service {service!r} has no SLO {name!r} (it has {known})"))
                 continue
-            problem = _combine_problem(ref.method, member)
+            problem = _combine_problem(ref, member)
             if problem:
                 problems.append(_at(where, f"member {text!r} {problem}"))
     return problems + _cycles(refs)

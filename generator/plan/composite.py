@@ -8,7 +8,9 @@ window, budget, alert, dashboard and report row derives from them as for any SLO
 * weighted: one synthetic event per second while any member has traffic, bad in the
   proportion of the weighted mean of the members' 5m error ratios (weights normalised over
   the members with traffic), so a window is the time-mean of that weighted mean: each
-  member counts by its weight, whatever its traffic (OpenSLO's compositeWeight).
+  member counts by its weight, whatever its traffic (OpenSLO's compositeWeight);
+* worst: the same synthetic events, bad in the proportion of the worst member's 5m ratio;
+  its longer windows are the max of the members' own window ratios (emit/rules/composite_rules.py).
 
 The members' series are read as recorded at the composite's evaluation: a member recorded
 in another rule group (another service's file) may be one evaluation interval (30s) older.
@@ -62,14 +64,13 @@ def composite_plan(sli: CompositeSLI, service: str) -> CompositePlan:
     return CompositePlan(sli.method, tuple(members))
 
 
-def composite_problems(sli: CompositeSLI, plan: CompositePlan, own: str, slo_name: str, grouping: list[str], only_composites: bool, loc: tuple) -> list[Problem]:
+def composite_problems(sli: CompositeSLI, plan: CompositePlan, own: str, slo_name: str, grouping: list[str], only_composites: bool, calendar: bool, loc: tuple) -> list[Problem]:
     """What one service's spec alone shows wrong with a composite (members are checked across files later)."""
     at = loc + ("sli", "composite")
     problems = []
-    if sli.method == "worst":
-        # Honest windows need the max of the members' window ratios per window, not a
-        # ratio of 5m maxima; those rules are not built yet, so worst is refused.
-        problems.append(Problem(at + ("method",), "method worst is not supported yet: use events (pooled traffic) or weighted"))
+    if sli.method == "worst" and calendar:
+        # A calendar period's ratio is summed from the base rates, not a max of the members'.
+        problems.append(Problem(at + ("method",), "method worst takes a rolling window (e.g. 30d), not a calendar one"))
     if grouping:
         problems.append(Problem(loc + ("grouping",), "a composite SLO takes no grouping: it combines whole member SLOs"))
     for index, member in enumerate(plan.members):
@@ -101,8 +102,12 @@ def composite_rates(plan: CompositePlan) -> BaseRates:
     def sel(metric: str, member: Member) -> str:
         return f'{metric}{{{names.LABEL_ID}="{member.id}"}}'
 
-    ratios = "\n  or ".join(f"{fmt(m.weight)} * ({sel(errors, m)} / ({sel(events, m)} > 0))" for m in plan.members)
-    weights = "\n  or ".join(f"0 * ({sel(events, m)} > 0) + {fmt(m.weight)}" for m in plan.members)
     ids = "|".join(plan.ids)
     busy = f'0 * sum({events}{{{names.LABEL_ID}=~"{ids}"}} > 0) + 1'
+    if plan.method == "worst":
+        # The worst member's 5m ratio; its windows are the members' maxima (emit/rules/composite_rules.py).
+        worst = f'max(\n  {errors}{{{names.LABEL_ID}=~"{ids}"}}\n  /\n  ({events}{{{names.LABEL_ID}=~"{ids}"}} > 0)\n)'
+        return BaseRates(events=busy, errors=worst)
+    ratios = "\n  or ".join(f"{fmt(m.weight)} * ({sel(errors, m)} / ({sel(events, m)} > 0))" for m in plan.members)
+    weights = "\n  or ".join(f"0 * ({sel(events, m)} > 0) + {fmt(m.weight)}" for m in plan.members)
     return BaseRates(events=busy, errors=f"sum(\n  {ratios}\n)\n/\nsum(\n  {weights}\n)")

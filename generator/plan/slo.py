@@ -337,7 +337,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     composite = composite_plan(slo.sli.composite, service.service) if slo.sli.composite else None
     if composite is not None:
         only = all(other.sli.composite is not None for other in service.slos)
-        problems += composite_problems(slo.sli.composite, composite, service.service, slo.name, slo.grouping, only, loc)  # type: ignore[arg-type]
+        problems += composite_problems(slo.sli.composite, composite, service.service, slo.name, slo.grouping, only, calendar is not None, loc)  # type: ignore[arg-type]
         rates = composite_rates(composite)
     else:
         # The models have parsed every user expression already, so this cannot fail.

@@ -24,7 +24,7 @@ def split_reference(text: str) -> tuple[str | None, str]:
 class CompositeMember(Strict):
     """One member SLO of a composite, with its weight."""
 
-    slo: str = Field(description="The member SLO: `service/slo`, or `slo` of this service", examples=["payments/availability"])
+    slo: str = Field(description="The member SLO: `service/slo`, or `slo` of this service")
     weight: float = Field(
         1,
         gt=0,
@@ -51,12 +51,12 @@ class CompositeSLI(Strict):
 
     method: Literal["events", "weighted", "worst"] = Field(
         description="events: good and total pooled across members; weighted: the weighted mean of the members' "
-        "error ratios; worst: the worst member (not built yet)"
+        "error ratios; worst: per window, the worst member's error ratio"
     )
     of: list[str | CompositeMember] = Field(
         min_length=1,
+        # No examples: a member names another spec's SLO, which a one-file example cannot hold.
         description="The member SLOs: `service/slo`, or {slo: service/slo, weight: 2}",
-        examples=[["web/availability", {"slo": "payments/availability", "weight": 2}]],
     )
 
     @field_validator("of", mode="before")
