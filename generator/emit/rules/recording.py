@@ -264,6 +264,9 @@ def constant_rules(plan: SLOPlan) -> list[Rule]:
     )
     if plan.description:
         info_labels["slo_description"] = plan.description
+    if plan.composite is not None:  # the dependency, declared where Prometheus and dashboards read it
+        info_labels["slo_composite_of"] = ",".join(plan.composite.ids)
+        info_labels["slo_composite_method"] = plan.composite.method
     return [
         Rule(record=names.ERROR_BUDGET, expr=f"vector({fmt(plan.error_budget)})", labels=tuple(plan.series_labels.items())),
         Rule(record=names.INFO, expr="vector(1)", labels=tuple(sorted(info_labels.items()))),
