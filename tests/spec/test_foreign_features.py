@@ -52,6 +52,8 @@ INLINE = {
     "pyrra-same-severities": PYRRA + "  alerting: {severities: {fastBurn: warning}}\n",
     "openslo-policy-string": OPENSLO + "  alertPolicies: [Some-Name]\n",
     "openslo-composite": OPENSLO.replace("objectives: [{target: 0.99}]", "objectives: [{target: 0.99, compositeWeight: 1}]"),
+    "openslo-composite-timeslices": OPENSLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices").replace(
+        "objectives: [{target: 0.99}]", "objectives: [{target: 0.99, indicatorRef: x}]"),
     "openslo-severity": OPENSLO + """---
 apiVersion: openslo/v1
 kind: AlertCondition
