@@ -27,6 +27,7 @@ from slogen.emit.dashboards.grafana import (
     timeseries_panel,
 )
 from slogen.emit.dashboards.calendar_row import calendar_view
+from slogen.emit.dashboards.composite_panel import HEIGHT as CONTRIBUTION_HEIGHT, contribution_panel
 from slogen.plan import names
 from slogen.plan.budget_policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
@@ -281,8 +282,13 @@ def slo_panels(plan: SLOPlan, y: int) -> list[dict]:
 def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
     """One service's dashboard: a collapsible row per SLO."""
     panels: list[dict] = []
-    for index, plan in enumerate(plans):
-        panels += slo_panels(plan, index * _ROW_HEIGHT)
+    y = 0
+    for plan in plans:
+        panels += slo_panels(plan, y)
+        y += _ROW_HEIGHT
+        if plan.composite is not None:  # which member spends the journey's budget
+            panels.append(contribution_panel(plan, y))
+            y += CONTRIBUTION_HEIGHT
     slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} {p.window_text()})" for p in plans)
     return dashboard(
         uid=dashboard_uid(service),
