@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from promtool_scenarios import check_rule_test, counter, file_order, near
+from slogen.spec.formats.openslo_composite import composite_objective
 from slogen_testing import compile_files, diagnostics_of, write_spec
 
 DATA = Path(__file__).parent / "data" / "openslo-composite.yaml"
@@ -43,3 +48,20 @@ def test_refusals_are_located(tmp_path):
         "(weights multiplying burn rates) have a native form",
         "spec.objectives[1].compositeWeight: compositeWeight must be a number greater than 0, e.g. 2",
     ]
+
+
+@given(
+    st.lists(
+        st.tuples(st.decimals(min_value="0.01", max_value="100", places=2), st.decimals(min_value="50", max_value="99.99", places=2),
+                  st.floats(min_value=0, max_value=1)),
+        min_size=1, max_size=6,
+    )
+)
+def test_the_weighted_composite_keeps_openslos_burn(members):
+    """For any weights, targets and member error ratios: the native composite's burn is sum(w_i x burn_i)."""
+    objective, of = composite_objective([(f"m{i}", w, t) for i, (w, t, _) in enumerate(members)])
+    budget = 1 - float(objective) / 100
+    ratios = [r for _, _, r in members]
+    native = sum(m["weight"] * r for m, r in zip(of, ratios)) / sum(m["weight"] for m in of) / budget
+    openslo = sum(float(w) * r / (1 - float(t) / 100) for w, t, r in members)
+    assert native == pytest.approx(openslo, rel=1e-9, abs=1e-9)
