@@ -140,3 +140,13 @@ def test_alert_quality_applies_for_and_keep_firing_for():
     assert alert_quality.firing_times(true, 0, 300, 30, 60) == [90, 120]  # 180 alone never waits out `for`
     # Kept firing for 60 s from the first false evaluation (150 and 210), true again at 180 while still firing.
     assert alert_quality.firing_times(true, 0, 300, 30, 60, keep=60) == [90, 120, 150, 180, 210, 240]
+
+
+def test_composite_cost_runs():
+    from bench import composite_cost
+
+    result = composite_cost.run(warmup_s=40, measure_s=10)
+    services = result["services"]
+    assert set(services) == {"web", "cart", "payments", "journey-events", "journey-weighted", "journey-worst"}
+    assert all(s["output_series_per_slo"] > 0 for s in services.values())
+    assert "journey-worst" in composite_cost.table(result)

@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 from slogen.build.claims import Claim, claim_of, clashes
 from slogen.emit.gates import check_names
+from slogen.build.composites import CompositeRef, composite_problems, composite_refs
 from slogen.build.compile import CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings
 from slogen.build.gcpause import paused_gc
 from slogen.build.options import BuildOptions
@@ -63,6 +64,7 @@ class ServiceOutput:
     spec: ServiceSpec | None = None  # with `detail` only
     # SLOs without generated tests whose spec says why (`untested:`), with that reason.
     acknowledged: tuple[tuple[str, str], ...] = ()
+    composites: tuple[CompositeRef, ...] = ()  # its composite SLOs' members, checked across files
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def service_output(item: LoadedSpec, options: BuildOptions, detail: bool = False
     return ServiceOutput(
         spec.service, document.path, claim_of(item), compiled.plans, untested, (), service_files(compiled, options),
         service_groups(compiled, options), compiled.rules.group_names, loads, report_part(compiled.plans), spec_warnings(item) + stale,
-        compiled if detail else None, spec if detail else None, acknowledged,
+        compiled if detail else None, spec if detail else None, acknowledged, composite_refs(item, compiled.plans),
     )
 
 
@@ -192,6 +194,8 @@ def _build_tree(
         diagnostics.append(nothing_found(paths))
     kept_at, found = clashes([out.claim for out in outputs])
     kept = [outputs[index] for index in kept_at]
+    failed = {out.service for out in outputs if out.problems}
+    found += composite_problems([plan for out in kept for plan in out.plans], [ref for out in kept for ref in out.composites], failed)
     # Every file's own problems too, not only those of the files that clash with none:
     # every problem in one pass, across files.
     diagnostics += found + [problem for out in outputs for problem in out.problems]

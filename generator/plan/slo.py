@@ -12,6 +12,7 @@ from functools import cached_property
 from slogen.plan import names
 from slogen.plan.calendar_periods import NOMINAL, Calendar, calendar_plan
 from slogen.plan.nodata import NoDataPlan, no_data_plan
+from slogen.plan.composite import CompositePlan, composite_plan, composite_problems, composite_rates
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
 from slogen.plan.timeslices import TimeslicePlan, timeslice_plan
@@ -67,6 +68,8 @@ class SLOPlan:
     alert_templates: bool = False
     # Who owns the service (spec `team:`, else its `team` label): only periodic reports read it.
     team: str | None = None
+    # A composite (user-journey) SLO's members and method (plan/composite.py).
+    composite: CompositePlan | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -335,8 +338,14 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         no_data = no_data_plan(alerting.no_data, ticket_labels)
 
     ref = f'{names.events_rate(BASE_WINDOW)}{{{names.LABEL_ID}="{names.slo_id(service.service, slo.name)}"}}'
-    # The models have parsed every user expression already, so this cannot fail.
-    rates = base_rates(slo.sli, tuple(slo.grouping), ref)
+    composite = composite_plan(slo.sli.composite, service.service) if slo.sli.composite else None
+    if composite is not None:
+        only = all(other.sli.composite is not None for other in service.slos)
+        problems += composite_problems(slo.sli.composite, composite, service.service, slo.name, slo.grouping, only, calendar is not None, loc)  # type: ignore[arg-type]
+        rates = composite_rates(composite)
+    else:
+        # The models have parsed every user expression already, so this cannot fail.
+        rates = base_rates(slo.sli, tuple(slo.grouping), ref)
 
     if problems or rates is None:
         return None, problems
@@ -366,6 +375,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         no_data=no_data,
         alert_templates=alerting is not False and alerting.templates,
         team=service.team or service.labels.get("team"),
+        composite=composite,
     )
     return plan, []
 

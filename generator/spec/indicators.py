@@ -1,4 +1,4 @@
-"""The SLI kinds of the native spec: ratio, latency, bool, query and timeslices."""
+"""The SLI kinds of the native spec: ratio, latency, bool, query, timeslices and composite."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from slogen.spec.composite import CompositeSLI
 from slogen.spec.durations import parse_duration
 from slogen.spec.fields import Duration, PromQL, Strict, utf8_names
 from slogen.spec.numbers import human
@@ -204,7 +205,7 @@ class TimeslicesSLI(Strict):
         return value
 
 
-SLI_KINDS = ("ratio", "latency", "bool", "query", "timeslices")
+SLI_KINDS = ("ratio", "latency", "bool", "query", "timeslices", "composite")
 
 
 class SLI(Strict):
@@ -218,6 +219,7 @@ class SLI(Strict):
     bool_: BoolSLI | None = Field(None, alias="bool")
     query: QuerySLI | None = None
     timeslices: TimeslicesSLI | None = None
+    composite: CompositeSLI | None = Field(None, description="A user journey: other SLOs combined (plan/composite.py)")
 
     def _given(self) -> list[str]:
         return [k for k in SLI_KINDS if getattr(self, "bool_" if k == "bool" else k) is not None]
@@ -227,7 +229,7 @@ class SLI(Strict):
         given = self._given()
         if len(given) != 1:
             raise ValueError(
-                "an SLI needs exactly one kind: ratio, latency, bool, query or timeslices"
+                "an SLI needs exactly one kind: ratio, latency, bool, query, timeslices or composite"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self

@@ -59,6 +59,8 @@ INLINE = {
     "openslo-no-op": OPENSLO + "  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec:\n        conditions:\n"
     "          - kind: AlertCondition\n            metadata: {name: c}\n            spec: {severity: page, condition: {kind: burnrate, threshold: 14, lookbackWindow: 1h}}\n",
     "openslo-composite": OPENSLO.replace("objectives: [{target: 0.99}]", "objectives: [{target: 0.99, compositeWeight: 1}]"),
+    "openslo-composite-timeslices": OPENSLO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices").replace(
+        "objectives: [{target: 0.99}]", "objectives: [{target: 0.99, indicatorRef: x}]"),
     "openslo-severity": OPENSLO + """---
 apiVersion: openslo/v1
 kind: AlertCondition

@@ -153,7 +153,7 @@ def test_all_problems_are_reported_not_just_the_first(tmp_path):
             "6:14",
             "slos[0].sli.ratio: give exactly one of `errors` or `good` beside `total`",
         ),
-        ("    sli: {}\n", "5:10", "slos[0].sli: an SLI needs exactly one kind: ratio, latency, bool, query or timeslices"),
+        ("    sli: {}\n", "5:10", "slos[0].sli: an SLI needs exactly one kind: ratio, latency, bool, query, timeslices or composite"),
     ],
 )
 def test_promql_and_sli_problems_point_at_the_spec_line(tmp_path, sli, line_col, message):

@@ -28,6 +28,7 @@ from slogen.emit.dashboards.grafana import (
     timeseries_panel,
 )
 from slogen.emit.dashboards.calendar_row import calendar_view
+from slogen.emit.dashboards.composite_panel import HEIGHT as CONTRIBUTION_HEIGHT, contribution_panel
 from slogen.plan import names
 from slogen.plan.budget_policy import PolicyPlan
 from slogen.plan.slo import SLOPlan
@@ -312,6 +313,9 @@ def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
     for plan in plans:
         panels += slo_panels(plan, y)
         y += row_height(plan)
+        if plan.composite is not None:  # which member spends the journey's budget
+            panels.append(contribution_panel(plan, y))
+            y += CONTRIBUTION_HEIGHT
     slos = ", ".join(f"{p.name} ({percent_text(p.objective_percent)} {p.window_text()})" for p in plans)
     return dashboard(
         uid=dashboard_uid(service),

@@ -224,10 +224,15 @@ def window_rule(scope: Scope, plans: Sequence[SLOPlan], window: int) -> Rule:
 def windows_of(scope: Scope, plans: Sequence[SLOPlan], interval: int) -> list[Rule]:
     """One ratio rule per window recorded in the group of `interval`, for the plans needing it."""
     needing = {
-        w: [plan for plan in plans if w in plan.windows and w not in plan.counter_windows]
+        # A worst composite's windows are its members' maxima, written per SLO (composite_rules.py).
+        w: [plan for plan in plans if w in plan.windows and w not in plan.counter_windows and not _worst(plan)]
         for w in sorted({w for plan in plans for w in plan.windows if interval_of(w) == interval})
     }
     return [window_rule(scope, some, w) for w, some in needing.items() if some]
+
+
+def _worst(plan: SLOPlan) -> bool:
+    return plan.composite is not None and plan.composite.method == "worst"
 
 
 # Per SLO: the rules that read the user's series, and the constants nothing derives.
@@ -259,6 +264,9 @@ def constant_rules(plan: SLOPlan) -> list[Rule]:
     )
     if plan.description:
         info_labels["slo_description"] = plan.description
+    if plan.composite is not None:  # the dependency, declared where Prometheus and dashboards read it
+        info_labels["slo_composite_of"] = ",".join(plan.composite.ids)
+        info_labels["slo_composite_method"] = plan.composite.method
     return [
         Rule(record=names.ERROR_BUDGET, expr=f"vector({fmt(plan.error_budget)})", labels=tuple(plan.series_labels.items())),
         Rule(record=names.INFO, expr="vector(1)", labels=tuple(sorted(info_labels.items()))),

@@ -43,6 +43,7 @@ from slogen.emit.rules.recording import (
     rule_file_data,
     short_rules,
 )
+from slogen.emit.rules.composite_rules import worst_window_rules
 from slogen.emit.text.rule_layout import rule_file_text, rules_text, templated_rule_file_text
 from slogen.emit.text.templates import MARK, Template, cached, compile_template, placeholder
 from slogen.plan import names
@@ -67,13 +68,14 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     # rates that count them.
     ("timeslices", TIMESLICE_INTERVAL, timeslice_rules, _no_shared),
     ("sli-short", SHORT_INTERVAL, base_rules, short_rules),
-    ("sli-mid", MID_INTERVAL, _none, mid_rules),
+    # A worst composite's windows are its members' maxima (composite_rules.py), before the shared rules read them.
+    ("sli-mid", MID_INTERVAL, lambda plan: worst_window_rules(plan, MID_INTERVAL), mid_rules),
     ("sli-hourly", HOURLY_INTERVAL, _none, hourly_rules),
     # Calendar SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
     ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan), _no_shared),
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs.
-    ("sli-long", LONG_INTERVAL, constant_rules, lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),
+    ("sli-long", LONG_INTERVAL, lambda plan: constant_rules(plan) + worst_window_rules(plan, LONG_INTERVAL), lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),
     # The fast page tier's 1h window, read from the counters in the evaluation of the alerts
     # that read it: no group between a full outage and its page.
     ("alerts", ALERT_INTERVAL, fast_rules, lambda scope: alert_rules(scope) + no_data_alert_rules(scope)),

@@ -10,7 +10,9 @@ Mapping (v1):
   or ticket alert (openslo_alerts.py);
 * calendar windows (`isRolling: false`, `1w`/`1M`/`1Q` with `calendar.timeZone` and
   `startTime`) and `Timeslices`/`RatioTimeslices` budgeting map onto native calendar
-  windows and timeslice SLIs (openslo_calendar.py); composite objectives are refused.
+  windows and timeslice SLIs (openslo_calendar.py);
+* composite SLOs (objectives with their own indicators and `compositeWeight`) -> member
+  SLOs and a `weighted` composite (openslo_composite.py).
 
 References between objects resolve through openslo_objects.py; v1alpha SLOs convert in
 openslo_v1alpha.py.
@@ -24,6 +26,7 @@ from typing import Any
 
 from slogen.spec.durations import parse_duration
 from slogen.spec.formats.openslo_alerts import alert_policies, burn_rate_condition, policy_conditions
+from slogen.spec.formats.openslo_composite import composite_objective, composite_weight, is_composite, objective_indicator
 from slogen.spec.formats.openslo_calendar import calendar_window, timeslices_sli
 from slogen.spec.formats.openslo_objects import ENVELOPE, V1, V1_K8S, V1ALPHA, Key, Objects, object_name
 from slogen.spec.formats.openslo_sli import indicator, indicator_spec, occurrence_sli
@@ -105,6 +108,9 @@ def _convert_slo(r: Reader, data: dict, objects: Objects) -> None:
     spec = r.mapping(data.get("spec"), ("spec",), (
         "description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives", "alertPolicies",
     ))
+    if is_composite(spec):
+        _convert_composite(r, data, spec, objects)
+        return
     name = object_name(data)
     service = r.text(spec.get("service"), ("spec", "service"))
     window = _window(r, spec)
@@ -130,9 +136,8 @@ def _convert_slo(r: Reader, data: dict, objects: Objects) -> None:
             for key in ("timeSliceTarget", "timeSliceWindow"):
                 if key in objective:
                     r.problem(loc + (key,), f"{key} belongs to Timeslices budgeting, not {method}")
-        for key in ("indicator", "indicatorRef", "compositeWeight"):
-            if key in objective:
-                r.problem(loc + (key,), f"{key} is not supported: composite SLOs do not map onto one SLI")
+        if "compositeWeight" in objective:
+            r.problem(loc + ("compositeWeight",), "compositeWeight belongs to a composite SLO, whose objectives each give indicator or indicatorRef")
         percent = _percent(r, objective, loc)
         # Checked whatever else is wrong, so one run reports every problem.
         if sli is None:
@@ -186,3 +191,52 @@ def _window(r: Reader, spec: dict) -> str | dict | None:
         r.problem(loc + ("duration",), f"duration {written(duration)} is not supported: use a rolling duration in d, w or h, e.g. 28d")
         return None
     return duration
+
+
+def _convert_composite(r: Reader, data: dict, spec: dict, objects: Objects) -> None:
+    """A composite SLO: one member SLO per objective, then the `weighted` composite of them (openslo_composite.py)."""
+    name = object_name(data)
+    service = r.text(spec.get("service"), ("spec", "service"))
+    window = _window(r, spec)
+    for key in ("indicator", "indicatorRef"):
+        if key in spec:
+            r.problem(("spec", key), f"a composite SLO's objectives give their own indicators: drop spec.{key}")
+    method = spec.get("budgetingMethod")
+    if method != "Occurrences":
+        r.problem(("spec", "budgetingMethod"), f"a composite SLO with budgetingMethod {method!r} is not supported: "
+                  "only Occurrences composites (weights multiplying burn rates) have a native form")
+    alerting = alert_policies(objects, r, spec, window)
+    members: list[tuple[str, Decimal, Decimal]] = []
+    converted: list[ConvertedSLO] = []
+    objectives = spec["objectives"]
+    for index, objective in enumerate(objectives):
+        loc = ("spec", "objectives", index)
+        objective = r.mapping(objective, loc, (
+            "displayName", "op", "value", "target", "targetPercent", "indicator", "indicatorRef", "compositeWeight",
+        ))
+        sli = objective_indicator(objects, r, objective, loc)
+        weight = composite_weight(r, objective, loc)
+        percent = _percent(r, objective, loc)
+        native_sli = occurrence_sli(objects, r, sli, objective, loc) if sli is not None else None
+        if native_sli is None or weight is None or percent is None or service is None or window is None:
+            continue
+        member = f"{name}-{_slug(objective.get('displayName')) or index}"
+        members.append((member, weight, Decimal(str(percent[0]))))
+        origins = {(): r.at(loc), ("name",): r.at(loc), ("objective",): r.at(percent[1]), ("window",): r.at(("spec", "timeWindow")),
+                   ("sli",): sli[2], ("alerting",): r.at(loc)}  # type: ignore[index]
+        slo = {"name": member, "objective": percent[0], "window": window, "sli": native_sli, "alerting": False}
+        converted.append(ConvertedSLO(service, slo, origins, r.at(("spec", "service"))))
+    if alerting is None or service is None or window is None or len(members) != len(objectives) or method != "Occurrences":
+        return
+    objective_percent, of = composite_objective(members)
+    slo = {"name": name, "objective": objective_percent, "window": window, "sli": {"composite": {"method": "weighted", "of": of}},
+           "alerting": alerting[0]}
+    if spec.get("description"):
+        slo["description"] = str(spec["description"])
+    labels = _labels(data)
+    if labels:
+        slo["labels"] = labels
+    origins = {(): r.at(()), ("name",): r.at(("metadata", "name")), ("objective",): r.at(("spec", "objectives")),
+               ("window",): r.at(("spec", "timeWindow")), ("sli",): r.at(("spec", "objectives")), ("alerting",): r.at(("spec", "alertPolicies"))}
+    origins.update(alerting[1])
+    r.out.slos.extend(converted + [ConvertedSLO(service, slo, origins, r.at(("spec", "service")))])

@@ -1,0 +1,112 @@
+"""A journey over two services, end to end: a real Prometheus 3 scrapes both services'
+counters (served on 127.0.0.1), evaluates each service's generated rule file and the
+journey's own file, as deployed, and the journey's SLIs, burn and dashboard panel read
+what was hand-computed."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from engines import PROMETHEUS_3, engine
+from live_prometheus import wait_for
+from metrics_target import every_second, metrics_target
+from prometheus_server import prometheus_server
+from slogen_testing import compile_files, write_spec
+
+# Requests per second and error share: very different traffic, payments badly degraded.
+TRAFFIC = {"web": (100.0, 0.01), "payments": (10.0, 0.5)}
+MEMBER = """
+service: {service}
+slos:
+  - name: availability
+    objective: 99
+    sli:
+      ratio:
+        errors: requests_total{{job="{service}", code="500"}}
+        total: requests_total{{job="{service}"}}
+"""
+JOURNEY = """
+service: journeys
+slos:
+  - name: pooled
+    objective: 99
+    sli: {composite: {method: events, of: [web/availability, payments/availability]}}
+  - name: weighted
+    objective: 99
+    sli: {composite: {method: weighted, of: [web/availability, payments/availability]}}
+  - name: worst
+    objective: 99
+    sli: {composite: {method: worst, of: [web/availability, payments/availability]}}
+"""
+EXPECTED = {
+    "pooled": (100 * 0.01 + 10 * 0.5) / 110,  # pooled requests
+    "weighted": (0.01 + 0.5) / 2,  # each member's ratio, equal weights
+    "worst": 0.5,
+}
+
+
+def _query(url: str, expr: str) -> list[dict]:
+    body = httpx.get(url + "/api/v1/query", params={"query": expr}, timeout=5, trust_env=False).json()
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def _value(url: str, expr: str) -> float:
+    result = _query(url, expr)
+    assert len(result) == 1, (expr, result)
+    return float(result[0]["value"][1])
+
+
+def test_a_journey_over_two_services(tmp_path):
+    specs = tmp_path / "specs"
+    paths = [write_spec(specs, MEMBER.format(service=s), f"{s}.yaml") for s in TRAFFIC] + [write_spec(specs, JOURNEY, "journeys.yaml")]
+    files = compile_files(paths)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for service in TRAFFIC:  # one file per service, as each is deployed
+        (rules / f"{service}.yml").write_text(every_second(files[f"rules/{service}.yml"]))
+    born = time.monotonic()
+
+    def exposition() -> str:
+        elapsed = time.monotonic() - born + 1
+        lines = []
+        for service, (rate, share) in TRAFFIC.items():
+            lines.append(f'requests_total{{job="{service}", code="200"}} {rate * (1 - share) * elapsed!r}')
+            lines.append(f'requests_total{{job="{service}", code="500"}} {rate * share * elapsed!r}')
+        return "\n".join(lines) + "\n"
+
+    with metrics_target(exposition) as target:
+        config = (
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            f"rule_files: ['{rules}/*.yml']\n"
+            f"scrape_configs: [{{job_name: counters, honor_labels: true, static_configs: [{{targets: ['{target}']}}]}}]\n"
+        )
+        prom = engine(PROMETHEUS_3)
+        with prometheus_server(tmp_path / "prom", config, "--web.enable-lifecycle", ready_within=30, engine=prom) as url:
+            # The journey deployed once its members record: before, its first evaluations would
+            # pool whichever member recorded first, and a 1h window would remember that for an hour.
+            wait_for(url, 'slo:sli_events:rate5m{slo_service=~"web|payments"}', 2)
+            (rules / "journeys.yml").write_text(every_second(files["rules/journeys.yml"]))
+            assert httpx.post(url + "/-/reload", timeout=10, trust_env=False).status_code == 200
+            wait_for(url, 'slo:sli_error:ratio_rate1h{slo_service="journeys"} >= 0', 3)
+            time.sleep(3)  # a few evaluations with every member's rates in
+            for name, expected in EXPECTED.items():
+                for window in ("5m", "1h"):
+                    got = _value(url, f'slo:sli_error:ratio_rate{window}{{slo_id="journeys-{name}"}}')
+                    assert got == pytest.approx(expected, rel=0.02), (name, window)
+            # worst burns 50x: its page alert is pending or firing.
+            assert _query(url, 'ALERTS{slo_id="journeys-worst", severity="page"}')
+            # The dashboard's members' contributions: they add up to the pooled journey's 1h burn,
+            # and payments spends most of it.
+            board = json.loads(files["dashboards/journeys.json"])
+            panels = [p for p in board["panels"] if p["title"].startswith("Members' contribution")]
+            assert len(panels) == 3
+            pooled = {t["legendFormat"]: _value(url, t["expr"]) for t in panels[0]["targets"]}
+            assert sum(pooled.values()) == pytest.approx(EXPECTED["pooled"] / 0.01, rel=0.03)
+            assert pooled["payments-availability"] == pytest.approx(5 / 110 / 0.01, rel=0.03)
+            worst = {t["legendFormat"]: _value(url, t["expr"]) for t in panels[2]["targets"]}
+            assert max(worst.values()) == pytest.approx(50, rel=0.03)
