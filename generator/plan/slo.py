@@ -11,6 +11,7 @@ from functools import cached_property
 
 from slogen.plan import names
 from slogen.plan.calendar_periods import NOMINAL, Calendar, calendar_plan
+from slogen.plan.exclusions import ExclusionPlan, exclusion_plan, gated
 from slogen.plan.nodata import NoDataPlan, no_data_plan
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
@@ -63,6 +64,8 @@ class SLOPlan:
     timeslice: TimeslicePlan | None = None
     # The opt-in alert while the SLI reads no series at all (plan/nodata.py).
     no_data: NoDataPlan | None = None
+    # Time left out of the budget (plan/exclusions.py): its rates are gated by it.
+    exclusion: ExclusionPlan | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -333,6 +336,12 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     ref = f'{names.events_rate(BASE_WINDOW)}{{{names.LABEL_ID}="{names.slo_id(service.service, slo.name)}"}}'
     # The models have parsed every user expression already, so this cannot fail.
     rates = base_rates(slo.sli, tuple(slo.grouping), ref)
+    entries = [(e, ("exclusions", i)) for i, e in enumerate(service.exclusions)]
+    entries += [(e, loc + ("exclusions", i)) for i, e in enumerate(slo.exclusions)]
+    exclusion, found = exclusion_plan(entries) if entries else (None, [])
+    problems += found
+    if exclusion is not None:
+        rates = gated(rates, exclusion, names.slo_id(service.service, slo.name))
 
     if problems or rates is None:
         return None, problems
@@ -360,6 +369,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         calendar=calendar,
         timeslice=timeslice_plan(slo.sli.timeslices, tuple(slo.grouping)) if slo.sli.timeslices else None,
         no_data=no_data,
+        exclusion=exclusion,
     )
     return plan, []
 
@@ -434,4 +444,5 @@ def plan_service(service: ServiceSpec) -> tuple[list[SLOPlan], list[Problem]]:
         problems += found
         if plan is not None:
             plans.append(plan)
-    return plans, problems
+    # A service-wide exclusion's problem is found once per SLO: reported once.
+    return plans, list(dict.fromkeys(problems))

@@ -233,8 +233,11 @@ def windows_of(scope: Scope, plans: Sequence[SLOPlan], interval: int) -> list[Ru
 # Per SLO: the rules that read the user's series, and the constants nothing derives.
 
 def base_rules(plan: SLOPlan) -> list[Rule]:
-    """The 5m base rates from the user's counters."""
-    return [
+    """The 5m base rates from the user's counters (after the exclusion state that gates them)."""
+    state = [] if plan.exclusion is None else [
+        Rule(record=names.EXCLUSION_STATE, expr=plan.exclusion.state.text, labels=tuple(plan.series_labels.items()))
+    ]
+    return state + [
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),
     ]
