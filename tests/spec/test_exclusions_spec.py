@@ -137,3 +137,14 @@ def test_recurring_mirror_agrees_with_zoneinfo(zone, kind, weekday, nth, day, mi
     if any(datetime.fromtimestamp(t + d, tz).utcoffset() != datetime.fromtimestamp(t, tz).utcoffset() for d in (-2 * 86400, 2 * 86400)):
         return
     assert bool(expr(t)) == _in_window(every, t, every.seconds + 300)
+
+
+def test_dashboards_draw_exclusions_as_annotations(tmp_path):
+    import json
+
+    board = json.loads(compile_files([write_spec(tmp_path / "a", README_EXAMPLE)])["dashboards/checkout.json"])
+    (note,) = board["annotations"]["list"]
+    assert note["expr"] == 'slo:exclusion:state{slo_id="checkout-availability"} > 0'
+    assert "database upgrade (2026-12-12T02:00:00Z .. 2026-12-12T04:00:00Z)" in note["textFormat"]
+    without = README_EXAMPLE.split("exclusions:")[0] + "slos:" + README_EXAMPLE.split("slos:")[1]
+    assert json.loads(compile_files([write_spec(tmp_path / "b", without)])["dashboards/checkout.json"])["annotations"] == {"list": []}
