@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from slogen.plan import names
 from slogen.plan.calendar_periods import DAY, WEEK, Expr, func, num, offset_expr, time_expr, zone_problem, zone_rule
 from slogen.plan.sli import BaseRates
+from slogen.plan.windows import BASE_WINDOW
 from slogen.spec.durations import format_duration
 from slogen.spec.errors import Problem
 from slogen.spec.exclusions import WEEKDAYS, Exclusion
-from slogen.spec.promql import user_query
+from slogen.spec.promql import names_text, user_query
 
 ABSENT = 2
 GOOD = 1
@@ -74,6 +75,14 @@ class ExclusionPlan:
     def counts_absent(self) -> bool:
         """Whether any exclusion leaves its events out (so the events rate is gated too)."""
         return any(w.count_as == "absent" for w in self.windows)
+
+    def lines(self) -> list[str]:
+        """One line per exclusion, as `explain` and `budget` print them."""
+        out = []
+        for w in self.windows:
+            how = "events left out" if w.count_as == "absent" else "errors counted as good"
+            out.append(f"excluded: {w.reason}: {w.describe()} ({how}, tail {format_duration(w.tail) if w.tail else '0s'})")
+        return out
 
     def at(self, t: float) -> float:
         """The state at UTC second t (signals read as 0: their PromQL has no Python mirror)."""
@@ -173,11 +182,19 @@ def exclusion_plan(entries: list[tuple[Exclusion, tuple]]) -> tuple[ExclusionPla
     return ExclusionPlan(_state(tuple(kept)), tuple(windows), tuple(kept)), []
 
 
-def gated(rates: BaseRates, plan: ExclusionPlan, slo_id: str) -> BaseRates:
-    """The base rates multiplied by the exclusion state recorded just before them; no 1h read from the counters."""
+def gated(rates: BaseRates, plan: ExclusionPlan, slo_id: str, grouping: tuple[str, ...]) -> BaseRates:
+    """The base rates multiplied by the exclusion state recorded just before them, and the 1h page
+    window read from the counters only while no exclusion touched the last hour (else summed
+    from the gated base rates, which leave it out): a full outage still pages in ~82s outside
+    maintenance, and the hour after one never counts its errors."""
     state = f'{names.EXCLUSION_STATE}{{{names.LABEL_ID}="{slo_id}"}}'
     events = rates.events
     if plan.counts_absent:
         events = f"(\n  {events}\n)\n* on () group_left ()\n({state} < bool {ABSENT})"
     errors = f"(\n  {rates.errors}\n)\n* on () group_left ()\n({state} == bool 0)"
-    return BaseRates(events=events, errors=errors, fast="")
+    fast = ""
+    if rates.fast:
+        by = f"sum by ({names_text(grouping)}) " if grouping else "sum"
+        summed = [f'{by}(sum_over_time({rate(BASE_WINDOW)}{{{names.LABEL_ID}="{slo_id}"}}[1h]))' for rate in (names.errors_rate, names.events_rate)]
+        fast = f"(\n{rates.fast}\n)\nunless on () (max_over_time({state}[1h]) > 0)\nor\n{summed[0]}\n/\n{summed[1]}"
+    return BaseRates(events=events, errors=errors, fast=fast)

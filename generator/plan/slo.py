@@ -341,7 +341,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     exclusion, found = exclusion_plan(entries) if entries else (None, [])
     problems += found
     if exclusion is not None:
-        rates = gated(rates, exclusion, names.slo_id(service.service, slo.name))
+        rates = gated(rates, exclusion, names.slo_id(service.service, slo.name), tuple(slo.grouping))
 
     if problems or rates is None:
         return None, problems

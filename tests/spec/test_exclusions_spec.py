@@ -41,8 +41,10 @@ def test_the_readme_example_compiles_as_written(tmp_path):
     files = compile_files([write_spec(tmp_path, README_EXAMPLE)])
     rules = files["rules/checkout.yml"]
     assert "slo:exclusion:state" in rules and 'maintenance_mode{service="checkout"} == 1' in rules
-    # The 1h page window is summed from the gated base rates, not read from the counters.
-    assert "[1h]))" not in rules.split("slogen-checkout-alerts")[1]
+    # The 1h page window is read from the counters only while no exclusion touched the last hour.
+    alerts = rules.split("slogen-checkout-alerts")[1]
+    assert 'unless on () (max_over_time(slo:exclusion:state{slo_id="checkout-availability"}[1h]) > 0)' in alerts
+    assert 'sum(sum_over_time(slo:sli_errors:rate5m{slo_id="checkout-availability"}[1h]))' in alerts
 
 
 def test_an_slo_without_exclusions_gets_no_gate(tmp_path):
