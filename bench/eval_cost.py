@@ -169,10 +169,11 @@ class _Exporter(BaseHTTPRequestHandler):
 # ---- the three rule sets ---------------------------------------------------------------
 
 def exclusions_text(service: str, now: float) -> str:
-    """Three exclusions, one of each kind (#28): a one-off 10 days ago (so the long windows
-    correct for it), a weekly window in a zone with DST, and a signal gauge."""
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 10 * DAY))
-    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 10 * DAY + 2 * 3600))
+    """Three exclusions, one of each kind (#28): a one-off a day ago (inside any history the
+    bench writes, so the long windows' corrections read it), a weekly window in a zone with
+    DST, and a signal gauge."""
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - DAY))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - DAY + 2 * 3600))
     return (f"exclusions:\n  - reason: upgrade\n    from: {start}\n    to: {end}\n"
             "  - reason: weekly\n    every: {weekday: sunday, at: \"02:00\", for: 2h, time_zone: Europe/Berlin}\n"
             f"  - reason: deploys\n    when: maintenance_mode{{service=\"{service}\"}} == 1\n")
@@ -245,15 +246,23 @@ def _inline_events(groups: list[dict]) -> list[dict]:
     """slogen's base-rate rules for backfilling: the errors rule reads the recorded events
     rate, which does not exist yet in history, so it gets the events expression inlined."""
     short = next(g for g in groups if g["name"].endswith("-sli-short"))
-    events = {r["labels"]["slo_id"]: r["expr"] for r in short["rules"] if r.get("record") == "slo:sli_events:rate5m"}
+    # An SLO's exclusion state (#28) gates both rates: inlined the same way.
+    states = {r["labels"]["slo_id"]: r["expr"] for r in short["rules"] if r.get("record") == "slo:exclusion:state"}
+
+    def inline_state(rule: dict) -> dict:
+        sid = rule["labels"]["slo_id"]
+        ref = f'slo:exclusion:state{{slo_id="{sid}"}}'
+        return {**rule, "expr": rule["expr"].replace(ref, f"({states[sid]})")} if sid in states else rule
+
+    events = {r["labels"]["slo_id"]: inline_state(r)["expr"] for r in short["rules"] if r.get("record") == "slo:sli_events:rate5m"}
     out = []
     for rule in short["rules"]:
         if rule.get("record") == "slo:sli_events:rate5m":
-            out.append(rule)
+            out.append(inline_state(rule))
         elif rule.get("record") == "slo:sli_errors:rate5m":
             sid = rule["labels"]["slo_id"]
             ref = f'slo:sli_events:rate5m{{slo_id="{sid}"}}'
-            out.append({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")})
+            out.append(inline_state({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")}))
     return out
 
 
