@@ -150,3 +150,9 @@ def test_dashboards_draw_exclusions_as_annotations(tmp_path):
     assert "database upgrade (2026-12-12T02:00:00Z .. 2026-12-12T04:00:00Z)" in note["textFormat"]
     without = README_EXAMPLE.split("exclusions:")[0] + "slos:" + README_EXAMPLE.split("slos:")[1]
     assert json.loads(compile_files([write_spec(tmp_path / "b", without)])["dashboards/checkout.json"])["annotations"] == {"list": []}
+
+
+def test_the_report_lists_each_exclusion(tmp_path):
+    page = compile_files([write_spec(tmp_path, README_EXAMPLE)])["report/index.html"]
+    assert "<tr><td>weekly maintenance</td><td>every sunday 02:00 for 2h (Europe/Berlin)</td><td>left out</td><td>5m</td></tr>" in page
+    assert "<td>when maintenance_mode{service=&quot;checkout&quot;} == 1</td>" in page
