@@ -169,10 +169,21 @@ class _Exporter(BaseHTTPRequestHandler):
 
 # ---- the three rule sets ---------------------------------------------------------------
 
-def slogen_spec(case: dict) -> str:
-    """slogen's spec for a case's SLOs."""
+def exclusions_text(service: str, now: float) -> str:
+    """Three exclusions, one of each kind (#28): a one-off a day ago (inside any history the
+    bench writes, so the long windows' corrections read it), a weekly window in a zone with
+    DST, and a signal gauge."""
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - DAY))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - DAY + 2 * 3600))
+    return (f"exclusions:\n  - reason: upgrade\n    from: {start}\n    to: {end}\n"
+            "  - reason: weekly\n    every: {weekday: sunday, at: \"02:00\", for: 2h, time_zone: Europe/Berlin}\n"
+            f"  - reason: deploys\n    when: maintenance_mode{{service=\"{service}\"}} == 1\n")
+
+
+def slogen_spec(case: dict, exclusions: bool = False) -> str:
+    """slogen's spec for a case's SLOs (with `exclusions`, three for every SLO of the service)."""
     sel = lambda slo: ", ".join(f'{k}="{v}"' for k, v in slo.matchers)  # noqa: E731
-    text = f"service: {case['service']}\nslos:\n"
+    text = f"service: {case['service']}\n" + (exclusions_text(case["service"], time.time()) if exclusions else "") + "slos:\n"
     for slo, _ in case["slos"]:
         text += f"  - name: {slo.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n"
         if slo.kind == "ratio":
@@ -196,9 +207,9 @@ def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]
     return {service: yaml.safe_load(files[f"rules/{service}.yml"])["groups"] for service in specs}
 
 
-def slogen_groups(all_cases: list[dict], workdir: Path) -> dict[str, list[dict]]:
+def slogen_groups(all_cases: list[dict], workdir: Path, exclusions: bool = False) -> dict[str, list[dict]]:
     """slogen's rule groups per service, compiled by slogen itself."""
-    return compile_slogen({case["service"]: slogen_spec(case) for case in all_cases}, workdir)
+    return compile_slogen({case["service"]: slogen_spec(case, exclusions) for case in all_cases}, workdir)
 
 
 def rule_counts(sizes: tuple[int, ...] = SIZES, services: int = 10) -> dict:
@@ -236,15 +247,23 @@ def _inline_events(groups: list[dict]) -> list[dict]:
     """slogen's base-rate rules for backfilling: the errors rule reads the recorded events
     rate, which does not exist yet in history, so it gets the events expression inlined."""
     short = next(g for g in groups if g["name"].endswith("-sli-short"))
-    events = {r["labels"]["slo_id"]: r["expr"] for r in short["rules"] if r.get("record") == "slo:sli_events:rate5m"}
+    # An SLO's exclusion state (#28) gates both rates: inlined the same way.
+    states = {r["labels"]["slo_id"]: r["expr"] for r in short["rules"] if r.get("record") == "slo:exclusion:state"}
+
+    def inline_state(rule: dict) -> dict:
+        sid = rule["labels"]["slo_id"]
+        ref = f'slo:exclusion:state{{slo_id="{sid}"}}'
+        return {**rule, "expr": rule["expr"].replace(ref, f"({states[sid]})")} if sid in states else rule
+
+    events = {r["labels"]["slo_id"]: inline_state(r)["expr"] for r in short["rules"] if r.get("record") == "slo:sli_events:rate5m"}
     out = []
     for rule in short["rules"]:
         if rule.get("record") == "slo:sli_events:rate5m":
-            out.append(rule)
+            out.append(inline_state(rule))
         elif rule.get("record") == "slo:sli_errors:rate5m":
             sid = rule["labels"]["slo_id"]
             ref = f'slo:sli_events:rate5m{{slo_id="{sid}"}}'
-            out.append({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")})
+            out.append(inline_state({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")}))
     return out
 
 
@@ -444,7 +463,7 @@ def _value_of(result: list[dict], slo: BenchSLO) -> float:
     return float(mine[0]["value"][1]) if mine else float("nan")
 
 
-def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, sizes: tuple[int, ...] = SIZES) -> dict:
+def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, sizes: tuple[int, ...] = SIZES, exclusions: bool = False) -> dict:
     """The whole benchmark; returns raw and summarised numbers."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-eval-"))
     timings: dict[str, float] = {}
@@ -465,7 +484,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         threading.Thread(target=server.serve_forever, daemon=True).start()
         prom = Prometheus(work, f"127.0.0.1:{server.server_address[1]}", scrape_interval=f"{STEP}s")
 
-        slogen = slogen_groups(all_cases, work)
+        slogen = slogen_groups(all_cases, work, exclusions)
         sloth = {case["service"]: [g for slo, _ in case["slos"] for g in sloth_groups(slo)] for case in compared}
         pyrra = {case["service"]: [g for slo, _ in case["slos"] for g in pyrra_groups(slo)] for case in compared}
         tools = {"slogen": slogen, "sloth": sloth, "pyrra": pyrra}
@@ -557,9 +576,10 @@ def main() -> None:
     parser.add_argument("--measure", type=float, default=420, help="seconds of group evaluation sampling")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="SLOs per service, one service per size and fan-out")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--exclusions", action="store_true", help="give every slogen SLO three exclusions, one of each kind")
     args = parser.parse_args()
     sizes = tuple(int(n) for n in args.sizes.split(","))
-    result = run(days=args.days, measure_s=args.measure, sizes=sizes)
+    result = run(days=args.days, measure_s=args.measure, sizes=sizes, exclusions=args.exclusions)
     for key, case in result["cases"].items():
         for tool, s in case["tools"].items():
             errs = ", ".join(f"{n} {v['relative_error']:+.2%}" for n, v in s["period_sli"].items())

@@ -14,6 +14,7 @@ from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
 from slogen.emit.gates import gate_files
 from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from slogen.emit.promtool import cadence
+from slogen.emit.promtool import exclusion_clock
 from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
 from slogen.emit.text.documents import render_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
@@ -77,10 +78,21 @@ def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = Buil
     order = global_eval_order(spec.service, rules.group_names, plans, SHARED) if local else rules.group_names
     tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, order)
     # The tests load promtool's copy of a rule file with an hourly group (cadence.py).
-    own = cadence.path(spec.service).removeprefix("tests/") if _slow_groups(spec.service, rules) else f"../{PROMTOOL.path(spec.service)}"
+    copied = _slow_groups(spec.service, rules) or _exclusion_clocks(plans, tests, rules)
+    own = cadence.path(spec.service).removeprefix("tests/") if copied else f"../{PROMTOOL.path(spec.service)}"
     shared = (cadence.path(SHARED).removeprefix("tests/"),) if local else ()
     tests = replace(tests, rule_files=(own, *shared))
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
+
+
+def _exclusion_clocks(plans: Sequence[SLOPlan], tests: ServiceTests | None, rules: ServiceRules) -> tuple[tuple[Group, Group], ...]:
+    """The groups whose exclusion state rules promtool's copy reads on a shifted clock (exclusion_clock.py)."""
+    if tests is None or not any(plan.exclusion for plan in plans):
+        return ()
+    spans: dict[str, int] = {}
+    for plan, scenario in tests.scenarios:
+        spans[plan.name] = max(spans.get(plan.name, 0), scenario.length)
+    return exclusion_clock.replacements(rules.groups, plans, spans)
 
 
 def _slow_groups(service: str, rules: ServiceRules) -> tuple[Group, ...]:
@@ -90,13 +102,13 @@ def _slow_groups(service: str, rules: ServiceRules) -> tuple[Group, ...]:
     return cadence.slow(groups)
 
 
-def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...], source: str, groups, text=None) -> None:
-    """promtool's copy of rule file `name` (cadence.py), when it has `slow` groups: from the
-    promtool dialect's file among `files`, or rendered now when no target wrote one."""
-    if slow:
+def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...], source: str, groups, text=None, also=()) -> None:
+    """promtool's copy of rule file `name` (cadence.py), when it has `slow` groups (or exclusion
+    clocks to shift): from the promtool dialect's file among `files`, or rendered now when no target wrote one."""
+    if slow or also:
         rule_file = PROMTOOL.path(name)
         rendered = files.get(rule_file) or PROMTOOL.render_file(name, source, groups, None, text)
-        files[cadence.path(name)] = cadence.copy(rendered, slow, rule_file)
+        files[cadence.path(name)] = cadence.copy(rendered, slow, rule_file, also)
 
 
 def service_groups(compiled: CompiledService, options: BuildOptions) -> ServiceGroups:
@@ -116,8 +128,9 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
         if tests.slices:
             files[tests.slices_file] = render_slice_test_file(tests, compiled.source)
         slow = _slow_groups(compiled.service, rules)
-        if slow:
-            _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text)
+        also = _exclusion_clocks(compiled.plans, tests, rules)
+        if slow or also:
+            _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text, also)
     files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans))
     files.update(gate_files(compiled.service, compiled.source, compiled.plans, options.gates))
     return files

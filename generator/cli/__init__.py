@@ -4,7 +4,7 @@
 command shares (one BuildOptions); the commands register themselves on import.
 """
 
-from slogen.cli import build_commands, read_commands  # noqa: F401  (registers the commands)
+from slogen.cli import build_commands, edit_commands, read_commands  # noqa: F401  (registers the commands)
 from slogen.cli.app import app, main
 
 __all__ = ["app", "main"]

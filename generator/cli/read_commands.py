@@ -51,8 +51,9 @@ def explain(
     for service in tree.services:
         tests = service.compiled.tests if service.compiled is not None else None
         for plan in service.plans:
+            notes = plan.exclusion.lines() if plan.exclusion else []
             if markdown:
-                typer.echo(markdown_table(plan, tests))
+                typer.echo(markdown_table(plan, tests) + "".join(f"\n- {line}" for line in notes) + ("\n" if notes else ""))
                 continue
             rows = Table(title=f"{plan.service}/{plan.name} ({plan.objective_percent}% {plan.window_text()})")
             for column in COLUMNS:
@@ -60,6 +61,8 @@ def explain(
             for row in explain_rows(plan, tests):
                 rows.add_row(*row.cells)
             print_table(rows)
+            for line in notes:
+                typer.echo(f"  {line}")
     warn_untested(tree.services)
 
 
@@ -75,7 +78,8 @@ def budget(
     if format not in ("table", "json", "markdown"):
         typer.echo(f"--format: expected table, json or markdown, got {format!r}", err=True)
         raise typer.Exit(EXIT_INPUT)
-    budgets = [slo_budget(plan, rps) for plan in compile_tree(specs_or_default(specs), options).plans]
+    plans = compile_tree(specs_or_default(specs), options).plans
+    budgets = [slo_budget(plan, rps) for plan in plans]
     if format == "json":
         typer.echo(json.dumps(budget_json(budgets), indent=2))
     elif format == "markdown":
@@ -86,6 +90,9 @@ def budget(
         tiers = [row for b in budgets for row in tier_rows(b)]
         if tiers:
             print_table(table("Alert tiers: detection time at 100% errors", TIER_HEADERS, tiers))
+        for plan in plans:
+            for line in plan.exclusion.lines() if plan.exclusion else []:
+                typer.echo(f"{plan.id}: {line}")
 
 
 @app.command()

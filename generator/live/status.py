@@ -102,7 +102,20 @@ def status_queries(plans: list[SLOPlan]) -> dict[str, str]:
         queries["calendar_ratio"] = f"{names.CALENDAR_ERROR_RATIO}{{{match}}}"
         queries["calendar_end"] = f"{names.CAL_END}{{{match}}}"
         queries["calendar_elapsed"] = f"time() - {names.CAL_START}{{{match}}}"
+    if any(plan.exclusion for plan in plans):
+        queries["excluded"] = f"{names.EXCLUSION_STATE}{{{match}}} > 0"
     return queries
+
+
+def exclusion_notes(plans: list[SLOPlan], answers: _Answers) -> list[str]:
+    """The SLOs inside an exclusion now: said, never failing (their windows are gated, not broken)."""
+    notes = []
+    for plan in plans:
+        for sample in answers.samples("excluded", plan) if plan.exclusion else ():
+            how = "its events left out" if sample.value >= 2 else "its errors counted as good"
+            reasons = "; ".join(dict.fromkeys(w.reason for w in plan.exclusion.windows))
+            notes.append(f"{plan.id}: inside an exclusion now ({how}); its exclusions: {reasons}")
+    return notes
 
 
 @dataclass(frozen=True)
@@ -138,7 +151,7 @@ def status_report(
         for row in rows
         if row.short_history
     ]
-    return StatusReport(rows, problems + kept, history_notes + notes)
+    return StatusReport(rows, problems + kept, history_notes + notes + exclusion_notes(plans, answers))
 
 
 def build_status(plans: list[SLOPlan], results: dict[str, list[Sample]]) -> tuple[list[SLOStatus], list[str]]:

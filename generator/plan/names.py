@@ -43,6 +43,8 @@ CAL_INFO = "slogen_slo_calendar_info"
 TS_GOOD_1H = "slo:timeslices_good:count1h"  # good slices ending in the last hour
 TS_TOTAL_1H = "slo:timeslices_total:count1h"  # slices with traffic ending in the last hour
 FORECAST_ALERT = "SLOErrorBudgetForecast"
+# What an SLO's exclusions leave out now: 0 nothing, 1 counted as good, 2 absent (plan/exclusions.py).
+EXCLUSION_STATE = "slo:exclusion:state"
 
 
 def slo_id(service: str, slo: str) -> str:

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from slogen.plan import names
 from slogen.plan.calendar_periods import NOMINAL, Calendar, calendar_plan
+from slogen.plan.exclusions import ExclusionPlan, exclusion_plan, gated
 from slogen.plan.nodata import NoDataPlan, no_data_plan
 from slogen.plan.composite import CompositePlan, composite_plan, composite_problems, composite_rates
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
@@ -70,6 +71,8 @@ class SLOPlan:
     team: str | None = None
     # A composite (user-journey) SLO's members and method (plan/composite.py).
     composite: CompositePlan | None = None
+    # Time left out of the budget (plan/exclusions.py): its rates are gated by it.
+    exclusion: ExclusionPlan | None = None
 
     # Cached: read for every rule of the SLO (frozen dataclass, so it cannot go stale).
     @cached_property
@@ -346,6 +349,15 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
     else:
         # The models have parsed every user expression already, so this cannot fail.
         rates = base_rates(slo.sli, tuple(slo.grouping), ref)
+    entries = [(e, ("exclusions", i)) for i, e in enumerate(service.exclusions)]
+    entries += [(e, loc + ("exclusions", i)) for i, e in enumerate(slo.exclusions)]
+    exclusion, found = exclusion_plan(entries) if entries else (None, [])
+    problems += found
+    if exclusion is not None and composite is not None and composite.method == "worst":
+        # A worst composite's long windows are its members' own ratios, which no gate reaches.
+        problems.append(Problem(entries[0][1], "exclusions on a `worst` composite are not supported: exclude the time on its members"))
+    elif exclusion is not None and rates is not None:
+        rates = gated(rates, exclusion, names.slo_id(service.service, slo.name), tuple(slo.grouping))
 
     if problems or rates is None:
         return None, problems
@@ -376,6 +388,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         alert_templates=alerting is not False and alerting.templates,
         team=service.team or service.labels.get("team"),
         composite=composite,
+        exclusion=exclusion,
     )
     return plan, []
 
@@ -453,4 +466,5 @@ def plan_service(service: ServiceSpec) -> tuple[list[SLOPlan], list[Problem]]:
         problems += found
         if plan is not None:
             plans.append(plan)
-    return plans, problems
+    # A service-wide exclusion's problem is found once per SLO: reported once.
+    return plans, list(dict.fromkeys(problems))

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 from slogen.spec.calendar_window import CALENDAR_NOMINAL_SECONDS, CalendarWindow, quarter_start, week_start
 from slogen.spec.durations import parse_duration
+from slogen.spec.exclusions import Exclusion
 from slogen.spec.fields import (
     ALERT_NAME_PATTERN,
     NAME_VALIDATION,
@@ -28,7 +29,7 @@ from slogen.spec.indicators import SLI, SLICE_OPS, LatencySLI, QuerySLI, RatioSL
 
 # The stages after spec/ (plan, emit, postmortem) import the native spec from here alone.
 __all__ = [
-    "CALENDAR_NOMINAL_SECONDS", "NAME_VALIDATION", "SLI", "SLICE_OPS", "SLO", "Alerting", "BudgetPolicy", "CalendarWindow",
+    "CALENDAR_NOMINAL_SECONDS", "NAME_VALIDATION", "SLI", "SLICE_OPS", "SLO", "Alerting", "BudgetPolicy", "CalendarWindow", "Exclusion",
     "LatencySLI", "NoData", "PolicyAlert", "PolicyState", "QuerySLI", "RatioSLI", "ServiceSpec", "Severity", "Tier",
     "TimeslicesSLI", "json_schema", "quarter_start", "reserved_label_problem", "threshold_seconds", "week_start",
 ]
@@ -195,6 +196,7 @@ class SLO(Strict):
         "recorded here, `slogen test --strict` still passes and names it",
         examples=["probe_success is checked by the blackbox exporter's own end-to-end suite"],
     )
+    exclusions: list[Exclusion] = Field([], description="Time left out of this SLO's error budget (besides the service's)")
 
     @field_validator("objective", mode="before")
     @classmethod
@@ -249,6 +251,7 @@ class ServiceSpec(Strict):
     )
     labels: Labels = {}
     policy: BudgetPolicy | None = Field(None, description="Error-budget policy of every SLO (default: slogen's)")
+    exclusions: list[Exclusion] = Field([], description="Time left out of every SLO's error budget: maintenance, corrections")
     slos: list[SLO] = Field(min_length=1)
 
 

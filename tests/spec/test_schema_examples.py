@@ -37,6 +37,8 @@ PLACES: dict[str, Callable[[str, Any], dict]] = {
     "CalendarWindow": lambda key, value: _spec({"window": {"calendar": "month", key: value}}),
     "LatencySLI": lambda key, value: _spec({"sli": {"latency": {"histogram": HISTOGRAM, "threshold": 0.25, key: value}}}),
     "TimeslicesSLI": lambda key, value: _spec({"sli": {"timeslices": {"ratio_of": RATIO, key: value}}}),
+    "Exclusion": lambda key, value: _spec(exclusions=[{"reason": "r", "when": "up == 0", key: value} if key != "when" else {"reason": "r", key: value}]),
+    "Every": lambda key, value: _spec(exclusions=[{"reason": "r", "every": {"weekday": "sunday", "at": "02:00", "for": "2h", key: value}}]),
 }
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from slogen.emit.dashboards.grafana import (
+    prometheus_annotation,
     UID_MAX,
     Grid,
     Steps,
@@ -325,6 +326,16 @@ def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
         panels=panels,
         time_from="now-7d",
         links=[dashboards_link("SLO dashboards", TAG)],
+        annotations=[_exclusions_annotation(plan) for plan in plans if plan.exclusion is not None],
+    )
+
+
+def _exclusions_annotation(plan: SLOPlan) -> dict:
+    """The SLO's excluded time as an annotation region, its reasons as the text (the series carries no reasons)."""
+    assert plan.exclusion is not None
+    reasons = "; ".join(dict.fromkeys(f"{w.reason} ({w.describe()})" for w in plan.exclusion.windows))
+    return prometheus_annotation(
+        f"Exclusions: {plan.name}", f"{plan.selector(names.EXCLUSION_STATE)} > 0", f"{plan.name}: excluded from the error budget", reasons
     )
 
 

@@ -257,12 +257,13 @@ def datasource_variable() -> dict:
 
 
 def dashboard(
-    uid: str, title: str, description: str, tags: list[str], panels: list[dict], time_from: str, links: list[dict]
+    uid: str, title: str, description: str, tags: list[str], panels: list[dict], time_from: str, links: list[dict],
+    annotations: list[dict] | None = None,
 ) -> dict:
     """A complete dashboard; panel ids are numbered here so they are unique by construction."""
     numbered = [{"id": index, **panel} for index, panel in enumerate(panels, start=1)]
     return {
-        "annotations": {"list": []},
+        "annotations": {"list": annotations or []},
         "description": description,
         "editable": True,
         "fiscalYearStartMonth": 0,
@@ -282,6 +283,22 @@ def dashboard(
         "uid": uid,
         "version": 1,
         "weekStart": "",
+    }
+
+
+def prometheus_annotation(name: str, expr: str, title: str, text: str) -> dict:
+    """A Grafana annotation drawn where `expr` returns series (regions while it holds)."""
+    return {
+        "datasource": DATASOURCE,
+        "enable": True,
+        "expr": expr,
+        "iconColor": "rgba(128, 128, 128, 0.5)",
+        "name": name,
+        "step": "1m",
+        "tagKeys": "slo_name",
+        "textFormat": text,
+        "titleFormat": title,
+        "useValueForTime": False,
     }
 
 

@@ -62,8 +62,9 @@ def _text(group: Group) -> str:
     return rule_file_text((group,)).removeprefix("groups:\n")
 
 
-def copy(rule_text: str, groups: Sequence[Group], original: str) -> str:
-    """The rule file `rule_text` (whose slow groups are `groups`) with those groups on their cadence.
+def copy(rule_text: str, groups: Sequence[Group], original: str, also: Sequence[tuple[Group, Group]] = ()) -> str:
+    """The rule file `rule_text` (whose slow groups are `groups`) with those groups on their cadence,
+    and each group of `also` replaced by its partner (exclusion_clock.py).
 
     Raises ValueError when a group's text is not found in the file exactly once: the copy
     must differ from the file in those groups only.
@@ -72,11 +73,11 @@ def copy(rule_text: str, groups: Sequence[Group], original: str) -> str:
     if not head.startswith("#"):
         head, newline, body = "", "", rule_text
     out = body
-    for group in groups:
+    for group, new in [(group, on_cadence(group)) for group in groups] + list(also):
         block = _text(group)
         if not block.endswith("\n"):
             raise ValueError(f"group {group.name}: unexpected text")
         if out.count(block) != 1:
             raise ValueError(f"group {group.name} is not in the rule file exactly once")
-        out = out.replace(block, _text(on_cadence(group)))
+        out = out.replace(block, _text(new))
     return head + newline + NOTE.format(original=original) + out

@@ -97,6 +97,9 @@ def _slo_section(plan: SLOPlan, budget: SLOBudget, history: History | None, shap
         parts.append(_figure("Detection time vs error rate", "detection", detection_reference(plan, shape, symbol)))
     else:
         parts.append("<p>No burn-rate alerts.</p>\n")
+    if plan.exclusion is not None:
+        rows = [[w.reason, w.describe(), "left out" if w.count_as == "absent" else "counted as good", format_duration(w.tail) if w.tail else "0s"] for w in plan.exclusion.windows]
+        parts.append("<h3>Exclusions (time left out of the budget)</h3>\n" + _table(["reason", "when", "events", "tail"], rows, "exclusions"))
     if history is not None and history.since is None:
         # Rules deployed minutes ago, or not at all: say so rather than draw empty charts.
         parts.append(

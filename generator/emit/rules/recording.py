@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from slogen.emit.rules.corrections import corrected, one_offs
 from slogen.plan import names
 from slogen.plan.calendar_periods import period_bounds
 from slogen.plan.slo import SLOPlan
@@ -228,7 +229,21 @@ def windows_of(scope: Scope, plans: Sequence[SLOPlan], interval: int) -> list[Ru
         w: [plan for plan in plans if w in plan.windows and w not in plan.counter_windows and not _worst(plan)]
         for w in sorted({w for plan in plans for w in plan.windows if interval_of(w) == interval})
     }
-    return [window_rule(scope, some, w) for w, some in needing.items() if some]
+    rules = []
+    for w, some in needing.items():
+        # Windows of a day and more of an SLO with one-off exclusions: its own rule (corrections.py).
+        corrected = [plan for plan in some if source_of(w, _RECORDED) == "hourly" and one_offs(plan)]
+        plain = [plan for plan in some if plan not in corrected]
+        rules += [window_rule(scope, plain, w)] if plain else []
+        rules += [corrected_rule(plan, w) for plan in corrected]
+    return rules
+
+
+def corrected_rule(plan: SLOPlan, window: int) -> Rule:
+    """One SLO's error ratio over a window of 1d or more, its past one-off exclusions left out."""
+    common, by = labelling((plan,))
+    labels = tuple(sorted({**common, names.LABEL_WINDOW: format_duration(window)}.items()))
+    return Rule(record=names.error_ratio(window), expr=corrected(plan, window, sum_by(by)), labels=labels)
 
 
 def _worst(plan: SLOPlan) -> bool:
@@ -238,8 +253,11 @@ def _worst(plan: SLOPlan) -> bool:
 # Per SLO: the rules that read the user's series, and the constants nothing derives.
 
 def base_rules(plan: SLOPlan) -> list[Rule]:
-    """The 5m base rates from the user's counters."""
-    return [
+    """The 5m base rates from the user's counters (after the exclusion state that gates them)."""
+    state = [] if plan.exclusion is None else [
+        Rule(record=names.EXCLUSION_STATE, expr=plan.exclusion.state.text, labels=tuple(plan.series_labels.items()))
+    ]
+    return state + [
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),
     ]

@@ -135,8 +135,8 @@ def expression_problems(groups: list[Group] | tuple[Group, ...]) -> list[str]:
 
 def _identity(plan: SLOPlan) -> list[str] | None:
     """The values the placeholders stand for, or None when the plan must take the direct path."""
-    if "{{" in plan.description or plan.alert_templates:
-        return None
+    if "{{" in plan.description or plan.alert_templates or plan.exclusion is not None:
+        return None  # exclusions: few SLOs, each its own rules
     values = [plan.service, plan.name, *(value for _, value in plan.labels)]
     if plan.description:
         values.append(plan.description)
