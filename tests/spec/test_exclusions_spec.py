@@ -146,7 +146,7 @@ def test_dashboards_draw_exclusions_as_annotations(tmp_path):
 
     board = json.loads(compile_files([write_spec(tmp_path / "a", README_EXAMPLE)])["dashboards/checkout.json"])
     (note,) = board["annotations"]["list"]
-    assert note["expr"] == 'slo:exclusion:state{slo_id="checkout-availability"} > 0'
+    assert note["target"]["expr"] == 'slo:exclusion:state{slo_id="checkout-availability"} > 0'
     assert "database upgrade (2026-12-12T02:00:00Z .. 2026-12-12T04:00:00Z)" in note["textFormat"]
     without = README_EXAMPLE.split("exclusions:")[0] + "slos:" + README_EXAMPLE.split("slos:")[1]
     assert json.loads(compile_files([write_spec(tmp_path / "b", without)])["dashboards/checkout.json"])["annotations"] == {"list": []}

@@ -287,15 +287,15 @@ def dashboard(
 
 
 def prometheus_annotation(name: str, expr: str, title: str, text: str) -> dict:
-    """A Grafana annotation drawn where `expr` returns series (regions while it holds)."""
+    """A Grafana annotation drawn where `expr` returns series (regions while it holds): the query in
+    `target`, as Grafana's Prometheus annotation editor saves it; title, text and tags beside it."""
     return {
         "datasource": DATASOURCE,
         "enable": True,
-        "expr": expr,
         "iconColor": "rgba(128, 128, 128, 0.5)",
         "name": name,
-        "step": "1m",
         "tagKeys": "slo_name",
+        "target": {"expr": expr, "interval": "1m", "refId": "Anno"},
         "textFormat": text,
         "titleFormat": title,
         "useValueForTime": False,

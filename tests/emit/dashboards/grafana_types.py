@@ -56,7 +56,13 @@ def dashboard_ts(dashboard: dict, root: Path) -> str:
     """A TypeScript module that type-checks only if `dashboard` fits this Grafana line's types."""
     veneer = _declaration(root, "veneer/dashboard.types.d.ts")
     lines = [
-        f'import type {{ Dashboard, FieldConfig, MatcherConfig, Panel, RowPanel }} from "{veneer}";',
+        f'import type {{ AnnotationQuery, Dashboard, FieldConfig, MatcherConfig, Panel, RowPanel }} from "{veneer}";',
+        # Grafana publishes no type for the Prometheus data source's query, so an annotation's
+        # Prometheus parts are held to the fields its annotation support reads (the query in
+        # `target`, title, text and tags at the top level); everything else to AnnotationQuery.
+        "type PromAnnotation = Top<Omit<AnnotationQuery, 'target'>> & {"
+        " target?: { refId: string; expr: string; interval?: string };"
+        " titleFormat?: string; textFormat?: string; tagKeys?: string; useValueForTime?: boolean };",
         # A panel whose options and field config are its plugin's own types (the
         # published Panel leaves them open as Record<string, unknown>).
         # JSON holds an enum's string value, not the TypeScript enum: map every string
@@ -101,6 +107,11 @@ def dashboard_ts(dashboard: dict, root: Path) -> str:
     for i, p in enumerate(panels):
         panel(p, f"panel_{i}")
     top = {k: v for k, v in dashboard.items() if k != "panels"}
+    annotations = (top.get("annotations") or {}).get("list", [])
+    for i, annotation in enumerate(annotations):
+        body.append(f"const annotation_{i}: PromAnnotation = {_literal(annotation)};")
+    if annotations:
+        top = {**top, "annotations": {**top["annotations"], "list": []}}
     body.append(f"const dashboard: Top<Omit<Dashboard, 'panels'>> = {_literal(top)};")
     for kind, alias in plugins.items():
         lines.append(f'import type * as {alias} from "{panel_types(root, kind)}";')
