@@ -75,22 +75,23 @@ $(TOOLS_BIN)/thanos: $(ENGINES_DIR)/thanos/go.mod $(ENGINES_DIR)/thanos/go.sum
 $(TOOLS_BIN)/thanos-rules-check: $(ENGINES_DIR)/thanos/go.mod $(ENGINES_DIR)/thanos/go.sum $(ENGINES_DIR)/thanos/rulescheck/main.go
 	$(call engine_build,thanos,$(THANOS_TAGS),$(THANOS_LDFLAGS),./rulescheck)
 
-# Sloth, for differential tests against its rule shapes.
+# Sloth, the reference of the differential tests (tests/spec/test_sloth_binary.py runs
+# `sloth generate` on every Sloth file of the corpus).
 SLOTH_MODVERSION := $(call engine_version,sloth,github.com/slok/sloth)
 
 $(TOOLS_BIN)/sloth: $(ENGINES_DIR)/sloth/go.mod $(ENGINES_DIR)/sloth/go.sum
 	$(call engine_build,sloth,,-X github.com/slok/sloth/internal/info.Version=$(SLOTH_MODVERSION),github.com/slok/sloth/cmd/sloth)
 
-# What `make test` needs. The full thanos and sloth binaries build too but take over
-# 30 minutes cold on 2 cores, so they are opt-in (`make engines-all`); the two rule
-# checkers are minutes at most. pyrra does not build here; Mimir is AGPL-3.0 and is not
-# built (tools/engines/README.md).
-ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check cortex-rules-check gate-eval)
+# What `make test` needs. The full thanos binary builds too but takes over 30 minutes
+# cold on 2 cores, so it is opt-in (`make engines-all`); the two rule checkers and sloth
+# are minutes at most (sloth: 5 min of CPU cold, tools/engines/README.md). pyrra does not
+# build here; Mimir is AGPL-3.0 and is not built (tools/engines/README.md).
+ENGINE_BINS := $(addprefix $(TOOLS_BIN)/,promtool3 prometheus3 vmalert victoria-metrics thanos-rules-check cortex-rules-check gate-eval sloth)
 
 .PHONY: engines engines-all engines-clean
 engines: $(ENGINE_BINS)
 
-engines-all: $(ENGINE_BINS) $(addprefix $(TOOLS_BIN)/,thanos sloth)
+engines-all: $(ENGINE_BINS) $(TOOLS_BIN)/thanos
 
 engines-clean:
 	rm -rf .tools

@@ -2,14 +2,12 @@
 file, under one promtool run on the same synthetic series, give the same SLI per group
 and the same alerting decisions.
 
-The source tools' rules come from their documented rule shapes, since the real `sloth`
-and `pyrra` commands are not built on this branch:
-
-* Sloth: `sloth_rules` writes Sloth v0.16.0's templates (recording rules per window,
-  the multiwindow alerts).  `test_sloth_shape_is_sloths_own_output` holds it to Sloth's
-  own generated output in the corpus (`it-base.expected.yml`), so the shape is Sloth's,
-  not a guess.
-* Pyrra: `pyrra_rules` writes the shapes of `slo/rules.go` at commit 1ba95afb
+* Sloth: the real `sloth generate` (v0.16.0, built by `make test`: tests/sloth_generate.py)
+  is the reference; tests/spec/test_sloth_binary.py runs it on every Sloth file of the
+  corpus.  `sloth_rules`, a model of Sloth's templates (recording rules per window, the
+  multiwindow alerts), is only a cross-check: `test_sloth_model_is_the_real_output` holds
+  it to the binary's output.
+* Pyrra: the `pyrra` command does not build here (tools/engines/README.md), so `pyrra_rules` writes the shapes of `slo/rules.go` at commit 1ba95afb
   (/work/shared/research/pyrra.md 2.2-2.4): a `:burnrate<w>` ratio per scaled window,
   read from the raw counters, and `short > (factor * (1-target)) and long > (...)` with
   the tier's `for`.
@@ -33,6 +31,7 @@ from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.formats.source import normalise_window
 from slogen.spec.promql import substitute_window
 
+import sloth_generate
 from promtool_scenarios import check_rule_test, counter
 from slogen_testing import compile_files
 
@@ -85,18 +84,26 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_sloth_shape_is_sloths_own_output():
-    """The shape above reproduces Sloth's generated rules for its own integration input."""
-    spec = yaml.safe_load((CONFORMANCE / "sloth/it-base.input.yml").read_text())
-    spec["slos"] = spec["slos"][:1]  # slo1: the events SLI
-    ours = {(r.get("record") or r["alert"] + r["labels"]["sloth_severity"]): r for g in sloth_rules(spec) for r in g["rules"]}
-    theirs = {}
-    for doc in yaml.safe_load_all((CONFORMANCE / "sloth/it-base.expected.yml").read_text()):
-        for group in (doc or {}).get("groups", []):
-            if group["name"].endswith("svc01-slo1"):
-                for rule in group["rules"]:
-                    theirs[rule.get("record") or rule["alert"] + rule["labels"]["sloth_severity"]] = rule
-    assert len(ours) == 9
+# prometheus/v1 files whose SLOs the model covers (events SLIs; alerts named, page and ticket on).
+MODEL_FILES = ("it-base.input.yml", "example-getting-started.input.yml", "example-home-wifi.input.yml", "real/kuadrant-availability-by-request-host.yaml")
+
+
+def _by_rule(groups) -> dict:
+    return {(r["labels"]["sloth_id"] if "record" in r else r["alert"], r.get("record") or r["labels"]["sloth_severity"]): r
+            for g in groups for r in g["rules"] if "sloth_window" in r["labels"] or "sloth_severity" in r["labels"]}
+
+
+@pytest.mark.parametrize("name", MODEL_FILES)
+def test_sloth_model_is_the_real_output(name):
+    """The model above writes the SLI recordings and alerts the real `sloth generate` writes for the corpus file's events SLOs."""
+    path = CONFORMANCE / "sloth" / name
+    spec = yaml.safe_load(path.read_text())
+    spec["slos"] = [slo for slo in spec["slos"] if "events" in slo["sli"]]
+    ours = _by_rule(sloth_rules(spec))
+    ids = {f"{spec['service']}-{slo['name']}" for slo in spec["slos"]}
+    theirs = {key: rule for key, rule in _by_rule(sloth_generate.generate(path).groups).items()
+              if rule["labels"].get("sloth_id", next(iter(ids))) in ids}
+    assert len(ours) == 9 * len(spec["slos"]) and ours.keys() <= theirs.keys()
     for key, rule in ours.items():
         assert _squash(rule["expr"]) == _squash(theirs[key]["expr"]), key
         assert rule["labels"] == theirs[key]["labels"], key
@@ -136,8 +143,7 @@ KUADRANT = CONFORMANCE / "sloth/real/kuadrant-availability-by-request-host.yaml"
 
 def test_sloth_per_host_slis_and_alerts_agree(tmp_path, promtool):
     """kuadrant: `sum(...) by (request_host)` is one SLI per host in Sloth and in slogen."""
-    spec = yaml.safe_load(KUADRANT.read_text())
-    other = _rules_file(sloth_rules(spec), "sloth:")
+    other = sloth_generate.renamed(sloth_generate.generate(KUADRANT).groups)
     metric = 'istio_requests_total{job="ingress-metrics-proxy", request_host="%s", response_code="%s"}'
     series = {
         metric % ("busy", "200"): counter((90, 6000)),
@@ -241,13 +247,10 @@ def test_differential_inputs_are_real_corpus_files(path):
 
 
 def test_missing_good_series_is_all_bad_where_sloth_has_no_sli(tmp_path, promtool):
-    """Sloth's own rules (its expected output for its OpenSLO input) beside slogen's, with only
+    """Sloth's own rules (`sloth generate` on its OpenSLO input) beside slogen's, with only
     5xx traffic: the good query is empty.  Sloth's `1 - good/total` has no sample (no SLI, no
     alert: the outage is invisible); slogen counts every event as bad.  A named difference."""
-    groups = []
-    for doc in yaml.safe_load_all((CONFORMANCE / "sloth/it-openslo.expected.yml").read_text()):
-        groups += (doc or {}).get("groups", [])
-    other = _rules_file(groups, "sloth:")
+    other = sloth_generate.renamed(sloth_generate.generate(CONFORMANCE / "sloth/it-openslo.input.yml").groups)
     series = {'http_request_duration_seconds_count{job="myservice", code="500"}': counter((60, 60))}
     checks = []
     for window in ("5m", "30m", "1h"):
