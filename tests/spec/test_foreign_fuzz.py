@@ -23,7 +23,7 @@ from slogen_testing import document_paths, examples
 DIAGNOSTIC = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
 # Python's reprs of values a YAML file holds (issue 26): a message writes a value as YAML does
 # (2022-01-01 12:00:00, null, true, [a, b]), never as Python prints it.
-REPR = re.compile(r"datetime\.|Decimal\(|\bNone\b|\bTrue\b|\bFalse\b|[\[{]['\"][^'\"]|(?<![.\w])(nan|inf)\b|<class |object at 0x")
+REPR = re.compile(r"datetime\.|Decimal\(|\bNone\b|\bTrue\b|\bFalse\b|[\[{]'[^']|(?<![.\w])(nan|inf)\b|<class |object at 0x")
 FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 SLOTH = {

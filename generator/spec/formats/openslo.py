@@ -203,7 +203,7 @@ def _convert_composite(r: Reader, data: dict, spec: dict, objects: Objects) -> N
             r.problem(("spec", key), f"a composite SLO's objectives give their own indicators: drop spec.{key}")
     method = spec.get("budgetingMethod")
     if method != "Occurrences":
-        r.problem(("spec", "budgetingMethod"), f"a composite SLO with budgetingMethod {method!r} is not supported: "
+        r.problem(("spec", "budgetingMethod"), f"a composite SLO with budgetingMethod {written(method)} is not supported: "
                   "only Occurrences composites (weights multiplying burn rates) have a native form")
     alerting = alert_policies(objects, r, spec, window)
     members: list[tuple[str, Decimal, Decimal]] = []

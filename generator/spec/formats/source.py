@@ -218,6 +218,10 @@ def written(value: Any) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, (datetime.date, Decimal)):
         return str(value)
+    if isinstance(value, (list, dict)):
+        # JSON is YAML's flow style with double quotes: ["0"] cannot be mistaken for a
+        # Python repr, where YAML's own ['0'] can.
+        return json.dumps(value, ensure_ascii=False, default=str)
     return yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True).strip().removesuffix("\n...").strip()
 
 
