@@ -51,3 +51,24 @@ def openslo_shop(good: str, total: str, *, counter: bool = False) -> str:
         lines.append("        counter: true")
     lines += [f"        good: {_prometheus_source(good)}", f"        total: {_prometheus_source(total)}"]
     return "\n".join(lines) + "\n"
+
+
+# The README's exclusions example (#28), as written there: every kind of exclusion.
+EXCLUSIONS_EXAMPLE = """\
+service: checkout
+exclusions:
+  - reason: database upgrade
+    from: 2026-12-12T02:00:00Z
+    to: 2026-12-12T04:00:00Z
+  - reason: weekly maintenance
+    every: {weekday: sunday, at: "02:00", for: 2h, time_zone: Europe/Berlin}
+  - reason: deploys
+    when: maintenance_mode{service="checkout"} == 1
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="checkout", code=~"5.."}
+        total: http_requests_total{job="checkout"}
+"""

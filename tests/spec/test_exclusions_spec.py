@@ -16,25 +16,8 @@ from slogen.plan.slo import plan_service
 from slogen.spec.exclusions import Every
 from slogen.spec.model import ServiceSpec
 from slogen_testing import compile_files, diagnostics_of, write_spec
+from spec_literals import EXCLUSIONS_EXAMPLE as README_EXAMPLE
 
-README_EXAMPLE = """\
-service: checkout
-exclusions:
-  - reason: database upgrade
-    from: 2026-12-12T02:00:00Z
-    to: 2026-12-12T04:00:00Z
-  - reason: weekly maintenance
-    every: {weekday: sunday, at: "02:00", for: 2h, time_zone: Europe/Berlin}
-  - reason: deploys
-    when: maintenance_mode{service="checkout"} == 1
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="checkout", code=~"5.."}
-        total: http_requests_total{job="checkout"}
-"""
 
 
 def test_the_readme_example_compiles_as_written(tmp_path):

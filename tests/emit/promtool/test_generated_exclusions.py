@@ -11,25 +11,9 @@ from pathlib import Path
 import pytest
 
 from slogen_testing import compile_files, run_promtool, write_spec
+from spec_literals import EXCLUSIONS_EXAMPLE
 
-SPEC = """
-service: checkout
-exclusions:
-  - reason: database upgrade
-    from: 2026-12-12T02:00:00Z
-    to: 2026-12-12T04:00:00Z
-  - reason: weekly maintenance
-    every: {weekday: sunday, at: "02:00", for: 2h, time_zone: Europe/Berlin}
-  - reason: deploys
-    when: maintenance_mode{service="checkout"} == 1
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="checkout", code=~"5.."}
-        total: http_requests_total{job="checkout"}
-"""
+SPEC = EXCLUSIONS_EXAMPLE
 
 
 def _write(files: dict[str, str], out: Path) -> None:
