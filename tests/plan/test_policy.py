@@ -183,10 +183,10 @@ def test_policy_validation_points_at_the_state(tmp_path, states, message):
 
 
 def test_reserved_labels_in_the_policy_alert_are_reported(tmp_path):
-    text = POLICY_SLO.replace("      states:\n", "      alert: {labels: {slo_x: y}}\n      states:\n")
+    text = POLICY_SLO.replace("      states:\n", "      alert: {labels: {slo_action: y}}\n      states:\n")
     text += "        - {action: a, above: 0}\n        - {action: b}\n"
     got = diagnostics_of([write_spec(tmp_path, text)])
-    assert len(got) == 1 and "label name 'slo_x' is reserved" in got[0], got
+    assert len(got) == 1 and "label name 'slo_action' is reserved" in got[0], got
 
 
 def test_threshold_is_a_decimal_ratio_not_a_float(tmp_path):

@@ -151,7 +151,8 @@ class SLORow:
     @property
     def budget_spent(self) -> float | None:
         """Bad events over the bad events the objective allows for the period's traffic."""
-        return self.errors / (self.budget * self.events) if self.events > 0 else None
+        allowed = self.budget * self.events  # 0 when the traffic is too small to allow any (underflow)
+        return self.errors / allowed if allowed > 0 else None
 
     @property
     def missed(self) -> bool:

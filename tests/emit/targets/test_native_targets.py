@@ -56,10 +56,10 @@ def test_thanos_rules_check_takes_them(tmp_path):
     assert result.returncode == 0 and "result=SUCCESS" in result.stderr, result.stderr
 
 
-def test_mimir_rules_check_takes_them(tmp_path):
+def test_cortexs_ruler_takes_the_mimir_files(tmp_path):
     files = _files(tmp_path, "mimir")
-    result = subprocess.run([tool("mimir-rules-check", "mimir"), "lint", *map(str, files)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run([tool("cortex-rules-check", "cortex"), "check", *map(str, files)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "SUCCESS" in result.stderr, result.stdout + result.stderr
 
 
 def test_vmalert_refuses_them_at_their_format(tmp_path):
