@@ -56,6 +56,7 @@ ARGS: dict[str, tuple[tuple[str, ...], SpecOptions]] = {
 # some files name are not in the corpus (and slogen does not run plugins).
 SLOTH_REFUSES = {
     "docgen-probe-success-typo-alerting": "invalid SLI: sli error query",
+    "docgen-copy-typo-alerting-keys": "invalid SLI: sli error query",
     "example-plugin-getting-started": 'plugin "getting_started_availability" not found',
     "example-plugin-k8s-getting-started": 'plugin "getting_started_availability" not found',
     "it-invalid-version": "could not load with any of the supported spec types",
