@@ -68,15 +68,19 @@ check: $(STAMP)
 	$(SLOGEN) check $(SPECS) --out $(OUT) --target $(TARGETS) $(TARGET_OPTS)
 
 # engines: Prometheus 3 (and the other Go-built engines) in .tools/bin/, tools/engines.mk.
+# On every core (pytest-xdist), a test file per worker at a time: module fixtures are built
+# once, and the live tests of one file never race each other. The 25 slowest are listed, so
+# the 45-minute budget's hogs show in CI's log.
+PYTEST_WORKERS ?= auto
 test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 # The inner loop, under 3 minutes on 2 cores; `make test` (what CI runs) stays the whole suite.
 # `pytest --fast` (tests/conftest.py) selects every test not marked `slow` (the marker in
 # pyproject.toml: more than a few seconds alone here), runs the engine-parametrized ones on
 # Prometheus 3 only, and property tests at 20 examples each (slogen_testing.examples).
 test-fast: $(STAMP) promtool engines
-	$(PY) -m pytest -q --fast
+	$(PY) -m pytest -q --fast -n $(PYTEST_WORKERS) --dist loadfile
 
 # Benchmarks (the compile rounds, then about 25 minutes): compile throughput at 10,000 SLOs, rule evaluation
 # cost in a real Prometheus against Sloth's and Pyrra's rule shapes, the alerts' detection and reset times on an
