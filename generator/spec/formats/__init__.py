@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slogen.spec.formats import openslo, pyrra, sloth
+from slogen.spec.formats import budget_adjustment, openslo, pyrra, sloth
 from slogen.spec.formats.source import Conversion, written
 
 NATIVE = "native"
+# Not SLOs: exclusions for SLOs of other documents, joined once every spec has loaded.
+ADJUSTMENT = "budget-adjustment"
 
 # Format name -> (detector, human description) in the order they are tried.
 _DETECTORS = (
@@ -20,6 +22,7 @@ _DETECTORS = (
     ("sloth-k8s", sloth.is_sloth_k8s),
     ("openslo", openslo.is_openslo),
     ("pyrra", pyrra.is_pyrra),
+    (ADJUSTMENT, budget_adjustment.is_budget_adjustment),
 )
 
 NOT_A_SPEC = (
@@ -64,7 +67,7 @@ def unknown_format_hint(data: Any) -> str | None:
     if isinstance(api, str) and api.startswith(("openslo/v2", "openslo.com/v2")):
         return (
             f"OpenSLO {api} is not supported: v2alpha is a draft that still changes (`sli`/`sliRef`, `dataSourceRef`); "
-            "slogen reads openslo/v1 (or openslo.com/v1) objects: write this one as v1"
+            "slogen reads openslo/v1 (or openslo.com/v1) objects (and v2alpha's BudgetAdjustment): write this one as v1"
         )
     if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
         return f"unsupported OpenSLO document {api}, kind {written(kind)}: slogen reads openslo/v1 (or openslo.com/v1) objects and openslo/v1alpha SLOs"
