@@ -67,7 +67,7 @@ def unknown_format_hint(data: Any) -> str | None:
     if isinstance(api, str) and api.startswith(("openslo/v2", "openslo.com/v2")):
         return (
             f"OpenSLO {api} is not supported: v2alpha is a draft that still changes (`sli`/`sliRef`, `dataSourceRef`); "
-            "slogen reads openslo/v1 (or openslo.com/v1) objects (and v2alpha's BudgetAdjustment): write this one as v1"
+            "slogen reads openslo/v1 (or openslo.com/v1) objects: write this one as v1"
         )
     if isinstance(api, str) and api.startswith(("openslo/", "openslo.com/")):
         return f"unsupported OpenSLO document {api}, kind {written(kind)}: slogen reads openslo/v1 (or openslo.com/v1) objects and openslo/v1alpha SLOs"

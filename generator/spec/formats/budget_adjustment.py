@@ -120,7 +120,8 @@ def _nobl9(r: Reader, data: dict) -> Adjustment | None:
                                        ("reason",): reason[1]}))
         return out
     for shape in every:
-        origins = {(): r.at(("spec", "rrule")), ("every", "for"): r.at(("spec", "duration")), ("reason",): reason[1]}
+        # A window's length is checked on `every` as a whole: its problems are the duration's.
+        origins = {(): r.at(("spec", "rrule")), ("every",): r.at(("spec", "duration")), ("tail",): r.at(("spec", "duration")), ("reason",): reason[1]}
         out.exclusions.append(({"reason": reason[0], "every": shape}, origins))
     out.warnings.append(r.warning(("spec", "firstEventStart"), "a recurring `every:` has no first date: slogen leaves out every "
                                   "occurrence once the rules run, before firstEventStart too"))
