@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -30,10 +31,15 @@ from slogen.spec.locate import problem_diagnostic
 from slogen.spec.safe_yaml import Document
 from slogen.spec.validation_messages import validation_problems
 
+if TYPE_CHECKING:  # load.py calls this module: its LoadedSpec only as a type
+    from slogen.spec.load import LoadedSpec
+
 Slot = tuple[int, int]  # (index of the loaded spec, index of its SLO)
 
 
-def join_adjustments(loaded: list, adjustments: list[Adjustment], documents: dict[tuple[str, int], Document]) -> tuple[list, list[Diagnostic]]:
+def join_adjustments(
+    loaded: list[LoadedSpec], adjustments: list[Adjustment], documents: dict[tuple[str, int], Document]
+) -> tuple[list[LoadedSpec], list[Diagnostic]]:
     """`loaded` (LoadedSpecs) with each adjustment's exclusions added to the SLOs it names; problems."""
     problems: list[Diagnostic] = []
 
@@ -79,7 +85,7 @@ def join_adjustments(loaded: list, adjustments: list[Adjustment], documents: dic
     return out, problems
 
 
-def _find(loaded: list, ref: SLORef) -> list[Slot] | tuple[Origin, str]:
+def _find(loaded: list[LoadedSpec], ref: SLORef) -> list[Slot] | tuple[Origin, str]:
     """The SLOs a reference names, or where and why it names none (or too many)."""
     if ref.tool == "OpenSLO":
         services = [i for i, item in enumerate(loaded) if item.spec.service == ref.scope]
@@ -102,7 +108,7 @@ def _find(loaded: list, ref: SLORef) -> list[Slot] | tuple[Origin, str]:
     return hits
 
 
-def _reads(item, index: int, name: str) -> str:
+def _reads(item: LoadedSpec, index: int, name: str) -> str:
     """The SLI an SLO reads, by name: the OpenSLO SLI it was converted from, else (native) its own name."""
     indicator = item.indicators[index] if index < len(item.indicators) else None
     return indicator if indicator is not None else name
@@ -116,7 +122,7 @@ def _origin(origins: dict[Loc, Origin], loc: Loc) -> Origin:
     return origins[()]
 
 
-def _locator(item, where: dict[tuple[int, int], dict[Loc, Origin]], documents: dict[tuple[str, int], Document]) -> Callable[[Problem], Diagnostic]:
+def _locator(item: LoadedSpec, where: dict[tuple[int, int], dict[Loc, Origin]], documents: dict[tuple[str, int], Document]) -> Callable[[Problem], Diagnostic]:
     """The spec's own locator, but problems inside an added entry point at the adjustment."""
 
     def locate(problem: Problem) -> Diagnostic:
