@@ -338,3 +338,13 @@ def test_a_tree_compiled_in_workers_still_joins_its_adjustments(tmp_path):
     tree, problems = build_tree([tmp_path], jobs=2)
     assert not problems
     assert "slo:exclusion:state" in tree.files["rules/s3.yml"] and "exclusion" not in tree.files["rules/s4.yml"]
+
+
+def test_convert_writes_the_adjusted_specs_with_their_entries(tmp_path):
+    """`slogen convert` of specs and an adjustment: native specs holding its entries, which load alike."""
+    from slogen_testing import run_slogen
+
+    result = run_slogen("convert", str(DATA / "nobl9-slos.yaml"), str(DATA / "nobl9-monthly-three-slos.yaml"))
+    assert result.returncode == 0, result.stderr
+    native = write_spec(tmp_path, result.stdout, "native.yaml")
+    assert _exclusions([native]) == _exclusions([DATA / "nobl9-slos.yaml", DATA / "nobl9-monthly-three-slos.yaml"])
