@@ -173,4 +173,4 @@ def spec_warnings(item: LoadedSpec) -> tuple[Diagnostic, ...]:
     spec changed, calendar windows whose boundaries are not exact (plan/calendar_periods.py), and for
     any spec, native or converted, default tiers burning below 1x over its window."""
     found = item.warnings + tuple(item.diagnostic(p) for p in phase_warnings([slo.window for slo in item.spec.slos]))
-    return found + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec, converted=item.locate is not None))
+    return found + tuple(item.diagnostic(problem) for problem in tier_warnings(item.spec, converted=item.converted))

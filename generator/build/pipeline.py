@@ -34,9 +34,8 @@ from slogen.emit.report.html import ReportPart, report_part
 from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
 from slogen.spec.errors import Diagnostic, Problem
-from slogen.spec.formats import NATIVE
 from slogen.spec.model import ServiceSpec
-from slogen.spec.load import LoadedSpec, detect_format, discover, display_path, load_file, load_files, nothing_found
+from slogen.spec.load import LoadedSpec, discover, display_path, load_file, load_files, nothing_found
 
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
@@ -138,6 +137,18 @@ def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None
     return outputs, problems
 
 
+def _adjusts(files: list[Path]) -> bool:
+    """Whether a file may hold a budget adjustment: it joins SLOs of other files, so the run
+    loads every file in this process (a worker compiles one file alone)."""
+    for path in files:
+        try:
+            if b"BudgetAdjustment" in path.read_bytes():
+                return True
+        except OSError:
+            continue  # the loader reports it
+    return False
+
+
 def jobs_default() -> int:
     """Worker processes to use: the CPUs this process may run on."""
     try:
@@ -165,7 +176,7 @@ def _build_tree(
 ) -> tuple[Tree, list[Diagnostic]]:
     files, diagnostics = discover(paths, options.spec)
     results: Iterable[tuple[list[ServiceOutput], list[Diagnostic]] | None]
-    if jobs > 1 and len(files) >= PARALLEL_FROM and not detail:
+    if jobs > 1 and len(files) >= PARALLEL_FROM and not detail and not _adjusts(files):
         results = _parallel(files, (paths, options, sink is not None), jobs, sink)
     else:
         results = [None] * len(files)
@@ -177,7 +188,7 @@ def _build_tree(
     converted: list[ServiceOutput] = []
     for item in loaded:
         out = _handed(service_output(item, options, detail), sink)
-        if item.locate is None and detect_format(item.document.data) in (NATIVE, None):
+        if not item.converted:
             by_path.setdefault(item.document.path, []).append(out)
         else:
             converted.append(out)

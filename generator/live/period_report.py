@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from slogen.emit.report.period_model import NO_TEAM, Period, Postmortem, SLORow, StateSpell
+from slogen.emit.report.period_model import NO_TEAM, ExcludedTime, Period, Postmortem, SLORow, StateSpell
 from slogen.errors import PrometheusQueryError
 from slogen.live.prometheus_api import Prometheus
 from slogen.plan import names
@@ -60,6 +60,35 @@ def state_first(seconds: int, end: int) -> str:
     return f"min by ({_BY_STATE}) (min_over_time({_over(f'timestamp({_HOUR_STATE} == 1)', seconds, end)}))"
 
 
+# The step an exclusion's time and errors are read at: the base window, so each step's 5m rate
+# counts its own 5m once (subquery steps align to multiples of it, as periods do).
+_STEP = 300
+
+
+def excluded_seconds(term: str, seconds: int, end: int) -> str:
+    """How long an exclusion's term held in the `seconds` before `end` (its tail included), read every 5m."""
+    return f"{_STEP} * sum_over_time(({term})[{seconds * 1000 - 1}ms:{_STEP}s] @ {end})"
+
+
+def excluded_errors(errors: str, term: str, seconds: int, end: int) -> str:
+    """The bad events the SLO's ungated 5m errors rate recorded while an exclusion's term held, as the gate
+    multiplies them: each 5m step's rate counts its 5m, so the steps add up to the period's bad events."""
+    inner = f"sum(\n(\n{errors}\n)\n* on () group_left ()\n({term})\n)"
+    return f"{_STEP} * sum_over_time(({inner})[{seconds * 1000 - 1}ms:{_STEP}s] @ {end})"
+
+
+def exclusion_queries(plans: list[SLOPlan], period: Period) -> dict[str, str]:
+    """Per exclusion of each SLO (`excluded:<slo_id>:<n>`), its time and its left-out errors over the period."""
+    out = {}
+    for plan in plans:
+        if plan.exclusion is None or not plan.exclusion.errors:
+            continue
+        for n, term in enumerate(plan.exclusion.terms()):
+            out[f"excluded_seconds:{plan.id}:{n}"] = excluded_seconds(term.text, period.seconds, period.end)
+            out[f"excluded_errors:{plan.id}:{n}"] = excluded_errors(plan.exclusion.errors, term.text, period.seconds, period.end)
+    return out
+
+
 def queries(period: Period) -> dict[str, str]:
     """Every query of a report over `period`, by a key saying what it counts."""
     length, end = period.seconds, period.end
@@ -92,7 +121,7 @@ def worst_day(days: list[tuple[date, float, float]]) -> tuple[date, float] | Non
 
 def fetch_period(client: Prometheus, plans: list[SLOPlan], period: Period, postmortems: dict[str, tuple[Postmortem, ...]]) -> list[SLORow]:
     """One row per SLO of `plans` over `period`; a PrometheusQueryError when no SLO has data in it."""
-    found = {key: client.query(expr) for key, expr in queries(period).items()}
+    found = {key: client.query(expr) for key, expr in {**queries(period), **exclusion_queries(plans, period)}.items()}
     errors, events, hours = _by_id(found["errors"]), _by_id(found["events"]), _by_id(found["hours"])
     spells: dict[str, dict[str, dict[str, float]]] = {}
     for key in ("state_hours", "state_first"):
@@ -117,6 +146,7 @@ def fetch_period(client: Prometheus, plans: list[SLOPlan], period: Period, postm
                 worst_day_sli=worst[1] if worst else None,
                 states=_spells(spells.get(slo_id, {}), plan),
                 postmortems=postmortems.get(f"{plan.service}/{plan.name}", ()),
+                exclusions=_excluded(plan, found),
             )
         )
     if plans and not any(row.hours for row in rows):
@@ -125,6 +155,19 @@ def fetch_period(client: Prometheus, plans: list[SLOPlan], period: Period, postm
             "the period is older than its retention, or slogen's rules were not deployed then"
         )
     return rows
+
+
+def _excluded(plan: SLOPlan, found: dict[str, list]) -> tuple[ExcludedTime, ...]:
+    """The SLO's exclusions that held time in the period, in spec order, with their figures."""
+    if plan.exclusion is None:
+        return ()
+    out = []
+    for n, window in enumerate(plan.exclusion.windows):
+        seconds = sum(s.value for s in found.get(f"excluded_seconds:{plan.id}:{n}", ()))
+        if seconds > 0:
+            errors = sum(s.value for s in found.get(f"excluded_errors:{plan.id}:{n}", ()))
+            out.append(ExcludedTime(window.reason, window.describe(), window.count_as, int(round(seconds)), errors))
+    return tuple(out)
 
 
 def _spells(found: dict[str, dict[str, float]], plan: SLOPlan) -> tuple[StateSpell, ...]:

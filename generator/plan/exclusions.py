@@ -66,6 +66,12 @@ class ExclusionPlan:
     windows: tuple[Window, ...]
     # The spec's entries, to build the state on a shifted clock (promtool's copy: emit/promtool/exclusion_clock.py).
     entries: tuple[Exclusion, ...] = field(default=(), compare=False, repr=False)
+    # The SLO's 5m errors rate before the gate: what `report --period` reads each window's left-out errors from.
+    errors: str = field(default="", compare=False, repr=False)
+
+    def terms(self) -> tuple[Expr, ...]:
+        """Per window (in order), 1 while it is excluded, its tail included, else 0."""
+        return tuple(_term(entry)[0] for entry in self.entries)
 
     def shifted(self, shift: int) -> Expr:
         """The state as read at UTC second time() + shift."""

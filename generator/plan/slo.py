@@ -5,7 +5,7 @@ Pure: takes a validated `ServiceSpec`, returns plans and located problems.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
 
@@ -357,6 +357,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         # A worst composite's long windows are its members' own ratios, which no gate reaches.
         problems.append(Problem(entries[0][1], "exclusions on a `worst` composite are not supported: exclude the time on its members"))
     elif exclusion is not None and rates is not None:
+        exclusion = replace(exclusion, errors=rates.errors)
         rates = gated(rates, exclusion, names.slo_id(service.service, slo.name), tuple(slo.grouping))
 
     if problems or rates is None:

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 from slogen.spec import formats
+from slogen.spec.adjustment_join import join_adjustments
+from slogen.spec.formats.budget_adjustment import convert_adjustments
 from slogen.spec.discovery import discover, display_path, nothing_found, source_name, spec_root
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
@@ -47,10 +49,17 @@ class LoadedSpec:
     locate: Callable[[Problem], Diagnostic] | None = None
     # What a conversion changed or left out (a foreign format's semantics kept differently).
     warnings: tuple[Diagnostic, ...] = ()
+    # Per SLO, the OpenSLO SLI it was converted from, by name (None, or empty: none).
+    indicators: tuple[str | None, ...] = ()
 
     def diagnostic(self, problem: Problem) -> Diagnostic:
         """Where a problem found in this spec is, in its source file."""
         return self.locate(problem) if self.locate else problem_diagnostic(self.document, problem)
+
+    @property
+    def converted(self) -> bool:
+        """Converted from another format (a native spec a budget adjustment joined is still native)."""
+        return detect_format(self.document.data) not in (formats.NATIVE, None)
 
     @property
     def source(self) -> str:
@@ -86,11 +95,25 @@ def load_files(
         loaded += native
         foreign += other
         problems += found
+    adjustments = [(d, fmt) for d, fmt in foreign if fmt == formats.ADJUSTMENT]
+    foreign = [(d, fmt) for d, fmt in foreign if fmt != formats.ADJUSTMENT]
     if foreign:
         converted, found = load_foreign(foreign, options)
         loaded += converted
         problems += found
+    if adjustments:
+        loaded, found = load_adjustments(loaded, [d for d, _ in adjustments])
+        problems += found
     return loaded, problems
+
+
+def load_adjustments(loaded: list[LoadedSpec], documents: list[Document]) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+    """Budget adjustments (Nobl9, OpenSLO) as exclusions of the loaded SLOs they name (adjustment_join.py)."""
+    by_key = {(d.path, d.index): d for d in documents}
+    adjustments, found = convert_adjustments([((d.path, d.index), d.data) for d in documents])
+    problems = [problem_diagnostic(by_key[p.origin.doc], p.problem) for p in dict.fromkeys(found)]
+    joined, more = join_adjustments(loaded, adjustments, by_key)
+    return joined, problems + more
 
 
 def load_file(
@@ -181,5 +204,6 @@ def load_foreign(documents: list[tuple[Document, str]], options: SpecOptions | N
         read = {origin.doc for s in slos for origin in (s.service_origin, *s.origins.values())}
         found = [w for s in slos for w in s.warnings] + [w for w in conversion.warnings if w.origin.doc in read]
         warnings = tuple(problem_diagnostic(by_key[w.origin.doc], w.problem) for w in dict.fromkeys(found))
-        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate, warnings))
+        indicators = tuple(s.indicator for s in slos)
+        loaded.append(LoadedSpec(spec, by_key[slos[0].service_origin.doc], locate, warnings, indicators if any(indicators) else ()))
     return loaded, problems

@@ -44,8 +44,33 @@ slos:
         total_query: sum(rate(x[{{.window}}])) by (host)
 """
 
+NATIVE_API = "version: 1\nservice: web\nslos:\n  - {name: api, objective: 99.9, sli: {ratio: {errors: 'r{code=\"500\"}', total: r}}}\n---\n"
+
+
+def nobl9_adjustment(rrule: str = "FREQ=WEEKLY", slo: str = "api", extra: str = "") -> str:
+    """A native spec and a Nobl9 BudgetAdjustment naming its SLO, in one file."""
+    return NATIVE_API + f"""apiVersion: n9/v1alpha
+kind: BudgetAdjustment
+metadata: {{name: m}}
+spec:
+  description: maintenance
+  firstEventStart: 2024-02-04T02:00:00Z
+  duration: 1h
+  rrule: {rrule}
+  filters: {{slos: [{{name: {slo}, project: default}}]}}
+{extra}"""
+
+
 # Refusals no corpus file shows, each as a small document.
 INLINE = {
+    "nobl9-recurring": nobl9_adjustment(),
+    "nobl9-interval": nobl9_adjustment("FREQ=WEEKLY;INTERVAL=2"),
+    "nobl9-until": nobl9_adjustment("FREQ=DAILY;UNTIL=20251016T000000Z"),
+    "nobl9-yearly": nobl9_adjustment("FREQ=YEARLY"),
+    "nobl9-overrides": nobl9_adjustment(extra="  overrides: [{date: 2024-02-11T02:00:00Z, exclude: true}]\n"),
+    "nobl9-no-slo": nobl9_adjustment(slo="apii"),
+    "openslo-adjustment-months": NATIVE_API + "apiVersion: openslo.com/v2alpha\nkind: BudgetAdjustment\nmetadata: {name: o}\n"
+    "spec: {description: d, service: web, indicatorRef: api, startTime: 2026-12-01T10:00:00Z, duration: 1M}\n",
     "sloth-by-mismatch": SLOTH,
     "sloth-alert-windows": "apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nspec: {}\n",
     "pyrra-medium-burn": PYRRA + "  alerting: {severities: {fastBurn: critical, mediumBurn: high}}\n",

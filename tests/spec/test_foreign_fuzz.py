@@ -124,6 +124,16 @@ OPENSLO = [
                                                               "total": {"source": "prometheus", "queryType": "promql", "query": "sum(rate(t[{{.window}}]))"}}}]}},
 ]
 
+# Budget adjustments (issue 28) name an SLO of another document: the native spec beside them.
+ADJUSTED = {"version": 1, "service": "shop", "slos": [{"name": "api", "objective": 99.9, "sli": {"ratio": {"errors": 'r{code="500"}', "total": "r"}}}]}
+ADJUSTMENTS = [
+    {"apiVersion": "n9/v1alpha", "kind": "BudgetAdjustment", "metadata": {"name": "m", "displayName": "M"},
+     "spec": {"description": "d", "firstEventStart": "2024-02-04T02:00:00Z", "duration": "1h30m", "rrule": "FREQ=MONTHLY;BYDAY=1TU,-1FR;BYHOUR=3",
+              "filters": {"slos": [{"name": "api", "project": "default"}]}}},
+    {"apiVersion": "openslo.com/v2alpha", "kind": "BudgetAdjustment", "metadata": {"name": "o"},
+     "spec": {"description": "d", "service": "shop", "indicatorRef": "api", "startTime": "2026-12-01T10:00:00Z", "duration": "2h"}},
+]
+
 WRONG = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=8), st.just(""), st.just([]), st.just({}), st.lists(st.text(max_size=4), max_size=3),
@@ -194,8 +204,19 @@ def test_openslo_never_crashes(tmp_path_factory, docs, as_list):
     _holds(tmp_path_factory.mktemp("f"), documents)
 
 
+@FUZZ
+@given(docs=broken(ADJUSTMENTS), as_list=st.booleans())
+def test_budget_adjustments_never_crash(tmp_path_factory, docs, as_list):
+    documents = docs if isinstance(docs, list) else [docs]
+    _holds(tmp_path_factory.mktemp("f"), [ADJUSTED] + ([documents] if as_list else documents))
+
+
 def test_the_skeletons_are_read_as_their_formats(tmp_path):
     """The property starts from documents each converter recognises (else it would test little)."""
     from slogen.spec.load import detect_format
 
     assert [detect_format(d) for d in (SLOTH, SLOTH_K8S, PYRRA, OPENSLO[0])] == ["sloth", "sloth-k8s", "pyrra", "openslo"]
+    assert [detect_format(d) for d in ADJUSTMENTS] == ["budget-adjustment"] * 2
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump_all([ADJUSTED, *ADJUSTMENTS], sort_keys=False))
+    assert not compile_paths([path])[1]

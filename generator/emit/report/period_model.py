@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slogen.errors import OptionError
+from slogen.spec.durations import format_duration
 
 NO_TEAM = "(no team)"
 PERIOD_FORMS = "a month (2026-11), an ISO week (2026-W45), a quarter (2026-Q4) or a year (2026)"
@@ -122,6 +123,17 @@ class Postmortem:
 
 
 @dataclass(frozen=True)
+class ExcludedTime:
+    """One exclusion of an SLO that held time in the period: how long, and the bad events it left out."""
+
+    reason: str
+    when: str  # the spec's window, as `explain` describes it
+    count_as: str  # absent: events left out; good: errors counted as good
+    seconds: int  # excluded time in the period, its tail included
+    errors: float  # bad events recorded while it held (left out of the budget, or counted as good)
+
+
+@dataclass(frozen=True)
 class SLORow:
     """One SLO over the period: the numbers read from Prometheus, and its spec's."""
 
@@ -137,6 +149,7 @@ class SLORow:
     worst_day_sli: float | None
     states: tuple[StateSpell, ...] = ()
     postmortems: tuple[Postmortem, ...] = ()
+    exclusions: tuple[ExcludedTime, ...] = ()
 
     @property
     def budget(self) -> float:
@@ -153,6 +166,11 @@ class SLORow:
         """Bad events over the bad events the objective allows for the period's traffic."""
         allowed = self.budget * self.events  # 0 when the traffic is too small to allow any (underflow)
         return self.errors / allowed if allowed > 0 else None
+
+    def budget_share(self, excluded: ExcludedTime) -> float | None:
+        """The bad events an exclusion left out over those the objective allows for the period's traffic."""
+        allowed = self.budget * self.events
+        return excluded.errors / allowed if allowed > 0 else None
 
     @property
     def missed(self) -> bool:
@@ -220,10 +238,18 @@ def _num(value: float | None, digits: int = 6) -> str:
     return "" if value is None else f"{round(value, digits):.{digits}f}"
 
 
+def exclusions_text(row: SLORow) -> str:
+    """`database upgrade 2h05m 7275.000 bad events 72.750% of budget; ...`: each exclusion that held time in the period."""
+    return "; ".join(
+        f"{e.reason} {format_duration(e.seconds)} {_num(e.errors, 3)} bad events {_num(_percent(row.budget_share(e)), 3) or '-'}% of budget"
+        for e in row.exclusions
+    )
+
+
 CSV_COLUMNS = (
     "period", "time_zone", "team", "service", "slo_id", "objective_percent", "sli_percent", "missed",
     "budget_spent_percent", "events", "errors", "hours_with_data", "hours_in_period", "worst_day",
-    "worst_day_sli_percent", "policy_states", "postmortems",
+    "worst_day_sli_percent", "policy_states", "postmortems", "exclusions",
 )
 
 
@@ -243,7 +269,7 @@ def render_csv(rows: list[SLORow], period: Period, by: str) -> str:
                 period.name, period.time_zone, row.team, row.service, row.slo_id, f"{row.objective_percent:g}", _num(_percent(row.sli)),
                 "yes" if row.missed else "no", _num(_percent(row.budget_spent), 3), _num(row.events, 3), _num(row.errors, 3),
                 row.hours, hours, row.worst_day.isoformat() if row.worst_day else "", _num(_percent(row.worst_day_sli)),
-                states_text(row, period), " ".join(p.file for p in row.postmortems),
+                states_text(row, period), " ".join(p.file for p in row.postmortems), exclusions_text(row),
             ]
         )
     for total in totals(rows, by):
@@ -252,7 +278,7 @@ def render_csv(rows: list[SLORow], period: Period, by: str) -> str:
         writer.writerow(
             [
                 period.name, period.time_zone, team, service, "*", "", _num(_percent(total.sli)), "yes" if spent is not None and spent > 1 else "no",
-                _num(_percent(spent), 3), _num(total.events, 3), _num(total.errors, 3), "", hours, "", "", "", "",
+                _num(_percent(spent), 3), _num(total.events, 3), _num(total.errors, 3), "", hours, "", "", "", "", "",
             ]
         )
     return buffer.getvalue()
@@ -276,6 +302,11 @@ def report_json(rows: list[SLORow], period: Period, by: str) -> dict:
                 "worst_day_sli": _rounded(row.worst_day_sli),
                 "policy_states": [{"action": s.action, "first_hour_end": s.first, "hours": s.hours} for s in row.states],
                 "postmortems": [{"date": p.date, "title": p.title, "file": p.file, "budget_consumed": p.budget} for p in row.postmortems],
+                "exclusions": [
+                    {"reason": e.reason, "when": e.when, "events": e.count_as, "seconds": e.seconds, "errors": _rounded(e.errors, 3),
+                     "budget_share": _rounded(row.budget_share(e))}
+                    for e in row.exclusions
+                ],
             }
             for row in ordered(rows, by)
         ],

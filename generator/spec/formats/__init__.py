@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slogen.spec.formats import openslo, pyrra, sloth
+from slogen.spec.formats import budget_adjustment, openslo, pyrra, sloth
 from slogen.spec.formats.source import Conversion, written
 
 NATIVE = "native"
+# Not SLOs: exclusions for SLOs of other documents, joined once every spec has loaded.
+ADJUSTMENT = "budget-adjustment"
 
 # Format name -> (detector, human description) in the order they are tried.
 _DETECTORS = (
@@ -20,6 +22,7 @@ _DETECTORS = (
     ("sloth-k8s", sloth.is_sloth_k8s),
     ("openslo", openslo.is_openslo),
     ("pyrra", pyrra.is_pyrra),
+    (ADJUSTMENT, budget_adjustment.is_budget_adjustment),
 )
 
 NOT_A_SPEC = (

@@ -162,7 +162,16 @@ def _convert_slo(r: Reader, data: dict, objects: Objects) -> None:
             origins[("labels",)] = r.at(("metadata", "labels"))
         slo["sli"] = native_sli
         slo["alerting"] = alerting[0]
-        r.out.slos.append(ConvertedSLO(service, slo, origins, r.at(("spec", "service"))))
+        r.out.slos.append(ConvertedSLO(service, slo, origins, r.at(("spec", "service")), indicator=_indicator_name(spec)))
+
+
+def _indicator_name(spec: dict) -> str | None:
+    """The name of the SLI an SLO reads: its indicatorRef, or its inline indicator's metadata.name."""
+    ref = spec.get("indicatorRef")
+    inline = spec.get("indicator")
+    meta = inline.get("metadata") if isinstance(inline, dict) else None
+    name = ref if ref is not None else meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def _labels(data: dict) -> dict[str, str]:
@@ -225,7 +234,7 @@ def _convert_composite(r: Reader, data: dict, spec: dict, objects: Objects) -> N
         origins = {(): r.at(loc), ("name",): r.at(loc), ("objective",): r.at(percent[1]), ("window",): r.at(("spec", "timeWindow")),
                    ("sli",): sli[2], ("alerting",): r.at(loc)}  # type: ignore[index]
         slo = {"name": member, "objective": percent[0], "window": window, "sli": native_sli, "alerting": False}
-        converted.append(ConvertedSLO(service, slo, origins, r.at(("spec", "service"))))
+        converted.append(ConvertedSLO(service, slo, origins, r.at(("spec", "service")), indicator=_indicator_name(objective)))
     if alerting is None or service is None or window is None or len(members) != len(objectives) or method != "Occurrences":
         return
     objective_percent, of = composite_objective(members)

@@ -54,6 +54,8 @@ class ConvertedSLO:
     service_origin: Origin
     # What the conversion changed or left out that the user should know, without failing.
     warnings: list[LocatedProblem] = field(default_factory=list)
+    # The OpenSLO SLI it reads, by name (an OpenSLO BudgetAdjustment's indicatorRef names it).
+    indicator: str | None = None
 
     def origin_of(self, loc: Loc) -> Origin:
         """The source of the longest mapped prefix of a native path inside this SLO."""

@@ -3,12 +3,14 @@ CLI's refusals of option combinations (exit 2, one line, nothing written)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
 import pytest
 from slogen_testing import API_SPEC, run_slogen, write_spec
 
-from slogen.emit.report.period_model import SLORow, parse_period, render_csv, render_json, totals
+from slogen.emit.report.period_html import render_period_html
+from slogen.emit.report.period_model import ExcludedTime, SLORow, parse_period, render_csv, render_json, totals
 from slogen.errors import OptionError
 
 
@@ -79,6 +81,26 @@ def test_csv_and_json_keep_one_order_whatever_the_rows_order():
     assert render_csv(rows, period, "team") == render_csv(rows[::-1], period, "team")
     assert render_json(rows, period, "service") == render_json(rows[::-1], period, "service")
     assert render_csv(rows, period, "team").splitlines()[1].split(",")[4] == "a-x"
+
+
+def test_each_exclusion_carries_its_errors_and_budget_share_in_every_format():
+    excluded = (ExcludedTime("database upgrade", "2026-11-04T10:00:00Z .. 2026-11-04T12:00:00Z", "absent", 7500, 250.0),
+                ExcludedTime("deploys", "when maintenance_mode == 1", "good", 600, 0.0))
+    row = SLORow("a-x", "a", "x", "t", 99.9, 1_000_000, 400, 720, None, None, exclusions=excluded)
+    period = parse_period("2026-11")
+    # 1,000,000 events at 99.9% allow 1,000 bad events: the upgrade left out a quarter of them.
+    assert row.budget_share(excluded[0]) == pytest.approx(0.25)
+    slo = json.loads(render_json([row], period, "service"))["slos"][0]
+    assert slo["exclusions"] == [
+        {"reason": "database upgrade", "when": "2026-11-04T10:00:00Z .. 2026-11-04T12:00:00Z", "events": "absent", "seconds": 7500,
+         "errors": 250.0, "budget_share": 0.25},
+        {"reason": "deploys", "when": "when maintenance_mode == 1", "events": "good", "seconds": 600, "errors": 0.0, "budget_share": 0.0},
+    ]
+    line = render_csv([row], period, "service").splitlines()[1]
+    assert line.endswith("database upgrade 125m 250.000 bad events 25.000% of budget; deploys 10m 0.000 bad events 0.000% of budget")
+    page = render_period_html([row], period, "service", "test")
+    assert "<h2>Exclusions</h2>" in page and "2h 05m" in page and "25.0%" in page
+    assert "<h2>Exclusions</h2>" not in render_period_html([_row("a-x", "t", 99.9, 10, 0)], period, "service", "test")
 
 
 @pytest.mark.parametrize(
