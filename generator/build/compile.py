@@ -170,7 +170,8 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
         files.update(options.targets.render_split(compiled.service, compiled.source, tuple(zip(SPLIT_SIDES, dialects, compiled.split))))
         global_ = f"{SPLIT_SIDES[1]}/{compiled.service}"
         _add_cadence_copy(files, global_, cadence.slow(compiled.split[1]), compiled.source, compiled.split[1])
-    files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans))
+    cluster = options.split.cluster_label if options.split is not None else None
+    files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans, cluster))
     files.update(gate_files(compiled.service, compiled.source, compiled.plans, options.gates))
     return files
 
