@@ -263,7 +263,6 @@ def label_variable(name: str, label: str, metric: str) -> dict:
         "allValue": ".*",
         "current": {},
         "datasource": DATASOURCE,
-        "definition": query,
         "hide": 0,
         "includeAll": True,
         "label": name.capitalize(),
