@@ -48,6 +48,13 @@ slos:
     sli:
       bool:
         metric: probe_success{job="probe"}
+  - name: per-route
+    objective: 99
+    grouping: [route]
+    sli:
+      ratio:
+        errors: http_requests_total{job="shop", code=~"5.."}
+        total: http_requests_total{job="shop"}
   - name: per-cluster
     objective: 99.5
     grouping: [cluster]
@@ -70,17 +77,20 @@ def _counter(per_minute) -> str:
 
 
 def _series(stop_b: int | None = None, outage: bool = True) -> list[dict]:
-    """Cluster a: 60 requests a minute, all failing and slow in the outage; cluster b: 30, fine;
+    """Cluster a: 60 requests a minute to /buy, all failing and slow in the outage; cluster b: 30
+    to /buy and 10 to /view, fine;
     b's series stop (a staleness marker) after minute `stop_b`."""
     out = []
     for cluster, rate, broken in (("a", 60, outage), ("b", 30, False)):
         bad = (lambda m: rate if broken and m in OUTAGE else 0)
         streams = {
-            f'http_requests_total{{job="shop", code="200", cluster="{cluster}"}}': lambda m: rate - bad(m),
-            f'http_requests_total{{job="shop", code="500", cluster="{cluster}"}}': bad,
+            f'http_requests_total{{job="shop", code="200", route="/buy", cluster="{cluster}"}}': lambda m: rate - bad(m),
+            f'http_requests_total{{job="shop", code="500", route="/buy", cluster="{cluster}"}}': bad,
             f'http_request_duration_seconds_bucket{{job="shop", le="0.3", cluster="{cluster}"}}': lambda m: rate - bad(m),
             f'http_request_duration_seconds_count{{job="shop", cluster="{cluster}"}}': lambda m: rate,
         }
+        if cluster == "b":  # a route only b serves: /buy is summed over clusters, /view is b's alone
+            streams[f'http_requests_total{{job="shop", code="200", route="/view", cluster="{cluster}"}}'] = lambda m: 10
         for name, per_minute in streams.items():
             values = _counter(per_minute)
             if cluster == "b" and stop_b is not None:
@@ -181,9 +191,9 @@ def test_a_silent_cluster_is_incomplete_not_an_outage(files, promtool, tmp_path)
     tests += [
         {"expr": 'ALERTS{alertname="split_SLOClusterIncomplete"}', "eval_time": "100m", "exp_samples": []},
         {"expr": firing, "eval_time": "105m", "exp_samples": []},
-        # One per SLO of the service: five.
-        {"expr": firing, "eval_time": "112m", "exp_samples": [{"labels": '{cluster="b"}', "value": 5}]},
-        {"expr": firing, "eval_time": "155m", "exp_samples": [{"labels": '{cluster="b"}', "value": 5}]},
+        # One per SLO of the service: six.
+        {"expr": firing, "eval_time": "112m", "exp_samples": [{"labels": '{cluster="b"}', "value": 6}]},
+        {"expr": firing, "eval_time": "155m", "exp_samples": [{"labels": '{cluster="b"}', "value": 6}]},
     ]
     _run(promtool, tmp_path, rule_files, tests, _series(stop_b=100, outage=False))
 
