@@ -198,7 +198,7 @@ def test_a_silent_cluster_is_incomplete_not_an_outage(files, promtool, tmp_path)
     _run(promtool, tmp_path, rule_files, tests, _series(stop_b=100, outage=False))
 
 
-def test_without_split_nothing_names_a_leaf(files):
+def test_the_split_adds_its_files_and_leaves_the_unsplit_file_alone(files):
     assert "slo_leaf:" not in files["rules/shop.yml"]
     assert set(files) >= {"rules/leaf/shop.yml", "rules/global/shop.yml", "thanos/global/shop.yml", "tests/rules/global/shop.yml"}
     assert "partial_response_strategy" in files["thanos/global/shop.yml"]
