@@ -19,7 +19,8 @@ from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests
 from slogen.emit.text.documents import render_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import PARTS, ServiceRules, global_eval_order, global_groups, service_rules
+from slogen.emit.rules.rule_file import PARTS, ServiceRules, expression_problems, global_eval_order, global_groups, service_rules
+from slogen.emit.rules.split import global_groups as split_global_groups, leaf_groups, split_refusals
 from slogen.emit.targets import PROMTOOL, SHARED, ServiceGroups
 from slogen.plan import names
 from slogen.plan.calendar_periods import phase_warnings
@@ -42,6 +43,8 @@ class CompiledService:
     plans: tuple[SLOPlan, ...]
     rules: ServiceRules
     tests: ServiceTests | None = None
+    # With --split: the leaf's and the global's groups (emit/rules/split.py).
+    split: tuple[tuple[Group, ...], tuple[Group, ...]] | None = None
 
     @property
     def groups(self) -> tuple[Group, ...]:
@@ -76,13 +79,44 @@ def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = Buil
     if rules.problems:
         return None, [Problem((), message) for message in rules.problems]
     order = global_eval_order(spec.service, rules.group_names, plans, SHARED) if local else rules.group_names
+    split = None
+    if options.split is not None:
+        split, problems = _split(spec, plans, options.split.cluster_label)
+        if problems:
+            return None, problems
+        order = tuple(group.name for side in split for group in side)
     tests = build_service_tests(spec.service, plans, {slo.name: slo.sli for slo in spec.slos}, order)
+    if split is not None:
+        # The generated tests load the leaf and global files together: the unsplit scenarios
+        # and expectations hold for the split (split.py), proven by promtool.
+        leaf, global_ = (f"{side}/{spec.service}" for side in SPLIT_SIDES)
+        slow = cadence.slow(split[1])
+        rule_files = (f"../{PROMTOOL.path(leaf)}", cadence.path(global_).removeprefix("tests/") if slow else f"../{PROMTOOL.path(global_)}")
+        return CompiledService(spec.service, source, tuple(plans), rules, replace(tests, rule_files=rule_files), split), []
     # The tests load promtool's copy of a rule file with an hourly group (cadence.py).
     copied = _slow_groups(spec.service, rules) or _exclusion_clocks(plans, tests, rules)
     own = cadence.path(spec.service).removeprefix("tests/") if copied else f"../{PROMTOOL.path(spec.service)}"
     shared = (cadence.path(SHARED).removeprefix("tests/"),) if local else ()
     tests = replace(tests, rule_files=(own, *shared))
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
+
+
+SPLIT_SIDES = ("leaf", "global")
+
+
+def _split(spec: ServiceSpec, plans: list[SLOPlan], cluster: str) -> tuple[tuple[tuple[Group, ...], tuple[Group, ...]], list[Problem]]:
+    """The leaf's and the global's groups of one service, or why its SLOs cannot be split."""
+    index = {slo.name: i for i, slo in enumerate(spec.slos)}
+    problems = [Problem(("slos", index[name]), why) for name, why in split_refusals(plans)]
+    problems += [
+        Problem(("slos", index[plan.name]), f"label {cluster!r} is the cluster label of --split: the leaves' external label sets it, not the spec")
+        for plan in plans if cluster in dict(plan.labels)
+    ]
+    if problems:
+        return ((), ()), problems
+    slis = {slo.name: slo.sli for slo in spec.slos}
+    split = (leaf_groups(spec.service, plans, slis, cluster), split_global_groups(spec.service, plans, cluster))
+    return split, [Problem((), message) for message in expression_problems(split[0] + split[1])]
 
 
 def _exclusion_clocks(plans: Sequence[SLOPlan], tests: ServiceTests | None, rules: ServiceRules) -> tuple[tuple[Group, Group], ...]:
@@ -131,7 +165,13 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
         also = _exclusion_clocks(compiled.plans, tests, rules)
         if slow or also:
             _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text, also)
-    files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans))
+    if compiled.split is not None and options.split is not None:
+        dialects = (options.split.leaf, options.split.global_)
+        files.update(options.targets.render_split(compiled.service, compiled.source, tuple(zip(SPLIT_SIDES, dialects, compiled.split))))
+        global_ = f"{SPLIT_SIDES[1]}/{compiled.service}"
+        _add_cadence_copy(files, global_, cadence.slow(compiled.split[1]), compiled.source, compiled.split[1])
+    cluster = options.split.cluster_label if options.split is not None else None
+    files[f"dashboards/{compiled.service}.json"] = render_json(service_dashboard(compiled.service, compiled.plans, cluster))
     files.update(gate_files(compiled.service, compiled.source, compiled.plans, options.gates))
     return files
 

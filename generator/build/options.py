@@ -18,6 +18,27 @@ from slogen.spec.options import SpecOptions
 # "service": the rules SLOs share are written once per service file; "global": once for
 # every service, in the `_shared` file beside them (one Prometheus or Mimir tenant for all).
 SHARE_RULES = ("service", "global")
+# `--split LEAF,GLOBAL` (emit/rules/split.py): the dialects each side may take.  A leaf is
+# one cluster's Prometheus; the global is a ruler reading every cluster (or a Prometheus
+# federating them).
+SPLIT_LEAVES = ("prometheus", "prometheus-operator")
+SPLIT_GLOBALS = ("thanos", "mimir", "cortex", "prometheus")
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    """Each service's rules split across clusters: the leaf's and the global's dialects, and the
+    external label naming a leaf's cluster."""
+
+    leaf: str = "prometheus"
+    global_: str = "thanos"
+    cluster_label: str = "cluster"
+
+    def __post_init__(self) -> None:
+        if self.leaf not in SPLIT_LEAVES:
+            raise ValueError(f"--split leaf dialect {self.leaf!r}: choose from {', '.join(SPLIT_LEAVES)}")
+        if self.global_ not in SPLIT_GLOBALS:
+            raise ValueError(f"--split global dialect {self.global_!r}: choose from {', '.join(SPLIT_GLOBALS)}")
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,7 @@ class BuildOptions:
     targets: Targets = field(default_factory=Targets)
     share_rules: str = "service"
     gates: GateOptions = field(default_factory=GateOptions)
+    split: SplitOptions | None = None  # None: one rule file per service and target, unsplit
 
     def __post_init__(self) -> None:
         if self.share_rules not in SHARE_RULES:
@@ -41,4 +63,5 @@ class BuildOptions:
 
     def record_text(self) -> str:
         """A stable text of every option, for the no-change record."""
-        return repr((self.spec, sorted(self.jsonnet.ext_vars.items()), sorted(self.jsonnet.ext_codes.items()), self.targets, self.share_rules, self.gates))
+        text = repr((self.spec, sorted(self.jsonnet.ext_vars.items()), sorted(self.jsonnet.ext_codes.items()), self.targets, self.share_rules, self.gates))
+        return text if self.split is None else f"{text} {self.split!r}"

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
-from slogen.build.options import SHARE_RULES, BuildOptions
+from slogen.build.options import SHARE_RULES, SPLIT_GLOBALS, SPLIT_LEAVES, BuildOptions, SplitOptions
 from slogen.build.out_dir import out_dir_problem
 from slogen.emit.gates import TOOLS as GATE_TOOLS, gate_options
 from slogen.emit.targets import TARGETS, Targets, all_flags
 from slogen.errors import OptionError
 from slogen.spec.durations import parse_duration
 from slogen.spec.formats.jsonnet import JsonnetOptions
+from slogen.spec.fields import LABEL_NAME_PATTERN, reserved_label_problem
 from slogen.spec.options import COMPAT_MODES, SpecOptions
 from slogen.spec.promql import NAME_VALIDATIONS
 
@@ -54,6 +55,14 @@ def _shared() -> list[tuple[str, Any, Any]]:
             "--share-rules",
             help="service: rules shared by SLOs are written once per service; global: once for every service, in <target>/_shared "
             "(one Prometheus or one Mimir tenant evaluating every service)")], "service"),
+        ("split", Annotated[Optional[str], typer.Option(
+            "--split", metavar="LEAF,GLOBAL",
+            help="Split each service's rules across clusters (README \"SLOs across clusters\"): leaf rules for every cluster's "
+            f"Prometheus in dialect LEAF ({', '.join(SPLIT_LEAVES)}), global rules for the global ruler in dialect GLOBAL "
+            f"({', '.join(SPLIT_GLOBALS)})", show_default=False)], None),
+        ("cluster_label", Annotated[Optional[str], typer.Option(
+            "--cluster-label", metavar="LABEL", help="With --split: the external label naming each leaf's cluster [default: cluster]",
+            show_default=False)], None),
         ("gate", Annotated[Optional[list[str]], typer.Option(
             "--gate", help=f"Also write release gates (README \"Release gates\"), repeatable or comma-separated: {', '.join(GATE_TOOLS)}",
             show_default=False)], None),
@@ -122,7 +131,30 @@ def build_options(values: dict[str, Any]) -> BuildOptions:
         if value is not None and value != []:
             given.setdefault(target.name, {})[flag.field] = value
     gates = gate_options(values["gate"], values["gate_prometheus"], values["gate_fail_on"])
-    return BuildOptions(spec, jsonnet, Targets.of(values["target"], given), values["share_rules"], gates)
+    split = split_options(values["split"], values["cluster_label"], values["share_rules"], spec.name_validation)
+    return BuildOptions(spec, jsonnet, Targets.of(values["target"], given), values["share_rules"], gates, split)
+
+
+def split_options(split: str | None, cluster: str | None, share_rules: str, name_validation: str) -> SplitOptions | None:
+    """`--split LEAF,GLOBAL` and `--cluster-label`, or an OptionError."""
+    if split is None:
+        if cluster is not None:
+            raise OptionError("--cluster-label needs --split")
+        return None
+    sides = [part.strip() for part in split.split(",")]
+    if len(sides) != 2 or not all(sides):
+        raise OptionError(f"--split {split!r}: expected LEAF,GLOBAL, e.g. prometheus,thanos")
+    if share_rules != "service":
+        raise OptionError("--split and --share-rules global cannot be combined: each split file holds its service's shared rules")
+    label = "cluster" if cluster is None else cluster
+    problem = reserved_label_problem(label) or (None if label and (name_validation == "utf8" or re.match(LABEL_NAME_PATTERN, label)) else
+                                                f"{label!r} is not a valid label name")
+    if problem:
+        raise OptionError(f"--cluster-label: {problem}")
+    try:
+        return SplitOptions(sides[0], sides[1], label)
+    except ValueError as err:
+        raise OptionError(str(err))
 
 
 def spec_options(values: dict[str, Any]) -> SpecOptions:

@@ -45,6 +45,12 @@ TS_TOTAL_1H = "slo:timeslices_total:count1h"  # slices with traffic ending in th
 FORECAST_ALERT = "SLOErrorBudgetForecast"
 # What an SLO's exclusions leave out now: 0 nothing, 1 counted as good, 2 absent (plan/exclusions.py).
 EXCLUSION_STATE = "slo:exclusion:state"
+# Split across clusters (emit/rules/split.py): what each cluster's Prometheus records from the
+# raw series, per cluster, for the global ruler to sum; and the global's alert when a cluster
+# that reported stops.
+LEAF_ERRORS_RATE = "slo_leaf:sli_errors:rate{}"
+LEAF_EVENTS_RATE = "slo_leaf:sli_events:rate{}"
+CLUSTER_INCOMPLETE_ALERT = "SLOClusterIncomplete"
 
 
 def slo_id(service: str, slo: str) -> str:
@@ -60,6 +66,16 @@ def errors_rate(window: int) -> str:
 def events_rate(window: int) -> str:
     """Name of the recorded event rate over a window."""
     return EVENTS_RATE.format(format_duration(window))
+
+
+def leaf_errors_rate(window: int) -> str:
+    """Name of a leaf's recorded error rate over a window (split across clusters)."""
+    return LEAF_ERRORS_RATE.format(format_duration(window))
+
+
+def leaf_events_rate(window: int) -> str:
+    """Name of a leaf's recorded event rate over a window (split across clusters)."""
+    return LEAF_EVENTS_RATE.format(format_duration(window))
 
 
 def error_ratio(window: int) -> str:

@@ -68,6 +68,14 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
     return BaseRates(events=events, errors=errors, fast=fast)
 
 
+def leaf_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, window: int) -> tuple[str, str]:
+    """(events, errors) per second over `window` read from the raw series, as a leaf of a split
+    records them: `grouping` holds the cluster label, `events_ref` the leaf's events series."""
+    selector = events_ref[events_ref.index("{") :]
+    events, errors, _ = _rates(sli, grouping, events_ref, selector, format_duration(window))
+    return events, errors
+
+
 def _rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, selector: str, window: str) -> tuple[str, str, str]:
     """(events, errors, good or "") per second over `window`; `selector` picks the SLO's own recorded series."""
     by = _by(grouping)

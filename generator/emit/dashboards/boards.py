@@ -29,6 +29,7 @@ from slogen.emit.dashboards.grafana import (
     timeseries_panel,
 )
 from slogen.emit.dashboards.calendar_row import calendar_view
+from slogen.emit.dashboards.cluster_variable import cluster_variable
 from slogen.emit.dashboards.composite_panel import HEIGHT as CONTRIBUTION_HEIGHT, contribution_panel
 from slogen.plan import names
 from slogen.plan.budget_policy import PolicyPlan
@@ -307,12 +308,14 @@ def row_height(plan: SLOPlan) -> int:
     return _ROW_HEIGHT + (_HEATMAP_HEIGHT if native_histogram(plan) else 0)
 
 
-def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
-    """One service's dashboard: a collapsible row per SLO."""
+def service_dashboard(service: str, plans: tuple[SLOPlan, ...], cluster: str | None = None) -> dict:
+    """One service's dashboard: a collapsible row per SLO; with `cluster` (the split's cluster
+    label), a variable choosing the clusters of the SLOs that keep that label (their grouping)."""
     panels: list[dict] = []
     y = 0
+    variables, narrow = cluster_variable(service, plans, cluster)
     for plan in plans:
-        panels += slo_panels(plan, y)
+        panels += narrow(plan, slo_panels(plan, y))
         y += row_height(plan)
         if plan.composite is not None:  # which member spends the journey's budget
             panels.append(contribution_panel(plan, y))
@@ -327,7 +330,9 @@ def service_dashboard(service: str, plans: tuple[SLOPlan, ...]) -> dict:
         time_from="now-7d",
         links=[dashboards_link("SLO dashboards", TAG)],
         annotations=[_exclusions_annotation(plan) for plan in plans if plan.exclusion is not None],
+        variables=variables,
     )
+
 
 
 def _exclusions_annotation(plan: SLOPlan) -> dict:

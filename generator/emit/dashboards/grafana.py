@@ -256,9 +256,31 @@ def datasource_variable() -> dict:
     }
 
 
+def label_variable(name: str, label: str, metric: str) -> dict:
+    """A multi-value variable over the values `metric` has for `label` (All matches every value)."""
+    query = f"label_values({metric}, {label})"
+    return {
+        "allValue": ".*",
+        "current": {},
+        "datasource": DATASOURCE,
+        "hide": 0,
+        "includeAll": True,
+        "label": name.capitalize(),
+        "multi": True,
+        "name": name,
+        "options": [],
+        "query": {"qryType": 1, "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+        "refresh": 2,
+        "regex": "",
+        "skipUrlSync": False,
+        "sort": 1,
+        "type": "query",
+    }
+
+
 def dashboard(
     uid: str, title: str, description: str, tags: list[str], panels: list[dict], time_from: str, links: list[dict],
-    annotations: list[dict] | None = None,
+    annotations: list[dict] | None = None, variables: list[dict] | None = None,
 ) -> dict:
     """A complete dashboard; panel ids are numbered here so they are unique by construction."""
     numbered = [{"id": index, **panel} for index, panel in enumerate(panels, start=1)]
@@ -275,7 +297,7 @@ def dashboard(
         "refresh": "1m",
         "schemaVersion": SCHEMA_VERSION,
         "tags": tags,
-        "templating": {"list": [datasource_variable()]},
+        "templating": {"list": [datasource_variable(), *(variables or [])]},
         "time": {"from": time_from, "to": "now"},
         "timepicker": {},
         "timezone": "",

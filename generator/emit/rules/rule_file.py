@@ -110,12 +110,13 @@ def global_eval_order(service: str, own: Sequence[str], plans: Sequence[SLOPlan]
     return tuple(order)
 
 
-def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...], shared: bool = True) -> list[Group]:
+def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...], shared: bool = True, parts=PARTS) -> list[Group]:
     """All rule groups of one service, in evaluation order, empty groups left out (without the
-    shared rules when they are written for every service at once)."""
+    shared rules when they are written for every service at once); `parts` may replace
+    PARTS' per-SLO builders (a split's global file: emit/rules/split.py)."""
     groups = []
     shared_parts = shared_rules(service, plans) if shared else tuple(() for _ in PARTS)
-    for (part, interval, build, _), shared_part in zip(PARTS, shared_parts):
+    for (part, interval, build, _), shared_part in zip(parts, shared_parts):
         rules = tuple(rule for plan in plans for rule in build(plan)) + shared_part
         if rules:
             groups.append(Group(name=names.group_name(service, part), interval=interval, rules=rules))

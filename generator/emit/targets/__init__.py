@@ -104,6 +104,18 @@ class Targets:
             files[target.path(service)] = target.render_file(service, source, once, options, text)
         return files
 
+    def render_split(self, service: str, source: str, sides: Sequence[tuple[str, str, tuple[Group, ...]]]) -> dict[str, str]:
+        """The files of a split service (emit/rules/split.py), by path: per (side, dialect, groups),
+        `<dialect folder>/<side>/<service>.<ext>` with this run's options for that dialect, and
+        promtool's dialect's file of each side, which the generated tests load."""
+        files = {}
+        given = dict(self.chosen)
+        for side, name, groups in sides:
+            for target in dict.fromkeys((TARGETS[name], PROMTOOL)):
+                options = given.get(target.name, target.options())
+                files[target.path(f"{side}/{service}")] = target.render_file(service, source, groups, options)
+        return files
+
     def refusals(self, spec: Any) -> list[Problem]:
         """What the chosen targets' engines cannot evaluate in one spec, located in it."""
         return [problem for name in self.names if TARGETS[name].refuse is not None for problem in TARGETS[name].refuse(spec)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 from grafana_types import VERSIONS, package, typecheck
@@ -21,6 +22,14 @@ def _boards() -> dict[str, dict]:
     for tree in sorted(p for p in DATA.iterdir() if list(p.glob("*.yaml"))):
         files = compile_files(sorted(tree.glob("*.yaml")))
         boards.update({f"{tree.name}-{path.split('/')[-1]}": json.loads(text) for path, text in files.items() if path.startswith("dashboards/")})
+    # --split: a cluster variable (test_cluster_variable.py's spec).
+    from slogen.build.options import BuildOptions, SplitOptions
+    from test_cluster_variable import SPEC
+    from slogen_testing import write_spec
+    import tempfile
+    with tempfile.TemporaryDirectory() as directory:
+        files = compile_files([write_spec(Path(directory), SPEC)], BuildOptions(split=SplitOptions()))
+    boards["split-shop.json"] = json.loads(files["dashboards/shop.json"])
     return boards
 
 
