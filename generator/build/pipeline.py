@@ -6,12 +6,14 @@
 
 Once loaded, services are independent, and nearly all of a large tree's time is
 per-service work: parsing, validating, planning, rules, tests, dashboards.  Forked
-workers each take whole spec files through that work and send back text; they never
-write.  This process keeps what reads every service (clashes between files, target
+workers each take whole spec files through that work; given a sink, they stage their
+files themselves (generate's sink writes them into the run's private staging tree beside
+output/, check's only compares) and send back summaries, so hundreds of MB of text never
+cross a pipe.  This process keeps what reads every service (clashes between files, target
 checks, the overview dashboard, the report) and the files it cannot hand out: jsonnet
-and the other formats, whose documents are converted together.  Files go to `sink` as
-they arrive (generate's stages them beside output/ while workers still compile), so
-writing overlaps compiling but stays the last stage.  The result is the one-process
+and the other formats, whose documents are converted together.  output/ itself changes
+only at the end, when generate swaps the staging tree in (build/write.commit); a run
+with problems removes the staging tree and leaves output/ as it was.  The result is the one-process
 result, byte for byte (tests/build/test_pipeline.py holds the two equal).
 """
 
@@ -21,7 +23,7 @@ import multiprocessing
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable, Protocol
 
 from slogen.build.claims import Claim, claim_of, clashes
 from slogen.emit.gates import check_names
@@ -29,7 +31,7 @@ from slogen.build.composites import CompositeRef, composite_problems, composite_
 from slogen.build.compile import CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings
 from slogen.build.gcpause import paused_gc
 from slogen.build.options import BuildOptions
-from slogen.build.write import Encoded
+from slogen.build.write import Staged
 from slogen.emit.report.html import ReportPart, report_part
 from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
@@ -40,7 +42,16 @@ from slogen.spec.load import LoadedSpec, discover, display_path, load_file, load
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
 
-Sink = Callable[[dict[str, str]], None]
+
+
+class Sink(Protocol):
+    """Where files go as they are made (build/write.Stager): `stage` in any process, `take` in this one."""
+
+    def stage(self, files: dict[str, str]) -> tuple[Staged, ...]:
+        """Compare (and stage) files; their summaries."""
+
+    def take(self, staged: tuple[Staged, ...]) -> None:
+        """Record what was staged."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class ServiceOutput:
     # SLOs without generated tests whose spec says why (`untested:`), with that reason.
     acknowledged: tuple[tuple[str, str], ...] = ()
     composites: tuple[CompositeRef, ...] = ()  # its composite SLOs' members, checked across files
+    staged: tuple[Staged, ...] = ()  # its files as a worker staged them, for the sink to take
 
 
 @dataclass(frozen=True)
@@ -111,29 +123,34 @@ def service_output(item: LoadedSpec, options: BuildOptions, detail: bool = False
 
 
 def _handed(output: ServiceOutput, sink: Sink | None) -> ServiceOutput:
-    if sink is None or not output.files:
+    if sink is None:
         return output
-    sink(output.files)
+    if output.staged:  # staged by a worker
+        sink.take(output.staged)
+        return replace(output, staged=())
+    if not output.files:
+        return output
+    sink.take(sink.stage(output.files))
     return replace(output, files={})
 
 
 # What forked workers need; set in the parent just before the fork, inherited, never pickled:
-# the paths, the options, and whether files go to a sink (then they travel encoded).
-_JOB: tuple[list[Path], BuildOptions, bool] | None = None
+# the paths, the options, and the sink, if any (then workers stage their files themselves).
+_JOB: tuple[list[Path], BuildOptions, Sink | None] | None = None
 
 
 def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None:
     """One native spec file through the whole per-service pipeline; None: the parent must load it."""
     assert _JOB is not None
-    paths, options, encode = _JOB
+    paths, options, sink = _JOB
     if path.suffix == ".jsonnet":
         return None
     loaded, foreign, problems = load_file(path, paths, None, options.spec)
     if foreign:
         return None
     outputs = [service_output(item, options) for item in loaded]
-    if encode:  # bytes and digests made here, in parallel; the sink only writes them
-        outputs = [replace(out, files={rel: Encoded.of(text) for rel, text in out.files.items()}) for out in outputs]
+    if sink is not None:  # staged here, in parallel: only small summaries cross the pipe
+        outputs = [replace(out, files={}, staged=sink.stage(out.files)) for out in outputs]
     return outputs, problems
 
 
@@ -177,7 +194,7 @@ def _build_tree(
     files, diagnostics = discover(paths, options.spec)
     results: Iterable[tuple[list[ServiceOutput], list[Diagnostic]] | None]
     if jobs > 1 and len(files) >= PARALLEL_FROM and not detail and not _adjusts(files):
-        results = _parallel(files, (paths, options, sink is not None), jobs, sink)
+        results = _parallel(files, (paths, options, sink), jobs, sink)
     else:
         results = [None] * len(files)
     # Files the workers handed back (or all, without workers) load here, together.
@@ -220,7 +237,7 @@ def _build_tree(
     check_names([s.service for s in kept], options.gates)
     every = global_files(kept, options, {s.service: s.report for s in kept if s.report is not None}, shared)
     if sink is not None:
-        sink(every)
+        sink.take(sink.stage(every))
         return Tree({}, tuple(kept)), []
     for service in kept:
         every.update(service.files)
@@ -228,7 +245,7 @@ def _build_tree(
 
 
 def _parallel(
-    files: list[Path], job: tuple[list[Path], BuildOptions, bool], jobs: int, sink: Sink | None
+    files: list[Path], job: tuple[list[Path], BuildOptions, Sink | None], jobs: int, sink: Sink | None
 ) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
     global _JOB
     _JOB = job

@@ -61,25 +61,9 @@ class Staged:
     state: str  # "added": not in out_dir; "changed"; "same"
 
 
-@dataclass(frozen=True)
-class Encoded:
-    """A file's bytes and digest, made where its text was (a worker process), so the
-    writer in the parent only writes: encoding and hashing hundreds of MB stay parallel."""
-
-    data: bytes
-    digest: str
-
-    @classmethod
-    def of(cls, text: str) -> "Encoded":
-        """The UTF-8 bytes of `text` and their SHA-256."""
-        data = text.encode("utf-8")
-        return cls(data, hashlib.sha256(data).hexdigest())
-
-
-def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str | Encoded, made: set[Path] | None = None) -> Staged:
+def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str, made: set[Path] | None = None) -> Staged:
     """Compare one file with out_dir and, given a staging tree, write it there; a small summary back."""
-    encoded = text if isinstance(text, Encoded) else Encoded.of(text)
-    data = encoded.data
+    data = text.encode("utf-8")
     target = out_dir / rel
     if not target.exists():
         state = "added"
@@ -96,7 +80,7 @@ def stage_file(out_dir: Path, staging: Path | None, rel: str, text: str | Encode
                 made.add(path.parent)
         with open(path, "wb") as handle:
             handle.write(data)
-    return Staged(rel, encoded.digest, state)
+    return Staged(rel, hashlib.sha256(data).hexdigest(), state)
 
 
 def read_manifest(out_dir: Path) -> set[str]:
@@ -445,8 +429,10 @@ def write_file(path: Path, text: str) -> None:
 class Stager:
     """The last stage of a run: files compared with `out_dir` and, given a staging tree, written there.
 
-    The pipeline hands it each service's files as they are compiled; `commit` then swaps
-    the staging tree in.  Without a staging tree (`slogen check`) it only compares.
+    `stage` does the work and may run in any process (the pipeline's workers stage their own
+    services' files, so hundreds of MB never cross a pipe); `take` records the summaries in
+    this one.  `commit` then swaps the staging tree in.  Without a staging tree (`slogen
+    check`) it only compares.
     """
 
     # Files between early flushes of the staging tree (start_writeback).
@@ -457,8 +443,16 @@ class Stager:
         self.staged: list[Staged] = []
         self._made: set[Path] = set()
 
-    def __call__(self, files: dict[str, str] | dict[str, Encoded]) -> None:
+    def stage(self, files: dict[str, str]) -> tuple[Staged, ...]:
+        """Compare (and stage) files; their summaries, for `take` in the process that commits."""
+        return tuple(stage_file(self.out_dir, self.staging, rel, text, self._made) for rel, text in files.items())
+
+    def take(self, staged: tuple[Staged, ...]) -> None:
+        """Record staged files' summaries (flushing the staging tree now and then)."""
         before = len(self.staged)
-        self.staged += [stage_file(self.out_dir, self.staging, rel, text, self._made) for rel, text in files.items()]
+        self.staged += staged
         if self.staging is not None and before // self.WRITEBACK_EVERY != len(self.staged) // self.WRITEBACK_EVERY:
             start_writeback(self.staging)
+
+    def __call__(self, files: dict[str, str]) -> None:
+        self.take(self.stage(files))
