@@ -156,7 +156,7 @@ def members_apart(plan: SLOPlan, every: Mapping[str, SLOPlan], leaves: list[tupl
     # Eighths, sixteenths, ...: binary fractions, so every counter and expected ratio is exact.
     share = 1 / (2 << len(leaves).bit_length())
     ratios = {leaf: (index + 1) * share for index, (leaf, _) in enumerate(leaves)}
-    traffic = {leaf: EVENTS_PER_SECOND * 2**index for index, (leaf, _) in enumerate(leaves)}
+    traffic = {leaf: EVENTS_PER_SECOND * 2 ** (index % 4) for index, (leaf, _) in enumerate(leaves)}  # small counters
     expected, _ = _journey_ratio(plan, every, ratios, traffic)
     # The length and check time depend on the file's evaluation interval: set by _at_interval.
     drives = tuple((s.notation(), (Phase(0, 0, ratios[leaf]),), traffic[leaf]) for leaf, driver in leaves for s in driver.series)
