@@ -125,7 +125,7 @@ def _test_inputs(compiled: CompiledService, spec: ServiceSpec) -> TestInputs | N
         return None
     tested = {plan.name for plan, _ in compiled.tests.testable}
     reads = {slo.name: sli_selectors(slo.sli) for slo in spec.slos if slo.name in tested}
-    return test_inputs(compiled.tests, compiled.plans, reads)
+    return test_inputs(compiled.tests, compiled.plans, reads, compiled.source)
 
 
 def _handed(output: ServiceOutput, sink: Sink | None) -> ServiceOutput:
@@ -248,7 +248,7 @@ def _journey_tests(outputs: list[ServiceOutput], files: dict[str, str], shared: 
             result.append(out)
             continue
         if tests.testable:
-            files[test_path(out.service)] = render_test_file(tests, out.source)
+            files[test_path(out.service)] = render_test_file(tests, inputs[out.service].source)
         journeys = {plan.name for plan in out.plans if plan.composite is not None}
         acknowledged = dict(out.acknowledged)
         untested = [(name, why) for name, why in out.untested if name not in journeys]

@@ -66,9 +66,10 @@ class TestInputs:
     rule_paths: tuple[str, ...]  # as its own tests load them, relative to output/tests/
     group_order: tuple[str, ...]  # its groups (and the shared file's) as its own tests order them
     drivers: tuple[tuple[str, Driver], ...]  # by SLO name; composites are resolved to their members
+    source: str = ""  # how generated files name the service's spec (their header)
 
 
-def test_inputs(tests: ServiceTests, plans: Sequence[SLOPlan], reads: Mapping[str, tuple[Selector, ...]]) -> TestInputs:
+def test_inputs(tests: ServiceTests, plans: Sequence[SLOPlan], reads: Mapping[str, tuple[Selector, ...]], source: str) -> TestInputs:
     """A service's rule files, group order and member drivers, from its own generated tests."""
     series = {plan.name: s for plan, s in tests.testable}
     why = dict(tests.untested)
@@ -84,7 +85,7 @@ def test_inputs(tests: ServiceTests, plans: Sequence[SLOPlan], reads: Mapping[st
         else:
             driver = Driver(untested=why.get(plan.name, "its time slices cannot be driven at an exact error ratio"))
         drivers.append((plan.name, driver))
-    return TestInputs(tuple(tests.rule_paths), tuple(tests.group_order), tuple(drivers))
+    return TestInputs(tuple(tests.rule_paths), tuple(tests.group_order), tuple(drivers), source)
 
 
 def composite_tests(
