@@ -156,7 +156,9 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
     rules = compiled.rules
     files = options.targets.render(compiled.service, compiled.source, lambda: rules.groups, rules.text)
     tests = compiled.tests
-    if tests is not None and tests.files:
+    # A service of composites only has no tests of its own, but its composites' tests
+    # (made across services, composite_tests.py) load its promtool copy all the same.
+    if tests is not None and (tests.files or any(plan.composite is not None for plan in compiled.plans)):
         if tests.testable:
             files[tests.main_file] = render_test_file(tests, compiled.source)
         if tests.slices:

@@ -32,6 +32,9 @@ from slogen.build.compile import CompiledService, compile_service, global_files,
 from slogen.build.gcpause import paused_gc
 from slogen.build.options import BuildOptions
 from slogen.build.write import Staged
+from slogen.emit.promtool.composite_tests import TestInputs, composite_tests, test_inputs, test_path
+from slogen.emit.promtool.series import sli_selectors
+from slogen.emit.promtool.service_tests import render_test_file
 from slogen.emit.report.html import ReportPart, report_part
 from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
@@ -76,6 +79,8 @@ class ServiceOutput:
     acknowledged: tuple[tuple[str, str], ...] = ()
     composites: tuple[CompositeRef, ...] = ()  # its composite SLOs' members, checked across files
     staged: tuple[Staged, ...] = ()  # its files as a worker staged them, for the sink to take
+    test_inputs: TestInputs | None = None  # what the tests of composites reading its SLOs load and drive
+    journey_stale: tuple[tuple[str, Diagnostic], ...] = ()  # composites recording `untested:`, and the warning if tested
 
 
 @dataclass(frozen=True)
@@ -111,15 +116,27 @@ def service_output(item: LoadedSpec, options: BuildOptions, detail: bool = False
     # A reason recorded for an SLO that does have tests would hide nothing today, and
     # everything the day its tests break: said, located.
     tested = sorted(set(recorded) - {name for name, _ in compiled.untested}, key=lambda name: recorded[name][0])
-    stale = tuple(
-        item.diagnostic(Problem(("slos", recorded[name][0], "untested"), f"SLO {name!r} has generated tests; drop `untested:`", at_key=True))
-        for name in tested
-    )
+    def stale_reason(name: str) -> Diagnostic:
+        return item.diagnostic(Problem(("slos", recorded[name][0], "untested"), f"SLO {name!r} has generated tests; drop `untested:`", at_key=True))
+
+    stale = tuple(stale_reason(name) for name in tested)
+    # A composite's tests are made across services (_journey_tests): its warning is ready here, said there.
+    journeys = {plan.name for plan in compiled.plans if plan.composite is not None}
+    journey_stale = tuple((name, stale_reason(name)) for name in recorded if name in journeys)
     return ServiceOutput(
         spec.service, document.path, claim_of(item), compiled.plans, untested, (), service_files(compiled, options),
         service_groups(compiled, options), compiled.rules.group_names, loads, report_part(compiled.plans), spec_warnings(item) + stale,
         compiled if detail else None, spec if detail else None, acknowledged, composite_refs(item, compiled.plans),
+        _test_inputs(compiled, spec), journey_stale,
     )
+
+
+def _test_inputs(compiled: CompiledService, spec: ServiceSpec) -> TestInputs | None:
+    if compiled.tests is None:
+        return None
+    tested = {plan.name for plan, _ in compiled.tests.testable}
+    reads = {slo.name: sli_selectors(slo.sli) for slo in spec.slos if slo.name in tested}
+    return test_inputs(compiled.tests, compiled.plans, reads, compiled.source)
 
 
 def _handed(output: ServiceOutput, sink: Sink | None) -> ServiceOutput:
@@ -236,12 +253,43 @@ def _build_tree(
     options.targets.check(checked)
     check_names([s.service for s in kept], options.gates)
     every = global_files(kept, options, {s.service: s.report for s in kept if s.report is not None}, shared)
+    kept = _journey_tests(kept, every, SHARED if options.share_globally else None)
     if sink is not None:
         sink.take(sink.stage(every))
         return Tree({}, tuple(kept)), []
     for service in kept:
         every.update(service.files)
     return Tree(every, tuple(kept)), []
+
+
+def _journey_tests(outputs: list[ServiceOutput], files: dict[str, str], shared: str | None) -> list[ServiceOutput]:
+    """Add the tests of every service's composites (they load other services' rule files, so
+    are made once all have compiled) to `files`; the services then say which are untested."""
+    if not any(out.composites for out in outputs):
+        return outputs
+    every = {plan.id: plan for out in outputs for plan in out.plans}
+    inputs = {out.service: out.test_inputs for out in outputs if out.test_inputs is not None}
+    result = []
+    for out in outputs:
+        tests = composite_tests(out.service, out.plans, every, inputs, shared) if out.composites else None
+        if tests is None:
+            result.append(out)
+            continue
+        if tests.testable:
+            files[test_path(out.service)] = render_test_file(tests, inputs[out.service].source)
+        journeys = {plan.name for plan in out.plans if plan.composite is not None}
+        acknowledged = dict(out.acknowledged)
+        untested = [(name, why) for name, why in out.untested if name not in journeys]
+        untested += [(name, why) for name, why in tests.untested if name not in acknowledged]
+        still = {name for name, _ in tests.untested}
+        result.append(replace(
+            out,
+            untested=tuple(untested),
+            acknowledged=tuple((name, why) for name, why in out.acknowledged if name not in journeys or name in still),
+            test_loads=out.test_loads + (((test_path(out.service), tuple(tests.rule_paths)),) if tests.testable else ()),
+            warnings=out.warnings + tuple(warning for name, warning in out.journey_stale if name not in still),
+        ))
+    return result
 
 
 def _parallel(

@@ -14,9 +14,10 @@ belongs to the period before, is not counted on either Prometheus 2 (closed rang
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from slogen.emit.report.period_model import NO_TEAM, ExcludedTime, Period, Postmortem, SLORow, StateSpell
+from slogen.emit.report.period_model import NO_TEAM, ExcludedTime, Period, Postmortem, SLORow, StateSpell, member_shares
 from slogen.errors import PrometheusQueryError
 from slogen.live.prometheus_api import Prometheus
 from slogen.plan import names
@@ -149,6 +150,13 @@ def fetch_period(client: Prometheus, plans: list[SLOPlan], period: Period, postm
                 exclusions=_excluded(plan, found),
             )
         )
+    # A journey's members: their own rows say how each spent the journey's errors.
+    by_id = {row.slo_id: row for row in rows}
+    rows = [
+        replace(row, members=member_shares(plan.composite.method, [(m.id, m.weight) for m in plan.composite.members], by_id))
+        if plan.composite is not None else row
+        for plan, row in zip(plans, rows)
+    ]
     if plans and not any(row.hours for row in rows):
         raise PrometheusQueryError(
             f"Prometheus at {client.url} holds no recorded SLO data for {period.name}: "

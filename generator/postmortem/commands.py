@@ -69,7 +69,7 @@ def _impact(slo: str, specs: Path, incident: Incident, prometheus: str | None, h
     if incident.duration <= 0:
         _fail(["--prometheus: the incident has no duration to measure (--end equals --start)"])
     try:
-        queries = window_queries(spec_slo.sli, incident.duration)
+        queries = window_queries(spec_slo.sli, incident.duration, plan)
         with Prometheus(prometheus, QUERY_TIMEOUT, http) as client:
             events = _rate(client, queries.events, incident.end)
             if events is None or events <= 0:

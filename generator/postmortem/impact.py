@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from slogen.plan import names
 from slogen.plan.histogram_rates import auto_events_good, native_events_good
 from slogen.plan.sli import le_matcher
 from slogen.plan.slo import SLOPlan
+from slogen.plan.windows import BASE_WINDOW
 from slogen.spec.durations import format_duration
 from slogen.spec.model import SLI, threshold_seconds
 from slogen.spec.numbers import percent_text
@@ -86,9 +88,18 @@ class WindowQueries:
     good: str | None
 
 
-def window_queries(sli: SLI, seconds: int) -> WindowQueries:
-    """Queries for an SLI over a window of `seconds`, summed over every label."""
+def window_queries(sli: SLI, seconds: int, plan: SLOPlan | None = None) -> WindowQueries:
+    """Queries for an SLI over a window of `seconds`, summed over every label.
+
+    A bool, timeslices or composite SLI has no counters of its own to read: its events are
+    gauge samples, slices or members' base rates, which only its rules turn into rates, so
+    it reads the 5m base rates they record (of `plan`), averaged over the window.
+    """
     window = format_duration(seconds)
+    if sli.bool_ is not None or sli.timeslices is not None or sli.composite is not None:
+        if plan is None:
+            raise ValueError(f"a {sli.kind} SLI is measured from its recorded base rates: give its plan")
+        return recorded_queries(plan, seconds)
     if sli.ratio is not None:
         total = parse_selector(sli.ratio.total, "total").render()
         events = f"sum(rate({total}[{window}]))"
@@ -105,7 +116,15 @@ def window_queries(sli: SLI, seconds: int) -> WindowQueries:
             events, good_rate = reads(hist, seconds, "sum", window)
             return WindowQueries(events, None, good_rate)
         return WindowQueries(f"sum(rate({hist.render('_count')}[{window}]))", None, f"sum(rate({good}[{window}]))")
-    assert sli.query is not None
+    assert sli.query is not None, sli.kind
     events = parse_expr(substitute_window(sli.query.total, window), "total").prettify()
     bad = parse_expr(substitute_window(sli.query.errors, window), "errors").prettify()
     return WindowQueries(f"sum({events})", f"sum({bad})", None)
+
+
+def recorded_queries(plan: SLOPlan, seconds: int) -> WindowQueries:
+    """The SLO's recorded 5m base rates averaged over a window of `seconds` ending at the query
+    time: the rules' own reading of any SLI (the rates cover 5m more than the window at its start)."""
+    window = format_duration(seconds)
+    events, errors = (plan.selector(metric(BASE_WINDOW)) for metric in (names.events_rate, names.errors_rate))
+    return WindowQueries(f"sum(avg_over_time({events}[{window}]))", f"sum(avg_over_time({errors}[{window}]))", None)

@@ -115,6 +115,10 @@ def _counter(name: str, labels: str, per_second: callable) -> list[str]:
     return lines
 
 
+def _gauge(name: str, labels: str, value: callable) -> list[str]:
+    return [f"{name}{{{labels}}} {value(ts):g} {ts}" for ts in range(T0, T0 + 4 * 3600 + 1, 60)]
+
+
 def _during(rate: float, otherwise: float):
     return lambda ts: rate if INCIDENT[0] <= ts < INCIDENT[1] else otherwise
 
@@ -125,6 +129,11 @@ def openmetrics() -> str:
     lines += _counter("http_requests_total", 'job="checkout",code="500"', _during(10, 0))
     lines += _counter("http_request_duration_seconds_bucket", 'job="checkout",handler="/pay",le="0.3"', _during(80, 100))
     lines += _counter("http_request_duration_seconds_count", 'job="checkout",handler="/pay"', _during(100, 100))
+    # The 5m base rates the rules of SLOs without counters of their own record (RECORDED).
+    for slo_id, (bad, events) in RECORDED_RATES.items():
+        lines += _gauge("slo:sli_events:rate5m", f'slo_id="{slo_id}"', lambda ts, events=events: events)
+        # A 5m rate recorded at the incident's end still covers it: bad through the end, inclusive.
+        lines += _gauge("slo:sli_errors:rate5m", f'slo_id="{slo_id}"', lambda ts, bad=bad: bad if INCIDENT[0] <= ts <= INCIDENT[1] else 0)
     return "\n".join(lines) + "\n# EOF\n"
 
 
@@ -179,3 +188,58 @@ def test_new_refuses_a_prometheus_it_cannot_use_before_querying(tmp_path: Path) 
     assert no_scheme.returncode == 2
     assert no_scheme.stderr.strip() == "--prometheus '127.0.0.1:9090': expected an http(s) URL such as http://127.0.0.1:9090"
     assert not (tmp_path / "pm").exists()
+
+
+# SLOs whose SLI has no counters of its own: a composite, a 0/1 gauge, time slices.
+RECORDED = """
+service: web
+slos:
+  - name: availability
+    objective: 99.9
+    sli: {ratio: {errors: 'requests_total{job="web", code="500"}', total: 'requests_total{job="web"}'}}
+  - name: probes
+    objective: 99
+    sli: {bool: {metric: 'probe_success{job="web"}'}}
+  - name: minutes
+    objective: 99
+    sli:
+      timeslices:
+        slice: 1m
+        good_when:
+          ratio: {errors: 'requests_total{job="web", code="500"}', total: 'requests_total{job="web"}'}
+          op: lte
+          threshold: 0.02
+---
+service: journeys
+slos:
+  - name: checkout
+    objective: 99.5
+    sli: {composite: {method: weighted, of: [web/availability, web/probes]}}
+"""
+# (bad, all) per second during the incident, as their rules would record them.
+RECORDED_RATES = {"journeys-checkout": (0.05, 1), "web-probes": (2, 10), "web-minutes": (1 / 120, 1 / 60)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "slo,consumed,summary",
+    [
+        # 0.05 / 0.005 = burn 10; 10 x 30m / 30d = 0.69%
+        ("journeys/checkout", "0.69%", "error ratio 5.000% during the incident, burn rate 10.0x"),
+        # 2 of 10 samples a second down: 0.2 / 0.01 = burn 20; 20 x 30m / 30d = 1.39%
+        ("web/probes", "1.39%", "error ratio 20.000% during the incident, burn rate 20.0x"),
+        # half the slices bad (one a minute): 0.5 / 0.01 = burn 50; 50 x 30m / 30d = 3.47%
+        ("web/minutes", "3.47%", "error ratio 50.000% during the incident, burn rate 50.0x"),
+    ],
+)
+def test_new_measures_slos_without_counters_from_their_recorded_rates(tmp_path: Path, prometheus: str, slo: str, consumed: str, summary: str) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "web.yaml").write_text(RECORDED)
+    result = run_slogen("postmortem", "new", "--title", "Checkout errors", "--severity", "SEV2", "--start", "2024-03-01T14:00Z",
+                        "--end", "2024-03-01T14:30Z", "--slo", slo, "--prometheus", prometheus, "--specs", str(specs), "--dir", str(tmp_path / "pm"))
+    assert result.returncode == 0, result.stderr
+    text = Path(result.stdout.strip()).read_text()
+    assert f'budget_consumed: "{consumed}"' in text
+    assert "budget_source: prometheus" in text
+    assert summary in text

@@ -73,6 +73,14 @@ class Scenario:
     # (severity key, long window, short window) of the tier under test; None for budget checks.
     tier: tuple[str, int, int] | None = None
     events_per_second: float = EVENTS_PER_SECOND
+    # Series (by notation) driven by phases and traffic of their own instead: a journey's
+    # members apart (composite_tests.py).
+    own_drives: tuple[tuple[str, tuple[Phase, ...], float], ...] = ()
+
+    def drive(self, series: SyntheticSeries) -> tuple[tuple[Phase, ...], float]:
+        """The phases and events per second driving one input series."""
+        notation = series.notation() if self.own_drives else ""
+        return next(((phases, eps) for name, phases, eps in self.own_drives if name == notation), (self.phases, self.events_per_second))
 
 
 def _labels_text(labels: dict[str, str]) -> str:
@@ -280,7 +288,8 @@ def slo_scenarios(plan: SLOPlan, group: dict[str, str], e: int) -> list[Scenario
             key = (sev.key, tier.long_window, tier.short_window)
             out += [_fires(text, sev, tier, e, key, eps), _quiet(text, sev, tier, e, key, eps), _reset(text, sev, tier, e, key, eps)]
     scenarios = [s for s in out if s is not None]
-    if plan.min_events:
+    # A journey's events are its members' (or one a second): no member's traffic alone is too little (composite_tests.py).
+    if plan.min_events and plan.composite is None:
         scenarios += [guard_scenario(plan, sev, e) for sev in plan.severities]
     return scenarios
 

@@ -305,7 +305,8 @@ def sli_series(sli: SLI, grouping: tuple[str, ...]) -> tuple[SyntheticSeries, ..
             # Slices are good or bad as a whole: tests/emit/rules/test_calendar_rules.py drives them.
             raise SLIError("timeslices", "a timeslice SLI's error ratio moves by whole slices, not at an exact burn rate")
         if sli.composite is not None:
-            # Its inputs are other SLOs' recorded series, in other files: tests/emit/promtool/test_composite_promtool.py drives them.
+            # Its inputs are other SLOs' recorded series, in other files: its tests drive its members'
+            # counters once every service has compiled (composite_tests.py).
             raise SLIError("of", "a composite reads its members' recorded base rates, not counters of its own")
         assert sli.query is not None
         if sli.query.test is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from slogen.emit.promtool.eval_interval import choose_eval_interval
-from slogen.emit.promtool.inputs import INPUT_INTERVAL, series_values
+from slogen.emit.promtool.inputs import INPUT_INTERVAL, Phase, series_values
 from slogen.emit.promtool.lanes import lanes_both, sharing_lanes
 from slogen.emit.promtool.scenarios import Scenario, plan_scenarios, slo_scenarios
 from slogen.emit.promtool.series import SeriesError, SyntheticSeries, sli_selectors, sli_series
@@ -54,6 +54,8 @@ class ServiceTests:
     # Timeslice SLOs, tested in their own file at slice cadence (slices.py).
     slices: tuple[tuple[SLOPlan, SliceInputs], ...] = ()
     slice_lanes: tuple[tuple[int, ...], ...] = ()
+    # Scenarios of an SLO after its own (by SLO name): a journey's members apart (composite_tests.py).
+    extra: tuple[tuple[str, tuple[Scenario, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         for lanes, members in ((self.lanes, self.testable), (self.slice_lanes, self.slices)):
@@ -89,7 +91,10 @@ class ServiceTests:
     @cached_property
     def scenarios(self) -> tuple[tuple[SLOPlan, Scenario], ...]:
         """Every scenario, SLO by SLO in file order."""
-        return tuple((plan, s) for plan, series in self.testable for s in plan_scenarios(plan, series, self.eval_interval))
+        extra = dict(self.extra)
+        return tuple(
+            (plan, s) for plan, series in self.testable for s in plan_scenarios(plan, series, self.eval_interval) + list(extra.get(plan.name, ()))
+        )
 
     @cached_property
     def groups(self) -> tuple[tuple[tuple[SLOPlan, Scenario], ...], ...]:
@@ -163,7 +168,7 @@ def test_file_data(tests: ServiceTests) -> dict:
                 "name": group_name(group),
                 "interval": format_duration(INPUT_INTERVAL),
                 "input_series": [
-                    {"series": s.notation(), "values": series_values(s, scenario.phases, scenario.length, scenario.events_per_second)}
+                    {"series": s.notation(), "values": series_values(s, *_drive(scenario, s))}
                     for plan, scenario in group
                     for s in tests.series[plan.name]
                 ],
@@ -193,8 +198,18 @@ def render_test_file(tests: ServiceTests, source: str) -> str:
     """The promtool test file of one service: the text PyYAML writes for `test_file_data`."""
     head = (tests.rule_paths, format_duration(tests.eval_interval), tests.group_order)
 
+    extra = dict(tests.extra)
+
+    def sections(plan: SLOPlan, series: tuple[SyntheticSeries, ...], style: Styler) -> list[str]:
+        own = _slo_sections(plan, series, tests.eval_interval, style)
+        more = extra.get(plan.name)
+        if not more:
+            return own
+        notations = [s.notation() for s in series]
+        return own + scenario_sections([_scenario_data(s, series, notations) for s in more], style)
+
     def lanes(style: Styler) -> list[list[list[str]]]:
-        return [[_slo_sections(*tests.testable[index], tests.eval_interval, style) for index in lane] for lane in tests.lanes]
+        return [[sections(*tests.testable[index], style) for index in lane] for lane in tests.lanes]
 
     native = any(s.bounds for _, series in tests.testable for s in series)
     return promtool_file_text(head, format_duration(INPUT_INTERVAL), lanes, lambda: test_file_data(tests), header(source) + (NEEDS_PROMTOOL_3 if native else ""))
@@ -227,9 +242,14 @@ def _slo_sections(plan: SLOPlan, series: tuple[SyntheticSeries, ...], e: int, st
 def _scenario_data(scenario: Scenario, series: tuple[SyntheticSeries, ...], notations: list[str]) -> ScenarioData:
     return (
         "; ".join((scenario.name,) + scenario.notes),
-        [(notation, series_values(s, scenario.phases, scenario.length, scenario.events_per_second)) for s, notation in zip(series, notations)],
+        [(notation, series_values(s, *_drive(scenario, s))) for s, notation in zip(series, notations)],
         [(check.expr, format_duration(check.at), check.samples) for check in scenario.checks],
     )
+
+
+def _drive(scenario: Scenario, series: SyntheticSeries) -> tuple[tuple[Phase, ...], int, float]:
+    phases, eps = scenario.drive(series)
+    return phases, scenario.length, eps
 
 
 def _identity(plan: SLOPlan, series: tuple[SyntheticSeries, ...]) -> list[str]:

@@ -134,6 +134,33 @@ class ExcludedTime:
 
 
 @dataclass(frozen=True)
+class MemberShare:
+    """One member of a composite (journey) SLO over the period: its SLI, and its share of the journey's errors."""
+
+    slo_id: str
+    weight: float
+    sli: float | None  # None without traffic
+    share: float | None  # None for `worst` (the journey is its worst member, not a sum) or a journey without errors
+
+
+def member_shares(method: str, members: list[tuple[str, float]], rows: dict[str, "SLORow"]) -> tuple[MemberShare, ...]:
+    """Each member's SLI and share of the journey's errors over the period, from the members' own rows:
+    `events`, its weighted bad events over all members' (what the journey pools); `weighted`, its
+    weighted error ratio over the sum of them (the period's ratios standing for the 5m ones the
+    journey averages); `worst`, no share: each member's SLI says which one the journey was."""
+    ratios = {slo_id: (1 - rows[slo_id].sli) if slo_id in rows and rows[slo_id].sli is not None else None for slo_id, _ in members}
+    if method == "events":
+        parts = [weight * rows[slo_id].errors if slo_id in rows else 0.0 for slo_id, weight in members]
+    else:
+        parts = [weight * (ratios[slo_id] or 0.0) for slo_id, weight in members]
+    whole = sum(parts)
+    return tuple(
+        MemberShare(slo_id, weight, None if ratios[slo_id] is None else 1 - ratios[slo_id], part / whole if whole > 0 and method != "worst" else None)
+        for (slo_id, weight), part in zip(members, parts)
+    )
+
+
+@dataclass(frozen=True)
 class SLORow:
     """One SLO over the period: the numbers read from Prometheus, and its spec's."""
 
@@ -150,6 +177,7 @@ class SLORow:
     states: tuple[StateSpell, ...] = ()
     postmortems: tuple[Postmortem, ...] = ()
     exclusions: tuple[ExcludedTime, ...] = ()
+    members: tuple[MemberShare, ...] = ()  # a composite's members (member_shares); none for any other SLO
 
     @property
     def budget(self) -> float:
@@ -307,6 +335,7 @@ def report_json(rows: list[SLORow], period: Period, by: str) -> dict:
                      "budget_share": _rounded(row.budget_share(e))}
                     for e in row.exclusions
                 ],
+                **_members_json(row),
             }
             for row in ordered(rows, by)
         ],
@@ -317,6 +346,17 @@ def report_json(rows: list[SLORow], period: Period, by: str) -> dict:
             }
             for t in totals(rows, by)
         ],
+    }
+
+
+def _members_json(row: SLORow) -> dict:
+    """A composite's `members` key (other SLOs' rows keep the keys they had)."""
+    if not row.members:
+        return {}
+    return {
+        "members": [
+            {"slo_id": m.slo_id, "weight": m.weight, "sli": _rounded(m.sli), "share_of_errors": _rounded(m.share)} for m in row.members
+        ]
     }
 
 

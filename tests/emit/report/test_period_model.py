@@ -133,3 +133,35 @@ def test_team_is_the_spec_field_else_the_team_label_and_is_a_checked_name(tmp_pa
     assert [p.team for p in field.plans] == ["payments"] and [p.team for p in label.plans] == ["core"]
     (line,) = diagnostics_of([write_spec(tmp_path / "c", spec.format("team: Pay Ments\n"))])
     assert line.startswith(f"{tmp_path / 'c' / 'spec.yaml'}:2:7: ") and "team" in line
+
+
+def test_a_journeys_members_show_their_sli_and_share_of_its_errors():
+    """web 1000 events 10 bad (1%), cart 100 events 5 bad (5%), payments weight 2, 10 events 2 bad (20%)."""
+    import json
+
+    from dataclasses import replace
+
+    from slogen.emit.report.period_html import render_period_html
+    from slogen.emit.report.period_model import member_shares
+
+    rows = {r.slo_id: r for r in (_row("web-a", "t", 99.9, 1000, 10), _row("cart-a", "t", 99.9, 100, 5), _row("payments-a", "t", 99.9, 10, 2))}
+    members = [("web-a", 1.0), ("cart-a", 1.0), ("payments-a", 2.0), ("gone-a", 1.0)]
+    pooled = member_shares("events", members, rows)
+    # Pooled bad events 10 + 5 + 2x2 = 19: web 10/19, cart 5/19, payments 4/19; a member without a row: none.
+    assert [m.sli for m in pooled][:3] == pytest.approx([0.99, 0.95, 0.8]) and pooled[3].sli is None
+    assert [m.share for m in pooled] == pytest.approx([10 / 19, 5 / 19, 4 / 19, 0.0])
+    weighted = member_shares("weighted", members, rows)
+    # Weighted ratios 0.01 + 0.05 + 2x0.2 = 0.46.
+    assert [m.share for m in weighted] == pytest.approx([0.01 / 0.46, 0.05 / 0.46, 0.4 / 0.46, 0.0])
+    assert [m.share for m in member_shares("worst", members, rows)] == [None] * 4
+    journey = replace(_row("journeys-checkout", "t", 99.5, 1120, 19), members=pooled)
+    period = parse_period("2026-11")
+    data = json.loads(render_json([journey, *rows.values()], period, "team"))
+    by_id = {slo["slo_id"]: slo for slo in data["slos"]}
+    assert "members" not in by_id["web-a"]
+    assert by_id["journeys-checkout"]["members"][2] == {"slo_id": "payments-a", "weight": 2.0, "sli": 0.8, "share_of_errors": round(4 / 19, 9)}
+    page = render_period_html([journey, *rows.values()], period, "team", "http://prometheus")
+    assert "<h2>Journeys&#x27; members</h2>" in page or "<h2>Journeys' members</h2>" in page
+    assert "<td>journeys-checkout</td><td>payments-a</td><td>2</td><td>80.000%</td><td>21.1%</td>" in page
+    plain = render_period_html(list(rows.values()), period, "team", "http://prometheus")
+    assert "members" not in plain
