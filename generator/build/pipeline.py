@@ -78,9 +78,9 @@ class ServiceOutput:
     # SLOs without generated tests whose spec says why (`untested:`), with that reason.
     acknowledged: tuple[tuple[str, str], ...] = ()
     composites: tuple[CompositeRef, ...] = ()  # its composite SLOs' members, checked across files
-    staged: tuple[Staged, ...] = ()  # its files as a worker staged them, for the sink to take
     test_inputs: TestInputs | None = None  # what the tests of composites reading its SLOs load and drive
     journey_stale: tuple[tuple[str, Diagnostic], ...] = ()  # composites recording `untested:`, and the warning if tested
+    staged: tuple[Staged, ...] = ()  # its files as a worker staged them, for the sink to take
 
 
 @dataclass(frozen=True)
