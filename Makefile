@@ -91,6 +91,8 @@ BENCH_DAYS ?= 30
 BENCH_MEASURE ?= 420
 # Generated-test cost: one service of each size, its promtool tests timed (a few minutes).
 BENCH_TEST_SLOS ?= 1,10,50
+# One SLO with three exclusions next to the same SLO without, in one Prometheus (about 5 minutes, printed).
+BENCH_EXCLUSION_MEASURE ?= 180
 # A composite (journey) SLO next to one ordinary SLO in a real Prometheus (about 12 minutes, printed).
 BENCH_COMPOSITE_MEASURE ?= 300
 bench: $(STAMP) promtool
@@ -100,6 +102,7 @@ bench: $(STAMP) promtool
 	$(PY) -m bench.test_cost --slos $(BENCH_TEST_SLOS) --json build/bench-tests.json
 	$(PY) -m bench.native_cost --json build/bench-native.json
 	$(PY) -m bench.composite_cost --measure $(BENCH_COMPOSITE_MEASURE) --json build/bench-composite.json
+	$(PY) -m bench.exclusion_cost --measure $(BENCH_EXCLUSION_MEASURE) --json build/bench-exclusions.json
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"
