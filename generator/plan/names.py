@@ -45,6 +45,11 @@ TS_TOTAL_1H = "slo:timeslices_total:count1h"  # slices with traffic ending in th
 FORECAST_ALERT = "SLOErrorBudgetForecast"
 # What an SLO's exclusions leave out now: 0 nothing, 1 counted as good, 2 absent (plan/exclusions.py).
 EXCLUSION_STATE = "slo:exclusion:state"
+# What a past one-off exclusion left in the recorded base rates, in hourly points (emit/rules/corrections.py),
+# one series per one-off, named by LABEL_EXCLUSION (its bounds, `<from>/<to + tail>` in UTC).
+EXCLUDED_ERRORS = "slo:exclusion_errors:hours"
+EXCLUDED_EVENTS = "slo:exclusion_events:hours"
+LABEL_EXCLUSION = "slo_exclusion"
 
 
 def slo_id(service: str, slo: str) -> str:
