@@ -255,7 +255,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--warmup", type=float, default=60, help="seconds before sampling")
     parser.add_argument("--measure", type=float, default=200, help="seconds of group evaluation sampling")
-    parser.add_argument("--repeats", type=int, default=15, help="runs of every rule expression with stats, in turn")
+    parser.add_argument("--repeats", type=int, default=25, help="runs of every rule expression with stats, in turn")
     parser.add_argument("--replicas", type=int, default=1, help="raw series per code behind the SLI (1: the raw reads weigh least)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
