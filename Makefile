@@ -82,10 +82,11 @@ test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
 test-fast: $(STAMP) promtool engines
 	$(PY) -m pytest -q --fast -n $(PYTEST_WORKERS) --dist loadfile
 
-# Benchmarks (the compile rounds, then about 25 minutes): compile throughput at 10,000 SLOs, rule evaluation
+# Benchmarks (the compile rounds, then about 30 minutes): compile throughput at 10,000 SLOs, rule evaluation
 # cost in a real Prometheus against Sloth's and Pyrra's rule shapes, the alerts' detection and reset times on an
-# incident corpus against the SRE workbook's ideal -> docs/benchmarks.md, and the generated tests' promtool time
-# per SLO for services of 1, 10 and 50 SLOs (printed, build/bench-tests.json).
+# incident corpus against the SRE workbook's ideal -> docs/benchmarks.md, the generated tests' promtool time
+# per SLO for services of 1, 10 and 50 SLOs (printed, build/bench-tests.json), and what three exclusions cost
+# one SLO against the same SLO without (printed, build/bench-exclusions.json).
 BENCH_SERVICES ?= 1000
 BENCH_SLOS ?= 10
 BENCH_ROUNDS ?= 3
@@ -95,6 +96,8 @@ BENCH_DAYS ?= 30
 BENCH_MEASURE ?= 420
 # Generated-test cost: one service of each size, its promtool tests timed (a few minutes).
 BENCH_TEST_SLOS ?= 1,10,50
+# One SLO with three exclusions next to the same SLO without, in one Prometheus (about 5 minutes, printed).
+BENCH_EXCLUSION_MEASURE ?= 180
 # A composite (journey) SLO next to one ordinary SLO in a real Prometheus (about 12 minutes, printed).
 BENCH_COMPOSITE_MEASURE ?= 300
 bench: $(STAMP) promtool
@@ -104,6 +107,7 @@ bench: $(STAMP) promtool
 	$(PY) -m bench.test_cost --slos $(BENCH_TEST_SLOS) --json build/bench-tests.json
 	$(PY) -m bench.native_cost --json build/bench-native.json
 	$(PY) -m bench.composite_cost --measure $(BENCH_COMPOSITE_MEASURE) --json build/bench-composite.json
+	$(PY) -m bench.exclusion_cost --measure $(BENCH_EXCLUSION_MEASURE) --json build/bench-exclusions.json
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"

@@ -375,6 +375,7 @@ def rule_stats(prom: Prometheus, tools: dict[str, list[dict]], at: float, repeat
                     "rule": rule.get("record") or rule.get("alert"), "recording": "record" in rule,
                     "samples": stats.get("samples", {}).get("totalQueryableSamples", 0),
                     "query_s": statistics.median(a.get("stats", {}).get("timings", {}).get("evalTotalTime", 0.0) for a in answers),
+                    "query_s_all": [a.get("stats", {}).get("timings", {}).get("evalTotalTime", 0.0) for a in answers],
                     "series": len(result) if isinstance(result, list) else 1,
                 })
     return out

@@ -150,3 +150,27 @@ def test_composite_cost_runs():
     assert set(services) == {"web", "cart", "payments", "journey-events", "journey-weighted", "journey-worst"}
     assert all(s["output_series_per_slo"] > 0 for s in services.values())
     assert "journey-worst" in composite_cost.table(result)
+
+
+def test_exclusion_cost_history_is_what_the_rules_read(tmp_path):
+    # The bench writes its history rather than evaluating it: a label the rules select
+    # differently would leave the excluded SLO's windows reading nothing, and look cheap.
+    from bench import exclusion_cost
+    from slogen.build.pipeline import build_tree
+
+    now = 1_796_000_000
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for service in exclusion_cost.SERVICES:
+        (specs / f"{service}.yaml").write_text(exclusion_cost.spec(service, now))
+    tree, problems = build_tree([specs])
+    assert not problems
+    history = ""
+    for dense in (False, True):
+        exclusion_cost.write_history(tmp_path / "h.om", now, dense, 1)
+        history += (tmp_path / "h.om").read_text()
+    rules = tree.files["rules/excluded.yml"]
+    spans = set(re.findall(r'slo_exclusion="([^"]+)"', rules))
+    assert spans and all(f'slo_exclusion="{span}"' in history for span in spans)
+    for metric in ("slo:sli_errors:rate1h", "slo:sli_events:rate5m", "slo:exclusion:state", "slo:exclusion_events:hours"):
+        assert f'{metric}{{slo_id="excluded-availability"' in history

@@ -18,6 +18,7 @@ from slogen.emit.promtool import exclusion_clock
 from slogen.emit.promtool.service_tests import ServiceTests, build_service_tests, render_slice_test_file, render_test_file
 from slogen.emit.text.documents import render_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
+from slogen.emit.rules.corrections import one_offs
 from slogen.emit.rules.recording import Group
 from slogen.emit.rules.rule_file import PARTS, ServiceRules, expression_problems, global_eval_order, global_groups, service_rules
 from slogen.emit.rules.split import global_groups as split_global_groups, leaf_groups, split_refusals
@@ -131,7 +132,10 @@ def _exclusion_clocks(plans: Sequence[SLOPlan], tests: ServiceTests | None, rule
 
 def _slow_groups(service: str, rules: ServiceRules) -> tuple[Group, ...]:
     """The service's own groups promtool would run too often: its shared rules' (the hourly
-    averages); no per-SLO rule sits in such a group, so the rule templates need not be built."""
+    averages); the only per-SLO rules in such a group are one-off exclusions' amounts
+    (corrections.py), and their SLOs take the direct path, so the rule templates need not be built."""
+    if any(one_offs(plan) for plan in rules.plans):
+        return cadence.slow(rules.groups)
     groups = [Group(names.group_name(service, part), interval, shared) for (part, interval, _, _), shared in zip(PARTS, rules.shared) if shared]
     return cadence.slow(groups)
 

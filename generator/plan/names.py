@@ -51,6 +51,11 @@ EXCLUSION_STATE = "slo:exclusion:state"
 LEAF_ERRORS_RATE = "slo_leaf:sli_errors:rate{}"
 LEAF_EVENTS_RATE = "slo_leaf:sli_events:rate{}"
 CLUSTER_INCOMPLETE_ALERT = "SLOClusterIncomplete"
+# What a past one-off exclusion left in the recorded base rates, in hourly points (emit/rules/corrections.py),
+# one series per one-off, named by LABEL_EXCLUSION (its bounds, `<from>/<to + tail>` in UTC).
+EXCLUDED_ERRORS = "slo:exclusion_errors:hours"
+EXCLUDED_EVENTS = "slo:exclusion_events:hours"
+LABEL_EXCLUSION = "slo_exclusion"
 
 
 def slo_id(service: str, slo: str) -> str:

@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from slogen.emit.rules.corrections import corrected, one_offs
+from slogen.emit.rules.corrections import amounts, corrected, one_offs
 from slogen.plan import names
 from slogen.plan.calendar_periods import period_bounds
 from slogen.plan.slo import SLOPlan
@@ -261,6 +261,14 @@ def base_rules(plan: SLOPlan) -> list[Rule]:
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),
     ]
+
+
+def correction_rules(plan: SLOPlan) -> list[Rule]:
+    """What each past one-off exclusion of the SLO left in its base rates, for its long windows to subtract."""
+    if not one_offs(plan):
+        return []
+    _, by = labelling((plan,))
+    return [Rule(record=name, expr=expr, labels=tuple(plan.series_labels.items())) for name, expr in amounts(plan, sum_by(by))]
 
 
 def fast_rules(plan: SLOPlan) -> list[Rule]:

@@ -35,6 +35,7 @@ from slogen.emit.rules.recording import (
     Rule,
     Scope,
     base_rules,
+    correction_rules,
     constant_rules,
     fast_rules,
     hourly_rules,
@@ -70,7 +71,8 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     ("sli-short", SHORT_INTERVAL, base_rules, short_rules),
     # A worst composite's windows are its members' maxima (composite_rules.py), before the shared rules read them.
     ("sli-mid", MID_INTERVAL, lambda plan: worst_window_rules(plan, MID_INTERVAL), mid_rules),
-    ("sli-hourly", HOURLY_INTERVAL, _none, hourly_rules),
+    # Per SLO with one-off exclusions: what each left in the base rates (corrections.py).
+    ("sli-hourly", HOURLY_INTERVAL, correction_rules, hourly_rules),
     # Calendar SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
     ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan), _no_shared),
     # Policy state and the exhausted alert right after the remaining budget they read,
