@@ -34,10 +34,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
@@ -46,8 +44,9 @@ from slogen.build.pipeline import build_tree
 from slogen.emit.text.documents import render_yaml
 from slogen.plan.names import PERIOD_HISTORY
 
+from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now
-from .prometheus import Prometheus, free_port, running
+from .prometheus import Prometheus, running
 from .shapes import BenchSLO, pyrra_groups, sloth_groups
 from .traffic import DAY, quiet_hour_outage, series_of
 
@@ -145,26 +144,13 @@ def import_history(workdir: Path, all_cases: list[dict], start: float, end: floa
     return count
 
 
-class _Exporter(BaseHTTPRequestHandler):
-    """/metrics: the same counters at the current time."""
-
-    cases: list[dict] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        now = time.time()
-        lines = [
-            f"{series} {(a * traffic.events(now) + b * traffic.errors(now)) / r:.6f}\n"
-            for series, a, b, r, traffic in _unique_series(self.cases)
-        ]
-        body = "".join(lines).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+def exposition(all_cases: list[dict]) -> str:
+    """/metrics: the history's counters, continued at the current time."""
+    now = time.time()
+    return "".join(
+        f"{series} {(a * traffic.events(now) + b * traffic.errors(now)) / r:.6f}\n"
+        for series, a, b, r, traffic in _unique_series(all_cases)
+    )
 
 
 # ---- the three rule sets ---------------------------------------------------------------
@@ -480,10 +466,8 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         samples = import_history(work, all_cases, history_start, now0)
         timings["history_s"] = time.perf_counter() - began
 
-        _Exporter.cases = all_cases
-        server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Exporter)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        prom = Prometheus(work, f"127.0.0.1:{server.server_address[1]}", scrape_interval=f"{STEP}s")
+        server = ExpositionServer(lambda: exposition(all_cases))
+        prom = Prometheus(work, server.target, scrape_interval=f"{STEP}s")
 
         slogen = slogen_groups(all_cases, work, exclusions)
         sloth = {case["service"]: [g for slo, _ in case["slos"] for g in sloth_groups(slo)] for case in compared}
@@ -560,7 +544,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
         if prom is not None:
             prom.stop()
         if server is not None:
-            server.shutdown()
+            server.close()
         if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
             shutil.rmtree(work, ignore_errors=True)
 

@@ -30,17 +30,16 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 from slogen.build.pipeline import build_tree
 
 from .eval_cost import rule_stats, sample_group_times, summarise
+from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now, spread
-from .prometheus import Prometheus, free_port, running
+from .prometheus import Prometheus, running
 
 SERVICES = ("plain", "excluded")
 RATE = 100.0  # requests per second, all replicas
@@ -150,20 +149,9 @@ def wait_for_compaction(data: Path, timeout: float = 240) -> int:
     return last
 
 
-class _Exporter(BaseHTTPRequestHandler):
-    replicas = 1
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        lines = _counters(time.time(), self.replicas) + ['maintenance_mode{service="excluded"} 0']
-        body = ("\n".join(lines) + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+def exposition(replicas: int) -> str:
+    """What the scrape reads now: the counters, and the signal exclusion's gauge, off."""
+    return "\n".join(_counters(time.time(), replicas) + ['maintenance_mode{service="excluded"} 0']) + "\n"
 
 
 def _query_hour(rules: list[dict], repeat: int | None = None) -> float:
@@ -183,11 +171,9 @@ def run(warmup_s: float, measure_s: float, repeats: int, replicas: int = 1) -> d
     assert not problems, problems
     began = time.perf_counter()
     samples = import_history(work / "data", work, now, replicas)
-    _Exporter.replicas = replicas
     history_s = time.perf_counter() - began
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _Exporter)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    prom = Prometheus(work, f"127.0.0.1:{server.server_address[1]}", scrape_interval="15s")
+    server = ExpositionServer(lambda: exposition(replicas))
+    prom = Prometheus(work, server.target, scrape_interval="15s")
     groups = {}
     for service in SERVICES:
         text = tree.files[f"rules/{service}.yml"]
@@ -205,7 +191,7 @@ def run(warmup_s: float, measure_s: float, repeats: int, replicas: int = 1) -> d
             stats = rule_stats(prom, groups, time.time(), repeats)
             loads.append(load_now())
     finally:
-        server.shutdown()
+        server.close()
         if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
             shutil.rmtree(work, ignore_errors=True)
     out = {}

@@ -25,15 +25,13 @@ import statistics
 import subprocess
 import tempfile
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-import threading
 
-import httpx
 import yaml
 from slogen.build.pipeline import build_tree
 
-from .prometheus import free_port
+from .exposition_server import serving
+from .prometheus import Prometheus, running
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC = "bench_request_duration_seconds"
@@ -51,28 +49,8 @@ def exposition(seconds: float, routes: int, bounds: list[float]) -> str:
     return text
 
 
-def _serve(routes: int, bounds: list[float]) -> tuple[ThreadingHTTPServer, str]:
-    born = time.monotonic() - 1000
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body = exposition(time.monotonic() - born, routes, bounds).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"127.0.0.1:{server.server_address[1]}"
-
-
-def _rules(workdir: Path, threshold: float, interval: str) -> dict[str, list[dict]]:
-    """Each format's service rule file, every group at `interval`; the raw-reading groups by format."""
+def _rules(workdir: Path, rules: Path, threshold: float, interval: str) -> dict[str, list[dict]]:
+    """Each format's service rule file (into `rules`), every group at `interval`; the raw-reading groups by format."""
     specs = workdir / "specs"
     specs.mkdir()
     for fmt, job in FORMATS.items():
@@ -85,7 +63,7 @@ def _rules(workdir: Path, threshold: float, interval: str) -> dict[str, list[dic
     raw = {}
     for fmt in FORMATS:
         groups = yaml.safe_load(tree.files[f"rules/{fmt}.yml"])["groups"]
-        (workdir / f"{fmt}.yml").write_text(yaml.safe_dump({"groups": [{**g, "interval": interval} for g in groups]}, sort_keys=False))
+        (rules / f"{fmt}.yml").write_text(yaml.safe_dump({"groups": [{**g, "interval": interval} for g in groups]}, sort_keys=False))
         raw[fmt] = [g for g in groups if g["name"].endswith(("-sli-short", "-alerts"))]
     return raw
 
@@ -107,38 +85,23 @@ def run(routes: int, buckets: int, warm: float, measure: float, rounds: int) -> 
     binary = Path(os.environ.get("SLOGEN_TOOLS_BIN", ROOT / ".tools" / "bin")) / "prometheus3"
     bounds = [round(0.005 * 2**i, 6) for i in range(buckets)]
     threshold = bounds[buckets // 2]
-    server, target = _serve(routes, bounds)
-    with tempfile.TemporaryDirectory(prefix="slogen-native-bench-") as tmp:
+    born = time.monotonic() - 1000
+    # Job by job: the same target scraped as it is, converted to native, converted and kept classic.
+    jobs = {"classic": {}, "nhcb": {"convert_classic_histograms_to_nhcb": True},
+            "both": {"convert_classic_histograms_to_nhcb": True, "always_scrape_classic_histograms": True}}
+    with tempfile.TemporaryDirectory(prefix="slogen-native-bench-") as tmp, \
+            serving(lambda: exposition(time.monotonic() - born, routes, bounds)) as target:
         workdir = Path(tmp)
-        raw = _rules(workdir, threshold, "2s")
-        jobs = [{"job_name": job, "static_configs": [{"targets": [target]}], **({"convert_classic_histograms_to_nhcb": True} if job != "classic" else {}),
-                 **({"always_scrape_classic_histograms": True} if job == "both" else {})} for job in FORMATS.values()]
-        config = {"global": {"scrape_interval": "1s", "evaluation_interval": "2s"}, "rule_files": [str(workdir / f"{f}.yml") for f in FORMATS], "scrape_configs": jobs}
-        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = open(workdir / "prometheus.log", "wb")
-        proc = subprocess.Popen([str(binary), f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'data'}",
-                                 f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], stdout=subprocess.DEVNULL, stderr=log)
-        client = httpx.Client(timeout=60, trust_env=False)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get(url + "/-/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((workdir / "prometheus.log").read_text()[-2000:])
-                time.sleep(0.2)
+        prom = Prometheus(workdir, target, "1s", evaluation_interval="2s", jobs=jobs, binary=str(binary))
+        raw = _rules(workdir, prom.rules, threshold, "2s")
+        with running(prom):
             load_before = _load()
             time.sleep(warm)
             times: dict[str, dict[str, list[float]]] = {f: {} for f in FORMATS}
             seen: set[tuple[str, str]] = set()
             end = time.monotonic() + measure
             while time.monotonic() < end:
-                for group in client.get(url + "/api/v1/rules").json()["data"]["groups"]:
+                for group in prom.rule_groups():
                     fmt = group["name"].split("-")[1]
                     if fmt in FORMATS and group["name"].endswith(("-sli-short", "-alerts")) and (group["name"], group["lastEvaluation"]) not in seen:
                         seen.add((group["name"], group["lastEvaluation"]))
@@ -154,15 +117,10 @@ def run(routes: int, buckets: int, warm: float, measure: float, rounds: int) -> 
                             if "slo:" in rule["expr"] and METRIC not in rule["expr"]:
                                 continue
                             started = time.perf_counter()
-                            body = client.post(url + "/api/v1/query", data={"query": rule["expr"], "stats": "all"}).json()
+                            data = prom.query(rule["expr"], time.time(), stats=True)
                             walls[fmt].setdefault(name, []).append((time.perf_counter() - started) * 1000)
-                            queries[fmt][name] = {"samples": body["data"]["stats"]["samples"]["totalQueryableSamples"], "series": len(body["data"]["result"])}
+                            queries[fmt][name] = {"samples": data["stats"]["samples"]["totalQueryableSamples"], "series": len(data["result"])}
             load_after = _load()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            log.close()
-            server.shutdown()
     return {
         "routes": routes, "buckets": buckets, "warm_seconds": warm, "measure_seconds": measure,
         "load_before": load_before, "load_after": load_after,

@@ -1,7 +1,7 @@
-"""A real Prometheus on 127.0.0.1 for the benchmark: start, query, restart, always stop.
+"""A real Prometheus on 127.0.0.1 for the benchmarks: start, query, restart, always stop.
 
-Debian's /usr/bin/prometheus and promtool; temp storage; a free port; nothing off
-this machine is contacted.
+Debian's /usr/bin/prometheus and promtool unless a binary is named (bench/native_cost.py
+needs a Prometheus 3); temp storage; a free port; nothing off this machine is contacted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import yaml
 
 
 def free_port() -> int:
@@ -27,31 +28,31 @@ def free_port() -> int:
 class Prometheus:
     """One Prometheus process over a data directory; restartable so new blocks are loaded."""
 
-    def __init__(self, workdir: Path, scrape_target: str | None, scrape_interval: str = "60s"):
+    def __init__(self, workdir: Path, scrape_target: str | None, scrape_interval: str = "60s", *,
+                 evaluation_interval: str = "30s", jobs: dict[str, dict] | None = None, binary: str | None = None):
+        """`jobs`: scrape job name -> its extra settings, each job scraping `scrape_target`
+        (default one `bench` job honouring the target's labels); `binary`: default Debian's."""
         self.workdir = workdir
         self.data = workdir / "data"
         self.rules = workdir / "rules"
         self.rules.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        scrape = ""
+        self.binary = binary
+        config: dict = {"global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval},
+                        "rule_files": [f"{self.rules}/*.yml"]}
         if scrape_target:
-            scrape = (
-                "scrape_configs:\n"
-                "  - job_name: bench\n"
-                "    honor_labels: true\n"
-                f"    static_configs: [{{targets: ['{scrape_target}']}}]\n"
-            )
-        (workdir / "prometheus.yml").write_text(
-            f"global: {{scrape_interval: {scrape_interval}, evaluation_interval: 30s}}\n"
-            f"rule_files: ['{self.rules}/*.yml']\n" + scrape
-        )
+            jobs = {"bench": {"honor_labels": True}} if jobs is None else jobs
+            config["scrape_configs"] = [{"job_name": name, **extra, "static_configs": [{"targets": [scrape_target]}]}
+                                        for name, extra in jobs.items()]
+        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         self.proc: subprocess.Popen | None = None
-        self.client = httpx.Client(timeout=120)
+        # Only 127.0.0.1 is ever asked: a proxy from the environment could only get in the way.
+        self.client = httpx.Client(timeout=120, trust_env=False)
 
     def start(self) -> None:
         """Start and wait until ready."""
-        exe = shutil.which("prometheus") or "/usr/bin/prometheus"
+        exe = self.binary or shutil.which("prometheus") or "/usr/bin/prometheus"
         log = open(self.workdir / "prometheus.log", "ab")
         self.proc = subprocess.Popen(
             [exe, f"--config.file={self.workdir / 'prometheus.yml'}", f"--web.listen-address=127.0.0.1:{self.port}",

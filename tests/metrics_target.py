@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator
-
 import yaml
 
+# One scrape target for the benchmarks and the tests alike (`with metrics_target(fn) as host_port:`).
+from bench.exposition_server import serving as metrics_target
 
-@contextlib.contextmanager
-def metrics_target(exposition: Callable[[], str]) -> Iterator[str]:
-    """Serve `exposition()` (Prometheus' text format, read at every scrape) on 127.0.0.1; yield host:port."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            body = exposition().encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+__all__ = ["every_second", "metrics_target"]
 
 
 def every_second(rule_file: str) -> str:
