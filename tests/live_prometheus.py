@@ -40,6 +40,24 @@ def wait_for(url: str, query: str, count: int, timeout: float = 45) -> None:
     pytest.fail(f"{query} never returned {count} series")
 
 
+def query(url: str, expr: str, at: float | None = None) -> list[dict]:
+    """An instant query's result series (at `at`, default now), failing the test when Prometheus refuses it."""
+    params = {"query": expr} | ({} if at is None else {"time": repr(at)})
+    body = httpx.get(url + "/api/v1/query", params=params, timeout=5, trust_env=False).json()
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def until(what: str, check, timeout: float = 90):
+    """Poll `check()` until it returns something truthy, and return that; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.5)
+    return found
+
+
 SHOP = shop_spec(
     shop_slo(),
     """  - name: checkout

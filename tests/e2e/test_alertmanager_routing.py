@@ -27,7 +27,8 @@ import yaml
 
 from alertmanager_support import Webhook, alertmanager_server, merged
 from engines import Engine
-from metrics_target import every_second, metrics_target
+from live_prometheus import until
+from metrics_target import every_second, every_second_config, metrics_target
 from prometheus_server import prometheus_server
 from slogen.emit.alertmanager import FILE
 from slogen.plan.slo import plan_service
@@ -93,14 +94,6 @@ def _alertmanager_config(routing: str, page: Webhook, ticket: Webhook) -> dict:
     return config
 
 
-def _wait(what: str, check, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.5)
-
-
 def _am_alerts(url: str) -> list[dict]:
     return httpx.get(url + "/api/v2/alerts", timeout=5, trust_env=False).json()
 
@@ -118,19 +111,15 @@ def test_pages_reach_the_page_receiver_and_hold_back_the_same_slos_tickets(tmp_p
         with alertmanager_server(tmp_path / "am", _alertmanager_config(files[FILE], page, ticket)) as am_url:
             (tmp_path / "prom").mkdir()
             (tmp_path / "prom" / "rules.yml").write_text(every_second(files["rules/shop.yml"]))
-            config = {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(tmp_path / "prom" / "rules.yml")],
-                "scrape_configs": [{"job_name": "shop", "static_configs": [{"targets": [target]}]}],
-                "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am_url.removeprefix("http://")]}]}]},
-            }
+            config = every_second_config([tmp_path / "prom" / "rules.yml"], target)
+            config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [am_url.removeprefix("http://")]}]}]}
             with prometheus_server(tmp_path / "prom", yaml.safe_dump(config), engine=engine):
                 started = time.monotonic()
-                _wait("the outage's page at the page receiver", lambda: page.alerts("firing"))
+                until("the outage's page at the page receiver", lambda: page.alerts("firing"))
                 # Burn-rate tickets only: a minute of history spends a sliver of a 30d budget, so
                 # no budget-exhausted alert (README, budget with short history).
                 slow_tickets = {("SLOErrorBudgetBurn", "shop-slowburn", "ticket")}
-                _wait("the slow burn's tickets at the ticket receiver", lambda: slow_tickets <= {_labels(a) for a in ticket.alerts("firing")})
+                until("the slow burn's tickets at the ticket receiver", lambda: slow_tickets <= {_labels(a) for a in ticket.alerts("firing")})
                 # The outage's tickets fire too, and Alertmanager holds them: inhibited by its page.
                 def outage_tickets_inhibited() -> bool:
                     leaked = [a for a in ticket.alerts() if _labels(a)[1] == "shop-outage"]
@@ -139,7 +128,7 @@ def test_pages_reach_the_page_receiver_and_hold_back_the_same_slos_tickets(tmp_p
                     names = {_labels(a)[0] for a in held}
                     return "SLOErrorBudgetBurn" in names and all(
                         a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"] for a in held)
-                _wait("the outage's tickets, inhibited", outage_tickets_inhibited)
+                until("the outage's tickets, inhibited", outage_tickets_inhibited)
                 # A muted group is flushed again every group interval (2s): still nothing of the outage.
                 time.sleep(6)
                 elapsed = time.monotonic() - started

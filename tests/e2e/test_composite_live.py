@@ -10,10 +10,11 @@ import time
 
 import httpx
 import pytest
+import yaml
 
 from engines import PROMETHEUS_3, engine
-from live_prometheus import wait_for
-from metrics_target import every_second, metrics_target
+from live_prometheus import query, wait_for
+from metrics_target import every_second, every_second_config, metrics_target
 from prometheus_server import prometheus_server
 from slogen_testing import compile_files, write_spec
 
@@ -49,15 +50,8 @@ EXPECTED = {
 }
 
 
-def _query(url: str, expr: str, at: float | None = None) -> list[dict]:
-    params = {"query": expr} | ({} if at is None else {"time": repr(at)})
-    body = httpx.get(url + "/api/v1/query", params=params, timeout=5, trust_env=False).json()
-    assert body["status"] == "success", body
-    return body["data"]["result"]
-
-
 def _value(url: str, expr: str, at: float | None = None) -> float:
-    result = _query(url, expr, at)
+    result = query(url, expr, at)
     assert len(result) == 1, (expr, result)
     return float(result[0]["value"][1])
 
@@ -81,11 +75,7 @@ def test_a_journey_over_two_services(tmp_path):
         return "\n".join(lines) + "\n"
 
     with metrics_target(exposition) as target:
-        config = (
-            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-            f"rule_files: ['{rules}/*.yml']\n"
-            f"scrape_configs: [{{job_name: counters, honor_labels: true, static_configs: [{{targets: ['{target}']}}]}}]\n"
-        )
+        config = yaml.safe_dump(every_second_config([f"{rules}/*.yml"], target, job="counters", honor_labels=True))
         prom = engine(PROMETHEUS_3)
         with prometheus_server(tmp_path / "prom", config, "--web.enable-lifecycle", ready_within=30, engine=prom) as url:
             # The journey deployed once its members record: before, its first evaluations would
@@ -105,7 +95,7 @@ def test_a_journey_over_two_services(tmp_path):
                     got = _value(url, f'slo:sli_error:ratio_rate{window}{{slo_id="journeys-{name}"}}')
                     assert got == pytest.approx(expected, rel=0.10), (name, window)
             # worst burns 50x: its page alert is pending or firing.
-            assert _query(url, 'ALERTS{slo_id="journeys-worst", severity="page"}')
+            assert query(url, 'ALERTS{slo_id="journeys-worst", severity="page"}')
             # The dashboard's members' contributions: they add up to the pooled journey's 1h burn,
             # and payments spends most of it.
             board = json.loads(files["dashboards/journeys.json"])

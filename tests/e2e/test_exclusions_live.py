@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
 from engines import Engine
-from metrics_target import every_second, metrics_target
+from live_prometheus import query, until
+from metrics_target import every_second, every_second_config, metrics_target
 from prometheus_server import prometheus_server
 from slogen_testing import compile_files, write_spec
 
@@ -53,18 +53,6 @@ class Shop:
         )
 
 
-def _query(url: str, expr: str) -> list[dict]:
-    return httpx.get(url + "/api/v1/query", params={"query": expr}, timeout=5, trust_env=False).json()["data"]["result"]
-
-
-def _wait(what: str, check, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.5)
-
-
 @pytest.mark.slow
 def test_a_maintenance_gauge_keeps_an_outage_out_of_the_budget_until_it_drops(tmp_path: Path, engine: Engine):
     files = compile_files([write_spec(tmp_path / "specs", SPEC)])
@@ -72,20 +60,16 @@ def test_a_maintenance_gauge_keeps_an_outage_out_of_the_budget_until_it_drops(tm
     with metrics_target(shop.exposition) as target:
         (tmp_path / "prom").mkdir()
         (tmp_path / "prom" / "rules.yml").write_text(every_second(files["rules/shop.yml"]))
-        config = {
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "rule_files": [str(tmp_path / "prom" / "rules.yml")],
-            "scrape_configs": [{"job_name": "shop", "static_configs": [{"targets": [target]}]}],
-        }
+        config = every_second_config([tmp_path / "prom" / "rules.yml"], target)
         with prometheus_server(tmp_path / "prom", yaml.safe_dump(config), engine=engine) as url:
             # The outage's counters have a 5m rate: the gate is what holds its errors out.
-            _wait("the raw error rate", lambda: _query(url, 'sum(rate(shop_requests_total{code="500"}[5m])) > 1'))
-            _wait("the exclusion state", lambda: _query(url, 'slo:exclusion:state{slo_id="shop-availability"} == 2'))
+            until("the raw error rate", lambda: query(url, 'sum(rate(shop_requests_total{code="500"}[5m])) > 1'))
+            until("the exclusion state", lambda: query(url, 'slo:exclusion:state{slo_id="shop-availability"} == 2'))
             for _ in range(10):
-                assert _query(url, 'slo:sli_errors:rate5m{slo_id="shop-availability"} != 0') == []
-                assert _query(url, 'slo:sli_events:rate5m{slo_id="shop-availability"} != 0') == []
-                assert _query(url, 'ALERTS{alertname="SLOErrorBudgetBurn"}') == [], "an alert fired inside the exclusion"
+                assert query(url, 'slo:sli_errors:rate5m{slo_id="shop-availability"} != 0') == []
+                assert query(url, 'slo:sli_events:rate5m{slo_id="shop-availability"} != 0') == []
+                assert query(url, 'ALERTS{alertname="SLOErrorBudgetBurn"}') == [], "an alert fired inside the exclusion"
                 time.sleep(1)
             shop.maintenance = 0
-            _wait("the state back to 0", lambda: _query(url, 'slo:exclusion:state{slo_id="shop-availability"} == 0'))
-            _wait("the page, once the gauge dropped", lambda: _query(url, 'ALERTS{alertname="SLOErrorBudgetBurn", severity="page", alertstate="firing"}'))
+            until("the state back to 0", lambda: query(url, 'slo:exclusion:state{slo_id="shop-availability"} == 0'))
+            until("the page, once the gauge dropped", lambda: query(url, 'ALERTS{alertname="SLOErrorBudgetBurn", severity="page", alertstate="firing"}'))

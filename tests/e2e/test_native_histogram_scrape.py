@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 import yaml
 from engines import PROMETHEUS_3, engine
-from metrics_target import every_second, metrics_target
+from live_prometheus import query, until
+from metrics_target import every_second, every_second_config, metrics_target
 from prometheus_server import prometheus_server
 from slogen_testing import compile_files, run_slogen, write_spec
 
@@ -47,45 +47,22 @@ def exposition(seconds: float) -> str:
     return text
 
 
-def _query(url: str, expr: str) -> list[dict]:
-    body = httpx.get(url + "/api/v1/query", params={"query": expr}, timeout=5, trust_env=False).json()
-    assert body["status"] == "success", body
-    return body["data"]["result"]
-
-
-def _until(what: str, check, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"Prometheus 3 never showed {what}")
-        time.sleep(0.5)
-    return found
-
-
 @pytest.mark.slow
 def test_prometheus_3_records_the_sli_of_a_histogram_converted_to_nhcb(tmp_path):
     files = compile_files([write_spec(tmp_path / "specs", SPEC)])
     (tmp_path / "rules.yml").write_text(every_second(files["rules/shop.yml"]))
     born = time.monotonic() - 1000
     with metrics_target(lambda: exposition(time.monotonic() - born)) as target:
-        config = yaml.safe_dump(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(tmp_path / "rules.yml")],
-                "scrape_configs": [
-                    {"job_name": "shop", "convert_classic_histograms_to_nhcb": True, "static_configs": [{"targets": [target]}]}
-                ],
-            }
-        )
+        config = yaml.safe_dump(every_second_config([tmp_path / "rules.yml"], target, convert_classic_histograms_to_nhcb=True))
         with prometheus_server(tmp_path / "prom", config, engine=engine(PROMETHEUS_3)) as url:
             for fmt in ("native", "auto"):
-                [sample] = _until(f"the {fmt} SLI", lambda: _query(url, f'slo:sli_error:ratio_rate5m{{slo_id="shop-{fmt}"}}'))
+                [sample] = until(f"the {fmt} SLI", lambda: query(url, f'slo:sli_error:ratio_rate5m{{slo_id="shop-{fmt}"}}'))
                 assert float(sample["value"][1]) == pytest.approx(SLOW, rel=1e-6), sample
             # What Prometheus stored: one native series with the classic bounds, no _bucket/_count.
-            [stored] = _query(url, 'http_request_duration_seconds{job="shop"}')
+            [stored] = query(url, 'http_request_duration_seconds{job="shop"}')
             assert "histogram" in stored, stored
-            assert _query(url, 'http_request_duration_seconds_count{job="shop"}') == []
-            assert _query(url, 'slo:sli_events:rate5m{slo_id="shop-classic"}') == []
+            assert query(url, 'http_request_duration_seconds_count{job="shop"}') == []
+            assert query(url, 'slo:sli_events:rate5m{slo_id="shop-classic"}') == []
             # `slogen status` reads the native series: only the classic SLO's selectors match nothing.
             status = run_slogen("status", "--prometheus", url, str(tmp_path / "specs"))
             text = status.stdout + status.stderr

@@ -21,7 +21,8 @@ import pytest
 import yaml
 from dashboard_support import queries, substitute
 from engines import PROMETHEUS_2, PROMETHEUS_3, TOOLS_BIN, engine
-from metrics_target import every_second, metrics_target
+from live_prometheus import query, until
+from metrics_target import every_second, every_second_config, metrics_target
 from prometheus_server import free_port, prometheus_server
 from slogen_testing import run_promtool, run_slogen, write_spec
 
@@ -146,23 +147,6 @@ def otel_target():
 LEGEND_LABEL = re.compile(r"\{\{([^{}]+?)\}\}")  # Grafana's own reading of a legend
 
 
-def _query(url: str, expr: str) -> list[dict]:
-    body = httpx.get(url + "/api/v1/query", params={"query": expr}, timeout=5, trust_env=False).json()
-    assert body["status"] == "success", body
-    return body["data"]["result"]
-
-
-def _until(what: str, check, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"Prometheus 3 never showed {what}")
-        time.sleep(0.5)
-
-
 @pytest.mark.slow
 def test_prometheus_3_records_the_sli_of_dotted_series_and_expands_dotted_labels(tmp_path):
     out = _generate(tmp_path, "shop", SPEC)
@@ -171,15 +155,11 @@ def test_prometheus_3_records_the_sli_of_dotted_series_and_expands_dotted_labels
     (tmp_path / "rules.yml").write_text(every_second(yaml.safe_dump({"groups": groups}, allow_unicode=True)))
     with otel_target() as target:
         # metric_name_validation_scheme is left at Prometheus 3's default, utf8: what --name-validation utf8 means.
-        config = (
-            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-            f"rule_files: ['{tmp_path / 'rules.yml'}']\n"
-            f"scrape_configs: [{{job_name: otel, static_configs: [{{targets: ['{target}']}}]}}]\n"
-        )
+        config = yaml.safe_dump(every_second_config([tmp_path / "rules.yml"], target, job="otel"))
         with prometheus_server(tmp_path / "prom", config, engine=engine(PROMETHEUS_3)) as url:
             ratios = {}
             for slo, expected in (("availability", ERRORS), ("latency", SLOW)):
-                found = _until(f"the {slo} SLI", lambda: _query(url, f'slo:sli_error:ratio_rate5m{{slo_id="shop-{slo}"}}'))
+                found = until(f"the {slo} SLI", lambda: query(url, f'slo:sli_error:ratio_rate5m{{slo_id="shop-{slo}"}}'))
                 [sample] = found
                 ratios[slo] = float(sample["value"][1])
                 assert sample["metric"]["service.name"] == "checkout" and sample["metric"]["team.name"] == "payments", sample
@@ -194,14 +174,14 @@ def test_prometheus_3_records_the_sli_of_dotted_series_and_expands_dotted_labels
                 done = all("gone in" in a["annotations"]["description"] for a in pages.values())
                 return pages if len(pages) == 2 and done else None
 
-            pages = _until("both page alerts with their whole descriptions", alerts)
+            pages = until("both page alerts with their whole descriptions", alerts)
             assert pages["shop-availability"]["annotations"]["summary"] == "shop/availability service.name=checkout: error budget burning fast"
             assert pages["shop-latency"]["annotations"]["summary"] == f"shop/latency service.name=checkout {ODD}=x: error budget burning fast"
             # Dashboard queries run as Grafana sends them; legends name the dotted labels their series carry.
             board = json.loads((out / "dashboards" / "shop.json").read_text())
             legends = 0
             for panel, target in queries(board):
-                for series in _query(url, substitute(target["expr"])):
+                for series in query(url, substitute(target["expr"])):
                     for label in LEGEND_LABEL.findall(target.get("legendFormat", "")):
                         if label.strip() in ("service.name", ODD):  # the grouping labels (slo_tier is on page alerts only)
                             assert label.strip() in series["metric"], (panel["title"], target["legendFormat"], series["metric"])

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from dashboard_support import compile_spec, dashboards, queries, substitute
-from metrics_target import every_second, metrics_target
+from metrics_target import every_second, every_second_config, metrics_target
 from prometheus_server import prometheus_server
 
 pytestmark = pytest.mark.slow
@@ -49,13 +49,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory, engine):
     work = tmp_path_factory.mktemp("prometheus")
     (work / "rules.yml").write_text(every_second(files["rules/shop.yml"]))
     with metrics_target(_exposition) as target:
-        config = yaml.safe_dump(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(work / "rules.yml")],
-                "scrape_configs": [{"job_name": "shop", "static_configs": [{"targets": [target]}]}],
-            }
-        )
+        config = yaml.safe_dump(every_second_config([work / "rules.yml"], target))
         with prometheus_server(work, config, "--log.level=warn", ready_within=20, engine=engine) as url:
             yield url
 
