@@ -139,6 +139,20 @@ BOUNDARIES = {
 }
 
 
+def _hourly(b: int, m: int) -> float:
+    """The hourly errors point at minute m: the average of the minutes (m-60, m], 0.125/s up to minute b, 0.5/s after."""
+    return sum(0.125 if k <= b else 0.5 for k in range(m - 59, m + 1)) / 60
+
+
+def _boundary_series(b: int, minutes: int) -> dict[str, str]:
+    """What the calendar rules read, a point a minute: the hourly errors (changing at minute b) and 10 events/s."""
+    return {
+        f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([_hourly(b, m) for m in range(minutes + 1)]),
+        f'{names.events_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
+        f'{names.events_rate(300)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
+    }
+
+
 def _hour_up(seconds: int) -> int:
     return -(-seconds // HOUR) * HOUR
 
@@ -159,15 +173,7 @@ def test_period_sums_restart_exactly_at_the_boundary(tmp_path, promtool, case):
     assert period_bounds(plan.calendar, boundary - 1)[1] == boundary
     minutes = 9 * 60
     b = (boundary - clock) // 60
-
-    def hourly(m: int) -> float:  # the average of the minutes (m-60, m]
-        return sum(0.125 if k <= b else 0.5 for k in range(m - 59, m + 1)) / 60
-
-    series = {
-        f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([hourly(m) for m in range(minutes + 1)]),
-        f'{names.events_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
-        f'{names.events_rate(300)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
-    }
+    series = _boundary_series(b, minutes)
     groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock)))]
     checks = []
     old_ratio = new_ratio = None
@@ -176,7 +182,7 @@ def test_period_sums_restart_exactly_at_the_boundary(tmp_path, promtool, case):
         start, _ = period_bounds(plan.calendar, t)
         # The period's local hours that have ended, each counted once a UTC hour has passed its end.
         ends = [start + k * HOUR for k in range(1, 2400) if _hour_up(start + k * HOUR) <= t and start + k * HOUR >= clock]
-        err = sum(hourly((end - clock) // 60) * HOUR for end in ends)
+        err = sum(_hourly(b, (end - clock) // 60) * HOUR for end in ends)
         ev = 10.0 * HOUR * len(ends)
         if ev:
             checks += [_value(CAL_ERRORS, minute, err), _value(CAL_EVENTS, minute, ev), _value(names.CALENDAR_ERROR_RATIO, minute, err / ev)]
@@ -204,15 +210,7 @@ def test_lord_howe_periods_starting_in_summer_time_are_off_by_at_most_half_an_ho
     b = (boundary - clock) // 60
     assert b == 180
     minutes = 7 * 60
-
-    def hourly(m: int) -> float:
-        return sum(0.125 if k <= b else 0.5 for k in range(m - 59, m + 1)) / 60
-
-    series = {
-        f'{names.errors_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([hourly(m) for m in range(minutes + 1)]),
-        f'{names.events_rate(HOUR)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
-        f'{names.events_rate(300)}{{slo_id="shop-cal"}}': _steps([10.0] * (minutes + 1)),
-    }
+    series = _boundary_series(b, minutes)
     groups = [Group("calendar", 180, tuple(calendar_rules(plan, clock)))]
     at = minutes - 1  # 06:59 after the clock: February's hours up to 16:00 UTC are in
     # Three hours are counted by then; exactly, they would be February's 13:00-16:00 UTC.
