@@ -18,8 +18,8 @@ OpenMetrics backfill, 5s apart as the scrapes), so its 5m and 1h windows are ful
 first evaluation: the SLIs are exact, and the outage must outweigh a real hour of history.
 Only the staleness is the test's own, to keep it within minutes: the query's lookback delta is
 1m (Thanos' default 5m: a silent cluster counts as present for 5 minutes) and the deployed
-SLOClusterIncomplete has `for: 0s` (generated: 5m), so the ticket comes about 1.5 minutes after
-the leaf stops instead of 10.
+SLOClusterIncomplete has `for: 0s` (generated: 5m), so the ticket comes within about a minute
+and a half of the leaf stopping instead of about 10 minutes. The whole file: about 4.5 minutes.
 """
 
 from __future__ import annotations
