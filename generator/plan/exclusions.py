@@ -29,8 +29,6 @@ from slogen.spec.promql import names_text, user_query
 
 ABSENT = 2
 GOOD = 1
-# The step of a signal's tail subquery: the base rates' own evaluation interval.
-SIGNAL_STEP = "30s"
 # 1970-01-05 00:00 UTC was a Monday.
 _MONDAY = 4 * DAY
 
@@ -68,14 +66,20 @@ class ExclusionPlan:
     entries: tuple[Exclusion, ...] = field(default=(), compare=False, repr=False)
     # The SLO's 5m errors rate before the gate: what `report --period` reads each window's left-out errors from.
     errors: str = field(default="", compare=False, repr=False)
+    slo_id: str = field(default="", compare=False, repr=False)
 
     def terms(self) -> tuple[Expr, ...]:
         """Per window (in order), 1 while it is excluded, its tail included, else 0."""
-        return tuple(_term(entry)[0] for entry in self.entries)
+        return tuple(_term(entry, 0, _signal_ref(self.slo_id, self.entries, i))[0] for i, entry in enumerate(self.entries))
 
     def shifted(self, shift: int) -> Expr:
         """The state as read at UTC second time() + shift."""
-        return _state(self.entries, shift)
+        return _state(self.entries, self.slo_id, shift)
+
+    def signals(self) -> tuple[tuple[str, str], ...]:
+        """(slo_exclusion label, PromQL) of each signal with a tail: recorded just before the state, which reads them."""
+        return tuple((_signal_label(self.entries, i), _signal_count(e.when)) for i, e in enumerate(self.entries)
+                     if e.when is not None and e.tail_seconds)
 
     @property
     def counts_absent(self) -> bool:
@@ -123,11 +127,26 @@ def recurring_expr(every, tail: int, shift: int = 0) -> Expr:
     return on_day * dom.ge(7 * k - 6) * num(7 * k + 1).gt(dom)
 
 
-def signal_expr(when: str, tail: int) -> Expr:
-    """1 while the condition returns series, or did within `tail`, else 0."""
-    cond = f"count({user_query(when, 'when')})"
-    if tail:
-        cond = f"{cond} or count_over_time({cond}[{format_duration(tail)}:{SIGNAL_STEP}])"
+def _signal_count(when: str) -> str:
+    return f"count({user_query(when, 'when')})"
+
+
+def _signal_label(entries: tuple[Exclusion, ...], index: int) -> str:
+    """`signal-N`: the N-th signal among the SLO's exclusions (1-based), naming its recorded series."""
+    return f"signal-{sum(1 for e in entries[: index + 1] if e.when is not None)}"
+
+
+def _signal_ref(slo_id: str, entries: tuple[Exclusion, ...], index: int) -> str:
+    return f'{names.EXCLUSION_SIGNAL}{{{names.LABEL_ID}="{slo_id}", {names.LABEL_EXCLUSION}="{_signal_label(entries, index)}"}}'
+
+
+def signal_expr(when: str, tail: int, recorded: str = "") -> Expr:
+    """1 while the condition returns series, or did within `tail`, else 0.
+
+    With a tail, read from `recorded`: the condition's count recorded at each evaluation, just
+    before the state (absent while it returns nothing), so the tail is a plain range read
+    rather than a subquery evaluating the condition again at every step (#28 item 7)."""
+    cond = f"max_over_time({recorded}[{format_duration(tail)}])" if tail else _signal_count(when)
     return Expr(f"vector(scalar({cond}) > bool 0)", lambda t: 0.0)
 
 
@@ -136,21 +155,22 @@ def _describe_every(every) -> str:
     return f"every {'month on ' if every.day is not None or every.nth else ''}{day} {every.at} for {every.for_} ({every.time_zone})"
 
 
-def _term(exclusion: Exclusion, shift: int = 0) -> tuple[Expr, Window]:
+def _term(exclusion: Exclusion, shift: int = 0, recorded: str = "") -> tuple[Expr, Window]:
     tail = exclusion.tail_seconds
     base = dict(reason=exclusion.reason, kind=exclusion.kind, count_as=exclusion.count_as, tail=tail)
     if exclusion.every is not None:
         return recurring_expr(exclusion.every, tail, shift), Window(**base, text=_describe_every(exclusion.every))  # type: ignore[arg-type]
     if exclusion.when is not None:
-        return signal_expr(exclusion.when, tail), Window(**base, text=f"when {exclusion.when}")  # type: ignore[arg-type]
+        return signal_expr(exclusion.when, tail, recorded), Window(**base, text=f"when {exclusion.when}")  # type: ignore[arg-type]
     start, end = exclusion.utc_bounds()
     return _one_off(start, end + tail, shift), Window(**base, start=start, end=end)  # type: ignore[arg-type]
 
 
-def _state(entries: tuple[Exclusion, ...], shift: int = 0) -> Expr:
+def _state(entries: tuple[Exclusion, ...], slo_id: str, shift: int = 0) -> Expr:
     """0 while nothing is excluded, GOOD while only count_as-good windows are, ABSENT while an absent one is."""
-    absent = [_term(e, shift)[0] for e in entries if e.count_as == "absent"]
-    good = [_term(e, shift)[0] for e in entries if e.count_as == "good"]
+    terms = [(e, _term(e, shift, _signal_ref(slo_id, entries, i))[0]) for i, e in enumerate(entries)]
+    absent = [term for e, term in terms if e.count_as == "absent"]
+    good = [term for e, term in terms if e.count_as == "good"]
     a, g = _any(absent), _any(good)
     if a is not None and g is not None:
         return a * ABSENT + g * a.eq(0)
@@ -166,7 +186,7 @@ def _any(terms: list[Expr]) -> Expr | None:
     return total.gt(0) if len(terms) > 1 else total
 
 
-def exclusion_plan(entries: list[tuple[Exclusion, tuple]]) -> tuple[ExclusionPlan | None, list[Problem]]:
+def exclusion_plan(entries: list[tuple[Exclusion, tuple]], slo_id: str) -> tuple[ExclusionPlan | None, list[Problem]]:
     """The plan of an SLO's exclusions (each with its location), or why one cannot be used."""
     problems = []
     windows = []
@@ -185,7 +205,7 @@ def exclusion_plan(entries: list[tuple[Exclusion, tuple]]) -> tuple[ExclusionPla
         kept.append(exclusion)
     if problems or not windows:
         return None, problems
-    return ExclusionPlan(_state(tuple(kept)), tuple(windows), tuple(kept)), []
+    return ExclusionPlan(_state(tuple(kept), slo_id), tuple(windows), tuple(kept), slo_id=slo_id), []
 
 
 def gated(rates: BaseRates, plan: ExclusionPlan, slo_id: str, grouping: tuple[str, ...]) -> BaseRates:
