@@ -173,7 +173,9 @@ def _state(entries: tuple[Exclusion, ...], slo_id: str, shift: int = 0) -> Expr:
     good = [term for e, term in terms if e.count_as == "good"]
     a, g = _any(absent), _any(good)
     if a is not None and g is not None:
-        return a * ABSENT + g * a.eq(0)
+        # Absent wins: 2a + g capped at 2, so the absent terms are written (and evaluated) once.
+        both = a * ABSENT + g
+        return Expr(f"clamp_max({both.text}, {ABSENT})", lambda t: min(both(t), ABSENT))
     return a * ABSENT if a is not None else g  # type: ignore[operator,return-value]
 
 
@@ -221,6 +223,9 @@ def gated(rates: BaseRates, plan: ExclusionPlan, slo_id: str, grouping: tuple[st
     fast = ""
     if rates.fast:
         by = f"sum by ({names_text(grouping)}) " if grouping else "sum"
-        summed = [f'{by}(sum_over_time({rate(BASE_WINDOW)}{{{names.LABEL_ID}="{slo_id}"}}[1h]))' for rate in (names.errors_rate, names.events_rate)]
+        # The 5m rates every 5m tile the hour as the 120 recorded ones do, for a tenth of the
+        # samples: PromQL reads this side at every evaluation, touched or not (#28 item 7).
+        summed = [f'{by}(sum_over_time({rate(BASE_WINDOW)}{{{names.LABEL_ID}="{slo_id}"}}[1h:{format_duration(BASE_WINDOW)}]))'
+                  for rate in (names.errors_rate, names.events_rate)]
         fast = f"(\n{rates.fast}\n)\nunless on () (max_over_time({state}[1h]) > 0)\nor\n{summed[0]}\n/\n{summed[1]}"
     return BaseRates(events=events, errors=errors, fast=fast)

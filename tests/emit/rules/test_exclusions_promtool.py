@@ -232,3 +232,14 @@ def test_a_signal_excludes_while_its_gauge_is_set_and_for_its_tail(tmp_path, pro
               for m, v in ((55, 0), (59, 0), (60, 2), (65, 2), (69, 2), (74, 2), (75, 0), (90, 0))]
     rules = _rules(tmp_path, SIGNAL)
     check_rule_test(tmp_path, promtool, rules, series, promql=checks, order=file_order(rules), evaluation="30s")
+
+
+def test_an_absent_window_wins_over_an_overlapping_good_one(tmp_path, promtool):
+    # Absent 02:00-04:05 (tail included), good 03:00-05:05: 2 while the absent one lasts, then 1.
+    extra = "\n  - reason: vendor\n    from: 1970-01-01T03:00:00Z\n    to: 1970-01-01T05:00:00Z\n    count_as: good"
+    expected = ((119, 0), (120, 2), (180, 2), (244, 2), (245, 1), (304, 1), (305, 0))
+    plan = plan_service(ServiceSpec.model_validate(__import__("yaml").safe_load(SPEC.format(extra=extra))))[0][0]
+    assert [plan.exclusion.at(m * 60) for m, _ in expected] == [v for _, v in expected]
+    state = {"labels": '{slo_id="shop-availability", slo_name="availability", slo_service="shop"}'}
+    checks = [{"expr": f"{names.EXCLUSION_STATE} + 0", "eval_time": f"{m}m", "exp_samples": [{**state, "value": v}]} for m, v in expected]
+    _run(tmp_path, promtool, {OK: counter((360, 600)), ERR: counter((360, 0))}, checks, extra)
