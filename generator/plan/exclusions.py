@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from slogen.plan import names
-from slogen.plan.calendar_periods import DAY, WEEK, Expr, func, num, offset_expr, time_expr, zone_problem, zone_rule
+from slogen.plan.calendar_periods import DAY, WEEK, Expr, ZoneRule, func, num, offset_expr, time_expr, zone_problem, zone_rule
 from slogen.plan.sli import BaseRates
 from slogen.plan.windows import BASE_WINDOW
 from slogen.spec.durations import format_duration
@@ -106,7 +106,37 @@ def _one_off(start: int, end: int, shift: int = 0) -> Expr:
 
 def _local(zone: str, shift: int = 0) -> Expr:
     t = time_expr(shift)
-    return t + offset_expr(zone_rule(zone), t) if zone != "UTC" else t
+    if zone == "UTC":
+        return t
+    rule = zone_rule(zone)
+    return t + (compact_offset(rule, t) or offset_expr(rule, t))
+
+
+def compact_offset(rule: ZoneRule, t: Expr) -> Expr | None:
+    """The zone's UTC offset at t in half the PromQL of offset_expr, where both transitions
+    are the same weekday of the same week of their months, read on the same shifted clock
+    (the EU's last Sundays at 01:00 UTC, Australia's first Sundays): else None.
+
+    On that clock one `month + (day reached)` counts both transitions: it lies between
+    them when it is in lo+1..hi (lo, hi: their months), i.e. |2m' - (lo + hi + 1)| < hi - lo;
+    December (12 or 13) and January (1 or 2) fall outside on either hemisphere.  The state
+    rule runs every 30s and each PromQL node costs alike (#28 item 7); calendar SLOs keep
+    offset_expr, byte for byte.  Tested equal to offset_expr for every zone it applies to.
+    """
+    if rule.dst is None or rule.start is None or rule.end is None:
+        return None
+    start, end = rule.start, rule.end
+    if (start.week, start.weekday) != (end.week, end.weekday) or rule.std - start.seconds != rule.dst - end.seconds:
+        return None
+    y = t + (rule.std - start.seconds)
+    recent = func("day_of_month", y) - (func("day_of_week", y) if start.weekday == 0 else (func("day_of_week", y) + (7 - start.weekday)) % 7)
+    reached = recent.ge(func("days_in_month", y) - 6 if start.week == 5 else 7 * start.week - 6)
+    counted = (func("month", y) + reached) * 2 - (start.month + end.month + 1)
+    lo, hi = sorted((start.month, end.month))
+    between = num(hi - lo).gt(Expr(f"abs({counted.text})", lambda v: abs(counted(v))))
+    # Northern zones keep DST between start and end; southern ones outside end..start.
+    dst = between if start.month < end.month else num(1) - between
+    return dst * (rule.dst - rule.std) + rule.std
 
 
 def recurring_expr(every, tail: int, shift: int = 0) -> Expr:
