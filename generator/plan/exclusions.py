@@ -29,6 +29,8 @@ from slogen.spec.promql import names_text, user_query
 
 ABSENT = 2
 GOOD = 1
+# The step of a signal's tail subquery where it is read without its record (reports): the base rates' interval.
+SIGNAL_STEP = "30s"
 # 1970-01-05 00:00 UTC was a Monday.
 _MONDAY = 4 * DAY
 
@@ -69,8 +71,9 @@ class ExclusionPlan:
     slo_id: str = field(default="", compare=False, repr=False)
 
     def terms(self) -> tuple[Expr, ...]:
-        """Per window (in order), 1 while it is excluded, its tail included, else 0."""
-        return tuple(_term(entry, 0, _signal_ref(self.slo_id, self.entries, i))[0] for i, entry in enumerate(self.entries))
+        """Per window (in order), 1 while it is excluded, its tail included, else 0; a signal read
+        from its condition (a subquery for the tail), so a report reads it from the raw series alone."""
+        return tuple(_term(entry)[0] for entry in self.entries)
 
     def shifted(self, shift: int) -> Expr:
         """The state as read at UTC second time() + shift."""
@@ -173,10 +176,13 @@ def _signal_ref(slo_id: str, entries: tuple[Exclusion, ...], index: int) -> str:
 def signal_expr(when: str, tail: int, recorded: str = "") -> Expr:
     """1 while the condition returns series, or did within `tail`, else 0.
 
-    With a tail, read from `recorded`: the condition's count recorded at each evaluation, just
-    before the state (absent while it returns nothing), so the tail is a plain range read
-    rather than a subquery evaluating the condition again at every step (#28 item 7)."""
-    cond = f"max_over_time({recorded}[{format_duration(tail)}])" if tail else _signal_count(when)
+    The state rule reads the tail from `recorded`: the condition's count recorded at each
+    evaluation, just before the state (absent while it returns nothing), a plain range read
+    rather than a subquery evaluating the condition again at every step (#28 item 7).
+    Without `recorded` (a report reading past time), that subquery."""
+    cond = _signal_count(when)
+    if tail:
+        cond = f"max_over_time({recorded}[{format_duration(tail)}])" if recorded else f"{cond} or count_over_time({cond}[{format_duration(tail)}:{SIGNAL_STEP}])"
     return Expr(f"vector(scalar({cond}) > bool 0)", lambda t: 0.0)
 
 
