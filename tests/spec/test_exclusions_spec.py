@@ -27,7 +27,8 @@ def test_the_readme_example_compiles_as_written(tmp_path):
     # The 1h page window is read from the counters only while no exclusion touched the last hour.
     alerts = rules.split("slogen-checkout-alerts")[1]
     assert 'unless on () (max_over_time(slo:exclusion:state{slo_id="checkout-availability"}[1h]) > 0)' in alerts
-    assert 'sum(sum_over_time(slo:sli_errors:rate5m{slo_id="checkout-availability"}[1h]))' in alerts
+    # The gated side, which PromQL reads at every evaluation, every 5m rate at 5m steps.
+    assert 'sum(sum_over_time(slo:sli_errors:rate5m{slo_id="checkout-availability"}[1h:5m]))' in alerts
 
 
 def test_an_slo_without_exclusions_gets_no_gate(tmp_path):

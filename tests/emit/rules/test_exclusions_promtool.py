@@ -205,3 +205,41 @@ def test_without_the_correction_the_windows_hold_the_excluded_errors(tmp_path, p
     series = {OK: counter((120, 594), (120, 0), (400, 594)), ERR: counter((120, 6), (120, 600), (400, 6))}
     checks = [{"expr": f"sum({_ratio('1d')}) > bool 0.15", "eval_time": "601m", "exp_samples": [{"labels": "{}", "value": 1}]}]
     check_rule_test(tmp_path, promtool, rules, series, promql=checks, order=file_order(rules))
+
+
+# --- a signal's tail -------------------------------------------------------------------
+
+SIGNAL = """
+  - reason: deploys
+    when: maintenance_mode == 1"""
+
+
+def test_a_signals_tail_is_read_from_its_recorded_count_not_a_subquery(tmp_path):
+    # The subquery evaluated the condition again at 10 steps per evaluation (#28 item 7).
+    rules = {r["record"]: r for g in __import__("yaml").safe_load(_rules(tmp_path, SIGNAL))["groups"] for r in g["rules"] if "record" in r}
+    assert ":30s]" not in rules[names.EXCLUSION_STATE]["expr"]
+    assert rules[names.EXCLUSION_SIGNAL]["expr"] == "count(maintenance_mode == 1)"
+    assert 'max_over_time(slo:exclusion:signal{slo_id="shop-availability", slo_exclusion="signal-1"}[5m])' in rules[names.EXCLUSION_STATE]["expr"]
+
+
+def test_a_signal_excludes_while_its_gauge_is_set_and_for_its_tail(tmp_path, promtool):
+    # The gauge reads 1 from 01:00 to 01:09 (its last sample, read until 01:09:59); the
+    # state, evaluated every 30s as in Prometheus, leaves the time out until 5m after the
+    # condition was last seen true, 01:09:30.
+    series = {OK: counter((240, 600)), ERR: counter((240, 0)), "maintenance_mode": "0x59 1x9 0x170"}
+    state = {"labels": '{slo_id="shop-availability", slo_name="availability", slo_service="shop"}'}
+    checks = [{"expr": f"{names.EXCLUSION_STATE} + 0", "eval_time": f"{m}m", "exp_samples": [{**state, "value": v}]}
+              for m, v in ((55, 0), (59, 0), (60, 2), (65, 2), (69, 2), (74, 2), (75, 0), (90, 0))]
+    rules = _rules(tmp_path, SIGNAL)
+    check_rule_test(tmp_path, promtool, rules, series, promql=checks, order=file_order(rules), evaluation="30s")
+
+
+def test_an_absent_window_wins_over_an_overlapping_good_one(tmp_path, promtool):
+    # Absent 02:00-04:05 (tail included), good 03:00-05:05: 2 while the absent one lasts, then 1.
+    extra = "\n  - reason: vendor\n    from: 1970-01-01T03:00:00Z\n    to: 1970-01-01T05:00:00Z\n    count_as: good"
+    expected = ((119, 0), (120, 2), (180, 2), (244, 2), (245, 1), (304, 1), (305, 0))
+    plan = plan_service(ServiceSpec.model_validate(__import__("yaml").safe_load(SPEC.format(extra=extra))))[0][0]
+    assert [plan.exclusion.at(m * 60) for m, _ in expected] == [v for _, v in expected]
+    state = {"labels": '{slo_id="shop-availability", slo_name="availability", slo_service="shop"}'}
+    checks = [{"expr": f"{names.EXCLUSION_STATE} + 0", "eval_time": f"{m}m", "exp_samples": [{**state, "value": v}]} for m, v in expected]
+    _run(tmp_path, promtool, {OK: counter((360, 600)), ERR: counter((360, 0))}, checks, extra)
