@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .load import describe, interleaved, load_now, summary
+from .load import describe, interleaved, load_now, summary, timed
 from .measure import measure
 from .synthetic import write_spec_tree
 
@@ -130,8 +130,7 @@ def run(services: int, slos: int, rounds: int, profile: bool = True, against: Pa
         if floor:
             # The floor is the same work every time, and minutes of it (hundreds of MB
             # through CSafeDumper): measured once.
-            load = load_now()
-            result["floor"] = _summary([{**_floor(work), "load_before": load, "load_after": load_now()}])
+            result["floor"] = _summary([timed(lambda: _floor(work))])
             result["full_over_floor_wall"] = result["full"]["wall_s"] / result["floor"]["wall_s"]
             result["full_over_floor_cpu"] = result["full"]["cpu_s"] / result["floor"]["cpu_s"]
         result["rerun_over_full_wall"] = result["rerun"]["wall_s"] / result["full"]["wall_s"]
@@ -147,11 +146,11 @@ def run(services: int, slos: int, rounds: int, profile: bool = True, against: Pa
 
 def _summary(samples: list[dict]) -> dict:
     """Medians at the top level (what the report reads), and bench/load.py's spread, loads and busy mark."""
-    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and k not in ("load_before", "load_after")]
+    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and k not in ("load_before", "load_after", "other_cores")]
     out = {k: statistics.median(s[k] for s in samples) for k in keys}
     spread = summary(samples, tuple(keys))
     out["spread"] = {k: spread[k] for k in keys}
-    out.update(load=spread["load"], busy=spread["busy"], cpus=spread["cpus"], samples=samples)
+    out.update({k: spread[k] for k in ("load", "load_after", "other_cores", "busy", "cpus")}, samples=samples)
     return out
 
 
@@ -171,7 +170,7 @@ def main() -> None:
     for who, runs in rows:
         for key in ("full", "rerun"):
             for measure_key in ("wall_s", "cpu_s"):
-                print(describe(f"{who} {key}", {**runs[key]["spread"], "load": runs[key]["load"], "busy": runs[key]["busy"], "cpus": runs[key]["cpus"]}, measure_key))
+                print(describe(f"{who} {key}", {**runs[key]["spread"], **{k: runs[key][k] for k in ("load", "other_cores", "busy", "cpus")}}, measure_key))
     if "against" in result:
         for key, ratio in result["against"]["this_over_against"].items():
             print(f"this/against {key}: median {ratio['median']:.3f} [{ratio['min']:.3f}..{ratio['max']:.3f}] over {ratio['n']} interleaved rounds")

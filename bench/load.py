@@ -9,8 +9,14 @@ sample taken while the load average is above half the CPUs is a busy-machine fig
 from __future__ import annotations
 
 import os
+import resource
 import statistics
+import time
+from pathlib import Path
 from typing import Callable
+
+# How long a sample waits for the load to fall; the smoke tests set it to 0.
+SETTLE_S = float(os.environ.get("BENCH_SETTLE_S", "150"))
 
 
 def cpus() -> int:
@@ -26,6 +32,45 @@ def load_now() -> float:
     return os.getloadavg()[0]
 
 
+def settle(max_wait: float | None = None, poll: float = 5.0) -> float:
+    """Wait (at most max_wait, by default SETTLE_S, seconds) for the load to fall to half the CPUs; the load then."""
+    deadline = time.monotonic() + (SETTLE_S if max_wait is None else max_wait)
+    load = load_now()
+    while busy(load, cpus()) and time.monotonic() < deadline:
+        time.sleep(poll)
+        load = load_now()
+    return load
+
+
+def _machine_cpu_s() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (None off Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(run: Callable[[], dict]) -> dict:
+    """One sample: settle, run, and record the load before and after and the cores other work took meanwhile."""
+    load = settle()
+    machine, own, start = _machine_cpu_s(), _own_cpu_s(), time.monotonic()
+    result = run()
+    wall = time.monotonic() - start
+    after = _machine_cpu_s()
+    sample = {**result, "load_before": load, "load_after": load_now()}
+    if machine is not None and after is not None and wall > 0:
+        sample["other_cores"] = max(0.0, (after - machine) - (_own_cpu_s() - own)) / wall
+    return sample
+
+
 def busy(load: float, cpu_count: int) -> bool:
     """Whether a load average means other work competed for the CPUs (above half of them)."""
     return load > cpu_count / 2
@@ -39,23 +84,31 @@ def spread(values: list[float]) -> dict:
 
 
 def interleaved(runs: dict[str, Callable[[], dict]], rounds: int) -> dict[str, list[dict]]:
-    """Each run `rounds` times, in turn (A B A B ...); each sample gets the load it started at."""
+    """Each run `rounds` times, in turn (A B A B ...); each sample gets the load it started at (timed)."""
     samples: dict[str, list[dict]] = {name: [] for name in runs}
     for _ in range(rounds):
         for name, run in runs.items():
-            load = load_now()
-            samples[name].append({**run(), "load_before": load, "load_after": load_now()})
+            samples[name].append(timed(run))
     return samples
 
 
 def summary(samples: list[dict], keys: tuple[str, ...] = ("wall_s", "cpu_s")) -> dict:
-    """Per key the median and spread of the samples, the loads they were taken at, and whether any was busy."""
+    """Per key the median and spread of the samples, the loads they were taken at, and whether any was busy.
+
+    Busy means a run started at a load above half the CPUs, or other work took more
+    than half of them while it ran.  The load after a run counts the run itself, so
+    it is reported (`load_after`) but judges nothing.
+    """
     cpu_count = cpus()
-    loads = [s[k] for s in samples for k in ("load_before", "load_after") if k in s]
+    loads = [s["load_before"] for s in samples if "load_before" in s]
+    after = [s["load_after"] for s in samples if "load_after" in s]
+    others = [s["other_cores"] for s in samples if "other_cores" in s]
     out: dict = {key: spread([s[key] for s in samples]) for key in keys if all(key in s for s in samples)}
     out["load"] = spread(loads) if loads else None
+    out["load_after"] = spread(after) if after else None
+    out["other_cores"] = spread(others) if others else None
     out["cpus"] = cpu_count
-    out["busy"] = any(busy(load, cpu_count) for load in loads)
+    out["busy"] = any(busy(x, cpu_count) for x in loads + others)
     out["samples"] = samples
     return out
 
@@ -65,5 +118,7 @@ def describe(name: str, s: dict, key: str, unit: str = "s") -> str:
     v, load = s[key], s["load"]
     text = f"{name}: {key} {v['median']:.2f}{unit} [{v['min']:.2f}..{v['max']:.2f}] n={v['n']}"
     if load is not None:
-        text += f", load {load['min']:.1f}..{load['max']:.1f} on {s['cpus']} CPUs"
+        text += f", load {load['min']:.1f}..{load['max']:.1f} at start on {s['cpus']} CPUs"
+    if s.get("other_cores") is not None:
+        text += f", others took {s['other_cores']['max']:.2f} cores at most"
     return text + (" BUSY: not a quiet-machine figure" if s["busy"] else "")

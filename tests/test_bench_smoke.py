@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bench import alert_quality, compile_speed, eval_cost, report
+from bench import alert_quality, compile_speed, eval_cost, load, report
 from bench.shapes import BenchSLO, pyrra_groups, sloth_groups, sloth_sli_expr
 
 # Each runs a benchmark end to end (a real Prometheus for the evaluation one).
@@ -56,15 +56,17 @@ def test_pyrra_shape_matches_pyrras_own_output():
         assert [r["labels"] for r in mine["rules"] if "record" in r] == [r["labels"] for r in theirs["rules"] if "record" in r]
 
 
-def test_compile_benchmark_runs():
+def test_compile_benchmark_runs(monkeypatch):
     # Against this same checkout: the interleaved comparison's plumbing, end to end.
+    monkeypatch.setattr(load, "SETTLE_S", 0.0)  # a loaded test run must not wait for quiet
     result = compile_speed.run(services=20, slos=3, rounds=1, against=REFERENCE.parent.parent)
     assert result["slos"] == 60
     assert result["output_bytes"] > result["spec_bytes"] > 0
     for run in (result, result["against"]):
         for key in ("full", "rerun"):
             assert run[key]["wall_s"] > 0 and run[key]["cpu_s"] > 0
-            assert run[key]["spread"]["wall_s"]["n"] == 1 and run[key]["load"]["n"] == 2 and "busy" in run[key]
+            assert run[key]["spread"]["wall_s"]["n"] == 1 and run[key]["load"]["n"] == 1 and "busy" in run[key]
+            assert run[key]["load_after"]["n"] == 1 and run[key]["other_cores"]["n"] == 1
     assert result["floor"]["wall_s"] > 0 and result["floor"]["cpu_s"] > 0
     assert result["against"]["this_over_against"]["cpu_s"]["median"] > 0
     assert result["full"]["peak_rss_mib"] > 0
