@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -171,12 +172,17 @@ def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None
     return outputs, problems
 
 
+# A `kind: BudgetAdjustment` key in YAML, JSON or jsonnet; the word in a comment or a
+# description is not one, and must not cost a large run its workers.
+_ADJUSTMENT_KIND = re.compile(rb"""\bkind["']?\s*:\s*["']?BudgetAdjustment\b""")
+
+
 def _adjusts(files: list[Path]) -> bool:
     """Whether a file may hold a budget adjustment: it joins SLOs of other files, so the run
     loads every file in this process (a worker compiles one file alone)."""
     for path in files:
         try:
-            if b"BudgetAdjustment" in path.read_bytes():
+            if _ADJUSTMENT_KIND.search(path.read_bytes()):
                 return True
         except OSError:
             continue  # the loader reports it

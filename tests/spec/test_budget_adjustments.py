@@ -340,6 +340,22 @@ def test_a_tree_compiled_in_workers_still_joins_its_adjustments(tmp_path):
     assert "slo:exclusion:state" in tree.files["rules/s3.yml"] and "exclusion" not in tree.files["rules/s4.yml"]
 
 
+def test_the_word_in_a_comment_keeps_the_workers(tmp_path, monkeypatch):
+    """Only a `kind: BudgetAdjustment` document loads the run in one process; the word elsewhere does not."""
+    from slogen.build import pipeline
+
+    for i in range(pipeline.PARALLEL_FROM):
+        write_spec(tmp_path, "# see BudgetAdjustment docs\n" + NOBL9_SLO.format(service=f"s{i}", name=f"api{i}"), f"s{i}.yaml")
+    used: list[bool] = []
+    real = pipeline._parallel
+    monkeypatch.setattr(pipeline, "_parallel", lambda *a: used.append(True) or real(*a))
+    tree, problems = pipeline.build_tree([tmp_path], jobs=2)
+    assert not problems and used == [True] and "rules/s3.yml" in tree.files
+    assert pipeline._adjusts([tmp_path / "s3.yaml"]) is False
+    write_spec(tmp_path, _adjustment(slos="- {name: api3, project: s3}"), "adjustment.yaml")
+    assert pipeline._adjusts(sorted(tmp_path.glob("*.yaml"))) is True
+
+
 def test_convert_writes_the_adjusted_specs_with_their_entries(tmp_path):
     """`slogen convert` of specs and an adjustment: native specs holding its entries, which load alike."""
     from slogen_testing import run_slogen
