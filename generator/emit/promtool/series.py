@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import promql_parser as pp
+from slogen.emit.promtool.re2_pattern import compiled, python_pattern
 from slogen.plan.sli import le_matcher
 from slogen.spec.model import NAME_VALIDATION, SLI, RatioSLI, threshold_seconds
 from slogen.spec.numbers import fmt
@@ -118,7 +119,7 @@ def regex_example(pattern: str) -> str | None:
     """A value that Prometheus' anchored regex `pattern` matches, checked with re.fullmatch."""
     candidates = []
     try:
-        candidates.append(_example(sre_parse.parse(pattern)))
+        candidates.append(_example(sre_parse.parse(python_pattern(pattern))))
     except (ValueError, re.error, StopIteration, IndexError):
         pass
     candidates += _FALLBACK_VALUES
@@ -136,7 +137,7 @@ def label_matches(matcher: Matcher, value: str) -> bool:
     if op == "!=":
         return value != expected
     try:
-        hit = re.fullmatch(expected, value) is not None
+        hit = compiled(expected).fullmatch(value) is not None
     except re.error:
         return False
     return hit if op == "=~" else not hit

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from slogen.emit.promtool.series import SeriesError, histogram_series, ratio_series, regex_example, sli_series, solve_label
+from slogen.emit.promtool.series import SeriesError, histogram_series, label_matches, ratio_series, regex_example, sli_series, solve_label
 from slogen.plan.sli import le_matcher, parse_selector
 from slogen.spec.model import SLI, LatencySLI, QuerySLI, RatioSLI
 
@@ -45,6 +46,27 @@ def test_regex_example_matches(pattern: str, expected: str) -> None:
     value = regex_example(pattern)
     assert value == expected
     assert re.fullmatch(pattern, value)
+
+
+@pytest.mark.parametrize(
+    "pattern, member, outsider",
+    [
+        ("5[[:digit:]]{2}", "503", "5a3"),
+        ("[^[:space:]]+", "abc", "a c"),
+        ("[[:upper:]_]+", "AB_C", "ab"),
+        ("[]a]", "]", "b"),
+        ("[[a]", "[", ":"),
+    ],
+)
+def test_posix_classes_read_as_prometheus_reads_them(pattern: str, member: str, outsider: str) -> None:
+    # RE2's POSIX classes: Python's re alone reads `[[:digit:]]` as a set of `[`, `:`, `d`, ...
+    # (matching `5:]` and not `503`), and warns of a nested set.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert label_matches(("code", "=~", pattern), member)
+        assert not label_matches(("code", "=~", pattern), outsider)
+        value = regex_example(pattern)
+    assert value is not None and label_matches(("code", "=~", pattern), value)
 
 
 def test_negative_and_combined_matchers() -> None:
