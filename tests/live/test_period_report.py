@@ -273,3 +273,24 @@ def test_a_period_prometheus_does_not_hold_exits_3_with_one_line(backfilled):
     result = run_slogen("report", "--prometheus", url, "--period", "2001-05", "--format", "json", cwd=root)
     assert result.returncode == 3, result.stderr
     assert result.stderr.strip().count("\n") == 0 and "holds no recorded SLO data for 2001-05" in result.stderr
+
+
+def test_every_query_reads_the_same_whenever_it_is_asked(backfilled):
+    """Pinned `@` the period's end: asked now, or 5 hours after the end (points of the next
+    day already held), each answer is the same; an unpinned range would read other hours."""
+    from slogen.live.period_report import queries
+    from slogen.live.prometheus_api import Prometheus
+
+    url, _, name, traffic = backfilled
+    period = parse_period(name)
+    later = period.end + 5 * HOUR
+    assert traffic.point(traffic.hours - 1) > later  # the backfill holds points after the end
+    with Prometheus(url) as client:
+        for key, expr in queries(period).items():
+            now = sorted((tuple(sorted(s.labels.items())), s.value) for s in client.query(expr))
+            then = sorted((tuple(sorted(s.labels.items())), s.value) for s in client.query(expr, later))
+            assert now and now == then, key
+        # The check can fail: the month's events read without `@`, at those two times, differ.
+        unpinned = queries(period)["events"].replace(f" @ {period.end}", "")
+        assert unpinned != queries(period)["events"]
+        assert sorted(s.value for s in client.query(unpinned)) != sorted(s.value for s in client.query(unpinned, later))
