@@ -37,8 +37,8 @@ def _slos(count: int) -> str:
 def _unknown(rows: list[SLORow], period: Period) -> str:
     """The SLOs the verdict cannot speak for: without events in the period, or with data for part of it."""
     hours = period.seconds // 3600
-    silent = [r.slo_id for r in rows if r.sli is None]
-    partial = [f"{r.slo_id} ({r.hours} of {hours} hours)" for r in rows if r.sli is not None and r.hours < hours]
+    silent = [r.slo_id for r in rows if r.budget_spent is None]
+    partial = [f"{r.slo_id} ({r.hours} of {hours} hours)" for r in rows if r.budget_spent is not None and r.hours < hours]
     out = ""
     if silent:
         out += (f'<p class="verdict">{_slos(len(silent))} had no events recorded in the period, so whether '
@@ -55,7 +55,7 @@ def _missed(rows: list[SLORow], period: Period) -> str:
     # "Every SLO met" only when every SLO had events to judge: a silent one may have missed.
     unknown = _unknown(rows, period)
     if not missed:
-        met = ": every SLO met its objective." if not any(r.sli is None for r in rows) else "."
+        met = ": every SLO met its objective." if not any(r.budget_spent is None for r in rows) else "."
         return f'<p class="verdict">{counted} missed{met}</p>\n{unknown}'
     table = _table(
         ["SLO", "team", "objective", "SLI", "below objective by", "budget spent"],

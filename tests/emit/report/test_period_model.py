@@ -181,3 +181,9 @@ def test_the_html_opening_never_says_every_slo_met_while_one_has_no_data():
     whole = render_period_html([met], period, "service", "test").split("<h2>By service</h2>")[0]
     assert "1 of 1 SLO missed: every SLO met its objective." not in whole and "0 of 1 SLO missed: every SLO met its objective." in whole
     assert "no data" not in whole and "part of the period" not in whole
+    # CSV and JSON say the same: unknown (empty, null), not "no".
+    data = json.loads(render_json([met, silent], period, "service"))
+    assert [(s["slo_id"], s["missed"]) for s in data["slos"]] == [("a-x", False), ("b-y", None)]
+    assert [t["missed"] for t in data["totals"]] == [False, None]
+    lines = render_csv([met, silent], period, "service").splitlines()[1:]
+    assert [line.split(",")[7] for line in lines] == ["no", "", "no", ""]
