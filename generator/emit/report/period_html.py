@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from slogen.emit.report.html import CSS, _table
-from slogen.emit.report.period_model import Period, SLORow, ordered, states_text, totals
+from slogen.emit.report.period_model import Period, SLORow, missed_or_unknown, ordered, states_text, totals
 from slogen.spec.durations import humanize_duration
 
 
@@ -67,7 +67,7 @@ def _missed(rows: list[SLORow], period: Period) -> str:
 
 def _totals(rows: list[SLORow], by: str) -> str:
     cells = [
-        [t.key, str(t.slos), percent(t.sli), percent(t.budget_spent, 1), "missed" if (t.budget_spent or 0) > 1 else "met", f"{t.events:.0f}", f"{t.errors:.0f}"]
+        [t.key, str(t.slos), percent(t.sli), percent(t.budget_spent, 1), {None: "no data", True: "missed", False: "met"}[missed_or_unknown(t.budget_spent)], f"{t.events:.0f}", f"{t.errors:.0f}"]
         for t in totals(rows, by)
     ]
     return _table([by, "SLOs", "SLI (traffic-weighted)", "budget spent", "", "events", "bad events"], cells, "totals")

@@ -181,6 +181,8 @@ def test_the_html_opening_never_says_every_slo_met_while_one_has_no_data():
     whole = render_period_html([met], period, "service", "test").split("<h2>By service</h2>")[0]
     assert "1 of 1 SLO missed: every SLO met its objective." not in whole and "0 of 1 SLO missed: every SLO met its objective." in whole
     assert "no data" not in whole and "part of the period" not in whole
+    by_team = render_period_html([met, silent], period, "service", "test").split("<h2>By service</h2>")[1].split("<h2>")[0]
+    assert "<td>b</td><td>1</td><td>-</td><td>-</td><td>no data</td>" in by_team  # a silent service's total: not "met"
     # CSV and JSON say the same: unknown (empty, null), not "no".
     data = json.loads(render_json([met, silent], period, "service"))
     assert [(s["slo_id"], s["missed"]) for s in data["slos"]] == [("a-x", False), ("b-y", None)]
