@@ -129,3 +129,11 @@ def test_a_query_holding_double_braces_is_refused(tmp_path):
     assert "{{ .Values.team }}" in text
     with pytest.raises(OptionError, match=r"service 'shop_front': a page alert label holds '\{\{'"):
         compile_files([write_spec(tmp_path, text, "shop.yaml")], BOTH)
+
+
+def test_a_service_whose_gate_name_kubernetes_would_refuse_is_refused(tmp_path):
+    # A service name may end in `-` or `_`; metadata.name (DNS-1123) must end in a letter or digit.
+    text = (CASE / "gates.yaml").read_text().replace("service: shop_front", "service: shop_")
+    with pytest.raises(OptionError, match=r"service 'shop_': its release gate 'slogen-shop-' is not a Kubernetes object name"):
+        compile_files([write_spec(tmp_path, text, "shop.yaml")], BOTH)
+    assert _gates([write_spec(tmp_path, text, "shop.yaml")], BuildOptions()) == {}  # without --gate the name is fine
