@@ -29,6 +29,8 @@ Manifest = Callable[[str, dict[str, str], str, str], dict]
 TOOLS: dict[str, tuple[str, Manifest]] = {"argo-rollouts": (argo.FOLDER, argo.manifest), "flagger": (flagger.FOLDER, flagger.manifest)}
 MANAGED_BY = {"app.kubernetes.io/managed-by": "slogen"}
 _URL = re.compile(r"^https?://[^\s{}]+$")
+# metadata.name of both kinds: a DNS-1123 subdomain (a service name has no dots, so one label's rule).
+_KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,17 @@ def gate_files(service: str, source: str, plans: Sequence[SLOPlan], options: Gat
 
 
 def check_names(services: Sequence[str], options: GateOptions) -> None:
-    """Refuse two services whose gate objects would get the same name."""
+    """Refuse a gate name Kubernetes would refuse, and two services whose gate objects would get the same name."""
     if not options.tools:
         return
     seen: dict[str, str] = {}
     for service in sorted(services):
         name = object_name(service)
+        if not _KUBERNETES_NAME.match(name):  # a service name may end in - or _, a Kubernetes name may not
+            raise OptionError(
+                f"service {service!r}: its release gate {name!r} is not a Kubernetes object name "
+                "(lowercase letters, digits and '-', ending in a letter or digit); rename the service"
+            )
         if name in seen:
             raise OptionError(f"services {seen[name]!r} and {service!r} would both have the release gate {name!r}; rename one")
         seen[name] = service

@@ -2,10 +2,11 @@
 
 It opens with what a manager asks first: which SLOs missed their objective over the
 period, and by how much (percentage points below the objective, and the budget spent),
-worst first.  Then the team's or service's traffic-weighted totals, then every SLO with
-its worst day, the policy states it went through and the postmortems naming it, and each
-exclusion that held time in the period with the bad events and budget it left out.  The
-numbers are period_model's, the ones the CSV and JSON carry.
+worst first, and which SLOs it cannot judge (no events, or data for part of the period).
+Then the team's or service's traffic-weighted totals, then every SLO with its worst day,
+the policy states it went through and the postmortems naming it, and each exclusion that
+held time in the period with the bad events and budget it left out.  The numbers are
+period_model's, the ones the CSV and JSON carry.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from slogen.emit.report.html import CSS, _table
-from slogen.emit.report.period_model import Period, SLORow, ordered, states_text, totals
+from slogen.emit.report.period_model import Period, SLORow, missed_or_unknown, ordered, states_text, totals
 from slogen.spec.durations import humanize_duration
 
 
@@ -29,22 +30,44 @@ def _short(row: SLORow) -> str:
     return "-" if sli is None else f"{row.objective_percent - sli * 100:.3f} pp"
 
 
-def _missed(rows: list[SLORow]) -> str:
+def _slos(count: int) -> str:
+    return f"{count} SLO{'s' if count != 1 else ''}"
+
+
+def _unknown(rows: list[SLORow], period: Period) -> str:
+    """The SLOs the verdict cannot speak for: without events in the period, or with data for part of it."""
+    hours = period.seconds // 3600
+    silent = [r.slo_id for r in rows if r.budget_spent is None]
+    partial = [f"{r.slo_id} ({r.hours} of {hours} hours)" for r in rows if r.budget_spent is not None and r.hours < hours]
+    out = ""
+    if silent:
+        out += (f'<p class="verdict">{_slos(len(silent))} had no events recorded in the period, so whether '
+                f"{'it' if len(silent) == 1 else 'they'} met {'its' if len(silent) == 1 else 'their'} objective is unknown: "
+                f"{escape(', '.join(silent))}.</p>\n")
+    if partial:
+        out += f'<p class="note">{_slos(len(partial))} {"has" if len(partial) == 1 else "have"} data for part of the period only: {escape(", ".join(partial))}.</p>\n'
+    return out
+
+
+def _missed(rows: list[SLORow], period: Period) -> str:
     missed = sorted((r for r in rows if r.missed), key=lambda r: (-(r.budget_spent or 0), r.slo_id))
-    counted = f"{len(missed)} of {len(rows)} SLO{'s' if len(rows) != 1 else ''}"
+    counted = f"{len(missed)} of {_slos(len(rows))}"
+    # "Every SLO met" only when every SLO had events to judge: a silent one may have missed.
+    unknown = _unknown(rows, period)
     if not missed:
-        return f'<p class="verdict">{counted} missed: every SLO met its objective.</p>\n'
+        met = ": every SLO met its objective." if not any(r.budget_spent is None for r in rows) else "."
+        return f'<p class="verdict">{counted} missed{met}</p>\n{unknown}'
     table = _table(
         ["SLO", "team", "objective", "SLI", "below objective by", "budget spent"],
         [[r.slo_id, r.team, f"{r.objective_percent:g}%", percent(r.sli), _short(r), percent(r.budget_spent, 1)] for r in missed],
         "missed",
     )
-    return f'<p class="verdict">{counted} missed their objective:</p>\n{table}'
+    return f'<p class="verdict">{counted} missed their objective:</p>\n{table}{unknown}'
 
 
 def _totals(rows: list[SLORow], by: str) -> str:
     cells = [
-        [t.key, str(t.slos), percent(t.sli), percent(t.budget_spent, 1), "missed" if (t.budget_spent or 0) > 1 else "met", f"{t.events:.0f}", f"{t.errors:.0f}"]
+        [t.key, str(t.slos), percent(t.sli), percent(t.budget_spent, 1), {None: "no data", True: "missed", False: "met"}[missed_or_unknown(t.budget_spent)], f"{t.events:.0f}", f"{t.errors:.0f}"]
         for t in totals(rows, by)
     ]
     return _table([by, "SLOs", "SLI (traffic-weighted)", "budget spent", "", "events", "bad events"], cells, "totals")
@@ -110,7 +133,7 @@ def render_period_html(rows: list[SLORow], period: Period, by: str, source: str)
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}.verdict{{font-size:16px;font-weight:600}}</style>\n</head>\n<body>\n"
         f"<h1>{escape(title)}</h1>\n<p class=\"note\">{escape(span)}, read from {escape(source)}.</p>\n"
-        f"<h2>Missed objectives</h2>\n{_missed(rows)}"
+        f"<h2>Missed objectives</h2>\n{_missed(rows, period)}"
         f"<h2>By {escape(by)}</h2>\n{_totals(rows, by)}"
         f"<h2>Every SLO</h2>\n{_slo_rows(rows, period, by)}{_members(rows, by)}{_exclusions(rows, by)}"
         "<footer><p class=\"note\">Generated by slogen. SLI: good events over all events in the period. Budget spent: "

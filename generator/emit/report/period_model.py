@@ -285,6 +285,16 @@ def _percent(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
+def missed_or_unknown(spent: float | None) -> bool | None:
+    """Whether more than the whole budget was spent; None when no budget could be counted (no events):
+    a silent SLO is not one that met its objective."""
+    return None if spent is None else spent > 1
+
+
+def _yes_no(missed: bool | None) -> str:
+    return "" if missed is None else ("yes" if missed else "no")
+
+
 def render_csv(rows: list[SLORow], period: Period, by: str) -> str:
     """One line per SLO (columns CSV_COLUMNS), then one per total with `slo_id` `*`."""
     buffer = io.StringIO()
@@ -295,7 +305,7 @@ def render_csv(rows: list[SLORow], period: Period, by: str) -> str:
         writer.writerow(
             [
                 period.name, period.time_zone, row.team, row.service, row.slo_id, f"{row.objective_percent:g}", _num(_percent(row.sli)),
-                "yes" if row.missed else "no", _num(_percent(row.budget_spent), 3), _num(row.events, 3), _num(row.errors, 3),
+                _yes_no(missed_or_unknown(row.budget_spent)), _num(_percent(row.budget_spent), 3), _num(row.events, 3), _num(row.errors, 3),
                 row.hours, hours, row.worst_day.isoformat() if row.worst_day else "", _num(_percent(row.worst_day_sli)),
                 states_text(row, period), " ".join(p.file for p in row.postmortems), exclusions_text(row),
             ]
@@ -305,7 +315,7 @@ def render_csv(rows: list[SLORow], period: Period, by: str) -> str:
         spent = total.budget_spent
         writer.writerow(
             [
-                period.name, period.time_zone, team, service, "*", "", _num(_percent(total.sli)), "yes" if spent is not None and spent > 1 else "no",
+                period.name, period.time_zone, team, service, "*", "", _num(_percent(total.sli)), _yes_no(missed_or_unknown(spent)),
                 _num(_percent(spent), 3), _num(total.events, 3), _num(total.errors, 3), "", hours, "", "", "", "", "",
             ]
         )
@@ -324,7 +334,7 @@ def report_json(rows: list[SLORow], period: Period, by: str) -> dict:
         "slos": [
             {
                 "slo_id": row.slo_id, "service": row.service, "name": row.name, "team": row.team,
-                "objective_percent": row.objective_percent, "sli": _rounded(row.sli), "missed": row.missed,
+                "objective_percent": row.objective_percent, "sli": _rounded(row.sli), "missed": missed_or_unknown(row.budget_spent),
                 "budget_spent": _rounded(row.budget_spent), "events": _rounded(row.events, 3), "errors": _rounded(row.errors, 3),
                 "hours_with_data": row.hours, "worst_day": row.worst_day.isoformat() if row.worst_day else None,
                 "worst_day_sli": _rounded(row.worst_day_sli),
@@ -342,7 +352,7 @@ def report_json(rows: list[SLORow], period: Period, by: str) -> dict:
         "totals": [
             {
                 by: t.key, "slos": t.slos, "sli": _rounded(t.sli), "budget_spent": _rounded(t.budget_spent),
-                "missed": t.budget_spent is not None and t.budget_spent > 1, "events": _rounded(t.events, 3), "errors": _rounded(t.errors, 3),
+                "missed": missed_or_unknown(t.budget_spent), "events": _rounded(t.events, 3), "errors": _rounded(t.errors, 3),
             }
             for t in totals(rows, by)
         ],

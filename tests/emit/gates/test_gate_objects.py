@@ -119,3 +119,21 @@ def test_two_services_with_the_same_gate_name_are_refused(tmp_path):
     paths = [write_spec(tmp_path, text, "a.yaml"), write_spec(tmp_path, text.replace("service: shop_front", "service: shop-front"), "b.yaml")]
     with pytest.raises(OptionError, match="services 'shop-front' and 'shop_front' would both have the release gate 'slogen-shop-front'"):
         compile_files(paths, BOTH)
+
+
+def test_a_query_holding_double_braces_is_refused(tmp_path):
+    # Argo Rollouts resolves `{{args.*}}` in the metric (fasttemplate: any other `{{...}}` is
+    # "failed to resolve") and Flagger renders the query with Go's text/template; without
+    # `{{` both leave the query as written, so the gate asks what the file says.
+    text = (CASE / "gates.yaml").read_text().replace("team: web-oncall", 'team: "{{ .Values.team }}"')
+    assert "{{ .Values.team }}" in text
+    with pytest.raises(OptionError, match=r"service 'shop_front': a page alert label holds '\{\{'"):
+        compile_files([write_spec(tmp_path, text, "shop.yaml")], BOTH)
+
+
+def test_a_service_whose_gate_name_kubernetes_would_refuse_is_refused(tmp_path):
+    # A service name may end in `-` or `_`; metadata.name (DNS-1123) must end in a letter or digit.
+    text = (CASE / "gates.yaml").read_text().replace("service: shop_front", "service: shop_")
+    with pytest.raises(OptionError, match=r"service 'shop_': its release gate 'slogen-shop-' is not a Kubernetes object name"):
+        compile_files([write_spec(tmp_path, text, "shop.yaml")], BOTH)
+    assert _gates([write_spec(tmp_path, text, "shop.yaml")], BuildOptions()) == {}  # without --gate the name is fine

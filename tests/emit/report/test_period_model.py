@@ -165,3 +165,27 @@ def test_a_journeys_members_show_their_sli_and_share_of_its_errors():
     assert "<td>journeys-checkout</td><td>payments-a</td><td>2</td><td>80.000%</td><td>21.1%</td>" in page
     plain = render_period_html(list(rows.values()), period, "team", "http://prometheus")
     assert "members" not in plain
+
+
+def test_the_html_opening_never_says_every_slo_met_while_one_has_no_data():
+    """A manager reads the opening only: an SLO with no data, or data for part of the period, is named there."""
+    period = parse_period("2026-11")  # 720 hours
+    met = _row("a-x", "t", 99.9, 1_000_000, 10)
+    silent = SLORow("b-y", "b", "y", "t", 99.0, 0.0, 0.0, 0, None, None)
+    partial = SLORow("c-z", "c", "z", "t", 99.0, 1000.0, 1.0, 48, None, None)
+    head = render_period_html([met, silent, partial], period, "service", "test").split("<h2>By service</h2>")[0]
+    assert "every SLO met" not in head
+    assert "0 of 3 SLOs missed" in head
+    assert "1 SLO had no events recorded in the period, so whether it met its objective is unknown: b-y." in head
+    assert "1 SLO has data for part of the period only: c-z (48 of 720 hours)." in head
+    whole = render_period_html([met], period, "service", "test").split("<h2>By service</h2>")[0]
+    assert "1 of 1 SLO missed: every SLO met its objective." not in whole and "0 of 1 SLO missed: every SLO met its objective." in whole
+    assert "no data" not in whole and "part of the period" not in whole
+    by_team = render_period_html([met, silent], period, "service", "test").split("<h2>By service</h2>")[1].split("<h2>")[0]
+    assert "<td>b</td><td>1</td><td>-</td><td>-</td><td>no data</td>" in by_team  # a silent service's total: not "met"
+    # CSV and JSON say the same: unknown (empty, null), not "no".
+    data = json.loads(render_json([met, silent], period, "service"))
+    assert [(s["slo_id"], s["missed"]) for s in data["slos"]] == [("a-x", False), ("b-y", None)]
+    assert [t["missed"] for t in data["totals"]] == [False, None]
+    lines = render_csv([met, silent], period, "service").splitlines()[1:]
+    assert [line.split(",")[7] for line in lines] == ["no", "", "no", ""]
