@@ -1,4 +1,4 @@
-"""A scrape target on 127.0.0.1: Prometheus' text format, computed afresh at every scrape.
+"""A scrape target on 127.0.0.1: Prometheus' text format (or any other), computed afresh at every scrape.
 
 The cost benchmarks (bench/*_cost.py) and the end-to-end tests (tests/metrics_target.py)
 all need one; it lives here, once, because tests already import bench and not the reverse.
@@ -11,16 +11,19 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterator
 
+TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
 
 class ExpositionServer:
     """Serve `exposition()` on a free 127.0.0.1 port from a daemon thread until closed."""
 
-    def __init__(self, exposition: Callable[[], str]):
+    def __init__(self, exposition: Callable[[], str | bytes], content_type: str = TEXT):
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                body = exposition().encode()
+                body = exposition()
+                body = body.encode() if isinstance(body, str) else body
                 self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -48,7 +51,7 @@ class ExpositionServer:
 
 
 @contextmanager
-def serving(exposition: Callable[[], str]) -> Iterator[str]:
+def serving(exposition: Callable[[], str | bytes], content_type: str = TEXT) -> Iterator[str]:
     """Serve `exposition()` on 127.0.0.1 for the block; yield its host:port."""
-    with ExpositionServer(exposition) as server:
+    with ExpositionServer(exposition, content_type) as server:
         yield server.target

@@ -74,11 +74,15 @@ def render(service: str, source: str, groups: tuple[Group, ...], options: object
     return render_yaml({"groups": split}, header(source))
 
 
-# Checked on VictoriaMetrics v1.151 (tools/engines/victoriametrics): it ingests no native
-# histograms (upstream issue 10743), and vmalert refuses `histogram_count` ("unsupported
-# function"; MetricsQL has `histogram_fraction` since v1.137, over bucket series only).
+# Checked on VictoriaMetrics v1.151 (tools/engines/victoriametrics; tests/e2e/
+# test_native_victoriametrics.py): an exponential native histogram remote-written by
+# Prometheus is stored as `_count`/`_sum` and `_bucket{vmrange=...}` counters, never as a
+# histogram series; a custom-bucket (NHCB) one never arrives (remote write v1 drops it, and
+# VictoriaMetrics accepts nothing over v2); vmalert refuses `histogram_count`
+# ("unsupported function").  So slogen's native queries read nothing there.
 NATIVE = (
-    "vmalert: VictoriaMetrics stores no native histograms and MetricsQL has no histogram_count, "
+    "vmalert: VictoriaMetrics keeps no native histogram series (it turns a remote-written one into "
+    "`_bucket{{vmrange}}` counters) and MetricsQL has no histogram_count, "
     "so `format: {format}` cannot be evaluated there; use `format: classic` for this target"
 )
 

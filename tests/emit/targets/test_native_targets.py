@@ -1,6 +1,6 @@
 """Native and auto latency SLIs per target: Prometheus (promtool 2.42 and 3), Thanos and Mimir
 take the rules; vmalert is refused, located, because VictoriaMetrics cannot serve them, which
-the real vmalert shows."""
+the real vmalert shows (and the real VictoriaMetrics: tests/e2e/test_native_victoriametrics.py)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_cortexs_ruler_takes_the_mimir_files(tmp_path):
 def test_vmalert_refuses_them_at_their_format(tmp_path):
     path = write_spec(tmp_path / "specs", SPEC)
     _, problems = compile_paths([path], build_options(("vmalert",)))
-    why = "VictoriaMetrics stores no native histograms and MetricsQL has no histogram_count"
+    why = "VictoriaMetrics keeps no native histogram series (it turns a remote-written one into `_bucket{vmrange}` counters) and MetricsQL has no histogram_count"
     assert [str(p) for p in problems] == [
         f"{path}:10:17: slos[0].sli.latency.format: vmalert: {why}, so `format: native` cannot be evaluated there; use `format: classic` for this target",
         f"{path}:17:17: slos[1].sli.latency.format: vmalert: {why}, so `format: auto` cannot be evaluated there; use `format: classic` for this target",
@@ -75,7 +75,7 @@ def test_vmalert_refuses_them_at_their_format(tmp_path):
 
 def test_the_real_vmalert_rejects_histogram_count(tmp_path):
     # Why the vmalert target refuses: VictoriaMetrics v1.151 parses histogram_fraction but not
-    # histogram_count (and ingests no native histograms, upstream issue 10743).
+    # histogram_count (and keeps no native histogram series: tests/e2e/test_native_victoriametrics.py).
     rules = tmp_path / "native.yml"
     (rule_file,) = [p for p in _files(tmp_path, "prometheus") if p.parent.name == "rules"]
     rules.write_text(rule_file.read_text())
