@@ -94,7 +94,7 @@ def timeslice_specs(draw) -> tuple[str, int]:
         return yaml.safe_dump(doc, sort_keys=False), 1
     grouping = draw(st.sampled_from([[], ["route"]]))
     by = f" by ({', '.join(grouping)})" if grouping else ""
-    kind = draw(st.sampled_from(["ratio", "ratio_of", "query", "scaled query"]))
+    kind = draw(st.sampled_from(["ratio", "ratio_of", "query", "scaled query", "count query"]))
     counters = {"good": GOOD, "total": TOTAL}
     if kind == "ratio_of":
         sli = {"slice": slice_, "ratio_of": counters}
@@ -104,6 +104,8 @@ def timeslice_specs(draw) -> tuple[str, int]:
                                                "threshold": draw(st.sampled_from([0, 0.01, 0.5, 0.99]))}}
     else:
         ratio = f"{_rate(GOOD, '{{window}}', by)} / {_rate(TOTAL, '{{window}}', by)}"
+        if kind == "count query":  # the share of routes (or hosts, users) that served a success: empty when none did
+            ratio = f"count{by}({_rate(GOOD, '{{window}}', by)} > 0) / count{by}({_rate(TOTAL, '{{window}}', by)})"
         query, top = (ratio, 1) if kind == "query" else (f"100 * ({ratio})", 100)
         sli = {"slice": slice_, "good_when": {"query": query, "op": draw(st.sampled_from(["gt", "gte"])),
                                                "threshold": top * draw(st.sampled_from([0.01, 0.5, 0.99, 1]))}}
