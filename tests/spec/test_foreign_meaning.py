@@ -231,15 +231,17 @@ def test_kuadrant_grouped_summary_keeps_its_template(tmp_path):
     assert "High latency on HTTPRoute requests responses {{$labels.request_host}}" in files[next(f for f in files if f.startswith("rules/"))]
 
 
-def test_pyrra_annotation_templates_expand_to_pyrras_values(tmp_path, promtool):
+@pytest.mark.parametrize("compat", [(), ("pyrra",)], ids=["plain", "label-compat"])
+def test_pyrra_annotation_templates_expand_to_pyrras_values(tmp_path, promtool, compat):
     """rhobs' real Pyrra SLO links its dashboard with {{$labels.namespace}}: Pyrra's series carry
     the total selector's `namespace="observatorium-mst-production"`, so the link names it; so must
-    slogen's.  Pyrra's `slo` label reads slogen's slo_name."""
+    slogen's.  Pyrra's `slo` label reads slogen's slo_name, with or without --label-compat pyrra."""
     text = (REAL / "pyrra/real/rhobs-mst-rules-sync-availability-995-v1alpha1.yaml").read_text()
     text = text.replace("var-interval=5m", "var-interval=5m&slo={{ $labels.slo }}")
     selector = 'client_api_requests_total{client="reload", container="thanos-rule-syncer", namespace="observatorium-mst-production", code="%s"}'
     series = {selector % "500": "0+600x30", selector % "200": "0+600x30"}
-    report = _alert_run(tmp_path, promtool, text, series, "APIRulesSyncAvailabilityErrorBudgetBurning", {"severity": "critical"})
+    options = BuildOptions(spec=SpecOptions(compat=compat))
+    report = _alert_run(tmp_path, promtool, text, series, "APIRulesSyncAvailabilityErrorBudgetBurning", {"severity": "critical"}, options)
     assert "var-namespace=observatorium-mst-production&var-job=All&var-pod=All&var-interval=5m&slo=api-rules-sync-availability-slo" in report, report
 
 
