@@ -7,6 +7,7 @@ input to native YAML and compiling that must give the very same rules.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,37 @@ def test_refusals_are_the_documented_ones():
     assert causes == DELIBERATE
     unexplained = [name for name, errors in refused.items() if not any(c in e for c in DELIBERATE for e in errors)]
     assert unexplained == []
+
+
+# README's count of the real files (`*/real/`), by the cause of each refusal: the row's text
+# in README's table and the message part that shows the cause.
+REAL_REFUSALS = {
+    "an OpenSLO reference to an object in a file not given (the files were taken alone)": ("in the spec files",),
+    "a mistake in the file": ("ranges only allowed for vector selectors", "op is required"),
+    "OpenSLO v2alpha (a draft)": ("v2alpha is a draft",),
+    "a non-Prometheus source (BigQuery)": ("metric source type 'BigQuery' is not supported",),
+    "a Sloth SLI plugin (Go code)": ("Sloth SLI plugin",),
+}
+
+
+def test_readme_counts_the_real_files():
+    """README says how many real files compile, how many are refused, and why, as recorded here."""
+    readme = (ROOT.parents[1] / "README.md").read_text()
+    real = {name: outcome for name, outcome in EXPECTED.items() if "/real/" in name}
+    compiled = [o for o in real.values() if "errors" not in o]
+    refused = [o["errors"] for o in real.values() if "errors" in o]
+    per_tool = [sum(name.startswith(f"{tool}/") for name in real) for tool in ("sloth", "pyrra", "openslo")]
+    sentence = (
+        f"Of those {len(real)} real files ({per_tool[0]} Sloth, {per_tool[1]} Pyrra, {per_tool[2]} OpenSLO), each given alone, "
+        f"{len(compiled)} compile with\ntheir tool's meaning ({sum(o['slos'] == 0 for o in compiled)} of them are OpenSLO SLI or AlertPolicy "
+        f"objects that define no SLO\nalone; {sum('warnings' in o for o in compiled)} get a located warning) and {len(refused)} are refused"
+    )
+    assert sentence in readme
+    rows = dict(re.findall(r"^\| (.+?) \| (\d+) \|$", readme.split(sentence, 1)[1].split("<!-- foreign-features -->", 1)[0], re.M))
+    assert {row.split(":")[0]: int(n) for row, n in rows.items()} == {
+        row: sum(any(part in e for part in parts for e in errors) for errors in refused) for row, parts in REAL_REFUSALS.items()
+    }
+    assert sum(map(int, rows.values())) == len(refused)
 
 
 def test_sloth_duplicate_ids_across_files_are_reported():

@@ -94,7 +94,7 @@ def timeslice_specs(draw) -> tuple[str, int]:
         return yaml.safe_dump(doc, sort_keys=False), 1
     grouping = draw(st.sampled_from([[], ["route"]]))
     by = f" by ({', '.join(grouping)})" if grouping else ""
-    kind = draw(st.sampled_from(["ratio", "ratio_of", "query", "scaled query"]))
+    kind = draw(st.sampled_from(["ratio", "ratio_of", "query", "scaled query", "count query"]))
     counters = {"good": GOOD, "total": TOTAL}
     if kind == "ratio_of":
         sli = {"slice": slice_, "ratio_of": counters}
@@ -104,6 +104,8 @@ def timeslice_specs(draw) -> tuple[str, int]:
                                                "threshold": draw(st.sampled_from([0, 0.01, 0.5, 0.99]))}}
     else:
         ratio = f"{_rate(GOOD, '{{window}}', by)} / {_rate(TOTAL, '{{window}}', by)}"
+        if kind == "count query":  # the share of routes (or hosts, users) that served a success: empty when none did
+            ratio = f"count{by}({_rate(GOOD, '{{window}}', by)} > 0) / count{by}({_rate(TOTAL, '{{window}}', by)})"
         query, top = (ratio, 1) if kind == "query" else (f"100 * ({ratio})", 100)
         sli = {"slice": slice_, "good_when": {"query": query, "op": draw(st.sampled_from(["gt", "gte"])),
                                                "threshold": top * draw(st.sampled_from([0.01, 0.5, 0.99, 1]))}}
@@ -229,15 +231,17 @@ def test_kuadrant_grouped_summary_keeps_its_template(tmp_path):
     assert "High latency on HTTPRoute requests responses {{$labels.request_host}}" in files[next(f for f in files if f.startswith("rules/"))]
 
 
-def test_pyrra_annotation_templates_expand_to_pyrras_values(tmp_path, promtool):
+@pytest.mark.parametrize("compat", [(), ("pyrra",)], ids=["plain", "label-compat"])
+def test_pyrra_annotation_templates_expand_to_pyrras_values(tmp_path, promtool, compat):
     """rhobs' real Pyrra SLO links its dashboard with {{$labels.namespace}}: Pyrra's series carry
     the total selector's `namespace="observatorium-mst-production"`, so the link names it; so must
-    slogen's.  Pyrra's `slo` label reads slogen's slo_name."""
+    slogen's.  Pyrra's `slo` label reads slogen's slo_name, with or without --label-compat pyrra."""
     text = (REAL / "pyrra/real/rhobs-mst-rules-sync-availability-995-v1alpha1.yaml").read_text()
     text = text.replace("var-interval=5m", "var-interval=5m&slo={{ $labels.slo }}")
     selector = 'client_api_requests_total{client="reload", container="thanos-rule-syncer", namespace="observatorium-mst-production", code="%s"}'
     series = {selector % "500": "0+600x30", selector % "200": "0+600x30"}
-    report = _alert_run(tmp_path, promtool, text, series, "APIRulesSyncAvailabilityErrorBudgetBurning", {"severity": "critical"})
+    options = BuildOptions(spec=SpecOptions(compat=compat))
+    report = _alert_run(tmp_path, promtool, text, series, "APIRulesSyncAvailabilityErrorBudgetBurning", {"severity": "critical"}, options)
     assert "var-namespace=observatorium-mst-production&var-job=All&var-pod=All&var-interval=5m&slo=api-rules-sync-availability-slo" in report, report
 
 

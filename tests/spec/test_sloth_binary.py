@@ -326,3 +326,92 @@ def test_a_ratio_sli_is_time_weighted_where_sloths_is_traffic_weighted(tmp_path)
     files["sloth.yml"] = sloth_generate.renamed(sloth.groups)
     series = _series(_sli_records(sloth.groups), constant=False)
     check_rule_test(tmp_path, engine(PROMETHEUS_2).promtool, files, series, promql=checks, evaluation=f"{STEP}m", interval=f"{STEP}m")
+
+
+# Issue 26 item 3: a Sloth file's routing labels reading Sloth's labels (`{{ $labels.sloth_service }}`,
+# as Sloth's default titles do and real files copy), expanded by promtool from both tools' rules.
+TEMPLATED = """\
+version: prometheus/v1
+service: myservice
+slos:
+  - name: requests-availability
+    objective: 99.9
+    labels: {category: availability}
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: MyServiceHighErrorRate
+      labels:
+        service: "{{ $labels.sloth_service }}"
+        slo: '{{ index $labels "sloth_slo" }}'
+        sli_type: "{{ $labels.category }}"
+        title: "{{$labels.sloth_service}}/{{$labels.sloth_slo}} ({{ $labels.sloth_id }})"
+      page_alert:
+        labels: {severity: critical}
+      ticket_alert:
+        labels: {severity: warning}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("compat", [(), ("sloth",)], ids=["plain", "label-compat"])
+def test_alert_templates_expand_as_under_real_sloth(tmp_path, compat):
+    """Both tools' page alerts fire in an outage with the same expanded routing labels, with or
+    without --label-compat sloth: one label set for the two alerts, never a template's literal
+    text or an empty value."""
+    path = tmp_path / "spec.yml"
+    path.write_text(TEMPLATED)
+    sloth = sloth_generate.generate(path)
+    errors, rules = _slogen(path, SpecOptions(compat=compat))
+    assert sloth.returncode == 0 and not errors, (sloth.stderr, errors)
+    files = {p.replace("/", "_"): text for p, text in rules.items()}
+    files["sloth.yml"] = sloth_generate.renamed(sloth.groups)
+    firing = 'ALERTS{alertname=~"(Sloth)?MyServiceHighErrorRate", alertstate="firing", severity="critical"}'
+    expanded = '{service="myservice", slo="requests-availability", sli_type="availability", title="myservice/requests-availability (myservice-requests-availability)"}'
+    checks = [
+        {"expr": f"count(group by (alertname) ({firing}))", "eval_time": "10m", "exp_samples": [{"labels": "{}", "value": 2}]},
+        {"expr": f"group by (service, slo, sli_type, title) ({firing})", "eval_time": "10m", "exp_samples": [{"labels": expanded, "value": 1}]},
+    ]
+    series = {'http_requests_total{code="500"}': "0+600x30", 'http_requests_total{code="200"}': "0+600x30"}
+    check_rule_test(tmp_path, engine(PROMETHEUS_2).promtool, files, series, promql=checks)
+
+
+# Issue 26 items 4-6: what Sloth reads, slogen compiles (keys Sloth ignores at the top become warnings).
+VALID_FOR_SLOTH = """\
+version: prometheus/v1
+service: shop
+x-owner: team-web
+defaults: &defaults
+  objective: 99.9
+labels: {slo_version: "2"}
+slos:
+  - name: availability
+    <<: *defaults
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: shop-availability-burn
+      page_alert: {labels: {severity: critical}}
+      ticket_alert: {labels: {severity: warning}}
+"""
+
+
+@pytest.mark.slow
+def test_a_file_the_real_sloth_reads_compiles_and_pages_alike(tmp_path):
+    """`x-*` keys, a block of anchors, `-` in the alert name and a label `slo_version`: the real sloth
+    generates rules from the file, slogen compiles it, and both page in an outage with the label."""
+    path = tmp_path / "spec.yml"
+    path.write_text(VALID_FOR_SLOTH)
+    sloth = sloth_generate.generate(path)
+    errors, rules = _slogen(path, SpecOptions())
+    assert sloth.returncode == 0 and not errors, (sloth.stderr, errors)
+    files = {p.replace("/", "_"): text for p, text in rules.items()}
+    files["sloth.yml"] = sloth_generate.renamed(sloth.groups)
+    firing = 'ALERTS{alertname=~"(Sloth)?shop-availability-burn", alertstate="firing", severity="critical", slo_version="2"}'
+    checks = [{"expr": f"count(group by (alertname) ({firing}))", "eval_time": "10m", "exp_samples": [{"labels": "{}", "value": 2}]}]
+    series = {'http_requests_total{code="500"}': "0+600x30", 'http_requests_total{code="200"}': "0+600x30"}
+    check_rule_test(tmp_path, engine(PROMETHEUS_2).promtool, files, series, promql=checks)
