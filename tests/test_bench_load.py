@@ -21,13 +21,25 @@ def test_a_sample_waits_for_the_load_to_fall_and_counts_others_cpu_not_its_own(m
     loads = iter([1.8, 1.4, 0.9, 2.0])
     monkeypatch.setattr(load, "load_now", lambda: next(loads))
     monkeypatch.setattr(load.time, "sleep", lambda s: None)
-    # Its own work (a busy loop in this process) is not other work.
-    sample = load.timed(lambda: {"x": sum(i * i for i in range(2_000_000))})
+    # The machine spent 30 CPU-s while the run took 10 s, 24 of them this process's own:
+    # others took 0.6 of a core.  (Counters faked: the real machine runs other tests.)
+    machine, own = iter([100.0, 130.0]), iter([5.0, 29.0])
+    monkeypatch.setattr(load, "_machine_cpu_s", lambda: next(machine))
+    monkeypatch.setattr(load, "_own_cpu_s", lambda: next(own))
+    clock = iter([0.0, 0.0, 0.0, 50.0, 60.0])  # settle: the deadline and two waits; then the run
+    monkeypatch.setattr(load.time, "monotonic", lambda: next(clock))
+    sample = load.timed(lambda: {"x": 1})
     assert (sample["load_before"], sample["load_after"]) == (0.9, 2.0)
-    assert 0.0 <= sample["other_cores"] < 1.0
+    assert abs(sample["other_cores"] - 0.6) < 1e-9
     # A load read after the run counts the run itself: it judges nothing.
     assert not load.summary([sample])["busy"]
     assert load.summary([{**sample, "other_cores": 1.5}])["busy"]
+
+
+def test_the_real_counters_read_and_a_process_s_own_work_is_its_own():
+    machine, own = load._machine_cpu_s(), load._own_cpu_s()
+    sum(i * i for i in range(1_000_000))
+    assert machine is not None and load._machine_cpu_s() >= machine and load._own_cpu_s() > own
 
 
 def test_a_summary_gives_median_and_spread_and_marks_a_busy_machine(monkeypatch):
