@@ -12,6 +12,7 @@ from typing import Iterator
 import httpx
 
 from engines import tool
+from slogen.live.http_config import TENANT_HEADER
 from prometheus_server import free_port, served
 
 
@@ -52,10 +53,13 @@ def thanos_receive(workdir: Path) -> Iterator[tuple[Component, str]]:
 
 
 @contextlib.contextmanager
-def thanos_query(workdir: Path, *endpoints: str, lookback_delta: str = "5m") -> Iterator[Component]:
-    """`thanos query` over the Store API `endpoints`."""
+def thanos_query(workdir: Path, *endpoints: str, lookback_delta: str = "5m", tenant_label: str | None = None) -> Iterator[Component]:
+    """`thanos query` over the Store API `endpoints`; with `tenant_label`, enforcing tenancy: every
+    selector gets `tenant_label="<the X-Scope-OrgID header>"` (Thanos' `--query.enforce-tenancy`)."""
     flags = [f"--endpoint={e}" for e in endpoints]
     flags += ["--query.replica-label=receive_replica", f"--query.lookback-delta={lookback_delta}"]
+    if tenant_label is not None:
+        flags += ["--query.enforce-tenancy", f"--query.tenant-header={TENANT_HEADER}", f"--query.tenant-label-name={tenant_label}"]
     with _component(workdir, "query", *flags) as query:
         yield query
 

@@ -22,7 +22,7 @@ from slogen.emit.rules.corrections import one_offs
 from slogen.emit.rules.recording import Group
 from slogen.emit.rules.rule_file import PARTS, ServiceRules, expression_problems, global_eval_order, global_groups, service_rules
 from slogen.emit.rules.split import global_groups as split_global_groups, leaf_groups, split_refusals
-from slogen.emit.targets import PROMTOOL, SHARED, ServiceGroups
+from slogen.emit.targets import LEAF_SIDE, PROMTOOL, SHARED, ServiceGroups
 from slogen.plan import names
 from slogen.plan.calendar_periods import phase_warnings
 from slogen.plan.slo import SLOPlan, plan_service, tier_warnings
@@ -102,7 +102,7 @@ def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = Buil
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
 
 
-SPLIT_SIDES = ("leaf", "global")
+SPLIT_SIDES = (LEAF_SIDE, "global")
 
 
 def _split(spec: ServiceSpec, plans: list[SLOPlan], cluster: str) -> tuple[tuple[tuple[Group, ...], tuple[Group, ...]], list[Problem]]:
@@ -151,8 +151,16 @@ def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...],
 
 def service_groups(compiled: CompiledService, options: BuildOptions) -> ServiceGroups:
     """What the targets' run-wide checks read of this service (group sizes only where read)."""
-    counts = tuple(len(group.rules) for group in compiled.groups) if options.targets.read_groups else ()
-    return ServiceGroups(compiled.service, counts)
+    dialects = (options.split.leaf, options.split.global_) if options.split is not None else ()
+    read = options.targets.reads_groups(dialects)
+    counts = tuple(len(group.rules) for group in compiled.groups) if read else ()
+    if compiled.split is None or not dialects:
+        return ServiceGroups(compiled.service, counts)
+    sides = tuple(
+        ServiceGroups(compiled.service, tuple(len(group.rules) for group in groups) if read else (), side)
+        for side, groups in zip(SPLIT_SIDES, compiled.split)
+    )
+    return ServiceGroups(compiled.service, counts, split=sides)
 
 
 def service_files(compiled: CompiledService, options: BuildOptions = BuildOptions()) -> dict[str, str]:

@@ -29,7 +29,9 @@ from typing import Iterable, Protocol
 from slogen.build.claims import Claim, claim_of, clashes
 from slogen.emit.gates import check_names
 from slogen.build.composites import CompositeRef, composite_problems, composite_refs
-from slogen.build.compile import CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings
+from slogen.build.compile import (
+    SPLIT_SIDES, CompiledService, compile_service, global_files, service_files, service_groups, shared_groups, spec_warnings,
+)
 from slogen.build.gcpause import paused_gc
 from slogen.build.options import BuildOptions
 from slogen.build.write import Staged
@@ -256,7 +258,8 @@ def _build_tree(
     checked = [s.groups for s in kept if s.groups is not None]
     if shared:
         checked.append(ServiceGroups(SHARED, tuple(len(g.rules) for g in shared) if options.targets.read_groups else ()))
-    options.targets.check(checked)
+    sides = tuple(zip(SPLIT_SIDES, (options.split.leaf, options.split.global_))) if options.split is not None else ()
+    options.targets.check(checked, sides)
     check_names([s.service for s in kept], options.gates)
     every = global_files(kept, options, {s.service: s.report for s in kept if s.report is not None}, shared)
     kept = _journey_tests(kept, every, SHARED if options.share_globally else None)

@@ -131,7 +131,7 @@ def status(
         typer.echo(problem, err=True)
         raise typer.Exit(EXIT_INPUT)
     with client:
-        results, loaded = fetch_status(client, plans, time.time())
+        results, loaded = fetch_status(client, plans, time.time(), raw=options.split is None)
     found = status_report(plans, results, loaded, {s.service: s.group_names for s in tree.services})
     rows, problems = found.rows, found.problems
     gated = failing(rows, plans, fail_on)

@@ -13,12 +13,13 @@ POINTS = 240  # points per history line, whatever the range
 ZOOMS = 5  # range queries per series at most: 30d down to seconds takes 3
 
 
-def fetch_status(client: Prometheus, plans: list[SLOPlan], now: float) -> tuple[dict[str, list[Sample]], dict[str, float]]:
-    """Every status query's samples, whether each raw selector has series, the `le` boundaries of
-    histograms whose good bucket has none, and the loaded rule groups."""
+def fetch_status(client: Prometheus, plans: list[SLOPlan], now: float, raw: bool = True) -> tuple[dict[str, list[Sample]], dict[str, float]]:
+    """Every status query's samples, whether each raw selector has series (unless not `raw`), the
+    `le` boundaries of histograms whose good bucket has none, and the loaded rule groups."""
     results = {key: client.query(expr) for key, expr in status_queries(plans).items()}
-    # A raw selector matches when a series had samples within the SLO window.
-    lookbacks = raw_series_lookbacks(plans)
+    # A raw selector matches when a series had samples within the SLO window.  Under --split the
+    # global engine never holds the raw series (they stay in each cluster): nothing to ask.
+    lookbacks = raw_series_lookbacks(plans) if raw else {}
     found = series_of(client, lookbacks, now)
     results.update({f"raw:{text}": [Sample({})] if found[text] else [] for text in lookbacks})
     # A threshold that is no bucket boundary: which boundaries the histogram has.

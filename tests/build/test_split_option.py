@@ -32,6 +32,8 @@ def test_split_writes_leaf_and_global_files_in_their_dialects(tmp_path):
         assert (out / rel).is_file(), rel
     leaf = (out / "prometheus-operator/leaf/api.yaml").read_text()
     assert "kind: PrometheusRule" in leaf and "sum by (k8s_cluster) (rate(" in leaf
+    # Its own object name: the leaf and the unsplit (or global) object can share a namespace.
+    assert "\n  name: slogen-api-leaf\n" in leaf, leaf[:400]
     assert "SLOClusterIncomplete" in (out / "mimir/global/api.yaml").read_text()
 
 
@@ -66,3 +68,13 @@ def test_what_a_split_cannot_serve_is_located_in_the_spec(tmp_path, spec, messag
     result = run_slogen("validate", str(path), "--split", "prometheus,thanos")
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{path}:" in result.stderr + result.stdout and message in result.stderr + result.stdout
+
+
+def test_a_leaf_object_whose_name_another_service_takes_is_refused(tmp_path):
+    """The leaf PrometheusRule of `api` is `slogen-api-leaf`: a service named `api-leaf` would overwrite it."""
+    specs = tmp_path / "specs"
+    write_spec(specs, API_SPEC)
+    write_spec(specs, API_SPEC.replace("service: api", "service: api-leaf"), "api-leaf.yaml")
+    result = run_slogen("generate", str(specs), "--out", str(tmp_path / "out"), "--target", "prometheus-operator", "--split", "prometheus-operator,thanos")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "service 'api' (leaf rules of --split) and service 'api-leaf' would both be PrometheusRule 'slogen-api-leaf'" in result.stderr, result.stderr

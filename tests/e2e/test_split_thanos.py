@@ -6,28 +6,35 @@ series (`slo_leaf:*`, the raw counters stay in the cluster) into `thanos receive
 `thanos query` reads receive and the ruler's own recordings; `thanos rule` evaluates the
 global rule file through the query and sends its alerts to a real Alertmanager (Debian's).
 
-In order: (a) the global 5m and 1h SLIs equal the pooled ratio of the served rates;
-(c) leaf b stopped raises SLOClusterIncomplete for cluster b and no page, and the global
-SLI is cluster a's alone (missing, not good); (d) b back: the alert resolves and the SLI is
-pooled again; (b) a full outage of cluster a pages at the global level, and the time from
-the outage's start to the page at Alertmanager is printed (the README's measured latency).
+In order: (a) the global 5m and 1h SLIs equal the pooled ratio of the served rates, and
+`slogen status --split` and `report --prometheus --split` read them through thanos query (the
+burn rates pooled, no word about raw selectors the global engine never holds); (c) leaf b
+stopped raises SLOClusterIncomplete for cluster b and no page (status sees the ticket through
+the query, and no page), and the global SLI is cluster a's alone (missing, not good); (d) b
+back: the alert resolves and the SLI is pooled again; (b) a full outage of cluster a pages at
+the global level, and the time from the outage's start to the page at Alertmanager is printed
+(the README's measured latency); the page's 1h burn is cluster a's own weighted by its 2/3 of
+the traffic (b's healthy third dilutes it), not a's own burn: the right budget share.
 
 The rules' intervals are the generated ones (30s on both sides), so the measured latency is
 the real one. Each leaf is backfilled with the hour of counters before it starts (promtool's
 OpenMetrics backfill, 5s apart as the scrapes), so its 5m and 1h windows are full from the
 first evaluation: the SLIs are exact, and the outage must outweigh a real hour of history.
 Only the staleness is the test's own, to keep it within minutes: the query's lookback delta is
-1m (Thanos' default 5m: a silent cluster counts as present for 5 minutes) and the deployed
-SLOClusterIncomplete has `for: 0s` (generated: 5m), so the ticket comes within about a minute
-and a half of the leaf stopping instead of about 10 minutes. The whole file: about 4.5 minutes.
+1m (Thanos' default 5m: a silent cluster counts as present for 5 minutes), so the global's 1m
+and 3m groups run every 30s (a series must be recorded within the lookback to be read), and the
+deployed SLOClusterIncomplete has `for: 0s` (generated: 5m), so the ticket comes within about a minute
+and a half of the leaf stopping instead of about 10 minutes. The whole file: about 4 minutes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -41,7 +48,9 @@ from prometheus_server import free_port, prometheus_server
 from slogen.build.options import BuildOptions, SplitOptions
 from slogen.emit.alertmanager import FILE
 from slogen.emit.targets import Targets
-from slogen_testing import compile_files, write_spec
+from slogen.live.fetch import fetch_history
+from slogen.live.prometheus_api import Prometheus
+from slogen_testing import compile_files, compile_paths, run_slogen, write_spec
 from thanos_support import instant, thanos_query, thanos_receive, thanos_rule
 
 SPEC = """
@@ -125,9 +134,14 @@ def _backfill(counters: Counters, target: str, tsdb: Path, start: float, end: fl
 
 
 def _global_rules(text: str) -> str:
-    """The generated global file, SLOClusterIncomplete's `for:` shortened (module docstring)."""
+    """The generated global file, SLOClusterIncomplete's `for:` shortened (module docstring), and the
+    1m and 3m groups evaluated every 30s: with the test's 1m lookback a 3m group's series (the page
+    reads `slo:error_budget:ratio`) would be visible one minute in three, and the page would wait
+    for that minute (up to 2 more minutes: measured 167-194s where the rules allow about 90s)."""
     rules = yaml.safe_load(text)
     for group in rules["groups"]:
+        if group["interval"] in ("1m", "3m"):
+            group["interval"] = "30s"
         for rule in group["rules"]:
             if rule.get("alert") == "SLOClusterIncomplete":
                 rule["for"] = "0s"
@@ -178,6 +192,83 @@ def _slis_are(query_url: str, clusters: list[str], counters: dict[str, Counters]
     return check
 
 
+def _status(specs: Path, query_url: str, *flags: str, exit_codes: tuple[int, ...] = (0,)) -> tuple[dict, str]:
+    """`slogen status --split` against thanos query, as JSON, and what it said on stderr."""
+    result = run_slogen("status", str(specs), "--split", "prometheus,thanos", "-p", query_url, "--format", "json", *flags)
+    assert result.returncode in exit_codes, result.stdout + result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def _status_reads_global(specs: Path, query_url: str, clusters: list[str], counters: dict[str, Counters]):
+    """status's burn rates are the global pooled ones, and it asks nothing of the raw series (they stay in the leaves)."""
+    events, errors = _pooled(clusters, counters)
+
+    def check() -> None:
+        body, stderr = _status(specs, query_url)
+        (row,) = body["slos"]
+        assert not body["problems"] and "matches no series" not in stderr, stderr
+        for window in ("5m", "1h"):
+            assert _close(row["burn_rates"][window], errors / events / 0.001), (window, row, stderr)
+
+    return check
+
+
+def _at(query_url: str, expr: str, at: float) -> dict[str, tuple[float, float]]:
+    """An instant query at `at`: (value, sample time) by cluster ("" for a global series)."""
+    body = httpx.get(query_url + "/api/v1/query", params={"query": f"{expr}", "time": repr(at)}, timeout=10, trust_env=False).json()
+    stamps = httpx.get(query_url + "/api/v1/query", params={"query": f"timestamp({expr})", "time": repr(at)}, timeout=10, trust_env=False).json()
+    when = {s["metric"].get("cluster", ""): float(s["value"][1]) for s in stamps["data"]["result"]}
+    return {s["metric"].get("cluster", ""): (float(s["value"][1]), when[s["metric"].get("cluster", "")]) for s in body["data"]["result"]}
+
+
+def _budget_share(query_url: str, counters: dict[str, Counters], outage: float, found: dict[str, float]):
+    """The page's 1h burn is each cluster's own 1h ratio weighted by its share of the traffic: cluster
+    a's outage spends the global budget at 2/3 of its own rate, not at its own rate (a per-cluster
+    page).  The leaves' samples are read as the ruler read them at its evaluation: a few seconds
+    before it (remote write's delay), whichever offset gives the samples it summed."""
+    selector = f'{{slo_id="{SLO}"}}'
+    share_a = RATES["a"] / sum(RATES.values())
+
+    def check() -> None:
+        ((ratio, evaluated),) = _at(query_url, f"slo:sli_error:ratio_rate1h{selector}", time.time()).values()
+        tried = []
+        for offset in (0, 1, 2, 3, 5, 8):
+            errors = _at(query_url, f"slo_leaf:sli_errors:rate1h{selector}", evaluated - offset)
+            events = _at(query_url, f"slo_leaf:sli_events:rate1h{selector}", evaluated - offset)
+            own = {c: errors[c][0] / events[c][0] for c in counters}
+            share = events["a"][0] / (events["a"][0] + events["b"][0])
+            weighted = share * own["a"] + (1 - share) * own["b"]
+            tried.append((offset, ratio, weighted, own, share))
+            if _close(ratio, weighted):
+                break
+        else:
+            raise AssertionError(f"the global 1h ratio is no traffic-weighted sum of the leaves': {tried}")
+        assert abs(share - share_a) <= 1e-6, (share, share_a)
+        # Cluster a's own 1h ratio is its counters': the outage's seconds at 100%, the rest at its old
+        # ratio, up to its last scrape, at most a scrape interval before the leaf evaluated (1% for the rest).
+        def served(elapsed: float) -> float:
+            elapsed = max(0.0, elapsed)
+            return (ERROR_RATIOS["a"] * (3600 - elapsed) + elapsed) / 3600
+
+        elapsed = errors["a"][1] - outage
+        assert 0.99 * served(elapsed - STEP) <= own["a"] <= 1.01 * served(elapsed), (own["a"], served(elapsed - STEP), served(elapsed), elapsed)
+        # So the page burns at a's share of a's own burn (plus b's little), well below a's own.
+        assert ratio < 0.75 * own["a"] and ratio / 0.001 > 14.4, (ratio, own)
+        found.update(ratio=ratio, a=own["a"], b=own["b"], share=share)
+
+    return check
+
+
+def _active_since(url: str) -> float:
+    """When the ruler first found the fast page's condition true (its alert's activeAt in the rules
+    API), unix time; NaN where the API does not say (a measurement, not a check)."""
+    data = httpx.get(url + "/api/v1/rules", timeout=10, trust_env=False).json().get("data")
+    groups = data.get("groups") or [] if isinstance(data, dict) else []
+    alerts = [a for g in groups for r in g.get("rules") or [] for a in r.get("alerts") or []]
+    active = [a.get("activeAt") for a in alerts if a.get("labels", {}).get("slo_tier") == "1h/5m" and a.get("labels", {}).get("severity") == "page"]
+    return datetime.fromisoformat(active[0].replace("Z", "+00:00")).timestamp() if active and active[0] else float("nan")
+
+
 def _no_page(am_url: str) -> None:
     pages = [a for a in _am_alerts(am_url) if a.get("severity") == "page"]
     assert not pages, f"a page reached Alertmanager: {pages}"
@@ -186,7 +277,8 @@ def _no_page(am_url: str) -> None:
 @pytest.mark.slow
 def test_two_leaves_into_thanos_global_slis_pages_and_missing_clusters(tmp_path: Path):
     options = BuildOptions(targets=Targets.of(["prometheus"]), split=SplitOptions("prometheus", "thanos"))
-    files = compile_files([write_spec(tmp_path / "specs", SPEC)], options)
+    spec = write_spec(tmp_path / "specs", SPEC)
+    files = compile_files([spec], options)
     leaf_rules, global_rules = tmp_path / "leaf.yml", tmp_path / "global.yml"
     leaf_rules.write_text(files["rules/leaf/shop.yml"])
     global_rules.write_text(_global_rules(files["thanos/global/shop.yml"]))
@@ -201,7 +293,7 @@ def test_two_leaves_into_thanos_global_slis_pages_and_missing_clusters(tmp_path:
         receive, remote_write = stack.enter_context(thanos_receive(tmp_path / "receive"))
         rule_grpc = free_port()
         query = stack.enter_context(thanos_query(tmp_path / "query", receive.grpc, f"127.0.0.1:{rule_grpc}", lookback_delta=LOOKBACK))
-        stack.enter_context(thanos_rule(tmp_path / "rule", global_rules, query.http, am_url, rule_grpc))
+        ruler = stack.enter_context(thanos_rule(tmp_path / "rule", global_rules, query.http, am_url, rule_grpc))
 
         def leaf(cluster: str):
             workdir = tmp_path / f"leaf-{cluster}"
@@ -220,6 +312,24 @@ def test_two_leaves_into_thanos_global_slis_pages_and_missing_clusters(tmp_path:
         timings["first global SLIs"] = _eventually("the global SLIs, both clusters pooled", _slis_are(query.http, ["a", "b"], counters), timeout=120)
         _no_page(am_url)
         assert not _am_alerts(am_url), _am_alerts(am_url)
+        # Reads: status and report --prometheus against thanos query (the global engine).
+        specs = tmp_path / "specs"
+        reads = time.monotonic()
+        _eventually("status on the global engine", _status_reads_global(specs, query.http, ["a", "b"], counters), timeout=45)
+        with Prometheus(query.http) as client:
+            (history,) = fetch_history(client, list(compile_paths([spec], options)[0][0].plans), 600, time.time()).values()
+        assert history.burn_rate and history.burn_rate[0].values, "no burn-rate history through thanos query"
+        report = run_slogen("report", str(specs), "--split", "prometheus,thanos", "--out", str(tmp_path / "out"), "-p", query.http, "--since", "10m")
+        assert report.returncode == 0 and (tmp_path / "out" / "report" / "live.html").is_file(), report.stderr
+        # --tenant reaches the engine: a query enforcing tenancy by the SLOs' service label (a
+        # stand-in for a team's tenant label) answers the tenant `shop` and nothing to another.
+        with thanos_query(tmp_path / "query-tenant", receive.grpc, f"127.0.0.1:{rule_grpc}", lookback_delta=LOOKBACK, tenant_label="slo_service") as tenanted:
+            (row,) = _status(specs, tenanted.http, "--tenant", "shop")[0]["slos"]
+            assert row["burn_rates"]["5m"] is not None, row
+            # Another tenant sees no series (exit 3: "rules not loaded", or 0: "waiting" if the rules API is not enforced).
+            (row,) = _status(specs, tenanted.http, "--tenant", "nobody", exit_codes=(0, 3))[0]["slos"]
+            assert all(burn is None for burn in row["burn_rates"].values()) and row["missing"], row
+        timings["status and report through thanos query"] = time.monotonic() - reads
 
         # (c) Leaf b stops: incomplete for b, no page; the global SLI is a's alone, b's traffic missing, not good.
         leaf_b.close()
@@ -232,6 +342,9 @@ def test_two_leaves_into_thanos_global_slis_pages_and_missing_clusters(tmp_path:
         alone = _slis_are(query.http, ["a"], counters)
         _eventually("the global SLIs, cluster a's alone", lambda: (_no_page(am_url), alone()), timeout=45)
         assert {a["alertname"] for a in _am_alerts(am_url)} == {"SLOClusterIncomplete"}, _am_alerts(am_url)
+        # status sees the ticket through thanos query (the ruler's ALERTS), and no page.
+        (row,) = _status(specs, query.http)[0]["slos"]
+        assert [a for a in row["firing_alerts"] if a.startswith("SLOClusterIncomplete")] and not row["firing_pages"], row
 
         # (d) b is back: the ticket resolves, the SLI is pooled again.
         leaf_b.enter_context(leaf("b"))
@@ -251,7 +364,13 @@ def test_two_leaves_into_thanos_global_slis_pages_and_missing_clusters(tmp_path:
             assert "1h/5m" in {p["slo_tier"] for p in pages}, f"no fast page yet: {pages}"
         _eventually("the global page", paged, timeout=240, every=0.25)
         timings["outage of cluster a -> page at Alertmanager"] = time.time() - outage
+        timings["outage of cluster a -> page active in the ruler"] = _active_since(ruler.http) - outage
+        # (b') The page's burn is cluster a's share of the traffic: the right budget share.
+        found: dict[str, float] = {}
+        share = _budget_share(query.http, counters, outage, found)
+        timings["the page's burn checked as cluster a's traffic share"] = _eventually("the page's burn is a's traffic share", share, timeout=90, every=0.5)
         timings["total"] = time.monotonic() - started
 
     for what, seconds in timings.items():
         print(f"{what}: {seconds:.1f}s")
+    print("at the page: global 1h ratio {ratio:.5f}, cluster a's own {a:.5f}, b's {b:.5f}, a's traffic share {share:.6f}".format(**found))

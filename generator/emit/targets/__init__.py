@@ -18,12 +18,12 @@ from typing import Any, Callable, Sequence
 
 from slogen.emit.rules.recording import Group
 from slogen.emit.targets import mimir, operator, prometheus, thanos, vmalert
-from slogen.emit.targets.base import HEADER, SHARED, Flag, ServiceGroups, Target, TargetError
+from slogen.emit.targets.base import HEADER, LEAF_SIDE, SHARED, Flag, ServiceGroups, Target, TargetError, side_name
 from slogen.spec.errors import Problem
 
 __all__ = [
-    "DEFAULT_TARGETS", "HEADER", "PROMTOOL", "SHARED", "TARGETS", "Flag", "ServiceGroups", "Target", "TargetError",
-    "Targets", "parse_targets",
+    "DEFAULT_TARGETS", "HEADER", "LEAF_SIDE", "PROMTOOL", "SHARED", "TARGETS", "Flag", "ServiceGroups", "Target", "TargetError",
+    "Targets", "parse_targets", "side_name",
 ]
 
 TARGETS: dict[str, Target] = {
@@ -78,6 +78,10 @@ class Targets:
         """Whether a chosen target's run-wide check reads the groups' sizes."""
         return any(TARGETS[name].reads_groups for name in self.names)
 
+    def reads_groups(self, split: Sequence[str] = ()) -> bool:
+        """Whether a run-wide check reads the groups' sizes: a chosen target's, or a `split` side's dialect's."""
+        return self.read_groups or any(TARGETS[name].reads_groups for name in split)
+
     def including(self, target: Target) -> "Targets":
         """These targets and `target` (with its default options) if it is not among them."""
         if target.name in self.names:
@@ -113,14 +117,19 @@ class Targets:
         for side, name, groups in sides:
             for target in dict.fromkeys((TARGETS[name], PROMTOOL)):
                 options = given.get(target.name, target.options())
-                files[target.path(f"{side}/{service}")] = target.render_file(service, source, groups, options)
+                files[target.path(f"{side}/{service}")] = target.render_file(side_name(service, side), source, groups, options)
         return files
 
     def refusals(self, spec: Any) -> list[Problem]:
         """What the chosen targets' engines cannot evaluate in one spec, located in it."""
         return [problem for name in self.names if TARGETS[name].refuse is not None for problem in TARGETS[name].refuse(spec)]
 
-    def check(self, services: Sequence[ServiceGroups]) -> None:
-        """Every chosen target's run-wide checks (TargetError), once per run."""
-        for name, options in self.chosen:
-            TARGETS[name].check(services, options)
+    def check(self, services: Sequence[ServiceGroups], split: Sequence[tuple[str, str]] = ()) -> None:
+        """Every run-wide check (TargetError), once per run, over the files each dialect is written:
+        a chosen target's unsplit files, and under --split each (side, dialect)'s side files."""
+        given = dict(self.chosen)
+        written: dict[str, list[ServiceGroups]] = {name: list(services) for name in self.names}
+        for side, name in split:
+            written.setdefault(name, []).extend(part for s in services for part in s.split if part.side == side)
+        for name, files in written.items():
+            TARGETS[name].check(files, given.get(name, TARGETS[name].options()))

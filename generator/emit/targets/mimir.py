@@ -89,13 +89,18 @@ def check_tenant(services: Sequence[ServiceGroups], options: MimirOptions) -> No
     """Refuse output that a tenant with these limits would reject: too many groups in all."""
     if options.max_groups <= 0:
         return
-    total = sum(parts(count, options.max_rules_per_group) for s in services for count in s.rule_counts)
-    if total > options.max_groups:
-        raise TargetError(
-            f"the mimir target needs {total} rule groups for {len(services)} services, more than the tenant limit of "
-            f"{options.max_groups} (ruler_max_rule_groups_per_tenant); raise the tenant's limit and pass "
-            "--mimir-max-groups, or split the services across tenants"
-        )
+    # The unsplit files and a --split side's are alternatives for one tenant (the global file's
+    # namespace is the unsplit one's): each set must fit on its own.
+    for side in sorted({s.side for s in services}):
+        files = [s for s in services if s.side == side]
+        total = sum(parts(count, options.max_rules_per_group) for s in files for count in s.rule_counts)
+        if total > options.max_groups:
+            which = f"'s {side} files of --split" if side else ""
+            raise TargetError(
+                f"the mimir target{which} needs {total} rule groups for {len(files)} services, more than the tenant limit of "
+                f"{options.max_groups} (ruler_max_rule_groups_per_tenant); raise the tenant's limit and pass "
+                "--mimir-max-groups, or split the services across tenants"
+            )
 
 
 def render(service: str, source: str, groups: tuple[Group, ...], options: MimirOptions = MimirOptions()) -> str:

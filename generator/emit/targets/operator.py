@@ -65,13 +65,19 @@ def parse_label(text: str) -> tuple[str, str]:
 
 
 def check_services(services: Sequence[ServiceGroups], options: OperatorOptions | None = None) -> None:
-    """Refuse two services whose PrometheusRules would get the same name."""
-    seen: dict[str, str] = {}
-    for service in sorted(s.service for s in services):
-        name = object_name(service)
+    """Refuse two files (services, or a service's --split leaf) whose PrometheusRules would get the same name."""
+    seen: dict[str, ServiceGroups] = {}
+    for file in sorted(services, key=lambda s: (object_name(s.name), s.service, s.side)):
+        name = object_name(file.name)
         if name in seen:
-            raise TargetError(f"services {seen[name]!r} and {service!r} would both be PrometheusRule {name!r}; rename one")
-        seen[name] = service
+            raise TargetError(f"{_both(seen[name], file)} would both be PrometheusRule {name!r}; rename one")
+        seen[name] = file
+
+
+def _both(first: ServiceGroups, second: ServiceGroups) -> str:
+    if not (first.side or second.side):
+        return f"services {first.service!r} and {second.service!r}"
+    return " and ".join(f"service {f.service!r}" + (f" ({f.side} rules of --split)" if f.side else "") for f in (first, second))
 
 
 def manifest(service: str, groups: tuple[Group, ...], options: OperatorOptions) -> dict:

@@ -9,9 +9,11 @@ are held to the documented defaults of `ruler_max_rules_per_rule_group` and
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 import pytest
 import yaml
+from slogen.build.options import SplitOptions
 from slogen.emit.targets import TargetError
 from slogen.emit.targets.mimir import DEFAULT_MAX_GROUPS, DEFAULT_MAX_RULES_PER_GROUP, MimirOptions
 from slogen_testing import build_options, compile_files, run_promtool, write_spec
@@ -91,3 +93,12 @@ def test_cortex_files_are_never_cut(tmp_path):
     doc = yaml.safe_load(compile_files(paths, build_options(("cortex",)))["cortex/api.yaml"])
     assert not any("-part" in group["name"] for group in doc["groups"])
     _whole(doc, tmp_path, "api", 40)
+
+
+def test_split_global_files_are_held_to_the_tenants_limit(tmp_path):
+    # --split prometheus,mimir without --target mimir: the global files are the tenant's, counted on their own.
+    paths = [write_spec(tmp_path / "specs", _service(f"svc{i}", 1), f"svc{i}.yaml") for i in range(20)]
+    options = replace(build_options(("prometheus",)), split=SplitOptions("prometheus", "mimir"))
+    with pytest.raises(TargetError, match="global files of --split needs .* tenant limit of 70"):
+        compile_files(paths, options)
+    assert compile_files(paths[:5], options)
