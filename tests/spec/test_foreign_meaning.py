@@ -165,7 +165,7 @@ def _alert_run(tmp_path: Path, promtool: str, spec: str, series: dict, alertname
     promtool's report of the alert as it fired (an alert test expecting nothing prints what it got)."""
     files = compile_files([write_spec(tmp_path / "specs", spec)], options or BuildOptions())
     service = next(path for path in files if path.startswith("rules/")).removeprefix("rules/")
-    rules = files[f"tests/rules/{service}"]
+    rules = files.get(f"tests/rules/{service}") or files[f"rules/{service}"]  # an untested query SLI has no promtool copy
     by = ", ".join(labels)
     check = {"expr": f'group by ({by}) (ALERTS{{alertname="{alertname}", alertstate="firing", severity="{labels.get("severity", "critical")}"}})',
              "eval_time": "10m", "exp_samples": [{"labels": "{" + ", ".join(f'{k}="{v}"' for k, v in labels.items()) + "}", "value": 1}]}
@@ -229,6 +229,22 @@ def test_kuadrant_grouped_summary_keeps_its_template(tmp_path):
     spec = (REAL / "sloth/real/kuadrant-latency-by-request-host.yaml").read_text()
     files = compile_files([write_spec(tmp_path / "specs", spec)])
     assert "High latency on HTTPRoute requests responses {{$labels.request_host}}" in files[next(f for f in files if f.startswith("rules/"))]
+
+
+@pytest.mark.parametrize("compat", [(), ("sloth",)], ids=["plain", "label-compat"])
+def test_slojka_routing_label_templates_expand_to_sloths_values(tmp_path, promtool, compat):
+    """slojka's real Sloth file (a company's SLO catalogue, alerting merged from a `_common_blocks`
+    anchor): its routing labels read sloth_service, sloth_slo and its own `title` and `category`
+    labels, and its page alert carries them expanded as under Sloth, with or without --label-compat."""
+    text = (REAL / "sloth/real/slojka-cart-add-x-keys-anchors-label-templates.yaml").read_text(encoding="utf-8")
+    selector = 'http_server_duration_milliseconds_%s{service="shop-rest", namespace="production", http_method="POST", http_route="/cart/add", http_status_code="%s"%s}'
+    series = {selector % ("count", "500", ""): "0+600x30", selector % ("count", "200", ""): "0+600x30",
+              selector % ("bucket", "200", ', le="1000"'): "0+600x30"}  # the latency SLO meets its objective
+    labels = {"service": "shop", "slo": "cart-add_availabilty", "sli_type": "availability", "title": "Добавить в корзину",
+              "slack_channel": "shop-monitoring", "severity": "critical"}
+    options = BuildOptions(spec=SpecOptions(compat=compat))
+    report = _alert_run(tmp_path, promtool, text, series, "ServiceSLOViolation", labels, options)
+    assert "var-service=shop&var-slo=cart-add_availabilty" in report, report
 
 
 @pytest.mark.parametrize("compat", [(), ("pyrra",)], ids=["plain", "label-compat"])

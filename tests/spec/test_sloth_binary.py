@@ -87,6 +87,9 @@ SLOGEN_REFUSES = {
     "validate-good-aa": CAMEL_CASE,
     "validate-good-ab": CAMEL_CASE,
     "validate-good-ba": CAMEL_CASE,
+    # A real file's keys inside an SLO (`tier`, `period`, `sli.catalogEntry`): Sloth's loader drops
+    # them; slogen refuses unknown keys below a document's top (README), so `period: 28d` is not lost silently.
+    "cafaye-tier-period-catalog-keys-inside-slo": "unknown key 'tier'",
 }
 # Files whose SLIs are compared but whose alerts differ by design: Sloth's AlertWindows
 # catalog for 7d (8%, 12.5%, 20%, 42% of the budget) has no slogen flag (its tiers are a
@@ -152,6 +155,8 @@ def _values(matchers) -> list[str]:
     named = {value for op, value in ((op, v) for _, op, v in matchers) if op in ("=", "!=")}
     regexes = [value for _, op, value in matchers if op in ("=~", "!~")]
     matched = {c for c in POOL if any(re.fullmatch(r, c) for r in regexes)}
+    # A regex no sample value matches (`service=~"shop-rest"`) gets its literal alternatives.
+    matched |= {alt for r in regexes if not any(re.fullmatch(r, c) for c in POOL) for alt in r.split("|") if re.fullmatch(r, alt)}
     other = next(c for c in OTHERS if c not in named and not any(re.fullmatch(r, c) for r in regexes))
     return sorted(named | matched | {other})
 
@@ -244,8 +249,10 @@ def _sli_checks(window: str, grouping: list[str], at: int) -> list[dict]:
 
 def _alert_checks(rule: dict, grouping: list[str], at: int) -> list[dict]:
     """slogen's alert is the one with the labels Sloth's alert has (a user's `severity` wins in both; slogen's
-    own `severity` is page or ticket, and it adds `sloth_severity` where only that tells them apart)."""
-    by = ", ".join(["slo_id", *grouping])
+    own `severity` is page or ticket, and it adds `sloth_severity` where only that tells them apart).
+    A label written as a template (`service: "{{ $labels.sloth_service }}"`) must expand to the same value."""
+    templated = sorted(k for k, v in rule["labels"].items() if "{{" in v)
+    by = ", ".join(["slo_id", *grouping, *templated])
     severity = rule["labels"]["sloth_severity"]
     labels = {k: v for k, v in rule["labels"].items() if k != "sloth_severity" and "{{" not in v}
     labels.setdefault("severity", severity)
