@@ -71,7 +71,6 @@ DELIBERATE = {
     "ranges only allowed for vector selectors": 3,  # invalid PromQL in the user's file
     "v2alpha is a draft": 1,  # OpenSLO's draft version: write v1
     "op is required": 1,  # an OpenSLO burn-rate condition without op (and a negative lookbackWindow)
-    "unknown key 'tier'": 1,  # keys Sloth's loader drops inside an SLO; unknown keys are errors below a document's top
 }
 
 
@@ -91,7 +90,6 @@ REAL_REFUSALS = {
     "OpenSLO v2alpha (a draft)": ("v2alpha is a draft",),
     "a non-Prometheus source (BigQuery)": ("metric source type 'BigQuery' is not supported",),
     "a Sloth SLI plugin (Go code)": ("Sloth SLI plugin",),
-    "keys inside a Sloth SLO that Sloth's loader drops": ("unknown key 'tier'",),
 }
 
 

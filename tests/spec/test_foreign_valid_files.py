@@ -55,11 +55,21 @@ def test_other_tools_top_level_keys_are_warnings_too(tmp_path, text, tool):
     assert [str(w) for w in warnings_of([path]) if "unknown key" in w.message] == [f"{path}:1:1: x-team: unknown key 'x-team' is ignored, as {tool} ignores it"]
 
 
-def test_unknown_keys_stay_errors_below_the_top_and_in_native_specs(tmp_path):
-    """Only a document's own keys are lenient: a misspelt key inside an SLO would change what it means."""
-    inner = write_spec(tmp_path / "a", SLOTH.replace("    sli:\n", "    sli:\n      extra: 1\n"))
-    assert diagnostics_of([inner]) == [f"{inner}:10:7: slos[0].sli.extra: unknown key 'extra'"]
-    native = write_spec(tmp_path / "b", "x-owner: web\nservice: shop\nslos: []\n")
+def test_sloth_keys_below_the_top_are_warnings_unless_they_look_like_a_known_key(tmp_path):
+    """Sloth reads a team's own keys inside an SLO (`tier`, `catalogEntry`) and ignores them, so
+    slogen compiles and says so; a key a letter or two from a known one (`disabled`, `evnts`) is a
+    mistake whose fix would change the SLO, so it stays an error naming the key meant."""
+    inner = write_spec(tmp_path / "a", SLOTH.replace("    sli:\n", "    tier: low\n    sli:\n      catalogEntry: http\n"))
+    assert compile_files([inner])
+    assert [str(w) for w in warnings_of([inner]) if ".tier" in w.message or "catalogEntry" in w.message] == [
+        f"{inner}:9:5: slos[0].tier: unknown key 'tier' is ignored, as Sloth ignores it",
+        f"{inner}:11:7: slos[0].sli.catalogEntry: unknown key 'catalogEntry' is ignored, as Sloth ignores it",
+    ]
+    typo = write_spec(tmp_path / "b", SLOTH.replace("page_alert: {labels", "page_alert: {disabled: true, labels"))
+    assert diagnostics_of([typo]) == [
+        f"{typo}:15:20: slos[0].alerting.page_alert.disabled: unknown key 'disabled': did you mean 'disable'? (Sloth would ignore it)"
+    ]
+    native = write_spec(tmp_path / "c", "x-owner: web\nservice: shop\nslos: []\n")
     assert any(":1:1: x-owner: unknown key" in line for line in diagnostics_of([native]))
 
 

@@ -130,7 +130,7 @@ def _service(reader: Reader, spec: dict, base: tuple, keys: _Keys) -> None:
 
 
 def _slo(reader: Reader, slo: dict, loc: tuple, service_labels: dict, keys: _Keys):
-    reader.mapping(slo, loc, ("name", "description", "objective", "labels", "sli", "alerting", "plugins"), keys.hint)
+    reader.mapping(slo, loc, ("name", "description", "objective", "labels", "sli", "alerting", "plugins"), keys.hint, tool="Sloth", nested=True)
     _plugins(reader, slo.get("plugins"), loc + ("plugins",))
     out: dict[str, Any] = {"name": slo.get("name"), "objective": slo.get("objective")}
     origins = {(): reader.at(loc), ("name",): reader.at(loc + ("name",)), ("objective",): reader.at(loc + ("objective",))}
@@ -156,7 +156,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
     if not isinstance(sli, dict):
         reader.problem(loc, "required key is missing" if sli is None else "expected a mapping")
         return None
-    reader.mapping(sli, loc, ("events", "raw", "plugin"), keys.hint)
+    reader.mapping(sli, loc, ("events", "raw", "plugin"), keys.hint, tool="Sloth", nested=True)
     given = [k for k in ("events", "raw", "plugin") if sli.get(k) is not None]
     if len(given) != 1:
         reader.problem(loc, "an SLI needs exactly one of events, raw or plugin" + (f" (got {', '.join(given)})" if given else ""))
@@ -172,7 +172,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
         )
         return None
     if given == ["events"]:
-        events = reader.mapping(sli["events"], loc + ("events",), (keys.error_query, keys.total_query), keys.hint)
+        events = reader.mapping(sli["events"], loc + ("events",), (keys.error_query, keys.total_query), keys.hint, tool="Sloth", nested=True)
         errors = reader.text(events.get(keys.error_query), loc + ("events", keys.error_query))
         total = reader.text(events.get(keys.total_query), loc + ("events", keys.total_query))
         if errors is None or total is None:
@@ -193,7 +193,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
         if grouping:
             origins[("grouping",)] = reader.at(loc + ("events", keys.error_query))
         return native_latency(errors, total, good=False) or {"query": {"errors": errors, "total": total}}, grouping
-    raw = reader.mapping(sli["raw"], loc + ("raw",), (keys.error_ratio_query,), keys.hint)
+    raw = reader.mapping(sli["raw"], loc + ("raw",), (keys.error_ratio_query,), keys.hint, tool="Sloth", nested=True)
     ratio = reader.text(raw.get(keys.error_ratio_query), loc + ("raw", keys.error_ratio_query))
     if ratio is None:
         return None
@@ -205,7 +205,7 @@ def _sli(reader: Reader, sli: Any, loc: tuple, keys: _Keys, origins: dict):
 
 
 def _alerting(reader: Reader, alerting: Any, loc: tuple, keys: _Keys, origins: dict):
-    alerting = reader.mapping(alerting, loc, ("name", "labels", "annotations", keys.page, keys.ticket), keys.hint)
+    alerting = reader.mapping(alerting, loc, ("name", "labels", "annotations", keys.page, keys.ticket), keys.hint, tool="Sloth", nested=True)
     origins[("alerting",)] = reader.at(loc)
     out: dict[str, Any] = {}
     if "name" in alerting:  # an empty name is an error, as in Sloth, not a default
@@ -217,7 +217,7 @@ def _alerting(reader: Reader, alerting: Any, loc: tuple, keys: _Keys, origins: d
             origins[("alerting", key)] = reader.at(loc + (key,))
     enabled = 0
     for key, native in ((keys.page, "page"), (keys.ticket, "ticket")):
-        alert = reader.mapping(alerting.get(key), loc + (key,), ("disable", "labels", "annotations"))
+        alert = reader.mapping(alerting.get(key), loc + (key,), ("disable", "labels", "annotations"), tool="Sloth", nested=True)
         if alert.get("disable") is True:
             out[native] = False
             continue

@@ -9,6 +9,7 @@ the planner is reported at the line the user wrote, in the user's own format.
 from __future__ import annotations
 
 import datetime
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,12 @@ import yaml
 
 from slogen.spec.errors import Loc, Problem
 from slogen.spec.promql import _WINDOW_VAR
+
+# A key a reader might take for a setting the tool has elsewhere: the warning says where it is.
+IGNORED_NOTES = {
+    "period": "the window is not a key of the file: Sloth takes it from `--slo-period`, slogen from "
+    "`--default-slo-period` or a native spec's `window`",
+}
 
 
 @dataclass(frozen=True)
@@ -96,16 +103,20 @@ class Reader:
         """A warning at a path of this document, for the SLO it concerns."""
         return LocatedProblem(self.at(loc), message)
 
-    def mapping(self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None, tool: str | None = None) -> dict:
+    def mapping(
+        self, value: Any, loc: Loc, allowed: tuple[str, ...], hint: dict[str, str] | None = None,
+        tool: str | None = None, nested: bool = False,
+    ) -> dict:
         """A mapping whose keys are all known: unknown keys are reported, never dropped silently
-        (at a document's top, with its `tool` named, they are warnings: top_level)."""
+        (at a document's top with its `tool` named, or anywhere with `nested` too, keys that tool
+        ignores are warnings: `ignored`)."""
         if value is None:
             return {}
         if not isinstance(value, dict):
             self.problem(loc, "expected a mapping")
             return {}
-        if tool and not loc:
-            self.top_level(value, allowed, tool, hint)
+        if tool and (nested or not loc):
+            self.ignored(value, loc, allowed, tool, hint)
             return value
         for key in value:
             if key not in allowed:
@@ -113,16 +124,22 @@ class Reader:
                 self.problem(tuple(loc) + (str(key),), f"unknown key {written(key)}{extra}", at_key=True)
         return value
 
-    def top_level(self, value: dict, allowed: tuple[str, ...], tool: str, hint: dict[str, str] | None = None) -> None:
-        """A document's own keys: one its tool ignores (`x-*` keys, blocks holding YAML anchors) is
-        a warning, as the tool reads the file anyway; a known key in another spelling stays an error."""
+    def ignored(self, value: dict, loc: Loc, allowed: tuple[str, ...], tool: str, hint: dict[str, str] | None = None) -> None:
+        """Keys its tool ignores (`x-*` keys, blocks holding YAML anchors, a team's own catalogue
+        keys inside an SLO) are warnings, as the tool reads the file anyway; a known key in another
+        spelling, or one a letter or two from a known key, stays an error: its writer meant that key."""
         for key in value:
             if key in allowed:
                 continue
+            at = tuple(loc) + (str(key),)
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.8)
             if hint and key in hint:
-                self.problem((str(key),), f"unknown key {written(key)} ({hint[key]})", at_key=True)
+                self.problem(at, f"unknown key {written(key)} ({hint[key]})", at_key=True)
+            elif close:
+                self.problem(at, f"unknown key {written(key)}: did you mean {written(close[0])}? ({tool} would ignore it)", at_key=True)
             else:
-                self.out.warnings.append(LocatedProblem(self.at((str(key),)), f"unknown key {written(key)} is ignored, as {tool} ignores it", True))
+                note = f" ({IGNORED_NOTES[key]})" if key in IGNORED_NOTES else ""
+                self.out.warnings.append(LocatedProblem(self.at(at), f"unknown key {written(key)} is ignored, as {tool} ignores it{note}", True))
 
     def sequence(self, value: Any, loc: Loc) -> list:
         """A list (None: empty), or a problem and an empty list."""
