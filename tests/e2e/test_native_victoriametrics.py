@@ -78,8 +78,15 @@ def test_victoriametrics_keeps_no_native_histogram_series(tmp_path):
                 return (f"{H}_count", "") in names and ("up", "") in vm_names(vm, "nhcb")
 
             until("the remote-written series in VictoriaMetrics", arrived)
-            time.sleep(5)  # a few more scrapes, so a rate over 1m has samples to read
-            httpx.get(vm + "/internal/force_flush", timeout=10, trust_env=False)
+
+            def five_seconds() -> list:
+                # The bucket counts are whole numbers: over 5s of scrapes their rates' share is within
+                # 0.5% of 90/110, over 1s only within 2.2%. Remote write sends every few seconds, later
+                # on a loaded machine: a fixed sleep does not say how many scrapes VictoriaMetrics holds.
+                httpx.get(vm + "/internal/force_flush", timeout=10, trust_env=False)
+                return vm_query(vm, f'count_over_time({H}_count{{job="exp"}}[1m]) >= 6')["data"]["result"]
+
+            until("six scrapes of the exponential histogram in VictoriaMetrics", five_seconds)
             exp = vm_names(vm, "exp")
             # The exponential histogram became counters: one per bucket, labelled by its range.
             assert {n for n, _ in exp if n.startswith(H)} == {f"{H}_bucket", f"{H}_count", f"{H}_sum"}, exp

@@ -81,7 +81,9 @@ def live(specs, engine):
             rule_files[-1].write_text(text)
     config = "global: {evaluation_interval: 1m}\nrule_files: [" + ", ".join(f"'{f}'" for f in rule_files) + "]\n"
     with prometheus_server(prom, config, engine=engine) as url:
-        wait_for(url, '{__name__=~"op[0-9]+_requests_total"}', 750)
+        # Every exporter series (750 SLOs with two each): the group commits rule by rule, so half of
+        # them would let the first test read a half-written evaluation and compare it with a later one.
+        wait_for(url, '{__name__=~"op[0-9]+_requests_total"}', 1500)
         yield url
 
 
