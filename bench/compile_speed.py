@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .load import describe, interleaved, load_now, summary, timed
+from .load import SAMPLE_KEYS, SUMMARY_KEYS, describe, interleaved, load_now, summary, timed
 from .measure import measure
 from .synthetic import write_spec_tree
 
@@ -146,11 +146,11 @@ def run(services: int, slos: int, rounds: int, profile: bool = True, against: Pa
 
 def _summary(samples: list[dict]) -> dict:
     """Medians at the top level (what the report reads), and bench/load.py's spread, loads and busy mark."""
-    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and k not in ("load_before", "load_after", "other_cores")]
+    keys = [k for k in samples[0] if isinstance(samples[0][k], (int, float)) and k not in SAMPLE_KEYS]
     out = {k: statistics.median(s[k] for s in samples) for k in keys}
     spread = summary(samples, tuple(keys))
     out["spread"] = {k: spread[k] for k in keys}
-    out.update({k: spread[k] for k in ("load", "load_after", "other_cores", "busy", "cpus")}, samples=samples)
+    out.update({k: spread[k] for k in SUMMARY_KEYS}, samples=samples)
     return out
 
 
@@ -170,7 +170,7 @@ def main() -> None:
     for who, runs in rows:
         for key in ("full", "rerun"):
             for measure_key in ("wall_s", "cpu_s"):
-                print(describe(f"{who} {key}", {**runs[key]["spread"], **{k: runs[key][k] for k in ("load", "other_cores", "busy", "cpus")}}, measure_key))
+                print(describe(f"{who} {key}", {**runs[key]["spread"], **{k: runs[key][k] for k in SUMMARY_KEYS}}, measure_key))
     if "against" in result:
         for key, ratio in result["against"]["this_over_against"].items():
             print(f"this/against {key}: median {ratio['median']:.3f} [{ratio['min']:.3f}..{ratio['max']:.3f}] over {ratio['n']} interleaved rounds")

@@ -18,6 +18,13 @@ from typing import Callable
 # How long a sample waits for the load to fall; the smoke tests set it to 0.
 SETTLE_S = float(os.environ.get("BENCH_SETTLE_S", "150"))
 
+# The machine figures: each summary key and the sample key `timed` records it under.  A
+# new figure is added here (and recorded by `timed`); the benches that tell a sample's
+# measurements from its machine figures read SAMPLE_KEYS and SUMMARY_KEYS.
+_FIGURES = {"load": "load_before", "load_after": "load_after", "other_cores": "other_cores"}
+SAMPLE_KEYS = tuple(_FIGURES.values())
+SUMMARY_KEYS = (*_FIGURES, "busy", "cpus")
+
 
 def cpus() -> int:
     """CPUs this process may run on."""
@@ -100,15 +107,11 @@ def summary(samples: list[dict], keys: tuple[str, ...] = ("wall_s", "cpu_s")) ->
     it is reported (`load_after`) but judges nothing.
     """
     cpu_count = cpus()
-    loads = [s["load_before"] for s in samples if "load_before" in s]
-    after = [s["load_after"] for s in samples if "load_after" in s]
-    others = [s["other_cores"] for s in samples if "other_cores" in s]
+    seen = {figure: [s[key] for s in samples if key in s] for figure, key in _FIGURES.items()}
     out: dict = {key: spread([s[key] for s in samples]) for key in keys if all(key in s for s in samples)}
-    out["load"] = spread(loads) if loads else None
-    out["load_after"] = spread(after) if after else None
-    out["other_cores"] = spread(others) if others else None
+    out.update({figure: spread(values) if values else None for figure, values in seen.items()})
     out["cpus"] = cpu_count
-    out["busy"] = any(busy(x, cpu_count) for x in loads + others)
+    out["busy"] = any(busy(x, cpu_count) for x in seen["load"] + seen["other_cores"])
     out["samples"] = samples
     return out
 

@@ -36,6 +36,14 @@ def test_a_sample_waits_for_the_load_to_fall_and_counts_others_cpu_not_its_own(m
     assert load.summary([{**sample, "other_cores": 1.5}])["busy"]
 
 
+def test_the_exported_key_lists_are_what_a_sample_and_a_summary_add(monkeypatch):
+    # compile_speed tells measurements from machine figures by these lists alone.
+    monkeypatch.setattr(load, "SETTLE_S", 0.0)
+    sample = load.timed(lambda: {"wall_s": 1.0})
+    assert set(sample) - {"wall_s"} == set(load.SAMPLE_KEYS)
+    assert set(load.summary([sample], ("wall_s",))) - {"wall_s", "samples"} == set(load.SUMMARY_KEYS)
+
+
 def test_the_real_counters_read_and_a_process_s_own_work_is_its_own():
     machine, own = load._machine_cpu_s(), load._own_cpu_s()
     sum(i * i for i in range(1_000_000))

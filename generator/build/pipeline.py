@@ -11,7 +11,9 @@ files themselves (generate's sink writes them into the run's private staging tre
 output/, check's only compares) and send back summaries, so hundreds of MB of text never
 cross a pipe.  This process keeps what reads every service (clashes between files, target
 checks, the overview dashboard, the report) and the files it cannot hand out: jsonnet
-and the other formats, whose documents are converted together.  output/ itself changes
+and the other formats, whose documents are converted together, and budget adjustments:
+a worker hands their files back, and the files whose SLOs they may name are loaded here
+too, joined, compiled again, and what their workers staged withdrawn.  output/ itself changes
 only at the end, when generate swaps the staging tree in (build/write.commit); a run
 with problems removes the staging tree and leaves output/ as it was.  The result is the one-process
 result, byte for byte (tests/build/test_pipeline.py holds the two equal).
@@ -21,10 +23,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from slogen.build.claims import Claim, claim_of, clashes
 from slogen.emit.gates import check_names
@@ -43,7 +44,7 @@ from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.model import ServiceSpec
-from slogen.spec.load import LoadedSpec, discover, display_path, load_file, load_files, nothing_found
+from slogen.spec.load import FileRead, LoadedSpec, adjustment_targets, discover, display_path, load_file, load_read, nothing_found
 
 # Below this many spec files a worker pool costs more than it saves.
 PARALLEL_FROM = 16
@@ -58,6 +59,9 @@ class Sink(Protocol):
 
     def take(self, staged: tuple[Staged, ...]) -> None:
         """Record what was staged."""
+
+    def withdraw(self, staged: tuple[Staged, ...]) -> None:
+        """Forget files taken before (and remove them from the staging tree): compiled again since."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class ServiceOutput:
     composites: tuple[CompositeRef, ...] = ()  # its composite SLOs' members, checked across files
     test_inputs: TestInputs | None = None  # what the tests of composites reading its SLOs load and drive
     journey_stale: tuple[tuple[str, Diagnostic], ...] = ()  # composites recording `untested:`, and the warning if tested
-    staged: tuple[Staged, ...] = ()  # its files as a worker staged them, for the sink to take
+    staged: tuple[Staged, ...] = ()  # its files as a worker staged them, for the sink to take (and kept: see _reclaim)
 
 
 @dataclass(frozen=True)
@@ -145,9 +149,9 @@ def _test_inputs(compiled: CompiledService, spec: ServiceSpec) -> TestInputs | N
 def _handed(output: ServiceOutput, sink: Sink | None) -> ServiceOutput:
     if sink is None:
         return output
-    if output.staged:  # staged by a worker
+    if output.staged:  # staged by a worker; its summaries kept, should an adjustment have it compiled again
         sink.take(output.staged)
-        return replace(output, staged=())
+        return output
     if not output.files:
         return output
     sink.take(sink.stage(output.files))
@@ -172,23 +176,6 @@ def _file_job(path: Path) -> tuple[list[ServiceOutput], list[Diagnostic]] | None
     if sink is not None:  # staged here, in parallel: only small summaries cross the pipe
         outputs = [replace(out, files={}, staged=sink.stage(out.files)) for out in outputs]
     return outputs, problems
-
-
-# A `kind: BudgetAdjustment` key in YAML, JSON or jsonnet; the word in a comment or a
-# description is not one, and must not cost a large run its workers.
-_ADJUSTMENT_KIND = re.compile(rb"""\bkind["']?\s*:\s*["']?BudgetAdjustment\b""")
-
-
-def _adjusts(files: list[Path]) -> bool:
-    """Whether a file may hold a budget adjustment: it joins SLOs of other files, so the run
-    loads every file in this process (a worker compiles one file alone)."""
-    for path in files:
-        try:
-            if _ADJUSTMENT_KIND.search(path.read_bytes()):
-                return True
-        except OSError:
-            continue  # the loader reports it
-    return False
 
 
 def jobs_default() -> int:
@@ -217,14 +204,15 @@ def _build_tree(
     paths: list[Path], options: BuildOptions, jobs: int, sink: Sink | None, detail: bool
 ) -> tuple[Tree, list[Diagnostic]]:
     files, diagnostics = discover(paths, options.spec)
-    results: Iterable[tuple[list[ServiceOutput], list[Diagnostic]] | None]
-    if jobs > 1 and len(files) >= PARALLEL_FROM and not detail and not _adjusts(files):
+    results: list[tuple[list[ServiceOutput], list[Diagnostic]] | None]
+    if jobs > 1 and len(files) >= PARALLEL_FROM and not detail:
         results = _parallel(files, (paths, options, sink), jobs, sink)
     else:
         results = [None] * len(files)
     # Files the workers handed back (or all, without workers) load here, together.
-    rest = [path for path, result in zip(files, results) if result is None]
-    loaded, found = load_files(rest, paths, options.jsonnet, options.spec)
+    reads = {path: load_file(path, paths, options.jsonnet, options.spec) for path, result in zip(files, results) if result is None}
+    results = _reclaim(files, results, reads, paths, options, sink)
+    loaded, found = load_read([reads[path] for path in files if path in reads], options.spec)
     diagnostics += found
     by_path: dict[str, list[ServiceOutput]] = {}
     converted: list[ServiceOutput] = []
@@ -269,6 +257,43 @@ def _build_tree(
     for service in kept:
         every.update(service.files)
     return Tree(every, tuple(kept)), []
+
+
+def _reclaim(
+    files: list[Path], results: list[tuple[list[ServiceOutput], list[Diagnostic]] | None], reads: dict[Path, FileRead],
+    paths: list[Path], options: BuildOptions, sink: Sink | None,
+) -> list[tuple[list[ServiceOutput], list[Diagnostic]] | None]:
+    """`results` without the worker files a budget adjustment among `reads` may join, which are read into `reads`.
+
+    A worker compiled its file alone; an adjustment (handed back, like every foreign
+    document) joins SLOs of other files (spec/adjustment_join.py), so the files whose SLOs
+    its join looks at load again in this process, to be joined and compiled here: the join
+    then sees what a one-process run sees, and reports the same problems.  What the
+    workers staged for those files is withdrawn.
+    """
+    targets = adjustment_targets(list(reads.values()))
+    if not targets:
+        return results
+    done = [(index, out) for index, result in enumerate(results) if result is not None for out in result[0]]
+    again = {index for index, out in done if out.problems}  # failed: which SLOs it holds is not known here
+    for ref in targets:
+        # As adjustment_join._find looks: an OpenSLO reference at its service's SLOs; a Nobl9 one
+        # at the SLOs of its name in its project, or, with none there, in every service.
+        scoped = {index for index, out in done if out.service == ref.scope and (ref.tool == "OpenSLO" or _holds(out, ref.name))}
+        again |= scoped if scoped or ref.tool == "OpenSLO" else {index for index, out in done if _holds(out, ref.name)}
+    kept = list(results)
+    for index in sorted(again):
+        result = results[index]
+        assert result is not None
+        if sink is not None:
+            sink.withdraw(tuple(staged for out in result[0] for staged in out.staged))
+        reads[files[index]] = load_file(files[index], paths, options.jsonnet, options.spec)
+        kept[index] = None
+    return kept
+
+
+def _holds(out: ServiceOutput, name: str) -> bool:
+    return any(plan.name == name for plan in out.plans)
 
 
 def _journey_tests(outputs: list[ServiceOutput], files: dict[str, str], shared: str | None) -> list[ServiceOutput]:

@@ -454,5 +454,21 @@ class Stager:
         if self.staging is not None and before // self.WRITEBACK_EVERY != len(self.staged) // self.WRITEBACK_EVERY:
             start_writeback(self.staging)
 
+    def withdraw(self, staged: tuple[Staged, ...]) -> None:
+        """Forget files taken before, and remove them from the staging tree: their service was compiled again
+        (a budget adjustment in another file touched it, pipeline._reclaim), and may not make them all."""
+        gone = set(staged)
+        self.staged = [item for item in self.staged if item not in gone]
+        if self.staging is None:
+            return
+        for item in staged:
+            path = self.staging / item.rel
+            path.unlink(missing_ok=True)
+            directory = path.parent
+            while directory != self.staging and directory.is_dir() and not any(directory.iterdir()):
+                directory.rmdir()
+                self._made.discard(directory)
+                directory = directory.parent
+
     def __call__(self, files: dict[str, str]) -> None:
         self.take(self.stage(files))

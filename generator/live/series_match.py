@@ -3,45 +3,27 @@
 `status` asks Prometheus once for the series of a whole batch of selectors (the series
 API takes many `match[]`), and answers each selector from that union: a series matches a
 selector when every matcher holds, an absent label reading as "" and a regex anchored
-at both ends, as in Prometheus.  A regex whose meaning could differ between Go's RE2 and
-Python's `re` is not decided here: `local_matcher` returns None and the caller asks
-Prometheus about that selector alone.
+at both ends, as in Prometheus.  Regexes are read through `spec/re2_pattern.py`, which
+spells RE2's classes out for Python's `re`; one whose meaning it cannot reproduce is not
+decided here: `local_matcher` returns None and the caller asks Prometheus about that
+selector alone.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Callable, Iterable, Iterator
 from urllib.parse import quote_plus
 
 from slogen.spec.promql import Selector, selectors_read
+from slogen.spec.re2_pattern import compiled
 
 SeriesLabels = dict[str, str]
 Matcher = Callable[[SeriesLabels], bool]
 
-# RE2 syntax that Python's `re` lacks or reads otherwise: POSIX classes, \p{..} classes,
-# \Q..\E quoting, \C, \z, `{,n}` (a literal in RE2, a repeat in Python), and \1 (an
-# error in RE2, a back reference in Python).
-_RE2_ONLY = re.compile(r"\[:|\\[pPQCz]|\{,|\\[0-9]")
-
 # One request's form body at most: far below the 1 MiB proxies commonly allow (and
 # Prometheus' own 10 MiB), and a response of moderate size.
 BATCH_BYTES = 64 * 1024
-
-
-def _pattern(text: str) -> re.Pattern[str] | None:
-    """The regex as Prometheus anchors it, or None where Python might read it differently."""
-    if _RE2_ONLY.search(text):
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # "possible nested set" and the like: RE2 may differ
-            # Matched with fullmatch, as Prometheus anchors it; RE2's \d, \w, \s and \b are
-            # ASCII; Prometheus 2 leaves `.` not matching a newline.
-            return re.compile(text, re.ASCII)
-    except (re.error, Warning):
-        return None
 
 
 def _test(op: str, value: str) -> Callable[[str], bool] | None:
@@ -49,8 +31,10 @@ def _test(op: str, value: str) -> Callable[[str], bool] | None:
         return lambda seen: seen == value
     if op == "!=":
         return lambda seen: seen != value
-    pattern = _pattern(value)
-    if pattern is None:
+    try:
+        # Matched with fullmatch, as Prometheus anchors it; Prometheus 2 leaves `.` not matching a newline.
+        pattern = compiled(value)
+    except re.error:  # RE2 and Python would differ (or it is no regex): Prometheus decides
         return None
     if op == "=~":
         return lambda seen: pattern.fullmatch(seen) is not None

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 from slogen.spec import formats
 from slogen.spec.adjustment_join import join_adjustments
-from slogen.spec.formats.budget_adjustment import convert_adjustments
+from slogen.spec.formats.budget_adjustment import SLORef, convert_adjustments
 from slogen.spec.discovery import discover, display_path, nothing_found, source_name, spec_root
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.formats.jsonnet import JsonnetOptions, evaluate
@@ -29,8 +29,8 @@ from slogen.spec.validation_messages import validation_problems
 
 # Other stages import these from here: the loader's public face.
 __all__ = [
-    "Document", "LoadedSpec", "detect_format", "discover", "display_path", "load_file", "load_files", "load_specs",
-    "nothing_found",
+    "Document", "FileRead", "LoadedSpec", "adjustment_targets", "detect_format", "discover", "display_path", "load_file",
+    "load_files", "load_read", "load_specs", "nothing_found",
 ]
 
 detect_format = formats.detect_format
@@ -67,6 +67,10 @@ class LoadedSpec:
         return self.document.source
 
 
+# One file as load_file reads it: its native specs, its foreign documents, its problems.
+FileRead = tuple[list[LoadedSpec], list[tuple[Document, str]], list[Diagnostic]]
+
+
 def load_specs(
     paths: list[Path], jsonnet: JsonnetOptions | None = None, options: SpecOptions | None = None
 ) -> tuple[list[LoadedSpec], list[Diagnostic]]:
@@ -87,11 +91,15 @@ def load_files(
     Native specs come first, in file order; specs converted from other formats follow,
     as those formats refer across documents and are converted together.
     """
+    return load_read([load_file(path, paths, jsonnet, options) for path in files], options)
+
+
+def load_read(reads: list[FileRead], options: SpecOptions | None = None) -> tuple[list[LoadedSpec], list[Diagnostic]]:
+    """Files already read (load_file), in file order: foreign documents converted together, adjustments joined."""
     loaded: list[LoadedSpec] = []
     foreign: list[tuple[Document, str]] = []
     problems: list[Diagnostic] = []
-    for path in files:
-        native, other, found = load_file(path, paths, jsonnet, options)
+    for native, other, found in reads:
         loaded += native
         foreign += other
         problems += found
@@ -105,6 +113,13 @@ def load_files(
         loaded, found = load_adjustments(loaded, [d for d, _ in adjustments])
         problems += found
     return loaded, problems
+
+
+def adjustment_targets(reads: list[FileRead]) -> list[SLORef]:
+    """The SLOs the budget adjustments among read files name (as written: not yet looked up)."""
+    documents = [d for _, foreign, _ in reads for d, fmt in foreign if fmt == formats.ADJUSTMENT]
+    adjustments, _ = convert_adjustments([((d.path, d.index), d.data) for d in documents])
+    return [ref for adjustment in adjustments for ref in adjustment.targets]
 
 
 def load_adjustments(loaded: list[LoadedSpec], documents: list[Document]) -> tuple[list[LoadedSpec], list[Diagnostic]]:

@@ -37,17 +37,39 @@ def _tree_with_every_format(tmp_path: Path) -> list[Path]:
     return [specs]
 
 
+def _loaded_in_parent(monkeypatch) -> list[str]:
+    """The names of the files this process loads (a worker's calls stay in the worker)."""
+    in_parent: list[str] = []
+    real = pipeline.load_file
+    monkeypatch.setattr(pipeline, "load_file", lambda path, *args: in_parent.append(path.name) or real(path, *args))
+    return in_parent
+
+
+ADJUSTMENT = """
+apiVersion: n9/v1alpha
+kind: BudgetAdjustment
+metadata:
+  name: maintenance
+spec:
+  firstEventStart: 2024-02-04T02:00:00Z
+  duration: 1h
+  filters:
+    slos:
+      - {slo}
+"""
+
+
+def _tree_with_an_adjustment(tmp_path: Path, slo: str = "{name: a, project: s03}") -> list[Path]:
+    """The tree of every format, and a budget adjustment naming an SLO of a native file a worker compiles."""
+    paths = _tree_with_every_format(tmp_path)
+    write_spec(paths[0], ADJUSTMENT.format(slo=slo), "adjustment.yaml")
+    return paths
+
+
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_workers_give_the_one_process_files(tmp_path, workers_always, monkeypatch, jobs):
     paths = _tree_with_every_format(tmp_path)
-    in_parent: list[str] = []
-
-    def load_files(files, *args):
-        in_parent.extend(path.name for path in files)
-        return real_load_files(files, *args)
-
-    real_load_files = pipeline.load_files
-    monkeypatch.setattr(pipeline, "load_files", load_files)
+    in_parent = _loaded_in_parent(monkeypatch)
     tree, diagnostics = pipeline.build_tree(paths, build_options(("prometheus", "thanos")), jobs)
     # With workers, the parent loads only what refers across files: jsonnet and other formats.
     if jobs > 1:
@@ -62,6 +84,30 @@ def test_workers_give_the_one_process_files(tmp_path, workers_always, monkeypatc
     assert [s.service for s in tree.services] == [c.service for c in services]
     assert "from-jsonnet" in [s.service for s in tree.services] and len(services) == 27
     assert tree.slos == sum(len(c.plans) for c in services)
+
+
+def test_an_adjustment_keeps_the_workers_and_joins_here_the_slos_it_names(tmp_path, workers_always, monkeypatch):
+    # The adjustment's file is handed back like other formats'; s03.yaml, which holds the SLO
+    # it names, loads and compiles again here, joined; the other files stay the workers'.
+    paths = _tree_with_an_adjustment(tmp_path)
+    in_parent = _loaded_in_parent(monkeypatch)
+    tree, diagnostics = pipeline.build_tree(paths, build_options(("prometheus",)), jobs=2)
+    assert not diagnostics
+    assert sorted(in_parent) == ["adjustment.yaml", "billing.sloth.yaml", "j.jsonnet", "payments.openslo.yaml", "s03.yaml"]
+    assert "slo:exclusion:state" in tree.files["rules/s03.yml"] and "exclusion" not in tree.files["rules/s04.yml"]
+    assert tree.files == _serial(paths)
+
+
+@pytest.mark.parametrize("slo, message", [
+    ("{name: nope, project: s03}", "no SLO named 'nope' in this run's specs"),
+    ("{name: a, project: default}", "SLO 'a' is in several services"),  # every s?? has an `a`: all load here
+])
+def test_an_adjustment_s_refusals_are_located_as_in_one_process(tmp_path, workers_always, slo, message):
+    paths = _tree_with_an_adjustment(tmp_path, slo)
+    tree, diagnostics = pipeline.build_tree(paths, jobs=2)
+    assert not tree.files and message in "\n".join(map(str, diagnostics))
+    assert sorted(map(str, diagnostics)) == sorted(map(str, pipeline.build_tree(paths, jobs=1)[1]))
+    assert all(str(d).startswith(str(paths[0] / "adjustment.yaml")) for d in diagnostics)
 
 
 def test_clashes_across_workers_are_reported_like_one_process(tmp_path, workers_always):
@@ -85,7 +131,8 @@ def test_problems_in_worker_files_are_all_reported(tmp_path, workers_always):
     assert len(diagnostics) == 2
 
 
-def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, workers_always, monkeypatch):
+@pytest.mark.parametrize("adjusted", [False, True])
+def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, workers_always, monkeypatch, adjusted):
     from slogen.build.write import commit, staging_area, write_output
 
     # Flush the staging tree early after every result: the output is the same.
@@ -93,7 +140,8 @@ def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, worker
     monkeypatch.setattr(write.Stager, "WRITEBACK_EVERY", 1)
     real = write.start_writeback
     monkeypatch.setattr(write, "start_writeback", lambda root: (flushes.append(root), real(root)))
-    paths = _tree_with_every_format(tmp_path)
+    # With an adjustment, what a worker staged for s03 is withdrawn and staged again, joined.
+    paths = _tree_with_an_adjustment(tmp_path) if adjusted else _tree_with_every_format(tmp_path)
     expected_dir, out = tmp_path / "expected", tmp_path / "out"
     write_output(expected_dir, _serial(paths))
     (out / "mine").mkdir(parents=True)
@@ -111,3 +159,18 @@ def test_files_staged_by_workers_make_the_same_output_directory(tmp_path, worker
     assert got == want
     assert not list(tmp_path.glob(".out.slogen-staging-*")), "staging trees left behind"
     assert len(flushes) >= 2 * 20 and all(root.name.startswith(".out.slogen-staging-") for root in flushes)
+
+
+def test_a_withdrawn_file_leaves_the_staging_tree_and_the_summaries(tmp_path):
+    # What pipeline._reclaim withdraws is compiled again, and may not be made again.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    stager = write.Stager(tmp_path / "out", staging)
+    kept, gone = stager.stage({"rules/a.yml": "a\n"}), stager.stage({"tests/b/b.yml": "b\n"})
+    stager.take(kept)
+    stager.take(gone)
+    stager.withdraw(gone)
+    assert stager.staged == list(kept)
+    assert sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")) == ["rules", "rules/a.yml"]
+    stager.take(stager.stage({"tests/b/c.yml": "c\n"}))  # a directory withdrawn is made again
+    assert (staging / "tests/b/c.yml").read_text() == "c\n"

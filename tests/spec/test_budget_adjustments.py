@@ -329,31 +329,32 @@ def test_an_rrule_excludes_the_events_rfc5545_gives_it(case):
         assert inside(t + seconds - 60) and not inside(t + seconds), (rule, t)
 
 
-def test_a_tree_compiled_in_workers_still_joins_its_adjustments(tmp_path):
-    """Workers compile one native file alone: a tree with an adjustment loads in one process."""
-    from slogen.build.pipeline import PARALLEL_FROM, build_tree
-
-    paths = [write_spec(tmp_path, NOBL9_SLO.format(service=f"s{i}", name=f"api{i}"), f"s{i}.yaml") for i in range(PARALLEL_FROM)]
-    paths.append(write_spec(tmp_path, _adjustment(slos="- {name: api3, project: s3}"), "adjustment.yaml"))
-    tree, problems = build_tree([tmp_path], jobs=2)
-    assert not problems
-    assert "slo:exclusion:state" in tree.files["rules/s3.yml"] and "exclusion" not in tree.files["rules/s4.yml"]
-
-
-def test_the_word_in_a_comment_keeps_the_workers(tmp_path, monkeypatch):
-    """Only a `kind: BudgetAdjustment` document loads the run in one process; the word elsewhere does not."""
+def test_a_tree_compiled_in_workers_still_joins_its_adjustments(tmp_path, monkeypatch):
+    """Workers compile one native file alone; the adjustment's file comes back to the parent, which
+    loads the file holding the SLO it names again, joins and compiles it: the workers stay."""
     from slogen.build import pipeline
 
-    for i in range(pipeline.PARALLEL_FROM):
-        write_spec(tmp_path, "# see BudgetAdjustment docs\n" + NOBL9_SLO.format(service=f"s{i}", name=f"api{i}"), f"s{i}.yaml")
+    paths = [write_spec(tmp_path, NOBL9_SLO.format(service=f"s{i}", name=f"api{i}"), f"s{i}.yaml") for i in range(pipeline.PARALLEL_FROM)]
+    paths.append(write_spec(tmp_path, _adjustment(slos="- {name: api3, project: s3}"), "adjustment.yaml"))
     used: list[bool] = []
     real = pipeline._parallel
     monkeypatch.setattr(pipeline, "_parallel", lambda *a: used.append(True) or real(*a))
     tree, problems = pipeline.build_tree([tmp_path], jobs=2)
-    assert not problems and used == [True] and "rules/s3.yml" in tree.files
-    assert pipeline._adjusts([tmp_path / "s3.yaml"]) is False
-    write_spec(tmp_path, _adjustment(slos="- {name: api3, project: s3}"), "adjustment.yaml")
-    assert pipeline._adjusts(sorted(tmp_path.glob("*.yaml"))) is True
+    assert not problems and used == [True]
+    assert "slo:exclusion:state" in tree.files["rules/s3.yml"] and "exclusion" not in tree.files["rules/s4.yml"]
+    assert tree.files == pipeline.build_tree([tmp_path], jobs=1)[0].files
+
+
+def test_a_missing_slo_is_located_in_the_adjustment_with_workers_too(tmp_path):
+    from slogen.build import pipeline
+
+    for i in range(pipeline.PARALLEL_FROM):
+        write_spec(tmp_path, NOBL9_SLO.format(service=f"s{i}", name=f"api{i}"), f"s{i}.yaml")
+    adjustment = write_spec(tmp_path, _adjustment(slos="- {name: gone, project: s3}"), "adjustment.yaml")
+    tree, problems = pipeline.build_tree([tmp_path], jobs=2)
+    assert not tree.files
+    assert [str(p) for p in problems] == [str(p) for p in pipeline.build_tree([tmp_path], jobs=1)[1]]
+    assert [str(p) for p in problems] == [f"{adjustment}:11:16: spec.filters.slos[0].name: no SLO named 'gone' in this run's specs"]
 
 
 def test_convert_writes_the_adjusted_specs_with_their_entries(tmp_path):

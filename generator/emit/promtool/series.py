@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import promql_parser as pp
-from slogen.emit.promtool.re2_pattern import compiled, python_pattern
+from slogen.spec.re2_pattern import compiled, python_pattern
 from slogen.plan.sli import le_matcher
 from slogen.spec.model import NAME_VALIDATION, SLI, RatioSLI, threshold_seconds
 from slogen.spec.numbers import fmt
@@ -80,8 +80,8 @@ def _example(parsed: sre_parse.SubPattern | list) -> str:
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _high, sub = arg
             out.append(_example(sub) * max(low, 0))
-        elif name == "AT":
-            continue
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # anchors and RE2's \b spelled as look-around: the caller checks the whole value
         elif name == "CATEGORY":
             out.append(_category_example(str(arg)))
         else:
@@ -101,15 +101,24 @@ def _category_example(category: str) -> str:
     return "a"
 
 
+def _in_class(c: str, items: list) -> bool:
+    """Whether `c` is among a class's literals and ranges (its categories not looked at)."""
+    for op, arg in items:
+        if (str(op) == "LITERAL" and chr(arg) == c) or (str(op) == "RANGE" and arg[0] <= ord(c) <= arg[1]):
+            return True
+    return False
+
+
 def _class_example(items: list) -> str:
     if items and str(items[0][0]) == "NEGATE":
-        excluded = "".join(_class_example([item]) for item in items[1:] if str(item[0]) == "LITERAL")
-        return next(c for c in "a0_xZ" if c not in excluded)
+        return next(c for c in "a0_xZ" if not _in_class(c, items[1:]))
     op, arg = items[0]
     if str(op) == "LITERAL":
         return chr(arg)
     if str(op) == "RANGE":
-        return chr(arg[0])
+        # POSIX and Perl classes arrive spelled as ranges, a negated one from \x00: a readable member.
+        first = chr(arg[0])
+        return first if first.isprintable() else next((c for c in "a0_xZ-." if _in_class(c, items)), first)
     if str(op) == "CATEGORY":
         return _category_example(str(arg))
     raise ValueError(f"unsupported character class item {op}")

@@ -56,6 +56,11 @@ def test_regex_example_matches(pattern: str, expected: str) -> None:
         ("[[:upper:]_]+", "AB_C", "ab"),
         ("[]a]", "]", "b"),
         ("[[a]", "[", ":"),
+        ("[[:^alpha:]]+", "12", "ab"),  # a negated POSIX class
+        # RE2's Perl classes are ASCII, and its \s has no \v:
+        (r"\d+", "12", "٣"),
+        (r"a\sb", "a b", "a\vb"),
+        (r"[\w-]+", "api-v1", "é"),
     ],
 )
 def test_posix_classes_read_as_prometheus_reads_them(pattern: str, member: str, outsider: str) -> None:
