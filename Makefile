@@ -112,7 +112,7 @@ bench: $(STAMP) promtool
 	$(PY) -m bench.native_cost --json build/bench-native.json
 	$(PY) -m bench.composite_cost --measure $(BENCH_COMPOSITE_MEASURE) --json build/bench-composite.json
 	$(PY) -m bench.exclusion_cost --measure $(BENCH_EXCLUSION_MEASURE) --json build/bench-exclusions.json
-	$(PY) -m bench.feature_cost --measure $(BENCH_FEATURE_MEASURE) --json build/bench-features.json
+	$(PY) -m bench.feature_cost --measure $(BENCH_FEATURE_MEASURE) --json build/bench-features.json --md docs/benchmarks.md
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"

@@ -348,8 +348,53 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+MARK_START = "<!-- feature-cost:start (written by bench/feature_cost.py) -->"
+MARK_END = "<!-- feature-cost:end -->"
+
+
+def section(result: dict) -> list[str]:
+    """The Markdown section: one row per feature, per unit and hour, and how it was measured."""
+    load = result["load"]
+    lines = [
+        MARK_START, "## Feature cost", "",
+        "Each spec feature next to the SLO it replaces, over the same counters, all pairs in one Prometheus "
+        f"({result['prometheus'].split(' (')[0]}) with a month of written history (`bench/feature_cost.py`, in `make bench`). "
+        f"Per unit (one SLO; for grouping one group) and hour at the groups' native intervals: rules, rule evaluations, "
+        f"samples read (`stats=all`), and query time, every rule of every side run in turn {result['repeats']} times "
+        "(the median of the per-repeat feature/baseline ratios, quartiles in brackets). "
+        f"Load average {load['min']:.1f} to {load['max']:.1f} on {result['cpus']} CPUs"
+        + (", **busy**: the absolute times are a loaded machine's; the paired ratios are the figure." if result["busy"] else "."), "",
+        "| feature | compared with | rules | rule evaluations | samples read | query time, ms | query time per repeat |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, f in result["features"].items():
+        base, with_, c = f["baseline"]["per_unit"], f["feature"]["per_unit"], f["change"]
+        r = c["query_s_per_hour_by_repeat"]
+        lines.append(
+            f"| {name} | {f['what']} | {base['rules']:.1f} → {with_['rules']:.1f} | "
+            f"{base['rule_evaluations_per_hour']:,.0f} → {with_['rule_evaluations_per_hour']:,.0f} ({_pct(c['rule_evaluations_per_hour'])}) | "
+            f"{base['samples_per_hour']:,.0f} → {with_['samples_per_hour']:,.0f} ({_pct(c['samples_per_hour'])}) | "
+            f"{1000 * base['query_s_per_hour']:.0f} → {1000 * with_['query_s_per_hour']:.0f} | "
+            f"{_pct(r['median'])} ({_pct(r['q1'])} .. {_pct(r['q3'])}) |")
+    lines += ["", MARK_END]
+    return lines
+
+
+def write_section(md: Path, result: dict) -> None:
+    """Replace (or append) the feature-cost section of a Markdown file; the rest stays as it is."""
+    text = md.read_text() if md.exists() else ""
+    block = "\n".join(section(result)) + "\n"
+    if MARK_START in text and MARK_END in text:
+        head, rest = text.split(MARK_START, 1)
+        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block
+    md.write_text(text)
+
+
 def main() -> None:
-    """Command line: run, print the table, optionally write JSON."""
+    """Command line: run, print the table, optionally write JSON and the Markdown section."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--features", default=",".join(registry()), help="comma-separated, from: " + ", ".join(registry()))
     parser.add_argument("--groups", type=int, default=GROUPS, help="groups of the grouped SLO (and ungrouped SLOs beside it)")
@@ -357,6 +402,7 @@ def main() -> None:
     parser.add_argument("--measure", type=float, default=180, help="seconds of group evaluation sampling")
     parser.add_argument("--repeats", type=int, default=25, help="runs of every rule expression with stats, in turn")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--md", type=Path, help="write (or replace) the Feature cost section of this Markdown file")
     args = parser.parse_args()
     known = registry(args.groups)
     unknown = [name for name in args.features.split(",") if name not in known]
@@ -367,6 +413,8 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    if args.md:
+        write_section(args.md, result)
 
 
 if __name__ == "__main__":

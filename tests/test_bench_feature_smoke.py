@@ -52,7 +52,7 @@ def test_change_is_zero_for_the_same_rules_and_counts_what_differs():
 
 
 @pytest.mark.slow
-def test_feature_cost_runs_and_the_identical_pair_shows_no_change():
+def test_feature_cost_runs_and_the_identical_pair_shows_no_change(tmp_path):
     features = [feature_cost.identical(), feature_cost.registry()["split"]]
     result = feature_cost.run(features, warmup_s=5, measure_s=5, repeats=2, days=1, settle_s=0)
     assert set(result) >= {"load", "loads", "busy", "cpus", "prometheus", "features"}
@@ -67,3 +67,21 @@ def test_feature_cost_runs_and_the_identical_pair_shows_no_change():
     assert abs(same["change"]["samples_per_hour"]) < 0.01
     assert split["change"]["rules"] > 0 and split["change"]["rule_evaluations_per_hour"] > 0
     assert "identical" in feature_cost.table(result)
+    # The section replaces itself in docs/benchmarks.md and leaves the rest as it was.
+    md = tmp_path / "benchmarks.md"
+    md.write_text("# Benchmarks\n\nkept\n")
+    feature_cost.write_section(md, result)
+    feature_cost.write_section(md, result)
+    text = md.read_text()
+    assert text.startswith("# Benchmarks\n\nkept\n") and text.count("## Feature cost") == 1
+    assert "| identical | the baseline against itself | 25.0 → 25.0 |" in text
+
+
+def test_the_report_keeps_the_feature_section_it_does_not_write(tmp_path):
+    from bench import alert_quality, report
+
+    md = tmp_path / "benchmarks.md"
+    md.write_text(f"old\n{feature_cost.MARK_START}\nfeatures\n{feature_cost.MARK_END}\n"
+                  f"{alert_quality.MARK_START}\nalerts\n{alert_quality.MARK_END}\n")
+    assert report._kept(md, feature_cost.MARK_START, feature_cost.MARK_END) == f"\n{feature_cost.MARK_START}\nfeatures\n{feature_cost.MARK_END}\n"
+    assert report._kept(md) == f"\n{alert_quality.MARK_START}\nalerts\n{alert_quality.MARK_END}\n"
