@@ -314,6 +314,7 @@ def run(features: list[Feature], warmup_s: float, measure_s: float, repeats: int
         with_ = side_result(f.feature, f.units, stats[f.feature.service], times)
         out[f.name] = {"what": f.what, "units": f.units, "baseline": base, "feature": with_, "change": change(base, with_, repeats)}
     return {
+        "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "warmup_s": warmup_s, "measure_s": measure_s, "repeats": repeats, "history_samples": samples, "history_s": history_s,
         "blocks_imported_compacted": blocks, "groups_never_run": waiting,
         "load": spread(loads), "loads": loads, "cpus": cpus(), "busy": any(busy(x, cpus()) for x in loads),
@@ -361,10 +362,11 @@ def section(result: dict) -> list[str]:
         f"({result['prometheus'].split(' (')[0]}) with a month of written history (`bench/feature_cost.py`, in `make bench`). "
         f"Per unit (one SLO; for grouping one group) and hour at the groups' native intervals: rules, rule evaluations, "
         f"samples read (`stats=all`), and query time, every rule of every side run in turn {result['repeats']} times "
-        "(the median of the per-repeat feature/baseline ratios, quartiles in brackets). "
-        f"Load average {load['min']:.1f} to {load['max']:.1f} on {result['cpus']} CPUs"
+        "(the median of the per-repeat feature/baseline ratios, quartiles in brackets). Group evaluation times are in "
+        f"`build/bench-features.json`, not here: over {result['measure_s']:.0f}s a 3m group is seen a few times, and under load they swing more than the pairs differ. "
+        + (f"Measured {result['measured']}, load" if result.get("measured") else "Load") + f" average {load['min']:.1f} to {load['max']:.1f} on {result['cpus']} CPUs"
         + (", **busy**: the absolute times are a loaded machine's; the paired ratios are the figure." if result["busy"] else "."), "",
-        "| feature | compared with | rules | rule evaluations | samples read | query time, ms | query time per repeat |",
+        "| feature | pair | rules | rule evaluations | samples read | query time, ms | query time per repeat |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, f in result["features"].items():
