@@ -86,7 +86,8 @@ test-fast: $(STAMP) promtool engines
 # cost in a real Prometheus against Sloth's and Pyrra's rule shapes, the alerts' detection and reset times on an
 # incident corpus against the SRE workbook's ideal -> docs/benchmarks.md, the generated tests' promtool time
 # per SLO for services of 1, 10 and 50 SLOs (printed, build/bench-tests.json), and what three exclusions cost
-# one SLO against the same SLO without (printed, build/bench-exclusions.json).
+# one SLO against the same SLO without (printed, build/bench-exclusions.json), and what calendar windows,
+# timeslices, grouping and the split cost against the SLO each replaces (printed, build/bench-features.json).
 BENCH_SERVICES ?= 1000
 BENCH_SLOS ?= 10
 BENCH_ROUNDS ?= 3
@@ -100,6 +101,9 @@ BENCH_TEST_SLOS ?= 1,10,50
 BENCH_EXCLUSION_MEASURE ?= 180
 # A composite (journey) SLO next to one ordinary SLO in a real Prometheus (about 12 minutes, printed).
 BENCH_COMPOSITE_MEASURE ?= 300
+# Calendar, timeslices, grouping and the split, each next to the SLO it replaces, all in one Prometheus
+# with a month of written history (about 8 minutes, printed; the README's **Cost.** figures).
+BENCH_FEATURE_MEASURE ?= 180
 bench: $(STAMP) promtool
 	@mkdir -p build
 	$(PY) -m bench.compile_speed --services $(BENCH_SERVICES) --slos $(BENCH_SLOS) --rounds $(BENCH_ROUNDS) $(if $(BENCH_AGAINST),--against $(BENCH_AGAINST)) --json build/bench-compile.json
@@ -108,6 +112,7 @@ bench: $(STAMP) promtool
 	$(PY) -m bench.native_cost --json build/bench-native.json
 	$(PY) -m bench.composite_cost --measure $(BENCH_COMPOSITE_MEASURE) --json build/bench-composite.json
 	$(PY) -m bench.exclusion_cost --measure $(BENCH_EXCLUSION_MEASURE) --json build/bench-exclusions.json
+	$(PY) -m bench.feature_cost --measure $(BENCH_FEATURE_MEASURE) --json build/bench-features.json --md docs/benchmarks.md
 	$(PY) -m bench.report build/bench-compile.json build/bench-eval.json --md docs/benchmarks.md --json docs/benchmarks.json
 	$(PY) -m bench.alert_quality --json docs/benchmarks-alert-quality.json --md docs/benchmarks.md
 	@echo "wrote docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-alert-quality.json"

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .alert_quality import MARK_END, MARK_START
+from .feature_cost import MARK_END as FEATURE_END, MARK_START as FEATURE_START
 
 COMPILE_TARGET_S = 7.0  # issue #27: 10,000 SLOs in under 7 s on a quiet machine
 FLOOR_TARGET = 3.0
@@ -456,12 +457,10 @@ METHOD = """## Method and caveats
 """
 
 
-def _kept_alert_quality(md: Path) -> str:
-    """The alert-quality section bench/alert_quality.py wrote into `md`, kept across a rewrite (it runs after this)."""
+def _kept(md: Path, start: str = MARK_START, end: str = MARK_END) -> str:
+    """A section another benchmark wrote into `md` between its marks (alert quality, feature cost), kept across a rewrite."""
     text = md.read_text() if md.exists() else ""
-    if MARK_START not in text or MARK_END not in text:
-        return ""
-    return "\n" + MARK_START + text.split(MARK_START, 1)[1].split(MARK_END, 1)[0] + MARK_END + "\n"
+    return "" if start not in text or end not in text else "\n" + start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
 
 
 def main() -> None:
@@ -492,7 +491,7 @@ def main() -> None:
         METHOD,
     ]
     args.md.parent.mkdir(parents=True, exist_ok=True)
-    args.md.write_text("\n".join(lines) + _kept_alert_quality(args.md))
+    args.md.write_text("\n".join(lines) + _kept(args.md, FEATURE_START, FEATURE_END) + _kept(args.md))
     args.json.write_text(json.dumps({"measured": when, "compile": compiled, "eval": evaluated, "eval_repeats": repeats}, indent=2) + "\n")
 
 
