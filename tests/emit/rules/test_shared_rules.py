@@ -14,6 +14,8 @@ from dataclasses import replace
 import pytest
 import yaml
 
+from pathlib import Path
+
 from slogen_testing import compile_paths
 from slogen.emit.rules.rule_file import service_rules
 from slogen.emit.rules.recording import base_rules, constant_rules, fast_rules
@@ -76,6 +78,9 @@ slos:
     objective: 99.9
     sli: {ratio: {errors: 'shop_requests_total{code=~"5..", handler="search"}', total: 'shop_requests_total{handler="search"}'}}
 """
+
+
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def _compile(tmp_path, text: str):
@@ -177,6 +182,19 @@ def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
     assert rules <= 8 * 10, rules
     # The shared rules do not grow with the SLOs: only the base rates, the 1h ratio and constants do.
     assert rules == 5 * 10 + sum(len(part) for part in service_rules("ten", list(services[0].plans)).shared)
+
+
+@pytest.mark.parametrize("n", [1, 4, 10])
+def test_readme_counts_the_rules_of_a_service_of_n_slos(tmp_path, n):
+    """README's `5 n + 20` (default tiers and policy): 5 rules per SLO (two base rates, the fast
+    page's 1h ratio, two constants), 20 shared by the service."""
+    slos = "".join(
+        f"\n  - name: s{i}\n    objective: 99.9\n    sli: {{ratio: {{errors: 'r_total{{code=\"500\", h=\"{i}\"}}', total: 'r_total{{h=\"{i}\"}}'}}}}\n"
+        for i in range(n)
+    )
+    services = _compile(tmp_path, "service: svc\nslos:" + slos)
+    assert sum(len(group.rules) for group in services[0].groups) == 5 * n + 20
+    assert "`5 n + 20` rules with the default tiers and policy" in " ".join(README.read_text().split())
 
 
 # Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage,
