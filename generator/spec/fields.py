@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 from slogen.spec.promql import NUMBER_WORDS, number_name_problem, utf8_name_invalid, utf8_name_problem
@@ -70,6 +70,11 @@ class Strict(BaseModel):
     """Unknown keys are errors; specs are values."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        # A value's copy is the value: pydantic deep-copies a model given as a field's
+        # default (`page: Severity = Severity()`) for every instance it validates.
+        return self
 
 
 def reserved_label_problem(name: str) -> str | None:

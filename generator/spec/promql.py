@@ -123,6 +123,9 @@ def names_problem(text: str, kind: str) -> str | None:
     if kind == "selector":
         selector = _parse_selector(text)
         return _selector_utf8_problem(selector) if isinstance(selector, Selector) else None
+    printed, problem = _printed_query(substitute_window(text, BASE))  # as validation printed it
+    if not problem:
+        return _query_utf8_problem(printed)
     parsed = _parse_query(text)
     return None if isinstance(parsed, str) else _query_utf8_problem(parsed.prettify())
 
@@ -283,7 +286,105 @@ def user_query(template: str, field: str) -> str:
 
 @lru_cache(maxsize=1 << 10)
 def _printed_query(text: str) -> tuple[str, str]:
-    """(the query re-printed from its tree, "") or ("", what is wrong with it): validation and planning ask alike."""
+    """(the query re-printed from its tree, "") or ("", what is wrong with it): validation and planning ask alike.
+
+    Thousands of SLOs' queries differ only in matcher values, which change neither the
+    tree nor, where they print as written, how the rest prints but for their length (the
+    printer breaks lines by width): the text with each value blanked to as many `x` is
+    parsed and printed once, and the values written back where the blanks print
+    (tests/spec/test_promql.py holds this to printing the text itself).  Anything else
+    takes the text's own parse."""
+    values: list[str] = []
+    slotted = _slotted(text, values) if _maskable(text) and _SLOT not in text else ""
+    if values and all(_PRINTED_AS_IS.match(value) for value in values):
+        blank = _QUOTED_SLOT.sub(lambda m: f'"{"x" * len(values[int(m[1])])}"', slotted)
+        cut = _printed_cut(slotted, blank)
+        if cut is not None:
+            pieces, order = cut
+            out = [pieces[0]]
+            for index, piece in zip(order, pieces[1:]):
+                out += ('"', values[index], '"', piece)
+            filled = "".join(out)
+            if expression_problem(filled) is None:
+                return filled, ""
+    return _printed_text(text)
+
+
+def query_shape(template: str) -> tuple[str, tuple[str, ...]] | None:
+    """A free-form query at the base window with its matcher values as numbered slots, and the
+    values; None where a value may change how the query prints (see `_printed_query`)."""
+    text = substitute_window(template, BASE)
+    if not _maskable(text) or _SLOT in text:
+        return None
+    values: list[str] = []
+    slotted = _slotted(text, values)
+    return (slotted, tuple(values)) if all(_PRINTED_AS_IS.match(value) for value in values) else None
+
+
+def fill_slots(printed: str, values: tuple[str, ...]) -> str | None:
+    """A part of a slotted query printed (`query_shape`), each slot's value written back; None
+    unless each slot printed at most once, quoted, and the part's selectors match each label once."""
+    seen: set[int] = set()
+
+    def value(match: re.Match[str]) -> str:
+        seen.add(int(match[1]))
+        return f'"{values[int(match[1])]}"'
+
+    filled, count = _QUOTED_SLOT.subn(value, printed)
+    return filled if count == len(seen) and _SLOT not in filled else None
+
+
+def distinct_labels(expr: pp.Expr) -> bool:
+    """Whether every selector in `expr` matches each label once (and has no `or` matchers): the
+    printer sorts a selector's matchers, so two on one label print in their values' order."""
+    if isinstance(expr, pp.VectorSelector):
+        names = [m.name for m in expr.matchers.matchers]
+        return not expr.matchers.or_matchers and len(set(names)) == len(names)
+    children = [getattr(expr, attr, None) for attr in ("expr", "lhs", "rhs", "vector_selector", "param")]
+    children += list(getattr(expr, "args", None) or ())
+    return all(distinct_labels(child) for child in children if isinstance(child, pp.Expr))
+
+
+# Values that print as they are written: printable ASCII without quotes or escapes.
+_PRINTED_AS_IS = re.compile(r'[ !#-\[\]-~]*\Z')
+_QUOTED_SLOT = re.compile(r'"__slogen_slot_(\d+)"')
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+@lru_cache(maxsize=1 << 10)
+def _printed_cut(slotted: str, blank: str) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """`blank` printed, cut at its values' blanks, and which value goes in each cut (by its
+    slot in `slotted`, the same query with numbered slots for values); None where the values
+    could print otherwise: the printer sorts a selector's matchers, so two on one label sort
+    by their values; or a problem, whose message may quote the text."""
+    expr = _parsed_query(slotted)
+    (printed, problem), (blank_printed, blank_problem) = _printed_text(slotted), _printed_text(blank)
+    if problem or blank_problem or isinstance(expr, str) or not distinct_labels(expr):
+        return None
+    # The strings print in the same order in both, the values' blanks where their slots print.
+    strings, blanks = _STRING_TOKEN.findall(printed), list(_STRING_TOKEN.finditer(blank_printed))
+    if len(strings) != len(blanks):
+        return None
+    pieces, order, at = [], [], 0
+    for string, blanked in zip(strings, blanks):
+        slot = _QUOTED_SLOT.fullmatch(string)
+        if slot is None:
+            if blanked[0] != string:
+                return None
+            continue
+        if blanked[0].strip('"x') or len(blanked[0]) < 3:
+            return None
+        pieces.append(blank_printed[at:blanked.start()])
+        order.append(int(slot[1]))
+        at = blanked.end()
+    pieces.append(blank_printed[at:])
+    if sorted(order) != list(range(len(order))) or _SLOT in printed.replace(f'"{_SLOT}', ""):
+        return None
+    return tuple(pieces), tuple(order)
+
+
+@lru_cache(maxsize=1 << 10)
+def _printed_text(text: str) -> tuple[str, str]:
     expr = _parsed_query(text)
     if isinstance(expr, str):
         return "", expr
@@ -404,14 +505,7 @@ def selectors_read(text: str) -> tuple[Selector, ...]:
     if not _maskable(text) or _SLOT in text:
         return _selectors_of(text) or ()
     values: list[str] = []
-
-    def slot(match: re.Match[str]) -> str:
-        if match.lastindex is None:
-            return match[0]
-        values.append(_unquoted(match[2]) if match[1] else match[4])
-        return f'{match[1] or match[3]}"{_SLOT}{len(values) - 1}"'
-
-    shape = _STRINGS.sub(slot, text)
+    shape = _slotted(text, values)
     found = _selectors_of(shape)
     if not found:  # does not parse (nor then does the text), or reads nothing
         return ()
@@ -423,6 +517,18 @@ def selectors_read(text: str) -> tuple[Selector, ...]:
 
 
 _SLOT = "__slogen_slot_"
+
+
+def _slotted(text: str, values: list[str]) -> str:
+    """`text` with each masked value (see expression_shape) a numbered slot, the values appended to `values` as the parser reads them."""
+
+    def slot(match: re.Match[str]) -> str:
+        if match.lastindex is None:
+            return match[0]
+        values.append(_unquoted(match[2]) if match[1] else match[4])
+        return f'{match[1] or match[3]}"{_SLOT}{len(values) - 1}"'
+
+    return _STRINGS.sub(slot, text)
 _ESCAPE = re.compile(r"\\(.)")
 
 

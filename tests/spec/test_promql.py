@@ -98,3 +98,34 @@ def test_selectors_read_by_shape_is_what_the_parser_reads(text: str) -> None:
     assert selectors_read.__wrapped__(text) == (_selectors_of.__wrapped__(text) or ())
     # What the shape caches of expression_problem and selectors_read rest on.
     assert _parses(expression_shape(text)) == _parses(text)
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(expressions(), st.sampled_from(["", "sum(%s) / 2", "%s > bool 0", "max_over_time(%s[1h:5m])"]))
+@example('sum(rate(x{job="svc1", slo="s0", code=~"5.."}[5m]))', "")
+@example('x{a="b\\"c"} / y{slo_id=~"svc-a|svc-b"}', "")
+@example('{__name__="m", a!="v"}', "")
+@example('x{a="\t"}', "")
+@example('x{a="é"} + y{b="__slogen_slot_0"}', "")
+# Long enough that the printer breaks lines, by the values' widths.
+@example('sum by (code) (rate(requests_total{job="svc0001-with-a-long-name", code=~"5.."}[5m])) / sum(rate(requests_total{job="s"}[5m]))', "")
+@example('sum by (code) (rate(requests_total{job="s", code=~"5.."}[5m])) / sum(rate(requests_total{job="svc0001-with-a-long-name"}[5m]))', "")
+def test_queries_printed_by_shape_are_the_text_printed(text: str, wrap: str) -> None:
+    """A query printed from its shape, values written back, is what printing its own tree gives (problems alike)."""
+    from slogen.spec.promql import _printed_query, _printed_text, substitute_window
+
+    text = substitute_window(wrap % text if wrap else text, "5m")
+    assert _printed_query.__wrapped__(text) == _printed_text.__wrapped__(text)
+
+
+@settings(max_examples=examples(1000), deadline=None)
+@given(expressions())
+@example('sum(rate(x{job="b", job="a"}[5m]))')
+@example('sum by (a) (rate(requests_total{job="svc0001", code=~"5..|429"}[{{window}}]))')
+@example('sum(rate({__name__="m", a="\t"}[5m]))')
+def test_a_summed_rate_selector_read_by_shape_is_the_one_printed(text: str) -> None:
+    """The counter a query SLI's tests drive (emit/promtool/series.py), read from the query's shape, is the one its own tree prints."""
+    from slogen.emit.promtool.series import _summed_rate_part, _summed_rate_selector
+
+    found = _summed_rate_part.__wrapped__(text)
+    assert _summed_rate_selector(text) == (found[0] if found is not None else None)

@@ -341,3 +341,14 @@ def test_stated_buckets_are_numbers(tmp_path, buckets, message):
 def test_a_week_start_is_reported_at_its_own_line(tmp_path):
     got = _check(tmp_path, _slo(extra="    window:\n      calendar: week\n      starts: sunday 25:00\n"))
     assert got == [f"{tmp_path}/spec.yaml:7:15: slos[0].window.starts: starts 'sunday 25:00': the time must be HH:MM, e.g. saturday 12:00"]
+
+
+def test_a_default_model_is_shared_not_copied_per_slo():
+    """Specs are frozen values: a default sub-model (an SLO's page rule) is the one instance, not
+    a deep copy per SLO (a tenth of validating a large tree went to those copies)."""
+    from slogen.spec.model import ServiceSpec
+
+    slo = {"objective": 99.9, "sli": {"ratio": {"errors": 'e{job="a"}', "total": 't{job="a"}'}}, "alerting": {"labels": {"a": "b"}}}
+    spec = ServiceSpec.model_validate({"service": "api", "slos": [{"name": "one", **slo}, {"name": "two", **slo}]})
+    first, second = (s.alerting for s in spec.slos)
+    assert first.page is second.page and first.ticket is second.ticket

@@ -20,7 +20,9 @@ from slogen.spec.re2_pattern import compiled, python_pattern
 from slogen.plan.sli import le_matcher
 from slogen.spec.model import NAME_VALIDATION, SLI, RatioSLI, threshold_seconds
 from slogen.spec.numbers import fmt
-from slogen.spec.promql import Selector, SLIError, parse_query, parse_selector, selector_text, selectors_read
+from slogen.spec.promql import (
+    Selector, SLIError, distinct_labels, fill_slots, parse_query, parse_selector, query_shape, selector_text, selectors_read,
+)
 
 Matcher = tuple[str, str, str]
 
@@ -271,7 +273,27 @@ def native_histogram_series(histogram: str, threshold: float | str, grouping: tu
 
 
 def _summed_rate_selector(query: str) -> str | None:
-    """The selector of `sum [by (...)] (rate(SELECTOR[{{window}}]))`, the commonest query shape."""
+    """The selector of `sum [by (...)] (rate(SELECTOR[{{window}}]))`, the commonest query shape.
+
+    Read from the query's shape (promql.query_shape), parsed once for the SLOs whose
+    queries differ only in matcher values, where those are written back as they print."""
+    shaped = query_shape(query)
+    if shaped is not None:
+        slotted, values = shaped
+        found = _summed_rate_part(slotted)
+        if found is None:
+            return None  # not that shape, whatever the values
+        filled = fill_slots(found[0], values) if found[1] else None
+        if filled is not None:
+            return filled
+    found = _summed_rate_part(query)
+    return found[0] if found is not None else None
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _summed_rate_part(query: str) -> tuple[str, bool] | None:
+    """The printed selector of a summed-rate query, and whether its values print in their own
+    places (promql.distinct_labels); None when the query is no summed rate."""
     try:
         expr = parse_query(query, "query")
     except SLIError:
@@ -284,7 +306,7 @@ def _summed_rate_selector(query: str) -> str | None:
     matrix = inner.args[0]
     if not isinstance(matrix, pp.MatrixSelector) or matrix.vector_selector.offset is not None:
         return None
-    return matrix.vector_selector.prettify()
+    return matrix.vector_selector.prettify(), distinct_labels(matrix.vector_selector)
 
 
 def inferred_counters(errors: str, total: str) -> RatioSLI | None:

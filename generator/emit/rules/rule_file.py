@@ -169,9 +169,10 @@ def _holder(plan: SLOPlan) -> SLOPlan:
         index += len(annotations)
         severities.append(replace(sev, annotations=annotations))
     # no_data: read by shared rules only, never by a template; its texts must not split templates.
+    # team: read by period reports only; keeping it would give every team its own templates.
     return replace(
         plan, service=placeholder(0), name=placeholder(1), labels=labels, description=description, rates=rates,
-        severities=tuple(severities), no_data=None,
+        severities=tuple(severities), no_data=None, team=None,
     )
 
 

@@ -144,3 +144,17 @@ def test_test_files_from_the_engine_are_the_scenarios_pyyaml_writes(services, fi
 
 def _odd(labels: tuple[tuple[str, str], ...], grouping: tuple[str, ...], odd: str) -> tuple[tuple[str, str], ...]:
     return tuple((key, value if key in grouping else odd) for key, value in labels)
+
+
+def test_slos_of_different_teams_share_their_templates(services, monkeypatch):
+    """The team is read by period reports only: SLOs differing by it alone fill the same rule and test templates."""
+    service = next(c for c in services if c.tests is not None and c.tests.testable)
+    monkeypatch.setattr(templates, "_CACHE", {})
+    made = []
+    for team in ("team-a", "team-b"):
+        plans = [replace(plan, team=team) for plan in service.plans]
+        testable = tuple((replace(plan, team=team), series) for plan, series in service.tests.testable)
+        assert service_rules(service.service, plans).filled is not None
+        service_tests.render_test_file(replace(service.tests, testable=testable), "x.yaml")
+        made.append(len(templates._CACHE))
+    assert made[0] > 0 and made[1] == made[0], "the second team's SLOs made templates of their own"
