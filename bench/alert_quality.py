@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 from . import incidents
+from .marked_section import write_marked
 from .eval_cost import compile_slogen, wait_for_history
 from .incidents import DAY, HOUR, SEVERITIES, Scenario
 from .prometheus import Prometheus
@@ -612,15 +613,7 @@ def section(result: dict) -> list[str]:
 
 def write_section(md: Path, result: dict) -> None:
     """Replace (or append) this benchmark's section of a Markdown file."""
-    text = md.read_text() if md.exists() else ""
-    block = "\n".join(section(result)) + "\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = head + block + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block
-    md.write_text(text)
+    write_marked(md, MARK_START, MARK_END, section(result))
 
 
 def main() -> None:

@@ -394,6 +394,19 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return q1, q3
 
 
+def measure_in_turn(prom: Prometheus, groups: dict[str, list[dict]], warmup_s: float, measure_s: float,
+                    repeats: int, loads: list[tuple]) -> tuple[dict[str, list[float]], dict[str, list[dict]]]:
+    """After `warmup_s`, every group's evaluation times for `measure_s`, then every side's rules run in
+    turn, repeat by repeat, so a busy spell falls on all alike; the load is appended to `loads` at each step."""
+    time.sleep(warmup_s)
+    loads.append(load_now())
+    times = sample_group_times(prom, measure_s)
+    loads.append(load_now())
+    stats = rule_stats(prom, groups, time.time(), repeats)
+    loads.append(load_now())
+    return times, stats
+
+
 def summarise(rules: list[dict], group_times: dict[str, list[float]], slos: int) -> dict:
     """One tool, one case: per-evaluation and per-hour cost per SLO, from groups and query stats."""
     groups: dict[str, dict] = {}

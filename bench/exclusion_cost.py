@@ -36,10 +36,10 @@ from pathlib import Path
 import yaml
 from slogen.build.pipeline import build_tree
 
-from .eval_cost import rule_stats, sample_group_times, summarise
+from .eval_cost import measure_in_turn, summarise
 from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now, spread
-from .prometheus import Prometheus, running
+from .prometheus import Prometheus, create_blocks, running, write_families
 
 SERVICES = ("plain", "excluded")
 RATE = 100.0  # requests per second, all replicas
@@ -104,16 +104,7 @@ def write_history(path: Path, now: int, dense: bool, replicas: int) -> int:
                     f'slo:exclusion_{kind}:hours{{{_labels("excluded")},slo_exclusion="{span}"}} {value * (2 * HOUR + 300) / HOUR} {t}')
         for t in range(now - 2 * HOUR, now, 15):
             families.setdefault("bench_requests_total", []).extend(f"{line} {t}" for line in _counters(t, replicas))
-    count = 0
-    with open(path, "w") as out:
-        for family, lines in families.items():
-            # OpenMetrics wants each family contiguous, sorted by series then time; `unknown` allows any name.
-            lines.sort(key=lambda line: (line.rsplit(" ", 2)[0], int(line.rsplit(" ", 1)[1])))
-            out.write(f"# TYPE {family} unknown\n")
-            out.writelines(line + "\n" for line in lines)
-            count += len(lines)
-        out.write("# EOF\n")
-    return count
+    return write_families(path, families)
 
 
 def import_history(data: Path, workdir: Path, now: int, replicas: int) -> int:
@@ -123,9 +114,7 @@ def import_history(data: Path, workdir: Path, now: int, replicas: int) -> int:
     for dense in (False, True):
         path = workdir / f"history-{'dense' if dense else 'hourly'}.om"
         count += write_history(path, now, dense, replicas)
-        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(path), str(data)],
-                       check=True, capture_output=True)
-        path.unlink()
+        create_blocks(path, data)
     return count
 
 
@@ -183,13 +172,7 @@ def run(warmup_s: float, measure_s: float, repeats: int, replicas: int = 1) -> d
     try:
         with running(prom):
             blocks = (_blocks(prom.data), wait_for_compaction(prom.data))
-            time.sleep(warmup_s)
-            loads.append(load_now())
-            times = sample_group_times(prom, measure_s)
-            loads.append(load_now())
-            # Both services' rules in turn, repeat by repeat: a busy spell falls on both alike.
-            stats = rule_stats(prom, groups, time.time(), repeats)
-            loads.append(load_now())
+            times, stats = measure_in_turn(prom, groups, warmup_s, measure_s, repeats, loads)
     finally:
         server.close()
         if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run

@@ -41,11 +41,12 @@ import yaml
 from slogen.build.options import BuildOptions, SplitOptions
 from slogen.build.pipeline import build_tree
 
-from .eval_cost import rule_stats, sample_group_times, summarise
+from .marked_section import write_marked
+from .eval_cost import measure_in_turn, summarise
 from .exclusion_cost import wait_for_compaction
 from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now, spread
-from .prometheus import Prometheus, running
+from .prometheus import Prometheus, create_blocks, running, write_families
 
 RATE = 100.0  # requests per second, per feature (all routes)
 ERROR_RATIO = 0.01
@@ -203,16 +204,7 @@ def write_history(path: Path, features: list[Feature], now: int, dense: bool, da
         for t in range(now - 2 * HOUR, now, 15):
             for feature in features:
                 families.setdefault("bench_requests_total", []).extend(f"{line} {t}" for line in _counters(t, feature))
-    count = 0
-    with open(path, "w") as out:
-        for family, lines in families.items():
-            # OpenMetrics wants each family contiguous, sorted by series then time; `unknown` allows any name.
-            lines.sort(key=lambda line: (line.rsplit(" ", 2)[0], int(line.rsplit(" ", 1)[1])))
-            out.write(f"# TYPE {family} unknown\n")
-            out.writelines(line + "\n" for line in lines)
-            count += len(lines)
-        out.write("# EOF\n")
-    return count
+    return write_families(path, families)
 
 
 def import_history(data: Path, workdir: Path, features: list[Feature], now: int, days: int = 32) -> int:
@@ -222,9 +214,7 @@ def import_history(data: Path, workdir: Path, features: list[Feature], now: int,
     for dense in (False, True):
         path = workdir / f"history-{'dense' if dense else 'hourly'}.om"
         count += write_history(path, features, now, dense, days)
-        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(path), str(data)],
-                       check=True, capture_output=True)
-        path.unlink()
+        create_blocks(path, data)
     return count
 
 
@@ -297,13 +287,7 @@ def run(features: list[Feature], warmup_s: float, measure_s: float, repeats: int
         with running(prom):
             blocks = (sum(1 for d in prom.data.iterdir() if d.is_dir() and len(d.name) == 26), wait_for_compaction(prom.data, settle_s))
             waiting = wait_for_groups(prom, settle_s)
-            time.sleep(warmup_s)
-            loads.append(load_now())
-            times = sample_group_times(prom, measure_s)
-            loads.append(load_now())
-            # Every side's rules in turn, repeat by repeat: a busy spell falls on all alike.
-            stats = rule_stats(prom, groups, time.time(), repeats)
-            loads.append(load_now())
+            times, stats = measure_in_turn(prom, groups, warmup_s, measure_s, repeats, loads)
     finally:
         server.close()
         if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
@@ -384,15 +368,7 @@ def section(result: dict) -> list[str]:
 
 def write_section(md: Path, result: dict) -> None:
     """Replace (or append) the feature-cost section of a Markdown file; the rest stays as it is."""
-    text = md.read_text() if md.exists() else ""
-    block = "\n".join(section(result)) + "\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = head + block + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block
-    md.write_text(text)
+    write_marked(md, MARK_START, MARK_END, section(result))
 
 
 def main() -> None:

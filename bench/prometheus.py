@@ -114,3 +114,24 @@ def running(prom: Prometheus) -> Iterator[Prometheus]:
         yield prom
     finally:
         prom.stop()
+
+
+def write_families(path: Path, families: dict[str, list[str]]) -> int:
+    """Write `name{labels} value timestamp` lines as an OpenMetrics file for promtool's backfill; the lines written."""
+    count = 0
+    with open(path, "w") as out:
+        for family, lines in families.items():
+            # OpenMetrics wants each family contiguous, sorted by series then time; `unknown` allows any name.
+            lines.sort(key=lambda line: (line.rsplit(" ", 2)[0], int(line.rsplit(" ", 1)[1])))
+            out.write(f"# TYPE {family} unknown\n")
+            out.writelines(line + "\n" for line in lines)
+            count += len(lines)
+        out.write("# EOF\n")
+    return count
+
+
+def create_blocks(openmetrics: Path, data: Path) -> None:
+    """Turn an OpenMetrics file into TSDB blocks under `data` (promtool's backfill), then delete the file."""
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(openmetrics), str(data)],
+                   check=True, capture_output=True)
+    openmetrics.unlink()

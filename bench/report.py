@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .alert_quality import MARK_END, MARK_START
+from .marked_section import kept
 from .feature_cost import MARK_END as FEATURE_END, MARK_START as FEATURE_START
 
 COMPILE_TARGET_S = 7.0  # issue #27: 10,000 SLOs in under 7 s on a quiet machine
@@ -457,12 +458,6 @@ METHOD = """## Method and caveats
 """
 
 
-def _kept(md: Path, start: str = MARK_START, end: str = MARK_END) -> str:
-    """A section another benchmark wrote into `md` between its marks (alert quality, feature cost), kept across a rewrite."""
-    text = md.read_text() if md.exists() else ""
-    return "" if start not in text or end not in text else "\n" + start + text.split(start, 1)[1].split(end, 1)[0] + end + "\n"
-
-
 def main() -> None:
     """Merge the parts' JSON, write the markdown and the merged JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -491,7 +486,7 @@ def main() -> None:
         METHOD,
     ]
     args.md.parent.mkdir(parents=True, exist_ok=True)
-    args.md.write_text("\n".join(lines) + _kept(args.md, FEATURE_START, FEATURE_END) + _kept(args.md))
+    args.md.write_text("\n".join(lines) + kept(args.md, FEATURE_START, FEATURE_END) + kept(args.md, MARK_START, MARK_END))
     args.json.write_text(json.dumps({"measured": when, "compile": compiled, "eval": evaluated, "eval_repeats": repeats}, indent=2) + "\n")
 
 

@@ -79,9 +79,12 @@ def test_feature_cost_runs_and_the_identical_pair_shows_no_change(tmp_path):
 
 def test_the_report_keeps_the_feature_section_it_does_not_write(tmp_path):
     from bench import alert_quality, report
+    from bench.marked_section import kept
 
+    # The report rewrites docs/benchmarks.md keeping both marked sections, by these marks.
+    assert (report.FEATURE_START, report.FEATURE_END, report.MARK_START) == (feature_cost.MARK_START, feature_cost.MARK_END, alert_quality.MARK_START)
     md = tmp_path / "benchmarks.md"
     md.write_text(f"old\n{feature_cost.MARK_START}\nfeatures\n{feature_cost.MARK_END}\n"
                   f"{alert_quality.MARK_START}\nalerts\n{alert_quality.MARK_END}\n")
-    assert report._kept(md, feature_cost.MARK_START, feature_cost.MARK_END) == f"\n{feature_cost.MARK_START}\nfeatures\n{feature_cost.MARK_END}\n"
-    assert report._kept(md) == f"\n{alert_quality.MARK_START}\nalerts\n{alert_quality.MARK_END}\n"
+    assert kept(md, feature_cost.MARK_START, feature_cost.MARK_END) == f"\n{feature_cost.MARK_START}\nfeatures\n{feature_cost.MARK_END}\n"
+    assert kept(md, alert_quality.MARK_START, alert_quality.MARK_END) == f"\n{alert_quality.MARK_START}\nalerts\n{alert_quality.MARK_END}\n"

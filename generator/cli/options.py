@@ -24,7 +24,7 @@ from slogen.spec.durations import parse_duration
 from slogen.spec.formats.jsonnet import JsonnetOptions
 from slogen.spec.fields import LABEL_NAME_PATTERN, reserved_label_problem
 from slogen.spec.options import COMPAT_MODES, SpecOptions
-from slogen.spec.promql import NAME_VALIDATIONS
+from slogen.spec.promql_names import NAME_VALIDATIONS
 
 SpecsArg = Annotated[
     Optional[list[Path]], typer.Argument(help="Spec files or directories (default: slo_specs/)", show_default=False)

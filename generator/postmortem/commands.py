@@ -21,7 +21,8 @@ from slogen.postmortem.templates import render_postmortem
 from slogen.spec.load import load_specs
 from slogen.spec.model import SLO
 from slogen.spec.options import SpecOptions
-from slogen.spec.promql import NAME_VALIDATIONS, SLIError
+from slogen.spec.promql import SLIError
+from slogen.spec.promql_names import NAME_VALIDATIONS
 
 postmortem_app = typer.Typer(
     help="Blameless postmortems as code: write them from templates, lint them in CI, index them.",

@@ -6,7 +6,8 @@ import re
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
-from slogen.spec.promql import NUMBER_WORDS, number_name_problem, utf8_name_invalid, utf8_name_problem
+from slogen.spec.promql import NUMBER_WORDS
+from slogen.spec.promql_names import number_name_problem, utf8_name_invalid, utf8_name_problem
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
@@ -15,7 +16,7 @@ LABEL_NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 ALERT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 
 # The context key of `ServiceSpec.model_validate` saying which names the target engine takes
-# (promql.NAME_VALIDATIONS); without it, legacy: rules that also load on Prometheus 2.
+# (promql_names.NAME_VALIDATIONS); without it, legacy: rules that also load on Prometheus 2.
 NAME_VALIDATION = "name_validation"
 
 

@@ -10,7 +10,8 @@ from slogen.spec.composite import CompositeSLI
 from slogen.spec.durations import parse_duration
 from slogen.spec.fields import Duration, PromQL, Strict, utf8_names
 from slogen.spec.numbers import human
-from slogen.spec.promql import SLIError, check_histogram, names_problem, parse_selector, user_query
+from slogen.spec.promql import SLIError, check_histogram, parse_selector, user_query
+from slogen.spec.promql_names import names_problem
 
 
 def _raise_plain(check, value: str, info: ValidationInfo, kind: str = "selector") -> None:

@@ -35,7 +35,7 @@ class SpecOptions:
     # Also emit the source tool's label names: "sloth" (sloth_id, sloth_service, sloth_slo,
     # sloth_severity), "pyrra" (slo).
     compat: tuple[str, ...] = ()
-    # Which names the engine that loads the rules takes (promql.NAME_VALIDATIONS): "legacy"
+    # Which names the engine that loads the rules takes (promql_names.NAME_VALIDATIONS): "legacy"
     # (Prometheus 2 and 3) or "utf8" (Prometheus 3's quoted names).  Changes no spec data,
     # only what validation accepts (model.NAME_VALIDATION).
     name_validation: str = "legacy"
