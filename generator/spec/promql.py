@@ -110,7 +110,17 @@ def _parsed(text: str) -> pp.Expr | str:
     try:
         return pp.parse(text)
     except ValueError as err:
-        return f"invalid PromQL: {err}"
+        keyword = _KEYWORD_METRIC.search(text)
+        if keyword is None:
+            return f"invalid PromQL: {err}"
+        # The parser only says "invalid promql query"; the usual cause is a metric named like a keyword.
+        word = keyword[1]
+        return (f"invalid PromQL: {err}: {word!r} before '{{' reads as a PromQL keyword, not a metric name; "
+                f'select the metric as {{__name__="{word}", ...}}')
+
+
+# Words PromQL's lexer takes as keywords or numbers even before `{`, so `on{job="x"}` does not parse.
+_KEYWORD_METRIC = re.compile(r'(?<![\w:."])(atan2|on|ignoring|group_left|group_right|bool|inf|nan)\s*\{', re.IGNORECASE)
 
 
 def parse_selector(text: str, field: str) -> Selector:

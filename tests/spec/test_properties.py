@@ -256,4 +256,10 @@ def test_promql_keywords_as_a_bare_metric_name_are_refused_where_written(tmp_pat
     """Why the strategy leaves them out: each is a located refusal, not a crash or a silent rule."""
     for word in sorted(PROMQL_KEYWORDS):
         path = write_spec(tmp_path / word, f"service: a\nslos:\n  - name: a\n    objective: 99\n    sli: {{ratio: {{errors: 'a{{job=\"0\"}}', total: '{word}{{job=\"0\"}}'}}}}\n")
-        assert [str(d) for d in diagnostics_of([path])] == [f"{path}:5:48: slos[0].sli.ratio.total: invalid PromQL: invalid promql query"], word
+        assert [str(d) for d in diagnostics_of([path])] == [
+            f"{path}:5:48: slos[0].sli.ratio.total: invalid PromQL: invalid promql query: {word!r} before '{{' reads as a "
+            f'PromQL keyword, not a metric name; select the metric as {{__name__="{word}", ...}}'
+        ], word
+        # As the message says: the same metric selected by __name__ compiles.
+        fixed = write_spec(tmp_path / f"{word}-fixed", path.read_text().replace(f"'{word}{{", f"'{{__name__=\"{word}\", "))
+        assert diagnostics_of([fixed]) == [], word
