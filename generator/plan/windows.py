@@ -36,7 +36,10 @@ COUNTER_WINDOWS = frozenset({BASE_WINDOW, FAST_WINDOW})
 
 # Group evaluation intervals, chosen from what each group's windows need.  Every
 # group that feeds instant queries stays well inside Prometheus' 5m lookback.
-SHORT_INTERVAL = 30  # raw 5m rates and the 5m ratio: the fast page tier's short window
+# The raw 5m rates and the 5m ratio.  Every 1m, not 30s: they are per-SLO rules, the cost
+# that grows with the SLO count, and the fast page still fires within about a minute of a
+# full outage, as its 1h window (read from the counters every 30s) is the later of its two.
+SHORT_INTERVAL = 60
 MID_INTERVAL = 60  # windows above 5m and below 1d, summed from the base rates
 # Windows of 1d and more, metadata, budget policy: their inputs change hourly.  3m
 # keeps 2m of the 5m lookback as margin for a late evaluation.
@@ -46,6 +49,19 @@ HOURLY_INTERVAL = HOUR  # hourly sums, read only through range functions
 # late that group's first evaluation after a restart (up to its interval), plus the downtime.
 HISTORY_READ = DAY
 ALERT_INTERVAL = 30  # the 1h ratio from the counters, then the alerts reading it
+
+
+def slow_alert(tiers: tuple[BurnRateTier, ...]) -> bool:
+    """Whether an alert is evaluated with the windows of 1d and more (every LONG_INTERVAL)
+    rather than every ALERT_INTERVAL: all its long windows are summed from hourly points,
+    which change once an hour, so 30s evaluations would re-read the same values."""
+    return all(tier.long_window >= HOURLY_FROM for tier in tiers)
+
+
+def _alert_lag(tier: BurnRateTier) -> int:
+    # A tier with a long window of 1d or more may share an alert with faster tiers (then it
+    # is evaluated every 30s); the worst case is its own group's interval.
+    return LONG_INTERVAL if tier.long_window >= HOURLY_FROM else ALERT_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -214,7 +230,7 @@ def detection_time(
         else:  # summed in its group from what the 30s group recorded
             lag = SHORT_INTERVAL + interval_of(window) + (HOURLY_INTERVAL if source == "hourly" else 0)
         worst = max(worst, reach + lag)
-    return worst + ALERT_INTERVAL
+    return worst + _alert_lag(tier)
 
 
 def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
@@ -235,7 +251,7 @@ def reset_time(
     fall = window_reach_time(tier.short_window, 1 - threshold / error_rate, counters)
     raw = source_of(tier.short_window, counters) == "raw"
     lag = 0 if raw and tier.short_window != BASE_WINDOW else interval_of(tier.short_window)
-    return fall + lag + ALERT_INTERVAL
+    return fall + lag + _alert_lag(tier)
 
 
 # promtool (2.42 and 3.16 alike) ignores each group's `interval:` and evaluates every group

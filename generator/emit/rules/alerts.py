@@ -16,7 +16,7 @@ from typing import Sequence
 from slogen.emit.rules.recording import Rule, Scope, burn_expr, events_count, gate, split_by
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
-from slogen.plan.windows import BurnRateTier
+from slogen.plan.windows import BurnRateTier, slow_alert
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, human, percent_text
 from slogen.spec.promql import escape_string, name_text, names_text
@@ -171,9 +171,10 @@ def distinct(rules: list[Rule]) -> list[Rule]:
     return out
 
 
-def alert_rules(scope: Scope) -> list[Rule]:
-    """One alert rule per alert name, severity labels, `for` and annotation keys, for every SLO sharing them."""
-    found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities]
+def alert_rules(scope: Scope, slow: bool = False) -> list[Rule]:
+    """One alert rule per alert name, severity labels, `for` and annotation keys, for every SLO
+    sharing them: the alerts of windows of 1d and more only (`slow`), or every other one."""
+    found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities if slow_alert(sev.tiers) == slow]
     classes = split_by(
         found, lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2]), item[0].alert_templates)
     )

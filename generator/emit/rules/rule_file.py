@@ -76,8 +76,9 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     # Calendar SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
     ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan), _no_shared),
     # Policy state and the exhausted alert right after the remaining budget they read,
-    # in the same evaluation: their input changes no more often than this group runs.
-    ("sli-long", LONG_INTERVAL, lambda plan: constant_rules(plan) + worst_window_rules(plan, LONG_INTERVAL), lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope)),
+    # in the same evaluation: their input changes no more often than this group runs; so
+    # do the burn alerts whose long windows are all of 1d or more (the default tickets).
+    ("sli-long", LONG_INTERVAL, lambda plan: constant_rules(plan) + worst_window_rules(plan, LONG_INTERVAL), lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope) + alert_rules(scope, slow=True)),
     # The fast page tier's 1h window, read from the counters in the evaluation of the alerts
     # that read it: no group between a full outage and its page.
     ("alerts", ALERT_INTERVAL, fast_rules, lambda scope: alert_rules(scope) + no_data_alert_rules(scope)),
