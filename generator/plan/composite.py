@@ -13,7 +13,7 @@ window, budget, alert, dashboard and report row derives from them as for any SLO
   its longer windows are the max of the members' own window ratios (emit/rules/composite_rules.py).
 
 The members' series are read as recorded at the composite's evaluation: a member recorded
-in another rule group (another service's file) may be one evaluation interval (30s) older.
+in another rule group (another service's file) may be one evaluation interval (1m) older.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from slogen.plan import names
 from slogen.plan.calendar_periods import DAY, WEEK, Expr, ZoneRule, func, num, offset_expr, time_expr, zone_problem, zone_rule
 from slogen.plan.sli import BaseRates
-from slogen.plan.windows import BASE_WINDOW
+from slogen.plan.windows import BASE_WINDOW, SHORT_INTERVAL
 from slogen.spec.durations import format_duration
 from slogen.spec.errors import Problem
 from slogen.spec.exclusions import WEEKDAYS, Exclusion
@@ -30,7 +30,7 @@ from slogen.spec.promql import names_text, user_query
 ABSENT = 2
 GOOD = 1
 # The step of a signal's tail subquery where it is read without its record (reports): the base rates' interval.
-SIGNAL_STEP = "30s"
+SIGNAL_STEP = format_duration(SHORT_INTERVAL)
 # 1970-01-05 00:00 UTC was a Monday.
 _MONDAY = 4 * DAY
 
@@ -123,7 +123,7 @@ def compact_offset(rule: ZoneRule, t: Expr) -> Expr | None:
     On that clock one `month + (day reached)` counts both transitions: it lies between
     them when it is in lo+1..hi (lo, hi: their months), i.e. |2m' - (lo + hi + 1)| < hi - lo;
     December (12 or 13) and January (1 or 2) fall outside on either hemisphere.  The state
-    rule runs every 30s and each PromQL node costs alike (#28 item 7); calendar SLOs keep
+    rule runs every 1m and each PromQL node costs alike (#28 item 7); calendar SLOs keep
     offset_expr, byte for byte.  Tested equal to offset_expr for every zone it applies to.
     """
     if rule.dst is None or rule.start is None or rule.end is None:

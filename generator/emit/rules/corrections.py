@@ -9,7 +9,7 @@ D seconds ending at E, is a constant once E has passed:
 
 in the hourly series' units (each hourly point is the average rate of an hour).  The
 hourly group records it (`amount_rules`), once E has passed, one series per one-off:
-read every 3m by every long window, it would cost each of them D / 30s samples.  Each
+read every 3m by every long window, it would cost each of them D / 1m samples.  Each
 window of a day or more then adds, to the hourly points it sums, minus each amount times
 the share of the exclusion still inside the window: 1 while the window holds all of it,
 falling linearly to 0 as the window's start passes through it.  The amounts join the

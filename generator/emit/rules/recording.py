@@ -2,7 +2,7 @@
 
 Per service, five groups (empty ones are left out; calendar SLOs add two, see calendar.py):
 
-* ``sli-short`` (30s): 5m base rates of errors and events read from the user's
+* ``sli-short`` (1m): 5m base rates of errors and events read from the user's
   counters (per SLO), and the 5m error ratio (the fast page tier's short window);
 * ``sli-mid`` (1m): the current burn rate and windows above 5m and below 1d, summed
   from the base rates;
@@ -14,7 +14,8 @@ Per service, five groups (empty ones are left out; calendar SLOs add two, see ca
   history covers: remaining_expr), and the budget policy (policy.py);
 * ``alerts`` (30s): the 1h error ratio read from the user's counters (per SLO: the fast
   page tier's long window, fresh for the alerts after it), then the burn-rate alerts
-  (alerts.py).  Last, so promtool's ticks (every group, in file order) give the alerts
+  (alerts.py) that have a window under 1d (the 1d+ ones, the default tickets, run in
+  sli-long after the windows they read).  Last, so promtool's ticks (every group, in file order) give the alerts
   every window of the same tick.
 
 Every rule evaluation costs Prometheus a fixed amount (an appender and a commit per

@@ -1,7 +1,7 @@
 """A service's rules split across clusters: leaf rules for each cluster's Prometheus, global
 rules for the global ruler (Thanos, Mimir, Cortex). Pure.
 
-    leaf (every cluster, 30s)        slo_leaf:sli_events:rate5m, slo_leaf:sli_errors:rate5m    raw series, 5m
+    leaf (every cluster, 1m)         slo_leaf:sli_events:rate5m, slo_leaf:sli_errors:rate5m    raw series, 5m
                                      slo_leaf:sli_events:rate1h, slo_leaf:sli_errors:rate1h    raw series, 1h (fast page)
     global (the unsplit groups)      slo:sli_events:rate5m = sum by (grouping) (slo_leaf:...rate5m)
                                      slo:sli_error:ratio_rate1h = sum(errors 1h) / sum(events 1h)
@@ -136,7 +136,7 @@ def incomplete_rule(service: str, plans: Sequence[SLOPlan], cluster: str) -> Rul
 
 
 def leaf_groups(service: str, plans: Sequence[SLOPlan], slis: Mapping[str, SLI], cluster: str) -> tuple[Group, ...]:
-    """The leaf file's one group: every SLO's raw reads, every 30s."""
+    """The leaf file's one group: every SLO's raw reads, every 1m."""
     rules = tuple(rule for plan in plans for rule in leaf_rules(plan, slis[plan.name], cluster))
     return (Group(names.group_name(service, LEAF_PART), SHORT_INTERVAL, rules),) if rules else ()
 

@@ -11,7 +11,7 @@ groups by default (`ruler_max_rules_per_rule_group`, `ruler_max_rule_groups_per_
 `--mimir-max-rules-per-group` and `--mimir-max-groups` follow a tenant's own limits).
 A larger group is cut into parts `<name>-part<N>` of consecutive rules at the same
 interval. A ruler evaluates each group on its own schedule, so a rule reading a series
-recorded by an earlier part sees it up to one interval old (30s for the 5m ratio);
+recorded by an earlier part sees it up to one interval old (1m for the 5m ratio);
 the file says which parts read which, and how old their input can be. Cortex's
 defaults are unlimited, so its files are never cut.
 """
