@@ -40,7 +40,7 @@ COUNTER_WINDOWS = frozenset({BASE_WINDOW, FAST_WINDOW})
 # that grows with the SLO count, and the fast page still fires within about a minute of a
 # full outage, as its 1h window (read from the counters every 30s) is the later of its two.
 SHORT_INTERVAL = 60
-MID_INTERVAL = 60  # windows above 5m and below 1d, summed from the base rates
+MID_INTERVAL = 120  # windows above 5m and below 1d, summed from the base rates (the 5m rates behind them spread a step over 5m)
 # Windows of 1d and more, metadata, budget policy: their inputs change hourly.  3m
 # keeps 2m of the 5m lookback as margin for a late evaluation.
 LONG_INTERVAL = 180

@@ -88,15 +88,15 @@ def test_slogen_detection_includes_smear_and_intervals():
     budget = Decimal("0.001")
     page_fast = detection_time(TIERS[0], PERIOD_30D, budget, 1.0)
     # The 1h window is read from the counters in the alerts' own group: it reaches 1.44%
-    # after 51.84 s, then waits for that 30s group (the 5m ratio, from the 30s base-rate
-    # group, crossed within a second).
-    assert page_fast == pytest.approx(51.84 + 30)
+    # after 51.84 s.  The 5m ratio crosses after 4.32 s but is recorded by the 1m base-rate
+    # group, at worst 60 s later: that leg is the later one, then the 30s alert group.
+    assert page_fast == pytest.approx(max(51.84, 4.32 + 60) + 30)
     assert page_fast < 2 * 60
     # An SLI that cannot be read over 1h (a query without {{window}}) sums it from 5m rates:
-    # it reaches 1.44% after sqrt(2*300*51.84) s, then waits for its 1m group, the 30s
+    # it reaches 1.44% after sqrt(2*300*51.84) s, then waits for its 2m group, the 1m
     # base-rate group and the 30s alert group.
     summed = detection_time(TIERS[0], PERIOD_30D, budget, 1.0, frozenset({300}))
-    assert summed == pytest.approx(math.sqrt(2 * 300 * 51.84) + 60 + 30 + 30)
+    assert summed == pytest.approx(math.sqrt(2 * 300 * 51.84) + 120 + 60 + 30)
     ticket_fast = detection_time(TIERS[2], PERIOD_30D, budget, 1.0)
     # 1d windows are summed from hourly points: up to an hour later than the smear alone.
     assert HOUR < ticket_fast < 2 * HOUR
@@ -136,11 +136,12 @@ def test_humanize_duration():
 def test_reset_time_follows_the_short_window():
     budget = Decimal("0.001")
     page_fast, page_slow = DEFAULT_TIERS["page"]
-    # Workbook: 5m x (1 - 14.4 x 0.1%) = 4.93 min; the raw 5m window adds only intervals.
-    assert reset_time(page_fast, PERIOD_30D, budget, 1.0) == pytest.approx(300 * (1 - 0.0144) + 60)
+    # Workbook: 5m x (1 - 14.4 x 0.1%) = 4.93 min; the raw 5m window adds only intervals
+    # (the 1m base-rate group, the 30s alert group).
+    assert reset_time(page_fast, PERIOD_30D, budget, 1.0) == pytest.approx(300 * (1 - 0.0144) + 60 + 30)
     # The 30m short window is summed from 5m rates: half the 5m ramp later on average,
-    # and recorded every 1m.
-    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 90)
+    # and recorded every 2m.
+    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 120 + 30)
     assert reset_time(page_fast, PERIOD_30D, budget, 0.01) == 0.0
 
 

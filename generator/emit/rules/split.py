@@ -1,7 +1,7 @@
 """A service's rules split across clusters: leaf rules for each cluster's Prometheus, global
 rules for the global ruler (Thanos, Mimir, Cortex). Pure.
 
-    leaf (every cluster, 1m)         slo_leaf:sli_events:rate5m, slo_leaf:sli_errors:rate5m    raw series, 5m
+    leaf (every cluster, 30s)        slo_leaf:sli_events:rate5m, slo_leaf:sli_errors:rate5m    raw series, 5m
                                      slo_leaf:sli_events:rate1h, slo_leaf:sli_errors:rate1h    raw series, 1h (fast page)
     global (the unsplit groups)      slo:sli_events:rate5m = sum by (grouping) (slo_leaf:...rate5m)
                                      slo:sli_error:ratio_rate1h = sum(errors 1h) / sum(events 1h)
@@ -28,7 +28,7 @@ from slogen.emit.rules.rule_file import PARTS, build_groups
 from slogen.plan import names
 from slogen.plan.sli import leaf_rates
 from slogen.plan.slo import SLOPlan
-from slogen.plan.windows import ALERT_INTERVAL, BASE_WINDOW, FAST_WINDOW, SHORT_INTERVAL
+from slogen.plan.windows import ALERT_INTERVAL, BASE_WINDOW, FAST_WINDOW
 from slogen.spec.durations import format_duration
 from slogen.spec.model import SLI
 from slogen.spec.promql import escape_string, name_text, names_text
@@ -136,9 +136,11 @@ def incomplete_rule(service: str, plans: Sequence[SLOPlan], cluster: str) -> Rul
 
 
 def leaf_groups(service: str, plans: Sequence[SLOPlan], slis: Mapping[str, SLI], cluster: str) -> tuple[Group, ...]:
-    """The leaf file's one group: every SLO's raw reads, every 1m."""
+    """The leaf file's one group: every SLO's raw reads, every 30s."""
     rules = tuple(rule for plan in plans for rule in leaf_rules(plan, slis[plan.name], cluster))
-    return (Group(names.group_name(service, LEAF_PART), SHORT_INTERVAL, rules),) if rules else ()
+    # 30s, as the unsplit fast page's 1h window: the leaf also records the 1h rates that
+    # window is summed from, and remote write already adds its own delay to the page.
+    return (Group(names.group_name(service, LEAF_PART), ALERT_INTERVAL, rules),) if rules else ()
 
 
 def global_groups(service: str, plans: Sequence[SLOPlan], cluster: str) -> tuple[Group, ...]:
