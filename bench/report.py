@@ -245,7 +245,7 @@ def main() -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Reproduce with `make bench` (the compile rounds, then about 40 minutes of evaluation benchmark on a quiet machine, 7 of "
+        "Reproduce with `make bench` (the compile rounds, then about 30 minutes of evaluation benchmark, 7 of "
         "them sampling, then about 12 minutes of alert-quality corpus; not part of `make test`, which runs a small smoke run of each). "
         f"Measured {when} on {platform.node() or 'this machine'}: {compiled['cpu_count']} CPUs, Python {platform.python_version()}. "
         "Raw numbers: [`benchmarks.json`](benchmarks.json).",

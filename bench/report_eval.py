@@ -76,7 +76,7 @@ def targets_table(e: dict) -> list[str]:
     for case in e["cases"].values():
         s, floor, v = case["tools"]["slogen"], case["tools"]["floor"], case["verdict"]
         peer = f"{v['cheaper_peer']} {v['cheaper_peer_cpu_s_per_hour_per_slo']:.3f}" if v["cheaper_peer"] else ""
-        ratio = f"**{v['over_cheaper_peer']:.2f}**" if v["over_cheaper_peer"] is not None else ""
+        ratio = f"**{v['over_cheaper_peer']:.3f}**" if v["over_cheaper_peer"] is not None else ""
         worst = v["period_sli_worst"]
         over_floor = "" if v["over_floor"] is None else f"**{v['over_floor']:.1f}**"
         lines.append(
