@@ -82,8 +82,10 @@ test: $(STAMP) promtool chromium $(GRAFANA_SCHEMA) engines
 test-fast: $(STAMP) promtool engines
 	$(PY) -m pytest -q --fast -n $(PYTEST_WORKERS) --dist loadfile
 
-# Benchmarks (the compile rounds, then about 30 minutes): compile throughput at 10,000 SLOs, rule evaluation
-# cost in a real Prometheus against Sloth's and Pyrra's rule shapes, the alerts' detection and reset times on an
+# Benchmarks (the compile rounds, then more than an hour): compile throughput at 10,000 SLOs, rule evaluation
+# cost in a real Prometheus against Sloth's and Pyrra's rule shapes and the base rates' floor, in the default layout
+# and under --share-rules global (about 30 minutes, 7 of them sampling; to rewrite section 2 alone from its JSON:
+# `python -m bench.report --eval-only build/bench-eval.json --md docs/benchmarks.md`), the alerts' detection and reset times on an
 # incident corpus against the SRE workbook's ideal -> docs/benchmarks.md, the generated tests' promtool time
 # per SLO for services of 1, 10 and 50 SLOs (printed, build/bench-tests.json), and what three exclusions cost
 # one SLO against the same SLO without (printed, build/bench-exclusions.json), and what calendar windows,

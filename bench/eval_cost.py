@@ -1,11 +1,15 @@
-"""Rule evaluation cost and exactness in a real Prometheus: slogen vs Sloth's and Pyrra's shapes.
+"""Rule evaluation cost and exactness in a real Prometheus: slogen against Sloth's and Pyrra's shapes and the floor.
 
-One run, in a temp dir:
+One run, in a temp dir, every rule set side by side in one Prometheus (bench/eval_sets.py
+builds them): per fan-out (1 and 10 raw series per SLI counter) and service size (1, 4 and
+10 SLOs), slogen's default layout (`--share-rules service`) and `--share-rules global`
+(several services sharing one file), each with its floor (slogen's two 5m base rates
+alone); Sloth and Pyrra at 4 SLOs.
 
 1. 30 days (+5h for the first windows) of counter and histogram history, one sample a
-   minute, for one service per case (1 and 10 raw series per SLI counter) with several
-   ratio and latency SLOs (a service rarely has just one), written as OpenMetrics and imported with `promtool tsdb create-blocks-from
-   openmetrics`; diurnal traffic with a one-hour outage in the quiet hour (bench/traffic.py).
+   minute, every SLO of a shape on its own series, written as OpenMetrics and imported
+   with `promtool tsdb create-blocks-from openmetrics`; diurnal traffic with a one-hour
+   outage in the quiet hour (bench/traffic.py).
 2. Prometheus (127.0.0.1, free port, temp storage) scrapes a local endpoint that
    continues the same counters, so windows ending now hold data.
 3. Recorded series that long windows read are backfilled honestly with `promtool tsdb
@@ -13,12 +17,13 @@ One run, in a temp dir:
    its hourly points, then the history count read from them (so the budget covers the
    whole window, as after 30 days of running), Sloth's 5m ratios (its 30d SLI averages
    them).  Pyrra reads raw series only.
-4. All three rule sets are loaded side by side at their native intervals; every
-   group's evaluation time is sampled from /api/v1/rules for a few minutes (each tool
-   keeps its native group structure: slogen's groups hold a service's SLOs, Sloth's
-   and Pyrra's one SLO each); every rule
-   expression is run once more with `stats=all` for samples touched and series out;
-   each tool's period SLI is compared with the exact value from the traffic integrals.
+4. Every rule set is loaded at its native intervals; after the load settles, every
+   group's evaluation time is sampled from /api/v1/rules for a few minutes, the load
+   average read at every poll (each tool keeps its native group structure: slogen's
+   groups hold a service's SLOs or, global, every service's; Sloth's and Pyrra's one
+   SLO each); every rule expression is run again with `stats=all`, all sets in turn,
+   for samples touched and series out; each tool's period SLI is compared with the
+   exact value from the traffic integrals.
 
     python -m bench.eval_cost --json out.json
 """
@@ -35,55 +40,26 @@ import statistics
 import subprocess
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
-import yaml
-from slogen.build.options import BuildOptions
-from slogen.build.pipeline import build_tree
 from slogen.emit.text.documents import render_yaml
-from slogen.plan.names import PERIOD_HISTORY
 
+from .eval_sets import COMPARE_SIZE, RULE_SETS, SHARES, SIZES, backfill_stages, cases, rule_sets, slogen_sets
+from .eval_sets import compile_slogen  # noqa: F401  (alert_quality.py compiles through it)
 from .exposition_server import ExpositionServer
-from .load import busy, cpus, load_now
+from .load import busy, cpus, load_now, settle
 from .prometheus import Prometheus, running
 from .shapes import BenchSLO, pyrra_groups, sloth_groups
-from .traffic import DAY, quiet_hour_outage, series_of
+from .traffic import DAY, series_of
 
 STEP = 60  # seconds between samples, history and live scrape alike
-RATIO_METRIC = "bench_requests"
-LATENCY_METRIC = "bench_request_duration_seconds"
-OBJECTIVE = "99.9"
-TOOLS = ("slogen", "sloth", "pyrra")
-KINDS = (("ratio", RATIO_METRIC), ("latency", LATENCY_METRIC))
+TOOLS = RULE_SETS
+# slogen's cost per SLO over the cheaper of Sloth and Pyrra (issue #27), by layout.
+TARGETS = {"service": 0.2, "global": 0.12}
+EXACT_TARGET = 0.001  # the period SLI within 0.1% of exact
 
 
-# ---- the SLOs and their traffic -------------------------------------------------------
-
-SIZES = (1, 4, 10)  # SLOs per service
-COMPARE_SIZE = 4  # Sloth and Pyrra (whose cost per SLO does not depend on it) run at this size only
-
-
-def cases(replicas: tuple[int, ...], now: float, sizes: tuple[int, ...] = SIZES, compare: int = COMPARE_SIZE) -> list[dict]:
-    """Per replica count and service size n: a service with n SLOs, ratio and latency in turn,
-    each on its own series (`slo` label).  Services of the same replica count read the
-    same series (the first n of them), so the history does not grow with the sizes."""
-    out = []
-    for r in replicas:
-        sources = []
-        for index in range(max(sizes)):
-            kind, metric = KINDS[index % 2]
-            traffic = quiet_hour_outage(now, days_ago=3, mean_rate=50.0, error_ratio=0.001, outage_ratio=0.5)
-            sources.append((kind, metric, (("job", f"cost-r{r}"), ("slo", f"s{index}")), traffic))
-        for n in sizes:
-            service = f"cost-r{r}-n{n}"
-            slos = []
-            for index, (kind, metric, matchers, traffic) in enumerate(sources[:n]):
-                name = f"{kind}-{index // 2 + 1}"
-                slos.append((BenchSLO(service, name, kind, matchers, OBJECTIVE, metric=metric), traffic))
-            out.append({"replicas": r, "size": n, "service": service, "slos": slos, "compare": n == compare})
-    return out
-
+# ---- the series ------------------------------------------------------------------------
 
 def _unique_series(all_cases: list[dict]):
     """(series text, a, b, replicas, traffic) of every raw series, each once."""
@@ -153,127 +129,6 @@ def exposition(all_cases: list[dict]) -> str:
     )
 
 
-# ---- the three rule sets ---------------------------------------------------------------
-
-def exclusions_text(service: str, now: float) -> str:
-    """Three exclusions, one of each kind (#28): a one-off a day ago (inside any history the
-    bench writes, so the long windows' corrections read it), a weekly window in a zone with
-    DST, and a signal gauge."""
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - DAY))
-    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - DAY + 2 * 3600))
-    return (f"exclusions:\n  - reason: upgrade\n    from: {start}\n    to: {end}\n"
-            "  - reason: weekly\n    every: {weekday: sunday, at: \"02:00\", for: 2h, time_zone: Europe/Berlin}\n"
-            f"  - reason: deploys\n    when: maintenance_mode{{service=\"{service}\"}} == 1\n")
-
-
-def slogen_spec(case: dict, exclusions: bool = False) -> str:
-    """slogen's spec for a case's SLOs (with `exclusions`, three for every SLO of the service)."""
-    sel = lambda slo: ", ".join(f'{k}="{v}"' for k, v in slo.matchers)  # noqa: E731
-    text = f"service: {case['service']}\n" + (exclusions_text(case["service"], time.time()) if exclusions else "") + "slos:\n"
-    for slo, _ in case["slos"]:
-        text += f"  - name: {slo.name}\n    objective: {OBJECTIVE}\n    window: 30d\n    sli:\n"
-        if slo.kind == "ratio":
-            text += (f"      ratio:\n        errors: {slo.metric}_total{{{sel(slo)}, code=~\"5..\"}}\n"
-                     f"        total: {slo.metric}_total{{{sel(slo)}}}\n")
-        else:
-            text += f"      latency:\n        histogram: {slo.metric}{{{sel(slo)}}}\n        threshold: {slo.threshold}\n"
-    return text
-
-
-def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]]:
-    """slogen's rule groups per service ({service: spec text}), compiled by the slogen of this checkout, now."""
-    folder = workdir / "slogen-specs"
-    folder.mkdir(parents=True, exist_ok=True)
-    for service, text in specs.items():
-        (folder / f"{service}.yaml").write_text(text)
-    tree, problems = build_tree([folder])
-    if problems:
-        raise RuntimeError(f"slogen rejected the bench specs: {problems}")
-    files = tree.files
-    return {service: yaml.safe_load(files[f"rules/{service}.yml"])["groups"] for service in specs}
-
-
-def slogen_groups(all_cases: list[dict], workdir: Path, exclusions: bool = False) -> dict[str, list[dict]]:
-    """slogen's rule groups per service, compiled by slogen itself."""
-    return compile_slogen({case["service"]: slogen_spec(case, exclusions) for case in all_cases}, workdir)
-
-
-def rule_counts(sizes: tuple[int, ...] = SIZES, services: int = 10) -> dict:
-    """Rules and rule evaluations per SLO and hour (native intervals) of the bench's SLOs, with
-    the shared rules per service and, for `services` services of each size, shared across them
-    (`--share-rules global`): what sharing saves, counted from the rule files slogen writes."""
-    out: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            all_cases = []
-            for index in range(services):
-                for case in cases((1,), 0.0, (n,)):
-                    service = f"{case['service']}-{index}"
-                    slos = [(replace(slo, service=service), traffic) for slo, traffic in case["slos"]]
-                    all_cases.append({**case, "service": service, "slos": slos})
-            specs = Path(tmp) / f"n{n}"
-            specs.mkdir()
-            for case in all_cases:
-                (specs / f"{case['service']}.yaml").write_text(slogen_spec(case))
-            row = {}
-            for share in ("service", "global"):
-                tree, problems = build_tree([specs], BuildOptions(share_rules=share))
-                assert not problems, problems
-                groups = [g for rel, text in tree.files.items() if rel.startswith("rules/") for g in yaml.safe_load(text)["groups"]]
-                slos = services * n
-                row[share] = {
-                    "rules_per_slo": sum(len(g["rules"]) for g in groups) / slos,
-                    "rule_evaluations_per_hour_per_slo": sum(len(g["rules"]) * 3600 / _interval_s(g["interval"]) for g in groups) / slos,
-                }
-            out[f"n{n}"] = row
-    return out
-
-
-def _inline_events(groups: list[dict]) -> list[dict]:
-    """slogen's base-rate rules for backfilling: the errors rule reads the recorded events
-    rate, which does not exist yet in history, so it gets the events expression inlined."""
-    short = next(g for g in groups if g["name"].endswith("-sli-short"))
-    # An SLO's exclusion state (#28) gates both rates: inlined the same way.
-    states = {r["labels"]["slo_id"]: r["expr"] for r in short["rules"] if r.get("record") == "slo:exclusion:state"}
-
-    def inline_state(rule: dict) -> dict:
-        sid = rule["labels"]["slo_id"]
-        ref = f'slo:exclusion:state{{slo_id="{sid}"}}'
-        return {**rule, "expr": rule["expr"].replace(ref, f"({states[sid]})")} if sid in states else rule
-
-    events = {r["labels"]["slo_id"]: inline_state(r)["expr"] for r in short["rules"] if r.get("record") == "slo:sli_events:rate5m"}
-    out = []
-    for rule in short["rules"]:
-        if rule.get("record") == "slo:sli_events:rate5m":
-            out.append(inline_state(rule))
-        elif rule.get("record") == "slo:sli_errors:rate5m":
-            sid = rule["labels"]["slo_id"]
-            ref = f'slo:sli_events:rate5m{{slo_id="{sid}"}}'
-            out.append(inline_state({**rule, "expr": rule["expr"].replace(ref, f"({events[sid]})")}))
-    return out
-
-
-def _with_labels(expr: str, labels: dict[str, str]) -> str:
-    """`expr` with a recording rule's static labels set by label_replace, as the rule would set them."""
-    for key, value in sorted(labels.items()):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
-        expr = f'label_replace({expr}, "{key}", "{escaped}", "", "")'
-    return expr
-
-
-def merged_for_backfill(rules: list[dict]) -> list[dict]:
-    """One rule per recorded name, joining every SLO's own expression (labels set inline) with `or`.
-
-    promtool 2.42 writes one block per rule and 2h of history, so 30 days of 24 rules are
-    8,928 blocks that Prometheus then has to open and compact (several minutes); merged,
-    the same series with the same values come from a few rules.
-    """
-    merged: dict[str, list[str]] = {}
-    for rule in rules:
-        merged.setdefault(rule["record"], []).append(_with_labels(f"({rule['expr']})", rule.get("labels", {})))
-    return [{"record": name, "expr": "\nor\n".join(parts)} for name, parts in merged.items()]
-
-
 def _rule_file(groups: list[dict]) -> str:
     return render_yaml({"groups": groups})
 
@@ -322,11 +177,13 @@ def _interval_s(text: str) -> float:
     return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([hms])", text))
 
 
-def sample_group_times(prom: Prometheus, seconds: float, poll: float = 5.0) -> dict[str, list[float]]:
-    """Evaluation durations of every group, one per distinct evaluation seen."""
+def sample_group_times(prom: Prometheus, seconds: float, poll: float = 5.0, loads: list[float] | None = None) -> dict[str, list[float]]:
+    """Evaluation durations of every group, one per distinct evaluation seen (`loads`: the 1-minute load at every poll)."""
     seen: dict[str, dict[str, float]] = {}
     deadline = time.monotonic() + seconds
     while True:
+        if loads is not None:
+            loads.append(load_now())
         for group in prom.rule_groups():
             if group.get("lastEvaluation", "").startswith("0001"):
                 continue
@@ -463,95 +320,130 @@ def _value_of(result: list[dict], slo: BenchSLO) -> float:
     return float(mine[0]["value"][1]) if mine else float("nan")
 
 
-def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, sizes: tuple[int, ...] = SIZES, exclusions: bool = False) -> dict:
+def _load_point(label: str) -> dict:
+    one, five, fifteen = os.getloadavg()
+    return {"at": label, "load1": one, "load5": five, "load15": fifteen}
+
+
+def _history_and_backfill(work: Path, prom: Prometheus, all_cases: list[dict], history_start: float, now0: float,
+                          days: float, timings: dict) -> None:
+    """Backfill the recorded series long windows read, from just after the history's first windows to now."""
+    base, points, history, interval = backfill_stages(all_cases)
+    first = now0 - days * DAY - 4 * 3600
+    timings["backfill_base_s"] = backfill_rules(prom, [{"name": "backfill-base", "rules": base}], first, time.time() - 60, work, "backfill1")
+    # The hourly points are averages of the base rates just backfilled: they must be readable first.
+    wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
+    # Start on a 2h block boundary: promtool 2.42 aligns a group's first evaluation to its
+    # interval's offset and stops at the first block that ends before it, so an unaligned
+    # start with a 1h interval can silently backfill nothing.
+    hourly_start = math.ceil((first + 3600) / 7200) * 7200
+    hourly = [{"name": "backfill-hourly", "interval": interval, "rules": points}]
+    timings["backfill_hourly_s"] = backfill_rules(prom, hourly, hourly_start, time.time() - 60, work, "backfill2")
+    if history:
+        # The history count reads the hourly points; the last is at most an hour before the backfill's end.
+        wait_for_history(prom, "count(last_over_time(slo:sli_events:rate1h[2h]))", time.time() - 60)
+        counts = [{"name": "backfill-history", "interval": interval, "rules": history}]
+        timings["backfill_history_s"] = backfill_rules(prom, counts, hourly_start, time.time() - 60, work, "backfill3")
+
+
+def _period_sli(prom: Prometheus, tool: str, case: dict, groups: list[dict], at: float, history_start: float) -> dict:
+    out = {}
+    for slo, traffic in case["slos"]:
+        got = _value_of(prom.query(period_sli_exprs(tool, slo, groups), at)["result"], slo)
+        exact = traffic.exact_error_ratio(max(at - 30 * DAY, history_start), at)
+        out[slo.id] = {"kind": slo.kind, "value": got, "exact": exact, "relative_error": (got - exact) / exact}
+    return out
+
+
+def verdicts(results: dict, is_busy: bool) -> None:
+    """Per shape, into its result: slogen over the cheaper peer at its fan-out and over its floor, the target, met or not."""
+    for case in results.values():
+        tools = case["tools"]
+        slogen, floor = tools["slogen"]["cpu_s_per_hour_per_slo"], tools["floor"]["cpu_s_per_hour_per_slo"]
+        peers = next((c["tools"] for c in results.values() if c["replicas"] == case["replicas"] and "sloth" in c["tools"]), {})
+        cheaper = min((peers[t]["cpu_s_per_hour_per_slo"], t) for t in ("sloth", "pyrra")) if peers else None
+        target = TARGETS[case["share"]]
+        ratio = slogen / cheaper[0] if cheaper else None
+        worst = max((abs(v["relative_error"]) for v in tools["slogen"]["period_sli"].values()), default=float("nan"))
+        case["verdict"] = {
+            "cheaper_peer": cheaper[1] if cheaper else None, "cheaper_peer_cpu_s_per_hour_per_slo": cheaper[0] if cheaper else None,
+            "over_cheaper_peer": ratio, "target": target, "over_floor": slogen / floor if floor else None,
+            "floor_cpu_s_per_hour_per_slo": floor, "period_sli_worst": worst,
+            "exact": worst <= EXACT_TARGET,
+            # A busy machine's figures decide nothing: "busy", not met or missed.
+            "met": "busy" if is_busy else (None if ratio is None else ratio <= target),
+        }
+
+
+def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float = 420, sizes: tuple[int, ...] = SIZES,
+        exclusions: bool = False, shares: tuple[str, ...] = SHARES) -> dict:
     """The whole benchmark; returns raw and summarised numbers."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-eval-"))
     timings: dict[str, float] = {}
+    loads = [_load_point("start")]
     server = None
     prom = None
     try:
         now0 = math.floor(time.time() / STEP) * STEP
         # Hours before the period: the first hourly points and the 5m rates they average need them.
         history_start = now0 - days * DAY - 5 * 3600
-        all_cases = cases(replicas, now0, sizes)
-        compared = [case for case in all_cases if case["compare"]]
+        all_cases = cases(replicas, now0, sizes, shares=shares)
+        slogen_sets(all_cases, work, exclusions)
+        sets = {case["key"]: rule_sets(case) for case in all_cases}
         began = time.perf_counter()
         samples = import_history(work, all_cases, history_start, now0)
         timings["history_s"] = time.perf_counter() - began
+        loads.append(_load_point("history imported"))
 
         server = ExpositionServer(lambda: exposition(all_cases))
         prom = Prometheus(work, server.target, scrape_interval=f"{STEP}s")
-
-        slogen = slogen_groups(all_cases, work, exclusions)
-        sloth = {case["service"]: [g for slo, _ in case["slos"] for g in sloth_groups(slo)] for case in compared}
-        pyrra = {case["service"]: [g for slo, _ in case["slos"] for g in pyrra_groups(slo)] for case in compared}
-        tools = {"slogen": slogen, "sloth": sloth, "pyrra": pyrra}
-
         with running(prom):
-            # Backfill from just after the history's first windows to now.
-            first = now0 - days * DAY - 4 * 3600
-            stage1 = [{"name": "backfill-base", "rules": merged_for_backfill(
-                [r for c in all_cases for r in _inline_events(slogen[c["service"]])]
-                + [sloth_groups(slo)[0]["rules"][0] for c in compared for slo, _ in c["slos"]])}]
-            timings["backfill_base_s"] = backfill_rules(prom, stage1, first, time.time() - 60, work, "backfill1")
-            # The hourly points are averages of the base rates just backfilled: they must be readable first.
-            wait_for_history(prom, "count(slo:sli_events:rate5m)", first + 2 * 3600)
-            hourly_groups = [g for c in all_cases for g in slogen[c["service"]] if g["name"].endswith("-sli-hourly")]
-            merged = merged_for_backfill([r for g in hourly_groups for r in g["rules"]])
-            # The history count reads the hourly points: backfilled once they are readable.
-            points = [r for r in merged if r["record"] != PERIOD_HISTORY]
-            history = [r for r in merged if r["record"] == PERIOD_HISTORY]
-            hourly = [{"name": "backfill-hourly", "interval": hourly_groups[0]["interval"], "rules": points}]
-            # Start on a 2h block boundary: promtool 2.42 aligns a group's first evaluation to its
-            # interval's offset and stops at the first block that ends before it, so an unaligned
-            # start with a 1h interval can silently backfill nothing.
-            hourly_start = math.ceil((first + 3600) / 7200) * 7200
-            timings["backfill_hourly_s"] = backfill_rules(prom, hourly, hourly_start, time.time() - 60, work, "backfill2")
-            if history:
-                # The last hourly point is at most an hour before the backfill's end.
-                wait_for_history(prom, "count(last_over_time(slo:sli_events:rate1h[2h]))", time.time() - 60)
-                counts = [{"name": "backfill-history", "interval": hourly_groups[0]["interval"], "rules": history}]
-                timings["backfill_history_s"] = backfill_rules(prom, counts, hourly_start, time.time() - 60, work, "backfill3")
-
-            for tool, per_service in tools.items():
-                (prom.rules / f"{tool}.yml").write_text(_rule_file([g for gs in per_service.values() for g in gs]))
+            _history_and_backfill(work, prom, all_cases, history_start, now0, days, timings)
+            loads.append(_load_point("backfilled"))
+            for key, per_set in sets.items():
+                for name, groups in per_set.items():
+                    (prom.rules / f"{key}-{name}.yml").write_text(_rule_file(groups))
             prom.reload()
+            # The backfill's own load (promtool, compaction) must not count against the sampling.
+            settle()
+            loads.append(_load_point("sampling began"))
             began = time.perf_counter()
-            # Every tool's groups are evaluated side by side in one Prometheus while
+            # Every rule set's groups are evaluated side by side in one Prometheus while
             # sampling: the same machine conditions for all of them.
-            loads = [load_now()]
-            group_times = sample_group_times(prom, measure_s)
-            loads.append(load_now())
+            sampling: list[float] = []
+            group_times = sample_group_times(prom, measure_s, loads=sampling)
             timings["sampling_s"] = time.perf_counter() - began
-            load = os.getloadavg()  # how busy the shared machine was while sampling
+            loads.append(_load_point("sampling ended"))
 
             at = time.time()
+            # All sets of all shapes in turn, repeat by repeat.
+            stats = rule_stats(prom, {f"{key}/{name}": groups for key, per_set in sets.items() for name, groups in per_set.items()}, at)
+            loads.append(_load_point("queries ran"))
             results: dict = {}
             for case in all_cases:
-                service = case["service"]
                 per_tool = {}
-                case_tools = {tool: per_service[service] for tool, per_service in tools.items() if service in per_service}
-                all_stats = rule_stats(prom, case_tools, at)
-                for tool, per_service in tools.items():
-                    if service not in per_service:
-                        continue
-                    stats = all_stats[tool]
-                    summary = summarise(stats, group_times, len(case["slos"]))
-                    summary["rules"] = stats
-                    summary["period_sli"] = {}
-                    for slo, traffic in case["slos"]:
-                        got = _value_of(prom.query(period_sli_exprs(tool, slo, per_service[service]), at)["result"], slo)
-                        exact = traffic.exact_error_ratio(max(at - 30 * DAY, history_start), at)
-                        summary["period_sli"][slo.name] = {"value": got, "exact": exact, "relative_error": (got - exact) / exact}
-                    per_tool[tool] = summary
-                results[f"r{case['replicas']}-n{case['size']}"] = {
-                    "replicas": case["replicas"], "size": case["size"], "service": service, "tools": per_tool,
-                }
+                for name, groups in sets[case["key"]].items():
+                    rules = stats[f"{case['key']}/{name}"]
+                    summary = summarise(rules, group_times, len(case["slos"]))
+                    summary["rules"] = rules
+                    summary["period_sli"] = {} if name == "floor" else _period_sli(prom, name, case, groups, at, history_start)
+                    per_tool[name] = summary
+                results[case["key"]] = {"replicas": case["replicas"], "size": case["size"], "share": case["share"],
+                                        "services": list(case["services"]), "tools": per_tool}
+        count = cpus()
+        # Busy: the 1-minute load above half the CPUs as sampling began or at any poll during it (the
+        # query phase afterwards is the bench's own load, recorded but judging nothing).
+        began_load = next(point for point in loads if point["at"] == "sampling began")
+        judged = [began_load["load1"], *sampling]
+        is_busy = any(busy(x, count) for x in judged)
+        verdicts(results, is_busy)
         return {
             "days": days, "step_s": STEP, "history_samples": samples, "measure_s": measure_s,
-            "sizes": list(sizes), "compare_size": COMPARE_SIZE, "load_average": load, "cpus": cpus(),
-            "load_while_sampling": loads, "busy": any(busy(x, cpus()) for x in loads),
-            "timings": timings, "cases": results, "prometheus": _version(), "rule_counts": rule_counts(sizes),
+            "sizes": list(sizes), "shares": list(shares), "compare_size": COMPARE_SIZE, "targets": TARGETS,
+            "exact_target": EXACT_TARGET, "cpus": count, "loads": loads,
+            "load_while_sampling": {"median": statistics.median(sampling), "min": min(sampling), "max": max(sampling), "n": len(sampling)},
+            "load_average": [began_load["load1"], began_load["load5"], began_load["load15"]],
+            "busy": is_busy, "timings": timings, "cases": results, "prometheus": _version(),
         }
     finally:
         if prom is not None:
@@ -572,12 +464,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=float, default=30)
     parser.add_argument("--measure", type=float, default=420, help="seconds of group evaluation sampling")
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="SLOs per service, one service per size and fan-out")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="SLOs per service")
+    parser.add_argument("--shares", default=",".join(SHARES), help="rule layouts: service (the default) and global (--share-rules global)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--exclusions", action="store_true", help="give every slogen SLO three exclusions, one of each kind")
     args = parser.parse_args()
     sizes = tuple(int(n) for n in args.sizes.split(","))
-    result = run(days=args.days, measure_s=args.measure, sizes=sizes, exclusions=args.exclusions)
+    result = run(days=args.days, measure_s=args.measure, sizes=sizes, exclusions=args.exclusions, shares=tuple(args.shares.split(",")))
     for key, case in result["cases"].items():
         for tool, s in case["tools"].items():
             errs = ", ".join(f"{n} {v['relative_error']:+.2%}" for n, v in s["period_sli"].items())
@@ -585,7 +478,10 @@ def main() -> None:
                   f"(q1 {s['cpu_s_per_hour_per_slo_q1']:.4f}, q3 {s['cpu_s_per_hour_per_slo_q3']:.4f})  "
                   f"rule evals/h/SLO {s['rule_evaluations_per_hour_per_slo']:.0f}  samples/h/SLO {s['samples_per_hour_per_slo']:.3g}  "
                   f"rec {s['recording_rules_per_slo']:.1f}  series {s['output_series_per_slo']:.1f}  period SLI {errs}")
-    print(json.dumps(result["timings"]))
+        v = case["verdict"]
+        ratio = "" if v["over_cheaper_peer"] is None else f"{v['over_cheaper_peer']:.3f} of {v['cheaper_peer']} (target {v['target']}, met: {v['met']}), "
+        print(f"{key} slogen = {ratio}{v['over_floor']:.2f}x its floor")
+    print(json.dumps({"busy": result["busy"], "loads": result["loads"], "timings": result["timings"]}))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

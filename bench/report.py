@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import time
 from pathlib import Path
 
 from .alert_quality import MARK_END, MARK_START
-from .marked_section import kept
 from .feature_cost import MARK_END as FEATURE_END, MARK_START as FEATURE_START
+from .marked_section import kept, write_marked
+from .report_eval import MARK_END as EVAL_END, MARK_START as EVAL_START, eval_section, repeats_section
 
 COMPILE_TARGET_S = 7.0  # issue #27: 10,000 SLOs in under 7 s on a quiet machine
 FLOOR_TARGET = 3.0
-COST_TARGET = 0.1  # of the cheaper of Sloth and Pyrra, at 1 raw series and COMPARE_SIZE SLOs per service
-EXACT_TARGET = 0.001
 
 
 def _ok(good: bool) -> str:
@@ -110,178 +108,6 @@ def _against_lines(c: dict) -> list[str]:
     return rows + ["", "Taken on a busy machine: CPU time is the measure, wall time says nothing of a quiet machine." if busy else "", ""]
 
 
-def _query_cpu_hour(s: dict) -> float:
-    """CPU-s per hour per SLO from the rules' own query timings (no group scheduling or append cost)."""
-    return sum(g["query_s"] * 3600 / g["interval_s"] for g in s["groups"].values()) / s["slos"]
-
-
-def _overhead_share(s: dict) -> float:
-    """Share of a tool's hourly group time spent outside its queries (scheduling, appends, per-rule cost)."""
-    total = sum(g["eval_s_median"] * 3600 / g["interval_s"] for g in s["groups"].values())
-    queries = sum(min(g["query_s"], g["eval_s_median"]) * 3600 / g["interval_s"] for g in s["groups"].values())
-    return 1 - queries / total if total else 0.0
-
-
-def _worst(s: dict, kind: str) -> float:
-    """The period SLI error of largest magnitude among a tool's SLOs of one kind (`ratio`, `ratio-2`, ...)."""
-    errs = [v["relative_error"] for name, v in s["period_sli"].items() if name.split("-")[0] == kind]
-    return max(errs, key=abs) if errs else float("nan")  # a one-SLO service has no latency SLO
-
-
-def _rule_evaluations(s: dict) -> float:
-    """Rule evaluations per hour per SLO, from the groups (older runs did not record it)."""
-    return sum(g["rules"] * 3600 / g["interval_s"] for g in s["groups"].values()) / s["slos"]
-
-
-def _spread(s: dict) -> str:
-    if "cpu_s_per_hour_per_slo_q1" not in s:
-        return ""
-    return f"{s['cpu_s_per_hour_per_slo_q1']:.3f}..{s['cpu_s_per_hour_per_slo_q3']:.3f}"
-
-
-def _slo_mix(e: dict) -> str:
-    sizes = e.get("sizes")
-    if sizes:
-        return (f"n SLOs, n in {', '.join(map(str, sizes))} (ratio and latency in turn; Sloth and Pyrra, whose groups hold one "
-                f"SLO each so that their cost per SLO does not depend on n, at n = {e.get('compare_size', 4)} only)")
-    n = e.get("slos_per_case", 2)
-    return "one ratio SLO and one latency SLO" if n == 2 else f"{n // 2} ratio SLOs and {n // 2} latency SLOs"
-
-
-def _size(case: dict, e: dict) -> int:
-    return case.get("size") or e.get("slos_per_case", 4)
-
-
-def overview_section(e: dict) -> list[str]:
-    """One row per case: slogen's cost per SLO by fan-out and service size, beside the others'."""
-    lines = [
-        "### slogen by fan-out and SLOs per service",
-        "",
-        "| raw series per counter | SLOs per service | rules / SLO | rule evaluations / hour / SLO | **CPU-s / hour / SLO** | q1..q3 | "
-        "same, from query timings | period SLI rel. error, worst | Sloth CPU-s / h / SLO | Pyrra CPU-s / h / SLO |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for case in e["cases"].values():
-        tools = case["tools"]
-        s = tools["slogen"]
-        rules = sum(g["rules"] for g in s["groups"].values()) / s["slos"]
-        worst = max((v["relative_error"] for v in s["period_sli"].values()), key=abs)
-        others = [f"{tools[t]['cpu_s_per_hour_per_slo']:.3f}" if t in tools else "" for t in ("sloth", "pyrra")]
-        lines.append(
-            f"| {case['replicas']} | {_size(case, e)} | {rules:.1f} | {_rule_evaluations(s):,.0f} | **{s['cpu_s_per_hour_per_slo']:.3f}** | "
-            f"{_spread(s)} | {_query_cpu_hour(s):.3f} | {worst:+.4%} | {' | '.join(others)} |"
-        )
-    counts = e.get("rule_counts")
-    if counts:
-        lines += [
-            "",
-            "Rules shared across services as well (`--share-rules global`), counted from the rule files for ten services of "
-            "each size (not a Prometheus measurement): rules and rule evaluations per SLO and hour at the groups' native "
-            "intervals.",
-            "",
-            "| SLOs per service | rules / SLO, per service | rules / SLO, global | rule evaluations / h / SLO, per service | global | saved |",
-            "|---:|---:|---:|---:|---:|---:|",
-        ]
-        for key, row in counts.items():
-            per, glob = row["service"], row["global"]
-            saved = 1 - glob["rule_evaluations_per_hour_per_slo"] / per["rule_evaluations_per_hour_per_slo"]
-            lines.append(
-                f"| {key[1:]} | {per['rules_per_slo']:.1f} | {glob['rules_per_slo']:.1f} | {per['rule_evaluations_per_hour_per_slo']:,.0f} | "
-                f"{glob['rule_evaluations_per_hour_per_slo']:,.0f} | {saved:.0%} |"
-            )
-    return lines + [""]
-
-
-def _load(e: dict) -> str:
-    return ", ".join(f"{v:.1f}" for v in e["load_average"]) if "load_average" in e else "not recorded"
-
-
-def eval_section(e: dict) -> list[str]:
-    """Tables of part 2."""
-    lines = [
-        "## 2. Prometheus evaluation cost and exactness",
-        "",
-        f"{e['prometheus']}; {e['days']:.0f} days of history at one sample per {e['step_s']}s "
-        f"({e['history_samples']:,} samples), backfilled with promtool; group evaluation times sampled from "
-        f"`/api/v1/rules` for {e['measure_s']:.0f} s. Per case: one service with {_slo_mix(e)} (99.9%, 30d), each on its "
-        "own series, diurnal traffic (10%..190% of the mean) with a one-hour 50%-error outage in the quiet hour 3 days ago. "
-        "slogen's groups hold the whole service; Sloth's and Pyrra's hold one SLO each, as they generate them.",
-        "",
-        f"Load average while sampling: {_load(e)} on {e.get('cpus') or os.cpu_count()} CPUs shared with other work"
-        + (f" (1-minute load {', '.join(f'{x:.1f}' for x in e['load_while_sampling'])} as sampling began and ended)" if "load_while_sampling" in e else "")
-        + (". **Taken on a busy machine** (load above half the CPUs): the tools ran side by side, so their ratios hold better "
-           "than their absolute costs, but neither is a quiet-machine figure." if _busy(e) else "."),
-        "",
-        "CPU-seconds per hour per SLO = sum over a tool's groups of (median group evaluation time x evaluations per hour "
-        "at the group's native interval) / SLOs; the q1..q3 column is the same sum over every group's lower and upper "
-        "quartile evaluation time. Samples per evaluation: `stats=all` `totalQueryableSamples` of every rule "
-        "expression, run at the same instant.",
-        "",
-    ]
-    lines += overview_section(e)
-    for key, case in e["cases"].items():
-        tools = case["tools"]
-        lines += [
-            f"### {case['replicas']} raw series per SLI counter, {_size(case, e)} SLOs per service",
-            "",
-            "| tool | recording rules / SLO | output series / SLO | rule evaluations / hour / SLO | eval s / SLO (one round of every group) | "
-            "samples / SLO / round | **CPU-s / hour / SLO** | q1..q3 | same, from query timings | samples / hour / SLO | "
-            "period SLI rel. error, worst: ratio | latency |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for tool, s in tools.items():
-            errs = [_worst(s, kind) for kind in ("ratio", "latency")]
-            flag = "" if s["all_groups_measured"] else " *"
-            lines.append(
-                f"| {tool} | {s['recording_rules_per_slo']:.1f} | {s['output_series_per_slo']:.1f} | "
-                f"{_rule_evaluations(s):,.0f} | {s['eval_s_per_slo']:.4f}{flag} | "
-                f"{s['samples_per_eval_per_slo']:,.0f} | **{s['cpu_s_per_hour_per_slo']:.3f}** | {_spread(s)} | {_query_cpu_hour(s):.3f} | "
-                f"{s['samples_per_hour_per_slo']:,.0f} | "
-                f"{errs[0]:+.4%} | {errs[1]:+.4%} |"
-            )
-        worst = max(abs(v["relative_error"]) for v in tools["slogen"]["period_sli"].values())
-        exact = ", ".join(sorted({f"{v['exact']:.6f}" for v in tools["slogen"]["period_sli"].values()}))
-        lines += ["", f"Exact period error ratios (from the traffic integrals): {exact}.", ""]
-        if "sloth" in tools and "pyrra" in tools:
-            others = min(tools["sloth"]["cpu_s_per_hour_per_slo"], tools["pyrra"]["cpu_s_per_hour_per_slo"])
-            ratio = tools["slogen"]["cpu_s_per_hour_per_slo"] / others
-            samples_ratio = tools["slogen"]["samples_per_hour_per_slo"] / min(
-                tools["sloth"]["samples_per_hour_per_slo"], tools["pyrra"]["samples_per_hour_per_slo"])
-            query_ratio = _query_cpu_hour(tools["slogen"]) / min(_query_cpu_hour(tools["sloth"]), _query_cpu_hour(tools["pyrra"]))
-            target = f"(target <= {COST_TARGET} at 1 raw series): {_verdict(ratio <= COST_TARGET, e)}" if case["replicas"] == 1 else "(no target)"
-            lines.append(
-                f"- slogen / cheaper of Sloth and Pyrra, CPU-s per hour per SLO: **{ratio:.2f}** {target}; "
-                f"from query timings alone: {query_ratio:.2f}; samples touched per hour: {samples_ratio:.3f}. "
-                f"Share of slogen's group time outside its queries: {_overhead_share(tools['slogen']):.0%} "
-                f"(Sloth {_overhead_share(tools['sloth']):.0%}, Pyrra {_overhead_share(tools['pyrra']):.0%})."
-            )
-        lines += [
-            f"- slogen's period SLI within {EXACT_TARGET:.1%} of exact: worst {worst:.4%}: {_ok(worst <= EXACT_TARGET)}.",
-            "",
-            "Per group (rules, interval s, evaluations seen, median and quartile evaluation s, samples per evaluation, "
-            "CPU-s per hour per SLO of the case):",
-            "",
-            "| tool | group | rules | interval s | evaluations seen | median eval s | q1..q3 | samples / eval | CPU-s / h / SLO |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for tool, s in tools.items():
-            for name, g in s["groups"].items():
-                quart = f"{g['eval_s_q1']:.4f}..{g['eval_s_q3']:.4f}" if "eval_s_q1" in g else ""
-                lines.append(
-                    f"| {tool} | `{name}` | {g['rules']} | {g['interval_s']:.0f} | {g['evaluations_seen']} | {g['eval_s_median']:.4f} | "
-                    f"{quart} | {g['samples']:,} | {g['eval_s_median'] * 3600 / g['interval_s'] / s['slos']:.3f} |"
-                )
-        lines.append("")
-    lines += [
-        "\\* a group not evaluated during the sampling window (slogen's hourly group) is counted with the summed query "
-        "times of its rules instead.",
-        "",
-        "Timings of the setup (s): " + ", ".join(f"{k} {v:.0f}" for k, v in e["timings"].items()) + ".",
-        "",
-    ]
-    return lines
-
-
 NOTES = """## What was changed for speed, and what would close the remaining gaps
 
 Compiler changes made while benchmarking (each covered by tests):
@@ -356,77 +182,11 @@ eighth each, dashboards, report parts and writing 500 MB the rest; of a run's wa
 (imports) and 0.4 s the serial tail. Not done: caching each spec file's output by content hash, so that a change
 to one of 1,000 files recompiles one (the no-change path skips whole runs only).
 
-Evaluation: at 1 raw series per counter, slogen's cost is Prometheus' fixed cost per rule evaluation, not the
-samples it reads (each rule gets its own appender and commit in 2.42). Rule changes made for it, each documented
-in the README where the groups are described:
-
-- only what reads raw counters (the 5m rates and the 5m ratio) runs at 30s; the current burn rate and every window
-  summed from the 5m rates (30m, 1h, 2h, 6h) run at 1m. The 5m rates already spread a step over 5 minutes; the
-  worst-case page detection at a 100% error rate grows by 30s, from 4.4 to 4.9 min (1h/5m tier; the 6h/30m tier
-  stays at 6.6 min, tickets go from 69.8 to 70.8 min);
-- the group fed by hourly points runs at 3m instead of 2m (2m of the 5m lookback left as margin);
-- one rule records every `slo:budget_policy:state` series (was one rule per state), and the exhausted alert runs
-  in that group right after the remaining budget it reads (was every 30s on a value that changes every 3m).
-
-With the default tiers and policy that is 1,142 rule evaluations per SLO and hour instead of 1,622. Measured
-under the same benchmark (four SLOs per service, 300-420 s of sampling), slogen's cost at 1 raw series went from
-0.460 CPU-s per hour per SLO (0.33 of Pyrra's, target missed; run 5 below) to 0.305, 0.286, 0.372 and 0.383 in
-four runs (0.20, 0.12, 0.21 and 0.23 of the cheaper tool; runs 2 to 4, and run 1, the one in the tables above). The
-benchmark's four SLOs per service alone do not meet the target (run 5); the rule changes do. Run-to-run noise is still large on this shared machine (Pyrra's r1
-cost spans 1.41..2.34 over those five runs), so the margin under 0.25 is what to look at, not the second digit. Summed from the rules' ad hoc query timings
-instead (no appends, but an API query's own fixed cost per expression) the r1 ratio is 0.23..0.27: by that
-secondary measure the target is only just met, or just missed. What remains is spread about evenly over the four frequent groups (30s
-base rates, 1m windows, 3m long windows and metadata, 30s alerts). Not done: the metadata series
-(`slo:objective:ratio`, `slo:error_budget:ratio`, `slo:time_period:days`, `slogen_slo_info`) are four constant
-rules per SLO, kept because dashboards and Sloth users read them by name; and the alert expressions evaluate
-four selectors each, which a cheaper form (comparing ratios to thresholds) could cut at the price of the alert's
-value no longer being the burn rate.
-
-
-Rules per service (issue 15): only the two 5m base rates and two constants (`slo:error_budget:ratio`,
-`slogen_slo_info`) stay per SLO; every window, burn rate, policy series and alert is one rule for all the SLOs of a
-service (README, "Rules per service, not per SLO"). With the default tiers and policy a service of n SLOs has
-`4 n + 20` rules: rule evaluations per SLO and hour fall from 1,142 to 496 with 4 SLOs per service and to
-366 with 10 (1,142 with one SLO, unchanged), and `--share-rules global` takes them to 302..366 whatever the
-service sizes. The shared rules cost a few more samples per evaluation (joins with the budget series where
-objectives differ, gates that drop SLOs removed from the specs) and nothing else; the period SLI is unchanged.
-The run in the tables (2026-12-02) had a load average of 12 to 20 on 2 CPUs while sampling, and every tool's
-cost is 2-5x that of the quieter run of 2026-11-27: read the ratios between tools run side by side, not the
-absolute numbers. At 1 raw series and 10 SLOs per service slogen's figure is one stalled evaluation: its 3m group
-was seen twice in 420 s, at 0.13 s and 2.55 s, and the median of two is their mean (its query timings give 0.083,
-the lowest of all cases). Section 1 (compile throughput) is from the run of 2026-11-27: a rerun at 10,000 SLOs did
-not finish inside this change's time box on the loaded machine; at 3,000 SLOs in one process, compiling and
-rendering the rule files took 1.80 s CPU against 1.45 s before the shared rules (best of 3, same load).
+Evaluation: section 2 is written from the run it reports (`bench/report_eval.py`): what was measured, the load it was
+measured at, and where each shape stands against issue #27's targets and against its floor. The rule changes made for
+the evaluation cost are described in the README, where the groups are.
 
 """
-
-def repeats_section(runs: list[dict]) -> list[str]:
-    """CPU-s per hour per SLO of every evaluation run given, to show the run-to-run noise."""
-    lines = [
-        "### Run to run",
-        "",
-        "CPU-s per hour per SLO (group timings / query timings) of every full evaluation run passed to the report; "
-        "the first is the one in the tables above. The rule evaluations per hour tell which rules a run measured "
-        "(with the default tiers and policy: 1,142 for the current rules, 1,622 for the rules before the per-rule cost "
-        "was cut; runs with two SLOs per service and older rules are in this file's git history).",
-        "",
-        "| run | slogen rule evaluations / h / SLO | SLOs / service | sampled s | load | raw series | slogen | Sloth | Pyrra | slogen / cheaper |",
-        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
-    ]
-    for index, run in enumerate(runs, 1):
-        for case in run["cases"].values():
-            t = case["tools"]
-            if "sloth" not in t:
-                continue
-            cells = [f"{t[k]['cpu_s_per_hour_per_slo']:.3f} / {_query_cpu_hour(t[k]):.3f}" for k in ("slogen", "sloth", "pyrra")]
-            ratio = t["slogen"]["cpu_s_per_hour_per_slo"] / min(t["sloth"]["cpu_s_per_hour_per_slo"], t["pyrra"]["cpu_s_per_hour_per_slo"])
-            qratio = _query_cpu_hour(t["slogen"]) / min(_query_cpu_hour(t["sloth"]), _query_cpu_hour(t["pyrra"]))
-            lines.append(
-                f"| {index} | {_rule_evaluations(t['slogen']):,.0f} | {run.get('slos_per_case', 2)} | {run['measure_s']:.0f} | {_load(run)} | {case['replicas']} | "
-                f"{' | '.join(cells)} | {ratio:.2f} / {qratio:.2f} |"
-            )
-    return lines + [""]
-
 
 METHOD = """## Method and caveats
 
@@ -434,39 +194,50 @@ METHOD = """## Method and caveats
   `bench/shapes.py` from their documented templates; `tests/test_bench_smoke.py` holds them to Sloth's and Pyrra's own
   expected outputs (copied, Apache-2.0, in `bench/reference/`). Sloth runs at its usual 30s evaluation interval (it
   writes no `interval:`; the global `evaluation_interval` applies); Pyrra at its own (burn rates 30s, full-window
-  increase group 2m30s for 30d); slogen at its per-group intervals (30s/1m/1h/3m/30s).
+  increase group 2m30s for 30d); slogen at the intervals it writes (each group's row in section 2 gives it).
 - Recorded series that long windows read are backfilled with `promtool tsdb create-blocks-from rules` at a 60s step
   against the running Prometheus (slogen's 5m base rates, then its hourly points; Sloth's 5m ratios); the errors rule
   that reads the recorded events rate gets the events expression inlined for the backfill, as that recording does not
   yet exist in history. For the backfill only, the rules of every SLO that record the same name are joined into one
-  (each SLO's own expression, its static labels set by `label_replace`, joined by `or`): promtool 2.42 writes one
-  block per rule and 2h, and 24 separate rules made ~9,000 blocks that took minutes to write and load. The hourly backfill starts on a 2h block boundary: promtool 2.42 aligns a group's first
+  (each SLO's own expression, its static labels set by `label_replace`, joined by `or`; SLOs of several shapes that
+  read the same series share one evaluation of their expression, given each SLO's labels by a join on nothing with
+  zeros): promtool 2.42 writes one block per rule and 2h, and 24 separate rules made ~9,000 blocks that took minutes
+  to write and load. The hourly backfill starts on a 2h block boundary: promtool 2.42 aligns a group's first
   evaluation to its interval's offset and stops at the first block that ends before it, so an unaligned start
   with a 1h interval silently backfills nothing.
 - The live end of every series comes from a local endpoint scraped every 60s that continues the same counters.
 - History has one sample a minute; a 15s scrape would make every raw-series window 4x denser, which raises the cost
   of rules that read raw series over long windows (Sloth's, Pyrra's) and not of rules over recordings.
 - Group evaluation time is wall time inside Prometheus on a shared 2-core machine; it is used as CPU time, which
-  over-counts while other processes compete. All three tools' groups run side by side, so they see the same noise.
+  over-counts while other processes compete. Every rule set's groups run side by side, so they see the same noise;
+  sampling starts once the load has fallen to half the CPUs (at most 150 s, `BENCH_SETTLE_S`), and a run whose
+  load was above that as sampling began or at any poll during it is marked busy and gives no verdict.
   A group at 30s is seen about 14 times in 420 s, at 1m 7 times, at 2m30s and 3m only 2 or 3 times; the q1..q3
   columns show how far the quartiles of those evaluations move each tool's total.
-- Services have 1, 4 and 10 SLOs (ratio and latency in turn, each on its own series; the services of one fan-out read
-  the same series). slogen's shared rules and groups are per service, so their fixed cost is shared by the service's
-  SLOs; Sloth's and Pyrra's groups are per SLO, as those tools generate them, so their cost per SLO does not depend on
-  the service's size and they run with the 4-SLO services only. With one SLO per service slogen pays every rule alone.
+- Services have 1, 4 and 10 SLOs (ratio and latency in turn, each SLO of a shape on its own series; the shapes of one
+  fan-out read the same series). In the default layout slogen's shared rules and groups are per service, so their fixed
+  cost is shared by the service's SLOs; under `--share-rules global` by every service of the shape (10 services of 1
+  SLO, 3 of 4, 1 of 10: `GLOBAL_SERVICES` in `bench/eval_sets.py`). Sloth's and Pyrra's groups are per SLO, as those
+  tools generate them, so their cost per SLO depends on neither and they run with the 4-SLO services only.
 - The exact SLI is computed from the closed-form counter integrals over the 30 days ending at the query instant.
 """
 
 
 def main() -> None:
-    """Merge the parts' JSON, write the markdown and the merged JSON."""
+    """Merge the parts' JSON, write the markdown and the merged JSON (`--eval-only`: section 2 alone, between its marks)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("compile_json", type=Path)
-    parser.add_argument("eval_json", type=Path)
+    parser.add_argument("compile_json", type=Path, nargs="?")
+    parser.add_argument("eval_json", type=Path, nargs="?")
+    parser.add_argument("--eval-only", type=Path, help="an eval JSON: rewrite section 2 of --md from it and nothing else")
     parser.add_argument("--repeat", type=Path, action="append", default=[], help="earlier eval JSON runs to list")
     parser.add_argument("--md", type=Path, required=True)
-    parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.eval_only:
+        write_marked(args.md, EVAL_START, EVAL_END, eval_section(json.loads(args.eval_only.read_text())))
+        return
+    if not (args.compile_json and args.eval_json and args.json):
+        parser.error("the compile JSON, the eval JSON and --json are needed (or --eval-only)")
     compiled = json.loads(args.compile_json.read_text())
     evaluated = json.loads(args.eval_json.read_text())
     repeats = [json.loads(path.read_text()) for path in args.repeat]
@@ -474,8 +245,8 @@ def main() -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Reproduce with `make bench` (the compile rounds, then about 10 minutes of evaluation benchmark, 7 of them sampling, then "
-        "about 12 minutes of alert-quality corpus; not part of `make test`, which runs a small smoke run of each). "
+        "Reproduce with `make bench` (the compile rounds, then about 30 minutes of evaluation benchmark, 7 of "
+        "them sampling, then about 12 minutes of alert-quality corpus; not part of `make test`, which runs a small smoke run of each). "
         f"Measured {when} on {platform.node() or 'this machine'}: {compiled['cpu_count']} CPUs, Python {platform.python_version()}. "
         "Raw numbers: [`benchmarks.json`](benchmarks.json).",
         "",

@@ -74,13 +74,18 @@ def test_compile_benchmark_runs(monkeypatch):
     assert "busy machine" in "\n".join(report.compile_section(result)) or not result["full"]["busy"]
 
 
-def test_evaluation_benchmark_runs():
+def test_evaluation_benchmark_runs(monkeypatch):
+    monkeypatch.setattr(load, "SETTLE_S", 0.0)  # a loaded test run must not wait for quiet
     result = eval_cost.run(replicas=(1,), days=0.1, measure_s=12, sizes=(1, eval_cost.COMPARE_SIZE))
-    assert set(result["cases"]["r1-n1"]["tools"]) == {"slogen"}  # the others' cost per SLO does not depend on the size
-    assert len(result["load_while_sampling"]) == 2 and isinstance(result["busy"], bool)  # how busy the machine was, kept
-    tools = result["cases"][f"r1-n{eval_cost.COMPARE_SIZE}"]["tools"]
+    # The others' cost per SLO does not depend on the size or the layout: at the compare size, service layout only.
+    assert set(result["cases"]) == {"r1-n1-service", "r1-n4-service", "r1-n1-global", "r1-n4-global"}
+    assert set(result["cases"]["r1-n1-service"]["tools"]) == {"slogen", "floor"}
+    assert set(result["cases"]["r1-n4-global"]["tools"]) == {"slogen", "floor"}
+    assert result["loads"][0]["at"] == "start" and result["load_while_sampling"]["n"] >= 2 and isinstance(result["busy"], bool)
+    tools = result["cases"][f"r1-n{eval_cost.COMPARE_SIZE}-service"]["tools"]
     assert set(tools) == set(eval_cost.TOOLS)
-    for tool, summary in [*tools.items(), ("slogen", result["cases"]["r1-n1"]["tools"]["slogen"])]:
+    summaries = [*tools.items(), *((f"{key} {t}", s) for key, case in result["cases"].items() for t, s in case["tools"].items())]
+    for tool, summary in summaries:
         assert summary["cpu_s_per_hour_per_slo"] > 0, tool
         assert summary["samples_per_hour_per_slo"] > 0, tool
         assert summary["recording_rules_per_slo"] > 0, tool
@@ -89,6 +94,13 @@ def test_evaluation_benchmark_runs():
             # No outage in so short a history: every tool must land near the exact ratio.
             assert math.isfinite(sli["value"]), (tool, name)
             assert abs(sli["relative_error"]) < 0.05, (tool, name, sli)
+    for key, case in result["cases"].items():
+        # The global shapes' SLOs each have a period SLI, from the shared file's rules (10 services of 1, 3 of 4).
+        assert len(case["tools"]["slogen"]["period_sli"]) == len(case["services"]) * case["size"], key
+        verdict = case["verdict"]
+        assert verdict["over_floor"] > 0 and verdict["over_cheaper_peer"] > 0, key
+        assert verdict["met"] in (True, False, "busy"), key
+    assert "not a result: busy" in "\n".join(report.eval_section(result)) or not result["busy"]
 
 
 def test_alert_quality_benchmark_runs():
