@@ -59,12 +59,10 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
     events, errors, _ = _rates(sli, grouping, events_ref, selector, BASE)
     fast = ""
     if sli.query is None or all(_WINDOW_VAR.search(q) for q in (sli.query.errors, sli.query.total)):
-        # Where no error (or good) series exists yet, the 0 it falls back to takes its labels
-        # from the recorded 5m events rate, not from a second read of the raw 1h total: every
-        # 30s, that read was a third of the rule's samples.
+        # One rule, so the events expression stands in for the recorded events rate.
         window = format_duration(FAST_WINDOW)
         total = f"({_rates(sli, grouping, '', selector, window)[0]})"
-        _, bad, good = _rates(sli, grouping, events_ref, selector, window)
+        _, bad, good = _rates(sli, grouping, total, selector, window)
         on = _on(grouping)
         fast = f"1 - {good} / {on} {total}" if good else f"(\n  {bad}\n)\n/ {on}\n{total}"
     return BaseRates(events=events, errors=errors, fast=fast)
