@@ -15,7 +15,8 @@ built as text and as a Python function of time (`Expr`), so tests compare the tw
 
 The state is scalar arithmetic on `time()` with one `vector()` around it: the rule runs
 at every base-rate evaluation, and an operator between two vectors matches their label
-sets where one between scalars only adds (#28 item 7: a quarter less query time).
+sets where one between scalars only computes (#28 item 7: a quarter less of the state's
+query time).
 """
 
 from __future__ import annotations
@@ -73,7 +74,6 @@ class ExclusionPlan:
     entries: tuple[Exclusion, ...] = field(default=(), compare=False, repr=False)
     # The SLO's 5m errors rate before the gate: what `report --period` reads each window's left-out errors from.
     errors: str = field(default="", compare=False, repr=False)
-    slo_id: str = field(default="", compare=False, repr=False)
 
     def terms(self) -> tuple[Expr, ...]:
         """Per window (in order), a vector of 1 while it is excluded, its tail included, else 0;
@@ -251,7 +251,7 @@ def _any(terms: list[Expr]) -> Expr | None:
     return total.gt(0) if len(terms) > 1 else total
 
 
-def exclusion_plan(entries: list[tuple[Exclusion, tuple]], slo_id: str) -> tuple[ExclusionPlan | None, list[Problem]]:
+def exclusion_plan(entries: list[tuple[Exclusion, tuple]]) -> tuple[ExclusionPlan | None, list[Problem]]:
     """The plan of an SLO's exclusions (each with its location), or why one cannot be used."""
     problems = []
     windows = []
@@ -270,7 +270,7 @@ def exclusion_plan(entries: list[tuple[Exclusion, tuple]], slo_id: str) -> tuple
         kept.append(exclusion)
     if problems or not windows:
         return None, problems
-    return ExclusionPlan(_state(tuple(kept)), tuple(windows), tuple(kept), slo_id=slo_id), []
+    return ExclusionPlan(_state(tuple(kept)), tuple(windows), tuple(kept)), []
 
 
 def gated(rates: BaseRates, plan: ExclusionPlan, slo_id: str, grouping: tuple[str, ...]) -> BaseRates:
