@@ -35,6 +35,7 @@ from pathlib import Path
 
 import yaml
 from slogen.build.pipeline import build_tree
+from slogen.plan.windows import SHORT_INTERVAL
 
 from .eval_cost import measure_in_turn, summarise
 from .exposition_server import ExpositionServer
@@ -89,7 +90,8 @@ def write_history(path: Path, now: int, dense: bool, replicas: int) -> int:
                 families.setdefault("slo:sli_errors:rate1h", []).append(f"slo:sli_errors:rate1h{{{_labels(service, '1h')}}} {RATE * ERROR_RATIO} {t}")
                 families.setdefault("slo:period_history:seconds", []).append(f"slo:period_history:seconds{{{_labels(service)}}} {30 * DAY} {t}")
     else:
-        for t in range(now - 26 * HOUR, now, 30):
+        # At the base rates' own interval, so each window reads as many points as it does live.
+        for t in range(now - 26 * HOUR, now, SHORT_INTERVAL):
             for service in SERVICES:
                 families.setdefault("slo:sli_events:rate5m", []).append(f"slo:sli_events:rate5m{{{_labels(service, '5m')}}} {RATE} {t}")
                 families.setdefault("slo:sli_errors:rate5m", []).append(f"slo:sli_errors:rate5m{{{_labels(service, '5m')}}} {RATE * ERROR_RATIO} {t}")
@@ -151,7 +153,7 @@ def _query_hour(rules: list[dict], repeat: int | None = None) -> float:
 def run(warmup_s: float, measure_s: float, repeats: int, replicas: int = 1) -> dict:
     """Write history, start everything, measure both services; the numbers per service."""
     work = Path(tempfile.mkdtemp(prefix="slogen-bench-exclusions-"))
-    now = int(time.time()) // 30 * 30
+    now = int(time.time()) // SHORT_INTERVAL * SHORT_INTERVAL
     specs = work / "specs"
     specs.mkdir()
     for service in SERVICES:

@@ -184,9 +184,8 @@ def test_exclusion_cost_history_is_what_the_rules_read(tmp_path):
         exclusion_cost.write_history(tmp_path / "h.om", now, dense, 1)
         history += (tmp_path / "h.om").read_text()
     rules = tree.files["rules/excluded.yml"]
-    # A signal's count (`slo_exclusion="signal-N"`) is recorded by the rules themselves and read
-    # over its tail only, minutes: no history to write. The one-offs' hourly amounts are.
-    spans = {span for span in re.findall(r'slo_exclusion="([^"]+)"', rules) if not span.startswith("signal-")}
+    # The one-offs' hourly amounts, which the long windows read, are written as history.
+    spans = set(re.findall(r'slo_exclusion="([^"]+)"', rules))
     assert spans and all(f'slo_exclusion="{span}"' in history for span in spans)
     for metric in ("slo:sli_errors:rate1h", "slo:sli_events:rate5m", "slo:exclusion:state", "slo:exclusion_events:hours"):
         assert f'{metric}{{slo_id="excluded-availability"' in history

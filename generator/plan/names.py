@@ -45,9 +45,6 @@ TS_TOTAL_1H = "slo:timeslices_total:count1h"  # slices with traffic ending in th
 FORECAST_ALERT = "SLOErrorBudgetForecast"
 # What an SLO's exclusions leave out now: 0 nothing, 1 counted as good, 2 absent (plan/exclusions.py).
 EXCLUSION_STATE = "slo:exclusion:state"
-# A signal exclusion's condition, counted, recorded just before the state while it returns series
-# (one per signal with a tail, LABEL_EXCLUSION `signal-N`): the state reads its tail from it.
-EXCLUSION_SIGNAL = "slo:exclusion:signal"
 # Split across clusters (emit/rules/split.py): what each cluster's Prometheus records from the
 # raw series, per cluster, for the global ruler to sum; and the global's alert when a cluster
 # that reported stops.

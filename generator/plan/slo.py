@@ -351,7 +351,7 @@ def plan_slo(service: ServiceSpec, index: int) -> tuple[SLOPlan | None, list[Pro
         rates = base_rates(slo.sli, tuple(slo.grouping), ref)
     entries = [(e, ("exclusions", i)) for i, e in enumerate(service.exclusions)]
     entries += [(e, loc + ("exclusions", i)) for i, e in enumerate(slo.exclusions)]
-    exclusion, found = exclusion_plan(entries, names.slo_id(service.service, slo.name)) if entries else (None, [])
+    exclusion, found = exclusion_plan(entries) if entries else (None, [])
     problems += found
     if exclusion is not None and composite is not None and composite.method == "worst":
         # A worst composite's long windows are its members' own ratios, which no gate reaches.

@@ -256,9 +256,8 @@ def _worst(plan: SLOPlan) -> bool:
 def base_rules(plan: SLOPlan) -> list[Rule]:
     """The 5m base rates from the user's counters (after the exclusion state that gates them)."""
     state = [] if plan.exclusion is None else [
-        Rule(record=names.EXCLUSION_SIGNAL, expr=expr, labels=tuple(sorted({**plan.series_labels, names.LABEL_EXCLUSION: label}.items())))
-        for label, expr in plan.exclusion.signals()
-    ] + [Rule(record=names.EXCLUSION_STATE, expr=plan.exclusion.state.text, labels=tuple(plan.series_labels.items()))]
+        Rule(record=names.EXCLUSION_STATE, expr=plan.exclusion.state.text, labels=tuple(plan.series_labels.items()))
+    ]
     return state + [
         Rule(record=names.events_rate(BASE_WINDOW), expr=plan.rates.events, labels=_window_labels(plan, BASE_WINDOW)),
         Rule(record=names.errors_rate(BASE_WINDOW), expr=plan.rates.errors, labels=_window_labels(plan, BASE_WINDOW)),

@@ -40,7 +40,7 @@ slos:
 def _rules(tmp_path, extra: str = "") -> str:
     """promtool's copy of the rule file, its exclusion state on the real clock (these windows are at real times)."""
     files = compile_files([write_spec(tmp_path / "specs", SPEC.format(extra=extra))])
-    return re.sub(r"vector\(time\(\) \+ \d+\)", "vector(time())", files["tests/rules/shop.yml"])
+    return re.sub(r"time\(\) \+ \d+", "time()", files["tests/rules/shop.yml"])
 
 
 def _run(tmp_path, promtool, series: dict[str, str], checks: list[dict], extra: str = "") -> None:
@@ -214,24 +214,29 @@ SIGNAL = """
     when: maintenance_mode == 1"""
 
 
-def test_a_signals_tail_is_read_from_its_recorded_count_not_a_subquery(tmp_path):
-    # The subquery evaluated the condition again at 10 steps per evaluation (#28 item 7).
-    rules = {r["record"]: r for g in __import__("yaml").safe_load(_rules(tmp_path, SIGNAL))["groups"] for r in g["rules"] if "record" in r}
-    assert ":30s]" not in rules[names.EXCLUSION_STATE]["expr"]
-    assert rules[names.EXCLUSION_SIGNAL]["expr"] == "count(maintenance_mode == 1)"
-    assert 'max_over_time(slo:exclusion:signal{slo_id="shop-availability", slo_exclusion="signal-1"}[5m])' in rules[names.EXCLUSION_STATE]["expr"]
+def test_an_slo_with_exclusions_adds_one_rule_the_state_reading_its_signal_itself(tmp_path):
+    # A rule of its own recording the condition cost more than the state's subquery of it (#28 item 7).
+    groups = __import__("yaml").safe_load(_rules(tmp_path, SIGNAL))["groups"]
+    short = next(g for g in groups if g["name"].endswith("-sli-short"))
+    assert [r["record"] for r in short["rules"]] == [names.EXCLUSION_STATE, "slo:sli_events:rate5m", "slo:sli_errors:rate5m", "slo:sli_error:ratio_rate5m"]
+    state = short["rules"][0]["expr"]
+    assert "count(maintenance_mode == 1) or count_over_time(count(maintenance_mode == 1)[5m:1m])" in state
+    # Scalar arithmetic on time() with one vector() around it: no label matching between terms.
+    assert state.startswith("vector(") and " bool vector(time())" not in state
 
 
-def test_a_signal_excludes_while_its_gauge_is_set_and_for_its_tail(tmp_path, promtool):
+def test_a_signal_excludes_while_its_gauge_is_set_and_for_its_tail(tmp_path, engine):
     # The gauge reads 1 from 01:00 to 01:09 (its last sample, read until 01:09:59); the
-    # state, evaluated every 30s as in Prometheus, leaves the time out until 5m after the
-    # condition was last seen true, 01:09:30.
+    # state, evaluated every 1m as the base rates are, leaves the time out until 5m after
+    # the condition was last seen true at a minute's step, 01:09.  At 01:14 exactly the
+    # engines differ: 2.42's closed ranges still read the step at 01:09, 3's left-open
+    # ones do not (a server's evaluations practically never fall on the step).
     series = {OK: counter((240, 600)), ERR: counter((240, 0)), "maintenance_mode": "0x59 1x9 0x170"}
     state = {"labels": '{slo_id="shop-availability", slo_name="availability", slo_service="shop"}'}
-    checks = [{"expr": f"{names.EXCLUSION_STATE} + 0", "eval_time": f"{m}m", "exp_samples": [{**state, "value": v}]}
-              for m, v in ((55, 0), (59, 0), (60, 2), (65, 2), (69, 2), (74, 2), (75, 0), (90, 0))]
+    expected = ((55, 0), (59, 0), (60, 2), (65, 2), (69, 2), (70, 2), (73, 2), (74, 2 if engine.major < 3 else 0), (75, 0), (90, 0))
+    checks = [{"expr": f"{names.EXCLUSION_STATE} + 0", "eval_time": f"{m}m", "exp_samples": [{**state, "value": v}]} for m, v in expected]
     rules = _rules(tmp_path, SIGNAL)
-    check_rule_test(tmp_path, promtool, rules, series, promql=checks, order=file_order(rules), evaluation="30s")
+    check_rule_test(tmp_path, engine.promtool, rules, series, promql=checks, order=file_order(rules), evaluation="1m")
 
 
 def test_an_absent_window_wins_over_an_overlapping_good_one(tmp_path, promtool):
