@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -40,7 +38,7 @@ from slogen.plan.windows import SHORT_INTERVAL
 from .eval_cost import measure_in_turn, summarise
 from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now, spread
-from .prometheus import Prometheus, create_blocks, running, write_families
+from .prometheus import Prometheus, cleaned_up, create_blocks, running, write_families
 
 SERVICES = ("plain", "excluded")
 RATE = 100.0  # requests per second, all replicas
@@ -171,14 +169,9 @@ def run(warmup_s: float, measure_s: float, repeats: int, replicas: int = 1) -> d
         (prom.rules / f"{service}.yml").write_text(text)
         groups[service] = yaml.safe_load(text)["groups"]
     loads = [load_now()]
-    try:
-        with running(prom):
-            blocks = (_blocks(prom.data), wait_for_compaction(prom.data))
-            times, stats = measure_in_turn(prom, groups, warmup_s, measure_s, repeats, loads)
-    finally:
-        server.close()
-        if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
-            shutil.rmtree(work, ignore_errors=True)
+    with cleaned_up(work, server), running(prom):
+        blocks = (_blocks(prom.data), wait_for_compaction(prom.data))
+        times, stats = measure_in_turn(prom, groups, warmup_s, measure_s, repeats, loads)
     out = {}
     for service in SERVICES:
         s = summarise(stats[service], times, 1)

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -46,7 +44,7 @@ from .eval_cost import measure_in_turn, summarise
 from .exclusion_cost import wait_for_compaction
 from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now, spread
-from .prometheus import Prometheus, create_blocks, running, write_families
+from .prometheus import Prometheus, cleaned_up, create_blocks, running, write_families
 
 RATE = 100.0  # requests per second, per feature (all routes)
 ERROR_RATIO = 0.01
@@ -283,15 +281,10 @@ def run(features: list[Feature], warmup_s: float, measure_s: float, repeats: int
             (prom.rules / name).write_text(text)
             groups.setdefault(service, []).extend(yaml.safe_load(text)["groups"])
     loads = [load_now()]
-    try:
-        with running(prom):
-            blocks = (sum(1 for d in prom.data.iterdir() if d.is_dir() and len(d.name) == 26), wait_for_compaction(prom.data, settle_s))
-            waiting = wait_for_groups(prom, settle_s)
-            times, stats = measure_in_turn(prom, groups, warmup_s, measure_s, repeats, loads)
-    finally:
-        server.close()
-        if not os.environ.get("BENCH_KEEP"):  # keep the temp dir to debug a failed run
-            shutil.rmtree(work, ignore_errors=True)
+    with cleaned_up(work, server), running(prom):
+        blocks = (sum(1 for d in prom.data.iterdir() if d.is_dir() and len(d.name) == 26), wait_for_compaction(prom.data, settle_s))
+        waiting = wait_for_groups(prom, settle_s)
+        times, stats = measure_in_turn(prom, groups, warmup_s, measure_s, repeats, loads)
     out = {}
     for f in features:
         base = side_result(f.baseline, f.units, stats[f.baseline.service], times)

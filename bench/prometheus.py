@@ -6,6 +6,7 @@ needs a Prometheus 3); temp storage; a free port; nothing off this machine is co
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -114,6 +115,18 @@ def running(prom: Prometheus) -> Iterator[Prometheus]:
         yield prom
     finally:
         prom.stop()
+
+
+@contextmanager
+def cleaned_up(work: Path, server) -> Iterator[None]:
+    """Close the run's exporter and remove its temp dir (kept with BENCH_KEEP, to debug a
+    failed run) however the block ends."""
+    try:
+        yield
+    finally:
+        server.close()
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def write_families(path: Path, families: dict[str, list[str]]) -> int:

@@ -44,6 +44,7 @@ from slogen.emit.targets import SHARED, ServiceGroups
 from slogen.plan.slo import SLOPlan
 from slogen.spec.errors import Diagnostic, Problem
 from slogen.spec.model import ServiceSpec
+from slogen.spec.adjustment_join import looked_at
 from slogen.spec.load import FileRead, LoadedSpec, adjustment_targets, discover, display_path, load_file, load_read, nothing_found
 
 # Below this many spec files a worker pool costs more than it saves.
@@ -276,11 +277,9 @@ def _reclaim(
         return results
     done = [(index, out) for index, result in enumerate(results) if result is not None for out in result[0]]
     again = {index for index, out in done if out.problems}  # failed: which SLOs it holds is not known here
+    held = [(out.service, {plan.name for plan in out.plans}) for _, out in done]
     for ref in targets:
-        # As adjustment_join._find looks: an OpenSLO reference at its service's SLOs; a Nobl9 one
-        # at the SLOs of its name in its project, or, with none there, in every service.
-        scoped = {index for index, out in done if out.service == ref.scope and (ref.tool == "OpenSLO" or _holds(out, ref.name))}
-        again |= scoped if scoped or ref.tool == "OpenSLO" else {index for index, out in done if _holds(out, ref.name)}
+        again |= {done[entry][0] for entry in looked_at(ref, held)}
     kept = list(results)
     for index in sorted(again):
         result = results[index]
@@ -290,10 +289,6 @@ def _reclaim(
         reads[files[index]] = load_file(files[index], paths, options.jsonnet, options.spec)
         kept[index] = None
     return kept
-
-
-def _holds(out: ServiceOutput, name: str) -> bool:
-    return any(plan.name == name for plan in out.plans)
 
 
 def _journey_tests(outputs: list[ServiceOutput], files: dict[str, str], shared: str | None) -> list[ServiceOutput]:

@@ -17,7 +17,7 @@ located in the adjustment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -85,23 +85,31 @@ def join_adjustments(
     return out, problems
 
 
+def looked_at(ref: SLORef, held: Sequence[tuple[str, Collection[str]]]) -> set[int]:
+    """Which of the (service, SLO names) entries a reference's join looks at: an OpenSLO
+    reference, its service's; a Nobl9 one, those of its project holding an SLO of its name,
+    or, with none there, every one holding such an SLO.  build/pipeline.py recompiles what
+    this names, so a parallel run joins what a one-process run joins."""
+    if ref.tool == "OpenSLO":
+        return {i for i, (service, _) in enumerate(held) if service == ref.scope}
+    named = {i for i, (_, slos) in enumerate(held) if ref.name in slos}
+    return {i for i in named if held[i][0] == ref.scope} or named
+
+
 def _find(loaded: list[LoadedSpec], ref: SLORef) -> list[Slot] | tuple[Origin, str]:
     """The SLOs a reference names, or where and why it names none (or too many)."""
+    where = sorted(looked_at(ref, [(item.spec.service, {slo.name for slo in item.spec.slos}) for item in loaded]))
     if ref.tool == "OpenSLO":
-        services = [i for i, item in enumerate(loaded) if item.spec.service == ref.scope]
-        if not services:
+        if not where:
             return ref.scope_origin, f"no service {written(ref.scope)} in this run's specs"
-        hits = [(i, k) for i in services for k, slo in enumerate(loaded[i].spec.slos) if _reads(loaded[i], k, slo.name) == ref.name]
+        hits = [(i, k) for i in where for k, slo in enumerate(loaded[i].spec.slos) if _reads(loaded[i], k, slo.name) == ref.name]
         if not hits:
             return ref.origin, f"no SLO of service {written(ref.scope)} reads an SLI named {written(ref.name)}"
         return hits
-    hits = [(i, k) for i, item in enumerate(loaded) for k, slo in enumerate(item.spec.slos) if slo.name == ref.name]
-    in_project = [slot for slot in hits if loaded[slot[0]].spec.service == ref.scope]
-    if in_project:
-        return in_project
+    hits = [(i, k) for i in where for k, slo in enumerate(loaded[i].spec.slos) if slo.name == ref.name]
     if not hits:
         return ref.origin, f"no SLO named {written(ref.name)} in this run's specs"
-    if len(hits) > 1:
+    if len(hits) > 1 and loaded[hits[0][0]].spec.service != ref.scope:
         services = ", ".join(sorted(written(loaded[i].spec.service) for i, _ in hits))
         return ref.scope_origin, (f"SLO {written(ref.name)} is in several services ({services}): "
                                   "give its service as the project")

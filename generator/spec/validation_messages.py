@@ -100,9 +100,15 @@ def known_keys(loc: tuple) -> list[str]:
     return sorted({f.alias or name for model in models for name, f in model.model_fields.items()})
 
 
+def closest(word: str, choices, cutoff: float = 0.6) -> str | None:
+    """The choice a misspelt key most likely meant, if any is at least `cutoff` alike."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def _did_you_mean(loc: tuple) -> str:
-    close = difflib.get_close_matches(str(loc[-1]), known_keys(loc), n=1, cutoff=0.6)
-    return f": did you mean {close[0]!r}?" if close else ""
+    close = closest(str(loc[-1]), known_keys(loc))
+    return f": did you mean {close!r}?" if close else ""
 
 
 def _clean_message(message: str) -> str:

@@ -9,7 +9,6 @@ the planner is reported at the line the user wrote, in the user's own format.
 from __future__ import annotations
 
 import datetime
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import yaml
 
 from slogen.spec.errors import Loc, Problem
 from slogen.spec.promql import _WINDOW_VAR
+from slogen.spec.validation_messages import closest
 
 # A key a reader might take for a setting the tool has elsewhere: the warning says where it is.
 IGNORED_NOTES = {
@@ -132,11 +132,13 @@ class Reader:
             if key in allowed:
                 continue
             at = tuple(loc) + (str(key),)
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.8)
+            # Stricter than a native spec's 0.6: a foreign key less alike is taken as the
+            # team's own extension, which the tool ignores, and only warned about.
+            close = closest(str(key), allowed, cutoff=0.8)
             if hint and key in hint:
                 self.problem(at, f"unknown key {written(key)} ({hint[key]})", at_key=True)
             elif close:
-                self.problem(at, f"unknown key {written(key)}: did you mean {written(close[0])}? ({tool} would ignore it)", at_key=True)
+                self.problem(at, f"unknown key {written(key)}: did you mean {written(close)}? ({tool} would ignore it)", at_key=True)
             else:
                 note = f" ({IGNORED_NOTES[key]})" if key in IGNORED_NOTES else ""
                 self.out.warnings.append(LocatedProblem(self.at(at), f"unknown key {written(key)} is ignored, as {tool} ignores it{note}", True))
