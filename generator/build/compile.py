@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Protocol, Sequence
 
 from slogen.build.options import BuildOptions
-from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, routing_text
+from slogen.emit.alertmanager import FILE as ALERTMANAGER_FILE, EmittedAlert, emitted_alerts, routing_file
 from slogen.emit.gates import gate_files
 from slogen.emit.dashboards.boards import OVERVIEW_FILE, overview_dashboard, service_dashboard
 from slogen.emit.promtool import cadence
@@ -63,6 +63,23 @@ class ServicePlans(Protocol):
 
     service: str
     plans: tuple[SLOPlan, ...]
+
+
+@dataclass(frozen=True)
+class RunWidePart:
+    """What the overview dashboard and the routing file read of one service's plans: made
+    where the plans are (a worker), so the process that writes those files need not unpickle them."""
+
+    slos: int
+    alerts: tuple[EmittedAlert, ...]
+    grouping: tuple[str, ...]  # every grouped SLO's grouping labels
+
+
+def run_wide_part(plans: Sequence[SLOPlan]) -> RunWidePart:
+    """One service's share of the overview dashboard and the routing file."""
+    return RunWidePart(
+        len(plans), tuple(alert for plan in plans for alert in emitted_alerts(plan)), tuple(label for plan in plans for label in plan.grouping)
+    )
 
 
 def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = BuildOptions()) -> tuple[CompiledService | None, list[Problem]]:
@@ -199,20 +216,21 @@ def shared_groups(services: Sequence[ServicePlans], options: BuildOptions) -> tu
 
 def global_files(
     services: Sequence[ServicePlans], options: BuildOptions = BuildOptions(), report_parts: Mapping[str, ReportPart] | None = None,
-    shared: tuple[Group, ...] = (),
+    shared: tuple[Group, ...] = (), run_wide: Mapping[str, RunWidePart] | None = None,
 ) -> dict[str, str]:
     """The files that read every service: the schema, the overview dashboard, the report
-    (from the services' `report_parts` where made already, by service name), and with
-    `--share-rules global` the `shared` rules of every service's SLOs, per target."""
+    (from the services' `report_parts` and `run_wide` parts where made already, by service
+    name), and with `--share-rules global` the `shared` rules of every service's SLOs, per target."""
     files: dict[str, str] = {SCHEMA_FILE: render_json(json_schema())}
     ordered = sorted(services, key=lambda c: c.service)
     if shared:
         files.update(options.targets.render(SHARED, SHARED_SOURCE, lambda: shared))
         _add_cadence_copy(files, SHARED, cadence.slow(shared), SHARED_SOURCE, shared)
     if ordered:
-        files[f"dashboards/{OVERVIEW_FILE}.json"] = render_json(overview_dashboard([(c.service, c.plans) for c in ordered]))
+        parts = [(run_wide or {}).get(c.service) or run_wide_part(c.plans) for c in ordered]
+        files[f"dashboards/{OVERVIEW_FILE}.json"] = render_json(overview_dashboard([(c.service, part.slos) for c, part in zip(ordered, parts)]))
         # Routing reads every service's alerts: one file, like the overview dashboard.
-        routing = routing_text([plan for c in ordered for plan in c.plans])
+        routing = routing_file([alert for part in parts for alert in part.alerts], [label for part in parts for label in part.grouping])
         if routing is not None:
             files[ALERTMANAGER_FILE] = routing
     # The static report needs nothing but the specs, so it is generated (and drift-checked)

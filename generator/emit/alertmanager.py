@@ -121,10 +121,9 @@ def paging_tickets(alerts: Sequence[EmittedAlert]) -> list[EmittedAlert]:
     return [alert for alert in alerts if not alert.page and alert.severity in page_values]
 
 
-def routing_text(plans: Sequence[SLOPlan]) -> str | None:
-    """The routing file's text (None when `plans` emit no alert)."""
-    alerts = [alert for plan in plans for alert in emitted_alerts(plan)]
-    data = routing(alerts, [label for plan in plans for label in plan.grouping])
+def routing_file(alerts: Sequence[EmittedAlert], grouping: Sequence[str]) -> str | None:
+    """The routing file's text for these alerts (None without any); `grouping`: every grouped SLO's labels."""
+    data = routing(alerts, grouping)
     if data is None:
         return None
     header = HEADER

@@ -72,10 +72,12 @@ def _walk(root: Path) -> tuple[list[Path], list[Diagnostic]]:
                     problems.append(Diagnostic(entry.as_posix(), 1, 1, f"symbolic link loop: this is {entry.resolve()}, a directory above it"))
                     continue
                 visit(entry, ancestors | {key})
-            elif entry.is_file() and entry.suffix in SPEC_SUFFIXES and entry.resolve() not in seen:
+            elif entry.is_file() and entry.suffix in SPEC_SUFFIXES:
                 # One file reached by two paths (a link beside its target) is one spec.
-                seen.add(entry.resolve())
-                files.append(entry)
+                resolved = entry.resolve()
+                if resolved not in seen:
+                    seen.add(resolved)
+                    files.append(entry)
 
     seen: set[Path] = set()
     top = root.stat()

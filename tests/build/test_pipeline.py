@@ -174,3 +174,17 @@ def test_a_withdrawn_file_leaves_the_staging_tree_and_the_summaries(tmp_path):
     assert sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")) == ["rules", "rules/a.yml"]
     stager.take(stager.stage({"tests/b/c.yml": "c\n"}))  # a directory withdrawn is made again
     assert (staging / "tests/b/c.yml").read_text() == "c\n"
+
+
+def test_composite_tests_read_the_member_inputs_workers_lend(tmp_path, workers_always):
+    # A journey's tests drive its members' counters, from each member service's test inputs:
+    # workers send those pickled (ServiceOutput.lent), and only a tree with composites reads them.
+    from slogen.emit.promtool.composite_tests import test_path
+    from test_composites import README_EXAMPLE, members
+
+    paths = members(tmp_path, journey=README_EXAMPLE)
+    tree, diagnostics = pipeline.build_tree(paths, build_options(("prometheus",)), jobs=2)
+    assert not diagnostics
+    assert test_path("checkout-journey") in tree.files
+    assert tree.files == _serial(paths)
+    assert all(isinstance(out.lent_inputs, bytes) for out in tree.services if out.service != "checkout-journey")

@@ -352,7 +352,7 @@ def _service_selector(metric: str, service: str) -> str:
     return f'{metric}{{{names.LABEL_SERVICE}="{service}"}}'
 
 
-def overview_queries(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
+def overview_queries(services: list[tuple[str, int]]) -> list[dict]:
     """The overview's instant table queries, one column each, every row one SLO.
 
     SLOs with grouping show their worst group, so one row is one SLO.  Query A also
@@ -396,7 +396,7 @@ _COLUMNS = (
 )
 
 
-def _service_names(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
+def _service_names(services: list[tuple[str, int]]) -> list[dict]:
     """Value mappings from dashboard uids back to service names: one regex for `slo-<service>`,
     and one exact mapping per service whose uid had to be shortened with a hash."""
     exact = {dashboard_uid(s): s for s, _ in services if dashboard_uid(s) != f"slo-{s}"}
@@ -407,7 +407,7 @@ def _service_names(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict
     return mappings
 
 
-def _overview_overrides(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list[dict]:
+def _overview_overrides(services: list[tuple[str, int]]) -> list[dict]:
     link = {
         "title": "Open the service's SLO dashboard",
         "url": "/d/${__value.raw}?${datasource:queryparam}&${__url_time_range}",
@@ -438,8 +438,8 @@ def _overview_overrides(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> list
     ]
 
 
-def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
-    """Every SLO of every service in one sortable table, worst budget first."""
+def overview_dashboard(services: list[tuple[str, int]]) -> dict:
+    """Every SLO of every service in one sortable table, worst budget first (`services`: name, SLO count)."""
     transformations = [
         {"id": "merge", "options": {}},
         {
@@ -451,7 +451,7 @@ def overview_dashboard(services: list[tuple[str, tuple[SLOPlan, ...]]]) -> dict:
             },
         },
     ]
-    count = sum(len(plans) for _, plans in services)
+    count = sum(slos for _, slos in services)
     table = table_panel(
         "SLOs",
         "One row per SLO (grouped SLOs show their worst group). Click a service to open its dashboard; "
