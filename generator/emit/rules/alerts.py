@@ -173,13 +173,18 @@ def distinct(rules: list[Rule]) -> list[Rule]:
 
 def alert_rules(scope: Scope, slow: bool = False) -> list[Rule]:
     """One alert rule per alert name, severity labels, `for` and annotation keys, for every SLO
-    sharing them: the alerts of windows of 1d and more only (`slow`), or every other one."""
-    found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities if slow_alert(sev.tiers) == slow]
+    sharing them: the alerts of windows of 1d and more only (`slow`), or every other one.
+    Both kinds are made together, so that rules alike in name and labels are told apart
+    across the two groups too (promtool's duplicate-rule lint reads the whole file)."""
+    found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities]
     classes = split_by(
-        found, lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2]), item[0].alert_templates)
+        found,
+        lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2]), item[0].alert_templates, slow_alert(item[1].tiers)),
     )
     rules = []
-    for (alert_name, labels, for_seconds, _, _), members in classes:  # type: ignore[misc]
+    speeds = []
+    for (alert_name, labels, for_seconds, _, _, speed), members in classes:  # type: ignore[misc]
+        speeds.append(speed)
         blocks = split_by(
             [(plan, tier) for plan, sev, _ in members for tier in sev.tiers],
             lambda item: (item[1].long_window, item[1].short_window, item[1].factor(item[0].period)),
@@ -202,4 +207,4 @@ def alert_rules(scope: Scope, slow: bool = False) -> list[Rule]:
                 annotations=shared_annotations([(plan, annotations) for plan, _, annotations in members]),
             )
         )
-    return distinct(rules)
+    return [rule for rule, speed in zip(distinct(rules), speeds) if speed == slow]
