@@ -62,7 +62,9 @@ def base_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str) -> BaseRate
         # One rule, so the events expression stands in for the recorded events rate.
         window = format_duration(FAST_WINDOW)
         total = f"({_rates(sli, grouping, '', selector, window)[0]})"
-        _, bad, good = _rates(sli, grouping, total, selector, window)
+        # Ungrouped, the fallback zero needs no labels: `vector(0)` spares a second read of
+        # an hour of the raw total every 30s (divided by the total, it gives the same result).
+        _, bad, good = _rates(sli, grouping, total, selector, window, "" if grouping else "vector(0)")
         on = _on(grouping)
         fast = f"1 - {good} / {on} {total}" if good else f"(\n  {bad}\n)\n/ {on}\n{total}"
     return BaseRates(events=events, errors=errors, fast=fast)
@@ -76,11 +78,12 @@ def leaf_rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, window: int
     return events, errors
 
 
-def _rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, selector: str, window: str) -> tuple[str, str, str]:
-    """(events, errors, good or "") per second over `window`; `selector` picks the SLO's own recorded series."""
+def _rates(sli: SLI, grouping: tuple[str, ...], events_ref: str, selector: str, window: str, zero: str = "") -> tuple[str, str, str]:
+    """(events, errors, good or "") per second over `window`; `selector` picks the SLO's own recorded
+    series; `zero` is what a missing error or good series reads as (0 * the events, by default)."""
     by = _by(grouping)
     on = _on(grouping)
-    zero = f"0 * {events_ref}"
+    zero = zero or f"0 * {events_ref}"
     if sli.ratio is not None:
         total = parse_selector(sli.ratio.total, "total")
         events = f"{by}(rate({total.render()}[{window}]))"

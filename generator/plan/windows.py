@@ -37,13 +37,16 @@ COUNTER_WINDOWS = frozenset({BASE_WINDOW, FAST_WINDOW})
 # Group evaluation intervals, chosen from what each group's windows need.  Every
 # group that feeds instant queries stays well inside Prometheus' 5m lookback.
 # The raw 5m rates and the 5m ratio.  Every 1m, not 30s: they are per-SLO rules, the cost
-# that grows with the SLO count, and the fast page still fires within about a minute of a
-# full outage, as its 1h window (read from the counters every 30s) is the later of its two.
+# that grows with the SLO count.  On a full outage the fast page's 5m leg crosses within
+# one scrape, so its 1h leg (read from the counters every 30s) usually decides and the page
+# fires within about a minute.  The worst case (detection_time) is the 5m leg's: its 1m
+# group evaluated just before the step, then 30s to the alert, 94s in all.
 SHORT_INTERVAL = 60
 MID_INTERVAL = 120  # windows above 5m and below 1d, summed from the base rates (the 5m rates behind them spread a step over 5m)
-# Windows of 1d and more, metadata, budget policy: their inputs change hourly.  3m
-# keeps 2m of the 5m lookback as margin for a late evaluation.
-LONG_INTERVAL = 180
+# Windows of 1d and more, metadata, budget policy: their inputs change hourly, so this
+# is set by the 5m lookback alone.  4m keeps 1m of it as margin for a late evaluation
+# (a group starts on its own clock; only an evaluation longer than a minute is later).
+LONG_INTERVAL = 240
 HOURLY_INTERVAL = HOUR  # hourly sums, read only through range functions
 # How far back sli-long (and status) read the hourly group's last history count: however
 # late that group's first evaluation after a restart (up to its interval), plus the downtime.
@@ -58,10 +61,10 @@ def slow_alert(tiers: tuple[BurnRateTier, ...]) -> bool:
     return all(tier.long_window >= HOURLY_FROM for tier in tiers)
 
 
-def _alert_lag(tier: BurnRateTier) -> int:
-    # A tier with a long window of 1d or more may share an alert with faster tiers (then it
-    # is evaluated every 30s); the worst case is its own group's interval.
-    return LONG_INTERVAL if tier.long_window >= HOURLY_FROM else ALERT_INTERVAL
+def _alert_lag(tier: BurnRateTier, slow: bool | None) -> int:
+    # A tier's alert holds all its severity's tiers; a 1d tier sharing an alert with faster
+    # ones is evaluated every 30s.  Without its alert (slow is None), the tier alone decides.
+    return LONG_INTERVAL if (slow_alert((tier,)) if slow is None else slow) else ALERT_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -208,9 +211,11 @@ def workbook_detection_time(
 
 @functools.lru_cache(maxsize=1 << 14)  # pure; asked again for every SLO sharing the tier
 def detection_time(
-    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS,
+    slow: bool | None = None,
 ) -> float:
-    """Worst-case seconds from a step to `error_rate` until this tier's alert fires.
+    """Worst-case seconds from a step to `error_rate` until this tier's alert fires
+    (`slow`: whether that alert runs with the long windows, slow_alert of its tiers).
 
     Includes the base-rate smear, the hourly update of long windows and the
     evaluation intervals of every group on the path; excludes scrape delay and `for`.
@@ -230,7 +235,7 @@ def detection_time(
         else:  # summed in its group from what the 30s group recorded
             lag = SHORT_INTERVAL + interval_of(window) + (HOURLY_INTERVAL if source == "hourly" else 0)
         worst = max(worst, reach + lag)
-    return worst + _alert_lag(tier)
+    return worst + _alert_lag(tier, slow)
 
 
 def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
@@ -239,7 +244,8 @@ def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
 
 
 def reset_time(
-    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS,
+    slow: bool | None = None,
 ) -> float:
     """Seconds after a long burn at `error_rate` stops until the short window falls
     below the threshold and the alert resolves (base-rate smear and intervals included)."""
@@ -251,7 +257,7 @@ def reset_time(
     fall = window_reach_time(tier.short_window, 1 - threshold / error_rate, counters)
     raw = source_of(tier.short_window, counters) == "raw"
     lag = 0 if raw and tier.short_window != BASE_WINDOW else interval_of(tier.short_window)
-    return fall + lag + _alert_lag(tier)
+    return fall + lag + _alert_lag(tier, slow)
 
 
 # promtool (2.42 and 3.16 alike) ignores each group's `interval:` and evaluates every group

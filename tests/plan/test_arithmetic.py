@@ -7,13 +7,16 @@ from decimal import Decimal
 
 import pytest
 from slogen.plan.windows import (
+    ALERT_INTERVAL,
     DAY,
     DEFAULT_TIERS,
     HOUR,
+    LONG_INTERVAL,
     BurnRateTier,
     budget_consumed_at_fire,
     detection_time,
     reset_time,
+    slow_alert,
     smeared_reach_time,
     source_of,
     window_problems,
@@ -100,6 +103,17 @@ def test_slogen_detection_includes_smear_and_intervals():
     ticket_fast = detection_time(TIERS[2], PERIOD_30D, budget, 1.0)
     # 1d windows are summed from hourly points: up to an hour later than the smear alone.
     assert HOUR < ticket_fast < 2 * HOUR
+
+
+def test_a_day_tier_sharing_an_alert_with_faster_tiers_waits_for_the_30s_group():
+    budget = Decimal("0.001")
+    day_tier = TIERS[2]  # 1d/2h: evaluated with the long windows (every LONG_INTERVAL) when alone
+    alone = detection_time(day_tier, PERIOD_30D, budget, 1.0)
+    # Beside a 1h tier in one severity, the alert runs every 30s (windows.slow_alert).
+    shared = detection_time(day_tier, PERIOD_30D, budget, 1.0, slow=slow_alert((TIERS[0], day_tier)))
+    assert alone - shared == LONG_INTERVAL - ALERT_INTERVAL
+    assert detection_time(day_tier, PERIOD_30D, budget, 1.0, slow=True) == alone
+    assert reset_time(day_tier, PERIOD_30D, budget, 1.0) - reset_time(day_tier, PERIOD_30D, budget, 1.0, slow=False) == LONG_INTERVAL - ALERT_INTERVAL
 
 
 def test_smeared_reach_time_is_continuous_and_monotonic():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from html import escape
 
 from slogen.live.prometheus_api import Sample
@@ -88,7 +88,7 @@ def fmt_float(value: float) -> str:
     return human(value)
 
 
-DetectionShape = tuple[tuple[tuple[BurnRateTier, int], ...], int, Decimal]
+DetectionShape = tuple[tuple[tuple[BurnRateTier, int, bool], ...], int, Decimal]
 
 
 def detection_shape(plan: SLOPlan) -> DetectionShape:
@@ -113,15 +113,16 @@ def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
     """The inside of a detection plot's <svg> (frame, axes, curves) and its legend: a tick (grid line
     and label) or a curve a line, so that a changed drawing reads as a short diff."""
     with_for, period, budget = shape
-    tiers = tuple(tier for tier, _ in with_for)
+    tiers = tuple(tier for tier, _, _ in with_for)
     thresholds = [float(t.threshold(period, budget)) for t in tiers]
     # A tier can sit at a threshold near 100% errors (a low objective, a large budget share):
     # the axis still spans a decade, and a tier no error rate fires draws no curve.
     low_x = min(min(thresholds) * 1.02, 0.1)
     rates = [low_x * (1 / low_x) ** (i / (POINTS - 1)) for i in range(POINTS)]
     curves = []
-    for (tier, for_seconds), threshold in zip(with_for, thresholds):
-        for kind, func in (("worst", detection_time), ("workbook", workbook_detection_time)):
+    for (tier, for_seconds, slow), threshold in zip(with_for, thresholds):
+        worst = partial(detection_time, slow=slow)
+        for kind, func in (("worst", worst), ("workbook", workbook_detection_time)):
             points = [(r, func(tier, period, budget, r) + for_seconds) for r in rates if r > threshold * 1.02]
             curves.append((tier, kind, [(r, t) for r, t in points if math.isfinite(t) and t > 0]))
     times = [t for _, _, pts in curves for _, t in pts] or [60.0, 86400.0]
