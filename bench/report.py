@@ -212,8 +212,11 @@ METHOD = """## Method and caveats
   over-counts while other processes compete. Every rule set's groups run side by side, so they see the same noise;
   sampling starts once the load has fallen to half the CPUs (at most 150 s, `BENCH_SETTLE_S`), and a run whose
   load was above that as sampling began or at any poll during it is marked busy and gives no verdict.
-  A group at 30s is seen about 14 times in 420 s, at 1m 7 times, at 2m30s and 3m only 2 or 3 times; the q1..q3
-  columns show how far the quartiles of those evaluations move each tool's total.
+  Groups slower than 1m and faster than 1h (slogen's 2m and 4m, Pyrra's 2m30s) are evaluated every 1m while sampled,
+  so that 420 s sees every group about 7 times (30s groups 14), not 1 to 3: each evaluation reads the same recorded
+  windows, and nothing reads those groups' own output over a range. Their cost per hour is still per evaluation x
+  their native evaluations per hour. The q1..q3 columns show how far the quartiles of those evaluations move each
+  tool's total.
 - Services have 1, 4 and 10 SLOs (ratio and latency in turn, each SLO of a shape on its own series; the shapes of one
   fan-out read the same series). In the default layout slogen's shared rules and groups are per service, so their fixed
   cost is shared by the service's SLOs; under `--share-rules global` by every service of the shape (10 services of 1

@@ -144,3 +144,15 @@ def test_the_committed_section_2_has_its_marks_and_no_stale_runs():
     assert text.count(report_eval.MARK_START) == 1 and text.count(report_eval.MARK_END) == 1
     for stale in ("4 n + 20", "load average of 12 to 20", "The run in the tables (2026-12-02)"):
         assert stale not in text and stale not in report.NOTES
+
+
+def test_groups_between_a_minute_and_an_hour_are_sampled_every_minute_and_costed_natively():
+    from bench.eval_cost import sampled, summarise
+
+    groups = [{"name": n, "interval": i, "rules": []} for n, i in
+              (("a", "30s"), ("b", "1m"), ("c", "2m"), ("d", "2m30s"), ("e", "4m"), ("f", "1h"))]
+    assert [g["interval"] for g in sampled(groups)] == ["30s", "1m", "60s", "60s", "60s", "1h"]
+    # The cost per hour counts the group's native evaluations, however often it was sampled.
+    rules = [{"group": "e", "interval_s": 240, "samples": 1, "query_s": 0.001, "recording": True, "series": 1}]
+    summary = summarise(rules, {"e": [0.002] * 7}, 1)
+    assert summary["cpu_s_per_hour_per_slo"] == 0.002 * 15
