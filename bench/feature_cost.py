@@ -38,6 +38,7 @@ from pathlib import Path
 import yaml
 from slogen.build.options import BuildOptions, SplitOptions
 from slogen.build.pipeline import build_tree
+from slogen.plan.windows import LONG_INTERVAL
 
 from .marked_section import write_marked
 from .eval_cost import measure_in_turn, summarise
@@ -340,7 +341,7 @@ def section(result: dict) -> list[str]:
         f"Per unit (one SLO; for grouping one group) and hour at the groups' native intervals: rules, rule evaluations, "
         f"samples read (`stats=all`), and query time, every rule of every side run in turn {result['repeats']} times "
         "(the median of the per-repeat feature/baseline ratios, quartiles in brackets). Group evaluation times are in "
-        f"`build/bench-features.json`, not here: over {result['measure_s']:.0f}s a 3m group is seen a few times, and under load they swing more than the pairs differ. "
+        f"`build/bench-features.json`, not here: over {result['measure_s']:.0f}s a {LONG_INTERVAL // 60}m group is seen a few times, and under load they swing more than the pairs differ. "
         + (f"Measured {result['measured']}, load" if result.get("measured") else "Load") + f" average {load['min']:.1f} to {load['max']:.1f} on {result['cpus']} CPUs"
         + (", **busy**: the absolute times are a loaded machine's; the paired ratios are the figure." if result["busy"] else "."), "",
         "| feature | pair | rules | rule evaluations | samples read | query time, ms | query time per repeat |",
