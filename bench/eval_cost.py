@@ -149,6 +149,11 @@ def sampled(groups: list[dict]) -> list[dict]:
             for g in groups]
 
 
+def sampling_file(groups: list[dict]) -> str:
+    """The rule file a bench loads to sample these groups (`sampled`)."""
+    return _rule_file(sampled(groups))
+
+
 # ---- backfill ---------------------------------------------------------------------------
 
 def backfill_rules(prom: Prometheus, groups: list[dict], start: float, end: float, workdir: Path, name: str) -> float:
@@ -418,7 +423,7 @@ def run(replicas: tuple[int, ...] = (1, 10), days: float = 30, measure_s: float 
             loads.append(_load_point("backfilled"))
             for key, per_set in sets.items():
                 for name, groups in per_set.items():
-                    (prom.rules / f"{key}-{name}.yml").write_text(_rule_file(sampled(groups)))
+                    (prom.rules / f"{key}-{name}.yml").write_text(sampling_file(groups))
             prom.reload()
             # The backfill's own load (promtool, compaction) must not count against the sampling.
             settle()

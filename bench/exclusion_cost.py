@@ -34,10 +34,9 @@ from pathlib import Path
 
 import yaml
 from slogen.build.pipeline import build_tree
-from slogen.emit.text.documents import render_yaml
 from slogen.plan.windows import SHORT_INTERVAL
 
-from .eval_cost import measure_in_turn, sampled, summarise
+from .eval_cost import measure_in_turn, sampling_file, summarise
 from .exposition_server import ExpositionServer
 from .load import busy, cpus, load_now, spread
 from .prometheus import Prometheus, cleaned_up, create_blocks, running, write_families
@@ -169,7 +168,7 @@ def run(warmup_s: float, measure_s: float, repeats: int, replicas: int = 1) -> d
     for service in SERVICES:
         groups[service] = yaml.safe_load(tree.files[f"rules/{service}.yml"])["groups"]
         # Slow groups sampled every minute, costed at their own intervals (eval_cost.sampled).
-        (prom.rules / f"{service}.yml").write_text(render_yaml({"groups": sampled(groups[service])}))
+        (prom.rules / f"{service}.yml").write_text(sampling_file(groups[service]))
     loads = [load_now()]
     with cleaned_up(work, server), running(prom):
         blocks = (_blocks(prom.data), wait_for_compaction(prom.data))

@@ -230,9 +230,9 @@ def detection_time(
         source = source_of(window, counters)
         if source == "raw" and window != BASE_WINDOW:  # read from the counters in the alerts' group, just before them
             lag = 0
-        elif source == "raw":  # the 5m ratio, in the 30s group
+        elif source == "raw":  # the 5m ratio, in the base rates' 1m group
             lag = SHORT_INTERVAL
-        else:  # summed in its group from what the 30s group recorded
+        else:  # summed in its group from what the base rates' group recorded
             lag = SHORT_INTERVAL + interval_of(window) + (HOURLY_INTERVAL if source == "hourly" else 0)
         worst = max(worst, reach + lag)
     return worst + _alert_lag(tier, slow)
