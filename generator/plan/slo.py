@@ -17,7 +17,7 @@ from slogen.plan.composite import CompositePlan, composite_plan, composite_probl
 from slogen.plan.budget_policy import DEFAULT_STATES, PolicyPlan, build_policy, policy_problems
 from slogen.plan.sli import BaseRates, base_rates
 from slogen.plan.timeslices import TimeslicePlan, timeslice_plan
-from slogen.plan.windows import BASE_WINDOW, COUNTER_WINDOWS, DAY, DEFAULT_TIERS, FAST_WINDOW, HOUR, BurnRateTier, scale_seconds, scale_tiers, slow_alert, window_problems
+from slogen.plan.windows import BASE_WINDOW, COUNTER_WINDOWS, DAY, DEFAULT_TIERS, FAST_WINDOW, HOUR, BurnRateTier, scale_seconds, scale_tiers, window_problems
 from slogen.spec.durations import format_duration, parse_duration
 from slogen.spec.errors import Problem
 from slogen.spec.model import SLO, ServiceSpec, Severity, Tier, reserved_label_problem
@@ -105,10 +105,9 @@ class SLOPlan:
         return dict(sorted({**dict(self.labels), **dict(self.id_labels)}.items()))
 
     @cached_property
-    def alert_tiers(self) -> tuple[tuple[BurnRateTier, int, bool], ...]:
-        """Every tier with its severity's `for` in seconds (0 without), which every detection time
-        shown includes, and whether its alert runs with the long windows (windows.slow_alert)."""
-        return tuple((tier, sev.for_seconds or 0, slow_alert(sev.tiers)) for sev in self.severities for tier in sev.tiers)
+    def alert_tiers(self) -> tuple[tuple[BurnRateTier, int], ...]:
+        """Every tier with its severity's `for` in seconds (0 without), which every detection time shown includes."""
+        return tuple((tier, sev.for_seconds or 0) for sev in self.severities for tier in sev.tiers)
 
     @cached_property
     def counter_windows(self) -> frozenset[int]:

@@ -54,17 +54,40 @@ HISTORY_READ = DAY
 ALERT_INTERVAL = 30  # the 1h ratio from the counters, then the alerts reading it
 
 
-def slow_alert(tiers: tuple[BurnRateTier, ...]) -> bool:
-    """Whether an alert is evaluated with the windows of 1d and more (every LONG_INTERVAL)
-    rather than every ALERT_INTERVAL: all its long windows are summed from hourly points,
-    which change once an hour, so 30s evaluations would re-read the same values."""
-    return all(tier.long_window >= HOURLY_FROM for tier in tiers)
+def alert_interval(tier: BurnRateTier, counters: frozenset[int] = COUNTER_WINDOWS) -> int:
+    """Interval of the group a tier's alert condition is evaluated in: the group of its slowest
+    window where both windows change no more often than that group runs, else the alerts' 30s.
+
+    A long window of 1d or more is summed from hourly points (sli-long); two windows
+    summed from the base rates below 1d both change every MID_INTERVAL (sli-mid), so an
+    alert reading them every 30s would re-read the same values three times in four.
+    Either way the alert runs after the windows, in the same evaluation.  A tier reading
+    a raw window (the 1h from the counters, the 5m ratio) stays in the 30s group.
+    """
+    if tier.long_window >= HOURLY_FROM:
+        return LONG_INTERVAL
+    if all(source_of(w, counters) == "base" for w in (tier.long_window, tier.short_window)):
+        return MID_INTERVAL
+    return ALERT_INTERVAL
 
 
-def _alert_lag(tier: BurnRateTier, slow: bool | None) -> int:
-    # A tier's alert holds all its severity's tiers; a 1d tier sharing an alert with faster
-    # ones is evaluated every 30s.  Without its alert (slow is None), the tier alone decides.
-    return LONG_INTERVAL if (slow_alert((tier,)) if slow is None else slow) else ALERT_INTERVAL
+def _recorded_lag(window: int, counters: frozenset[int]) -> tuple[int, int]:
+    """(worst seconds from the data to the window's recorded value, interval of the group recording it)."""
+    source = source_of(window, counters)
+    if source == "raw" and window != BASE_WINDOW:  # read from the counters in the alerts' group
+        return ALERT_INTERVAL, ALERT_INTERVAL
+    if source == "raw":  # the 5m ratio, in the base rates' 1m group
+        return SHORT_INTERVAL, SHORT_INTERVAL
+    # Summed in its group from what the base rates' group recorded (hourly points between).
+    group = interval_of(window)
+    return SHORT_INTERVAL + group + (HOURLY_INTERVAL if source == "hourly" else 0), group
+
+
+def _alert_lag(window: int, alert: int, counters: frozenset[int]) -> int:
+    """Worst seconds from the data to an alert evaluated every `alert` seeing a window: its
+    group's lag, plus the alert's interval unless the alert runs right after it, in its group."""
+    lag, group = _recorded_lag(window, counters)
+    return lag + (0 if group == alert else alert)
 
 
 @dataclass(frozen=True)
@@ -211,31 +234,23 @@ def workbook_detection_time(
 
 @functools.lru_cache(maxsize=1 << 14)  # pure; asked again for every SLO sharing the tier
 def detection_time(
-    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS,
-    slow: bool | None = None,
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS
 ) -> float:
-    """Worst-case seconds from a step to `error_rate` until this tier's alert fires
-    (`slow`: whether that alert runs with the long windows, slow_alert of its tiers).
+    """Worst-case seconds from a step to `error_rate` until this tier's alert fires.
 
     Includes the base-rate smear, the hourly update of long windows and the
-    evaluation intervals of every group on the path; excludes scrape delay and `for`.
+    evaluation intervals of every group on the path, the alert's own
+    (alert_interval) included; excludes scrape delay and `for`.
     """
     threshold = float(tier.threshold(period, error_budget))
     if error_rate <= threshold:
         return math.inf
     fraction = threshold / error_rate
-    worst = 0.0
-    for window in (tier.long_window, tier.short_window):
-        reach = window_reach_time(window, fraction, counters)
-        source = source_of(window, counters)
-        if source == "raw" and window != BASE_WINDOW:  # read from the counters in the alerts' group, just before them
-            lag = 0
-        elif source == "raw":  # the 5m ratio, in the base rates' 1m group
-            lag = SHORT_INTERVAL
-        else:  # summed in its group from what the base rates' group recorded
-            lag = SHORT_INTERVAL + interval_of(window) + (HOURLY_INTERVAL if source == "hourly" else 0)
-        worst = max(worst, reach + lag)
-    return worst + _alert_lag(tier, slow)
+    alert = alert_interval(tier, counters)
+    return max(
+        window_reach_time(window, fraction, counters) + _alert_lag(window, alert, counters)
+        for window in (tier.long_window, tier.short_window)
+    )
 
 
 def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
@@ -244,8 +259,7 @@ def budget_consumed_at_fire(tier: BurnRateTier, period: int) -> Decimal:
 
 
 def reset_time(
-    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS,
-    slow: bool | None = None,
+    tier: BurnRateTier, period: int, error_budget: Decimal, error_rate: float, counters: frozenset[int] = COUNTER_WINDOWS
 ) -> float:
     """Seconds after a long burn at `error_rate` stops until the short window falls
     below the threshold and the alert resolves (base-rate smear and intervals included)."""
@@ -255,9 +269,9 @@ def reset_time(
     # A window falling from a clean step mirrors the rise: the remaining part must drop
     # to threshold / error_rate, i.e. the clean part must reach 1 - that.
     fall = window_reach_time(tier.short_window, 1 - threshold / error_rate, counters)
-    raw = source_of(tier.short_window, counters) == "raw"
-    lag = 0 if raw and tier.short_window != BASE_WINDOW else interval_of(tier.short_window)
-    return fall + lag + _alert_lag(tier, slow)
+    _, group = _recorded_lag(tier.short_window, counters)
+    alert = alert_interval(tier, counters)
+    return fall + group + (0 if group == alert else alert)
 
 
 # promtool (2.42 and 3.16 alike) ignores each group's `interval:` and evaluates every group

@@ -12,11 +12,12 @@ from slogen.plan.windows import (
     DEFAULT_TIERS,
     HOUR,
     LONG_INTERVAL,
+    MID_INTERVAL,
     BurnRateTier,
     budget_consumed_at_fire,
+    alert_interval,
     detection_time,
     reset_time,
-    slow_alert,
     smeared_reach_time,
     source_of,
     window_problems,
@@ -105,15 +106,26 @@ def test_slogen_detection_includes_smear_and_intervals():
     assert HOUR < ticket_fast < 2 * HOUR
 
 
-def test_a_day_tier_sharing_an_alert_with_faster_tiers_waits_for_the_30s_group():
+def test_each_tier_alerts_in_the_group_of_its_windows():
     budget = Decimal("0.001")
-    day_tier = TIERS[2]  # 1d/2h: evaluated with the long windows (every LONG_INTERVAL) when alone
-    alone = detection_time(day_tier, PERIOD_30D, budget, 1.0)
-    # Beside a 1h tier in one severity, the alert runs every 30s (windows.slow_alert).
-    shared = detection_time(day_tier, PERIOD_30D, budget, 1.0, slow=slow_alert((TIERS[0], day_tier)))
-    assert alone - shared == LONG_INTERVAL - ALERT_INTERVAL
-    assert detection_time(day_tier, PERIOD_30D, budget, 1.0, slow=True) == alone
-    assert reset_time(day_tier, PERIOD_30D, budget, 1.0) - reset_time(day_tier, PERIOD_30D, budget, 1.0, slow=False) == LONG_INTERVAL - ALERT_INTERVAL
+    page_1h, page_6h, ticket_1d, ticket_3d = TIERS
+    # A raw window (the 1h from the counters, the 5m ratio): every 30s.  Both windows summed
+    # from the base rates below 1d: in their 2m group, right after them.  1d and more: sli-long.
+    assert [alert_interval(t) for t in TIERS] == [ALERT_INTERVAL, MID_INTERVAL, LONG_INTERVAL, LONG_INTERVAL]
+    summed_1h = frozenset({300})  # an SLI read over 5m only: its 1h is summed too, but the 5m leg is raw
+    assert alert_interval(page_1h, summed_1h) == ALERT_INTERVAL
+    assert alert_interval(BurnRateTier("page", Decimal("0.02"), HOUR, 1800), summed_1h) == MID_INTERVAL
+    # An alert in a window's own group reads it in the same evaluation: no interval of its own.
+    reach = [smeared_reach_time(w, 300, 6 * 0.001 / 1.0 * 1.0) for w in (6 * HOUR, 1800)]
+    assert detection_time(page_6h, PERIOD_30D, budget, 1.0) == pytest.approx(max(reach) + 60 + MID_INTERVAL)
+    # sli-long's 1d window is summed there (hourly points between); its 2h leg is read from sli-mid.
+    day, two_hours = (smeared_reach_time(w, 300, 3 * 0.001) for w in (DAY, 2 * HOUR))
+    assert detection_time(ticket_1d, PERIOD_30D, budget, 1.0) == pytest.approx(
+        max(day + 60 + HOUR + LONG_INTERVAL, two_hours + 60 + MID_INTERVAL + LONG_INTERVAL)
+    )
+    # The 6h tier resolves when its 30m window falls, seen in the same 2m evaluation.
+    fall = smeared_reach_time(1800, 300, 1 - 0.006)
+    assert reset_time(page_6h, PERIOD_30D, budget, 1.0) == pytest.approx(fall + MID_INTERVAL)
 
 
 def test_smeared_reach_time_is_continuous_and_monotonic():
@@ -154,8 +166,8 @@ def test_reset_time_follows_the_short_window():
     # (the 1m base-rate group, the 30s alert group).
     assert reset_time(page_fast, PERIOD_30D, budget, 1.0) == pytest.approx(300 * (1 - 0.0144) + 60 + 30)
     # The 30m short window is summed from 5m rates: half the 5m ramp later on average,
-    # and recorded every 2m.
-    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 120 + 30)
+    # and recorded every 2m, where the alert reads it in the same evaluation.
+    assert reset_time(page_slow, PERIOD_30D, budget, 1.0) == pytest.approx(1800 * (1 - 0.006) + 150 + 120)
     assert reset_time(page_fast, PERIOD_30D, budget, 0.01) == 0.0
 
 

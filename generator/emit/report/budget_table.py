@@ -103,7 +103,7 @@ def slo_budget(plan: SLOPlan, rps: float | None = None) -> SLOBudget:
 # Most SLOs share their tiers, window and objective with many others: compute each once.
 @lru_cache(maxsize=256)
 def tier_budgets(
-    tiers: tuple[tuple[BurnRateTier, int, bool], ...], period: int, budget: Decimal, counters: frozenset[int] = COUNTER_WINDOWS
+    tiers: tuple[tuple[BurnRateTier, int], ...], period: int, budget: Decimal, counters: frozenset[int] = COUNTER_WINDOWS
 ) -> tuple[TierBudget, ...]:
     """What each tier lets burn before it fires, and how fast it fires on a full outage (its `for` included)."""
     return tuple(
@@ -114,9 +114,9 @@ def tier_budgets(
             short_window=tier.short_window,
             factor=tier.factor(period),
             workbook_detection=workbook_detection_time(tier, period, budget, 1.0) + for_seconds,
-            worst_detection=detection_time(tier, period, budget, 1.0, counters, slow) + for_seconds,
+            worst_detection=detection_time(tier, period, budget, 1.0, counters) + for_seconds,
         )
-        for tier, for_seconds, slow in tiers
+        for tier, for_seconds in tiers
     )
 
 

@@ -88,12 +88,13 @@ def fmt_float(value: float) -> str:
     return human(value)
 
 
-DetectionShape = tuple[tuple[tuple[BurnRateTier, int, bool], ...], int, Decimal]
+DetectionShape = tuple[tuple[tuple[BurnRateTier, int], ...], int, Decimal, frozenset[int]]
 
 
 def detection_shape(plan: SLOPlan) -> DetectionShape:
-    """What a detection plot depends on: the tiers (with their `for`), the window and the error budget."""
-    return plan.alert_tiers, plan.period, plan.error_budget
+    """What a detection plot depends on: the tiers (with their `for`), the window, the error budget
+    and the windows read from the counters."""
+    return plan.alert_tiers, plan.period, plan.error_budget, plan.counter_windows
 
 
 def detection_plot(plan: SLOPlan) -> str:
@@ -112,16 +113,16 @@ def _detection_label(plan: SLOPlan) -> str:
 def detection_drawing(shape: DetectionShape) -> tuple[str, str]:
     """The inside of a detection plot's <svg> (frame, axes, curves) and its legend: a tick (grid line
     and label) or a curve a line, so that a changed drawing reads as a short diff."""
-    with_for, period, budget = shape
-    tiers = tuple(tier for tier, _, _ in with_for)
+    with_for, period, budget, counters = shape
+    tiers = tuple(tier for tier, _ in with_for)
     thresholds = [float(t.threshold(period, budget)) for t in tiers]
     # A tier can sit at a threshold near 100% errors (a low objective, a large budget share):
     # the axis still spans a decade, and a tier no error rate fires draws no curve.
     low_x = min(min(thresholds) * 1.02, 0.1)
     rates = [low_x * (1 / low_x) ** (i / (POINTS - 1)) for i in range(POINTS)]
     curves = []
-    for (tier, for_seconds, slow), threshold in zip(with_for, thresholds):
-        worst = partial(detection_time, slow=slow)
+    for (tier, for_seconds), threshold in zip(with_for, thresholds):
+        worst = partial(detection_time, counters=counters)
         for kind, func in (("worst", worst), ("workbook", workbook_detection_time)):
             points = [(r, func(tier, period, budget, r) + for_seconds) for r in rates if r > threshold * 1.02]
             curves.append((tier, kind, [(r, t) for r, t in points if math.isfinite(t) and t > 0]))

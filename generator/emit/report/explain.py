@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from slogen.emit.promtool.service_tests import ServiceTests
 from slogen.plan.slo import SLOPlan
-from slogen.plan.windows import detection_time, slow_alert
+from slogen.plan.windows import detection_time
 from slogen.spec.durations import format_duration, humanize_duration
 from slogen.spec.numbers import fmt, human
 
@@ -43,7 +43,7 @@ def tier_rows(plan: SLOPlan, tests: ServiceTests | None) -> list[TierRow]:
             factor = tier.factor(plan.period)
             threshold = tier.threshold(plan.period, plan.error_budget)
             # The alert holds its condition for `for` before it fires: part of the wait.
-            detect = detection_time(tier, plan.period, plan.error_budget, 1.0, plan.counter_windows, slow_alert(sev.tiers)) + (sev.for_seconds or 0)
+            detect = detection_time(tier, plan.period, plan.error_budget, 1.0, plan.counter_windows) + (sev.for_seconds or 0)
             # At 100% errors the budget burns at 1 / error_budget times the sustainable rate.
             burnt = detect / (float(plan.error_budget) * plan.period)
             long_, short = format_duration(tier.long_window), format_duration(tier.short_window)

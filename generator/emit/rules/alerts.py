@@ -16,7 +16,7 @@ from typing import Sequence
 from slogen.emit.rules.recording import Rule, Scope, burn_expr, events_count, gate, split_by
 from slogen.plan import names
 from slogen.plan.slo import SeverityPlan, SLOPlan
-from slogen.plan.windows import BurnRateTier, slow_alert
+from slogen.plan.windows import ALERT_INTERVAL, BurnRateTier, alert_interval
 from slogen.spec.durations import format_duration
 from slogen.spec.numbers import fmt, human, percent_text
 from slogen.spec.promql import escape_string, name_text, names_text
@@ -171,31 +171,46 @@ def distinct(rules: list[Rule]) -> list[Rule]:
     return out
 
 
-def alert_rules(scope: Scope, slow: bool = False) -> list[Rule]:
-    """One alert rule per alert name, severity labels, `for` and annotation keys, for every SLO
-    sharing them: the alerts of windows of 1d and more only (`slow`), or every other one.
-    Both kinds are made together, so that rules alike in name and labels are told apart
-    across the two groups too (promtool's duplicate-rule lint reads the whole file)."""
-    found = [(plan, sev, _annotations(plan, sev)) for plan in scope.plans for sev in plan.severities]
+def alert_rules(scope: Scope, interval: int = ALERT_INTERVAL) -> list[Rule]:
+    """One alert rule per alert name, severity labels, `for`, annotation keys and evaluation
+    interval, for every SLO sharing them: the rules of the tiers evaluated every `interval`
+    (windows.alert_interval), a severity's other tiers in their own groups' rules.
+    Every group's rules are made together, so that rules alike in name and labels are told
+    apart across groups too (promtool's duplicate-rule lint reads the whole file)."""
+    found = [
+        (plan, sev, annotations, every, tiers)
+        for plan in scope.plans
+        for sev in plan.severities
+        for annotations in (_annotations(plan, sev),)
+        for every, tiers in split_by(list(sev.tiers), lambda tier, plan=plan: alert_interval(tier, plan.counter_windows))
+    ]
     classes = split_by(
         found,
-        lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2]), item[0].alert_templates, slow_alert(item[1].tiers)),
+        lambda item: (item[0].alert_name, item[1].labels, item[1].for_seconds, tuple(item[2]), item[0].alert_templates, item[3]),
     )
     rules = []
     speeds = []
-    for (alert_name, labels, for_seconds, _, _, speed), members in classes:  # type: ignore[misc]
-        speeds.append(speed)
+    for (alert_name, labels, for_seconds, _, _, every), members in classes:  # type: ignore[misc]
+        speeds.append(every)
         blocks = split_by(
-            [(plan, tier) for plan, sev, _ in members for tier in sev.tiers],
+            [(plan, tier) for plan, _, _, _, tiers in members for tier in tiers],
             lambda item: (item[1].long_window, item[1].short_window, item[1].factor(item[0].period)),
         )
         # Each tier's block carries its own slo_tier: an alert instance per firing tier, so two
         # tiers holding at once are two alerts (not one set dropped by `or`), each stable.
+        # A rule of one tier sets it as a rule label, with no label_replace to evaluate.
+        tiers = {tier_label(items[0][1]) for _, items in blocks}  # type: ignore[index]
+        one = next(iter(tiers)) if len(tiers) == 1 else None
         expr = "\nor\n".join(
+            _block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])  # type: ignore[index]
+            if one else
             f'label_replace(\n  {_block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])},\n'  # type: ignore[index]
             f'  "{names.LABEL_TIER}", "{tier_label(items[0][1])}", "", ""\n)'
             for key, items in blocks
         )
+        static = {k: alert_text(members[0][0], v) for k, v in labels}  # type: ignore[union-attr]
+        if one:
+            static[names.LABEL_TIER] = one
         rules.append(
             Rule(
                 alert=alert_name,  # type: ignore[arg-type]
@@ -203,8 +218,8 @@ def alert_rules(scope: Scope, slow: bool = False) -> list[Rule]:
                 for_=format_duration(for_seconds) if for_seconds else None,  # type: ignore[arg-type]
                 # Alert labels are Go templates too: user values stay inert unless the spec
                 # says they are templates.  The slo_* labels come with the series.
-                labels=tuple(sorted((k, alert_text(members[0][0], v)) for k, v in labels)),  # type: ignore[union-attr]
-                annotations=shared_annotations([(plan, annotations) for plan, _, annotations in members]),
+                labels=tuple(sorted(static.items())),
+                annotations=shared_annotations([(plan, annotations) for plan, _, annotations, _, _ in members]),
             )
         )
-    return [rule for rule, speed in zip(distinct(rules), speeds) if speed == slow]
+    return [rule for rule, every in zip(distinct(rules), speeds) if every == interval]

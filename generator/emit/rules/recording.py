@@ -4,19 +4,21 @@ Per service, five groups (empty ones are left out; calendar SLOs add two, see ca
 
 * ``sli-short`` (1m): 5m base rates of errors and events read from the user's
   counters (per SLO), and the 5m error ratio (the fast page tier's short window);
-* ``sli-mid`` (1m): the current burn rate and windows above 5m and below 1d, summed
-  from the base rates;
+* ``sli-mid`` (2m): the per-SLO error budget (read by every later group), the current
+  burn rate and windows above 5m and below 1d, summed from the base rates, then the
+  burn alerts of tiers with both windows among them (the 6h/30m page: alerts.py);
 * ``sli-hourly`` (1h): hourly averages of the base rates, read only by range functions,
   and how many hours of the SLO period they cover (history_rule);
-* ``sli-long`` (3m): the per-SLO constants (error budget, info), windows of 1d and
+* ``sli-long`` (4m): the per-SLO info series, windows of 1d and
   more (the SLO period too) summed from the hourly series, the series derived from
   the constants, the budget remaining (the period burn over the share of the period
   history covers: remaining_expr), and the budget policy (policy.py);
 * ``alerts`` (30s): the 1h error ratio read from the user's counters (per SLO: the fast
   page tier's long window, fresh for the alerts after it), then the burn-rate alerts
-  (alerts.py) that have a window under 1d (the 1d+ ones, the default tickets, run in
-  sli-long after the windows they read).  Last, so promtool's ticks (every group, in file order) give the alerts
-  every window of the same tick.
+  (alerts.py) of tiers reading a raw window (the 1h/5m page; the tiers of 1d or more,
+  the default tickets, run in sli-long after the windows they read).  Every alert runs
+  after every group it reads in promtool's ticks (every group, in file order), so it
+  reads every window of the same tick.
 
 Every rule evaluation costs Prometheus a fixed amount (an appender and a commit per
 rule) on top of its query, so each rule sits in the slowest group its readers allow,
@@ -279,8 +281,16 @@ def fast_rules(plan: SLOPlan) -> list[Rule]:
     return [Rule(record=names.error_ratio(FAST_WINDOW), expr=plan.rates.fast, labels=_window_labels(plan, FAST_WINDOW))]
 
 
+def budget_rules(plan: SLOPlan) -> list[Rule]:
+    """The error budget, which the shared rules divide by and derive from, and every alert joins
+    on: recorded in sli-mid, before the groups that read it (and the alerts in sli-mid itself).
+    promtool's tests run the groups in file order at 5m steps, and Prometheus 3 looks back 5m
+    exclusive: a series a later group records is a step old there, and out of sight."""
+    return [Rule(record=names.ERROR_BUDGET, expr=f"vector({fmt(plan.error_budget)})", labels=tuple(plan.series_labels.items()))]
+
+
 def constant_rules(plan: SLOPlan) -> list[Rule]:
-    """The error budget (which the shared rules divide by and derive from) and the metadata series."""
+    """The metadata series."""
     info_labels = dict(plan.series_labels)
     info_labels.update(
         {
@@ -294,10 +304,7 @@ def constant_rules(plan: SLOPlan) -> list[Rule]:
     if plan.composite is not None:  # the dependency, declared where Prometheus and dashboards read it
         info_labels["slo_composite_of"] = ",".join(plan.composite.ids)
         info_labels["slo_composite_method"] = plan.composite.method
-    return [
-        Rule(record=names.ERROR_BUDGET, expr=f"vector({fmt(plan.error_budget)})", labels=tuple(plan.series_labels.items())),
-        Rule(record=names.INFO, expr="vector(1)", labels=tuple(sorted(info_labels.items()))),
-    ]
+    return [Rule(record=names.INFO, expr="vector(1)", labels=tuple(sorted(info_labels.items())))]
 
 
 # Shared: once per scope (or per part of it that needs them).
@@ -309,8 +316,7 @@ def short_rules(scope: Scope) -> list[Rule]:
 
 def mid_rules(scope: Scope) -> list[Rule]:
     """The current burn rate (read by dashboards only), and windows above 5m and below 1d."""
-    # The budgets inline, SLOs sharing one in a block: the error budget series is recorded
-    # in a later group, which promtool runs after this one at intervals beyond the lookback.
+    # The budgets inline, SLOs sharing one in a block: a literal costs less than a join.
     blocks = [burn_expr(scope, plans, BASE_WINDOW) for _, plans in split_by(scope.plans, lambda plan: plan.error_budget)]
     current = Rule(record=names.CURRENT_BURN_RATE, expr=blocks[0] if len(blocks) == 1 else "\nor\n".join(f"(\n{b}\n)" for b in blocks))
     return [current] + windows_of(scope, scope.plans, MID_INTERVAL)

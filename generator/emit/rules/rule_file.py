@@ -35,6 +35,7 @@ from slogen.emit.rules.recording import (
     Rule,
     Scope,
     base_rules,
+    budget_rules,
     correction_rules,
     constant_rules,
     fast_rules,
@@ -70,17 +71,18 @@ PARTS: tuple[tuple[str, int, Callable[[SLOPlan], list[Rule]], Callable[[Scope], 
     ("timeslices", TIMESLICE_INTERVAL, timeslice_rules, _no_shared),
     ("sli-short", SHORT_INTERVAL, base_rules, short_rules),
     # A worst composite's windows are its members' maxima (composite_rules.py), before the shared rules read them.
-    ("sli-mid", MID_INTERVAL, lambda plan: worst_window_rules(plan, MID_INTERVAL), mid_rules),
+    # The alerts of tiers whose windows are all summed here (windows.alert_interval), after them.
+    ("sli-mid", MID_INTERVAL, lambda plan: budget_rules(plan) + worst_window_rules(plan, MID_INTERVAL), lambda scope: mid_rules(scope) + alert_rules(scope, MID_INTERVAL)),
     # Per SLO with one-off exclusions: what each left in the base rates (corrections.py).
     ("sli-hourly", HOURLY_INTERVAL, correction_rules, hourly_rules),
     # Calendar SLOs only (calendar.py), per SLO; the period ratio before sli-long reads it.
     ("calendar", LONG_INTERVAL, lambda plan: calendar_rules(plan) + forecast_alert_rules(plan), _no_shared),
     # Policy state and the exhausted alert right after the remaining budget they read,
     # in the same evaluation: their input changes no more often than this group runs; so
-    # do the burn alerts whose long windows are all of 1d or more (the default tickets).
-    ("sli-long", LONG_INTERVAL, lambda plan: constant_rules(plan) + worst_window_rules(plan, LONG_INTERVAL), lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope) + alert_rules(scope, slow=True)),
+    # do the burn alerts of tiers whose long window is of 1d or more (the default tickets).
+    ("sli-long", LONG_INTERVAL, lambda plan: constant_rules(plan) + worst_window_rules(plan, LONG_INTERVAL), lambda scope: long_rules(scope) + policy_rules(scope) + exhausted_alert_rules(scope) + alert_rules(scope, LONG_INTERVAL)),
     # The fast page tier's 1h window, read from the counters in the evaluation of the alerts
-    # that read it: no group between a full outage and its page.
+    # that read it: no group between a full outage and its page.  Tiers reading a raw window.
     ("alerts", ALERT_INTERVAL, fast_rules, lambda scope: alert_rules(scope) + no_data_alert_rules(scope)),
 )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from slogen_testing import compile_paths
 from slogen.emit.rules.rule_file import service_rules
-from slogen.emit.rules.recording import base_rules, constant_rules, fast_rules
+from slogen.emit.rules.recording import base_rules, budget_rules, constant_rules, fast_rules
 from slogen.emit.promtool.inputs import Phase, series_values
 from slogen.live.promtool_run import run_promtool_tests
 from slogen.plan import names
@@ -186,15 +186,15 @@ def test_ten_slos_cost_at_most_eight_rules_each(tmp_path):
 
 @pytest.mark.parametrize("n", [1, 4, 10])
 def test_readme_counts_the_rules_of_a_service_of_n_slos(tmp_path, n):
-    """README's `5 n + 20` (default tiers and policy): 5 rules per SLO (two base rates, the fast
-    page's 1h ratio, two constants), 20 shared by the service."""
+    """README's `5 n + 21` (default tiers and policy): 5 rules per SLO (two base rates, the fast
+    page's 1h ratio, two constants), 21 shared by the service."""
     slos = "".join(
         f"\n  - name: s{i}\n    objective: 99.9\n    sli: {{ratio: {{errors: 'r_total{{code=\"500\", h=\"{i}\"}}', total: 'r_total{{h=\"{i}\"}}'}}}}\n"
         for i in range(n)
     )
     services = _compile(tmp_path, "service: svc\nslos:" + slos)
-    assert sum(len(group.rules) for group in services[0].groups) == 5 * n + 20
-    assert "`5 n + 20` rules with the default tiers and policy" in " ".join(README.read_text().split())
+    assert sum(len(group.rules) for group in services[0].groups) == 5 * n + 21
+    assert "`5 n + 21` rules with the default tiers and policy" in " ".join(README.read_text().split())
 
 
 # Time to exhaustion at the alert's burn (period x remaining / burn) after 30 minutes of total outage,
@@ -203,12 +203,25 @@ def test_readme_counts_the_rules_of_a_service_of_n_slos(tmp_path, n):
 EXHAUSTION = {"checkout": "0s", "search": "5h 43m 12s"}
 
 
+def test_alert_rules_apart_by_for_alone_pass_promtools_duplicate_lint(promtool, tmp_path):
+    """Two SLOs' page rules differ in `for` only (the same name and labels): promtool's lint must still tell them apart."""
+    slos = "".join(
+        f"\n  - name: s{i}\n    objective: 99.9\n    sli: {{ratio: {{errors: 'r_total{{code=\"500\", h=\"{i}\"}}', total: 'r_total{{h=\"{i}\"}}'}}}}\n"
+        + ("    alerting: {page: {for: 2m}}\n" if i else "")
+        for i in range(2)
+    )
+    (compiled,) = _compile(tmp_path, "service: svc\nslos:" + slos)
+    text = compiled.rules.text()
+    assert "rule 2 with these labels" in text
+    (tmp_path / "rules.yml").write_text(text)
+    check = run_promtool(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
+    assert check.returncode == 0 and "duplicate" not in check.stdout + check.stderr, check.stdout + check.stderr
+
+
 def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
     """Two SLOs burning at once: one shared alert rule, each alert with its SLO's objective and runbook."""
     (compiled,) = _compile(tmp_path, MIXED)
     (tmp_path / "rules.yml").write_text(compiled.rules.text())
-    # The page rules of checkout and search differ in `for` only: promtool's lint must still tell them apart.
-    assert "rule 2 with these labels" in compiled.rules.text()
     check = run_promtool(promtool, "check", "rules", "rules.yml", cwd=tmp_path)
     assert check.returncode == 0 and "duplicate" not in check.stdout + check.stderr, check.stdout + check.stderr
     checkout, search, latency = compiled.plans
@@ -285,7 +298,7 @@ def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(p
     services = {c.service: c for c in example_services()}
     slos = sum(len(c.plans) for c in services.values())
     # Per service only the base rates, the 1h ratio and the two constants per SLO; the shared file's rules serve all.
-    assert all(counts[name] == sum(len(base_rules(p)) + len(fast_rules(p)) + len(constant_rules(p)) for p in c.plans) for name, c in services.items())
+    assert all(counts[name] == sum(len(base_rules(p)) + len(fast_rules(p)) + len(budget_rules(p)) + len(constant_rules(p)) for p in c.plans) for name, c in services.items())
     assert sum(counts.values()) < sum(sum(len(g.rules) for g in c.groups) for c in services.values()) < 24 * slos
     for name in ("checkout", "search"):  # the services with several SLOs
         compiled = services[name]

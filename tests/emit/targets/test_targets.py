@@ -246,10 +246,10 @@ def test_the_prometheus_groups_do_chain_so_the_split_is_needed():
     split = {group.name: len(vmalert.steps(group)) for group in service.groups}
     assert split == {
         "slogen-checkout-sli-short": 3,  # events -> errors -> 5m ratio
-        "slogen-checkout-sli-mid": 1,
+        "slogen-checkout-sli-mid": 2,  # budget, windows -> the alerts of windows below 1d
         "slogen-checkout-sli-hourly": 2,  # hourly points -> the hours of history they hold
-        # budget -> long ratios (gated by it) -> period burn -> budget remaining -> policy level, alert -> state
-        "slogen-checkout-sli-long": 6,
+        # long ratios (gated by the budget) -> period burn -> budget remaining -> policy level, alert -> state
+        "slogen-checkout-sli-long": 5,
         "slogen-checkout-alerts": 2,  # 1h ratios -> alerts
     }
 
