@@ -74,7 +74,10 @@ def test_feature_cost_runs_and_the_identical_pair_shows_no_change(tmp_path):
     feature_cost.write_section(md, result)
     text = md.read_text()
     assert text.startswith("# Benchmarks\n\nkept\n") and text.count("## Feature cost") == 1
-    assert "| identical | the baseline against itself | 25.0 → 25.0 |" in text
+    # One SLO's rules on each side (README: `5 n + 21` for n = 1), the same count.
+    rules = same["baseline"]["per_unit"]["rules"]
+    assert rules == same["feature"]["per_unit"]["rules"] == 26
+    assert f"| identical | the baseline against itself | {rules:.1f} → {rules:.1f} |" in text
 
 
 def test_the_report_keeps_the_feature_section_it_does_not_write(tmp_path):

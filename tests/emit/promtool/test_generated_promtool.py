@@ -65,15 +65,16 @@ def _only(test_text: str, prefix: str) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-def _break(rules_text: str, slo_id: str, severity: str, old: str, new: str) -> str:
+def _break(rules_text: str, slo_id: str, severity: str, tier: str, old: str, new: str) -> str:
     data = yaml.safe_load(rules_text)
     hits = 0
     for group in data["groups"]:
         for rule in group["rules"]:
             labels = rule.get("labels", {})
-            # Only the burn-rate alert: other alerts of the SLO may share its severity. The
-            # service's SLOs share one rule per severity (no slo_id label), its blocks per tier.
-            burn = rule.get("alert") == "SLOErrorBudgetBurn"
+            # Only the burn-rate alert holding the tier: other alerts of the SLO may share its
+            # severity. The service's SLOs share one rule per severity and group (no slo_id
+            # label), its blocks per tier; a rule of one tier names it in its labels.
+            burn = rule.get("alert") == "SLOErrorBudgetBurn" and labels.get("slo_tier", tier) == tier
             if burn and labels.get("slo_id", slo_id) == slo_id and labels.get("severity") == severity:
                 assert old in rule["expr"], rule["expr"]
                 rule["expr"] = rule["expr"].replace(old, new)
@@ -105,14 +106,15 @@ MISSING = 'exp: {__name__="ALERTS"'
 UNEXPECTED = "exp: nil"
 
 BROKEN = {
-    # name: (tier scenarios to run, severity, text in the alert expr, its broken replacement, failure)
-    "page factor 10x too high": (PAGE_1H, "page", "> 14.4\n", "> 144\n", MISSING),
-    "page factor 10x too low": (PAGE_1H, "page", "> 14.4\n", "> 1.44\n", UNEXPECTED),
-    "page 1h tier without its short window": (PAGE_1H, "page", "\n  and\n  " + SHORT_5M.removeprefix(" and "), "", UNEXPECTED),
-    "ticket 3d factor 10x too low": (TICKET_3D, "ticket", "> 1\n", "> 0.1\n", UNEXPECTED),
+    # name: (tier scenarios to run, severity, tier, text in the alert expr, its broken replacement, failure)
+    "page factor 10x too high": (PAGE_1H, "page", "1h/5m", "> 14.4\n", "> 144\n", MISSING),
+    "page factor 10x too low": (PAGE_1H, "page", "1h/5m", "> 14.4\n", "> 1.44\n", UNEXPECTED),
+    "page 1h tier without its short window": (PAGE_1H, "page", "1h/5m", "\n  and\n  " + SHORT_5M.removeprefix(" and "), "", UNEXPECTED),
+    "ticket 3d factor 10x too low": (TICKET_3D, "ticket", "3d/6h", "> 1\n", "> 0.1\n", UNEXPECTED),
     "page 1h tier without its min_events guard": (
         "checkout/availability page quiet below min_events",
         "page",
+        "1h/5m",
         '\n  unless\n  on (slo_id) sum by (slo_id) (avg_over_time(slo:sli_events:rate5m{slo_id="checkout-availability"}[1h])) * 3600 < 100',
         "",
         UNEXPECTED,
@@ -130,8 +132,8 @@ def test_unbroken_rules_pass_the_tier_subsets(promtool: str, example_files, tmp_
 @pytest.mark.parametrize("name", list(BROKEN))
 @pytest.mark.slow
 def test_broken_rules_fail_the_generated_tests(promtool: str, example_files, tmp_path: Path, name: str) -> None:
-    prefix, severity, old, new, failure = BROKEN[name]
-    rules = _break(example_files["tests/rules/checkout.yml"], "checkout-availability", severity, old, new)
+    prefix, severity, tier, old, new, failure = BROKEN[name]
+    rules = _break(example_files["tests/rules/checkout.yml"], "checkout-availability", severity, tier, old, new)
     proc = _run(example_files, tmp_path, rules, prefix)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, f"{name}: the generated tests did not notice\n{output}"
