@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import pytest
 
 from engines import tool
 from slogen.live.http_config import TENANT_HEADER
@@ -41,14 +42,23 @@ def _component(workdir: Path, command: str, *flags: str, grpc: int | None = None
 @contextlib.contextmanager
 def thanos_receive(workdir: Path) -> Iterator[tuple[Component, str]]:
     """`thanos receive` alone (no hashring: it ingests what it is sent); yields it and its remote-write URL."""
-    port = free_port()
-    flags = (
-        f"--remote-write.address=127.0.0.1:{port}",
-        f"--tsdb.path={workdir / 'tsdb'}",
-        # Receive's own external label, which `thanos_query` drops as a replica label.
-        '--label=receive_replica="0"',
-    )
-    with _component(workdir, "receive", *flags) as receive:
+    with contextlib.ExitStack() as stack:
+        # A free port is free only when asked: another process (a parallel test, a client's
+        # ephemeral port) may bind it before receive does.  Then new ports, up to three times.
+        for attempt in range(3):
+            port = free_port()
+            flags = (
+                f"--remote-write.address=127.0.0.1:{port}",
+                f"--tsdb.path={workdir / 'tsdb'}",
+                # Receive's own external label, which `thanos_query` drops as a replica label.
+                '--label=receive_replica="0"',
+            )
+            try:
+                receive = stack.enter_context(_component(workdir, "receive", *flags))
+                break
+            except pytest.fail.Exception as error:
+                if "address already in use" not in str(error) or attempt == 2:
+                    raise
         yield receive, f"http://127.0.0.1:{port}/api/v1/receive"
 
 
