@@ -141,7 +141,8 @@ def narrowed(groups: list[dict], services: list[str], key: str) -> list[dict]:
 
 def slogen_sets(all_cases: list[dict], workdir: Path, exclusions: bool = False) -> None:
     """Compile every case's slogen rules into it: `service_groups` ({service: groups}, each
-    service's own file) and `shared_groups` (a global shape's `_shared`, narrowed; else [])."""
+    service's own file; a global shape's one `_shared`, narrowed) and `shared_groups` ([]: kept
+    for the rule sets of before, whose shared file held the shared rules alone)."""
     plain = [c for c in all_cases if c["share"] == "service"]
     specs = {s: slogen_spec(s, slos, exclusions) for c in plain for s, slos in c["services"].items()}
     files = compile_tree(specs, workdir / "slogen-service") if specs else {}
@@ -152,8 +153,9 @@ def slogen_sets(all_cases: list[dict], workdir: Path, exclusions: bool = False) 
             continue
         own = compile_tree({s: slogen_spec(s, slos, exclusions) for s, slos in case["services"].items()},
                            workdir / f"slogen-{case['key']}", "global")
-        case["service_groups"] = {s: own[s] for s in case["services"]}
-        case["shared_groups"] = narrowed(own["_shared"], list(case["services"]), case["key"])
+        # Every service's rules are in `_shared` (its SLOs' own ones, then the shared ones).
+        case["service_groups"] = {"_shared": narrowed(own["_shared"], list(case["services"]), case["key"])}
+        case["shared_groups"] = []
 
 
 def floor_groups(service_groups: dict[str, list[dict]]) -> list[dict]:

@@ -220,7 +220,7 @@ METHOD = """## Method and caveats
 - Services have 1, 4 and 10 SLOs (ratio and latency in turn, each SLO of a shape on its own series; the shapes of one
   fan-out read the same series). In the default layout slogen's shared rules and groups are per service, so their fixed
   cost is shared by the service's SLOs; under `--share-rules global` by every service of the shape (10 services of 1
-  SLO, 3 of 4, 1 of 10: `GLOBAL_SERVICES` in `bench/eval_sets.py`). Sloth's and Pyrra's groups are per SLO, as those
+  SLO, 3 of 4, 1 of 10: `GLOBAL_SERVICES` in `bench/eval_sets.py`), whose rules are all in one file, one group per part. Sloth's and Pyrra's groups are per SLO, as those
   tools generate them, so their cost per SLO depends on neither and they run with the 4-SLO services only.
 - The exact SLI is computed from the closed-form counter integrals over the 30 days ending at the query instant.
 """

@@ -128,7 +128,7 @@ def measured_text(e: dict) -> list[str]:
         f"{' and '.join(sorted({str(c['replicas']) for c in cases}, key=int))}; services of "
         f"{', '.join(map(str, e.get('sizes', [])))} SLOs (ratio and latency in turn, 99.9% over 30d) in slogen's default "
         "layout (`--share-rules service`: one service, its own file)"
-        + (f" and under `--share-rules global` ({shapes}: one `_shared` file for the shape's services)" if shapes else "")
+        + (f" and under `--share-rules global` ({shapes}: one `_shared` file holding every rule of the shape's services, one group per part)" if shapes else "")
         + ". Every SLO of a shape reads its own series (shapes of one fan-out read the same ones: the first n of them); "
         "diurnal traffic (10%..190% of the mean) with a one-hour 50%-error outage in the quiet hour 3 days ago. "
         f"Sloth and Pyrra, whose groups hold one SLO each so that their cost per SLO depends on neither n nor the layout, "
@@ -138,7 +138,7 @@ def measured_text(e: dict) -> list[str]:
         "The floor of a shape: slogen's two per-SLO 5m base-rate rules (`slo:sli_events:rate5m`, `slo:sli_errors:rate5m`) "
         "alone, in the same groups at the same interval, recorded as `floor:sli_events:rate5m` and `floor:sli_errors:rate5m` "
         "(the errors rule's `or on () 0 * ...` reads the floor's events). No SLO can cost less than reading its counters; "
-        "× floor is how far each shape stays above that. Under `global` the shared rules select `slo_id!=\"\"`, every SLO "
+        "× floor is how far each shape stays above that. Under `global` the rules shared by SLOs select `slo_id!=\"\"`, every SLO "
         "of the Prometheus: here each shape's shared rules also select its services (`slo_service=~\"a|b\"`), so that "
         "they read that shape's SLOs alone, as in a Prometheus holding only it.",
         "",
@@ -148,7 +148,7 @@ def measured_text(e: dict) -> list[str]:
            "but none is a quiet-machine figure." if busy else " Quiet: no load above half the CPUs while sampling."),
         "",
         "CPU-seconds per hour per SLO = sum over a rule set's groups of (median group evaluation time x evaluations per hour "
-        "at the group's native interval) / its SLOs (a global shape: its services' groups and its shared groups); q1..q3 "
+        "at the group's native interval) / its SLOs (a global shape: the groups of its one file); q1..q3 "
         "is the same sum over every group's lower and upper quartile evaluation time, the spread within the run. Targets "
         f"(issue #27): at most {e.get('targets', {}).get('service', 0.2)} of the cheaper peer in the default layout, "
         f"{e.get('targets', {}).get('global', 0.12)} under `global`; the period SLI within {EXACT_TARGET:.1%} of the exact "

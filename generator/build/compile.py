@@ -20,7 +20,7 @@ from slogen.emit.text.documents import render_json
 from slogen.emit.report.html import ReportPart, assemble_report, report_part
 from slogen.emit.rules.corrections import one_offs
 from slogen.emit.rules.recording import Group
-from slogen.emit.rules.rule_file import PARTS, ServiceRules, expression_problems, global_eval_order, global_groups, service_rules
+from slogen.emit.rules.rule_file import PARTS, ServiceRules, expression_problems, global_groups, service_rules
 from slogen.emit.rules.split import global_groups as split_global_groups, leaf_groups, split_refusals
 from slogen.emit.targets import LEAF_SIDE, PROMTOOL, SHARED, ServiceGroups
 from slogen.plan import names
@@ -85,18 +85,19 @@ def run_wide_part(plans: Sequence[SLOPlan]) -> RunWidePart:
 def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = BuildOptions()) -> tuple[CompiledService | None, list[Problem]]:
     """Plan and build one service; problems are located inside its document.
 
-    With `--share-rules global` the rules shared by SLOs are left to the file every
-    service shares (`global_files`), and the service's promtool tests load that file too.
+    With `--share-rules global` every service's rules go to the one file they share
+    (`global_files`); `rules` are then that file's groups cut to this service's SLOs, which
+    its promtool tests load (`scoped_rules`).
     """
     plans, problems = plan_service(spec)
     problems += options.targets.refusals(spec)
     if problems:
         return None, problems
     local = options.share_globally
-    rules = service_rules(spec.service, plans, share=not local)
+    rules = scoped_rules(spec.service, plans) if local else service_rules(spec.service, plans)
     if rules.problems:
         return None, [Problem((), message) for message in rules.problems]
-    order = global_eval_order(spec.service, rules.group_names, plans, SHARED) if local else rules.group_names
+    order = rules.group_names
     split = None
     if options.split is not None:
         split, problems = _split(spec, plans, options.split.cluster_label)
@@ -112,11 +113,20 @@ def compile_service(spec: ServiceSpec, source: str, options: BuildOptions = Buil
         rule_files = (f"../{PROMTOOL.path(leaf)}", cadence.path(global_).removeprefix("tests/") if slow else f"../{PROMTOOL.path(global_)}")
         return CompiledService(spec.service, source, tuple(plans), rules, replace(tests, rule_files=rule_files), split), []
     # The tests load promtool's copy of a rule file with an hourly group (cadence.py).
-    copied = _slow_groups(spec.service, rules) or _exclusion_clocks(plans, tests, rules)
+    copied = local or _slow_groups(spec.service, rules) or _exclusion_clocks(plans, tests, rules)
     own = cadence.path(spec.service).removeprefix("tests/") if copied else f"../{PROMTOOL.path(spec.service)}"
-    shared = (cadence.path(SHARED).removeprefix("tests/"),) if local else ()
-    tests = replace(tests, rule_files=(own, *shared))
+    tests = replace(tests, rule_files=(own,))
     return CompiledService(spec.service, source, tuple(plans), rules, tests), []
+
+
+def scoped_rules(service: str, plans: list[SLOPlan]) -> ServiceRules:
+    """`--share-rules global`: the shared file's groups as written for this service's SLOs
+    alone, what its promtool tests load (`tests/rules/<service>.yml`).  Every rule of it is
+    one of the shared file's, or (a rule shared by SLOs, such as a chain of per-SLO
+    thresholds) the same rule without the other services' SLOs, whose series these tests
+    never write; so a service's tests need not run every other service's rules."""
+    groups = list(global_groups(SHARED, plans))
+    return ServiceRules(service, tuple(plans), None, tuple(g.name for g in groups), tuple(expression_problems(groups)), groups)
 
 
 SPLIT_SIDES = (LEAF_SIDE, "global")
@@ -151,25 +161,26 @@ def _slow_groups(service: str, rules: ServiceRules) -> tuple[Group, ...]:
     """The service's own groups promtool would run too often: its shared rules' (the hourly
     averages); the only per-SLO rules in such a group are one-off exclusions' amounts
     (corrections.py), and their SLOs take the direct path, so the rule templates need not be built."""
-    if any(one_offs(plan) for plan in rules.plans):
+    if any(one_offs(plan) for plan in rules.plans) or not rules.shared:
         return cadence.slow(rules.groups)
     groups = [Group(names.group_name(service, part), interval, shared) for (part, interval, _, _), shared in zip(PARTS, rules.shared) if shared]
     return cadence.slow(groups)
 
 
-def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...], source: str, groups, text=None, also=()) -> None:
+def _add_cadence_copy(files: dict[str, str], name: str, slow: tuple[Group, ...], source: str, groups, text=None, also=(), original: str = "") -> None:
     """promtool's copy of rule file `name` (cadence.py), when it has `slow` groups (or exclusion
-    clocks to shift): from the promtool dialect's file among `files`, or rendered now when no target wrote one."""
+    clocks to shift): from the promtool dialect's file among `files`, or rendered now when no
+    target wrote one; `original` names what it copies when that is not the file `name`."""
     if slow or also:
         rule_file = PROMTOOL.path(name)
         rendered = files.get(rule_file) or PROMTOOL.render_file(name, source, groups, None, text)
-        files[cadence.path(name)] = cadence.copy(rendered, slow, rule_file, also)
+        files[cadence.path(name)] = cadence.copy(rendered, slow, original or rule_file, also)
 
 
 def service_groups(compiled: CompiledService, options: BuildOptions) -> ServiceGroups:
     """What the targets' run-wide checks read of this service (group sizes only where read)."""
     dialects = (options.split.leaf, options.split.global_) if options.split is not None else ()
-    read = options.targets.reads_groups(dialects)
+    read = options.targets.reads_groups(dialects) and not options.share_globally  # global: no file of its own
     counts = tuple(len(group.rules) for group in compiled.groups) if read else ()
     if compiled.split is None or not dialects:
         return ServiceGroups(compiled.service, counts)
@@ -183,7 +194,8 @@ def service_groups(compiled: CompiledService, options: BuildOptions) -> ServiceG
 def service_files(compiled: CompiledService, options: BuildOptions = BuildOptions()) -> dict[str, str]:
     """The files of one service: its rules per target, its promtool tests, its dashboard."""
     rules = compiled.rules
-    files = options.targets.render(compiled.service, compiled.source, lambda: rules.groups, rules.text)
+    # With --share-rules global the service's rules are in the shared file (global_files).
+    files = {} if options.share_globally else options.targets.render(compiled.service, compiled.source, lambda: rules.groups, rules.text)
     tests = compiled.tests
     # A service of composites only has no tests of its own, but its composites' tests
     # (made across services, composite_tests.py) load its promtool copy all the same.
@@ -195,7 +207,8 @@ def service_files(compiled: CompiledService, options: BuildOptions = BuildOption
         slow = _slow_groups(compiled.service, rules)
         also = _exclusion_clocks(compiled.plans, tests, rules)
         if slow or also:
-            _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text, also)
+            original = f"{PROMTOOL.path(SHARED)}, cut to this service's SLOs" if options.share_globally else ""
+            _add_cadence_copy(files, compiled.service, slow, compiled.source, lambda: rules.groups, rules.text, also, original)
     if compiled.split is not None and options.split is not None:
         dialects = (options.split.leaf, options.split.global_)
         files.update(options.targets.render_split(compiled.service, compiled.source, tuple(zip(SPLIT_SIDES, dialects, compiled.split))))

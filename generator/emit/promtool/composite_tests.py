@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
+from slogen.emit.promtool import cadence
 from slogen.emit.promtool.eval_interval import choose_eval_interval
 from slogen.emit.promtool.inputs import EVENTS_PER_SECOND, Phase
 from slogen.emit.promtool.lanes import sharing_lanes
@@ -110,6 +111,9 @@ def composite_tests(
             driver = dict(inputs[member.service].drivers)[member.name]
             if driver.untested and not reason:
                 reason = f"its member {member.service}/{member.name} cannot be driven: {driver.untested}"
+            if shared and every[names.slo_id(member.service, member.name)].exclusion is not None and not reason:
+                # The shared file's copy reads exclusions on the real clock (exclusion_clock.py shifts a service's own copy).
+                reason = f"with --share-rules global its member {member.service}/{member.name} has exclusions, which the shared file's test copy does not shift"
             drivers.append(driver)
         if not reason and _cyclic(deps):
             reason = "the services of its members read each other's series both ways, so promtool cannot run them in one order"
@@ -134,6 +138,9 @@ def composite_tests(
     lanes = sharing_lanes(tuple(testable), reads)
     e = choose_eval_interval([plan for plan, _ in testable], {plan.name: s for plan, s in testable}, lanes)
     rule_files = tuple(dict.fromkeys(path for name in order for path in inputs[name].rule_paths))
+    if shared:
+        # Every service's rules are in the shared file: its promtool copy holds the members' and the journey's.
+        rule_files = (cadence.path(shared).removeprefix("tests/"),)
     return ServiceTests(
         service, e, tuple(testable), lanes, tuple(untested), _group_order(order, inputs, shared), rule_files=rule_files,
         extra=tuple((name, tuple(_at_interval(s, e) for s in scenarios)) for name, scenarios in extra),
@@ -264,8 +271,8 @@ def _service_order(service: str, edges: list[tuple[str, str]]) -> list[str] | No
 def _group_order(services: list[str], inputs: Mapping[str, TestInputs], shared: str | None) -> tuple[str, ...]:
     """Every loaded group: each service's own, as its own tests order them, members' services
     first, so the journey reads what they recorded in the same tick (base rates, and for
-    `worst` their windows, the fast 1h one in their alerts group); then, with `--share-rules
-    global`, the shared file's groups, which read every service's own."""
+    `worst` their windows, the fast 1h one in their alerts group); with `--share-rules
+    global`, the shared file's groups, which hold every service's rules."""
     loaded = [group for name in services for group in inputs[name].group_order]
     common = [names.group_name(shared, part) for part, *_ in PARTS] if shared else []
     own = [group for group in loaded if group not in common]

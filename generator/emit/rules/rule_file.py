@@ -96,23 +96,16 @@ def shared_rules(service: str | None, plans: Sequence[SLOPlan]) -> tuple[tuple[R
 
 
 def global_groups(name: str, plans: Sequence[SLOPlan]) -> tuple[Group, ...]:
-    """The shared rules of every service's SLOs, as the groups of one file (`--share-rules global`)."""
-    return tuple(
-        Group(names.group_name(name, part), interval, rules)
-        for (part, interval, _, _), rules in zip(PARTS, shared_rules(None, plans))
-        if rules
-    )
-
-
-def global_eval_order(service: str, own: Sequence[str], plans: Sequence[SLOPlan], name: str) -> tuple[str, ...]:
-    """Group order for promtool when a service's shared rules live in the global file: per part,
-    the service's own group (what the shared rules read) before the shared one."""
-    order = []
-    for (part, _, _, _), shared in zip(PARTS, shared_rules(service, plans)):
-        order += [group for group in (names.group_name(service, part),) if group in own]
-        if shared:
-            order.append(names.group_name(name, part))
-    return tuple(order)
+    """Every service's rules as the groups of one file (`--share-rules global`): per part, each
+    SLO's own rules, then the rules shared by all of them, which read those in the same
+    evaluation.  One group per part, not four per service: a group's evaluation has a fixed
+    price (README: Rules per service), and the fast page reads its 1h ratio with no group between."""
+    groups = []
+    for (part, interval, build, _), shared in zip(PARTS, shared_rules(None, plans)):
+        rules = tuple(rule for plan in plans for rule in build(plan)) + shared
+        if rules:
+            groups.append(Group(names.group_name(name, part), interval, rules))
+    return tuple(groups)
 
 
 def build_groups(service: str, plans: list[SLOPlan] | tuple[SLOPlan, ...], shared: bool = True, parts=PARTS) -> list[Group]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from slogen.build.options import BuildOptions
 from slogen.build.pipeline import build_tree
 from slogen_testing import run_promtool, write_spec
 
@@ -134,6 +135,27 @@ def test_generated_composite_tests_pass(promtool: str, tree) -> None:
     out, _ = tree
     result = run_promtool(promtool, "test", "rules", "journeys.composites.test.yml", cwd=out / "tests")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_under_global_sharing_the_journeys_load_the_one_file_and_pass(promtool: str, tmp_path: Path) -> None:
+    """`--share-rules global`: every service's rules are in `_shared`; the journeys' tests load
+    its promtool copy alone, and pass; `worst` says why it is left untested there."""
+    paths = [write_spec(tmp_path / "specs", text, f"{name}.yaml") for name, text in MEMBERS.items()]
+    paths.append(write_spec(tmp_path / "specs", JOURNEYS, "journeys.yaml"))
+    compiled, problems = build_tree(paths, BuildOptions(share_rules="global"))
+    assert not problems, problems
+    out = tmp_path / "out"
+    for rel, text in compiled.files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    assert sorted(p.name for p in (out / "rules").iterdir()) == ["_shared.yml"]
+    journeys = next(s for s in compiled.services if s.service == "journeys")
+    assert [name for name, _ in journeys.untested] == ["worst"]
+    assert dict(journeys.test_loads)["tests/journeys.composites.test.yml"] == ("rules/_shared.yml",)
+    for test in ("web.test.yml", "cart.test.yml", "journeys.composites.test.yml"):
+        result = run_promtool(promtool, "test", "rules", test, cwd=out / "tests")
+        assert result.returncode == 0, test + result.stdout + result.stderr
 
 
 @pytest.mark.slow

@@ -17,8 +17,7 @@ import yaml
 from pathlib import Path
 
 from slogen_testing import compile_paths
-from slogen.emit.rules.rule_file import service_rules
-from slogen.emit.rules.recording import base_rules, budget_rules, constant_rules, fast_rules
+from slogen.emit.rules.rule_file import PARTS, service_rules
 from slogen.emit.promtool.inputs import Phase, series_values
 from slogen.live.promtool_run import run_promtool_tests
 from slogen.plan import names
@@ -285,29 +284,30 @@ def test_shared_alerts_tell_each_slo_its_own_text(promtool, tmp_path):
 
 @pytest.mark.slow
 def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(promtool, tmp_path):
-    """`--share-rules global`: services keep their base rates and constants, one file holds the rest."""
+    """`--share-rules global`: one file holds every service's rules, one group per part."""
     out = tmp_path / "out"
     result = run_slogen("generate", "slo_specs", "--out", str(out), "--share-rules", "global", "--target", "prometheus,mimir,vmalert")
     assert result.returncode == 0, result.stderr
     assert (out / "mimir" / "_shared.yaml").is_file() and (out / "vmalert" / "_shared.yml").is_file()
-    rules = sorted((out / "rules").glob("*.yml"))
-    check = run_promtool(promtool, "check", "rules", *map(str, rules))
+    assert [path.name for path in (out / "rules").glob("*.yml")] == ["_shared.yml"]
+    check = run_promtool(promtool, "check", "rules", str(out / "rules" / "_shared.yml"))
     assert check.returncode == 0, check.stdout + check.stderr
     shared = yaml.safe_load((out / "rules" / "_shared.yml").read_text())["groups"]
-    counts = {path.stem: sum(len(g["rules"]) for g in yaml.safe_load(path.read_text())["groups"]) for path in rules}
     services = {c.service: c for c in example_services()}
     slos = sum(len(c.plans) for c in services.values())
-    # Per service only the base rates, the 1h ratio and the two constants per SLO; the shared file's rules serve all.
-    assert all(counts[name] == sum(len(base_rules(p)) + len(fast_rules(p)) + len(budget_rules(p)) + len(constant_rules(p)) for p in c.plans) for name, c in services.items())
-    assert sum(counts.values()) < sum(sum(len(g.rules) for g in c.groups) for c in services.values()) < 24 * slos
+    # One group per part for every service, not one per part and service.
+    assert len(shared) == len({g["name"] for g in shared}) <= len(PARTS)
+    total = sum(len(g["rules"]) for g in shared)
+    assert total < sum(sum(len(g.rules) for g in c.groups) for c in services.values()) < 24 * slos
     for name in ("checkout", "search"):  # the services with several SLOs
         compiled = services[name]
-        own = yaml.safe_load((out / "rules" / f"{name}.yml").read_text())["groups"]
         work = tmp_path / name
         work.mkdir()
-        got = _recorded(promtool, work, replace(compiled, tests=replace(compiled.tests, group_order=())), yaml.safe_dump({"groups": own + shared}))
+        got = _recorded(promtool, work, replace(compiled, tests=replace(compiled.tests, group_order=())), yaml.safe_dump({"groups": shared}))
         expected = set().union(*(_expected(plan, _groups(compiled, plan)) for plan, _ in compiled.tests.testable))
         assert got == expected, (name, sorted(map(sorted, got ^ expected)))
+    # Each service's tests load the shared file cut to its SLOs, and pass.
+    assert "- rules/checkout.yml" in (out / "tests" / "checkout.test.yml").read_text()
     results = run_promtool_tests([out / "tests" / "checkout.test.yml"])
     assert all(r.passed for r in results), [r.output for r in results]
 
