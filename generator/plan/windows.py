@@ -83,11 +83,16 @@ def _recorded_lag(window: int, counters: frozenset[int]) -> tuple[int, int]:
     return SHORT_INTERVAL + group + (HOURLY_INTERVAL if source == "hourly" else 0), group
 
 
+def _alert_wait(group: int, alert: int) -> int:
+    """Worst seconds from a window recorded every `group` to an alert evaluated every `alert`
+    reading it: none when the alert runs right after it, in its group; else the alert's interval."""
+    return 0 if group == alert else alert
+
+
 def _alert_lag(window: int, alert: int, counters: frozenset[int]) -> int:
-    """Worst seconds from the data to an alert evaluated every `alert` seeing a window: its
-    group's lag, plus the alert's interval unless the alert runs right after it, in its group."""
+    """Worst seconds from the data to an alert evaluated every `alert` seeing a window."""
     lag, group = _recorded_lag(window, counters)
-    return lag + (0 if group == alert else alert)
+    return lag + _alert_wait(group, alert)
 
 
 @dataclass(frozen=True)
@@ -270,8 +275,7 @@ def reset_time(
     # to threshold / error_rate, i.e. the clean part must reach 1 - that.
     fall = window_reach_time(tier.short_window, 1 - threshold / error_rate, counters)
     _, group = _recorded_lag(tier.short_window, counters)
-    alert = alert_interval(tier, counters)
-    return fall + group + (0 if group == alert else alert)
+    return fall + group + _alert_wait(group, alert_interval(tier, counters))
 
 
 # promtool (2.42 and 3.16 alike) ignores each group's `interval:` and evaluates every group

@@ -201,13 +201,13 @@ def alert_rules(scope: Scope, interval: int = ALERT_INTERVAL) -> list[Rule]:
         # A rule of one tier sets it as a rule label, with no label_replace to evaluate.
         tiers = {tier_label(items[0][1]) for _, items in blocks}  # type: ignore[index]
         one = next(iter(tiers)) if len(tiers) == 1 else None
-        expr = "\nor\n".join(
-            _block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])  # type: ignore[index]
-            if one else
-            f'label_replace(\n  {_block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])},\n'  # type: ignore[index]
-            f'  "{names.LABEL_TIER}", "{tier_label(items[0][1])}", "", ""\n)'
-            for key, items in blocks
-        )
+        parts = []
+        for key, items in blocks:
+            block = _block(scope, items[0][1], fmt(key[2]), [plan for plan, _ in items])  # type: ignore[index]
+            if not one:
+                block = f'label_replace(\n  {block},\n  "{names.LABEL_TIER}", "{tier_label(items[0][1])}", "", ""\n)'  # type: ignore[index]
+            parts.append(block)
+        expr = "\nor\n".join(parts)
         static = {k: alert_text(members[0][0], v) for k, v in labels}  # type: ignore[union-attr]
         if one:
             static[names.LABEL_TIER] = one
