@@ -127,11 +127,17 @@ def compile_slogen(specs: dict[str, str], workdir: Path) -> dict[str, list[dict]
 
 
 def narrowed(groups: list[dict], services: list[str], key: str) -> list[dict]:
-    """The shared groups of one global shape: named after it, and reading its services' SLOs only.
+    """The groups of one global shape: named after it, and reading its SLOs only.
 
-    Each `slo_id!=""` selector gets `slo_service=~"a|b"` beside it (the matcher kept, so
-    the rules do no less work than deployed); service names are plain, nothing to escape."""
-    matcher = f'slo_id!="", slo_service=~"{"|".join(services)}"'
+    Deployed, the rules shared by SLOs select `slo_id!=""`: Prometheus reads that as the
+    union of the postings of every `slo_id` value it holds, which in a Prometheus holding
+    only this shape are its SLOs' ids.  The bench Prometheus holds every shape's, so each
+    such selector gets those ids instead (`slo_id=~"a|b"`, a set of literals: the union of
+    exactly those postings), not the whole bench's.  `services` must be the shape's: the ids
+    are checked against them.  Ids are plain (`[a-z0-9-]`), nothing to escape."""
+    ids = sorted({r["labels"]["slo_id"] for g in groups for r in g["rules"] if "slo_id" in r.get("labels", {})})
+    assert ids and all(re.fullmatch(r"[a-z0-9-]+", i) and any(i.startswith(s + "-") for s in services) for i in ids), ids
+    matcher = f'slo_id=~"{"|".join(ids)}"'
     return [
         {**g, "name": g["name"].replace("slogen-_shared-", f"slogen-_shared-{key}-"),
          "rules": [{**r, "expr": r["expr"].replace('slo_id!=""', matcher)} for r in g["rules"]]}

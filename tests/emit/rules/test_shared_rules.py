@@ -17,6 +17,7 @@ import yaml
 from pathlib import Path
 
 from slogen_testing import compile_paths
+from slogen.emit.rules.recording import fast_rules
 from slogen.emit.rules.rule_file import PARTS, service_rules
 from slogen.emit.promtool.inputs import Phase, series_values
 from slogen.live.promtool_run import run_promtool_tests
@@ -298,6 +299,11 @@ def test_global_sharing_records_the_same_series_and_passes_the_generated_tests(p
     # One group per part for every service, not one per part and service.
     assert len(shared) == len({g["name"] for g in shared}) <= len(PARTS)
     total = sum(len(g["rules"]) for g in shared)
+    # The fast page reads its 1h ratio recorded earlier in the same evaluation, for every SLO.
+    [alerts] = [g for g in shared if g["name"] == "slogen-_shared-alerts"]
+    fast = [i for i, r in enumerate(alerts["rules"]) if r.get("record") == "slo:sli_error:ratio_rate1h"]
+    pages = [i for i, r in enumerate(alerts["rules"]) if "alert" in r]
+    assert len(fast) == sum(len(fast_rules(p)) for c in services.values() for p in c.plans) > 0 and pages and max(fast) < min(pages)
     assert total < sum(sum(len(g.rules) for g in c.groups) for c in services.values()) < 24 * slos
     for name in ("checkout", "search"):  # the services with several SLOs
         compiled = services[name]
